@@ -1,0 +1,98 @@
+"""Time sources. Every instant in the library is timezone-aware.
+
+A naive :class:`~datetime.datetime` (one without ``tzinfo``) is refused with a
+:class:`~itsm_core.errors.ValidationError` wherever it enters the library.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+from itsm_core.errors import ValidationError
+
+__all__ = ["Clock", "FrozenClock", "SystemClock", "require_aware", "require_duration"]
+
+
+def require_aware(value: object, name: str = "instant") -> datetime:
+    """Return ``value`` if it is a timezone-aware datetime, else raise.
+
+    :param value: the value to check.
+    :param name: the field name used in the error message.
+    :raises ValidationError: if ``value`` is not a datetime or is naive.
+    """
+    if not isinstance(value, datetime):
+        raise ValidationError(
+            f"{name} must be a timezone-aware datetime, got {type(value).__name__}",
+            field=name,
+        )
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValidationError(
+            f"{name} must be timezone-aware (got naive {value.isoformat()}); "
+            "attach a zone, e.g. datetime(..., tzinfo=ZoneInfo('Asia/Shanghai'))",
+            field=name,
+        )
+    return value
+
+
+def require_duration(value: object, name: str = "duration") -> timedelta:
+    """Return ``value`` if it is a non-negative :class:`~datetime.timedelta`, else raise.
+
+    :raises ValidationError: if ``value`` is not a timedelta or is negative.
+    """
+    if not isinstance(value, timedelta):
+        raise ValidationError(
+            f"{name} must be a datetime.timedelta, got {type(value).__name__}", field=name
+        )
+    if value < timedelta(0):
+        raise ValidationError(f"{name} must not be negative (got {value})", field=name)
+    return value
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Anything that tells the current, timezone-aware instant."""
+
+    def now(self) -> datetime:
+        """Return the current instant (timezone-aware)."""
+        ...
+
+
+class SystemClock:
+    """The real time, in UTC."""
+
+    def now(self) -> datetime:
+        """Return the current instant in UTC."""
+        return datetime.now(UTC)
+
+
+class FrozenClock:
+    """A clock that stands still until moved; for tests and replays.
+
+    :param at: the instant the clock shows (timezone-aware).
+    """
+
+    def __init__(self, at: datetime) -> None:
+        self._now = require_aware(at, "at")
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """Return the instant the clock is set to."""
+        return self._now
+
+    def set(self, at: datetime) -> None:
+        """Move the clock to ``at`` (forwards or backwards)."""
+        value = require_aware(at, "at")
+        with self._lock:
+            self._now = value
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        """Move the clock forward by ``delta`` (or ``timedelta(**kwargs)``) and return the new now.
+
+        :raises ValidationError: if the step is negative.
+        """
+        step = require_duration(delta if delta is not None else timedelta(**kwargs), "delta")
+        with self._lock:
+            self._now = self._now + step
+            return self._now
