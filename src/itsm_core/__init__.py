@@ -1,3 +1,57 @@
-"""itsm_core: the domain core of business relationship management for IT service providers."""
+"""itsm_core: the domain core of business relationship management for IT service providers.
+
+Complaints from receipt to a verified improvement, customer satisfaction on
+four channels, service reviews, and SLA clocks on real business calendars,
+as China's ITSS / ISO 20000 practice defines them.
+"""
+
+from itsm_core.actors import SYSTEM, Actor, Role
+from itsm_core.clock import Clock, FrozenClock, SystemClock
+from itsm_core.errors import (
+    AccessDenied,
+    CalendarDataMissing,
+    CalendarError,
+    ConflictError,
+    DomainError,
+    InvalidTransition,
+    ItsmError,
+    NotFound,
+    PluginError,
+    SchemaOutOfDate,
+    StorageError,
+    UnknownBackend,
+    ValidationError,
+)
+from itsm_core.events import DomainEvent
+from itsm_core.facade import ItsmCore
+from itsm_core.hookspecs import hookimpl
+from itsm_core.labels import Labelled
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "SYSTEM",
+    "AccessDenied",
+    "Actor",
+    "CalendarDataMissing",
+    "CalendarError",
+    "Clock",
+    "ConflictError",
+    "DomainError",
+    "DomainEvent",
+    "FrozenClock",
+    "InvalidTransition",
+    "ItsmCore",
+    "ItsmError",
+    "Labelled",
+    "NotFound",
+    "PluginError",
+    "Role",
+    "SchemaOutOfDate",
+    "StorageError",
+    "SystemClock",
+    "UnknownBackend",
+    "ValidationError",
+    "__version__",
+    "hookimpl",
+]

@@ -1,0 +1,73 @@
+"""The base of every aggregate: identity, version and the events not yet stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+import attrs
+
+from itsm_core.actors import Actor
+from itsm_core.clock import require_aware
+from itsm_core.events import DomainEvent
+
+__all__ = ["Aggregate"]
+
+
+@attrs.define(eq=False, kw_only=True)
+class Aggregate:
+    """An entity that is loaded, changed and saved as a whole.
+
+    Entities compare by identity (``eq=False``). ``version`` counts the events
+    the entity has had; each state change records exactly one event and adds
+    one to the version. The storage layer checks that the stored version is
+    still ``version - len(pending_events)`` when it saves (optimistic concurrency).
+
+    :param id: the entity's id.
+    :param version: the number of events applied so far.
+    """
+
+    KIND: ClassVar[str] = "aggregate"
+
+    id: str
+    version: int = 0
+    _pending: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
+
+    @property
+    def pending_events(self) -> tuple[DomainEvent, ...]:
+        """Events recorded since the entity was loaded, not yet stored."""
+        return tuple(self._pending)
+
+    @property
+    def stored_version(self) -> int:
+        """The version this entity had when it was loaded (0 for a new one)."""
+        return self.version - len(self._pending)
+
+    def mark_stored(self) -> None:
+        """Forget the pending events once the storage layer has committed them."""
+        self._pending.clear()
+
+    def _record(
+        self,
+        name: str,
+        actor: Actor,
+        at: datetime,
+        payload: Mapping[str, Any] | None = None,
+        confidential: Iterable[str] = (),
+    ) -> DomainEvent:
+        """Add one to the version and record the event of this change."""
+        require_aware(at, "at")
+        self.version += 1
+        event = DomainEvent.create(
+            kind=self.KIND,
+            aggregate_id=self.id,
+            version=self.version,
+            name=f"{self.KIND}.{name}",
+            at=at,
+            actor=actor,
+            payload=payload,
+            confidential=confidential,
+        )
+        self._pending.append(event)
+        return event

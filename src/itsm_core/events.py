@@ -1,0 +1,153 @@
+"""Domain events: the immutable record of every state change (the audit trail, 留痕)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from itsm_core.actors import Actor
+from itsm_core.clock import require_aware
+from itsm_core.ids import new_id
+
+__all__ = ["REDACTED", "DomainEvent", "jsonable"]
+
+REDACTED = "[redacted]"
+"""What a confidential payload value is replaced with outside its permitted readers."""
+
+
+def jsonable(value: Any) -> Any:
+    """Convert ``value`` into plain JSON-able data (str, int, float, bool, None, list, dict).
+
+    Datetimes become ISO 8601 strings, timedeltas seconds, enums their code,
+    attrs instances dicts.
+    """
+    if value is None or isinstance(value, bool | int | float | str):
+        if isinstance(value, enum.Enum):
+            return value.value
+        return value
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    if isinstance(value, datetime):
+        return require_aware(value).isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if attrs.has(type(value)):
+        return {k: jsonable(v) for k, v in attrs.asdict(value, recurse=False).items()}
+    if isinstance(value, Iterable):
+        items = [jsonable(v) for v in value]
+        if isinstance(value, set | frozenset):
+            items.sort(key=repr)
+        return items
+    raise TypeError(f"cannot convert {type(value).__name__} to JSON data")
+
+
+def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(jsonable(dict(value)))
+
+
+def _frozen_keys(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+@attrs.frozen
+class DomainEvent:
+    """One state change of one aggregate.
+
+    :param aggregate_kind: e.g. ``"complaint"``.
+    :param aggregate_id: the id of the entity that changed.
+    :param aggregate_version: the entity's version after this change (1 for its first event).
+    :param name: what happened, e.g. ``"complaint.received"``.
+    :param occurred_at: when (timezone-aware).
+    :param actor_id: who did it.
+    :param actor_roles: the roles the actor held.
+    :param payload: JSON-able facts of the change.
+    :param confidential: payload keys only privileged readers may see.
+    :param event_id: unique id; the idempotency key for notifiers.
+    """
+
+    aggregate_kind: str
+    aggregate_id: str
+    aggregate_version: int
+    name: str
+    occurred_at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "occurred_at"))
+    actor_id: str
+    actor_roles: tuple[str, ...] = ()
+    payload: Mapping[str, Any] = attrs.field(converter=_frozen_payload, factory=dict)
+    confidential: frozenset[str] = attrs.field(converter=_frozen_keys, factory=frozenset)
+    event_id: str = attrs.field(factory=lambda: new_id("evt-"))
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        kind: str,
+        aggregate_id: str,
+        version: int,
+        name: str,
+        at: datetime,
+        actor: Actor,
+        payload: Mapping[str, Any] | None = None,
+        confidential: Iterable[str] = (),
+    ) -> DomainEvent:
+        """Build an event for ``actor`` at ``at``."""
+        return cls(
+            aggregate_kind=kind,
+            aggregate_id=aggregate_id,
+            aggregate_version=version,
+            name=name,
+            occurred_at=at,
+            actor_id=actor.id,
+            actor_roles=tuple(sorted(r.value for r in actor.roles)),
+            payload=payload or {},
+            confidential=frozenset(confidential),
+        )
+
+    def redacted(self) -> DomainEvent:
+        """Return this event with every confidential payload value replaced by :data:`REDACTED`."""
+        if not self.confidential:
+            return self
+        payload = {
+            k: (REDACTED if k in self.confidential and v is not None else v)
+            for k, v in self.payload.items()
+        }
+        return attrs.evolve(self, payload=payload)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the event as JSON-able data (the inverse of :meth:`from_dict`)."""
+        return {
+            "event_id": self.event_id,
+            "aggregate_kind": self.aggregate_kind,
+            "aggregate_id": self.aggregate_id,
+            "aggregate_version": self.aggregate_version,
+            "name": self.name,
+            "occurred_at": self.occurred_at.isoformat(),
+            "actor_id": self.actor_id,
+            "actor_roles": list(self.actor_roles),
+            "payload": dict(self.payload),
+            "confidential": sorted(self.confidential),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DomainEvent:
+        """Rebuild an event from :meth:`to_dict` output."""
+        return cls(
+            aggregate_kind=data["aggregate_kind"],
+            aggregate_id=data["aggregate_id"],
+            aggregate_version=int(data["aggregate_version"]),
+            name=data["name"],
+            occurred_at=datetime.fromisoformat(data["occurred_at"]),
+            actor_id=data["actor_id"],
+            actor_roles=tuple(data.get("actor_roles", ())),
+            payload=data.get("payload", {}),
+            confidential=frozenset(data.get("confidential", ())),
+            event_id=data["event_id"],
+        )

@@ -1,0 +1,85 @@
+"""The facade an application creates once: ``ItsmCore("sqlite:///itsm.db")``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+from itsm_core.clock import Clock, SystemClock
+from itsm_core.events import DomainEvent
+from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
+from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
+from itsm_core.runtime import Runtime
+from itsm_core.storage.base import AggregateSpec
+
+__all__ = ["ItsmCore", "aggregate_specs"]
+
+
+def aggregate_specs() -> list[AggregateSpec[Any]]:
+    """Return the storage specs of every aggregate kind of the library."""
+    specs: list[AggregateSpec[Any]] = []
+    return specs
+
+
+class ItsmCore:
+    """The library's entry point: one per application (or per tenant).
+
+    :param storage_url: where to keep data: ``memory://`` (default),
+        ``sqlite:///path.db``, ``postgresql+psycopg://user@host/db``, or any
+        scheme an installed plug-in registers.
+    :param clock: the time source (default: the system clock, UTC).
+    :param plugins: extra plug-in objects or modules (notifiers, backends).
+    :param load_entrypoints: also load plug-ins installed under the
+        ``itsm_core`` entry-point group.
+    :param auto_relay: deliver committed events to notifiers right after each
+        command (turn off to relay from a worker with :meth:`relay`).
+    :param backoff: retry policy for failing notifiers.
+    """
+
+    def __init__(
+        self,
+        storage_url: str = "memory://",
+        *,
+        clock: Clock | None = None,
+        plugins: Iterable[object] = (),
+        load_entrypoints: bool = True,
+        auto_relay: bool = True,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
+        self.clock: Clock = clock or SystemClock()
+        self.specs: Sequence[AggregateSpec[Any]] = aggregate_specs()
+        self.storage = open_storage(self.plugins, storage_url, self.specs)
+        relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
+        self.runtime = Runtime(self.clock, self.storage, self.plugins, relay, auto_relay)
+
+    @property
+    def storage_schemes(self) -> list[str]:
+        """The URL schemes of the installed storage backends."""
+        return storage_schemes(self.plugins)
+
+    def relay(self, limit: int = 100) -> RelayReport:
+        """Deliver committed events that are due to the notifiers (retries included)."""
+        return self.runtime.relay.run(limit)
+
+    def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
+        """Return the stored events of one aggregate, oldest first (unredacted: the
+        caller decides who may see them; prefer the area services' history views)."""
+        with self.storage.unit_of_work() as uow:
+            return uow.history(kind, aggregate_id)
+
+    def close(self) -> None:
+        """Close the store."""
+        self.storage.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,124 @@
+"""Lifecycles as data, driven by one shared ``transitions`` machine each.
+
+A :class:`Lifecycle` is built once at import from a table of states and
+transitions. It holds one :class:`transitions.Machine` with ``model=None`` and
+``auto_transitions=False``: entities are not registered with the machine (no
+per-entity cost, no leaks, no ``to_<state>()`` shortcuts); an event is fired
+with ``machine.events[name].trigger(entity)``, which reads and writes the
+entity's ``state`` field. A refused event becomes :class:`InvalidTransition`
+naming the state, the event and what is allowed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Generic, Protocol, TypeVar
+
+import attrs
+from transitions import Machine, MachineError
+
+from itsm_core.errors import InvalidTransition
+
+__all__ = ["Lifecycle", "Stateful", "Step"]
+
+S = TypeVar("S", bound=enum.Enum)
+
+
+class Stateful(Protocol[S]):
+    """An entity with a ``state`` attribute of a lifecycle's state enum."""
+
+    state: S
+
+
+@attrs.frozen
+class Step(Generic[S]):
+    """One row of a transition table: ``event`` moves ``sources`` to ``dest``."""
+
+    event: str
+    sources: tuple[S, ...]
+    dest: S
+
+
+class Lifecycle(Generic[S]):
+    """A state machine over entities of one kind.
+
+    :param entity: the entity's name, for messages (e.g. ``"complaint"``).
+    :param states: the state enumeration.
+    :param initial: the state new entities start in.
+    :param steps: ``(event, source or sources, dest)`` rows.
+    """
+
+    def __init__(
+        self,
+        entity: str,
+        states: type[S],
+        initial: S,
+        steps: Iterable[tuple[str, S | Sequence[S], S]],
+    ) -> None:
+        self.entity = entity
+        self.states = states
+        self.initial = initial
+        rows: list[Step[S]] = []
+        for event, sources, dest in steps:
+            srcs = (sources,) if isinstance(sources, enum.Enum) else tuple(sources)
+            rows.append(Step(event, srcs, dest))
+        self.steps: tuple[Step[S], ...] = tuple(rows)
+        self.machine = Machine(
+            model=None,
+            states=list(states),
+            initial=initial,
+            transitions=[
+                {"trigger": s.event, "source": list(s.sources), "dest": s.dest} for s in rows
+            ],
+            auto_transitions=False,
+            model_attribute="state",
+        )
+        allowed: dict[S, set[str]] = {s: set() for s in states}
+        for step in rows:
+            for src in step.sources:
+                allowed[src].add(step.event)
+        self._allowed: Mapping[S, frozenset[str]] = {k: frozenset(v) for k, v in allowed.items()}
+        self.events: frozenset[str] = frozenset(s.event for s in rows)
+        self.terminal: frozenset[S] = frozenset(s for s, ev in self._allowed.items() if not ev)
+
+    def allowed(self, state: S) -> frozenset[str]:
+        """Return the events allowed in ``state``."""
+        return self._allowed[state]
+
+    def targets(self, state: S, event: str) -> S | None:
+        """Return where ``event`` leads from ``state``, or None if it is not allowed."""
+        for step in self.steps:
+            if step.event == event and state in step.sources:
+                return step.dest
+        return None
+
+    def refuse(
+        self, entity: Stateful[S], event: str, reason: str | None = None
+    ) -> InvalidTransition:
+        """Return (not raise) the :class:`InvalidTransition` for ``event`` on ``entity``."""
+        state = entity.state
+        return InvalidTransition(
+            entity=self.entity,
+            state=str(getattr(state, "value", state)),
+            event=event,
+            allowed=self.allowed(state),
+            reason=reason,
+        )
+
+    def check(self, entity: Stateful[S], event: str) -> None:
+        """Raise :class:`InvalidTransition` unless ``event`` is allowed in ``entity``'s state."""
+        if event not in self._allowed.get(entity.state, frozenset()):
+            raise self.refuse(entity, event)
+
+    def fire(self, entity: Stateful[S], event: str) -> S:
+        """Fire ``event`` on ``entity`` and return the new state.
+
+        :raises InvalidTransition: when the event is not allowed in the current state.
+        """
+        self.check(entity, event)
+        try:
+            self.machine.events[event].trigger(entity)
+        except MachineError as exc:  # pragma: no cover - check() already guards
+            raise self.refuse(entity, event, str(exc)) from exc
+        return entity.state

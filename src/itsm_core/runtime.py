@@ -1,0 +1,47 @@
+"""What every use-case service shares: the clock, the store, the plug-ins, the relay."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import attrs
+import pluggy
+
+from itsm_core.clock import Clock
+from itsm_core.events import DomainEvent
+from itsm_core.outbox import OutboxRelay
+from itsm_core.storage.base import StorageBackend, UnitOfWork
+
+__all__ = ["Runtime"]
+
+
+@attrs.define
+class Runtime:
+    """The services' shared context, built by :class:`~itsm_core.ItsmCore`.
+
+    :param clock: the time source.
+    :param storage: the open backend.
+    :param plugins: this facade's plug-in manager.
+    :param relay: the outbox relay.
+    :param auto_relay: relay committed events right after each command.
+    """
+
+    clock: Clock
+    storage: StorageBackend
+    plugins: pluggy.PluginManager
+    relay: OutboxRelay
+    auto_relay: bool = True
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        """Open a unit of work; commit it if the block ends normally, then relay.
+
+        An exception inside the block rolls everything back. Relaying happens
+        after the commit and never raises for a failing notifier.
+        """
+        with self.storage.unit_of_work() as uow:
+            yield uow
+            events: list[DomainEvent] = uow.commit()
+        if events and self.auto_relay:
+            self.relay.run()

@@ -1,0 +1,273 @@
+"""The storage interface every backend implements.
+
+The domain never talks to a database directly. It describes each kind of
+aggregate with an :class:`AggregateSpec` (how an entity becomes a JSON-able
+record and back, and which fields are indexed for queries) and works inside
+a :class:`UnitOfWork`: load, change, save, commit. A commit stores the
+entities, their new events and one outbox row per event in one transaction,
+or nothing at all. A save whose entity was changed by someone else since it
+was loaded raises :class:`~itsm_core.errors.ConflictError`.
+
+Queries and aggregates are expressed over the indexed fields only, so a SQL
+backend can answer them with indexed columns and ``GROUP BY`` in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Generic, Literal, Protocol, Self, TypeVar, get_args
+
+import attrs
+
+from itsm_core.errors import ValidationError
+from itsm_core.events import DomainEvent
+
+__all__ = [
+    "AggregateSpec",
+    "BackendFactory",
+    "IndexField",
+    "IndexType",
+    "Measure",
+    "Op",
+    "OutboxEntry",
+    "Query",
+    "StorageBackend",
+    "UnitOfWork",
+    "Where",
+]
+
+T = TypeVar("T")
+E = TypeVar("E")
+
+IndexType = Literal["str", "int", "float", "bool", "datetime"]
+Op = Literal["eq", "ne", "in", "lt", "le", "gt", "ge", "is_null", "not_null"]
+_OPS: frozenset[str] = frozenset(get_args(Op))
+MeasureFn = Literal["count", "sum", "min", "max"]
+
+
+@attrs.frozen
+class IndexField(Generic[T]):
+    """A queryable field of an aggregate.
+
+    :param name: the field's name in queries (and the column name in SQL).
+    :param type: one of ``str``, ``int``, ``float``, ``bool``, ``datetime``.
+    :param extract: reads the value from an entity (None when absent).
+    """
+
+    name: str
+    type: IndexType
+    extract: Callable[[T], Any]
+
+
+@attrs.frozen
+class AggregateSpec(Generic[T]):
+    """How one kind of aggregate is stored.
+
+    :param kind: the kind's name, e.g. ``"complaint"``.
+    :param entity_type: the entity class.
+    :param to_record: entity → JSON-able dict (the whole state).
+    :param from_record: that dict → entity.
+    :param index: the fields queries and aggregates may use.
+    """
+
+    kind: str
+    entity_type: type[T]
+    to_record: Callable[[T], dict[str, Any]]
+    from_record: Callable[[Mapping[str, Any]], T]
+    index: tuple[IndexField[T], ...] = ()
+
+    def index_values(self, entity: T) -> dict[str, Any]:
+        """Return ``{field name: value}`` of every indexed field of ``entity``."""
+        return {f.name: f.extract(entity) for f in self.index}
+
+    def field(self, name: str) -> IndexField[T]:
+        """Return the indexed field ``name``.
+
+        :raises ValidationError: naming the indexed fields when there is none such.
+        """
+        for f in self.index:
+            if f.name == name:
+                return f
+        allowed = ", ".join(f.name for f in self.index) or "none"
+        raise ValidationError(
+            f"{self.kind} has no indexed field {name!r}; queryable fields: {allowed}", field=name
+        )
+
+
+@attrs.frozen
+class Where:
+    """One condition: ``field op value`` (``value`` is a tuple for ``in``)."""
+
+    field: str
+    op: Op
+    value: Any = None
+
+
+@attrs.frozen
+class Query:
+    """A query over the indexed fields of one aggregate kind.
+
+    :param where: conditions, all of which must hold.
+    :param order_by: field names, ``"-name"`` for descending; ``id`` breaks ties.
+    :param limit: at most this many results.
+    :param offset: skip this many first.
+    :param lock: claim the matching rows for this unit of work, skipping rows
+        another unit of work has claimed (``SELECT … FOR UPDATE SKIP LOCKED``
+        on PostgreSQL; a no-op where one process owns the store).
+    """
+
+    where: tuple[Where, ...] = ()
+    order_by: tuple[str, ...] = ()
+    limit: int | None = None
+    offset: int = 0
+    lock: bool = False
+
+    @classmethod
+    def eq(cls, **fields: Any) -> Query:
+        """Return a query matching every ``field=value`` given (None values are ignored)."""
+        return cls(tuple(Where(k, "eq", v) for k, v in fields.items() if v is not None))
+
+    def filter(self, field: str, op: Op, value: Any = None) -> Query:
+        """Return this query with one more condition."""
+        return attrs.evolve(self, where=(*self.where, Where(field, op, value)))
+
+    def validate(self, spec: AggregateSpec[Any]) -> None:
+        """Raise :class:`ValidationError` if the query names an unknown field or operator."""
+        for w in self.where:
+            if w.field != "id":
+                spec.field(w.field)
+            if w.op not in _OPS:
+                raise ValidationError(
+                    f"unknown operator {w.op!r}; allowed: {', '.join(sorted(_OPS))}", field="op"
+                )
+            if w.op == "in" and not isinstance(w.value, tuple | list | frozenset | set):
+                raise ValidationError("operator 'in' needs a tuple of values", field=w.field)
+        for name in self.order_by:
+            if name.lstrip("-") != "id":
+                spec.field(name.lstrip("-"))
+        if self.limit is not None and self.limit < 0:
+            raise ValidationError("limit must not be negative", field="limit")
+        if self.offset < 0:
+            raise ValidationError("offset must not be negative", field="offset")
+
+
+@attrs.frozen
+class Measure:
+    """One aggregate measure: ``count`` of rows, or ``sum``/``min``/``max`` of a field."""
+
+    name: str
+    fn: MeasureFn
+    field: str | None = None
+
+
+@attrs.frozen
+class OutboxEntry:
+    """A committed event not yet delivered to every notifier.
+
+    :param event: the event as stored (unredacted; the relay redacts it).
+    :param delivered: names of the notifiers that have it.
+    :param attempts: failed attempts so far, per notifier.
+    :param next_attempt_at: earliest retry, per notifier that failed.
+    """
+
+    event: DomainEvent
+    delivered: frozenset[str] = frozenset()
+    attempts: Mapping[str, int] = attrs.field(factory=dict)
+    next_attempt_at: Mapping[str, datetime] = attrs.field(factory=dict)
+
+
+class UnitOfWork(Protocol):
+    """One transaction: read, stage changes, then commit them all or none."""
+
+    def get(self, spec: AggregateSpec[E], entity_id: str) -> E:
+        """Load one entity; :class:`~itsm_core.errors.NotFound` if there is none."""
+        ...
+
+    def find(self, spec: AggregateSpec[E], query: Query = ...) -> list[E]:
+        """Load the entities matching ``query``."""
+        ...
+
+    def count(self, spec: AggregateSpec[Any], query: Query = ...) -> int:
+        """Count the entities matching ``query``."""
+        ...
+
+    def aggregate(
+        self,
+        spec: AggregateSpec[Any],
+        query: Query,
+        group_by: Sequence[str],
+        measures: Sequence[Measure],
+    ) -> list[dict[str, Any]]:
+        """Group the matching entities and compute ``measures`` per group.
+
+        Each result row holds the ``group_by`` fields and one value per measure
+        (``sum`` of no rows is 0, ``min``/``max`` of no values None).
+        """
+        ...
+
+    def save(self, spec: AggregateSpec[E], entity: E) -> None:
+        """Stage ``entity`` (new or changed) and its pending events for the commit."""
+        ...
+
+    def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
+        """Return the stored events of one aggregate, oldest first."""
+        ...
+
+    def commit(self) -> list[DomainEvent]:
+        """Store everything staged atomically; return the events committed."""
+        ...
+
+    def rollback(self) -> None:
+        """Drop everything staged."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class StorageBackend(Protocol):
+    """A store of aggregates, their events and the outbox."""
+
+    url: str
+
+    def unit_of_work(self) -> UnitOfWork:
+        """Open a unit of work (use it as a context manager)."""
+        ...
+
+    def outbox_pending(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
+        """Committed events some notifier still has to receive, oldest first."""
+        ...
+
+    def outbox_delivered(self, event_id: str, notifier: str, at: datetime) -> None:
+        """Record that ``notifier`` received the event."""
+        ...
+
+    def outbox_failed(self, event_id: str, notifier: str, error: str, retry_at: datetime) -> None:
+        """Record a failed delivery and when to try again."""
+        ...
+
+    def outbox_done(self, event_id: str, at: datetime) -> None:
+        """Record that every notifier has the event; it leaves the pending list."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and files."""
+        ...
+
+
+BackendFactory = Callable[[str, Sequence[AggregateSpec[Any]]], StorageBackend]
+"""Builds a backend from a URL and the aggregate kinds it must store."""
+
+
+def iter_specs(specs: Sequence[AggregateSpec[Any]]) -> Iterator[tuple[str, AggregateSpec[Any]]]:
+    """Yield ``(kind, spec)`` pairs; used by backends to index their specs."""
+    for spec in specs:
+        yield spec.kind, spec

@@ -1,0 +1,263 @@
+"""The in-memory backend (``memory://``): for tests, demos and single-process tools.
+
+Entities are kept as records (the spec's JSON-able dicts), so a loaded
+entity never shares state with the store, and a unit of work that is not
+committed leaves no trace. One lock makes each commit atomic.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import attrs
+
+from itsm_core.errors import ConflictError, NotFound, StorageError
+from itsm_core.events import DomainEvent
+from itsm_core.storage.base import AggregateSpec, Measure, OutboxEntry, Query
+from itsm_core.storage.evaluate import aggregate_rows, matches, select
+
+__all__ = ["MemoryBackend", "MemoryUnitOfWork"]
+
+E = TypeVar("E")
+
+
+@attrs.define
+class _Row:
+    record: dict[str, Any]
+    values: dict[str, Any]
+    version: int
+
+
+@attrs.define
+class _Staged:
+    spec: AggregateSpec[Any]
+    entity: Any
+    row: _Row
+    expected: int
+    events: tuple[DomainEvent, ...]
+
+
+@attrs.define
+class _Outbox:
+    event: DomainEvent
+    delivered: set[str] = attrs.field(factory=set)
+    attempts: dict[str, int] = attrs.field(factory=dict)
+    next_attempt_at: dict[str, datetime] = attrs.field(factory=dict)
+
+
+def _version_of(entity: Any) -> tuple[int, int, tuple[DomainEvent, ...]]:
+    version = int(entity.version)
+    pending: tuple[DomainEvent, ...] = tuple(getattr(entity, "pending_events", ()))
+    return version - len(pending), version, pending
+
+
+class MemoryBackend:
+    """A store in this process's memory.
+
+    :param url: ``memory://`` (anything after the scheme names the store, for messages).
+    :param specs: the aggregate kinds to store.
+    """
+
+    def __init__(self, url: str, specs: Sequence[AggregateSpec[Any]]) -> None:
+        self.url = url
+        self.specs = {s.kind: s for s in specs}
+        self._lock = threading.RLock()
+        self._rows: dict[str, dict[str, _Row]] = {s.kind: {} for s in specs}
+        self._events: dict[tuple[str, str], list[DomainEvent]] = {}
+        self._outbox: dict[str, _Outbox] = {}
+        self._closed = False
+
+    def _table(self, spec: AggregateSpec[Any]) -> dict[str, _Row]:
+        try:
+            return self._rows[spec.kind]
+        except KeyError:
+            known = ", ".join(sorted(self._rows)) or "none"
+            raise StorageError(
+                f"this store was not opened for {spec.kind!r} aggregates; it stores: {known}"
+            ) from None
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError(f"the store {self.url!r} is closed")
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        """Open a unit of work."""
+        self._check_open()
+        return MemoryUnitOfWork(self)
+
+    def outbox_pending(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
+        """Committed events not yet delivered to every notifier, oldest first."""
+        with self._lock:
+            entries = list(self._outbox.values())[:limit]
+            return [
+                OutboxEntry(
+                    event=e.event,
+                    delivered=frozenset(e.delivered),
+                    attempts=dict(e.attempts),
+                    next_attempt_at=dict(e.next_attempt_at),
+                )
+                for e in entries
+            ]
+
+    def outbox_delivered(self, event_id: str, notifier: str, at: datetime) -> None:
+        """Record a delivery."""
+        with self._lock:
+            entry = self._outbox.get(event_id)
+            if entry is not None:
+                entry.delivered.add(notifier)
+                entry.next_attempt_at.pop(notifier, None)
+
+    def outbox_failed(self, event_id: str, notifier: str, error: str, retry_at: datetime) -> None:
+        """Record a failed delivery."""
+        with self._lock:
+            entry = self._outbox.get(event_id)
+            if entry is not None:
+                entry.attempts[notifier] = entry.attempts.get(notifier, 0) + 1
+                entry.next_attempt_at[notifier] = retry_at
+
+    def outbox_done(self, event_id: str, at: datetime) -> None:
+        """Drop a fully delivered event from the outbox."""
+        with self._lock:
+            self._outbox.pop(event_id, None)
+
+    def close(self) -> None:
+        """Close the store; later units of work are refused."""
+        self._closed = True
+
+
+class MemoryUnitOfWork:
+    """A unit of work over a :class:`MemoryBackend`."""
+
+    def __init__(self, backend: MemoryBackend) -> None:
+        self._backend = backend
+        self._staged: dict[tuple[str, str], _Staged] = {}
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def _row(self, spec: AggregateSpec[Any], entity_id: str) -> _Row | None:
+        staged = self._staged.get((spec.kind, entity_id))
+        if staged is not None:
+            return staged.row
+        with self._backend._lock:
+            return self._backend._table(spec).get(entity_id)
+
+    def get(self, spec: AggregateSpec[E], entity_id: str) -> E:
+        """Load one entity."""
+        row = self._row(spec, entity_id)
+        if row is None:
+            raise NotFound(spec.kind, entity_id)
+        return spec.from_record(copy.deepcopy(row.record))
+
+    def _rows(self, spec: AggregateSpec[Any]) -> dict[str, _Row]:
+        with self._backend._lock:
+            rows = dict(self._backend._table(spec))
+        for (kind, rid), staged in self._staged.items():
+            if kind == spec.kind:
+                rows[rid] = staged.row
+        return rows
+
+    def find(self, spec: AggregateSpec[E], query: Query = Query()) -> list[E]:  # noqa: B008
+        """Load the entities matching ``query``."""
+        query.validate(spec)
+        rows = self._rows(spec)
+        ids = select(query, ((rid, {**r.values, "id": rid}) for rid, r in rows.items()))
+        return [spec.from_record(copy.deepcopy(rows[i].record)) for i in ids]
+
+    def count(self, spec: AggregateSpec[Any], query: Query = Query()) -> int:  # noqa: B008
+        """Count the entities matching ``query``."""
+        query.validate(spec)
+        rows = self._rows(spec)
+        return len(select(Query(query.where), ((rid, r.values) for rid, r in rows.items())))
+
+    def aggregate(
+        self,
+        spec: AggregateSpec[Any],
+        query: Query,
+        group_by: Sequence[str],
+        measures: Sequence[Measure],
+    ) -> list[dict[str, Any]]:
+        """Group and measure in one pass over the matching rows."""
+        query.validate(spec)
+        for name in group_by:
+            spec.field(name)
+        for m in measures:
+            if m.fn != "count":
+                spec.field(m.field or "")
+        rows = self._rows(spec)
+
+        return aggregate_rows(
+            (r.values for r in rows.values() if matches(query, r.values)), group_by, measures
+        )
+
+    def save(self, spec: AggregateSpec[E], entity: E) -> None:
+        """Stage ``entity`` and its pending events."""
+        self._backend._table(spec)
+        expected, version, events = _version_of(entity)
+        entity_id = str(getattr(entity, "id"))  # noqa: B009
+        key = (spec.kind, entity_id)
+        previous = self._staged.get(key)
+        if previous is not None:
+            expected = previous.expected
+            known = {e.event_id for e in events}
+            events = tuple(e for e in previous.events if e.event_id not in known) + events
+        row = _Row(
+            record=copy.deepcopy(spec.to_record(entity)),
+            values=spec.index_values(entity),
+            version=version,
+        )
+        self._staged[key] = _Staged(spec, entity, row, expected, events)
+
+    def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
+        """Stored events of one aggregate, oldest first."""
+        with self._backend._lock:
+            return list(self._backend._events.get((kind, aggregate_id), ()))
+
+    def commit(self) -> list[DomainEvent]:
+        """Check every version, then store rows, events and outbox entries atomically."""
+        backend = self._backend
+        backend._check_open()
+        committed: list[DomainEvent] = []
+        with backend._lock:
+            for (kind, rid), staged in self._staged.items():
+                current = backend._rows[kind].get(rid)
+                actual = current.version if current is not None else 0
+                if actual != staged.expected:
+                    what = "already exists" if staged.expected == 0 else "was changed meanwhile"
+                    raise ConflictError(
+                        f"{kind} {rid!r} {what}: expected stored version {staged.expected}, "
+                        f"found {actual}; reload it and try again",
+                        kind=kind,
+                        entity_id=rid,
+                        expected=staged.expected,
+                        actual=actual,
+                    )
+            for (kind, rid), staged in self._staged.items():
+                backend._rows[kind][rid] = staged.row
+                backend._events.setdefault((kind, rid), []).extend(staged.events)
+                for event in staged.events:
+                    backend._outbox[event.event_id] = _Outbox(event)
+                committed.extend(staged.events)
+        for staged in self._staged.values():
+            mark: Any = getattr(staged.entity, "mark_stored", None)
+            if callable(mark):
+                mark()
+        self._staged.clear()
+        return committed
+
+    def rollback(self) -> None:
+        """Drop everything staged."""
+        self._staged.clear()
