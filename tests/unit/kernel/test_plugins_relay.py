@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from itsm_core import (
+    SYSTEM,
+    ConflictError,
+    DomainEvent,
+    FrozenClock,
+    ItsmCore,
+    PluginError,
+    UnknownBackend,
+    ValidationError,
+    hookimpl,
+)
+from itsm_core.outbox import Backoff, OutboxRelay
+from itsm_core.plugins import make_plugin_manager, open_storage
+from itsm_core.runtime import Runtime
+from itsm_core.storage.base import BackendFactory
+from itsm_core.storage.memory import MemoryBackend
+
+from .toy import LAMP_SPEC, Lamp
+
+AT = datetime(2026, 5, 4, 10, tzinfo=UTC)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    @hookimpl
+    def itsm_on_event(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+
+class Flaky:
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.events: list[DomainEvent] = []
+
+    @hookimpl
+    def itsm_on_event(self, event: DomainEvent) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise OSError("mail server down")
+        self.events.append(event)
+
+
+def runtime(*plugins: object) -> tuple[Runtime, FrozenClock]:
+    clock = FrozenClock(AT)
+    pm = make_plugin_manager(plugins, load_entrypoints=False)
+    storage = MemoryBackend("memory://", [LAMP_SPEC])
+    relay = OutboxRelay(storage, pm, clock, Backoff(base=timedelta(seconds=10)))
+    return Runtime(clock, storage, pm, relay), clock
+
+
+def switch_on(rt: Runtime, lamp_id: str = "l1") -> None:
+    with rt.transaction() as uow:
+        lamp = Lamp(id=lamp_id, room="101")
+        lamp.switch_on(SYSTEM, rt.clock.now())
+        uow.save(LAMP_SPEC, lamp)
+
+
+def test_unknown_scheme_names_installed_ones() -> None:
+    with pytest.raises(UnknownBackend, match="installed schemes: .*memory"):
+        ItsmCore("nosuch://x", load_entrypoints=False)
+    with pytest.raises(ValidationError, match="storage URL"):
+        ItsmCore("nourl", load_entrypoints=False)
+
+
+def test_each_facade_has_its_own_plugin_manager() -> None:
+    a = ItsmCore(load_entrypoints=False)
+    b = ItsmCore(load_entrypoints=False)
+    assert a.plugins is not b.plugins
+    assert "memory" in a.storage_schemes
+
+
+def test_register_storage_hook_adds_a_scheme_and_duplicates_are_refused() -> None:
+    class Backend:
+        @hookimpl
+        def itsm_register_storage(self, register: Callable[[str, BackendFactory], None]) -> None:
+            register("toy", MemoryBackend)
+
+    pm = make_plugin_manager([Backend()], load_entrypoints=False)
+    assert isinstance(open_storage(pm, "toy://x", [LAMP_SPEC]), MemoryBackend)
+
+    class Clash:
+        @hookimpl
+        def itsm_register_storage(self, register: Callable[[str, BackendFactory], None]) -> None:
+            register("memory", lambda url, specs: MemoryBackend(url, specs))
+
+    pm = make_plugin_manager([Clash()], load_entrypoints=False)
+    with pytest.raises(PluginError, match="memory"):
+        open_storage(pm, "memory://", [LAMP_SPEC])
+
+
+def test_committed_events_reach_notifiers_redacted() -> None:
+    rec = Recorder()
+    rt, _ = runtime(rec)
+    switch_on(rt)
+    (event,) = rec.events
+    assert event.name == "lamp.switched_on"
+    assert event.payload["by"] == "[redacted]"
+    assert rt.storage.outbox_pending(AT) == []
+
+
+def test_failing_notifier_does_not_block_others_and_is_retried_with_backoff() -> None:
+    good, flaky = Recorder(), Flaky(failures=2)
+    rt, clock = runtime(good, flaky)
+    switch_on(rt)
+    assert len(good.events) == 1 and flaky.events == []
+    (entry,) = rt.storage.outbox_pending(clock.now())
+    assert entry.attempts and entry.next_attempt_at
+    # not yet due: nothing is tried
+    report = rt.relay.run()
+    assert report.waiting == 1 and report.delivered == 0
+    clock.advance(seconds=10)
+    report = rt.relay.run()  # second failure; backoff doubles to 20 s
+    assert len(report.failures) == 1
+    clock.advance(seconds=19)
+    assert rt.relay.run().waiting == 1
+    clock.advance(seconds=1)
+    assert rt.relay.run().delivered == 1
+    assert len(flaky.events) == 1 and len(good.events) == 1
+    assert rt.storage.outbox_pending(clock.now()) == []
+
+
+def test_backoff_is_capped() -> None:
+    b = Backoff(base=timedelta(seconds=1), factor=10, cap=timedelta(minutes=1))
+    assert b.delay(1) == timedelta(seconds=1)
+    assert b.delay(2) == timedelta(seconds=10)
+    assert b.delay(9) == timedelta(minutes=1)
+
+
+def test_error_in_transaction_rolls_back_everything() -> None:
+    rec = Recorder()
+    rt, _ = runtime(rec)
+    with pytest.raises(RuntimeError), rt.transaction() as uow:
+        lamp = Lamp(id="l1", room="101")
+        lamp.switch_on(SYSTEM, AT)
+        uow.save(LAMP_SPEC, lamp)
+        raise RuntimeError("boom")
+    with rt.storage.unit_of_work() as uow:
+        assert uow.find(LAMP_SPEC) == []
+        assert uow.history("lamp", "l1") == []
+    assert rec.events == []
+
+
+def test_stale_write_conflicts_and_changes_nothing() -> None:
+    rt, _ = runtime()
+    switch_on(rt)
+    with rt.storage.unit_of_work() as first, rt.storage.unit_of_work() as second:
+        a: Any = first.get(LAMP_SPEC, "l1")
+        b: Any = second.get(LAMP_SPEC, "l1")
+        for lamp, uow in ((a, first), (b, second)):
+            lamp.switched_at = AT + timedelta(hours=1)
+            lamp._record("touched", SYSTEM, AT)
+            uow.save(LAMP_SPEC, lamp)
+        first.commit()
+        with pytest.raises(ConflictError, match="expected stored version 1, found 2"):
+            second.commit()
+    with rt.storage.unit_of_work() as uow:
+        assert uow.get(LAMP_SPEC, "l1").version == 2
+        assert len(uow.history("lamp", "l1")) == 2
+    with pytest.raises(ConflictError, match="already exists"):
+        switch_on(rt)
