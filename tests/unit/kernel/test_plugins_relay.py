@@ -66,7 +66,7 @@ def switch_on(rt: Runtime, lamp_id: str = "l1") -> None:
 
 
 def test_unknown_scheme_names_installed_ones() -> None:
-    with pytest.raises(UnknownBackend, match="installed schemes: .*memory"):
+    with pytest.raises(UnknownBackend, match=r"installed schemes: .*memory"):
         ItsmCore("nosuch://x", load_entrypoints=False)
     with pytest.raises(ValidationError, match="storage URL"):
         ItsmCore("nourl", load_entrypoints=False)
