@@ -1,0 +1,1018 @@
+"""Business calendars: when a provider works, in which zone, on which dates.
+
+A :class:`BusinessCalendar` combines
+
+* an IANA time zone (:mod:`zoneinfo`);
+* weekly working windows, several per day (``09:00-12:00`` and ``13:30-18:00``);
+* the public holidays and makeup working days (China's 调休) of a country and
+  subdivision from the ``holidays`` package;
+* the provider's own dates: extra holidays, extra working days, and dates with
+  their own hours (a half day).
+
+It adds business time to instants, measures business time between instants and
+finds the next opening — with a per-year index, so the cost does not grow with
+the length of the target.
+
+Semantics (all computations follow from these):
+
+* **Wall-clock windows.** An instant is *open* when its local wall-clock time in
+  the calendar's zone falls inside a window of its local date. Across a DST change
+  a window has its real length: ``01:00-04:00`` is 2 h on a spring-forward day and
+  4 h on an autumn day; a window wholly inside the skipped hour is empty.
+* **Half-open windows.** A window is open at its start and closed at its end.
+* **Adding.** ``add(start, d)`` for ``d > 0`` is the earliest instant ``t`` with
+  ``between(start, t) == d``: a target that ends exactly at a closing is due at the
+  closing (``12:00``), not at the next opening (``13:30``). When ``start`` is
+  outside working time, counting starts at the next opening. ``add(start, 0)`` is
+  ``next_opening(start)``: ``start`` itself if open, else the next opening. Thus
+  ``between(a, add(a, d)) == d`` holds for every ``a`` and every ``d >= 0``.
+* **Between.** ``between(a, b)`` is the working time in ``[a, b)``; for ``b < a`` it
+  is ``-between(b, a)`` (negative), so ``between(a, b) + between(b, c) ==
+  between(a, c)`` always holds.
+* **Official data.** See :attr:`BusinessCalendar.official_until`.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+import holidays as holidays_pkg
+
+from itsm_core.clock import require_aware, require_duration
+from itsm_core.errors import CalendarDataMissing, CalendarError, ValidationError
+from itsm_core.sla._index import YearIndex, build_year_index, from_us, to_us
+from itsm_core.sla.days import (
+    CalendarResult,
+    DayInfo,
+    DayKind,
+    OfficialYear,
+    UnofficialYear,
+    as_date,
+    dates_converter,
+)
+from itsm_core.sla.hours import WeeklyHours, Window, parse_windows
+
+__all__ = [
+    "YEARLY_PUBLISHED_COUNTRIES",
+    "BusinessCalendar",
+    "HoursSpec",
+    "WindowsSpec",
+    "default_official_until",
+]
+
+T = TypeVar("T")
+
+#: Windows of one day: :class:`Window` objects or texts like ``"09:00-12:00"``.
+WindowsSpec = Iterable[Window | str]
+#: Weekly hours: a :class:`WeeklyHours`, a mapping of weekdays to windows, or the
+#: windows of every working weekday (used with ``weekdays``).
+HoursSpec = WeeklyHours | Mapping[str | int, WindowsSpec] | Sequence[Window | str]
+
+#: Countries whose government publishes each year's holidays and makeup working
+#: days shortly before the year starts; for them ``official_until`` defaults to
+#: the last year for which the ``holidays`` package has makeup working days.
+YEARLY_PUBLISHED_COUNTRIES = frozenset({"CN"})
+
+_SCAN_YEARS = range(2000, 2061)
+_FORMAT_VERSION = 1
+_AUTO: Literal["auto"] = "auto"
+
+
+# --------------------------------------------------------------------------- converters
+
+
+def _zone_converter(value: object) -> ZoneInfo:
+    if isinstance(value, ZoneInfo):
+        return value
+    if isinstance(value, str):
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError(
+                f"unknown time zone {value!r}; use an IANA zone name such as "
+                "'Asia/Shanghai', 'Europe/Berlin' or 'UTC'",
+                field="timezone",
+            ) from exc
+    raise ValidationError(
+        f"timezone must be an IANA zone name or a zoneinfo.ZoneInfo, got {type(value).__name__}",
+        field="timezone",
+    )
+
+
+def _weekly_converter(value: object) -> WeeklyHours:
+    if isinstance(value, WeeklyHours):
+        return value
+    return WeeklyHours(value)
+
+
+def _country_converter(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            f"country must be an ISO 3166 code such as 'CN' or 'US', got {value!r}",
+            field="country",
+        )
+    return value.strip().upper()
+
+
+def _optional_windows(value: object) -> tuple[Window, ...] | None:
+    if value is None:
+        return None
+    return parse_windows(value, "makeup working days")  # type: ignore[arg-type]
+
+
+def _date_hours_converter(value: object) -> tuple[tuple[date, tuple[Window, ...]], ...]:
+    if isinstance(value, Mapping):
+        items: Iterable[Any] = value.items()
+    elif isinstance(value, Iterable):
+        items = value
+    else:
+        raise ValidationError(
+            "date_hours must map dates to windows, e.g. {'2025-12-31': ['09:00-12:00']}",
+            field="date_hours",
+        )
+    result: dict[date, tuple[Window, ...]] = {}
+    for key, windows in items:
+        day = as_date(key, "date_hours")
+        if day in result:
+            raise ValidationError(f"date_hours names {day} twice", field="date_hours")
+        result[day] = parse_windows(windows, day.isoformat())
+    return tuple(sorted(result.items()))
+
+
+def _official_years_converter(value: object) -> tuple[OfficialYear, ...]:
+    if isinstance(value, Mapping):
+        years = [
+            item if isinstance(item, OfficialYear) else OfficialYear(int(year), **item)
+            for year, item in value.items()
+        ]
+    elif isinstance(value, Iterable):
+        years = list(value)
+    else:
+        raise ValidationError(
+            "official_years must be a sequence of OfficialYear", field="official_years"
+        )
+    seen: set[int] = set()
+    for item in years:
+        if not isinstance(item, OfficialYear):
+            raise ValidationError(
+                f"official_years must hold OfficialYear objects, got {item!r}",
+                field="official_years",
+            )
+        if item.year in seen:
+            raise ValidationError(
+                f"official dates for {item.year} are given twice", field="official_years"
+            )
+        seen.add(item.year)
+    return tuple(sorted(years, key=lambda y: y.year))
+
+
+# --------------------------------------------------------------------------- country data
+
+
+def _country_holidays(
+    country: str, subdiv: str | None, language: str | None, years: Iterable[int]
+) -> Any:
+    try:
+        return holidays_pkg.country_holidays(
+            country, subdiv=subdiv, years=list(years), language=language
+        )
+    except NotImplementedError as exc:
+        supported: dict[str, list[str]] = holidays_pkg.list_supported_countries()
+        if country not in supported:
+            message = (
+                f"the holidays package has no country {country!r}; use an ISO 3166 "
+                "alpha-2 code it supports (see holidays.list_supported_countries())"
+            )
+        else:
+            subdivs = ", ".join(supported[country]) or "none"
+            message = (
+                f"country {country!r} has no subdivision {subdiv!r}; its subdivisions: {subdivs}"
+            )
+        raise CalendarError(message, field="subdiv" if country in supported else "country") from exc
+
+
+@functools.lru_cache(maxsize=64)
+def default_official_until(country: str | None, subdiv: str | None = None) -> int | None:
+    """The default last year of official data for a country.
+
+    For countries that publish their holidays and makeup working days year by year
+    (China), this is the last year for which the installed ``holidays`` package lists
+    any makeup working day — later years are computed by rule. For other countries,
+    whose holidays follow fixed rules, it is None (no limit).
+
+    :param country: ISO 3166 code, or None for a calendar without country data.
+    :param subdiv: the subdivision, if any.
+    """
+    if country is None or country.upper() not in YEARLY_PUBLISHED_COUNTRIES:
+        return None
+    data = _country_holidays(country.upper(), subdiv, None, _SCAN_YEARS)
+    years = [d.year for d in data.weekend_workdays if d.year in _SCAN_YEARS]
+    return max(years) if years else None
+
+
+# --------------------------------------------------------------------------- the calendar
+
+
+@attrs.frozen
+class BusinessCalendar:
+    """A business calendar: zone, weekly windows, holidays, makeup days and special dates.
+
+    Immutable; the per-year index it builds on first use is a cache (thread-safe:
+    two threads may build the same year, which is harmless). Build one with
+    :meth:`china`, :meth:`from_country`, :meth:`always_open`, :meth:`from_dict` or
+    directly::
+
+        BusinessCalendar(
+            "Asia/Shanghai",
+            WeeklyHours.workweek("09:00-12:00", "13:30-18:00"),
+            country="CN",
+        )
+
+    How a date's windows are found (first rule that applies wins):
+
+    1. ``date_hours`` names the date: its windows (empty = closed).
+    2. The date is in ``extra_holidays``: closed.
+    3. The date is in ``extra_workdays``: open, with the weekday's windows, or
+       ``makeup_day_windows`` if the weekday has none.
+    4. Country data (or a year added with :meth:`with_official_year`): a holiday is
+       closed; a makeup working day (调休) is open like rule 3.
+    5. The weekly windows of the weekday.
+
+    :param timezone: IANA zone name or :class:`zoneinfo.ZoneInfo`; windows are
+        wall-clock times in this zone and results are returned in it.
+    :param weekly: the weekly windows (:class:`WeeklyHours` or a mapping such as
+        ``{"mon-fri": ["09:00-12:00", "13:30-18:00"]}``).
+    :param country: ISO 3166 code for public holidays and makeup days from the
+        ``holidays`` package, or None.
+    :param subdiv: the country's subdivision (state, province), or None.
+    :param language: language of holiday names (e.g. ``"zh_CN"``), or None for the
+        package's default.
+    :param makeup_day_windows: windows of a makeup / extra working day whose weekday
+        has no weekly windows; None means the windows of the first weekday (from
+        Monday) that has any.
+    :param extra_holidays: the provider's own closed dates.
+    :param extra_workdays: the provider's own working dates (also overrides a
+        public holiday).
+    :param date_hours: dates with their own windows, e.g. ``{"2025-12-31":
+        ["09:00-12:00"]}``; an empty list closes the date.
+    :param official_until: the last year whose holiday data is official; None means
+        no limit. Defaults to :func:`default_official_until` for the country (for CN
+        the last year with makeup days in the installed ``holidays``).
+    :param allow_unofficial_years: if False (the default) a computation that needs a
+        year after ``official_until`` (and not added with :meth:`with_official_year`)
+        raises :class:`~itsm_core.errors.CalendarDataMissing`; if True it goes on with
+        the rule-based data and reports the year as a warning (see
+        :meth:`add_detailed`, :meth:`unofficial_years_between`).
+    :param official_years: officially published years added by the provider
+        (see :meth:`with_official_year`).
+    :param name: a display name, e.g. ``"北京服务台"``.
+    :raises ValidationError: for a malformed value.
+    :raises CalendarError: for an unknown country or subdivision, conflicting
+        dates, or a calendar that is never open.
+    """
+
+    #: Years searched for an opening (or a closing) before a calendar is declared
+    #: never open (or never closing).
+    HORIZON_YEARS = 3
+
+    timezone: ZoneInfo = attrs.field(converter=_zone_converter)
+    weekly: WeeklyHours = attrs.field(converter=_weekly_converter)
+    country: str | None = attrs.field(default=None, converter=_country_converter, kw_only=True)
+    subdiv: str | None = attrs.field(default=None, kw_only=True)
+    language: str | None = attrs.field(default=None, kw_only=True)
+    makeup_day_windows: tuple[Window, ...] | None = attrs.field(
+        default=None, converter=_optional_windows, kw_only=True
+    )
+    extra_holidays: frozenset[date] = attrs.field(
+        factory=frozenset, converter=dates_converter, kw_only=True
+    )
+    extra_workdays: frozenset[date] = attrs.field(
+        factory=frozenset, converter=dates_converter, kw_only=True
+    )
+    date_hours: tuple[tuple[date, tuple[Window, ...]], ...] = attrs.field(
+        factory=tuple, converter=_date_hours_converter, kw_only=True
+    )
+    official_until: int | None = attrs.field(kw_only=True)
+    allow_unofficial_years: bool = attrs.field(default=False, kw_only=True)
+    official_years: tuple[OfficialYear, ...] = attrs.field(
+        factory=tuple, converter=_official_years_converter, kw_only=True
+    )
+    name: str | None = attrs.field(default=None, kw_only=True)
+    _cache: dict[tuple[str, int], Any] = attrs.field(
+        factory=dict, init=False, eq=False, hash=False, repr=False
+    )
+    _lock: threading.Lock = attrs.field(
+        factory=threading.Lock, init=False, eq=False, hash=False, repr=False
+    )
+
+    @official_until.default
+    def _official_until_default(self) -> int | None:
+        return default_official_until(self.country, self.subdiv)
+
+    def __attrs_post_init__(self) -> None:
+        if self.official_until is not None and (
+            isinstance(self.official_until, bool) or not isinstance(self.official_until, int)
+        ):
+            raise ValidationError(
+                f"official_until must be a year (int) or None, got {self.official_until!r}",
+                field="official_until",
+            )
+        if self.country is not None:
+            _country_holidays(self.country, self.subdiv, self.language, [])
+        elif self.subdiv is not None:
+            raise ValidationError("subdiv needs a country", field="subdiv")
+        both = sorted(self.extra_holidays & self.extra_workdays)
+        if both:
+            raise CalendarError(
+                "a date cannot be both an extra holiday and an extra working day: "
+                + ", ".join(d.isoformat() for d in both),
+                field="extra_workdays",
+            )
+        special = {d for d, _ in self.date_hours}
+        clash = sorted(special & (self.extra_holidays | self.extra_workdays))
+        if clash:
+            raise CalendarError(
+                "a date with its own hours (date_hours) must not also be an extra holiday "
+                "or extra working day: " + ", ".join(d.isoformat() for d in clash),
+                field="date_hours",
+            )
+        for day in sorted(self.extra_workdays):
+            if not self._workday_windows(day):
+                raise CalendarError(
+                    f"extra working day {day} has no hours: its weekday has no weekly "
+                    "windows and makeup_day_windows is empty; give makeup_day_windows or "
+                    "use date_hours for that date",
+                    field="extra_workdays",
+                )
+        if (
+            self.weekly.is_empty
+            and not self.extra_workdays
+            and not any(windows for _, windows in self.date_hours)
+        ):
+            raise CalendarError(
+                "the calendar is never open: no weekday has working windows and no date "
+                "is opened explicitly; give weekly windows, e.g. "
+                "WeeklyHours.workweek('09:00-18:00'), or use BusinessCalendar.always_open()",
+                field="weekly",
+            )
+
+    # ------------------------------------------------------------------ constructors
+
+    @classmethod
+    def always_open(
+        cls, timezone: str | ZoneInfo = "UTC", *, name: str | None = None
+    ) -> BusinessCalendar:
+        """A 24×7 calendar: always open, no holidays.
+
+        :param timezone: the zone results are returned in (does not affect the answers).
+        :param name: a display name.
+        """
+        return cls(timezone, WeeklyHours.always(), official_until=None, name=name)
+
+    @classmethod
+    def from_country(
+        cls,
+        country: str,
+        *,
+        timezone: str | ZoneInfo,
+        hours: HoursSpec = ("09:00-17:00",),
+        weekdays: str | Iterable[str | int] = "mon-fri",
+        subdiv: str | None = None,
+        language: str | None = None,
+        makeup_day_windows: WindowsSpec | None = None,
+        extra_holidays: Iterable[date | str] = (),
+        extra_workdays: Iterable[date | str] = (),
+        date_hours: Mapping[date | str, WindowsSpec] | None = None,
+        official_until: int | Literal["auto"] | None = _AUTO,
+        allow_unofficial_years: bool = False,
+        name: str | None = None,
+    ) -> BusinessCalendar:
+        """A calendar with a country's public holidays and makeup working days.
+
+        ``BusinessCalendar.from_country("US", subdiv="CA", timezone="America/Los_Angeles",
+        hours=["09:00-17:00"])``.
+
+        :param country: ISO 3166 code known to the ``holidays`` package.
+        :param timezone: IANA zone name (required: many countries have several zones).
+        :param hours: windows of each working weekday (e.g. ``["09:00-12:00",
+            "13:30-18:00"]``), or a :class:`WeeklyHours` / mapping for different days.
+        :param weekdays: the working weekdays when ``hours`` is a list of windows.
+        :param subdiv: the subdivision (state, province), if any.
+        :param language: language of holiday names, e.g. ``"zh_CN"``.
+        :param makeup_day_windows: windows of a makeup day whose weekday has none.
+        :param extra_holidays: the provider's own closed dates.
+        :param extra_workdays: the provider's own working dates.
+        :param date_hours: dates with their own windows.
+        :param official_until: last year of official data; ``"auto"`` derives it
+            (:func:`default_official_until`), None means no limit.
+        :param allow_unofficial_years: go on past ``official_until`` with a warning
+            instead of raising.
+        :param name: a display name.
+        """
+        kwargs: dict[str, Any] = {}
+        if official_until != _AUTO:
+            kwargs["official_until"] = official_until
+        return cls(
+            timezone,
+            _weekly_from_spec(hours, weekdays),
+            country=country,
+            subdiv=subdiv,
+            language=language,
+            makeup_day_windows=makeup_day_windows,
+            extra_holidays=extra_holidays,
+            extra_workdays=extra_workdays,
+            date_hours=date_hours or {},
+            allow_unofficial_years=allow_unofficial_years,
+            name=name,
+            **kwargs,
+        )
+
+    @classmethod
+    def china(
+        cls,
+        *,
+        timezone: str | ZoneInfo = "Asia/Shanghai",
+        hours: HoursSpec = ("09:00-12:00", "13:30-18:00"),
+        weekdays: str | Iterable[str | int] = "mon-fri",
+        subdiv: str | None = None,
+        language: str | None = "zh_CN",
+        makeup_day_windows: WindowsSpec | None = None,
+        extra_holidays: Iterable[date | str] = (),
+        extra_workdays: Iterable[date | str] = (),
+        date_hours: Mapping[date | str, WindowsSpec] | None = None,
+        official_until: int | Literal["auto"] | None = _AUTO,
+        allow_unofficial_years: bool = False,
+        name: str | None = None,
+    ) -> BusinessCalendar:
+        """A mainland-China calendar: statutory holidays and 调休 makeup working days.
+
+        Defaults: ``Asia/Shanghai``, Monday to Friday ``09:00-12:00`` and
+        ``13:30-18:00`` (lunch break), holiday names in Chinese, official data up
+        to the last year with makeup days in the installed ``holidays`` package.
+        A makeup working day on a weekend uses the weekday windows. The parameters
+        are those of :meth:`from_country`.
+        """
+        return cls.from_country(
+            "CN",
+            timezone=timezone,
+            hours=hours,
+            weekdays=weekdays,
+            subdiv=subdiv,
+            language=language,
+            makeup_day_windows=makeup_day_windows,
+            extra_holidays=extra_holidays,
+            extra_workdays=extra_workdays,
+            date_hours=date_hours,
+            official_until=official_until,
+            allow_unofficial_years=allow_unofficial_years,
+            name=name,
+        )
+
+    # ------------------------------------------------------------------ derived calendars
+
+    def replace(self, **changes: Any) -> BusinessCalendar:
+        """A copy with some fields changed (the fields of the constructor).
+
+        :param changes: field values, e.g. ``allow_unofficial_years=True``.
+        """
+        return attrs.evolve(self, **changes)
+
+    def with_official_year(
+        self,
+        year: int,
+        *,
+        holidays: Iterable[date | str],
+        workdays: Iterable[date | str] = (),
+    ) -> BusinessCalendar:
+        """A copy that knows the officially published dates of ``year``.
+
+        Use it when the State Council (or another government) publishes the next
+        year's arrangement: the given dates replace the ``holidays`` package's
+        data for that year, and the year counts as official.
+
+        :param year: the year published.
+        :param holidays: every non-working holiday date of the year.
+        :param workdays: the makeup working days (调休) of the year.
+        :raises ValidationError: if a date lies outside ``year`` or is in both lists.
+        """
+        published = OfficialYear(year, holidays, workdays)
+        others = tuple(y for y in self.official_years if y.year != year)
+        return attrs.evolve(self, official_years=(*others, published))
+
+    def with_extra_holidays(self, *days: date | str) -> BusinessCalendar:
+        """A copy closed on ``days`` (removing them from extra working days and date hours)."""
+        added = dates_converter(days)
+        return attrs.evolve(
+            self,
+            extra_holidays=self.extra_holidays | added,
+            extra_workdays=self.extra_workdays - added,
+            date_hours=tuple(item for item in self.date_hours if item[0] not in added),
+        )
+
+    def with_extra_workdays(self, *days: date | str) -> BusinessCalendar:
+        """A copy open on ``days`` (removing them from extra holidays and date hours)."""
+        added = dates_converter(days)
+        return attrs.evolve(
+            self,
+            extra_workdays=self.extra_workdays | added,
+            extra_holidays=self.extra_holidays - added,
+            date_hours=tuple(item for item in self.date_hours if item[0] not in added),
+        )
+
+    def with_date_hours(self, day: date | str, windows: WindowsSpec) -> BusinessCalendar:
+        """A copy where ``day`` has exactly ``windows`` (e.g. a half day; empty = closed).
+
+        :param day: the date.
+        :param windows: its windows, e.g. ``["09:00-12:00"]``.
+        """
+        target = as_date(day)
+        return attrs.evolve(
+            self,
+            extra_workdays=self.extra_workdays - {target},
+            extra_holidays=self.extra_holidays - {target},
+            date_hours=(
+                *(item for item in self.date_hours if item[0] != target),
+                (target, parse_windows(windows, target.isoformat())),
+            ),
+        )
+
+    # ------------------------------------------------------------------ official data
+
+    def is_official(self, year: int) -> bool:
+        """True if the calendar's data for ``year`` is official.
+
+        :param year: a calendar year.
+        """
+        if self.official_until is None or year <= self.official_until:
+            return True
+        return any(y.year == year for y in self.official_years)
+
+    @property
+    def official_through(self) -> int | None:
+        """The last year up to which *every* year is official (None: no limit).
+
+        ``official_until`` extended by years added with :meth:`with_official_year`
+        that follow it without a gap.
+        """
+        if self.official_until is None:
+            return None
+        last = self.official_until
+        added = {y.year for y in self.official_years}
+        while last + 1 in added:
+            last += 1
+        return last
+
+    def unofficial_years_between(self, start: datetime, end: datetime) -> tuple[int, ...]:
+        """The years without official data touched by the span from ``start`` to ``end``.
+
+        Use it to learn which warnings a computation over this span carries
+        (e.g. ``add(start, d)`` touches ``unofficial_years_between(start, result)``).
+        Never raises for unofficial data.
+
+        :param start: one end of the span (aware).
+        :param end: the other end (aware; may be before ``start``).
+        """
+        a = require_aware(start, "start").astimezone(self.timezone).year
+        b = require_aware(end, "end").astimezone(self.timezone).year
+        lo, hi = min(a, b), max(a, b)
+        return tuple(y for y in range(lo, hi + 1) if not self.is_official(y))
+
+    # ------------------------------------------------------------------ days
+
+    @property
+    def date_hours_map(self) -> dict[date, tuple[Window, ...]]:
+        """``date_hours`` as a dict."""
+        return dict(self.date_hours)
+
+    def day(self, day: date | str) -> DayInfo:
+        """How the calendar treats the local date ``day`` (kind, windows, holiday name).
+
+        Descriptive: never raises for unofficial years (see :attr:`DayInfo.official`).
+
+        :param day: the date.
+        """
+        return self._plan(as_date(day))
+
+    def working_hours(self, day: date | str) -> tuple[Window, ...]:
+        """The wall-clock working windows of the local date ``day`` (empty when closed)."""
+        return self._plan(as_date(day)).windows
+
+    def is_working_day(self, day: date | str) -> bool:
+        """True if the local date ``day`` has working time.
+
+        :param day: the date.
+        :raises CalendarDataMissing: if the year's data is not official and
+            unofficial years are not allowed.
+        """
+        target = as_date(day)
+        idx = self._index(target.year, [])
+        k = idx.working_day_at_or_after(target.toordinal())
+        return k < len(idx.day_ordinals) and idx.day_ordinals[k] == target.toordinal()
+
+    def working_days_between(self, first: date | str, last: date | str) -> int:
+        """The number of working dates from ``first`` to ``last``, both included.
+
+        :param first: the first date.
+        :param last: the last date (not before ``first``).
+        :raises ValidationError: if ``last`` is before ``first``.
+        :raises CalendarDataMissing: as for :meth:`add`.
+        """
+        lo, hi = as_date(first, "first"), as_date(last, "last")
+        if hi < lo:
+            raise ValidationError(f"last ({hi}) must not be before first ({lo})", field="last")
+        count = 0
+        for year in range(lo.year, hi.year + 1):
+            idx = self._index(year, [])
+            count += idx.working_day_at_or_after(hi.toordinal() + 1) - (
+                idx.working_day_at_or_after(lo.toordinal())
+            )
+        return count
+
+    # ------------------------------------------------------------------ instants
+
+    def is_open(self, at: datetime) -> bool:
+        """True if the calendar is open at the instant ``at``.
+
+        :param at: an aware datetime (any zone).
+        :raises ValidationError: if ``at`` is naive.
+        :raises CalendarDataMissing: if ``at`` lies in a year without official data
+            and unofficial years are not allowed.
+        """
+        t = to_us(require_aware(at, "at"))
+        return self._index(self._year_of(t), []).interval_at(t) is not None
+
+    def next_opening(self, at: datetime) -> datetime:
+        """The first open instant at or after ``at`` (``at`` itself when open).
+
+        :param at: an aware datetime.
+        :raises CalendarError: if the calendar does not open within
+            :attr:`HORIZON_YEARS` years.
+        """
+        return self.next_opening_detailed(at).value
+
+    def next_opening_detailed(self, at: datetime) -> CalendarResult[datetime]:
+        """:meth:`next_opening` with the warnings on unofficial years it used."""
+        t = to_us(require_aware(at, "at"))
+        touched: list[int] = []
+        value = self._next_open_us(t, touched)
+        return self._result(from_us(value, self.timezone), touched)
+
+    def next_closing(self, at: datetime) -> datetime | None:
+        """The end of the working period that contains ``at`` or, if closed, of the next one.
+
+        Working periods that touch (``..-24:00`` then ``00:00-..``) count as one.
+
+        :param at: an aware datetime.
+        :returns: the closing instant, or None if the calendar stays open for
+            :attr:`HORIZON_YEARS` years (a 24×7 calendar).
+        :raises CalendarError: if the calendar does not open within the horizon.
+        """
+        t = to_us(require_aware(at, "at"))
+        touched: list[int] = []
+        start = self._next_open_us(t, touched)
+        year = self._year_of(start)
+        idx = self._index(year, touched)
+        i = idx.interval_at(start)
+        assert i is not None
+        end = idx.run_end[i]
+        for later in range(year + 1, year + 1 + self.HORIZON_YEARS):
+            nxt = self._index(later, touched)
+            if nxt.first_start != end:
+                return from_us(end, self.timezone)
+            end = nxt.run_end[0]
+        return None
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The instant at which ``duration`` of business time has passed since ``start``.
+
+        Counting starts at ``start`` if open, else at the next opening. For a
+        positive duration the result is the earliest instant with
+        ``between(start, result) == duration`` (a target ending at a closing is due
+        at the closing); ``add(start, timedelta(0))`` is ``next_opening(start)``.
+
+        :param start: an aware datetime.
+        :param duration: a non-negative business duration.
+        :returns: an aware datetime in the calendar's zone.
+        :raises ValidationError: if ``start`` is naive or ``duration`` negative.
+        :raises CalendarDataMissing: if the computation reaches a year without
+            official data and unofficial years are not allowed.
+        :raises CalendarError: if the calendar has no working time for
+            :attr:`HORIZON_YEARS` years on the way.
+        """
+        return self.add_detailed(start, duration).value
+
+    def add_detailed(self, start: datetime, duration: timedelta) -> CalendarResult[datetime]:
+        """:meth:`add` with the warnings on the unofficial years it used.
+
+        With ``allow_unofficial_years=True`` this is how a caller (the SLA clock)
+        learns that a due date rests on rule-based holiday data.
+        """
+        t = to_us(require_aware(start, "start"))
+        remaining = require_duration(duration, "duration") // timedelta(microseconds=1)
+        touched: list[int] = []
+        if remaining == 0:
+            value = self._next_open_us(t, touched)
+            return self._result(from_us(value, self.timezone), touched)
+        year = self._year_of(t)
+        progress_year = year
+        while True:
+            idx = self._index(year, touched)
+            position = idx.position(t)
+            available = idx.total - position
+            if remaining <= available:
+                value = idx.locate_end(position + remaining)
+                return self._result(from_us(value, self.timezone), touched)
+            if available:
+                progress_year = year
+            remaining -= available
+            year += 1
+            if year - progress_year > self.HORIZON_YEARS:
+                raise self._never_open(t)
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        """Business time in ``[start, end)``; negative (``-between(end, start)``) if end < start.
+
+        :param start: an aware datetime.
+        :param end: an aware datetime.
+        :raises ValidationError: if either is naive.
+        :raises CalendarDataMissing: as for :meth:`add`.
+        """
+        return self.between_detailed(start, end).value
+
+    def between_detailed(self, start: datetime, end: datetime) -> CalendarResult[timedelta]:
+        """:meth:`between` with the warnings on the unofficial years it used."""
+        a = to_us(require_aware(start, "start"))
+        b = to_us(require_aware(end, "end"))
+        touched: list[int] = []
+        sign = 1
+        if b < a:
+            a, b, sign = b, a, -1
+        ya, yb = self._year_of(a), self._year_of(b)
+        first = self._index(ya, touched)
+        if ya == yb:
+            total = first.position(b) - first.position(a)
+        else:
+            total = first.total - first.position(a)
+            for year in range(ya + 1, yb):
+                total += self._index(year, touched).total
+            total += self._index(yb, touched).position(b)
+        return self._result(timedelta(microseconds=sign * total), touched)
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """The same point of the working day, ``days`` working days later.
+
+        For promises like "call back within one working day". Let ``D0`` be the
+        local date of ``start`` if it is a working day and ``start`` is before its
+        last closing, else the next working day; let ``p`` be the business time of
+        ``D0`` before ``start`` (0 on the next working day). The result is the open
+        instant after ``p`` of business time on the ``days``-th working day after
+        ``D0`` — or its last closing if that day is shorter than ``p``.
+
+        Examples (Mon–Fri 09:00-12:00, 13:30-18:00): Tue 15:00 + 1 → Wed 15:00;
+        Tue 12:30 (lunch) + 1 → Wed 13:30; Tue 19:00 + 1 → Thu 09:00; Sat + 1 →
+        Tue 09:00. ``days == 0`` gives ``next_opening(start)``.
+
+        :param start: an aware datetime.
+        :param days: a non-negative number of working days.
+        :raises ValidationError: if ``start`` is naive or ``days`` is negative.
+        :raises CalendarDataMissing: as for :meth:`add`.
+        """
+        return self.add_working_days_detailed(start, days).value
+
+    def add_working_days_detailed(self, start: datetime, days: int) -> CalendarResult[datetime]:
+        """:meth:`add_working_days` with the warnings on the unofficial years it used."""
+        t = to_us(require_aware(start, "start"))
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise ValidationError(f"days must be a non-negative int, got {days!r}", field="days")
+        touched: list[int] = []
+        local = from_us(t, self.timezone)
+        year = local.year
+        idx = self._index(year, touched)
+        ordinal = local.date().toordinal()
+        k = idx.working_day_at_or_after(ordinal)
+        offset = 0
+        if k < len(idx.day_ordinals) and idx.day_ordinals[k] == ordinal:
+            day_start, day_end = idx.day_span(k)
+            position = idx.position(t)
+            if position < day_end:
+                offset = max(0, position - day_start)
+            else:
+                k += 1
+        target = k + days
+        progress_year = year
+        while target >= len(idx.day_ordinals):
+            if idx.day_ordinals:
+                progress_year = year
+            target -= len(idx.day_ordinals)
+            year += 1
+            if year - progress_year > self.HORIZON_YEARS:
+                raise self._never_open(t)
+            idx = self._index(year, touched)
+        day_start, day_end = idx.day_span(target)
+        if offset < day_end - day_start:
+            value = idx.locate_resume(day_start + offset)
+        else:
+            value = idx.locate_end(day_end)
+        return self._result(from_us(value, self.timezone), touched)
+
+    # ------------------------------------------------------------------ serialisation
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dict that :meth:`from_dict` turns back into an equal calendar."""
+        return {
+            "version": _FORMAT_VERSION,
+            "name": self.name,
+            "timezone": self.timezone.key,
+            "weekly": self.weekly.to_dict(),
+            "country": self.country,
+            "subdiv": self.subdiv,
+            "language": self.language,
+            "makeup_day_windows": None
+            if self.makeup_day_windows is None
+            else [str(w) for w in self.makeup_day_windows],
+            "extra_holidays": [d.isoformat() for d in sorted(self.extra_holidays)],
+            "extra_workdays": [d.isoformat() for d in sorted(self.extra_workdays)],
+            "date_hours": {d.isoformat(): [str(w) for w in ws] for d, ws in self.date_hours},
+            "official_until": self.official_until,
+            "allow_unofficial_years": self.allow_unofficial_years,
+            "official_years": {str(y.year): y.to_dict() for y in self.official_years},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
+        """Rebuild a calendar from :meth:`to_dict` output.
+
+        :param data: the dict (e.g. loaded from JSON).
+        :raises ValidationError: for an unknown format version, unknown or missing keys.
+        """
+        if not isinstance(data, Mapping):
+            raise ValidationError(
+                f"a calendar dict must be a mapping, got {type(data).__name__}", field="data"
+            )
+        version = data.get("version", _FORMAT_VERSION)
+        if version != _FORMAT_VERSION:
+            raise ValidationError(
+                f"unknown calendar format version {version!r}; this library reads "
+                f"version {_FORMAT_VERSION}",
+                field="version",
+            )
+        known = {
+            "version", "name", "timezone", "weekly", "country", "subdiv", "language",
+            "makeup_day_windows", "extra_holidays", "extra_workdays", "date_hours",
+            "official_until", "allow_unofficial_years", "official_years",
+        }  # fmt: skip
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValidationError(
+                f"unknown calendar keys {unknown}; allowed: {sorted(known)}", field="data"
+            )
+        missing = [key for key in ("timezone", "weekly") if key not in data]
+        if missing:
+            raise ValidationError(f"calendar dict lacks {missing}", field="data")
+        kwargs: dict[str, Any] = {
+            "country": data.get("country"),
+            "subdiv": data.get("subdiv"),
+            "language": data.get("language"),
+            "makeup_day_windows": data.get("makeup_day_windows"),
+            "extra_holidays": data.get("extra_holidays", ()),
+            "extra_workdays": data.get("extra_workdays", ()),
+            "date_hours": data.get("date_hours", {}),
+            "allow_unofficial_years": bool(data.get("allow_unofficial_years", False)),
+            "official_years": {
+                int(year): OfficialYear(int(year), **item)
+                for year, item in (data.get("official_years") or {}).items()
+            },
+            "name": data.get("name"),
+        }
+        if "official_until" in data:
+            kwargs["official_until"] = data["official_until"]
+        return cls(data["timezone"], WeeklyHours.from_dict(data["weekly"]), **kwargs)
+
+    # ------------------------------------------------------------------ internals
+
+    def _workday_windows(self, day: date) -> tuple[Window, ...]:
+        windows = self.weekly.on(day.weekday())
+        if windows:
+            return windows
+        if self.makeup_day_windows is not None:
+            return self.makeup_day_windows
+        return self.weekly.first_working_day_windows
+
+    def _country_year(self, year: int) -> tuple[dict[date, str], frozenset[date]]:
+        key = ("country", year)
+        cached = self._cache.get(key)
+        if cached is not None:
+            result: tuple[dict[date, str], frozenset[date]] = cached
+            return result
+        assert self.country is not None
+        data = _country_holidays(self.country, self.subdiv, self.language, [year])
+        names = {d: str(n) for d, n in data.items() if d.year == year}
+        makeup = frozenset(d for d in data.weekend_workdays if d.year == year)
+        result = (names, makeup)
+        self._cache[key] = result
+        return result
+
+    def _plan(self, day: date) -> DayInfo:
+        official = self.is_official(day.year)
+        special: dict[date, tuple[Window, ...]] | None = self._cache.get(("date_hours", 0))
+        if special is None:
+            special = self._cache.setdefault(("date_hours", 0), dict(self.date_hours))
+        if day in special:
+            return DayInfo(day, DayKind.SPECIAL_HOURS, special[day], None, official)
+        if day in self.extra_holidays:
+            return DayInfo(day, DayKind.HOLIDAY, (), None, official)
+        weekday_windows = self.weekly.on(day.weekday())
+        holiday_name: str | None = None
+        is_holiday = is_makeup = False
+        published = next((y for y in self.official_years if y.year == day.year), None)
+        if published is not None:
+            is_holiday = day in published.holidays
+            is_makeup = day in published.workdays
+        elif self.country is not None:
+            names, makeup = self._country_year(day.year)
+            holiday_name = names.get(day)
+            is_holiday = holiday_name is not None
+            is_makeup = day in makeup
+        if day in self.extra_workdays:
+            regular = bool(weekday_windows) and not is_holiday
+            kind = DayKind.WORKDAY if regular else DayKind.MAKEUP_WORKDAY
+            return DayInfo(day, kind, self._workday_windows(day), holiday_name, official)
+        if is_holiday:
+            return DayInfo(day, DayKind.HOLIDAY, (), holiday_name, official)
+        if is_makeup:
+            return DayInfo(day, DayKind.MAKEUP_WORKDAY, self._workday_windows(day), None, official)
+        if weekday_windows:
+            return DayInfo(day, DayKind.WORKDAY, weekday_windows, None, official)
+        return DayInfo(day, DayKind.REST_DAY, (), None, official)
+
+    def _index(self, year: int, touched: list[int]) -> YearIndex:
+        if not MINYEAR < year < MAXYEAR:
+            raise CalendarError(
+                f"year {year} is outside the supported range {MINYEAR + 1}..{MAXYEAR - 1}",
+                field="year",
+            )
+        if not self.is_official(year):
+            if not self.allow_unofficial_years:
+                raise CalendarDataMissing(
+                    f"the calendar has no official holiday data for {year} "
+                    f"({self.country or 'calendar'} data is official up to "
+                    f"{self.official_through}); add the published dates with "
+                    f"with_official_year({year}, holidays=..., workdays=...), or build the "
+                    "calendar with allow_unofficial_years=True to go on with rule-based "
+                    "data and a warning",
+                    year=year,
+                )
+            if year not in touched:
+                touched.append(year)
+        key = ("index", year)
+        idx: YearIndex | None = self._cache.get(key)
+        if idx is None:
+            # Built outside the lock: two threads may build the same year; harmless.
+            idx = build_year_index(year, self.timezone, lambda d: self._plan(d).windows)
+            with self._lock:
+                idx = self._cache.setdefault(key, idx)
+        return idx
+
+    def _year_of(self, t: int) -> int:
+        return from_us(t, self.timezone).year
+
+    def _next_open_us(self, t: int, touched: list[int]) -> int:
+        year = self._year_of(t)
+        for later in range(year, year + 1 + self.HORIZON_YEARS):
+            idx = self._index(later, touched)
+            i = idx.next_interval(t)
+            if i is not None:
+                return max(t, idx.starts[i])
+        raise self._never_open(t)
+
+    def _never_open(self, t: int) -> CalendarError:
+        return CalendarError(
+            f"the calendar is never open within {self.HORIZON_YEARS} years after "
+            f"{from_us(t, self.timezone).isoformat()}; check its weekly windows, holidays "
+            "and date hours",
+            field="calendar",
+        )
+
+    def _result(self, value: T, touched: list[int]) -> CalendarResult[T]:
+        warnings = tuple(
+            UnofficialYear(year, self.official_through, self.country) for year in sorted(touched)
+        )
+        return CalendarResult(value, warnings)
+
+
+def _weekly_from_spec(hours: HoursSpec, weekdays: str | Iterable[str | int]) -> WeeklyHours:
+    if isinstance(hours, WeeklyHours):
+        return hours
+    if isinstance(hours, Mapping):
+        return WeeklyHours(hours)
+    if isinstance(hours, str | Window):
+        return WeeklyHours.workweek(hours, weekdays=weekdays)
+    return WeeklyHours.workweek(*hours, weekdays=weekdays)
