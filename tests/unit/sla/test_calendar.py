@@ -1,0 +1,395 @@
+"""Business calendar rules: China's makeup days, breaks, provider dates, errors, data years."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from itsm_core.errors import CalendarDataMissing, CalendarError, ValidationError
+from itsm_core.sla import (
+    BusinessCalendar,
+    DayKind,
+    OfficialYear,
+    WeeklyHours,
+    Window,
+    default_official_until,
+)
+
+SH = ZoneInfo("Asia/Shanghai")
+H = timedelta(hours=1)
+
+
+def sh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SH)  # type: ignore[misc]
+
+
+@pytest.fixture(scope="module")
+def cn() -> BusinessCalendar:
+    return BusinessCalendar.china()
+
+
+# --------------------------------------------------------------------------- China
+
+
+def test_cn_makeup_day_and_national_day(cn: BusinessCalendar) -> None:
+    assert cn.is_working_day(date(2025, 9, 28))  # Sunday, 调休 makeup working day
+    assert cn.day("2025-09-28").kind is DayKind.MAKEUP_WORKDAY
+    assert cn.is_open(sh(2025, 9, 28, 10))
+    assert not cn.is_working_day(date(2025, 10, 1))
+    info = cn.day(date(2025, 10, 1))
+    assert info.kind is DayKind.HOLIDAY
+    assert info.name == "国庆节"
+    assert info.label() == "节假日（国庆节）"
+    assert info.label("en") == "holiday (国庆节)"
+    assert not cn.is_open(sh(2025, 10, 1, 10))
+    assert cn.is_working_day("2025-10-11")  # Saturday makeup day
+    assert not cn.is_working_day("2025-10-08")  # day off moved from 10-11
+    assert not cn.is_working_day("2025-09-27")  # ordinary Saturday
+    assert cn.day("2025-09-27").kind is DayKind.REST_DAY
+    assert cn.day("2025-09-29").kind is DayKind.WORKDAY
+
+
+def test_cn_golden_week_is_skipped(cn: BusinessCalendar) -> None:
+    # Tue 2025-09-30 17:00 + 2h: 1h on Sep 30, then Oct 1-8 are off, Oct 9 09:00-10:00.
+    assert cn.add(sh(2025, 9, 30, 17), 2 * H) == sh(2025, 10, 9, 10)
+    # Friday 17:00 + 4h reaches into the Sunday makeup day.
+    assert cn.add(sh(2025, 9, 26, 17), 4 * H) == sh(2025, 9, 28, 12)
+    # Fri 26th, Sun 28th, Mon 29th, Tue 30th, Thu 9th, Fri 10th, Sat 11th: 7 × 7.5 h.
+    assert cn.between(sh(2025, 9, 26, 9), sh(2025, 10, 13, 9)) == 7 * timedelta(hours=7.5)
+    assert cn.working_days_between("2025-09-26", "2025-10-12") == 7
+
+
+def test_lunch_break(cn: BusinessCalendar) -> None:
+    assert cn.add(sh(2025, 9, 29, 11), 2 * H) == sh(2025, 9, 29, 14, 30)
+    assert not cn.is_open(sh(2025, 9, 29, 12, 30))
+    assert cn.is_open(sh(2025, 9, 29, 13, 30))
+    assert not cn.is_open(sh(2025, 9, 29, 12))  # windows are half-open
+    assert cn.next_opening(sh(2025, 9, 29, 12, 30)) == sh(2025, 9, 29, 13, 30)
+    assert cn.next_closing(sh(2025, 9, 29, 10)) == sh(2025, 9, 29, 12)
+    assert cn.next_closing(sh(2025, 9, 29, 12, 10)) == sh(2025, 9, 29, 18)
+    assert cn.between(sh(2025, 9, 29, 11), sh(2025, 9, 29, 14)) == 1.5 * H
+
+
+def test_target_ending_at_a_closing_is_due_at_the_closing(cn: BusinessCalendar) -> None:
+    assert cn.add(sh(2025, 9, 29, 9), 3 * H) == sh(2025, 9, 29, 12)
+    assert cn.add(sh(2025, 9, 29, 9), timedelta(hours=7.5)) == sh(2025, 9, 29, 18)
+
+
+def test_zero_duration_and_start_outside_hours(cn: BusinessCalendar) -> None:
+    assert cn.add(sh(2025, 9, 29, 10), timedelta(0)) == sh(2025, 9, 29, 10)
+    assert cn.add(sh(2025, 9, 29, 12, 30), timedelta(0)) == sh(2025, 9, 29, 13, 30)
+    assert cn.add(sh(2025, 9, 27, 10), timedelta(0)) == sh(2025, 9, 28, 9)
+    # Counting starts at the next opening.
+    assert cn.add(sh(2025, 9, 29, 20), H) == sh(2025, 9, 30, 10)
+    assert cn.add(sh(2025, 9, 29, 7), H) == sh(2025, 9, 29, 10)
+
+
+def test_results_are_in_the_calendar_zone(cn: BusinessCalendar) -> None:
+    result = cn.add(datetime(2025, 9, 29, 1, tzinfo=UTC), H)  # 09:00 in Shanghai
+    assert result.tzinfo is SH
+    assert result == sh(2025, 9, 29, 10)
+    assert cn.next_opening(datetime(2025, 9, 29, 1, tzinfo=UTC)).tzinfo is SH
+
+
+def test_between_is_antisymmetric(cn: BusinessCalendar) -> None:
+    a, b = sh(2025, 9, 29, 10), sh(2025, 9, 30, 10)
+    assert cn.between(a, b) == timedelta(hours=7.5)
+    assert cn.between(b, a) == -timedelta(hours=7.5)
+    assert cn.between(a, a) == timedelta(0)
+
+
+def test_add_working_days(cn: BusinessCalendar) -> None:
+    assert cn.add_working_days(sh(2025, 9, 23, 15), 1) == sh(2025, 9, 24, 15)
+    assert cn.add_working_days(sh(2025, 9, 23, 12, 30), 1) == sh(2025, 9, 24, 13, 30)
+    assert cn.add_working_days(sh(2025, 9, 23, 19), 1) == sh(2025, 9, 25, 9)
+    assert cn.add_working_days(sh(2025, 9, 23, 18), 1) == sh(2025, 9, 25, 9)
+    assert cn.add_working_days(sh(2025, 9, 23, 17, 59), 1) == sh(2025, 9, 24, 17, 59)
+    assert cn.add_working_days(sh(2025, 9, 20, 10), 1) == sh(2025, 9, 23, 9)  # Saturday
+    assert cn.add_working_days(sh(2025, 9, 23, 7), 1) == sh(2025, 9, 24, 9)
+    # Across the makeup day and the golden week.
+    assert cn.add_working_days(sh(2025, 9, 26, 15), 1) == sh(2025, 9, 28, 15)
+    assert cn.add_working_days(sh(2025, 9, 30, 15), 1) == sh(2025, 10, 9, 15)
+    assert cn.add_working_days(sh(2025, 9, 23, 12, 30), 0) == sh(2025, 9, 23, 13, 30)
+    # Across a year end (2025-12-31 Wed; 2026-01-01/02 off, 01-04 Sunday makeup day).
+    assert cn.add_working_days(sh(2025, 12, 31, 10), 1) == sh(2026, 1, 4, 10)
+    with pytest.raises(ValidationError, match="non-negative"):
+        cn.add_working_days(sh(2025, 9, 23, 15), -1)
+
+
+def test_add_working_days_clamps_to_a_shorter_day() -> None:
+    cal = BusinessCalendar.china(date_hours={"2025-09-24": ["09:00-12:00"]})
+    assert cal.add_working_days(sh(2025, 9, 23, 16), 1) == sh(2025, 9, 24, 12)
+    assert cal.day("2025-09-24").kind is DayKind.SPECIAL_HOURS
+
+
+# --------------------------------------------------------------------------- provider dates
+
+
+def test_date_specific_hours_replace_the_day() -> None:
+    cal = BusinessCalendar.china(date_hours={date(2025, 12, 31): ["09:00-12:00"]})
+    assert cal.working_hours("2025-12-31") == (Window("09:00", "12:00"),)
+    assert not cal.is_open(sh(2025, 12, 31, 14))
+    # 1h on the half day; Jan 1-2 off, Jan 3 Saturday, Jan 4 Sunday is a makeup day.
+    assert cal.add(sh(2025, 12, 31, 11), 2 * H) == sh(2026, 1, 4, 10)
+    closed = cal.with_date_hours("2025-09-29", [])
+    assert not closed.is_working_day("2025-09-29")
+    evening = cal.with_date_hours("2025-09-27", ["19:00-21:00"])  # a Saturday
+    assert evening.is_open(sh(2025, 9, 27, 20))
+
+
+def test_extra_holidays_and_workdays() -> None:
+    cal = BusinessCalendar.china(
+        extra_holidays=["2025-09-29"], extra_workdays=[date(2025, 9, 27), "2025-10-02"]
+    )
+    assert not cal.is_working_day("2025-09-29")
+    assert cal.day("2025-09-29").kind is DayKind.HOLIDAY
+    assert cal.is_working_day("2025-09-27")  # Saturday opened by the provider
+    assert cal.working_hours("2025-09-27") == cal.working_hours("2025-09-26")
+    assert cal.day("2025-09-27").kind is DayKind.MAKEUP_WORKDAY
+    assert cal.is_working_day("2025-10-02")  # public holiday worked by the provider
+    assert cal.day("2025-10-02").name == "国庆节"
+    again = cal.with_extra_holidays("2025-09-27").with_extra_workdays("2025-09-29")
+    assert not again.is_working_day("2025-09-27")
+    assert again.is_working_day("2025-09-29")
+
+
+def test_makeup_day_windows() -> None:
+    cal = BusinessCalendar.china(makeup_day_windows=["10:00-16:00"])
+    assert cal.working_hours("2025-09-28") == (Window("10:00", "16:00"),)
+    assert cal.working_hours("2025-09-29") == (Window("09:00", "12:00"), Window("13:30", "18:00"))
+
+
+def test_us_state_holidays() -> None:
+    ca = BusinessCalendar.from_country(
+        "US", subdiv="CA", timezone="America/Los_Angeles", hours=["09:00-17:00"]
+    )
+    la = ZoneInfo("America/Los_Angeles")
+    assert ca.official_until is None
+    assert not ca.is_working_day("2025-07-04")
+    assert not ca.is_working_day("2025-03-31")  # César Chávez Day (California only)
+    assert ca.add(datetime(2025, 7, 3, 16, tzinfo=la), 2 * H) == datetime(2025, 7, 7, 10, tzinfo=la)
+    ny = BusinessCalendar.from_country("US", subdiv="NY", timezone="America/New_York")
+    assert ny.is_working_day("2025-03-31")
+
+
+def test_always_open() -> None:
+    cal = BusinessCalendar.always_open("Asia/Shanghai")
+    start = sh(2025, 9, 30, 23, 30)
+    assert cal.add(start, timedelta(days=400)) == start + timedelta(days=400)
+    assert cal.between(start, start + timedelta(days=3, minutes=7)) == timedelta(days=3, minutes=7)
+    assert cal.is_open(sh(2025, 10, 1, 3))
+    assert cal.next_closing(start) is None
+    assert cal.add_working_days(start, 2) == sh(2025, 10, 2, 23, 30)
+
+
+def test_next_closing_joins_windows_across_midnight() -> None:
+    cal = BusinessCalendar("UTC", {"mon": ["20:00-24:00"], "tue": ["00:00-06:00"]})
+    start = datetime(2025, 9, 29, 21, tzinfo=UTC)
+    assert cal.next_closing(start) == datetime(2025, 9, 30, 6, tzinfo=UTC)
+    assert cal.add(start, 5 * H) == datetime(2025, 9, 30, 2, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_naive_datetimes_are_refused(cn: BusinessCalendar) -> None:
+    naive = datetime(2025, 9, 29, 10)
+    for call in (
+        lambda: cn.add(naive, H),
+        lambda: cn.between(naive, sh(2025, 9, 29, 10)),
+        lambda: cn.between(sh(2025, 9, 29, 10), naive),
+        lambda: cn.is_open(naive),
+        lambda: cn.next_opening(naive),
+        lambda: cn.next_closing(naive),
+        lambda: cn.add_working_days(naive, 1),
+    ):
+        with pytest.raises(ValidationError, match="timezone-aware"):
+            call()
+
+
+def test_negative_duration_is_refused(cn: BusinessCalendar) -> None:
+    with pytest.raises(ValidationError, match="negative"):
+        cn.add(sh(2025, 9, 29, 10), -H)
+    with pytest.raises(ValidationError, match="timedelta"):
+        cn.add(sh(2025, 9, 29, 10), 3600)  # type: ignore[arg-type]
+
+
+def test_an_empty_calendar_is_refused_at_construction() -> None:
+    with pytest.raises(CalendarError, match="never open"):
+        BusinessCalendar("UTC", WeeklyHours([()] * 7))
+    with pytest.raises(CalendarError, match="never open"):
+        BusinessCalendar("UTC", {}, date_hours={"2025-01-02": []})
+
+
+def test_a_calendar_that_stops_opening_fails_at_computation() -> None:
+    cal = BusinessCalendar("UTC", {}, date_hours={"2025-01-02": ["09:00-10:00"]})
+    assert cal.add(datetime(2025, 1, 1, tzinfo=UTC), H) == datetime(2025, 1, 2, 10, tzinfo=UTC)
+    later = datetime(2025, 6, 1, tzinfo=UTC)
+    with pytest.raises(CalendarError, match="never open within 3 years"):
+        cal.next_opening(later)
+    with pytest.raises(CalendarError, match="never open"):
+        cal.add(later, H)
+    with pytest.raises(CalendarError, match="never open"):
+        cal.add(datetime(2025, 1, 1, tzinfo=UTC), 2 * H)
+    with pytest.raises(CalendarError, match="never open"):
+        cal.add_working_days(later, 1)
+
+
+def test_configuration_errors() -> None:
+    with pytest.raises(ValidationError, match="IANA"):
+        BusinessCalendar("Mars/Olympus", WeeklyHours.always())
+    with pytest.raises(CalendarError, match="no country 'XX'"):
+        BusinessCalendar.from_country("XX", timezone="UTC")
+    with pytest.raises(CalendarError, match="subdivisions: .*CA"):
+        BusinessCalendar.from_country("US", subdiv="ZZ", timezone="UTC")
+    with pytest.raises(CalendarError, match="both"):
+        BusinessCalendar.china(extra_holidays=["2025-09-29"], extra_workdays=["2025-09-29"])
+    with pytest.raises(CalendarError, match="date_hours"):
+        BusinessCalendar.china(extra_holidays=["2025-09-29"], date_hours={"2025-09-29": []})
+    with pytest.raises(CalendarError, match="no hours"):
+        BusinessCalendar("UTC", {}, makeup_day_windows=[], extra_workdays=["2025-09-27"])
+    with pytest.raises(ValidationError, match="calendar date"):
+        BusinessCalendar.china(extra_holidays=[datetime(2025, 9, 29, tzinfo=SH)])
+    with pytest.raises(ValidationError, match="official_until"):
+        BusinessCalendar.china(official_until="2026")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="subdiv needs a country"):
+        BusinessCalendar("UTC", WeeklyHours.always(), subdiv="CA")
+    with pytest.raises(ValidationError, match="overlap"):
+        BusinessCalendar.china(hours=["09:00-12:00", "11:30-18:00"])
+    with pytest.raises(ValidationError, match="must not be before"):
+        BusinessCalendar.china().working_days_between("2025-10-02", "2025-10-01")
+
+
+# --------------------------------------------------------------------------- official data
+
+
+def test_cn_official_data_ends_with_the_last_year_with_makeup_days(cn: BusinessCalendar) -> None:
+    assert cn.official_until == default_official_until("CN")
+    assert cn.official_until is not None
+    assert cn.official_until >= 2026
+    assert cn.is_official(cn.official_until)
+    assert not cn.is_official(cn.official_until + 1)
+    assert default_official_until("US") is None
+    assert BusinessCalendar.china(official_until=2025).official_until == 2025
+    assert BusinessCalendar.china(official_until=None).is_official(2040)
+
+
+def test_past_the_official_data_a_computation_raises_naming_the_year() -> None:
+    cal = BusinessCalendar.china(official_until=2026)
+    near_end = sh(2026, 12, 30, 10)
+    assert cal.add(near_end, H) == sh(2026, 12, 30, 11)  # stays within 2026
+    with pytest.raises(CalendarDataMissing, match="2027") as caught:
+        cal.add(near_end, 3 * timedelta(hours=7.5))
+    assert caught.value.year == 2027
+    assert isinstance(caught.value, CalendarError)
+    with pytest.raises(CalendarDataMissing):
+        cal.between(near_end, sh(2027, 1, 5, 10))
+    with pytest.raises(CalendarDataMissing):
+        cal.is_open(sh(2027, 3, 1, 10))
+    with pytest.raises(CalendarDataMissing):
+        cal.add_working_days(near_end, 5)
+    with pytest.raises(CalendarDataMissing):
+        cal.is_working_day("2027-03-01")
+    # Descriptive look-ups never raise; they say the data is unofficial.
+    assert not cal.day("2027-10-01").official
+    assert cal.day("2027-10-01").label().endswith("（非官方数据）")
+
+
+def test_unofficial_years_can_be_allowed_and_are_reported() -> None:
+    cal = BusinessCalendar.china(official_until=2026, allow_unofficial_years=True)
+    near_end = sh(2026, 12, 30, 10)
+    result = cal.add_detailed(near_end, 3 * timedelta(hours=7.5))
+    assert result.unofficial_years == (2027,)
+    assert not result.is_official
+    (warning,) = result.warnings
+    assert warning.year == 2027
+    assert warning.official_until == 2026
+    assert "2027" in warning.message
+    assert "2027" in warning.message_zh
+    assert cal.add(near_end, 3 * timedelta(hours=7.5)) == result.value
+    assert cal.unofficial_years_between(near_end, result.value) == (2027,)
+    assert cal.unofficial_years_between(result.value, near_end) == (2027,)
+    within = cal.add_detailed(near_end, H)
+    assert within.is_official
+    assert within.warnings == ()
+    assert cal.between_detailed(near_end, sh(2028, 1, 3, 10)).unofficial_years == (2027, 2028)
+    assert cal.add_working_days_detailed(near_end, 3).unofficial_years == (2027,)
+    assert cal.next_opening_detailed(sh(2027, 1, 1, 20)).unofficial_years == (2027,)
+
+
+def test_the_provider_adds_a_published_year() -> None:
+    cal = BusinessCalendar.china(official_until=2026)
+    # A made-up arrangement: Jan 1 (Fri) and Jan 4 (Mon) off, Sat Jan 9 worked.
+    published = cal.with_official_year(
+        2027, holidays=["2027-01-01", date(2027, 1, 4)], workdays=["2027-01-09"]
+    )
+    assert cal.official_until == published.official_until == 2026
+    assert published.is_official(2027)
+    assert published.official_through == 2027
+    assert not published.is_official(2028)
+    assert published.is_working_day("2027-01-09")
+    assert published.day("2027-01-09").kind is DayKind.MAKEUP_WORKDAY
+    assert not published.is_working_day("2027-01-04")
+    assert published.is_working_day("2027-02-08")  # the package's rule-based holiday is replaced
+    near_end = sh(2026, 12, 31, 17)
+    assert published.add(near_end, 2 * H) == sh(2027, 1, 5, 10)
+    assert published.add_detailed(near_end, 2 * H).is_official
+    with pytest.raises(CalendarDataMissing, match="2028"):
+        published.add(near_end, timedelta(days=200))
+    replaced = published.with_official_year(2027, holidays=["2027-01-01"])
+    assert replaced.is_working_day("2027-01-04")
+    assert len(replaced.official_years) == 1
+    gap = cal.with_official_year(2028, holidays=[])
+    assert gap.official_through == 2026
+    assert gap.is_official(2028)
+
+
+def test_official_year_validation() -> None:
+    with pytest.raises(ValidationError, match="must lie in 2027"):
+        OfficialYear(2027, holidays=["2026-12-31"])
+    with pytest.raises(ValidationError, match="both"):
+        OfficialYear(2027, holidays=["2027-01-02"], workdays=["2027-01-02"])
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def test_to_dict_round_trips_through_json() -> None:
+    cal = (
+        BusinessCalendar.china(
+            extra_holidays=["2025-09-29"],
+            extra_workdays=["2025-09-27"],
+            date_hours={"2025-12-31": ["09:00-12:00"]},
+            makeup_day_windows=["10:00-16:00"],
+            allow_unofficial_years=True,
+            name="北京服务台",
+        )
+        .with_official_year(2027, holidays=["2027-01-01"], workdays=["2027-01-09"])
+        .replace(official_until=2026)
+    )
+    data = json.loads(json.dumps(cal.to_dict()))
+    again = BusinessCalendar.from_dict(data)
+    assert again == cal
+    assert hash(again) == hash(cal)
+    assert again.to_dict() == cal.to_dict()
+    assert again.add(sh(2025, 12, 31, 11), 2 * H) == cal.add(sh(2025, 12, 31, 11), 2 * H)
+    for simple in (
+        BusinessCalendar.always_open("Europe/Berlin"),
+        BusinessCalendar.from_country("DE", subdiv="BY", timezone="Europe/Berlin"),
+    ):
+        assert BusinessCalendar.from_dict(json.loads(json.dumps(simple.to_dict()))) == simple
+
+
+def test_from_dict_refuses_bad_input() -> None:
+    data = BusinessCalendar.always_open().to_dict()
+    with pytest.raises(ValidationError, match="unknown calendar keys"):
+        BusinessCalendar.from_dict({**data, "colour": "red"})
+    with pytest.raises(ValidationError, match="version"):
+        BusinessCalendar.from_dict({**data, "version": 99})
+    with pytest.raises(ValidationError, match="lacks"):
+        BusinessCalendar.from_dict({"version": 1})
+    with pytest.raises(ValidationError, match="mapping"):
+        BusinessCalendar.from_dict([])  # type: ignore[arg-type]
