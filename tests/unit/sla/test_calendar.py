@@ -243,7 +243,7 @@ def test_configuration_errors() -> None:
         BusinessCalendar("Mars/Olympus", WeeklyHours.always())
     with pytest.raises(CalendarError, match="no country 'XX'"):
         BusinessCalendar.from_country("XX", timezone="UTC")
-    with pytest.raises(CalendarError, match="subdivisions: .*CA"):
+    with pytest.raises(CalendarError, match=r"subdivisions: .*CA"):
         BusinessCalendar.from_country("US", subdiv="ZZ", timezone="UTC")
     with pytest.raises(CalendarError, match="both"):
         BusinessCalendar.china(extra_holidays=["2025-09-29"], extra_workdays=["2025-09-29"])
