@@ -208,3 +208,30 @@ def build_year_index(
             last_end = hi
     day_first.append(len(starts))
     return YearIndex(year, starts, ends, day_ordinals, day_first)
+
+
+def wall_to_us(zone: tzinfo, day: date, wall_us: int) -> int:
+    """The first instant at which the local wall clock shows ``day`` at ``wall_us``.
+
+    A repeated wall time (autumn) gives its first occurrence; a skipped wall time
+    (spring) gives the instant of the jump, when the clock first shows a later time.
+
+    :param wall_us: microseconds after local midnight, ``0 <= wall_us < DAY_US``.
+    """
+    naive = datetime(day.year, day.month, day.day) + timedelta(microseconds=wall_us)
+    t0 = to_us(naive.replace(tzinfo=zone, fold=0))
+    t1 = to_us(naive.replace(tzinfo=zone, fold=1))
+    if t0 == t1:
+        return t0
+    if from_us(t0, zone).replace(tzinfo=None) == naive:
+        return min(t0, t1)  # repeated wall time
+    # Skipped wall time: the jump lies in (min, max]; find its first second.
+    low, high = min(t0, t1) // US, -(-max(t0, t1) // US)
+    after = _offset_s(zone, high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if _offset_s(zone, mid) == after:
+            high = mid
+        else:
+            low = mid
+    return high * US

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import functools
 import threading
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from typing import Any, Literal, TypeVar
@@ -46,7 +47,7 @@ import holidays as holidays_pkg
 
 from itsm_core.clock import require_aware, require_duration
 from itsm_core.errors import CalendarDataMissing, CalendarError, ValidationError
-from itsm_core.sla._index import YearIndex, build_year_index, from_us, to_us
+from itsm_core.sla._index import YearIndex, build_year_index, from_us, to_us, wall_to_us
 from itsm_core.sla.days import (
     CalendarResult,
     DayInfo,
@@ -767,23 +768,26 @@ class BusinessCalendar:
         return self._result(timedelta(microseconds=sign * total), touched)
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
-        """The same point of the working day, ``days`` working days later.
+        """The same wall-clock time, ``days`` working days later.
 
         For promises like "call back within one working day". Let ``D0`` be the
         local date of ``start`` if it is a working day and ``start`` is before its
-        last closing, else the next working day; let ``p`` be the business time of
-        ``D0`` before ``start`` (0 on the next working day). The result is the open
-        instant after ``p`` of business time on the ``days``-th working day after
-        ``D0`` — or its last closing if that day is shorter than ``p``.
+        last closing, with ``w`` the wall-clock time of ``start``; otherwise ``D0``
+        is the next working day and ``w`` its start (00:00). The result is the first
+        open instant at or after wall time ``w`` on the ``days``-th working day after
+        ``D0``, or that day's last closing if it closes earlier (a half day).
 
         Examples (Mon–Fri 09:00-12:00, 13:30-18:00): Tue 15:00 + 1 → Wed 15:00;
-        Tue 12:30 (lunch) + 1 → Wed 13:30; Tue 19:00 + 1 → Thu 09:00; Sat + 1 →
-        Tue 09:00. ``days == 0`` gives ``next_opening(start)``.
+        Tue 12:30 (lunch) + 1 → Wed 13:30; Tue 19:00 + 1 → Thu 09:00; Sat 10:00 + 1
+        → Tue 09:00; Tue 16:00 + 1 with Wed a half day 09:00-12:00 → Wed 12:00.
+        ``days == 0`` gives ``next_opening(start)``. A working day is a local date
+        with working time (see :meth:`is_working_day`).
 
         :param start: an aware datetime.
         :param days: a non-negative number of working days.
         :raises ValidationError: if ``start`` is naive or ``days`` is negative.
         :raises CalendarDataMissing: as for :meth:`add`.
+        :raises CalendarError: if no working day follows within :attr:`HORIZON_YEARS`.
         """
         return self.add_working_days_detailed(start, days).value
 
@@ -793,17 +797,19 @@ class BusinessCalendar:
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise ValidationError(f"days must be a non-negative int, got {days!r}", field="days")
         touched: list[int] = []
+        if days == 0:
+            return self._result(from_us(self._next_open_us(t, touched), self.timezone), touched)
         local = from_us(t, self.timezone)
         year = local.year
         idx = self._index(year, touched)
         ordinal = local.date().toordinal()
         k = idx.working_day_at_or_after(ordinal)
-        offset = 0
+        wall = 0
         if k < len(idx.day_ordinals) and idx.day_ordinals[k] == ordinal:
-            day_start, day_end = idx.day_span(k)
-            position = idx.position(t)
-            if position < day_end:
-                offset = max(0, position - day_start)
+            if t < idx.ends[idx.day_first[k + 1] - 1]:
+                wall = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)) // (
+                    timedelta(microseconds=1)
+                )
             else:
                 k += 1
         target = k + days
@@ -816,11 +822,10 @@ class BusinessCalendar:
             if year - progress_year > self.HORIZON_YEARS:
                 raise self._never_open(t)
             idx = self._index(year, touched)
-        day_start, day_end = idx.day_span(target)
-        if offset < day_end - day_start:
-            value = idx.locate_resume(day_start + offset)
-        else:
-            value = idx.locate_end(day_end)
+        first, stop = idx.day_first[target], idx.day_first[target + 1]
+        moment = wall_to_us(self.timezone, date.fromordinal(idx.day_ordinals[target]), wall)
+        i = bisect_right(idx.ends, moment, first, stop)
+        value = max(moment, idx.starts[i]) if i < stop else idx.ends[stop - 1]
         return self._result(from_us(value, self.timezone), touched)
 
     # ------------------------------------------------------------------ serialisation

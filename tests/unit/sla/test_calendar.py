@@ -123,6 +123,9 @@ def test_add_working_days_clamps_to_a_shorter_day() -> None:
     cal = BusinessCalendar.china(date_hours={"2025-09-24": ["09:00-12:00"]})
     assert cal.add_working_days(sh(2025, 9, 23, 16), 1) == sh(2025, 9, 24, 12)
     assert cal.day("2025-09-24").kind is DayKind.SPECIAL_HOURS
+    late = BusinessCalendar.china(date_hours={"2025-09-24": ["14:00-18:00"]})
+    assert late.add_working_days(sh(2025, 9, 23, 10), 1) == sh(2025, 9, 24, 14)
+    assert late.add_working_days(sh(2025, 9, 23, 15), 1) == sh(2025, 9, 24, 15)
 
 
 # --------------------------------------------------------------------------- provider dates
