@@ -22,9 +22,16 @@ def make_plugin_manager(
 ) -> pluggy.PluginManager:
     """Return a new plug-in manager with the hook specs, the defaults and ``plugins``.
 
+    A plug-in object is registered under its ``plugin_name`` attribute when it
+    has one (notifiers need a stable name: the outbox records deliveries per
+    name), else under pluggy's default (a module's ``__name__``). A plug-in
+    passed in ``plugins`` replaces an installed (entry-point) plug-in of the
+    same name.
+
     :param plugins: extra plug-in objects or modules to register.
     :param load_entrypoints: also load installed plug-ins of the entry-point
         group ``itsm_core``.
+    :raises PluginError: if two plug-ins in ``plugins`` have the same name.
     """
     import importlib
 
@@ -32,12 +39,24 @@ def make_plugin_manager(
     pm.add_hookspecs(hookspecs)
     for name in DEFAULT_PLUGINS:
         pm.register(importlib.import_module(name), name=name)
+    installed: set[str] = set()
     if load_entrypoints:
+        defaults = {n for n, _ in pm.list_name_plugin()}
         pm.load_setuptools_entrypoints(hookspecs.PROJECT)
+        installed = {n for n, _ in pm.list_name_plugin()} - defaults
     for plugin in plugins:
         if pm.is_registered(plugin):
             continue
-        pm.register(plugin)
+        given = getattr(plugin, "plugin_name", None)
+        plugin_name = given if isinstance(given, str) and given else None
+        if plugin_name is not None and plugin_name in installed:
+            pm.unregister(name=plugin_name)
+            installed.discard(plugin_name)
+        if plugin_name is not None and pm.has_plugin(plugin_name):
+            raise PluginError(
+                f"two plug-ins are named {plugin_name!r}; give each its own plugin_name"
+            )
+        pm.register(plugin, name=plugin_name)
     pm.check_pending()
     return pm
 

@@ -1,0 +1,52 @@
+"""Notifiers: plug-ins that pass committed events on to people and systems.
+
+Two are shipped, both installed as entry points of the group ``itsm_core``
+and both using only the standard library:
+
+- :class:`EmailNotifier` sends each event as a plain-text e-mail over SMTP
+  (wording in Chinese and/or English);
+- :class:`WebhookNotifier` POSTs each event as JSON with an HMAC-SHA256
+  signature header; receivers check it with :func:`verify_signature`.
+
+Configure one either by passing an instance to the facade,
+``ItsmCore(plugins=[EmailNotifier(...)])``, or through environment variables
+(``ITSM_SMTP_HOST``..., ``ITSM_WEBHOOK_URL``...) read when the facade loads the
+installed plug-ins; unset, they do nothing. Both only ever see redacted
+events, and a delivery that fails raises :class:`NotificationError` so the
+outbox relay retries it with backoff.
+"""
+
+from itsm_core.notifiers.base import NotificationError, Unconfigured
+from itsm_core.notifiers.render import MailLanguage, render_body, render_subject
+from itsm_core.notifiers.smtp import EMAIL_PLUGIN_NAME, EmailNotifier, Recipients
+from itsm_core.notifiers.webhook import (
+    EVENT_HEADER,
+    EVENT_ID_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WEBHOOK_PLUGIN_NAME,
+    WebhookNotifier,
+    encode_event,
+    sign,
+    verify_signature,
+)
+
+__all__ = [
+    "EMAIL_PLUGIN_NAME",
+    "EVENT_HEADER",
+    "EVENT_ID_HEADER",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "WEBHOOK_PLUGIN_NAME",
+    "EmailNotifier",
+    "MailLanguage",
+    "NotificationError",
+    "Recipients",
+    "Unconfigured",
+    "WebhookNotifier",
+    "encode_event",
+    "render_body",
+    "render_subject",
+    "sign",
+    "verify_signature",
+]
