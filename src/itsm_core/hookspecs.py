@@ -8,6 +8,7 @@ through the entry-point group ``itsm_core`` (or passed to the facade as
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import pluggy
 
@@ -47,4 +48,32 @@ def itsm_on_event(event: DomainEvent) -> None:
     the committed change.
 
     :param event: the committed, redacted event.
+    """
+
+
+@hookspec
+def itsm_service_record_returned(
+    record_id: str,
+    reason: str,
+    customer: str,
+    service: str,
+    engineer: str | None,
+    callback_id: str,
+    returned_at: datetime,
+) -> None:
+    """A callback found a service record's problem not really solved (004): the
+    front end sends the request back to the engineer in the ticketing tool.
+
+    Called after the return is committed, each implementation on its own; one
+    that raises is logged and never undoes the commit. The same fact reaches
+    notifiers as the domain event ``service_record.returned`` (at least once,
+    with retries). A second callback is due once the engineer resolves it again.
+
+    :param record_id: the service record's id (the ticket id in the provider's tool).
+    :param reason: why the customer says it is not solved.
+    :param customer: the customer's id.
+    :param service: the service of the record.
+    :param engineer: the engineer who handled it (None if unknown).
+    :param callback_id: the callback that found it not solved.
+    :param returned_at: when it was returned (timezone-aware).
     """
