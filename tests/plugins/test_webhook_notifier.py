@@ -1,0 +1,169 @@
+"""The webhook notifier against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from itsm_core import SYSTEM, DomainEvent, ValidationError
+from itsm_core.events import REDACTED
+from itsm_core.notifiers import (
+    NotificationError,
+    WebhookNotifier,
+    encode_event,
+    sign,
+    verify_signature,
+)
+
+from .support import AT, IDENTITY, WebhookServer, free_port, ticket_event
+
+SECRET = "whsec-对接密钥"
+
+
+def notifier(url: str, **options: object) -> WebhookNotifier:
+    settings: dict[str, object] = {"timeout": 5, "proxies": {}, **options}
+    return WebhookNotifier(url, SECRET, **settings)  # type: ignore[arg-type]
+
+
+def test_posts_the_event_as_signed_json(webhook: WebhookServer) -> None:
+    event = ticket_event()
+    assert notifier(webhook.url, headers={"Authorization": "Bearer t"}).send(event) is True
+    (req,) = webhook.requests
+    assert req.path == "/hooks/itsm"
+    assert req.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert req.headers["Authorization"] == "Bearer t"
+    assert req.headers["X-Itsm-Event-Id"] == event.event_id
+    assert req.headers["X-Itsm-Event"] == "nt_ticket.received"
+    assert int(req.headers["X-Itsm-Timestamp"]) > 1_700_000_000
+    assert req.body == encode_event(event.redacted())
+    assert json.loads(req.body) == event.redacted().to_dict()
+    assert DomainEvent.from_dict(json.loads(req.body)) == event.redacted()
+    expected = hmac.new(SECRET.encode(), req.body, hashlib.sha256).hexdigest()
+    assert req.headers["X-Itsm-Signature"] == f"sha256={expected}"
+    assert verify_signature(SECRET, req.body, req.headers["X-Itsm-Signature"])
+
+
+def test_confidential_identity_never_reaches_the_receiver(webhook: WebhookServer) -> None:
+    notifier(webhook.url).send(ticket_event())  # unredacted on purpose
+    (req,) = webhook.requests
+    assert IDENTITY.encode() not in req.body
+    assert "emp-0042" not in req.body.decode()
+    assert json.loads(req.body)["payload"]["complainant"] == REDACTED
+    assert all(IDENTITY not in value for value in req.headers.values())
+
+
+def test_verify_signature_rejects_tampering_wrong_secret_and_garbage() -> None:
+    body = encode_event(ticket_event())
+    header = sign(SECRET, body)
+    assert verify_signature(SECRET, body, header)
+    assert verify_signature(SECRET.encode(), body, f"  {header}\n")
+    assert not verify_signature(SECRET, body + b" ", header)
+    assert not verify_signature("another secret", body, header)
+    assert not verify_signature(SECRET, body, header.replace("sha256=", "sha1="))
+    assert not verify_signature(SECRET, body, header[:-1])
+    assert not verify_signature(SECRET, body, None)
+    assert not verify_signature(SECRET, body, "")
+    assert not verify_signature(SECRET, body.decode(), header)  # type: ignore[arg-type]
+
+
+def test_same_event_same_bytes() -> None:
+    event = ticket_event()
+    assert encode_event(event) == encode_event(DomainEvent.from_dict(event.to_dict()))
+
+
+@pytest.mark.parametrize("status", [400, 410, 500, 503])
+def test_an_error_answer_raises_so_the_relay_retries(webhook: WebhookServer, status: int) -> None:
+    webhook.statuses = [status]
+    event = ticket_event()
+    with pytest.raises(NotificationError, match=f"HTTP {status}") as err:
+        notifier(webhook.url).send(event)
+    assert "receiver trouble" in str(err.value)
+    assert err.value.event_id == event.event_id
+    assert err.value.notifier == "itsm_core.webhook"
+
+
+def test_a_redirect_is_not_followed(webhook: WebhookServer) -> None:
+    webhook.statuses = [302]
+    with pytest.raises(NotificationError, match="HTTP 302"):
+        notifier(webhook.url).send(ticket_event())
+    assert len(webhook.requests) == 1  # nothing was re-sent as a GET
+
+
+def test_an_unreachable_receiver_raises() -> None:
+    url = f"http://127.0.0.1:{free_port()}/hook"
+    with pytest.raises(NotificationError, match=r"could not POST event nt_ticket\.received"):
+        notifier(url).send(ticket_event())
+
+
+def test_a_slow_receiver_times_out(webhook: WebhookServer) -> None:
+    webhook.statuses = [0]  # the server hangs
+    with pytest.raises(NotificationError, match="timed out"):
+        notifier(webhook.url, timeout=0.2).send(ticket_event())
+
+
+def test_errors_do_not_show_credentials_or_query(webhook: WebhookServer) -> None:
+    webhook.statuses = [500]
+    url = f"http://user:pa55word@127.0.0.1:{webhook.port}/hooks/itsm?token=t0ken"
+    with pytest.raises(NotificationError) as err:
+        notifier(url).send(ticket_event())
+    assert "pa55word" not in str(err.value) and "t0ken" not in str(err.value)
+    assert "pa55word" not in repr(notifier(url))
+
+
+def test_events_filter(webhook: WebhookServer) -> None:
+    only = notifier(webhook.url, events="sla.*, complaint.closed")
+    assert only.send(ticket_event()) is False
+    assert only.send(ticket_event("sla.breached")) is True
+    assert only.send(ticket_event("complaint.closed")) is True
+    assert [r.headers["X-Itsm-Event"] for r in webhook.requests] == [
+        "sla.breached",
+        "complaint.closed",
+    ]
+
+
+def test_a_request_can_be_built_and_inspected() -> None:
+    req = notifier("https://hooks.example.com/itsm").request(ticket_event())
+    assert req.get_method() == "POST"
+    assert req.full_url == "https://hooks.example.com/itsm"
+    assert isinstance(req.data, bytes) and IDENTITY.encode() not in req.data
+
+
+@pytest.mark.parametrize(
+    ("url", "secret", "options", "field"),
+    [
+        ("ftp://example.com/x", SECRET, {}, "url"),
+        ("file:///etc/passwd", SECRET, {}, "url"),
+        ("http://", SECRET, {}, "url"),
+        (42, SECRET, {}, "url"),
+        ("http://example.com", "", {}, "secret"),
+        ("http://example.com", b"", {}, "secret"),
+        ("http://example.com", SECRET, {"timeout": -1}, "timeout"),
+        ("http://example.com", SECRET, {"name": " "}, "name"),
+        ("http://example.com", SECRET, {"events": []}, "events"),
+    ],
+)
+def test_bad_settings_are_refused(
+    url: object, secret: object, options: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValidationError) as err:
+        WebhookNotifier(url, secret, **options)  # type: ignore[arg-type]
+    assert err.value.field == field
+
+
+def test_event_with_every_kind_of_payload_is_json() -> None:
+    payload = {"score": 4.5, "ok": True, "none": None, "list": [1, "二"], "map": {"k": "值"}}
+    event = DomainEvent.create(
+        kind="nt_ticket",
+        aggregate_id="t-1",
+        version=2,
+        name="nt_ticket.scored",
+        at=AT,
+        actor=SYSTEM,
+        payload=payload,
+    )
+    body = encode_event(event)
+    assert "值".encode() in body  # UTF-8, not \u escapes
+    assert json.loads(body)["payload"] == payload
