@@ -123,18 +123,27 @@ def free_port() -> int:
 # --- SMTP -----------------------------------------------------------------------------------
 
 
+@attrs.frozen
+class Mail:
+    mail_from: str
+    rcpt_tos: list[str]
+    content: bytes
+
+
 class Inbox:
     """An aiosmtpd handler that keeps what it receives; can refuse a number of messages."""
 
     def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
+        self.envelopes: list[Mail] = []
         self.refuse = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
         if self.refuse > 0:
             self.refuse -= 1
             return "451 4.3.0 mailbox busy, try again later"
-        self.envelopes.append(envelope)
+        content = envelope.original_content
+        assert isinstance(content, bytes) and envelope.mail_from is not None
+        self.envelopes.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), content))
         return "250 OK"
 
 
