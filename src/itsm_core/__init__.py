@@ -7,6 +7,21 @@ as China's ITSS / ISO 20000 practice defines them.
 
 from itsm_core.actors import SYSTEM, Actor, Role
 from itsm_core.clock import Clock, FrozenClock, SystemClock
+from itsm_core.complaints import (
+    Channel,
+    Complainant,
+    Complaint,
+    ComplaintPolicy,
+    ComplaintService,
+    ComplaintSource,
+    ComplaintState,
+    Origin,
+    Praise,
+    RecordKind,
+    SeedRecord,
+    Severity,
+    Verdict,
+)
 from itsm_core.errors import (
     AccessDenied,
     CalendarDataMissing,
@@ -25,6 +40,7 @@ from itsm_core.errors import (
 from itsm_core.events import DomainEvent
 from itsm_core.facade import ItsmCore
 from itsm_core.hookspecs import hookimpl
+from itsm_core.improvements import ImprovementItem, QualityIndicator
 from itsm_core.labels import Labelled
 
 __version__ = "0.1.0"
@@ -35,23 +51,38 @@ __all__ = [
     "Actor",
     "CalendarDataMissing",
     "CalendarError",
+    "Channel",
     "Clock",
+    "Complainant",
+    "Complaint",
+    "ComplaintPolicy",
+    "ComplaintService",
+    "ComplaintSource",
+    "ComplaintState",
     "ConflictError",
     "DomainError",
     "DomainEvent",
     "FrozenClock",
+    "ImprovementItem",
     "InvalidTransition",
     "ItsmCore",
     "ItsmError",
     "Labelled",
     "NotFound",
+    "Origin",
     "PluginError",
+    "Praise",
+    "QualityIndicator",
+    "RecordKind",
     "Role",
     "SchemaOutOfDate",
+    "SeedRecord",
+    "Severity",
     "StorageError",
     "SystemClock",
     "UnknownBackend",
     "ValidationError",
+    "Verdict",
     "__version__",
     "hookimpl",
 ]

@@ -7,6 +7,13 @@ from types import TracebackType
 from typing import Any, Self
 
 from itsm_core.clock import Clock, SystemClock
+from itsm_core.complaints import (
+    COMPLAINT_SPEC,
+    PRAISE_SPEC,
+    ComplaintPolicy,
+    ComplaintService,
+    WorkingCalendar,
+)
 from itsm_core.events import DomainEvent
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
@@ -18,7 +25,7 @@ __all__ = ["ItsmCore", "aggregate_specs"]
 
 def aggregate_specs() -> list[AggregateSpec[Any]]:
     """Return the storage specs of every aggregate kind of the library."""
-    specs: list[AggregateSpec[Any]] = []
+    specs: list[AggregateSpec[Any]] = [COMPLAINT_SPEC, PRAISE_SPEC]
     return specs
 
 
@@ -35,6 +42,11 @@ class ItsmCore:
     :param auto_relay: deliver committed events to notifiers right after each
         command (turn off to relay from a worker with :meth:`relay`).
     :param backoff: retry policy for failing notifiers.
+    :param complaint_policy: the provider's complaint choices (e.g. reopen on
+        a dissatisfied callback); see :class:`~itsm_core.complaints.ComplaintPolicy`.
+    :param calendar: the business calendar for complaint improvement periods
+        and callback promises (e.g. :class:`itsm_core.sla.BusinessCalendar`);
+        default 24×7.
     """
 
     def __init__(
@@ -46,6 +58,8 @@ class ItsmCore:
         load_entrypoints: bool = True,
         auto_relay: bool = True,
         backoff: Backoff | None = None,
+        complaint_policy: ComplaintPolicy | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
         self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
         self.clock: Clock = clock or SystemClock()
@@ -53,6 +67,10 @@ class ItsmCore:
         self.storage = open_storage(self.plugins, storage_url, self.specs)
         relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
         self.runtime = Runtime(self.clock, self.storage, self.plugins, relay, auto_relay)
+        self.complaints = ComplaintService(
+            self.runtime, policy=complaint_policy, calendar=calendar
+        )
+        """Complaints and praise (DOMAIN §2)."""
 
     @property
     def storage_schemes(self) -> list[str]:

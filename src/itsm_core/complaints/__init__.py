@@ -1,0 +1,67 @@
+"""Complaints from receipt to a verified improvement, and praise (DOMAIN §2).
+
+Use it through the facade: ``core.complaints`` is a :class:`ComplaintService`.
+The lifecycle is data (:data:`~itsm_core.complaints.lifecycle.TRANSITIONS`);
+the four seed records are rebuilt from the history
+(:mod:`itsm_core.complaints.records`).
+"""
+
+from itsm_core.complaints.calendar import WallClockCalendar, WorkingCalendar
+from itsm_core.complaints.enums import (
+    Channel,
+    ComplaintSource,
+    ComplaintState,
+    EscalationLevel,
+    EscalationStage,
+    HandlingLevel,
+    Origin,
+    Severity,
+    Verdict,
+)
+from itsm_core.complaints.lifecycle import LIFECYCLE, TRANSITIONS, Transition
+from itsm_core.complaints.model import (
+    Callback,
+    Complainant,
+    Complaint,
+    Escalation,
+    Finding,
+    Praise,
+    Statement,
+)
+from itsm_core.complaints.policy import ComplaintPolicy
+from itsm_core.complaints.records import RecordField, RecordKind, RecordTable, SeedRecord
+from itsm_core.complaints.service import ComplaintService, complaint_id_for
+from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
+
+__all__ = [
+    "COMPLAINT_SPEC",
+    "LIFECYCLE",
+    "PRAISE_SPEC",
+    "TRANSITIONS",
+    "Callback",
+    "Channel",
+    "Complainant",
+    "Complaint",
+    "ComplaintPolicy",
+    "ComplaintService",
+    "ComplaintSource",
+    "ComplaintState",
+    "Escalation",
+    "EscalationLevel",
+    "EscalationStage",
+    "Finding",
+    "HandlingLevel",
+    "Origin",
+    "Praise",
+    "RecordField",
+    "RecordKind",
+    "RecordTable",
+    "SeedRecord",
+    "Severity",
+    "Statement",
+    "Transition",
+    "Verdict",
+    "WallClockCalendar",
+    "WorkingCalendar",
+    "complaint_id_for",
+]

@@ -1,0 +1,128 @@
+"""The complaint queries, as kernel :class:`~itsm_core.storage.Query` objects over index fields.
+
+Every query the :class:`~itsm_core.complaints.ComplaintService` offers is
+built here, so that a SQL backend answers each with indexed columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from itsm_core.clock import require_aware
+from itsm_core.complaints.enums import (
+    Channel,
+    ComplaintSource,
+    ComplaintState,
+    Origin,
+    Severity,
+    Verdict,
+)
+from itsm_core.labels import Labelled
+from itsm_core.storage.base import Query, Where
+
+__all__ = [
+    "callbacks_overdue_query",
+    "complaints_query",
+    "overdue_improvements_query",
+    "praise_query",
+]
+
+
+def _codes(value: object, enum: type[Labelled], field: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (enum.parse(value, field).value,)
+    if isinstance(value, Iterable):
+        return tuple(enum.parse(v, field).value for v in value)
+    return (enum.parse(value, field).value,)
+
+
+def _condition(field: str, codes: tuple[str, ...] | None) -> tuple[Where, ...]:
+    if codes is None:
+        return ()
+    if len(codes) == 1:
+        return (Where(field, "eq", codes[0]),)
+    return (Where(field, "in", codes),)
+
+
+def complaints_query(
+    *,
+    state: ComplaintState | str | Iterable[ComplaintState | str] | None = None,
+    customer: str | None = None,
+    party_complained_about: str | None = None,
+    source: ComplaintSource | str | Iterable[ComplaintSource | str] | None = None,
+    origin: Origin | str | None = None,
+    severity: Severity | str | None = None,
+    channel: Channel | str | None = None,
+    verdict: Verdict | str | None = None,
+    relationship_manager: str | None = None,
+    closed: bool | None = None,
+    received_from: datetime | None = None,
+    received_before: datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Query:
+    """Return the query for complaints matching every criterion given (oldest first).
+
+    ``state`` and ``source`` take one value or several (any of them matches).
+
+    :raises ValidationError: for an unknown code or a naive datetime.
+    """
+    where: list[Where] = []
+    where += _condition("state", _codes(state, ComplaintState, "state"))
+    where += _condition("source", _codes(source, ComplaintSource, "source"))
+    where += _condition("origin", _codes(origin, Origin, "origin"))
+    where += _condition("severity", _codes(severity, Severity, "severity"))
+    where += _condition("channel", _codes(channel, Channel, "channel"))
+    where += _condition("verdict", _codes(verdict, Verdict, "verdict"))
+    for field, value in (
+        ("customer", customer),
+        ("party_complained_about", party_complained_about),
+        ("relationship_manager", relationship_manager),
+        ("closed", closed),
+    ):
+        if value is not None:
+            where.append(Where(field, "eq", value))
+    if received_from is not None:
+        where.append(Where("received_at", "ge", require_aware(received_from, "received_from")))
+    if received_before is not None:
+        where.append(Where("received_at", "lt", require_aware(received_before, "received_before")))
+    return Query(tuple(where), order_by=("received_at",), limit=limit, offset=offset)
+
+
+def overdue_improvements_query(at: datetime) -> Query:
+    """Return the query for complaints whose improvement is still open and due before ``at``.
+
+    :raises ValidationError: if ``at`` is naive.
+    """
+    return Query(
+        (
+            Where("improvement_open", "eq", True),
+            Where("improvement_due_at", "lt", require_aware(at, "at")),
+        ),
+        order_by=("improvement_due_at",),
+    )
+
+
+def callbacks_overdue_query(at: datetime) -> Query:
+    """Return the query for handled complaints whose callback was due before ``at``.
+
+    :raises ValidationError: if ``at`` is naive.
+    """
+    return Query(
+        (
+            Where("callback_pending", "eq", True),
+            Where("callback_due_at", "lt", require_aware(at, "at")),
+        ),
+        order_by=("callback_due_at",),
+    )
+
+
+def praise_query(*, customer: str | None = None, praised_party: str | None = None) -> Query:
+    """Return the query for praise of ``customer`` and/or about ``praised_party``."""
+    return Query(
+        Query.eq(customer=customer, praised_party=praised_party).where,
+        order_by=("received_at",),
+    )

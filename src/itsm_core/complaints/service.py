@@ -1,0 +1,821 @@
+"""The complaint use cases: what an application calls, as ``core.complaints.<command>``.
+
+Every method takes the acting :class:`~itsm_core.actors.Actor` first. The
+role is checked before anything is read (:class:`~itsm_core.errors.AccessDenied`
+naming the roles required); a command then loads the complaint in a unit of
+work, lets the entity check the state table and the rules, and commits the
+change with its one event. A refused command changes nothing.
+
+Every read path is redacted for the reader: an internal complainant's identity
+is shown to the complaint specialist alone — in the complaints returned, in
+the history, and in the seed records.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from itsm_core.actors import Actor, Role, require_role
+from itsm_core.clock import require_aware, require_duration
+from itsm_core.complaints.calendar import WallClockCalendar, WorkingCalendar
+from itsm_core.complaints.enums import (
+    Channel,
+    ComplaintSource,
+    ComplaintState,
+    Origin,
+    Severity,
+    Verdict,
+)
+from itsm_core.complaints.lifecycle import (
+    COMMANDS,
+    TRANSITIONS,
+    command_roles,
+    roles_for,
+)
+from itsm_core.complaints.model import Complainant, Complaint, Praise, text
+from itsm_core.complaints.policy import ComplaintPolicy
+from itsm_core.complaints.queries import (
+    callbacks_overdue_query,
+    complaints_query,
+    overdue_improvements_query,
+    praise_query,
+)
+from itsm_core.complaints.records import RecordKind, SeedRecord, build_record, build_records
+from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
+from itsm_core.errors import ConflictError, NotFound, ValidationError
+from itsm_core.events import DomainEvent
+from itsm_core.ids import new_id
+from itsm_core.runtime import Runtime
+
+__all__ = [
+    "READERS",
+    "RECEIVERS",
+    "ComplaintService",
+    "complaint_id_for",
+    "may_see_complainant",
+]
+
+RECEIVERS: frozenset[Role] = frozenset({Role.COMPLAINT_SPECIALIST, Role.SERVICE_DESK, Role.SYSTEM})
+"""Who may record a complaint or praise: the specialist, the service desk, and
+the library itself on a trigger (a "very dissatisfied" satisfaction response)."""
+
+READERS: frozenset[Role] = frozenset(r for r in Role if r is not Role.CUSTOMER)
+"""Who may read complaints: the provider's staff and the system, not customers."""
+
+_NAMESPACE = uuid.UUID("5b0c7d8e-3f4a-5e2b-9c1d-6a7b8c9d0e1f")
+
+
+def complaint_id_for(source: ComplaintSource | str, source_ref: str) -> str:
+    """Return the complaint id derived from a trigger's ``(source, source_ref)``.
+
+    The same pair always gives the same id, which makes receipt idempotent.
+    """
+    code = ComplaintSource.parse(source, "source").value
+    ref = text(source_ref, "source_ref")
+    return "cmp-" + uuid.uuid5(_NAMESPACE, f"{code}\x1f{ref}").hex
+
+
+def may_see_complainant(actor: Actor) -> bool:
+    """Return True if ``actor`` may see an internal complainant's identity (000 §7.2.3.1)."""
+    return actor.has(Role.COMPLAINT_SPECIALIST)
+
+
+class ComplaintService:
+    """Complaints from receipt to closure, and praise (DOMAIN §2).
+
+    Built by :class:`~itsm_core.ItsmCore` as ``core.complaints``.
+
+    :param runtime: the facade's runtime (clock, store, plug-ins).
+    :param policy: the provider's choices (reopen on a dissatisfied callback...).
+    :param calendar: computes improvement periods and the callback due instant
+        in business time; any object with ``add(start, duration)`` and
+        ``add_working_days(start, days)`` such as
+        :class:`itsm_core.sla.BusinessCalendar`. Default: 24×7
+        (:class:`~itsm_core.complaints.WallClockCalendar`).
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        policy: ComplaintPolicy | None = None,
+        calendar: WorkingCalendar | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.policy = policy or ComplaintPolicy()
+        if calendar is not None and not isinstance(calendar, WorkingCalendar):
+            raise ValidationError(
+                "calendar must have add(start, duration) and add_working_days(start, days), "
+                f"got {type(calendar).__name__}",
+                field="calendar",
+            )
+        self.calendar: WorkingCalendar = calendar or WallClockCalendar()
+
+    # ------------------------------------------------------------------ helpers
+
+    def _at(self, at: datetime | None) -> datetime:
+        return self.runtime.clock.now() if at is None else require_aware(at, "at")
+
+    def _callback_due(self, at: datetime) -> datetime:
+        return self.calendar.add_working_days(at, self.policy.callback_working_days)
+
+    def _due(
+        self, at: datetime, period: timedelta | None, due_at: datetime | None, what: str
+    ) -> datetime:
+        if (period is None) == (due_at is None):
+            raise ValidationError(
+                f"give the {what} either as a business duration (a timedelta) or as an "
+                "explicit due instant, not both and not neither",
+                field=what,
+            )
+        if period is not None:
+            span = require_duration(period, what)
+            if span <= timedelta(0):
+                raise ValidationError(f"{what} must be longer than zero", field=what)
+            return self.calendar.add(at, span)
+        return require_aware(due_at, "due_at")
+
+    def _view(self, actor: Actor, entity: Complaint) -> Complaint:
+        return entity if may_see_complainant(actor) else entity.redacted()
+
+    def _events(self, actor: Actor, events: Iterable[DomainEvent]) -> list[DomainEvent]:
+        if may_see_complainant(actor):
+            return list(events)
+        return [e.redacted() for e in events]
+
+    def _change(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        command: str,
+        at: datetime | None,
+        apply: Callable[[Complaint, datetime], None],
+    ) -> Complaint:
+        require_role(actor, *sorted(command_roles(command)), action=f"complaint: {command}")
+        key = text(complaint_id, "complaint_id")
+        when = self._at(at)
+        with self.runtime.transaction() as uow:
+            entity = uow.get(COMPLAINT_SPEC, key)
+            apply(entity, when)
+            uow.save(COMPLAINT_SPEC, entity)
+        return self._view(actor, entity)
+
+    def _read(self, actor: Actor, action: str) -> Actor:
+        return require_role(actor, *sorted(READERS), action=action)
+
+    # ------------------------------------------------------------------ receipt
+
+    def receive(
+        self,
+        actor: Actor,
+        *,
+        customer: str,
+        complainant: Complainant | str | Mapping[str, Any],
+        origin: Origin | str,
+        channel: Channel | str,
+        source: ComplaintSource | str,
+        summary: str,
+        party_complained_about: str,
+        severity: Severity | str = Severity.GENERAL,
+        source_ref: str | None = None,
+        relationship_manager: str | None = None,
+        at: datetime | None = None,
+    ) -> Complaint:
+        """Receive and record a complaint (已受理, 000 §7.2.3.1, 003 §3.3 a).
+
+        Its ``complaint.received`` event notifies the relationship manager.
+        With ``source_ref`` (e.g. the id of a "very dissatisfied" satisfaction
+        response) the complaint id is derived from ``(source, source_ref)``:
+        receiving the same trigger again returns the existing complaint and
+        creates nothing.
+
+        :param actor: the receiver (complaint specialist, service desk or system).
+        :param customer: the customer concerned.
+        :param complainant: who complains (a name, a mapping or a :class:`Complainant`).
+        :param origin: external or internal.
+        :param channel: how it arrived.
+        :param source: what triggered it.
+        :param summary: what the complaint says.
+        :param party_complained_about: the person or team complained about.
+        :param severity: general (default) or major.
+        :param source_ref: the triggering record's id, for idempotent receipt.
+        :param relationship_manager: the relationship manager to notify (actor id).
+        :param at: when it was received (default: now).
+        :returns: the complaint as ``actor`` may see it.
+        :raises AccessDenied: unless the actor is a receiver.
+        :raises ValidationError: for a missing or malformed field.
+        """
+        require_role(actor, *sorted(RECEIVERS), action="complaint: receive")
+        when = self._at(at)
+        src = ComplaintSource.parse(source, "source")
+        if source_ref is not None:
+            complaint_id = complaint_id_for(src, source_ref)
+            existing = self._existing(complaint_id)
+            if existing is not None:
+                return self._view(actor, existing)
+        else:
+            complaint_id = new_id("cmp-")
+        entity = Complaint.receive(
+            actor,
+            when,
+            complaint_id=complaint_id,
+            customer=customer,
+            complainant=complainant,
+            origin=origin,
+            channel=channel,
+            source=src,
+            summary=summary,
+            party_complained_about=party_complained_about,
+            severity=severity,
+            source_ref=source_ref,
+            relationship_manager=relationship_manager,
+        )
+        try:
+            with self.runtime.transaction() as uow:
+                uow.save(COMPLAINT_SPEC, entity)
+        except ConflictError:
+            existing = self._existing(complaint_id) if source_ref is not None else None
+            if existing is None:
+                raise
+            return self._view(actor, existing)
+        return self._view(actor, entity)
+
+    def _existing(self, complaint_id: str) -> Complaint | None:
+        with self.runtime.storage.unit_of_work() as uow:
+            try:
+                return uow.get(COMPLAINT_SPEC, complaint_id)
+            except NotFound:
+                return None
+
+    # ------------------------------------------------------------------ investigation
+
+    def dispatch(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        handler: str | None = None,
+        severity: Severity | str | None = None,
+        at: datetime | None = None,
+    ) -> Complaint:
+        """Dispatch the complaint for investigation and handling (003 §3.3 b).
+
+        A major complaint goes straight to the service team lead.
+
+        :param handler: the incident handler (the direct superior of the party
+            complained about).
+        :param severity: re-grade the severity, if given.
+        :raises AccessDenied: unless the actor is a relationship manager.
+        :raises InvalidTransition: unless the complaint is received.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "dispatch",
+            at,
+            lambda c, when: c.dispatch(actor, when, handler=handler, severity=severity),
+        )
+
+    def record_finding(
+        self, actor: Actor, complaint_id: str, *, finding: str, at: datetime | None = None
+    ) -> Complaint:
+        """Record an investigation finding (000 §7.2.3.2).
+
+        :raises AccessDenied: unless the actor is a complaint specialist.
+        :raises InvalidTransition: unless the complaint is being investigated.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "record_finding",
+            at,
+            lambda c, when: c.record_finding(actor, when, finding=finding),
+        )
+
+    def judge(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        verdict: Verdict | str,
+        reason: str,
+        business_unit: str | None = None,
+        at: datetime | None = None,
+    ) -> Complaint:
+        """Judge the complaint by the findings (000 §7.2.3.3).
+
+        :param verdict: invalid, valid, or transferred (internal complaints only).
+        :param reason: why.
+        :param business_unit: where a transferred complaint goes (required for it).
+        :raises AccessDenied: unless the actor is a complaint specialist or
+            relationship manager.
+        :raises InvalidTransition: unless investigating with a finding recorded;
+            for ``transferred`` on an external complaint.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "judge",
+            at,
+            lambda c, when: c.judge(
+                actor, when, verdict=verdict, reason=reason, business_unit=business_unit
+            ),
+        )
+
+    # ------------------------------------------------------------------ invalid path
+
+    def explain(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        apology: str,
+        explanation: str,
+        at: datetime | None = None,
+    ) -> Complaint:
+        """Record the apology and the explanation of an invalid complaint (000 §7.2.3.4.1).
+
+        :raises AccessDenied: unless the actor is a complaint specialist.
+        :raises InvalidTransition: unless the complaint is judged invalid.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "explain",
+            at,
+            lambda c, when: c.explain(actor, when, apology=apology, explanation=explanation),
+        )
+
+    def close(self, actor: Actor, complaint_id: str, *, at: datetime | None = None) -> Complaint:
+        """Close an invalid complaint after its explanation.
+
+        Other complaints close at the callback (:meth:`callback`).
+
+        :raises AccessDenied: unless the actor is a complaint specialist.
+        :raises InvalidTransition: unless the invalid complaint is explained.
+        """
+        return self._change(actor, complaint_id, "close", at, lambda c, when: c.close(actor, when))
+
+    # ------------------------------------------------------------------ transferred path
+
+    def record_business_unit_result(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        resolved: bool,
+        result: str,
+        at: datetime | None = None,
+    ) -> Complaint:
+        """Record how the business unit handled a transferred complaint (000 §7.2.3.4.2).
+
+        Resolved: the complaint is handled (feedback and callback follow).
+        Unresolved: it escalates to the general manager's office.
+
+        :raises AccessDenied: unless the actor is a complaint specialist,
+            incident handler or business unit.
+        :raises InvalidTransition: unless the complaint is transferred.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "record_business_unit_result",
+            at,
+            lambda c, when: c.record_business_unit_result(
+                actor,
+                when,
+                resolved=resolved,
+                result=result,
+                callback_due_at=self._callback_due(when),
+            ),
+        )
+
+    # ------------------------------------------------------------------ valid path
+
+    def register(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        project_ref: str | None = None,
+        at: datetime | None = None,
+    ) -> Complaint:
+        """Register a valid complaint as a project (立项).
+
+        :param project_ref: the project number (default: the complaint id).
+        :raises AccessDenied: unless the actor is a complaint specialist.
+        :raises InvalidTransition: unless the complaint is judged valid.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "register",
+            at,
+            lambda c, when: c.register(actor, when, project_ref=project_ref),
+        )
+
+    def apologise(
+        self, actor: Actor, complaint_id: str, *, apology: str, at: datetime | None = None
+    ) -> Complaint:
+        """Record the apology to an external complainant (000 §7.2.3.4.3.1).
+
+        :raises AccessDenied: unless the actor is a complaint specialist,
+            incident handler or service team lead (a major complaint: the
+            specialist or the service team lead).
+        :raises InvalidTransition: unless registered; always for an internal complaint.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "apologise",
+            at,
+            lambda c, when: c.apologise(actor, when, apology=apology),
+        )
+
+    def resolve(
+        self, actor: Actor, complaint_id: str, *, resolution: str, at: datetime | None = None
+    ) -> Complaint:
+        """Record that the immediate problem is resolved.
+
+        :raises AccessDenied: as for :meth:`apologise`.
+        :raises InvalidTransition: unless registered (internal) or apologised (external).
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "resolve",
+            at,
+            lambda c, when: c.resolve(actor, when, resolution=resolution),
+        )
+
+    def escalate(
+        self, actor: Actor, complaint_id: str, *, reason: str, at: datetime | None = None
+    ) -> Complaint:
+        """Escalate an unresolved problem to the general manager's office.
+
+        :raises AccessDenied: as for :meth:`apologise`.
+        :raises InvalidTransition: unless registered (internal) or apologised (external).
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "escalate",
+            at,
+            lambda c, when: c.escalate(actor, when, reason=reason),
+        )
+
+    def decide(
+        self, actor: Actor, complaint_id: str, *, decision: str, at: datetime | None = None
+    ) -> Complaint:
+        """Record the decision of the general manager's office on the pending escalation.
+
+        After an unresolved problem, the complaint goes on to improvement; after
+        an unresolved transfer or an improvement not done, it is handled.
+
+        :raises AccessDenied: unless the actor is the general manager's office.
+        :raises InvalidTransition: unless an escalation awaits the decision.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "decide",
+            at,
+            lambda c, when: c.decide(
+                actor, when, decision=decision, callback_due_at=self._callback_due(when)
+            ),
+        )
+
+    # ------------------------------------------------------------------ improvement
+
+    def require_improvement(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        cause: str,
+        description: str,
+        quality_indicators: object,
+        owner: str,
+        period: timedelta | None = None,
+        due_at: datetime | None = None,
+        business_unit: str | None = None,
+        at: datetime | None = None,
+    ) -> Complaint:
+        """Issue the improvement requirement (000 §7.2.3.4.3, §7.2.3.5).
+
+        :param cause: the cause analysis.
+        :param description: what is to be improved.
+        :param quality_indicators: the targets (质量指标): :class:`QualityIndicator`
+            objects, ``(name, target)`` pairs, or ``"name: target"`` strings.
+        :param owner: the improvement owner's actor id (改进负责人).
+        :param period: the improvement period as business time on the calendar…
+        :param due_at: …or the due instant itself (exactly one of the two).
+        :param business_unit: the business unit it is issued to.
+        :raises AccessDenied: unless the actor is a complaint specialist.
+        :raises InvalidTransition: unless the immediate problem is resolved.
+        """
+
+        def apply(c: Complaint, when: datetime) -> None:
+            due = self._due(when, period, due_at, "period")
+            c.require_improvement(
+                actor,
+                when,
+                cause=cause,
+                description=description,
+                quality_indicators=quality_indicators,
+                owner=owner,
+                due_at=due,
+                business_unit=business_unit,
+            )
+
+        return self._change(actor, complaint_id, "require_improvement", at, apply)
+
+    def report_progress(
+        self, actor: Actor, complaint_id: str, *, note: str, at: datetime | None = None
+    ) -> Complaint:
+        """Record the improvement owner's progress.
+
+        :raises AccessDenied: unless the actor is the improvement owner named
+            in the requirement.
+        :raises InvalidTransition: unless the improvement is in progress.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "report_progress",
+            at,
+            lambda c, when: c.report_progress(actor, when, note=note),
+        )
+
+    def follow_up(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        met: bool,
+        note: str,
+        new_period: timedelta | None = None,
+        new_due_at: datetime | None = None,
+        at: datetime | None = None,
+    ) -> Complaint:
+        """Follow the improvement up against its requirement (改进质量跟踪, 000 §7.2.3.5).
+
+        - met → the complaint is handled (feedback and callback follow);
+        - not met at the first follow-up → the period is extended: give
+          ``new_period`` (business time from now) or ``new_due_at``;
+        - not met at the second → it goes to the general manager's office.
+
+        :raises AccessDenied: unless the actor is a complaint specialist.
+        :raises InvalidTransition: unless the improvement is in progress.
+        :raises ValidationError: for a missing extension, or an extension
+            where none is allowed.
+        """
+
+        def apply(c: Complaint, when: datetime) -> None:
+            extend_to = None
+            if new_period is not None or new_due_at is not None:
+                extend_to = self._due(when, new_period, new_due_at, "new_period")
+            c.follow_up(
+                actor,
+                when,
+                met=met,
+                note=note,
+                extend_to=extend_to,
+                callback_due_at=self._callback_due(when),
+            )
+
+        return self._change(actor, complaint_id, "follow_up", at, apply)
+
+    # ------------------------------------------------------------------ feedback and callback
+
+    def give_feedback(
+        self, actor: Actor, complaint_id: str, *, result: str, at: datetime | None = None
+    ) -> Complaint:
+        """Record the result reported to the complainant (003 §3.3 b).
+
+        :raises AccessDenied: unless the actor is a complaint specialist or
+            relationship manager.
+        :raises InvalidTransition: unless the complaint is handled.
+        """
+        return self._change(
+            actor,
+            complaint_id,
+            "give_feedback",
+            at,
+            lambda c, when: c.give_feedback(actor, when, result=result),
+        )
+
+    def callback(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        satisfied: bool,
+        reason: str | None = None,
+        at: datetime | None = None,
+    ) -> Complaint:
+        """Record the callback verifying the result with the complainant (003 §3.3 c).
+
+        Satisfied → closed. Not satisfied → the reason (required) is recorded
+        and the complaint closes, or is reopened for a new investigation when
+        the policy says so (:attr:`ComplaintPolicy.reopen_on_dissatisfied`).
+
+        :raises AccessDenied: unless the actor is a complaint specialist or
+            relationship manager.
+        :raises InvalidTransition: unless feedback was given.
+        """
+        reopen = self.policy.reopen_on_dissatisfied
+        return self._change(
+            actor,
+            complaint_id,
+            "callback",
+            at,
+            lambda c, when: c.callback(
+                actor, when, satisfied=satisfied, reason=reason, reopen=reopen
+            ),
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def get(self, actor: Actor, complaint_id: str) -> Complaint:
+        """Return the complaint as ``actor`` may see it (a detached copy).
+
+        :raises AccessDenied: for a customer or an actor without a role.
+        :raises NotFound: if there is no such complaint.
+        """
+        self._read(actor, "complaint: read")
+        with self.runtime.storage.unit_of_work() as uow:
+            entity = uow.get(COMPLAINT_SPEC, text(complaint_id, "complaint_id"))
+        return self._view(actor, entity)
+
+    def history(self, actor: Actor, complaint_id: str) -> list[DomainEvent]:
+        """Return the complaint's events, oldest first, redacted for ``actor``.
+
+        :raises AccessDenied: for a customer or an actor without a role.
+        :raises NotFound: if there is no such complaint.
+        """
+        self._read(actor, "complaint: read the history")
+        key = text(complaint_id, "complaint_id")
+        with self.runtime.storage.unit_of_work() as uow:
+            events = uow.history(COMPLAINT_SPEC.kind, key)
+        if not events:
+            raise NotFound(COMPLAINT_SPEC.kind, key)
+        return self._events(actor, events)
+
+    def record(self, actor: Actor, complaint_id: str, kind: RecordKind | str) -> SeedRecord:
+        """Return one seed record of the complaint, rebuilt from its history.
+
+        :param kind: registration form, handling report, improvement tracking
+            sheet or supervision record (:class:`RecordKind`).
+        :raises AccessDenied: for a customer or an actor without a role.
+        :raises NotFound: if there is no such complaint.
+        """
+        return build_record(kind, self.history(actor, complaint_id))
+
+    def records(self, actor: Actor, complaint_id: str) -> dict[RecordKind, SeedRecord]:
+        """Return all four seed records of the complaint, rebuilt from its history."""
+        return build_records(self.history(actor, complaint_id))
+
+    def find(
+        self,
+        actor: Actor,
+        *,
+        state: ComplaintState | str | Iterable[ComplaintState | str] | None = None,
+        customer: str | None = None,
+        party_complained_about: str | None = None,
+        source: ComplaintSource | str | Iterable[ComplaintSource | str] | None = None,
+        origin: Origin | str | None = None,
+        severity: Severity | str | None = None,
+        channel: Channel | str | None = None,
+        verdict: Verdict | str | None = None,
+        relationship_manager: str | None = None,
+        closed: bool | None = None,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Complaint]:
+        """Return the complaints matching every criterion given, oldest first.
+
+        Each is redacted for ``actor``.
+
+        :raises AccessDenied: for a customer or an actor without a role.
+        :raises ValidationError: for an unknown code or a naive datetime.
+        """
+        self._read(actor, "complaint: find")
+        query = complaints_query(
+            state=state,
+            customer=customer,
+            party_complained_about=party_complained_about,
+            source=source,
+            origin=origin,
+            severity=severity,
+            channel=channel,
+            verdict=verdict,
+            relationship_manager=relationship_manager,
+            closed=closed,
+            received_from=received_from,
+            received_before=received_before,
+            limit=limit,
+            offset=offset,
+        )
+        with self.runtime.storage.unit_of_work() as uow:
+            found = uow.find(COMPLAINT_SPEC, query)
+        return [self._view(actor, c) for c in found]
+
+    def overdue_improvements(self, actor: Actor, *, at: datetime | None = None) -> list[Complaint]:
+        """Return the complaints whose improvement is still open and was due before ``at``.
+
+        :param at: the instant to judge by (default: now).
+        """
+        self._read(actor, "complaint: overdue improvements")
+        query = overdue_improvements_query(self._at(at))
+        with self.runtime.storage.unit_of_work() as uow:
+            found = uow.find(COMPLAINT_SPEC, query)
+        return [self._view(actor, c) for c in found]
+
+    def callbacks_overdue(self, actor: Actor, *, at: datetime | None = None) -> list[Complaint]:
+        """Return the handled complaints whose callback was due before ``at`` and not made.
+
+        :param at: the instant to judge by (default: now).
+        """
+        self._read(actor, "complaint: callbacks overdue")
+        query = callbacks_overdue_query(self._at(at))
+        with self.runtime.storage.unit_of_work() as uow:
+            found = uow.find(COMPLAINT_SPEC, query)
+        return [self._view(actor, c) for c in found]
+
+    def allowed_commands(self, actor: Actor, complaint_id: str) -> tuple[str, ...]:
+        """Return the service commands ``actor`` may give on the complaint now (for a UI).
+
+        A command is listed when some event it fires is allowed in the
+        complaint's state and origin and the actor holds a role for it; the
+        command may still be refused for its inputs or a rule.
+        """
+        complaint = self.get(actor, complaint_id)
+        names: list[str] = []
+        for command, events in COMMANDS.items():
+            for t in TRANSITIONS:
+                if (
+                    t.event in events
+                    and t.source is complaint.state
+                    and complaint.origin in t.origins
+                    and actor.has(*roles_for(t, complaint.severity))
+                ):
+                    names.append(command)
+                    break
+        return tuple(names)
+
+    # ------------------------------------------------------------------ praise
+
+    def record_praise(
+        self,
+        actor: Actor,
+        *,
+        customer: str,
+        praised_party: str,
+        summary: str,
+        channel: Channel | str = Channel.HOTLINE,
+        praiser: str | None = None,
+        at: datetime | None = None,
+    ) -> Praise:
+        """Record praise (表扬) taken on the complaint hotline; it never enters the lifecycle (004).
+
+        :raises AccessDenied: unless the actor is a receiver.
+        """
+        require_role(actor, *sorted(RECEIVERS), action="praise: record")
+        praise = Praise.record(
+            actor,
+            self._at(at),
+            praise_id=new_id("prs-"),
+            customer=customer,
+            praised_party=praised_party,
+            summary=summary,
+            channel=channel,
+            praiser=praiser,
+        )
+        with self.runtime.transaction() as uow:
+            uow.save(PRAISE_SPEC, praise)
+        return praise
+
+    def get_praise(self, actor: Actor, praise_id: str) -> Praise:
+        """Return one praise record.
+
+        :raises NotFound: if there is none such.
+        """
+        self._read(actor, "praise: read")
+        with self.runtime.storage.unit_of_work() as uow:
+            return uow.get(PRAISE_SPEC, text(praise_id, "praise_id"))
+
+    def find_praise(
+        self, actor: Actor, *, customer: str | None = None, praised_party: str | None = None
+    ) -> list[Praise]:
+        """Return the praise of ``customer`` and/or about ``praised_party``, oldest first."""
+        self._read(actor, "praise: find")
+        with self.runtime.storage.unit_of_work() as uow:
+            return uow.find(
+                PRAISE_SPEC, praise_query(customer=customer, praised_party=praised_party)
+            )
