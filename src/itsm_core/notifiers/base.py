@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 
 from itsm_core.errors import ItsmError, PluginError, ValidationError
 
-__all__ = ["NotificationError", "Unconfigured", "event_filter"]
+__all__ = ["NotificationError", "Unconfigured", "event_filter", "matches"]
 
 
 class NotificationError(ItsmError, RuntimeError):

@@ -4,8 +4,8 @@ An entry point is loaded without arguments, so these notifiers take their
 settings from environment variables. Each time a facade loads its plug-ins,
 reading ``email`` or ``webhook`` from this module builds the notifier from
 the environment *as it is then*: a configured
-:class:`~itsm_core.notifiers.EmailNotifier` /
-:class:`~itsm_core.notifiers.WebhookNotifier`, or, when its variables are
+:class:`~itsm_core.notifiers.smtp.EmailNotifier` /
+:class:`~itsm_core.notifiers.webhook.WebhookNotifier`, or, when its variables are
 not set, an :class:`~itsm_core.notifiers.base.Unconfigured` stand-in that
 implements no hook (so nothing is sent and nothing fails). Incomplete or
 malformed settings raise :class:`~itsm_core.errors.PluginError` naming the

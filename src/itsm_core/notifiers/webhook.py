@@ -126,7 +126,7 @@ class WebhookNotifier:
     ``X-Itsm-Event-Id`` (the idempotency key: a retry sends the same id, so
     the receiver should ignore an id it already has), ``X-Itsm-Event`` and
     ``X-Itsm-Timestamp``. Any answer other than 2xx — redirects included —
-    raises :class:`~itsm_core.notifiers.NotificationError`, so the relay
+    raises :class:`~itsm_core.notifiers.base.NotificationError`, so the relay
     retries later.
 
     The notifier only ever sees redacted events and redacts once more itself.
