@@ -685,6 +685,9 @@ class BusinessCalendar:
         assert i is not None
         end = idx.run_end[i]
         for later in range(year + 1, year + 1 + self.HORIZON_YEARS):
+            # Only a period running to local midnight of 1 January goes on next year.
+            if end < wall_to_us(self.timezone, date(later, 1, 1), 0):
+                return from_us(end, self.timezone)
             nxt = self._index(later, touched)
             if nxt.first_start != end:
                 return from_us(end, self.timezone)
