@@ -180,3 +180,20 @@ def test_bad_settings_are_refused(smtp: SmtpServer, options: dict[str, object], 
 def test_repr_names_the_server(smtp: SmtpServer) -> None:
     assert f"smtp://127.0.0.1:{smtp.port}" in repr(notifier(smtp))
     assert "password" not in repr(notifier(smtp, username="u", password="p"))
+
+
+def test_addresses_with_display_names(smtp: SmtpServer) -> None:
+    mailer = notifier(
+        smtp,
+        sender="ITSM 服务台 <itsm@example.com>",
+        recipients='"Zhang, San" <zs@example.com>, 李四 <ls@example.com>, zs@example.com',
+    )
+    mailer.send(ticket_event())
+    (envelope,) = smtp.inbox.envelopes
+    assert envelope.mail_from == "itsm@example.com"
+    assert envelope.rcpt_tos == ["zs@example.com", "ls@example.com"]  # each address once
+    msg = parsed(envelope.content)
+    assert [a.addr_spec for a in msg["To"].addresses] == envelope.rcpt_tos
+    assert msg["To"].addresses[1].display_name == "李四"
+    assert msg["From"].addresses[0].display_name == "ITSM 服务台"
+    assert msg["Message-ID"].endswith("@example.com>")

@@ -7,8 +7,9 @@ import os
 import smtplib
 import ssl
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formatdate, getaddresses, parseaddr
 from typing import TypeAlias
 
 from itsm_core.errors import ValidationError
@@ -42,15 +43,31 @@ event-name patterns (``"complaint.*"``, ``"*"``) to addresses, or a function of 
 
 
 def _addresses(value: str | Iterable[str], field: str) -> list[str]:
-    items = value.split(",") if isinstance(value, str) else list(value)
+    """Return addresses as header text (``a@x`` or ``张三 <a@x>``), each address once."""
+    items = [value] if isinstance(value, str) else list(value)
     result: list[str] = []
+    seen: set[str] = set()
     for item in items:
-        if not isinstance(item, str) or "@" not in item:
+        if not isinstance(item, str):
             raise ValidationError(f"{field}: {item!r} is not an e-mail address", field=field)
-        address = item.strip()
-        if address not in result:
-            result.append(address)
+        for name, addr in getaddresses([item]):
+            try:
+                if "@" not in addr:
+                    raise ValueError(addr)
+                text = str(Address(display_name=name, addr_spec=addr)) if name else addr
+            except (ValueError, IndexError):
+                raise ValidationError(
+                    f"{field}: {item!r} is not an e-mail address", field=field
+                ) from None
+            if addr.lower() not in seen:
+                seen.add(addr.lower())
+                result.append(text)
     return result
+
+
+def _envelope(addresses: Iterable[str]) -> list[str]:
+    """The bare ``a@x`` of each address, for the SMTP envelope."""
+    return [parseaddr(a)[1] for a in addresses]
 
 
 class EmailNotifier:
@@ -122,7 +139,10 @@ class EmailNotifier:
             )
         if not isinstance(name, str) or not name.strip():
             raise ValidationError("name must be a non-empty plug-in name", field="name")
-        (self.sender,) = _addresses([sender], "sender")
+        senders = _addresses([sender], "sender")
+        if len(senders) != 1:
+            raise ValidationError(f"sender must be one address, got {sender!r}", field="sender")
+        self.sender = senders[0]
         self.host = host.strip()
         self.port = port
         self.starttls = starttls
@@ -150,11 +170,13 @@ class EmailNotifier:
             }
 
             def route(event: DomainEvent) -> list[str]:
-                found: list[str] = []
-                for pattern, addresses in table.items():
-                    if matches([pattern], event.name):
-                        found.extend(a for a in addresses if a not in found)
-                return found
+                found = [
+                    a
+                    for p, addresses in table.items()
+                    if matches([p], event.name)
+                    for a in addresses
+                ]
+                return _addresses(found, "recipients")
 
             return route
         fixed = _addresses(recipients, "recipients")
@@ -216,7 +238,7 @@ class EmailNotifier:
         msg["From"] = self.sender
         msg["To"] = ", ".join(recipients)
         msg["Date"] = formatdate(usegmt=True)
-        domain = self.sender.rsplit("@", 1)[1]
+        domain = _envelope([self.sender])[0].rsplit("@", 1)[1]
         msg["Message-ID"] = f"<{event.event_id}@{domain}>"
         msg["X-Itsm-Event-Id"] = event.event_id
         msg["X-Itsm-Event"] = event.name
@@ -275,7 +297,9 @@ class EmailNotifier:
                 smtp.starttls(context=self.ssl_context or ssl.create_default_context())
             if self.username is not None and self._password is not None:
                 smtp.login(self.username, self._password)
-            return smtp.send_message(msg, from_addr=self.sender, to_addrs=list(recipients))
+            return smtp.send_message(
+                msg, from_addr=_envelope([self.sender])[0], to_addrs=_envelope(recipients)
+            )
 
     @hookimpl
     def itsm_on_event(self, event: DomainEvent) -> None:
