@@ -34,20 +34,27 @@ Semantics (all computations follow from these):
 
 from __future__ import annotations
 
-import functools
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from typing import Any, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import attrs
-import holidays as holidays_pkg
 
 from itsm_core.clock import require_aware, require_duration
 from itsm_core.errors import CalendarDataMissing, CalendarError, ValidationError
+from itsm_core.sla._convert import (
+    country_converter,
+    date_hours_converter,
+    official_years_converter,
+    optional_windows_converter,
+    weekly_converter,
+    zone_converter,
+)
 from itsm_core.sla._index import YearIndex, build_year_index, from_us, to_us, wall_to_us
+from itsm_core.sla.country_data import country_holidays, country_year, default_official_until
 from itsm_core.sla.days import (
     CalendarResult,
     DayInfo,
@@ -59,13 +66,7 @@ from itsm_core.sla.days import (
 )
 from itsm_core.sla.hours import WeeklyHours, Window, parse_windows
 
-__all__ = [
-    "YEARLY_PUBLISHED_COUNTRIES",
-    "BusinessCalendar",
-    "HoursSpec",
-    "WindowsSpec",
-    "default_official_until",
-]
+__all__ = ["BusinessCalendar", "HoursSpec", "WindowsSpec"]
 
 T = TypeVar("T")
 
@@ -75,148 +76,8 @@ WindowsSpec = Iterable[Window | str]
 #: windows of every working weekday (used with ``weekdays``).
 HoursSpec = WeeklyHours | Mapping[str | int, WindowsSpec] | Sequence[Window | str]
 
-#: Countries whose government publishes each year's holidays and makeup working
-#: days shortly before the year starts; for them ``official_until`` defaults to
-#: the last year for which the ``holidays`` package has makeup working days.
-YEARLY_PUBLISHED_COUNTRIES = frozenset({"CN"})
-
-_SCAN_YEARS = range(2000, 2061)
 _FORMAT_VERSION = 1
 _AUTO: Literal["auto"] = "auto"
-
-
-# --------------------------------------------------------------------------- converters
-
-
-def _zone_converter(value: object) -> ZoneInfo:
-    if isinstance(value, ZoneInfo):
-        return value
-    if isinstance(value, str):
-        try:
-            return ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValidationError(
-                f"unknown time zone {value!r}; use an IANA zone name such as "
-                "'Asia/Shanghai', 'Europe/Berlin' or 'UTC'",
-                field="timezone",
-            ) from exc
-    raise ValidationError(
-        f"timezone must be an IANA zone name or a zoneinfo.ZoneInfo, got {type(value).__name__}",
-        field="timezone",
-    )
-
-
-def _weekly_converter(value: object) -> WeeklyHours:
-    if isinstance(value, WeeklyHours):
-        return value
-    return WeeklyHours(value)
-
-
-def _country_converter(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(
-            f"country must be an ISO 3166 code such as 'CN' or 'US', got {value!r}",
-            field="country",
-        )
-    return value.strip().upper()
-
-
-def _optional_windows(value: object) -> tuple[Window, ...] | None:
-    if value is None:
-        return None
-    return parse_windows(value, "makeup working days")  # type: ignore[arg-type]
-
-
-def _date_hours_converter(value: object) -> tuple[tuple[date, tuple[Window, ...]], ...]:
-    if isinstance(value, Mapping):
-        items: Iterable[Any] = value.items()
-    elif isinstance(value, Iterable):
-        items = value
-    else:
-        raise ValidationError(
-            "date_hours must map dates to windows, e.g. {'2025-12-31': ['09:00-12:00']}",
-            field="date_hours",
-        )
-    result: dict[date, tuple[Window, ...]] = {}
-    for key, windows in items:
-        day = as_date(key, "date_hours")
-        if day in result:
-            raise ValidationError(f"date_hours names {day} twice", field="date_hours")
-        result[day] = parse_windows(windows, day.isoformat())
-    return tuple(sorted(result.items()))
-
-
-def _official_years_converter(value: object) -> tuple[OfficialYear, ...]:
-    if isinstance(value, Mapping):
-        years = [
-            item if isinstance(item, OfficialYear) else OfficialYear(int(year), **item)
-            for year, item in value.items()
-        ]
-    elif isinstance(value, Iterable):
-        years = list(value)
-    else:
-        raise ValidationError(
-            "official_years must be a sequence of OfficialYear", field="official_years"
-        )
-    seen: set[int] = set()
-    for item in years:
-        if not isinstance(item, OfficialYear):
-            raise ValidationError(
-                f"official_years must hold OfficialYear objects, got {item!r}",
-                field="official_years",
-            )
-        if item.year in seen:
-            raise ValidationError(
-                f"official dates for {item.year} are given twice", field="official_years"
-            )
-        seen.add(item.year)
-    return tuple(sorted(years, key=lambda y: y.year))
-
-
-# --------------------------------------------------------------------------- country data
-
-
-def _country_holidays(
-    country: str, subdiv: str | None, language: str | None, years: Iterable[int]
-) -> Any:
-    try:
-        return holidays_pkg.country_holidays(
-            country, subdiv=subdiv, years=list(years), language=language
-        )
-    except NotImplementedError as exc:
-        supported: dict[str, list[str]] = holidays_pkg.list_supported_countries()
-        if country not in supported:
-            message = (
-                f"the holidays package has no country {country!r}; use an ISO 3166 "
-                "alpha-2 code it supports (see holidays.list_supported_countries())"
-            )
-        else:
-            subdivs = ", ".join(supported[country]) or "none"
-            message = (
-                f"country {country!r} has no subdivision {subdiv!r}; its subdivisions: {subdivs}"
-            )
-        raise CalendarError(message, field="subdiv" if country in supported else "country") from exc
-
-
-@functools.lru_cache(maxsize=64)
-def default_official_until(country: str | None, subdiv: str | None = None) -> int | None:
-    """The default last year of official data for a country.
-
-    For countries that publish their holidays and makeup working days year by year
-    (China), this is the last year for which the installed ``holidays`` package lists
-    any makeup working day — later years are computed by rule. For other countries,
-    whose holidays follow fixed rules, it is None (no limit).
-
-    :param country: ISO 3166 code, or None for a calendar without country data.
-    :param subdiv: the subdivision, if any.
-    """
-    if country is None or country.upper() not in YEARLY_PUBLISHED_COUNTRIES:
-        return None
-    data = _country_holidays(country.upper(), subdiv, None, _SCAN_YEARS)
-    years = [d.year for d in data.weekend_workdays if d.year in _SCAN_YEARS]
-    return max(years) if years else None
 
 
 # --------------------------------------------------------------------------- the calendar
@@ -284,13 +145,13 @@ class BusinessCalendar:
     #: never open (or never closing).
     HORIZON_YEARS = 3
 
-    timezone: ZoneInfo = attrs.field(converter=_zone_converter)
-    weekly: WeeklyHours = attrs.field(converter=_weekly_converter)
-    country: str | None = attrs.field(default=None, converter=_country_converter, kw_only=True)
+    timezone: ZoneInfo = attrs.field(converter=zone_converter)
+    weekly: WeeklyHours = attrs.field(converter=weekly_converter)
+    country: str | None = attrs.field(default=None, converter=country_converter, kw_only=True)
     subdiv: str | None = attrs.field(default=None, kw_only=True)
     language: str | None = attrs.field(default=None, kw_only=True)
     makeup_day_windows: tuple[Window, ...] | None = attrs.field(
-        default=None, converter=_optional_windows, kw_only=True
+        default=None, converter=optional_windows_converter, kw_only=True
     )
     extra_holidays: frozenset[date] = attrs.field(
         factory=frozenset, converter=dates_converter, kw_only=True
@@ -299,12 +160,12 @@ class BusinessCalendar:
         factory=frozenset, converter=dates_converter, kw_only=True
     )
     date_hours: tuple[tuple[date, tuple[Window, ...]], ...] = attrs.field(
-        factory=tuple, converter=_date_hours_converter, kw_only=True
+        factory=tuple, converter=date_hours_converter, kw_only=True
     )
     official_until: int | None = attrs.field(kw_only=True)
     allow_unofficial_years: bool = attrs.field(default=False, kw_only=True)
     official_years: tuple[OfficialYear, ...] = attrs.field(
-        factory=tuple, converter=_official_years_converter, kw_only=True
+        factory=tuple, converter=official_years_converter, kw_only=True
     )
     name: str | None = attrs.field(default=None, kw_only=True)
     _cache: dict[tuple[str, int], Any] = attrs.field(
@@ -327,7 +188,7 @@ class BusinessCalendar:
                 field="official_until",
             )
         if self.country is not None:
-            _country_holidays(self.country, self.subdiv, self.language, [])
+            country_holidays(self.country, self.subdiv, self.language, [])
         elif self.subdiv is not None:
             raise ValidationError("subdiv needs a country", field="subdiv")
         both = sorted(self.extra_holidays & self.extra_workdays)
@@ -917,15 +778,11 @@ class BusinessCalendar:
     def _country_year(self, year: int) -> tuple[dict[date, str], frozenset[date]]:
         key = ("country", year)
         cached = self._cache.get(key)
-        if cached is not None:
-            result: tuple[dict[date, str], frozenset[date]] = cached
-            return result
-        assert self.country is not None
-        data = _country_holidays(self.country, self.subdiv, self.language, [year])
-        names = {d: str(n) for d, n in data.items() if d.year == year}
-        makeup = frozenset(d for d in data.weekend_workdays if d.year == year)
-        result = (names, makeup)
-        self._cache[key] = result
+        if cached is None:
+            assert self.country is not None
+            cached = country_year(self.country, self.subdiv, self.language, year)
+            self._cache[key] = cached
+        result: tuple[dict[date, str], frozenset[date]] = cached
         return result
 
     def _plan(self, day: date) -> DayInfo:

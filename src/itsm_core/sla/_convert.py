@@ -1,0 +1,99 @@
+"""Converters of business-calendar fields (internal): friendly input, canonical values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from itsm_core.errors import ValidationError
+from itsm_core.sla.days import OfficialYear, as_date
+from itsm_core.sla.hours import WeeklyHours, Window, parse_windows
+
+
+def zone_converter(value: object) -> ZoneInfo:
+    if isinstance(value, ZoneInfo):
+        return value
+    if isinstance(value, str):
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError(
+                f"unknown time zone {value!r}; use an IANA zone name such as "
+                "'Asia/Shanghai', 'Europe/Berlin' or 'UTC'",
+                field="timezone",
+            ) from exc
+    raise ValidationError(
+        f"timezone must be an IANA zone name or a zoneinfo.ZoneInfo, got {type(value).__name__}",
+        field="timezone",
+    )
+
+
+def weekly_converter(value: object) -> WeeklyHours:
+    if isinstance(value, WeeklyHours):
+        return value
+    return WeeklyHours(value)
+
+
+def country_converter(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            f"country must be an ISO 3166 code such as 'CN' or 'US', got {value!r}",
+            field="country",
+        )
+    return value.strip().upper()
+
+
+def optional_windows_converter(value: object) -> tuple[Window, ...] | None:
+    if value is None:
+        return None
+    return parse_windows(value, "makeup working days")  # type: ignore[arg-type]
+
+
+def date_hours_converter(value: object) -> tuple[tuple[date, tuple[Window, ...]], ...]:
+    if isinstance(value, Mapping):
+        items: Iterable[Any] = value.items()
+    elif isinstance(value, Iterable):
+        items = value
+    else:
+        raise ValidationError(
+            "date_hours must map dates to windows, e.g. {'2025-12-31': ['09:00-12:00']}",
+            field="date_hours",
+        )
+    result: dict[date, tuple[Window, ...]] = {}
+    for key, windows in items:
+        day = as_date(key, "date_hours")
+        if day in result:
+            raise ValidationError(f"date_hours names {day} twice", field="date_hours")
+        result[day] = parse_windows(windows, day.isoformat())
+    return tuple(sorted(result.items()))
+
+
+def official_years_converter(value: object) -> tuple[OfficialYear, ...]:
+    if isinstance(value, Mapping):
+        years = [
+            item if isinstance(item, OfficialYear) else OfficialYear(int(year), **item)
+            for year, item in value.items()
+        ]
+    elif isinstance(value, Iterable):
+        years = list(value)
+    else:
+        raise ValidationError(
+            "official_years must be a sequence of OfficialYear", field="official_years"
+        )
+    seen: set[int] = set()
+    for item in years:
+        if not isinstance(item, OfficialYear):
+            raise ValidationError(
+                f"official_years must hold OfficialYear objects, got {item!r}",
+                field="official_years",
+            )
+        if item.year in seen:
+            raise ValidationError(
+                f"official dates for {item.year} are given twice", field="official_years"
+            )
+        seen.add(item.year)
+    return tuple(sorted(years, key=lambda y: y.year))
