@@ -1,0 +1,97 @@
+"""Satisfaction analysis (DOMAIN §3): statistics, targets and critical lines, watch lists, KPIs.
+
+Figures per service, customer, channel, engineer and period — CSAT with its
+margin of error, the mean normalised score, NPS, response rates — channels
+combined with weights, change against the previous period with a
+significance test, targets with critical lines (临界线) and the measures at
+each level, level crossings and improvement items, the watch lists for
+focused care, and the service desk's KPIs. Everything is computed with
+``aggregate`` over index fields, so the database does the counting.
+"""
+
+from itsm_core.satisfaction.analysis.kpis import DeskKpi, KpiFigures
+from itsm_core.satisfaction.analysis.periods import period_window, previous_period
+from itsm_core.satisfaction.analysis.queries import Dimension
+from itsm_core.satisfaction.analysis.results import GroupFigures, PeriodChange, RateFigures, Trend
+from itsm_core.satisfaction.analysis.service import SatisfactionAnalysis
+from itsm_core.satisfaction.analysis.standings import (
+    CrossingDirection,
+    Evaluation,
+    HookFailure,
+    LevelCrossing,
+    SatisfactionStanding,
+    SubjectResult,
+)
+from itsm_core.satisfaction.analysis.statistics import (
+    SMALL_SAMPLE,
+    Interval,
+    Rate,
+    Tally,
+    ZTest,
+    nps,
+    two_proportion_z_test,
+    wilson_interval,
+)
+from itsm_core.satisfaction.analysis.storage import ANALYSIS_SPECS, STANDING_SPEC, TARGET_SPEC
+from itsm_core.satisfaction.analysis.targets import (
+    AlertLevel,
+    Deviation,
+    LevelRule,
+    SatisfactionTarget,
+    TargetMetric,
+)
+from itsm_core.satisfaction.analysis.watchlists import (
+    PeriodLevel,
+    WatchEntry,
+    WatchList,
+    WatchReason,
+)
+from itsm_core.satisfaction.analysis.weights import (
+    ChannelWeights,
+    CombinedFigures,
+    MissingChannels,
+    WeightedFigures,
+)
+
+__all__ = [
+    "ANALYSIS_SPECS",
+    "SMALL_SAMPLE",
+    "STANDING_SPEC",
+    "TARGET_SPEC",
+    "AlertLevel",
+    "ChannelWeights",
+    "CombinedFigures",
+    "CrossingDirection",
+    "DeskKpi",
+    "Deviation",
+    "Dimension",
+    "Evaluation",
+    "GroupFigures",
+    "HookFailure",
+    "Interval",
+    "KpiFigures",
+    "LevelCrossing",
+    "LevelRule",
+    "MissingChannels",
+    "PeriodChange",
+    "PeriodLevel",
+    "Rate",
+    "RateFigures",
+    "SatisfactionAnalysis",
+    "SatisfactionStanding",
+    "SatisfactionTarget",
+    "SubjectResult",
+    "Tally",
+    "TargetMetric",
+    "Trend",
+    "WatchEntry",
+    "WatchList",
+    "WatchReason",
+    "WeightedFigures",
+    "ZTest",
+    "nps",
+    "period_window",
+    "previous_period",
+    "two_proportion_z_test",
+    "wilson_interval",
+]
