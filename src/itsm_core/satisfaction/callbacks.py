@@ -1,0 +1,317 @@
+"""Callbacks (回访): daily sampling, the callback register, working-day due times.
+
+**Daily sampling** (004 "每日回访", 002 §4.1.6): each day the coordinator
+calls back a sample of the service records *closed* that (local) day. The
+sample is reproducible: every record id is ranked by
+``sha256(seed | day | record id)`` and the first ``k`` are taken, so the same
+day, seed and records always give the same sample, whatever the order the
+records were stored in, and on any machine or Python version.
+
+The sample size ``k`` for ``n`` records at rate ``r`` is ``n·r`` rounded half
+up, at least 1 when ``n > 0``, at most ``n``: 10 records at 20 % give 2, 12
+give 2 (2.4), 13 give 3 (2.6), 2 give 1 (0.4 → 0, raised to 1).
+
+**Due time**: a callback is due one working day (the policy's
+``callback_due_working_days``) after the record was handled (resolved, else
+closed), on the provider's business calendar. Any object with
+``add_working_days(start, n) -> datetime`` is a calendar here (the SLA
+:class:`~itsm_core.sla.BusinessCalendar` is one); :class:`WeekdayCalendar` is
+the plain Monday–Friday default.
+
+**Monthly callbacks** (004 "月度回访"): every key customer gets one callback per
+month, due within the policy's ``monthly_callback_working_days`` of the month's
+start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from itsm_core.actors import Actor
+from itsm_core.aggregate import Aggregate
+from itsm_core.clock import require_aware
+from itsm_core.errors import ValidationError
+from itsm_core.satisfaction.lifecycle import CALLBACK
+from itsm_core.satisfaction.model import (
+    DEFAULT_TIMEZONE,
+    CallbackKind,
+    CallbackOutcome,
+    CallbackState,
+    optional_text,
+    require_text,
+    zone,
+)
+from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction.service_records import ServiceRecord
+
+__all__ = [
+    "Callback",
+    "CallbackAttempt",
+    "CallbackResult",
+    "SamplingReport",
+    "WeekdayCalendar",
+    "WorkingCalendar",
+    "daily_sample",
+    "sample_size",
+]
+
+
+@runtime_checkable
+class WorkingCalendar(Protocol):
+    """A business calendar that can count working days."""
+
+    def add_working_days(self, start: datetime, days: int, /) -> datetime:
+        """Return the instant ``days`` working days after ``start``."""
+        ...
+
+
+class WeekdayCalendar:
+    """A plain calendar: Monday to Friday are working days, no holidays.
+
+    ``add_working_days(start, n)`` keeps the local time of day and moves ``n``
+    weekdays on; a start on a Saturday or Sunday counts from the next Monday
+    00:00 (Saturday + 1 → Tuesday 00:00). Use the SLA business calendar for
+    holidays, makeup days and working hours.
+
+    :param timezone: the IANA zone in which days are counted.
+    """
+
+    def __init__(self, timezone: str = DEFAULT_TIMEZONE) -> None:
+        self.timezone = timezone
+        self._zone = zone(timezone)
+
+    def add_working_days(self, start: datetime, days: int, /) -> datetime:
+        """Return the same local time ``days`` weekdays after ``start``.
+
+        :raises ValidationError: for a naive ``start`` or a negative ``days``.
+        """
+        local = require_aware(start, "start").astimezone(self._zone)
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise ValidationError(f"days must be a whole number >= 0, got {days!r}", field="days")
+        if local.weekday() >= 5:
+            monday = local.date() + timedelta(days=7 - local.weekday())
+            local = datetime.combine(monday, time(0), self._zone)
+        day = local.date()
+        left = days
+        while left:
+            day += timedelta(days=1)
+            if day.weekday() < 5:
+                left -= 1
+        wall = datetime.combine(day, local.timetz().replace(tzinfo=None))
+        return wall.replace(tzinfo=self._zone)
+
+
+def sample_size(population: int, rate: float) -> int:
+    """Return how many of ``population`` records a sample at ``rate`` takes.
+
+    ``population · rate`` rounded half up, at least 1 when there is any record,
+    at most ``population``.
+
+    :raises ValidationError: for a rate outside ``(0, 1]`` or a negative population.
+    """
+    if population < 0:
+        raise ValidationError(f"population must be >= 0, got {population}", field="population")
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
+        raise ValidationError(f"rate must be a number in (0, 1], got {rate!r}", field="rate")
+    if population == 0:
+        return 0
+    k = math.floor(population * rate + 0.5 + 1e-9)
+    return min(population, max(1, k))
+
+
+def _rank(seed: str, day: str, record_id: str) -> str:
+    return hashlib.sha256(f"{seed}\x1f{day}\x1f{record_id}".encode()).hexdigest()
+
+
+def daily_sample(
+    record_ids: Iterable[str], *, day: date | str, rate: float, seed: str
+) -> list[str]:
+    """Return the reproducible sample of ``record_ids`` for ``day``, sorted by id.
+
+    :param record_ids: the ids of the records closed that day.
+    :param day: the day (a ``date`` or ``"YYYY-MM-DD"``).
+    :param rate: the share to sample, ``0 < rate <= 1``.
+    :param seed: the provider's seed.
+    """
+    day_text = day.isoformat() if isinstance(day, date) else str(day)
+    ids = sorted(set(record_ids))
+    k = sample_size(len(ids), rate)
+    ranked = sorted(ids, key=lambda i: (_rank(seed, day_text, i), i))
+    return sorted(ranked[:k])
+
+
+@attrs.frozen
+class SamplingReport:
+    """What a daily sampling did.
+
+    :param day: the local day sampled, ``"YYYY-MM-DD"``.
+    :param population: how many records were closed that day.
+    :param rate: the rate applied.
+    :param selected: the ids of the records the sample picked.
+    :param scheduled: the callbacks scheduled now.
+    :param skipped: ``(record id, reason)`` of picked records not scheduled now
+        (already scheduled, no longer closed).
+    """
+
+    day: str
+    population: int
+    rate: float
+    selected: tuple[str, ...] = ()
+    scheduled: tuple[Callback, ...] = ()
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
+class CallbackResult:
+    """What recording a callback did.
+
+    :param callback: the callback, as stored.
+    :param response: the callback score's response, if a score was given.
+    :param record: the service record concerned, as stored (None for monthly callbacks).
+    :param returned: the record was sent back to the engineer.
+    """
+
+    callback: Callback
+    response: Response | None = None
+    record: ServiceRecord | None = None
+    returned: bool = False
+
+
+@attrs.frozen
+class CallbackAttempt:
+    """An attempt to reach the customer that failed.
+
+    :param at: when.
+    :param by: who called.
+    :param note: what happened (no answer, wrong number...).
+    """
+
+    at: datetime
+    by: str
+    note: str | None = None
+
+
+@attrs.define(eq=False, kw_only=True)
+class Callback(Aggregate):
+    """One entry of the callback register (回访登记表).
+
+    :param kind: daily, second callback after a return, or key-customer monthly.
+    :param customer: the customer called.
+    :param service: the service concerned (None for a monthly callback).
+    :param service_record_id: the record called back about (None for monthly).
+    :param engineer: the engineer who handled the record.
+    :param contact: the person to call, if known.
+    :param sample_day: the day whose sample picked it (daily callbacks).
+    :param period: the month, ``"YYYY-MM"`` (monthly callbacks).
+    :param due_at: when it is due.
+    :param state: the :class:`~itsm_core.satisfaction.model.CallbackState`.
+    :param attempts: failed attempts.
+    :param outcome: what it found, once done.
+    :param reason: why not solved, when not solved.
+    :param response_id: the callback score's response, if a score was given.
+    """
+
+    KIND = "service_callback"
+
+    kind: CallbackKind
+    customer: str
+    service: str | None = None
+    service_record_id: str | None = None
+    engineer: str | None = None
+    contact: str | None = None
+    sample_day: str | None = None
+    period: str | None = None
+    due_at: datetime
+    state: CallbackState = CallbackState.DUE
+    attempts: tuple[CallbackAttempt, ...] = ()
+    outcome: CallbackOutcome | None = None
+    reason: str | None = None
+    response_id: str | None = None
+    done_at: datetime | None = None
+    done_by: str | None = None
+    scheduled_at: datetime
+
+    def is_overdue(self, now: datetime) -> bool:
+        """True if still due after its due time."""
+        return self.state is CallbackState.DUE and now > self.due_at
+
+    def register(self, actor: Actor, at: datetime) -> None:
+        """Record the ``scheduled`` event of this new callback."""
+        require_aware(self.due_at, "due_at")
+        self._record(
+            "scheduled",
+            actor,
+            at,
+            {
+                "kind": self.kind.value,
+                "customer": self.customer,
+                "service": self.service,
+                "service_record_id": self.service_record_id,
+                "engineer": self.engineer,
+                "sample_day": self.sample_day,
+                "period": self.period,
+                "due_at": self.due_at,
+            },
+        )
+
+    def attempt(self, actor: Actor, at: datetime, *, note: str | None = None) -> None:
+        """Record a failed attempt to reach the customer; the callback stays due."""
+        CALLBACK.check(self, "attempt")
+        text = optional_text(note, "note")
+        CALLBACK.fire(self, "attempt")
+        self.attempts = (*self.attempts, CallbackAttempt(at, actor.id, text))
+        self._record("attempted", actor, at, {"attempt": len(self.attempts), "note": text})
+
+    def complete(
+        self,
+        actor: Actor,
+        at: datetime,
+        *,
+        outcome: CallbackOutcome,
+        reason: str | None = None,
+        response_id: str | None = None,
+    ) -> None:
+        """Record what the callback found (solved or not really solved)."""
+        CALLBACK.check(self, "complete")
+        if outcome is CallbackOutcome.UNREACHABLE:
+            raise ValidationError(
+                "an unreachable customer is an attempt, not a completed callback", field="outcome"
+            )
+        text = optional_text(reason, "reason")
+        if outcome is CallbackOutcome.NOT_SOLVED:
+            text = require_text(reason, "reason")
+        CALLBACK.fire(self, "complete")
+        self.outcome = outcome
+        self.reason = text
+        self.response_id = response_id
+        self.done_at = at
+        self.done_by = actor.id
+        self._record(
+            "completed",
+            actor,
+            at,
+            {
+                "kind": self.kind.value,
+                "customer": self.customer,
+                "service_record_id": self.service_record_id,
+                "outcome": outcome.value,
+                "reason": text,
+                "response_id": response_id,
+            },
+        )
+
+    def cancel(self, actor: Actor, at: datetime, *, reason: str) -> None:
+        """Cancel a due callback (e.g. the customer asked not to be called)."""
+        CALLBACK.check(self, "cancel")
+        text = require_text(reason, "reason")
+        CALLBACK.fire(self, "cancel")
+        self.reason = text
+        self.done_at = at
+        self.done_by = actor.id
+        self._record("cancelled", actor, at, {"reason": text})

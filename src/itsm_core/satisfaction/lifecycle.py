@@ -1,0 +1,98 @@
+"""The state tables of satisfaction capture: campaigns, invitations, service records, callbacks.
+
+Survey campaign::
+
+    draft --open--> open --close--> closed --mark_analysed--> analysed
+    draft/open --revise--> (same state: targets and questionnaire, draft only)
+
+Survey invitation::
+
+    invited --respond--> responded
+    invited --expire--> expired
+    invited --remind--> invited
+
+Service record (服务单)::
+
+    open --resolve--> resolved --close--> closed
+    resolved/closed --reopen--> open             (reopened in the ticketing tool)
+    resolved/closed --return--> returned          (callback: not really solved)
+    returned --resolve--> resolved                (a second callback is then due)
+
+Callback::
+
+    due --complete--> done
+    due --attempt--> due                          (customer not reached)
+    due --cancel--> cancelled
+"""
+
+from __future__ import annotations
+
+from itsm_core.lifecycle import Lifecycle
+from itsm_core.satisfaction.model import (
+    CallbackState,
+    CampaignState,
+    InvitationState,
+    ServiceRecordState,
+)
+
+__all__ = ["CALLBACK", "CAMPAIGN", "INVITATION", "SERVICE_RECORD"]
+
+CAMPAIGN: Lifecycle[CampaignState] = Lifecycle(
+    "survey campaign",
+    CampaignState,
+    CampaignState.DRAFT,
+    [
+        ("revise", CampaignState.DRAFT, CampaignState.DRAFT),
+        ("open", CampaignState.DRAFT, CampaignState.OPEN),
+        ("invite", CampaignState.OPEN, CampaignState.OPEN),
+        ("respond", CampaignState.OPEN, CampaignState.OPEN),
+        ("close", CampaignState.OPEN, CampaignState.CLOSED),
+        ("mark_analysed", CampaignState.CLOSED, CampaignState.ANALYSED),
+    ],
+)
+
+INVITATION: Lifecycle[InvitationState] = Lifecycle(
+    "survey invitation",
+    InvitationState,
+    InvitationState.INVITED,
+    [
+        ("remind", InvitationState.INVITED, InvitationState.INVITED),
+        ("respond", InvitationState.INVITED, InvitationState.RESPONDED),
+        ("expire", InvitationState.INVITED, InvitationState.EXPIRED),
+    ],
+)
+
+SERVICE_RECORD: Lifecycle[ServiceRecordState] = Lifecycle(
+    "service record",
+    ServiceRecordState,
+    ServiceRecordState.OPEN,
+    [
+        (
+            "resolve",
+            [ServiceRecordState.OPEN, ServiceRecordState.RETURNED],
+            ServiceRecordState.RESOLVED,
+        ),
+        ("close", ServiceRecordState.RESOLVED, ServiceRecordState.CLOSED),
+        (
+            "reopen",
+            [ServiceRecordState.RESOLVED, ServiceRecordState.CLOSED],
+            ServiceRecordState.OPEN,
+        ),
+        (
+            "return",
+            [ServiceRecordState.RESOLVED, ServiceRecordState.CLOSED],
+            ServiceRecordState.RETURNED,
+        ),
+    ],
+)
+
+CALLBACK: Lifecycle[CallbackState] = Lifecycle(
+    "callback",
+    CallbackState,
+    CallbackState.DUE,
+    [
+        ("attempt", CallbackState.DUE, CallbackState.DUE),
+        ("complete", CallbackState.DUE, CallbackState.DONE),
+        ("cancel", CallbackState.DUE, CallbackState.CANCELLED),
+    ],
+)

@@ -1,0 +1,243 @@
+"""The enumerations and small value objects of satisfaction capture (DOMAIN §3)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+
+from itsm_core.clock import require_aware
+from itsm_core.errors import ValidationError
+from itsm_core.labels import Labelled
+
+__all__ = [
+    "DEFAULT_TIMEZONE",
+    "CallbackKind",
+    "CallbackOutcome",
+    "CallbackState",
+    "CallbackStatus",
+    "CampaignMotive",
+    "CampaignState",
+    "Channel",
+    "InvitationState",
+    "ServiceRecordState",
+    "Subject",
+    "SubjectKind",
+    "SurveyMethod",
+    "as_day",
+    "as_period",
+    "local_day",
+    "local_period",
+    "optional_text",
+    "require_text",
+    "zone",
+]
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+"""The zone in which days and months are counted unless the provider sets another."""
+
+
+class Channel(Labelled):
+    """The four channels through which satisfaction is learned (000 §7.2.4.2)."""
+
+    SURVEY = "survey", "满意度调查", "satisfaction survey"
+    MONTHLY = "monthly", "客户月度评分", "customer monthly score"
+    TICKET = "ticket", "服务单评分", "service ticket score"
+    CALLBACK = "callback", "回访评分", "callback score"
+
+
+class SubjectKind(Labelled):
+    """What a response rates."""
+
+    SERVICE_RECORD = "service_record", "服务单", "service record"
+    COMPLAINT = "complaint", "投诉", "complaint"
+    REVIEW = "review", "服务回顾", "service review"
+    MONTH = "month", "月度服务", "month of service"
+    CAMPAIGN = "campaign", "满意度调查", "survey campaign"
+
+
+def _subject_kind(value: object) -> SubjectKind:
+    return SubjectKind.parse(value, "subject_kind")
+
+
+@attrs.frozen
+class Subject:
+    """What a response rates: a kind and, where there is one, a reference.
+
+    :param kind: the :class:`SubjectKind`.
+    :param ref: the id of the thing rated (service record id, complaint id,
+        review id, ``"YYYY-MM"`` for a month, campaign id).
+    """
+
+    kind: SubjectKind = attrs.field(converter=_subject_kind)
+    ref: str | None = None
+
+
+class CampaignMotive(Labelled):
+    """Why a survey is run (000 §7.2.4; 004 for the annual key-customer survey)."""
+
+    MAJOR_INCIDENT = "major_incident", "突发事件处理后", "after a major incident"
+    BEFORE_MAJOR_CHANGE = "before_major_change", "重大变更前", "before a major change"
+    AFTER_MAJOR_CHANGE = "after_major_change", "重大变更后", "after a major change"
+    PERIODIC = "periodic", "原定的定期调查", "periodic survey"
+    CUSTOMER_REQUEST = "customer_request", "客户要求", "customer request"
+    AGREED_PLAN = "agreed_plan", "与客户商定的调查计划", "plan agreed with the customer"
+    SERVICE_REVIEW = "service_review", "服务回顾", "service review"
+    MANAGER_DECISION = "manager_decision", "管理者认为有必要", "manager's decision"
+    ANNUAL_KEY_CUSTOMERS = (
+        "annual_key_customers",
+        "年度关键客户满意度调查",
+        "annual key-customer survey",
+    )
+
+
+class SurveyMethod(Labelled):
+    """How a survey reaches the respondents (000 §7.2.4.3)."""
+
+    INTERVIEW = "interview", "访谈", "interview"
+    MAIL = "mail", "通信(邮件/问卷)", "mail"
+    PHONE = "phone", "电话", "phone"
+    WEB = "web", "在线问卷", "web form"
+
+
+class CampaignState(Labelled):
+    """The states of a survey campaign."""
+
+    DRAFT = "draft", "草拟", "draft"
+    OPEN = "open", "调查中", "open"
+    CLOSED = "closed", "已结束", "closed"
+    ANALYSED = "analysed", "已分析", "analysed"
+
+
+class InvitationState(Labelled):
+    """The states of one respondent's survey invitation."""
+
+    INVITED = "invited", "已邀请", "invited"
+    RESPONDED = "responded", "已回复", "responded"
+    EXPIRED = "expired", "已过期", "expired"
+
+
+class ServiceRecordState(Labelled):
+    """The states of a service record (服务单) as this library follows it."""
+
+    OPEN = "open", "处理中", "open"
+    RESOLVED = "resolved", "已解决", "resolved"
+    CLOSED = "closed", "已关闭", "closed"
+    RETURNED = "returned", "回访未解决·已退回工程师", "returned to the engineer"
+
+
+class CallbackStatus(Labelled):
+    """Where a service record stands with callbacks (its ``callback_state``)."""
+
+    NONE = "none", "未安排回访", "no callback planned"
+    DUE = "due", "待回访", "callback due"
+    CONFIRMED = "confirmed", "回访确认已解决", "confirmed solved at callback"
+    RETURNED = "returned", "回访未解决·已退回", "not solved at callback, returned"
+    RECHECK_DUE = "recheck_due", "待再次回访", "second callback due"
+
+
+class CallbackKind(Labelled):
+    """Why a callback is made (004: daily and monthly callbacks)."""
+
+    DAILY = "daily", "日回访", "daily callback"
+    RECHECK = "recheck", "再次回访", "second callback after a return"
+    MONTHLY = "monthly", "关键客户月度回访", "key-customer monthly callback"
+
+
+class CallbackState(Labelled):
+    """The states of one callback in the callback register."""
+
+    DUE = "due", "待回访", "due"
+    DONE = "done", "已回访", "done"
+    CANCELLED = "cancelled", "已取消", "cancelled"
+
+
+class CallbackOutcome(Labelled):
+    """What a callback found."""
+
+    SOLVED = "solved", "已解决", "solved"
+    NOT_SOLVED = "not_solved", "未真正解决", "not really solved"
+    UNREACHABLE = "unreachable", "未联系上", "could not reach the customer"
+
+
+def zone(name: object) -> ZoneInfo:
+    """Return the IANA time zone ``name``.
+
+    :raises ValidationError: if there is no such zone.
+    """
+    if isinstance(name, str) and name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise ValidationError(
+        f"unknown time zone {name!r}; use an IANA name such as 'Asia/Shanghai'", field="timezone"
+    )
+
+
+def local_day(at: datetime, timezone: str) -> str:
+    """Return the local calendar date of ``at`` in ``timezone``, ``"YYYY-MM-DD"``."""
+    return require_aware(at, "at").astimezone(zone(timezone)).date().isoformat()
+
+
+def local_period(at: datetime, timezone: str) -> str:
+    """Return the local calendar month of ``at`` in ``timezone``, ``"YYYY-MM"``."""
+    return require_aware(at, "at").astimezone(zone(timezone)).strftime("%Y-%m")
+
+
+def as_day(value: object, name: str = "day") -> date:
+    """Return ``value`` (a ``date`` or ``"YYYY-MM-DD"``) as a date.
+
+    :raises ValidationError: for anything else (a datetime included).
+    """
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValidationError(
+        f"{name} must be a calendar date (datetime.date or 'YYYY-MM-DD'), got {value!r}",
+        field=name,
+    )
+
+
+def as_period(value: object, name: str = "period") -> str:
+    """Return ``value`` if it is a month written ``"YYYY-MM"``.
+
+    :raises ValidationError: otherwise.
+    """
+    if isinstance(value, str) and len(value) == 7 and value[4] == "-":
+        try:
+            date.fromisoformat(value + "-01")
+        except ValueError:
+            pass
+        else:
+            return value
+    raise ValidationError(
+        f"{name} must be a month written 'YYYY-MM' (e.g. '2026-05'), got {value!r}", field=name
+    )
+
+
+def require_text(value: object, name: str) -> str:
+    """Return ``value`` stripped if it is a non-blank string.
+
+    :raises ValidationError: for a blank or non-string value.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{name} must be a non-blank string, got {value!r}", field=name)
+    return value.strip()
+
+
+def optional_text(value: object, name: str) -> str | None:
+    """Return None for None or blank text, else ``value`` stripped.
+
+    :raises ValidationError: for a value that is not a string.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string or None, got {value!r}", field=name)
+    return value.strip() or None

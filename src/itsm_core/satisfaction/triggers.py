@@ -1,0 +1,129 @@
+"""What satisfaction capture sets off elsewhere: complaints and the "returned" hook.
+
+**Complaints** (DOMAIN §2 sources, 003 §2.1, §3.1): a response rated very
+dissatisfied (非常不满意) opens a complaint with source ``satisfaction``; a
+callback scored dissatisfied or worse opens one with source ``callback`` when
+the policy says so. The complaint is opened through a :class:`ComplaintOpener`
+(the facade's complaint service) *after* the response is committed, with
+``source_ref`` = the response's submission id: the opener returns the same
+complaint for the same ``(source, source_ref)``, so recording a response
+twice, retrying, or running
+:meth:`~itsm_core.satisfaction.service.SatisfactionService.open_pending_complaints`
+after a crash opens exactly one complaint per submission.
+
+**Returned records**: when a callback finds a problem not really solved, the
+hook ``itsm_service_record_returned`` is called after the commit, each
+implementation on its own; one that raises is logged and never undoes the
+commit (the same fact also reaches notifiers as the domain event
+``service_record.returned`` through the outbox, with retries).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import pluggy
+
+from itsm_core.actors import Actor
+from itsm_core.satisfaction.model import Channel
+from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction.scales import get_scale
+
+__all__ = [
+    "COMPLAINT_CHANNEL",
+    "COMPLAINT_ORIGIN",
+    "ComplaintOpener",
+    "complaint_request",
+    "notify_returned",
+]
+
+log = logging.getLogger("itsm_core.satisfaction")
+
+COMPLAINT_ORIGIN = "external"
+"""The origin of a complaint a response opens: the customer (external)."""
+
+COMPLAINT_CHANNEL = "system"
+"""The channel of a complaint a response opens: a system trigger."""
+
+
+@runtime_checkable
+class ComplaintOpener(Protocol):
+    """Opens a complaint; the complaint service is one.
+
+    ``receive`` must be idempotent on ``(source, source_ref)``: a second call
+    with the same pair returns the complaint the first one opened.
+    """
+
+    def receive(
+        self,
+        actor: Actor,
+        *,
+        customer: Any,
+        complainant: Any,
+        origin: Any,
+        channel: Any,
+        source: Any,
+        summary: Any,
+        party_complained_about: Any,
+        source_ref: Any,
+        at: Any,
+    ) -> Any:
+        """Receive (or find) the complaint for ``(source, source_ref)``; return it (with ``id``)."""
+        ...
+
+
+def _level_label(response: Response) -> str:
+    try:
+        return get_scale(response.score.scale).level(response.score.raw).zh
+    except ValueError:  # a scale no longer known: fall back to the stored key
+        return response.score.level
+
+
+def complaint_request(response: Response) -> dict[str, Any]:
+    """Return the keyword arguments of ``ComplaintOpener.receive`` for ``response``."""
+    source = response.complaint_source or "satisfaction"
+    channel = response.channel
+    summary = f"{channel.zh}评为“{_level_label(response)}”"
+    if channel is Channel.SURVEY and response.campaign_id:
+        summary += f"(调查 {response.campaign_id})"
+    if response.subject.ref and channel is not Channel.SURVEY:
+        summary += f",评价对象:{response.subject.kind.zh} {response.subject.ref}"
+    if response.comment:
+        summary += f"。客户意见:{response.comment}"
+    return {
+        "customer": response.customer,
+        "complainant": response.respondent,
+        "origin": COMPLAINT_ORIGIN,
+        "channel": COMPLAINT_CHANNEL,
+        "source": source,
+        "summary": summary,
+        "party_complained_about": response.engineer or response.service,
+        "source_ref": response.submission_id,
+        "at": response.responded_at,
+    }
+
+
+def notify_returned(plugins: pluggy.PluginManager, arguments: Mapping[str, object]) -> int:
+    """Call every ``itsm_service_record_returned`` implementation on its own.
+
+    :param plugins: the facade's plug-in manager.
+    :param arguments: the hook's arguments.
+    :return: how many implementations raised (each is logged; none is re-raised).
+    """
+    failures = 0
+    caller = getattr(plugins.hook, "itsm_service_record_returned", None)
+    if caller is None:  # pragma: no cover - the spec is always registered
+        return 0
+    for impl in caller.get_hookimpls():
+        try:
+            impl.function(*[arguments[a] for a in impl.argnames])
+        except Exception:  # a front end's failure must not undo the committed return
+            failures += 1
+            log.exception(
+                "itsm_service_record_returned failed in plug-in %r for record %r",
+                impl.plugin_name,
+                arguments.get("record_id"),
+            )
+    return failures
