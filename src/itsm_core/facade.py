@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -18,6 +18,8 @@ from itsm_core.events import DomainEvent
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.runtime import Runtime
+from itsm_core.satisfaction import SatisfactionPolicy, SatisfactionService, satisfaction_specs
+from itsm_core.sla import AGREEMENT_SPEC, CLOCK_SPEC, BusinessCalendar, SlaService
 from itsm_core.storage.base import AggregateSpec
 
 __all__ = ["ItsmCore", "aggregate_specs"]
@@ -25,7 +27,8 @@ __all__ = ["ItsmCore", "aggregate_specs"]
 
 def aggregate_specs() -> list[AggregateSpec[Any]]:
     """Return the storage specs of every aggregate kind of the library."""
-    specs: list[AggregateSpec[Any]] = [COMPLAINT_SPEC, PRAISE_SPEC]
+    specs: list[AggregateSpec[Any]] = [COMPLAINT_SPEC, PRAISE_SPEC, CLOCK_SPEC, AGREEMENT_SPEC]
+    specs.extend(satisfaction_specs())
     return specs
 
 
@@ -44,9 +47,16 @@ class ItsmCore:
     :param backoff: retry policy for failing notifiers.
     :param complaint_policy: the provider's complaint choices (e.g. reopen on
         a dissatisfied callback); see :class:`~itsm_core.complaints.ComplaintPolicy`.
-    :param calendar: the business calendar for complaint improvement periods
-        and callback promises (e.g. :class:`itsm_core.sla.BusinessCalendar`);
-        default 24×7.
+    :param calendar: the provider's business calendar (e.g.
+        ``BusinessCalendar.china()``): complaint improvement periods and callback
+        promises run on it, and, when it is a
+        :class:`~itsm_core.sla.BusinessCalendar`, it is the SLA clocks' calendar
+        ``"default"``; default 24×7 in UTC.
+    :param calendars: more SLA calendars by name, for targets that name them.
+    :param satisfaction_policy: the provider's satisfaction settings (zone,
+        callback sampling rate, anti-fatigue window...); see
+        :class:`~itsm_core.satisfaction.SatisfactionPolicy`. Satisfaction
+        callbacks are due on ``calendar`` (default: Monday–Friday).
     """
 
     def __init__(
@@ -59,7 +69,9 @@ class ItsmCore:
         auto_relay: bool = True,
         backoff: Backoff | None = None,
         complaint_policy: ComplaintPolicy | None = None,
-        calendar: WorkingCalendar | None = None,
+        calendar: BusinessCalendar | WorkingCalendar | None = None,
+        calendars: Mapping[str, BusinessCalendar] | None = None,
+        satisfaction_policy: SatisfactionPolicy | None = None,
     ) -> None:
         self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
         self.clock: Clock = clock or SystemClock()
@@ -67,10 +79,25 @@ class ItsmCore:
         self.storage = open_storage(self.plugins, storage_url, self.specs)
         relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
         self.runtime = Runtime(self.clock, self.storage, self.plugins, relay, auto_relay)
+        self.sla = SlaService(
+            self.runtime,
+            default_calendar=calendar if isinstance(calendar, BusinessCalendar) else None,
+            calendars=calendars,
+        )
+        """Agreements, SLA clocks and the tick (DOMAIN §5)."""
         self.complaints = ComplaintService(
-            self.runtime, policy=complaint_policy, calendar=calendar
+            self.runtime,
+            policy=complaint_policy,
+            calendar=calendar if calendar is not None else self.sla.calendar(),
         )
         """Complaints and praise (DOMAIN §2)."""
+        self.satisfaction = SatisfactionService(
+            self.runtime,
+            policy=satisfaction_policy,
+            calendar=calendar,
+            complaints=self.complaints,
+        )
+        """Satisfaction capture: the four channels, campaigns, callbacks (DOMAIN §3)."""
 
     @property
     def storage_schemes(self) -> list[str]:

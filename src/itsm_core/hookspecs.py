@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from itsm_core.events import DomainEvent
 from itsm_core.storage.base import BackendFactory
+
+if TYPE_CHECKING:
+    from itsm_core.sla.notifications import SlaNotification
+    from itsm_core.sla.periods import ServicePeriodNotice
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -76,4 +81,54 @@ def itsm_service_record_returned(
     :param engineer: the engineer who handled it (None if unknown).
     :param callback_id: the callback that found it not solved.
     :param returned_at: when it was returned (timezone-aware).
+    """
+
+
+@hookspec
+def itsm_sla_warning(notification: SlaNotification) -> None:
+    """React to an SLA clock reaching a warning threshold (50 %, 75 %, 90 % by default).
+
+    Called by the outbox relay after the clock's ``sla_clock.warning`` event is
+    committed (by :meth:`SlaService.tick <itsm_core.sla.SlaService.tick>` or by a
+    command that caught up), once per warning, at least once: use
+    ``notification.key`` as the idempotency key. The notification is addressed
+    to the service desk (``notification.step`` is ``service_desk``), which
+    chases the handler. An implementation that raises is retried later with
+    backoff, never stops the others, and never undoes the committed change.
+
+    :param notification: the clock, subject, target, level reached, the instant
+        it was reached and the deadline (:class:`~itsm_core.sla.SlaNotification`).
+    """
+
+
+@hookspec
+def itsm_sla_breach(notification: SlaNotification) -> None:
+    """Act on one step of the breach chain when a promised time is broken (DOMAIN §5).
+
+    Called by the outbox relay after the clock's ``sla_clock.breached`` event is
+    committed, once per step of :data:`~itsm_core.sla.BREACH_CHAIN`, in order:
+    ``service_desk`` (notify the desk, which chases the handler), ``superior``
+    (escalate to the handler's superior), ``customer`` (tell and reassure the
+    customer). Handle the steps you deliver and ignore the others. Each step is
+    delivered and retried on its own, at least once: use ``notification.key``
+    (event id and step) as the idempotency key. An implementation that raises
+    never undoes the committed breach.
+
+    :param notification: the breach, with ``step`` naming who is to act
+        (:class:`~itsm_core.sla.SlaNotification`).
+    """
+
+
+@hookspec
+def itsm_service_period_notice(notice: ServicePeriodNotice) -> None:
+    """Send the customer a notice that a contract's service period starts or ends soon.
+
+    Called by the outbox relay after the agreement's ``sla_agreement.period_notice``
+    event is committed by :meth:`SlaService.tick <itsm_core.sla.SlaService.tick>`
+    (seed 004, 服务期监管流程): once when the period starts and once the
+    configured number of days before it ends, at least once per implementation
+    (``notice.key`` is the idempotency key), retried with backoff if it raises.
+
+    :param notice: the agreement, the counterparty, the period and which notice
+        (:class:`~itsm_core.sla.ServicePeriodNotice`).
     """

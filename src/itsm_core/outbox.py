@@ -1,7 +1,17 @@
-"""The outbox relay: delivers committed events to notifier hooks, at least once."""
+"""The outbox relay: delivers committed events to notifier hooks, at least once.
+
+Every committed event goes to each ``itsm_on_event`` implementation. An area
+can also route some events to dedicated hooks (the SLA clock's warnings and
+breaches go to ``itsm_sla_warning`` / ``itsm_sla_breach``): it adds a
+*dispatcher* (:meth:`OutboxRelay.add_dispatcher`), a function that turns a
+committed event into :class:`HookCall` s. Each call is delivered and retried
+exactly like a notifier: tracked per implementation and per call, so one
+failing call is retried later without repeating the others.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,7 +22,7 @@ from itsm_core.clock import Clock
 from itsm_core.events import DomainEvent
 from itsm_core.storage.base import StorageBackend
 
-__all__ = ["Backoff", "DeliveryFailure", "OutboxRelay", "RelayReport"]
+__all__ = ["Backoff", "DeliveryFailure", "Dispatcher", "HookCall", "OutboxRelay", "RelayReport"]
 
 
 @attrs.frozen
@@ -40,6 +50,25 @@ class DeliveryFailure:
 
 
 @attrs.frozen
+class HookCall:
+    """One delivery of a committed event to a dedicated hook (besides ``itsm_on_event``).
+
+    :param hook: the hook's name, e.g. ``"itsm_sla_breach"``.
+    :param kwargs: the hook's arguments by name.
+    :param key: tells several calls of one hook for one event apart (e.g. the
+        escalation step); empty when there is one call.
+    """
+
+    hook: str
+    kwargs: Mapping[str, Any] = attrs.field(factory=dict)
+    key: str = ""
+
+
+#: Turns a committed (redacted) event into the dedicated hook calls it needs.
+Dispatcher = Callable[[DomainEvent], Iterable[HookCall]]
+
+
+@attrs.frozen
 class RelayReport:
     """What one relay pass did."""
 
@@ -59,6 +88,8 @@ class OutboxRelay:
     :param plugins: the plug-in manager with the notifiers.
     :param clock: the time source for retry times.
     :param backoff: the retry policy.
+    :param dispatchers: functions routing events to dedicated hooks
+        (see :meth:`add_dispatcher`).
     """
 
     def __init__(
@@ -67,11 +98,50 @@ class OutboxRelay:
         plugins: pluggy.PluginManager,
         clock: Clock,
         backoff: Backoff | None = None,
+        dispatchers: Iterable[Dispatcher] = (),
     ) -> None:
         self.storage = storage
         self.plugins = plugins
         self.clock = clock
         self.backoff = backoff or Backoff()
+        self._dispatchers: list[Dispatcher] = []
+        for dispatcher in dispatchers:
+            self.add_dispatcher(dispatcher)
+
+    def add_dispatcher(self, dispatcher: Dispatcher) -> None:
+        """Route committed events to dedicated hooks as well (once per dispatcher).
+
+        ``dispatcher(event)`` returns the :class:`HookCall` s for the event (none for
+        events it does not handle). Each call goes to every implementation of its
+        hook and is tracked like a notifier, under the name
+        ``"<plug-in>:<hook>[:<key>]"``. A dispatcher that raises is recorded as a
+        failed delivery of the event and retried with backoff.
+
+        :param dispatcher: the routing function.
+        """
+        if dispatcher not in self._dispatchers:
+            self._dispatchers.append(dispatcher)
+
+    def deliveries(
+        self, event: DomainEvent, notifiers: list[tuple[str, Any]] | None = None
+    ) -> list[tuple[str, Any, Mapping[str, Any]]]:
+        """Return ``(delivery name, hookimpl, arguments)`` of every delivery ``event`` needs.
+
+        :param event: the (redacted) event.
+        :param notifiers: the ``itsm_on_event`` implementations, if already known.
+        """
+        args: Mapping[str, Any] = {"event": event}
+        if notifiers is None:
+            notifiers = self.notifiers()
+        found = [(name, impl, args) for name, impl in notifiers]
+        for dispatcher in self._dispatchers:
+            for call in dispatcher(event):
+                caller = getattr(self.plugins.hook, call.hook)
+                suffix = f":{call.key}" if call.key else ""
+                for impl in caller.get_hookimpls():
+                    name = f"{impl.plugin_name}:{call.hook}{suffix}"
+                    found.append((name, impl, call.kwargs))
+        return found
 
     def notifiers(self) -> list[tuple[str, Any]]:
         """Return ``(name, hookimpl)`` of every registered notifier."""
@@ -88,7 +158,21 @@ class OutboxRelay:
         for entry in self.storage.outbox_pending(now, limit):
             event: DomainEvent = entry.event.redacted()
             complete = True
-            for name, impl in notifiers:
+            retry_dispatch = entry.next_attempt_at.get("dispatcher")
+            if retry_dispatch is not None and retry_dispatch > now:
+                waiting += 1
+                continue
+            try:
+                deliveries = self.deliveries(event, notifiers)
+            except Exception as exc:  # a routing bug must not lose the event
+                name = "dispatcher"
+                attempt = entry.attempts.get(name, 0) + 1
+                when = now + self.backoff.delay(attempt)
+                text = f"{type(exc).__name__}: {exc}"
+                self.storage.outbox_failed(event.event_id, name, text, when)
+                failures.append(DeliveryFailure(event.event_id, name, text, when))
+                continue
+            for name, impl, args in deliveries:
                 if name in entry.delivered:
                     continue
                 retry_at = entry.next_attempt_at.get(name)
@@ -97,7 +181,6 @@ class OutboxRelay:
                     waiting += 1
                     continue
                 try:
-                    args = {"event": event}
                     impl.function(*[args[a] for a in impl.argnames])
                 except Exception as exc:  # a notifier's failure must not escape
                     complete = False

@@ -26,3 +26,52 @@ __all__ = [
     "WindowsSpec",
     "default_official_until",
 ]
+
+# Agreements, targets and the SLA clock.
+from itsm_core.sla.agreements import (
+    DEFAULT_CALENDAR,
+    DEFAULT_THRESHOLDS,
+    Agreement,
+    AgreementKind,
+    Target,
+    TargetKind,
+)
+from itsm_core.sla.clock import ClockEntry, ClockReplay, ClockStatus, SlaClock
+from itsm_core.sla.clock_lifecycle import CLOCK_LIFECYCLE, ClockAction, ClockState
+from itsm_core.sla.notifications import (
+    BREACH_CHAIN,
+    EscalationStep,
+    NotificationLevel,
+    SlaNotification,
+)
+from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod, ServicePeriodNotice
+from itsm_core.sla.service import SlaService, TickFailure, TickReport
+from itsm_core.sla.storage import AGREEMENT_SPEC, CLOCK_SPEC
+
+__all__ += [
+    "AGREEMENT_SPEC",
+    "BREACH_CHAIN",
+    "CLOCK_LIFECYCLE",
+    "CLOCK_SPEC",
+    "DEFAULT_CALENDAR",
+    "DEFAULT_THRESHOLDS",
+    "Agreement",
+    "AgreementKind",
+    "ClockAction",
+    "ClockEntry",
+    "ClockReplay",
+    "ClockState",
+    "ClockStatus",
+    "EscalationStep",
+    "NotificationLevel",
+    "PeriodNoticeKind",
+    "ServicePeriod",
+    "ServicePeriodNotice",
+    "SlaClock",
+    "SlaNotification",
+    "SlaService",
+    "Target",
+    "TargetKind",
+    "TickFailure",
+    "TickReport",
+]
