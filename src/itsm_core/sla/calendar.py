@@ -34,7 +34,6 @@ Semantics (all computations follow from these):
 
 from __future__ import annotations
 
-import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
@@ -170,9 +169,6 @@ class BusinessCalendar:
     name: str | None = attrs.field(default=None, kw_only=True)
     _cache: dict[tuple[str, int], Any] = attrs.field(
         factory=dict, init=False, eq=False, hash=False, repr=False
-    )
-    _lock: threading.Lock = attrs.field(
-        factory=threading.Lock, init=False, eq=False, hash=False, repr=False
     )
 
     @official_until.default
@@ -342,6 +338,9 @@ class BusinessCalendar:
 
     def replace(self, **changes: Any) -> BusinessCalendar:
         """A copy with some fields changed (the fields of the constructor).
+
+        Fields not named keep their values — including ``official_until``, so pass it
+        too when changing the country.
 
         :param changes: field values, e.g. ``allow_unofficial_years=True``.
         """
@@ -840,10 +839,9 @@ class BusinessCalendar:
         key = ("index", year)
         idx: YearIndex | None = self._cache.get(key)
         if idx is None:
-            # Built outside the lock: two threads may build the same year; harmless.
+            # Two threads may build the same year at once; setdefault keeps one. Harmless.
             idx = build_year_index(year, self.timezone, lambda d: self._plan(d).windows)
-            with self._lock:
-                idx = self._cache.setdefault(key, idx)
+            idx = self._cache.setdefault(key, idx)
         return idx
 
     def _year_of(self, t: int) -> int:
