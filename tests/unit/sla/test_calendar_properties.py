@@ -205,7 +205,8 @@ def test_between_of_add_is_the_duration(a: datetime, d: timedelta) -> None:
 def test_add_is_monotonic_in_the_duration(a: datetime, d1: timedelta, d2: timedelta) -> None:
     d1, d2 = sorted((d1, d2))
     assert CN.add(a, d1) <= CN.add(a, d2)
-    assert CN.add(CN.add(a, d1), d2 - d1) == CN.add(a, d2) or d1 == d2 or not d1
+    if d2 > d1:  # adding in two steps is adding at once
+        assert CN.add(CN.add(a, d1), d2 - d1) == CN.add(a, d2)
 
 
 @settings(deadline=None)
