@@ -69,10 +69,12 @@ def itsm_service_record_returned(
     """A callback found a service record's problem not really solved (004): the
     front end sends the request back to the engineer in the ticketing tool.
 
-    Called after the return is committed, each implementation on its own; one
-    that raises is logged and never undoes the commit. The same fact reaches
-    notifiers as the domain event ``service_record.returned`` (at least once,
-    with retries). A second callback is due once the engineer resolves it again.
+    Delivered through the outbox after the return is committed (from the
+    domain event ``service_record.returned``, which ``itsm_on_event``
+    notifiers also receive): at least once per implementation, each on its
+    own; one that raises is retried later with backoff and never undoes the
+    commit. ``callback_id`` is unique per return: use it as the idempotency
+    key. A second callback is due once the engineer resolves it again.
 
     :param record_id: the service record's id (the ticket id in the provider's tool).
     :param reason: why the customer says it is not solved.
