@@ -89,7 +89,11 @@ from itsm_core.satisfaction.storage import (
     RESPONSE_SPEC,
     SERVICE_RECORD_SPEC,
 )
-from itsm_core.satisfaction.triggers import ComplaintOpener, complaint_request, notify_returned
+from itsm_core.satisfaction.triggers import (
+    ComplaintOpener,
+    complaint_request,
+    satisfaction_hook_calls,
+)
 from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork
 
 __all__ = ["SatisfactionService"]
@@ -173,6 +177,7 @@ class SatisfactionService:
         self.policy = policy or SatisfactionPolicy()
         self.calendar: WorkingCalendar = calendar or WeekdayCalendar(self.policy.timezone)
         self.complaints = complaints
+        runtime.relay.add_dispatcher(satisfaction_hook_calls)
 
     # -- helpers ---------------------------------------------------------------------
 
@@ -791,8 +796,8 @@ class SatisfactionService:
         * ``solved``: done; the record's ``callback_state`` becomes ``confirmed``
           (a returned record may now close).
         * ``not_solved`` (``reason`` required): done; the record goes back to
-          the engineer (``itsm_service_record_returned`` is called after the
-          commit) and a second callback will be due once it is resolved again.
+          the engineer (``itsm_service_record_returned`` is delivered through
+          the outbox after the commit) and a second callback will be due once it is resolved again.
 
         A ``score`` given is recorded as a callback-channel response; scored
         very dissatisfied (or dissatisfied, when the policy says so) it opens a
@@ -858,19 +863,6 @@ class SatisfactionService:
                     )
                     returned = True
                 uow.save(SERVICE_RECORD_SPEC, record)
-        if returned and record is not None:
-            notify_returned(
-                self.runtime.plugins,
-                {
-                    "record_id": record.id,
-                    "reason": record.last_return_reason or "",
-                    "customer": record.customer,
-                    "service": record.service,
-                    "engineer": record.engineer,
-                    "callback_id": callback.id,
-                    "returned_at": when,
-                },
-            )
         if response is not None:
             response = self._trigger([response])[0]
         return CallbackResult(

@@ -12,21 +12,20 @@ twice, retrying, or running
 after a crash opens exactly one complaint per submission.
 
 **Returned records**: when a callback finds a problem not really solved, the
-hook ``itsm_service_record_returned`` is called after the commit, each
-implementation on its own; one that raises is logged and never undoes the
-commit (the same fact also reaches notifiers as the domain event
-``service_record.returned`` through the outbox, with retries).
+committed event ``service_record.returned`` reaches the notifiers
+(``itsm_on_event``) and, through :func:`satisfaction_hook_calls` (an outbox
+dispatcher), the dedicated hook ``itsm_service_record_returned``: after the
+commit, at least once per implementation, each on its own; one that raises is
+retried with backoff and never undoes the commit.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-import pluggy
-
 from itsm_core.actors import Actor
+from itsm_core.events import DomainEvent
+from itsm_core.outbox import HookCall
 from itsm_core.satisfaction.model import Channel
 from itsm_core.satisfaction.responses import Response
 from itsm_core.satisfaction.scales import get_scale
@@ -36,10 +35,8 @@ __all__ = [
     "COMPLAINT_ORIGIN",
     "ComplaintOpener",
     "complaint_request",
-    "notify_returned",
+    "satisfaction_hook_calls",
 ]
-
-log = logging.getLogger("itsm_core.satisfaction")
 
 COMPLAINT_ORIGIN = "external"
 """The origin of a complaint a response opens: the customer (external)."""
@@ -105,25 +102,29 @@ def complaint_request(response: Response) -> dict[str, Any]:
     }
 
 
-def notify_returned(plugins: pluggy.PluginManager, arguments: Mapping[str, object]) -> int:
-    """Call every ``itsm_service_record_returned`` implementation on its own.
+def satisfaction_hook_calls(event: DomainEvent) -> list[HookCall]:
+    """The outbox dispatcher of satisfaction capture: which dedicated hooks an event goes to.
 
-    :param plugins: the facade's plug-in manager.
-    :param arguments: the hook's arguments.
-    :return: how many implementations raised (each is logged; none is re-raised).
+    * ``service_record.returned`` → one
+      ``itsm_service_record_returned(record_id, reason, customer, service,
+      engineer, callback_id, returned_at)``.
+
+    :param event: a committed (redacted) event.
     """
-    failures = 0
-    caller = getattr(plugins.hook, "itsm_service_record_returned", None)
-    if caller is None:  # pragma: no cover - the spec is always registered
-        return 0
-    for impl in caller.get_hookimpls():
-        try:
-            impl.function(*[arguments[a] for a in impl.argnames])
-        except Exception:  # a front end's failure must not undo the committed return
-            failures += 1
-            log.exception(
-                "itsm_service_record_returned failed in plug-in %r for record %r",
-                impl.plugin_name,
-                arguments.get("record_id"),
-            )
-    return failures
+    if event.name != "service_record.returned":
+        return []
+    payload = event.payload
+    return [
+        HookCall(
+            "itsm_service_record_returned",
+            {
+                "record_id": event.aggregate_id,
+                "reason": payload.get("reason") or "",
+                "customer": payload.get("customer") or "",
+                "service": payload.get("service") or "",
+                "engineer": payload.get("engineer"),
+                "callback_id": payload.get("callback_id") or "",
+                "returned_at": event.occurred_at,
+            },
+        )
+    ]
