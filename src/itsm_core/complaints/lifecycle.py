@@ -148,7 +148,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("business_unit_unresolved", S.TRANSFERRED, S.TRANSFER_ESCALATED,
        "business_unit_unresolved", "record_business_unit_result", BUSINESS_UNIT, INTERNAL,
        NO_TRANSFER_EXTERNAL),
-    _t("decide", S.TRANSFER_ESCALATED, S.HANDLED, "gm_decided", "decide", GM_OFFICE),
+    _t("decide", S.TRANSFER_ESCALATED, S.HANDLED, "gm_decided", "decide", GM_OFFICE,
+       INTERNAL, NO_TRANSFER_EXTERNAL),
     # valid path (000 §7.2.3.4.3)
     _t("register", S.VALID, S.REGISTERED, "registered", "register", SPECIALIST),
     _t("apologise", S.REGISTERED, S.APOLOGISED, "apologised", "apologise", HANDLERS,
@@ -156,11 +157,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("resolve", S.REGISTERED, S.RESOLVED, "resolved", "resolve", HANDLERS,
        INTERNAL, APOLOGY_FIRST, MAJOR_HANDLERS),
     _t("resolve", S.APOLOGISED, S.RESOLVED, "resolved", "resolve", HANDLERS,
-       major_roles=MAJOR_HANDLERS),
+       EXTERNAL, NO_APOLOGY_INTERNAL, MAJOR_HANDLERS),
     _t("escalate", S.REGISTERED, S.ESCALATED, "escalated", "escalate", HANDLERS,
        INTERNAL, APOLOGY_FIRST, MAJOR_HANDLERS),
     _t("escalate", S.APOLOGISED, S.ESCALATED, "escalated", "escalate", HANDLERS,
-       major_roles=MAJOR_HANDLERS),
+       EXTERNAL, NO_APOLOGY_INTERNAL, MAJOR_HANDLERS),
     _t("decide", S.ESCALATED, S.RESOLVED, "gm_decided", "decide", GM_OFFICE),
     # improvement and its tracking (000 §7.2.3.5)
     _t("require_improvement", S.RESOLVED, S.IMPROVING, "improvement_required",

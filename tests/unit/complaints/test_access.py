@@ -1,0 +1,215 @@
+"""Role checks (DOMAIN §1): AccessDenied names the role required; nothing changes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from itsm_core import SYSTEM, AccessDenied, Actor, ItsmCore, Role
+from itsm_core.complaints import ComplaintService, ComplaintState, Origin, Severity
+from itsm_core.complaints.lifecycle import TRANSITIONS, Transition, command_roles, roles_for
+
+from .conftest import (
+    COORDINATOR,
+    CUSTOMER,
+    DESK,
+    HANDLER,
+    NOBODY,
+    OTHER_OWNER,
+    OWNER,
+    RM,
+    SPECIALIST,
+    TEAM_LEAD,
+    at_state,
+    history,
+    intake,
+    receive,
+    stored_record,
+)
+
+S = ComplaintState
+
+# Well-formed arguments per service command, for the state each row leaves.
+ARGS: dict[str, dict[str, Any]] = {
+    "dispatch": {},
+    "record_finding": {"finding": "f"},
+    "explain": {"apology": "a", "explanation": "e"},
+    "close": {},
+    "register": {},
+    "apologise": {"apology": "a"},
+    "resolve": {"resolution": "r"},
+    "escalate": {"reason": "r"},
+    "decide": {"decision": "d"},
+    "require_improvement": {
+        "cause": "c",
+        "description": "d",
+        "quality_indicators": ["超时率: ≤ 2%"],
+        "owner": OWNER.id,
+        "period": timedelta(days=3),
+    },
+    "report_progress": {"note": "n"},
+    "give_feedback": {"result": "r"},
+}
+EVENT_ARGS: dict[str, dict[str, Any]] = {
+    "judge_invalid": {"verdict": "invalid", "reason": "r"},
+    "judge_valid": {"verdict": "valid", "reason": "r"},
+    "judge_transferred": {"verdict": "transferred", "reason": "r", "business_unit": "财务事业部"},
+    "business_unit_resolved": {"resolved": True, "result": "r"},
+    "business_unit_unresolved": {"resolved": False, "result": "r"},
+    "improvement_met": {"met": True, "note": "n"},
+    "extend_improvement": {"met": False, "note": "n", "new_period": timedelta(days=2)},
+    "escalate_improvement": {"met": False, "note": "n"},
+    "close_satisfied": {"satisfied": True},
+    "close_dissatisfied": {"satisfied": False, "reason": "r"},
+    "reopen": {"satisfied": False, "reason": "r"},
+}
+
+
+def args_for(row: Transition) -> dict[str, Any]:
+    return EVENT_ARGS.get(row.event, ARGS.get(row.command, {}))
+
+
+def origin_for(row: Transition) -> Origin:
+    return (
+        Origin.INTERNAL
+        if Origin.INTERNAL in row.origins and len(row.origins) == 1
+        else (Origin.EXTERNAL)
+    )
+
+
+def actor_for(role: Role) -> Actor:
+    return Actor(OWNER.id if role is Role.IMPROVEMENT_OWNER else f"{role.value}-9", [role])
+
+
+def reachable(row: Transition) -> bool:
+    # the reopen row needs a reopening policy; its roles equal close_dissatisfied's
+    return row.event != "reopen"
+
+
+ROWS = [t for t in TRANSITIONS if reachable(t)]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda t: f"{t.source.value}-{t.event}")
+def test_every_row_refuses_every_role_it_does_not_name(
+    core: ItsmCore, service: ComplaintService, row: Transition
+) -> None:
+    c = at_state(service, row.source, origin_for(row))
+    allowed = roles_for(row, Severity.GENERAL)
+    for role in Role:
+        if role in allowed:
+            continue
+        before = stored_record(core, c.id)
+        with pytest.raises(AccessDenied) as info:
+            getattr(service, row.command)(actor_for(role), c.id, **args_for(row))
+        assert set(info.value.required) & {r.value for r in allowed}
+        assert "needs one of the roles" in str(info.value) or "only the improvement owner" in str(
+            info.value
+        )
+        assert stored_record(core, c.id) == before
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda t: f"{t.source.value}-{t.event}")
+def test_every_row_admits_each_role_it_names(service: ComplaintService, row: Transition) -> None:
+    for role in roles_for(row, Severity.GENERAL):
+        c = at_state(service, row.source, origin_for(row))
+        after = getattr(service, row.command)(actor_for(role), c.id, **args_for(row))
+        assert after.state is row.dest
+        assert after.version == c.version + 1
+
+
+def test_access_is_checked_before_the_complaint_is_read(service: ComplaintService) -> None:
+    with pytest.raises(AccessDenied, match="relationship_manager"):
+        service.dispatch(SPECIALIST, "cmp-does-not-exist")
+
+
+def test_the_message_names_the_roles_required_and_held(service: ComplaintService) -> None:
+    c = receive(service)
+    with pytest.raises(AccessDenied) as info:
+        service.dispatch(COORDINATOR, c.id)
+    text = str(info.value)
+    assert "relationship_manager (用户关系经理)" in text
+    assert "holds: coordinator" in text
+    assert info.value.required == ("relationship_manager",)
+
+
+def test_a_major_complaint_is_handled_by_the_service_team_lead(
+    core: ItsmCore, service: ComplaintService
+) -> None:
+    c = at_state(service, S.REGISTERED, severity=Severity.MAJOR)
+    before = stored_record(core, c.id)
+    with pytest.raises(AccessDenied, match="major complaint") as info:
+        service.apologise(HANDLER, c.id, apology="a")
+    assert set(info.value.required) == {"complaint_specialist", "service_team_lead"}
+    assert stored_record(core, c.id) == before
+    c = service.apologise(TEAM_LEAD, c.id, apology="a")
+    with pytest.raises(AccessDenied):
+        service.resolve(HANDLER, c.id, resolution="r")
+    assert service.resolve(SPECIALIST, c.id, resolution="r").state is S.RESOLVED
+
+
+def test_only_the_named_improvement_owner_reports_progress(
+    core: ItsmCore, service: ComplaintService
+) -> None:
+    c = at_state(service, S.IMPROVING)
+    before = stored_record(core, c.id)
+    with pytest.raises(AccessDenied, match="only the improvement owner named"):
+        service.report_progress(OTHER_OWNER, c.id, note="n")
+    assert stored_record(core, c.id) == before
+    assert service.report_progress(OWNER, c.id, note="n").improvement is not None
+
+
+@pytest.mark.parametrize("actor", [SPECIALIST, DESK, SYSTEM])
+def test_receivers(service: ComplaintService, actor: Actor) -> None:
+    assert service.receive(actor, **intake()).state is S.RECEIVED
+
+
+@pytest.mark.parametrize("actor", [RM, HANDLER, CUSTOMER, NOBODY, COORDINATOR])
+def test_others_may_not_receive(service: ComplaintService, actor: Actor) -> None:
+    with pytest.raises(AccessDenied, match="complaint_specialist"):
+        service.receive(actor, **intake())
+    assert service.find(SPECIALIST) == []
+
+
+@pytest.mark.parametrize("actor", [CUSTOMER, NOBODY])
+def test_customers_and_roleless_actors_read_nothing(
+    service: ComplaintService, actor: Actor
+) -> None:
+    c = receive(service)
+    for call in (
+        lambda: service.get(actor, c.id),
+        lambda: service.history(actor, c.id),
+        lambda: service.find(actor),
+        lambda: service.record(actor, c.id, "registration_form"),
+        lambda: service.overdue_improvements(actor),
+        lambda: service.find_praise(actor),
+    ):
+        with pytest.raises(AccessDenied):
+            call()
+
+
+def test_the_actor_must_be_an_actor(service: ComplaintService) -> None:
+    from itsm_core import ValidationError
+
+    with pytest.raises(ValidationError, match=r"actor must be an itsm_core\.Actor"):
+        service.receive("spec-1", **intake())  # type: ignore[arg-type]
+
+
+def test_allowed_commands_follow_state_origin_and_role(service: ComplaintService) -> None:
+    c = at_state(service, S.INVESTIGATING)
+    assert service.allowed_commands(SPECIALIST, c.id) == ("record_finding", "judge")
+    assert service.allowed_commands(RM, c.id) == ("judge",)
+    assert service.allowed_commands(HANDLER, c.id) == ()
+    r = at_state(service, S.REGISTERED, Origin.INTERNAL)
+    assert set(service.allowed_commands(HANDLER, r.id)) == {"resolve", "escalate"}
+    e = at_state(service, S.REGISTERED)
+    assert set(service.allowed_commands(HANDLER, e.id)) == {"apologise"}
+
+
+def test_command_roles_cover_every_row() -> None:
+    for row in TRANSITIONS:
+        assert row.roles <= command_roles(row.command)
+        if row.major_roles is not None:
+            assert row.major_roles <= row.roles
+    assert history  # the helper is importable for the other tests
