@@ -17,6 +17,7 @@ from itsm_core.events import DomainEvent
 from itsm_core.storage.base import BackendFactory
 
 if TYPE_CHECKING:
+    from itsm_core.satisfaction.analysis.standings import LevelCrossing
     from itsm_core.sla.notifications import SlaNotification
     from itsm_core.sla.periods import ServicePeriodNotice
 
@@ -83,6 +84,26 @@ def itsm_service_record_returned(
     :param engineer: the engineer who handled it (None if unknown).
     :param callback_id: the callback that found it not solved.
     :param returned_at: when it was returned (timezone-aware).
+    """
+
+
+@hookspec
+def itsm_satisfaction_level_crossed(crossing: LevelCrossing) -> None:
+    """React to a service or customer crossing a satisfaction critical line (临界线).
+
+    :meth:`SatisfactionAnalysis.evaluate
+    <itsm_core.satisfaction.analysis.service.SatisfactionAnalysis.evaluate>`
+    records a crossing when a level differs from the previous evaluation's (the
+    first evaluation is compared with the target's best level). Delivered
+    through the outbox after the evaluation is committed (from the domain
+    event ``satisfaction_standing.level_crossed``, which ``itsm_on_event``
+    notifiers also receive): at least once per implementation, each on its
+    own; one that raises is retried later with backoff and never undoes the
+    commit. ``crossing.event_id`` is the idempotency key.
+
+    :param crossing: the service and customer, the period, the previous and
+        new :class:`~itsm_core.satisfaction.analysis.targets.AlertLevel`, the
+        value against the target, and the measures to take at the new level.
     """
 
 

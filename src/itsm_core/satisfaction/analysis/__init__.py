@@ -17,10 +17,10 @@ from itsm_core.satisfaction.analysis.service import SatisfactionAnalysis
 from itsm_core.satisfaction.analysis.standings import (
     CrossingDirection,
     Evaluation,
-    HookFailure,
     LevelCrossing,
     SatisfactionStanding,
     SubjectResult,
+    level_crossing_hook_calls,
 )
 from itsm_core.satisfaction.analysis.statistics import (
     SMALL_SAMPLE,
@@ -67,7 +67,6 @@ __all__ = [
     "Dimension",
     "Evaluation",
     "GroupFigures",
-    "HookFailure",
     "Interval",
     "KpiFigures",
     "LevelCrossing",
@@ -89,6 +88,7 @@ __all__ = [
     "WatchReason",
     "WeightedFigures",
     "ZTest",
+    "level_crossing_hook_calls",
     "nps",
     "period_window",
     "previous_period",

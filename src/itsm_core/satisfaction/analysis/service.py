@@ -8,7 +8,6 @@ records. Targets and standings are few and are loaded as entities.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
@@ -50,10 +49,10 @@ from itsm_core.satisfaction.analysis.queries import (
 from itsm_core.satisfaction.analysis.results import GroupFigures, PeriodChange, RateFigures
 from itsm_core.satisfaction.analysis.standings import (
     Evaluation,
-    HookFailure,
     LevelCrossing,
     SatisfactionStanding,
     SubjectResult,
+    level_crossing_hook_calls,
     standing_id,
     standing_of_improvement,
 )
@@ -90,7 +89,6 @@ __all__ = [
     "SatisfactionAnalysis",
 ]
 
-log = logging.getLogger(__name__)
 
 READ_ROLES: tuple[Role, ...] = (
     Role.RELATIONSHIP_MANAGER,
@@ -216,6 +214,7 @@ class SatisfactionAnalysis:
         self.weights = weights
         self.zone = _zone(timezone)
         self.alpha = _alpha(alpha)
+        runtime.relay.add_dispatcher(level_crossing_hook_calls)
 
     # ------------------------------------------------------------------ figures
 
@@ -553,8 +552,9 @@ class SatisfactionAnalysis:
         The service overall is classified by the service's target; each
         customer by its own target, else the service's. A level different from
         the previous evaluation is a crossing: it is recorded as the event
-        ``satisfaction_standing.level_crossed`` and, after the commit, passed
-        to the ``itsm_satisfaction_level_crossed`` hook. A value below target
+        ``satisfaction_standing.level_crossed``, which the outbox relay
+        delivers after the commit to ``itsm_on_event`` notifiers and to the
+        ``itsm_satisfaction_level_crossed`` hook (at least once, with retries). A value below target
         raises one improvement item (source ``satisfaction``) per subject and
         period, owned by the target's improvement owner.
 
@@ -605,8 +605,7 @@ class SatisfactionAnalysis:
                     crossings.append(crossing)
                 if item is not None:
                     raised.append(item)
-        failures = self._fire_crossings(crossings)
-        return Evaluation(period, tuple(results), tuple(crossings), tuple(raised), failures)
+        return Evaluation(period, tuple(results), tuple(crossings), tuple(raised))
 
     def standings(
         self,
@@ -950,24 +949,6 @@ class SatisfactionAnalysis:
             measures="" if rule is None else rule.measures,
             deviation=target.deviation(value),
         )
-
-    def _fire_crossings(self, crossings: Sequence[LevelCrossing]) -> tuple[HookFailure, ...]:
-        if not crossings:
-            return ()
-        caller = self._runtime.plugins.hook.itsm_satisfaction_level_crossed
-        failures: list[HookFailure] = []
-        for crossing in crossings:
-            for impl in caller.get_hookimpls():
-                args = {"crossing": crossing}
-                try:
-                    impl.function(*[args[a] for a in impl.argnames])
-                except Exception as exc:  # a hook's failure must not escape the commit
-                    text = f"{type(exc).__name__}: {exc}"
-                    log.warning(
-                        "itsm_satisfaction_level_crossed in %s failed: %s", impl.plugin_name, text
-                    )
-                    failures.append(HookFailure(impl.plugin_name, text))
-        return tuple(failures)
 
     def _change_item(
         self,

@@ -20,19 +20,21 @@ import attrs
 from itsm_core.actors import Actor
 from itsm_core.aggregate import Aggregate
 from itsm_core.errors import NotFound, ValidationError
+from itsm_core.events import DomainEvent
 from itsm_core.improvements import ImprovementItem, ImprovementSource, QualityIndicator
 from itsm_core.labels import Labelled, Language
+from itsm_core.outbox import HookCall
 from itsm_core.satisfaction.analysis._format import number, small_sample_note
 from itsm_core.satisfaction.analysis.targets import AlertLevel, Deviation, TargetMetric
 
 __all__ = [
     "CrossingDirection",
     "Evaluation",
-    "HookFailure",
     "LevelCrossing",
     "SatisfactionStanding",
     "SubjectResult",
     "improvement_id",
+    "level_crossing_hook_calls",
     "standing_id",
 ]
 
@@ -164,6 +166,27 @@ class LevelCrossing:
     standing_id: str
     event_id: str
 
+    @classmethod
+    def from_event(cls, event: DomainEvent) -> LevelCrossing:
+        """Rebuild the crossing from its ``satisfaction_standing.level_crossed`` event."""
+        p = event.payload
+        previous = p.get("previous_level")
+        return cls(
+            service=p["service"],
+            customer=p.get("customer"),
+            period=p["period"],
+            previous_period=p.get("previous_period"),
+            previous_level=None if previous is None else AlertLevel(previous),
+            level=AlertLevel(p["level"]),
+            metric=TargetMetric(p["metric"]),
+            value=float(p["value"]),
+            target=float(p["target"]),
+            n=int(p["n"]),
+            measures=p.get("measures") or "",
+            standing_id=event.aggregate_id,
+            event_id=event.event_id,
+        )
+
     @property
     def direction(self) -> CrossingDirection:
         """Worsened (a worse level than before) or improved."""
@@ -191,18 +214,6 @@ class LevelCrossing:
 
 
 @attrs.frozen
-class HookFailure:
-    """A level-crossing hook implementation that raised (the commit stands).
-
-    :param plugin: the plug-in's name.
-    :param error: the exception's type and message.
-    """
-
-    plugin: str
-    error: str
-
-
-@attrs.frozen
 class Evaluation:
     """What evaluating one period found and did.
 
@@ -210,14 +221,12 @@ class Evaluation:
     :param results: every subject classified.
     :param crossings: the levels crossed since the previous evaluation.
     :param improvements: the improvement items raised (below target).
-    :param hook_failures: level-crossing hooks that raised.
     """
 
     period: str
     results: tuple[SubjectResult, ...] = ()
     crossings: tuple[LevelCrossing, ...] = ()
     improvements: tuple[ImprovementItem, ...] = ()
-    hook_failures: tuple[HookFailure, ...] = ()
 
 
 @attrs.define(eq=False, kw_only=True)
@@ -445,3 +454,22 @@ def standing_from_record(record: Mapping[str, Any]) -> SatisfactionStanding:
         evaluated_at=None if evaluated_at is None else datetime.fromisoformat(evaluated_at),
         improvements=tuple(ImprovementItem.from_dict(i) for i in record.get("improvements", ())),
     )
+
+
+LEVEL_CROSSED = f"{SatisfactionStanding.KIND}.level_crossed"
+"""The name of the event recorded when a standing crosses a level."""
+
+
+def level_crossing_hook_calls(event: DomainEvent) -> list[HookCall]:
+    """The outbox dispatcher of satisfaction analysis.
+
+    * ``satisfaction_standing.level_crossed`` → one
+      ``itsm_satisfaction_level_crossed(crossing)``.
+
+    :param event: a committed (redacted) event.
+    """
+    if event.name != LEVEL_CROSSED:
+        return []
+    return [
+        HookCall("itsm_satisfaction_level_crossed", {"crossing": LevelCrossing.from_event(event)})
+    ]

@@ -96,8 +96,10 @@ def test_two_periods_combined_equal_their_union(
     assert combined.nps == union.nps
     # and per group: summing the per-period groups gives the groups over both periods
     by_period = aggregate_rows(april + may, ["service", "period"], RESPONSE_MEASURES)
-    by_service = {r["service"]: Tally.from_row(r) for r in
-                  aggregate_rows(april + may, ["service"], RESPONSE_MEASURES)}
+    by_service = {
+        r["service"]: Tally.from_row(r)
+        for r in aggregate_rows(april + may, ["service"], RESPONSE_MEASURES)
+    }
     summed: dict[str, Tally] = {}
     for row in by_period:
         summed[row["service"]] = summed.get(row["service"], Tally()) + Tally.from_row(row)
@@ -199,8 +201,11 @@ def test_rate() -> None:
         Rate(3, 2)
 
 
-@given(st.dictionaries(st.sampled_from(["survey", "monthly", "ticket", "callback"]), tallies(200),
-                       min_size=1))
+@given(
+    st.dictionaries(
+        st.sampled_from(["survey", "monthly", "ticket", "callback"]), tallies(200), min_size=1
+    )
+)
 def test_weighted_csat_lies_between_the_channels(by_channel: dict[str, Tally]) -> None:
     weights = ChannelWeights({"survey": 4, "monthly": 3, "ticket": 2, "callback": 1})
     combined = weights.combine(by_channel)

@@ -1,0 +1,278 @@
+"""Evaluating a period: levels, crossings (hook and event), improvement items."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from itsm_core import SYSTEM, AccessDenied, DomainEvent, InvalidTransition, NotFound, hookimpl
+from itsm_core.improvements import ImprovementSource, ImprovementStatus
+from itsm_core.satisfaction.analysis import (
+    STANDING_SPEC,
+    AlertLevel,
+    ChannelWeights,
+    CrossingDirection,
+    LevelCrossing,
+    LevelRule,
+    MissingChannels,
+    level_crossing_hook_calls,
+)
+
+from .fakes import (
+    COORDINATOR,
+    DIRECTOR,
+    ENGINEER,
+    GMO,
+    MANAGER,
+    OWNER,
+    QUALITY,
+    make_analysis,
+    make_runtime,
+    many,
+    responses,
+)
+
+LEVELS = (
+    LevelRule("green", 90, "keep the routine"),
+    LevelRule("yellow", 80, "call back every dissatisfied response"),
+    LevelRule("red", None, "operations manager visits the customer"),
+)
+
+
+class Recorder:
+    """Records crossings (the hook) and committed events (the notifier)."""
+
+    def __init__(self) -> None:
+        self.crossings: list[LevelCrossing] = []
+        self.events: list[DomainEvent] = []
+
+    @hookimpl
+    def itsm_satisfaction_level_crossed(self, crossing: LevelCrossing) -> None:
+        self.crossings.append(crossing)
+
+    @hookimpl
+    def itsm_on_event(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+
+class Broken:
+    """Fails until repaired, then records."""
+
+    def __init__(self) -> None:
+        self.fail = True
+        self.crossings: list[LevelCrossing] = []
+
+    @hookimpl
+    def itsm_satisfaction_level_crossed(self, crossing: LevelCrossing) -> None:
+        if self.fail:
+            raise RuntimeError("pager is down")
+        self.crossings.append(crossing)
+
+
+def setup(*plugins: object, **options: object):  # type: ignore[no-untyped-def]
+    runtime = make_runtime(plugins)
+    analysis = make_analysis(runtime, **options)
+    analysis.set_target(
+        DIRECTOR,
+        "desktop",
+        target=90,
+        levels=LEVELS,
+        owner=OWNER.id,
+        improvement_period=timedelta(days=20),
+    )
+    return runtime, analysis
+
+
+def test_first_evaluation_classifies_and_crosses_from_the_best_level() -> None:
+    recorder = Recorder()
+    runtime, analysis = setup(recorder)
+    responses(runtime, *many(50, 47, customer="acme"), *many(50, 35, customer="globex"))
+    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    results = {r.customer: r for r in evaluation.results}
+    assert results[None].value == pytest.approx(82.0)
+    assert results[None].level is AlertLevel.YELLOW
+    assert results["acme"].level is AlertLevel.GREEN and not results["acme"].below_target
+    assert results["globex"].level is AlertLevel.RED
+    assert results["globex"].measures == "operations manager visits the customer"
+    assert "红色" in results["globex"].describe() and "red" in results["globex"].describe("en")
+    # crossings: the service overall and globex (acme stays at the best level)
+    crossed = {c.customer: c for c in evaluation.crossings}
+    assert set(crossed) == {None, "globex"}
+    assert crossed["globex"].previous_level is None
+    assert crossed["globex"].direction is CrossingDirection.WORSENED
+    assert recorder.crossings == list(evaluation.crossings)
+    assert "措施" in crossed["globex"].describe() and "measures" in crossed[None].describe("en")
+    # the same crossings reach the notifiers as events
+    names = [e.name for e in recorder.events if e.aggregate_kind == "satisfaction_standing"]
+    assert names.count("satisfaction_standing.level_crossed") == 2
+    assert names.count("satisfaction_standing.evaluated") == 1
+    event_ids = {e.event_id for e in recorder.events}
+    assert all(c.event_id in event_ids for c in evaluation.crossings)
+    # below target: one improvement item each, owned by the target's owner
+    items = {i.source_ref: i for i in evaluation.improvements}
+    assert len(items) == 2
+    for item in items.values():
+        assert item.source_kind is ImprovementSource.SATISFACTION
+        assert item.owner == OWNER.id
+        assert item.due_at - item.issued_at == timedelta(days=20)
+        assert item.quality_indicators[0].target == "≥ 90"
+
+
+def test_re_evaluating_raises_nothing_twice_and_later_periods_cross_back() -> None:
+    recorder = Recorder()
+    runtime, analysis = setup(recorder)
+    responses(runtime, *many(50, 35, customer="globex"))
+    first = analysis.evaluate(QUALITY, "2026-05")
+    assert len(first.crossings) == 2 and len(first.improvements) == 2
+    again = analysis.evaluate(SYSTEM, "2026-05")
+    assert again.crossings == () and again.improvements == ()
+    assert len(recorder.crossings) == 2
+    # June: globex recovers
+    responses(runtime, *many(50, 48, customer="globex", period="2026-06"))
+    june = analysis.evaluate(QUALITY, "2026-06")
+    assert {c.direction for c in june.crossings} == {CrossingDirection.IMPROVED}
+    assert {c.previous_level for c in june.crossings} == {AlertLevel.RED}
+    assert june.improvements == ()
+    # evaluating May again afterwards changes no standing
+    late = analysis.evaluate(QUALITY, "2026-05")
+    assert late.crossings == () and late.improvements == () and len(late.results) == 2
+    standings = analysis.standings(COORDINATOR, service="desktop")
+    assert {s.period for s in standings} == {"2026-06"}
+    assert {s.level for s in standings} == {AlertLevel.GREEN}
+    red = analysis.standings(COORDINATOR, level="red")
+    assert red == []
+    # the standing survives a JSON round trip (restart, SQL backend)
+    record = json.loads(json.dumps(STANDING_SPEC.to_record(standings[0])))
+    assert STANDING_SPEC.to_record(STANDING_SPEC.from_record(record)) == record
+
+
+def test_customer_target_overrides_the_service_target() -> None:
+    runtime, analysis = setup()
+    analysis.set_target(
+        MANAGER,
+        "desktop",
+        customer="globex",
+        target=60,
+        levels=[LevelRule("green", 60), LevelRule("red")],
+    )
+    analysis.set_target(
+        MANAGER,
+        "network",
+        customer="initech",
+        target=50,
+        levels=[LevelRule("green", 50), LevelRule("red")],
+    )
+    responses(
+        runtime,
+        *many(50, 35, customer="globex"),
+        *many(10, 2, customer="initech", service="network"),
+        *many(10, 2, customer="other", service="network"),
+    )
+    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    results = {(r.service, r.customer): r for r in evaluation.results}
+    assert results[("desktop", "globex")].level is AlertLevel.GREEN
+    assert results[("desktop", "globex")].target_id.endswith(":globex")
+    assert results[("network", "initech")].level is AlertLevel.RED
+    assert results[("network", "initech")].small_sample
+    # network has no service-wide target: neither the service nor "other" is classified
+    assert ("network", None) not in results and ("network", "other") not in results
+    only = analysis.evaluate(QUALITY, "2026-05", service="network")
+    assert {r.service for r in only.results} == {"network"}
+
+
+def test_a_raising_hook_never_undoes_the_evaluation_and_is_retried() -> None:
+    recorder = Recorder()
+    broken = Broken()
+    runtime, analysis = setup(broken, recorder)
+    responses(runtime, *many(50, 35))
+    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    assert len(evaluation.crossings) == 2
+    assert len(recorder.crossings) == 2  # the other implementation still ran
+    assert len(analysis.standings(QUALITY)) == 2  # committed
+    assert len(analysis.improvements(QUALITY)) == 2
+    # the failed deliveries wait in the outbox and are retried after the backoff
+    runtime.clock.advance(hours=2)  # type: ignore[attr-defined]
+    broken.fail = False
+    report = runtime.relay.run()
+    assert report.failures == ()
+    assert len(broken.crossings) == 2
+    assert {c.event_id for c in broken.crossings} == {c.event_id for c in evaluation.crossings}
+    assert len(recorder.crossings) == 2  # delivered once each to the working one
+
+
+def test_crossing_rebuilt_from_its_event() -> None:
+    runtime, analysis = setup()
+    responses(runtime, *many(50, 35))
+    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    crossing = evaluation.crossings[0]
+    (event,) = [
+        e
+        for e in runtime.storage.unit_of_work().history(
+            "satisfaction_standing", crossing.standing_id
+        )
+        if e.event_id == crossing.event_id
+    ]
+    assert LevelCrossing.from_event(event) == crossing
+    (call,) = level_crossing_hook_calls(event)
+    assert call.hook == "itsm_satisfaction_level_crossed"
+    assert call.kwargs["crossing"] == crossing
+    evaluated = DomainEvent.create(
+        kind="satisfaction_standing",
+        aggregate_id="x",
+        version=2,
+        name="satisfaction_standing.evaluated",
+        at=event.occurred_at,
+        actor=QUALITY,
+    )
+    assert level_crossing_hook_calls(evaluated) == []
+
+
+def test_weighted_evaluation_and_strict_weights() -> None:
+    weights = ChannelWeights({"ticket": 1, "callback": 1})
+    runtime, analysis = setup(weights=weights)
+    responses(runtime, *many(40, 40, channel="ticket"), *many(10, 6, channel="callback"))
+    (overall, _customer) = analysis.evaluate(QUALITY, "2026-05").results
+    assert overall.value == pytest.approx(80.0)  # (100 + 60) / 2, not 92 pooled
+    strict = ChannelWeights({"ticket": 1, "survey": 1}, MissingChannels.STRICT)
+    runtime2, analysis2 = setup(weights=strict)
+    responses(runtime2, *many(40, 40, channel="ticket"))
+    evaluation = analysis2.evaluate(QUALITY, "2026-05")
+    assert all(r.value is None and r.level is None for r in evaluation.results)
+    assert evaluation.crossings == () and analysis2.standings(QUALITY) == []
+
+
+def test_improvement_items_are_followed_up() -> None:
+    runtime, analysis = setup()
+    responses(runtime, *many(50, 35))
+    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    overall = next(i for i in evaluation.improvements if i.source_ref.endswith(":*"))
+    other = next(i for i in evaluation.improvements if i is not overall)
+    progressed = analysis.report_improvement_progress(OWNER, overall.id, "extra callbacks")
+    assert progressed.progress[-1].note == "extra callbacks"
+    met = analysis.follow_up_improvement(QUALITY, overall.id, met=True, note="back above 90")
+    assert met.status is ImprovementStatus.MET
+    with pytest.raises(InvalidTransition):
+        analysis.report_improvement_progress(OWNER, overall.id, "too late")
+    escalated = analysis.follow_up_improvement(QUALITY, other.id, met=False, note="still low")
+    assert escalated.status is ImprovementStatus.ESCALATED
+    decided = analysis.decide_improvement(GMO, other.id, "replace the team lead")
+    assert decided.status is ImprovementStatus.DECIDED
+    assert analysis.improvements(QUALITY) == []
+    assert len(analysis.improvements(QUALITY, open_only=False)) == 2
+    with pytest.raises(AccessDenied):
+        analysis.decide_improvement(QUALITY, other.id, "x")
+    with pytest.raises(NotFound):
+        analysis.follow_up_improvement(QUALITY, "sat-standing:x:*@2026-05", met=True, note="x")
+    with pytest.raises(NotFound):
+        analysis.follow_up_improvement(QUALITY, "cmp-1", met=True, note="x")
+
+
+def test_who_may_evaluate() -> None:
+    _runtime, analysis = setup()
+    for actor in (ENGINEER, COORDINATOR):
+        with pytest.raises(AccessDenied, match="evaluate"):
+            analysis.evaluate(actor, "2026-05")
+    empty = make_analysis(make_runtime()).evaluate(SYSTEM, "2026-05")
+    assert empty.results == () and empty.period == "2026-05"

@@ -1,0 +1,289 @@
+"""Figures per group, combined channels, changes, response rates — all through aggregate."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+
+from itsm_core import AccessDenied, ValidationError
+from itsm_core.satisfaction.analysis import (
+    ChannelWeights,
+    Dimension,
+    LevelRule,
+    MissingChannels,
+    Trend,
+)
+
+from .fakes import (
+    COORDINATOR,
+    DIRECTOR,
+    ENGINEER,
+    INVITATIONS,
+    MANAGER,
+    QUALITY,
+    RESPONSES,
+    make_analysis,
+    make_runtime,
+    many,
+    response,
+    responses,
+    store,
+)
+
+DIMS = ["service", "customer", "channel", "engineer", "period"]
+
+
+def seeded():  # type: ignore[no-untyped-def]
+    runtime = make_runtime()
+    rows = []
+    for i, (svc, cust, chan, eng, per) in enumerate(
+        itertools.product(
+            ["desktop", "network"],
+            ["acme", "globex"],
+            ["ticket", "callback", "survey"],
+            ["e1", None],
+            ["2026-04", "2026-05"],
+        )
+    ):
+        for j in range(i % 4 + 1):
+            rows.append(
+                response(
+                    service=svc,
+                    customer=cust,
+                    channel=chan,
+                    engineer=eng,
+                    period=per,
+                    normalised=[1.0, 0.75, 0.5, 0.25][(i + j) % 4],
+                )
+            )
+    store(runtime, RESPONSES, rows)
+    return runtime, rows
+
+
+@pytest.mark.parametrize(
+    "group_by",
+    [combo for r in range(len(DIMS) + 1) for combo in itertools.combinations(DIMS, r)],
+    ids=lambda c: "+".join(c) or "none",
+)
+def test_any_grouping_matches_a_direct_count(group_by: tuple[str, ...]) -> None:
+    runtime, rows = seeded()
+    analysis = make_analysis(runtime)
+    found = analysis.figures(QUALITY, ["2026-04", "2026-05"], group_by=group_by)
+    expected: dict[tuple[str | None, ...], list[dict[str, object]]] = {}
+    for row in rows:
+        expected.setdefault(tuple(row[d] for d in group_by), []).append(row)  # type: ignore[misc]
+    assert len(found) == len(expected)
+    for fig in found:
+        members = expected[tuple(fig.key[d] for d in group_by)]
+        assert fig.n == len(members)
+        top = sum(1 for m in members if m["top_box"])
+        assert fig.csat == pytest.approx(100 * top / len(members))
+        assert fig.mean == pytest.approx(sum(m["normalised"] for m in members) / len(members))  # type: ignore[misc]
+        assert fig.nps is None
+    assert sum(f.n for f in found) == len(rows)
+    # never a response loaded: only aggregate over the responses
+    calls = runtime.storage.calls  # type: ignore[attr-defined]
+    assert calls[("find", "satisfaction_response")] == 0
+    assert calls[("get", "satisfaction_response")] == 0
+    assert calls[("aggregate", "satisfaction_response")] == 1
+
+
+def test_filters_and_nps_only_from_eligible_responses() -> None:
+    runtime = make_runtime()
+    responses(
+        runtime,
+        *[response(channel="survey", nps=score) for score in (10, 9, 8, 7, 6, 0)],
+        *many(4, 4, channel="ticket"),
+        response(service="network"),
+    )
+    analysis = make_analysis(runtime)
+    (everything,) = analysis.figures(MANAGER, "2026-05", service="desktop")
+    assert everything.n == 10
+    assert everything.tally.nps_n == 6
+    assert everything.nps == pytest.approx(100 * (2 - 2) / 6)
+    by_channel = {
+        f.key["channel"]: f
+        for f in analysis.figures(MANAGER, "2026-05", group_by=["channel"], service="desktop")
+    }
+    assert by_channel["ticket"].nps is None
+    assert by_channel["survey"].nps == 0.0
+    (network,) = analysis.figures(MANAGER, "2026-05", service=["network"])
+    assert network.n == 1
+    assert analysis.figures(MANAGER, "2026-05", customer="nobody") == ()
+    text = everything.describe("zh")
+    assert "满意率" in text and "样本量小" in text
+    assert "CSAT" in everything.describe("en") and "small sample" in everything.describe("en")
+    assert everything.to_dict()["n"] == 10
+
+
+def test_deviation_from_the_target_of_the_service() -> None:
+    runtime = make_runtime()
+    responses(runtime, *many(40, 30), *many(10, 10, customer="globex"))
+    analysis = make_analysis(runtime)
+    analysis.set_target(
+        DIRECTOR, "desktop", target=90, levels=[LevelRule("green", 90), LevelRule("red")]
+    )
+    analysis.set_target(
+        DIRECTOR,
+        "desktop",
+        customer="acme",
+        target=70,
+        levels=[LevelRule("green", 70), LevelRule("red")],
+    )
+    (overall,) = analysis.figures(QUALITY, "2026-05", group_by=["service"])
+    assert overall.deviation is not None
+    assert overall.deviation.target == 90
+    assert overall.deviation.difference == pytest.approx(80 - 90)
+    assert overall.deviation.below_target
+    per_customer = {
+        f.key["customer"]: f
+        for f in analysis.figures(QUALITY, "2026-05", group_by=["service", "customer"])
+    }
+    assert per_customer["acme"].deviation is not None
+    assert per_customer["acme"].deviation.target == 70  # its own target
+    assert per_customer["globex"].deviation is not None
+    assert per_customer["globex"].deviation.target == 90  # the service's
+    (by_channel,) = analysis.figures(QUALITY, "2026-05", group_by=["channel"])
+    assert by_channel.deviation is None  # several services pooled: no target applies
+    (one_service,) = analysis.figures(QUALITY, "2026-05", service="desktop")
+    assert one_service.deviation is not None and "目标" in one_service.describe()
+
+
+def test_combined_channels_with_weights() -> None:
+    runtime = make_runtime()
+    responses(
+        runtime,
+        *many(10, 10, channel="ticket"),
+        *many(10, 0, channel="callback"),
+        *many(5, 5, channel="ticket", service="network"),
+    )
+    weights = ChannelWeights({"ticket": 1, "callback": 3, "survey": 2})
+    analysis = make_analysis(runtime, weights=weights)
+    combined = {
+        c.key["service"]: c for c in analysis.combined(MANAGER, "2026-05", group_by=["service"])
+    }
+    desktop = combined["desktop"]
+    assert desktop.csat == pytest.approx(25.0)
+    assert desktop.weighted.channels_missing == ("survey",)
+    assert desktop.weighted.coverage == pytest.approx(4 / 6)
+    assert desktop.n == 20 and desktop.nps is None
+    assert combined["network"].csat == 100.0
+    strict = ChannelWeights(weights.weights, MissingChannels.STRICT)
+    (refused,) = analysis.combined(MANAGER, "2026-05", weights=strict, service="desktop")
+    assert refused.csat is None
+    assert "加权渠道" in desktop.describe() and "weighted" in desktop.describe("en")
+    with pytest.raises(ValidationError, match="channel"):
+        analysis.combined(MANAGER, "2026-05", group_by=["channel"])
+    with pytest.raises(ValidationError, match="weights"):
+        make_analysis(runtime).combined(MANAGER, "2026-05")
+
+
+def test_changes_against_the_previous_period() -> None:
+    runtime = make_runtime()
+    responses(
+        runtime,
+        *many(100, 60, period="2026-04"),
+        *many(100, 90, period="2026-05"),
+        *many(10, 5, period="2026-04", service="network"),
+        *many(10, 6, period="2026-05", service="network"),
+        *many(10, 6, period="2026-05", service="storage"),
+    )
+    analysis = make_analysis(runtime)
+    changes = {
+        c.key["service"]: c for c in analysis.changes(MANAGER, "2026-05", group_by=["service"])
+    }
+    desktop = changes["desktop"]
+    assert desktop.previous_period == "2026-04"
+    assert desktop.csat_change == pytest.approx(30.0)
+    assert desktop.significant and desktop.trend is Trend.IMPROVED
+    assert not desktop.small_sample
+    network = changes["network"]
+    assert network.trend is Trend.STABLE and network.small_sample
+    assert changes["storage"].trend is Trend.INSUFFICIENT_DATA
+    assert changes["storage"].csat_change is None
+    assert "显著上升" in desktop.describe() and "significantly improved" in desktop.describe("en")
+    assert desktop.to_dict()["trend"] == "improved"
+    (declined,) = analysis.changes(MANAGER, "2026-04", service="desktop")
+    assert declined.trend is Trend.INSUFFICIENT_DATA  # nothing in 2026-03
+    with pytest.raises(ValidationError, match="period"):
+        analysis.changes(MANAGER, "2026-05", group_by=["period"])
+
+
+def test_response_rates_of_surveys() -> None:
+    runtime = make_runtime()
+    invited = datetime(2026, 5, 2, 1, tzinfo=UTC)
+    store(
+        runtime,
+        INVITATIONS,
+        [
+            {"campaign_id": "c1", "customer": "acme", "invited_at": invited, "responded": 1},
+            {"campaign_id": "c1", "customer": "acme", "invited_at": invited, "responded": 0},
+            {"campaign_id": "c1", "customer": "globex", "invited_at": invited, "responded": 1},
+            {"campaign_id": "c2", "customer": "acme", "invited_at": invited, "responded": 0},
+            # 2026-04-30 17:00 UTC is 2026-05-01 01:00 in Shanghai: a May invitation
+            {
+                "campaign_id": "c2",
+                "customer": "acme",
+                "invited_at": datetime(2026, 4, 30, 17, tzinfo=UTC),
+                "responded": 1,
+            },
+            {
+                "campaign_id": "c3",
+                "customer": "acme",
+                "invited_at": datetime(2026, 4, 10, tzinfo=UTC),
+                "responded": 1,
+            },
+        ],
+    )
+    responses(
+        runtime,
+        response(channel="survey", campaign_id="c1"),
+        response(channel="survey", campaign_id="c1", customer="globex"),
+        response(channel="ticket"),
+    )
+    analysis = make_analysis(runtime)
+    rates = {r.key["campaign"]: r.rate for r in analysis.response_rates(MANAGER, "2026-05")}
+    assert rates["c1"].numerator == 2 and rates["c1"].denominator == 3
+    assert rates["c2"].value == 0.5
+    assert "c3" not in rates
+    by_customer = {
+        (r.key["customer"], r.key["period"]): r.rate
+        for r in analysis.response_rates(
+            MANAGER, ["2026-04", "2026-05"], group_by=["customer", "period"]
+        )
+    }
+    assert by_customer[("acme", "2026-05")].value == pytest.approx(2 / 4)
+    assert by_customer[("acme", "2026-04")].value == 1.0
+    # attached to figures when the grouping allows it
+    figures = {
+        (f.key["customer"], f.key["channel"]): f
+        for f in analysis.figures(MANAGER, "2026-05", group_by=["customer", "channel"])
+    }
+    survey_rate = figures[("acme", "survey")].response_rate
+    assert survey_rate is not None and survey_rate.value == pytest.approx(2 / 4)
+    assert figures[("acme", "ticket")].response_rate is None
+    assert "回复率" in figures[("acme", "survey")].describe()
+    (by_service,) = analysis.figures(MANAGER, "2026-05", group_by=["service"])
+    assert by_service.response_rate is None
+    text = analysis.response_rates(MANAGER, "2026-05")[0].describe("en")
+    assert "response rate" in text
+
+
+def test_who_may_read_and_bad_inputs() -> None:
+    runtime = make_runtime()
+    analysis = make_analysis(runtime)
+    for actor in (MANAGER, DIRECTOR, QUALITY, COORDINATOR):
+        assert analysis.figures(actor, "2026-05") == ()
+    with pytest.raises(AccessDenied, match="relationship_manager"):
+        analysis.figures(ENGINEER, "2026-05")
+    with pytest.raises(ValidationError, match="YYYY-MM"):
+        analysis.figures(MANAGER, "2026-13")
+    with pytest.raises(ValidationError, match="allowed"):
+        analysis.figures(MANAGER, "2026-05", group_by=["colour"])
+    with pytest.raises(ValidationError, match="at least one period"):
+        analysis.figures(MANAGER, [])
+    with pytest.raises(ValidationError, match="empty filter"):
+        analysis.figures(MANAGER, "2026-05", service=[])
+    assert Dimension.CHANNEL.zh == "渠道"
