@@ -1,0 +1,197 @@
+"""An internal complainant's identity is seen by the complaint specialist alone (000 §7.2.3.1).
+
+Each read path is tested: the entity as another role sees it (get, find,
+queries, command results), the history, the events delivered to hooks, the
+seed records, and the index (a column would leak it).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from itsm_core import SYSTEM, Actor, ItsmCore, Role
+from itsm_core.complaints import (
+    COMPLAINT_SPEC,
+    Complainant,
+    ComplaintService,
+    ComplaintState,
+    Origin,
+)
+from itsm_core.events import REDACTED
+
+from .conftest import (
+    CONTACT,
+    DESK,
+    GM,
+    HANDLER,
+    IDENTITY,
+    OWNER,
+    RM,
+    SPECIALIST,
+    TEAM_LEAD,
+    Recorder,
+    at_state,
+    history,
+    receive,
+    stored,
+    walk,
+)
+
+S = ComplaintState
+OTHERS = [
+    RM,
+    HANDLER,
+    TEAM_LEAD,
+    GM,
+    OWNER,
+    DESK,
+    SYSTEM,
+    Actor("qa-1", [Role.QUALITY_SPECIALIST]),
+    Actor("pm-1", [Role.PROJECT_MANAGER]),
+    Actor("ops-1", [Role.OPERATIONS_MANAGER, Role.OPERATIONS_DIRECTOR]),
+]
+FULL = [
+    "dispatch",
+    "finding",
+    "judge_valid",
+    "register",
+    "resolve",
+    "improve",
+    "extend",
+    "not_met_again",
+    "decide",
+    "feedback",
+    "satisfied",
+]
+
+
+def dump(value: Any) -> str:
+    """Everything a value would show, as text."""
+    if hasattr(value, "to_dict"):
+        value = value.to_dict()
+    elif hasattr(value, "__attrs_attrs__"):
+        value = COMPLAINT_SPEC.to_record(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def leaks(value: Any) -> bool:
+    text = dump(value)
+    return IDENTITY in text or CONTACT in text or "运维二部" in text
+
+
+@pytest.fixture
+def internal(service: ComplaintService) -> str:
+    c = receive(service, origin=Origin.INTERNAL)
+    walk(service, c.id, FULL)
+    return c.id
+
+
+def test_the_specialist_sees_the_internal_complainant(
+    service: ComplaintService, internal: str
+) -> None:
+    c = service.get(SPECIALIST, internal)
+    assert c.complainant == Complainant(IDENTITY, CONTACT, "运维二部")
+    assert leaks(service.history(SPECIALIST, internal))
+    assert leaks(service.record(SPECIALIST, internal, "registration_form"))
+    assert leaks(service.record(SPECIALIST, internal, "supervision_record"))
+
+
+@pytest.mark.parametrize("actor", OTHERS, ids=lambda a: a.id)
+def test_get_and_find_redact_it_for_everyone_else(
+    service: ComplaintService, internal: str, actor: Actor
+) -> None:
+    c = service.get(actor, internal)
+    assert c.complainant is Complainant.REDACTED
+    assert c.complainant.is_redacted
+    assert not leaks(c)
+    for found in service.find(actor, customer="华东电网"):
+        assert not leaks(found)
+    assert all(not leaks(x) for x in service.find(actor, state=S.CLOSED))
+
+
+@pytest.mark.parametrize("actor", OTHERS, ids=lambda a: a.id)
+def test_the_history_is_redacted_for_everyone_else(
+    service: ComplaintService, internal: str, actor: Actor
+) -> None:
+    events = service.history(actor, internal)
+    assert len(events) == len(FULL) + 1
+    received = events[0]
+    assert received.payload["complainant"] == REDACTED
+    assert received.confidential == frozenset({"complainant"})
+    assert not any(leaks(e) for e in events)
+
+
+@pytest.mark.parametrize("actor", OTHERS, ids=lambda a: a.id)
+def test_every_seed_record_is_redacted_for_everyone_else(
+    service: ComplaintService, internal: str, actor: Actor
+) -> None:
+    records = service.records(actor, internal)
+    assert len(records) == 4
+    for record in records.values():
+        assert not leaks(record), record.kind
+        assert not leaks(record.as_mapping("zh")) and not leaks(record.as_mapping("en"))
+    form = records["registration_form"]  # type: ignore[index]
+    assert form.value("complainant") == REDACTED
+    assert form.value("complainant_contact") == REDACTED
+    assert service.record(actor, internal, "supervision_record").value("complainant") == REDACTED
+
+
+def test_events_delivered_to_hooks_are_redacted(
+    core: ItsmCore, recorder: Recorder, internal: str
+) -> None:
+    delivered = [e for e in recorder.events if e.aggregate_id == internal]
+    assert len(delivered) == len(FULL) + 1
+    assert not any(leaks(e) for e in delivered)
+    assert delivered[0].payload["complainant"] == REDACTED
+    # the store keeps the identity (the specialist needs it) but not in the index
+    assert leaks(history(core, internal)[0])
+    assert stored(core, internal).complainant.name == IDENTITY
+    assert not leaks(COMPLAINT_SPEC.index_values(stored(core, internal)))
+
+
+@pytest.mark.parametrize("actor", OTHERS, ids=lambda a: a.id)
+def test_command_results_and_queries_are_redacted(
+    service: ComplaintService, clock: Any, actor: Actor
+) -> None:
+    c = receive(service, origin=Origin.INTERNAL)
+    assert not leaks(service.dispatch(RM, c.id))
+    walk(service, c.id, ["finding", "judge_valid", "register", "resolve", "improve"])
+    clock.advance(days=30)
+    overdue = service.overdue_improvements(actor)
+    assert [x.id for x in overdue] == [c.id]
+    assert not leaks(overdue)
+    assert not leaks(service.report_progress(OWNER, c.id, note="n"))
+
+
+def test_the_receipt_returns_it_redacted_to_a_desk_receiver(service: ComplaintService) -> None:
+    from .conftest import intake
+
+    c = service.receive(DESK, **intake(origin=Origin.INTERNAL))
+    assert c.complainant.is_redacted
+    assert service.get(SPECIALIST, c.id).complainant.name == IDENTITY
+
+
+def test_an_external_complainant_is_not_confidential(
+    service: ComplaintService, recorder: Recorder
+) -> None:
+    c = at_state(service, S.INVESTIGATING)
+    assert service.get(RM, c.id).complainant.name == "客户李女士"
+    assert service.history(RM, c.id)[0].payload["complainant"]["name"] == "客户李女士"
+    assert recorder.events[0].payload["complainant"]["name"] == "客户李女士"
+    assert (
+        service.record(RM, c.id, "registration_form").value("complainant").startswith("客户李女士")
+    )
+
+
+def test_a_redacted_copy_changes_nothing_stored(core: ItsmCore, service: ComplaintService) -> None:
+    c = receive(service, origin=Origin.INTERNAL)
+    view = service.get(RM, c.id)
+    view.summary = "changed"
+    view.dispatch(RM, view.updated_at + timedelta(minutes=1))
+    assert stored(core, c.id).summary != "changed"
+    assert stored(core, c.id).state is S.RECEIVED
+    assert stored(core, c.id).complainant.name == IDENTITY
