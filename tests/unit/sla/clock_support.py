@@ -1,0 +1,124 @@
+"""Shared helpers for the SLA clock, agreement, tick and period tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, Role, hookimpl
+from itsm_core.errors import ValidationError
+from itsm_core.sla import (
+    BusinessCalendar,
+    EscalationStep,
+    ServicePeriodNotice,
+    SlaNotification,
+    Target,
+)
+
+SH = ZoneInfo("Asia/Shanghai")
+
+#: Monday 2025-09-22 09:00 in Shanghai. That week Sunday 28 September is a makeup
+#: working day (调休); National Day runs 1-8 October; Saturday 11 October is worked.
+MON = datetime(2025, 9, 22, 9, 0, tzinfo=SH)
+
+#: Mainland China, Mon-Fri 09:00-12:00 and 13:30-18:00, official data to 2026.
+CN = BusinessCalendar.china()
+#: Always open, in Shanghai time.
+ALWAYS = BusinessCalendar.always_open("Asia/Shanghai")
+
+CALENDARS = {"default": ALWAYS, "cn": CN}
+
+
+def lookup(name: str) -> BusinessCalendar:
+    """A calendar lookup for entity-level tests."""
+    try:
+        return CALENDARS[name]
+    except KeyError:
+        raise ValidationError(f"no calendar {name!r}", field="calendar") from None
+
+
+DESK = Actor("desk-1", [Role.SERVICE_DESK], "服务台")
+ENGINEER = Actor("eng-1", [Role.ENGINEER], "工程师")
+MANAGER = Actor("im-1", [Role.INCIDENT_MANAGER], "事件经理")
+RM = Actor("rm-1", [Role.RELATIONSHIP_MANAGER], "用户关系经理")
+CUSTOMER = Actor("cust-1", [Role.CUSTOMER], "客户")
+
+H = timedelta(hours=1)
+
+
+def target(
+    hours: float = 4,
+    *,
+    kind: str = "resolution",
+    service: str = "desktop",
+    priority: str = "P2",
+    calendar: str = "cn",
+    thresholds: Iterable[float] = (0.5, 0.75, 0.9),
+) -> Target:
+    """A target of ``hours`` business hours."""
+    return Target(
+        service,
+        priority,
+        kind,
+        timedelta(hours=hours),
+        calendar=calendar,
+        thresholds=tuple(thresholds),
+    )
+
+
+class Notifier:
+    """A plug-in recording everything the SLA area delivers.
+
+    :param fail_steps: breach steps whose delivery raises (until cleared).
+    """
+
+    def __init__(self, fail_steps: Iterable[str] = ()) -> None:
+        self.warnings: list[SlaNotification] = []
+        self.breaches: list[SlaNotification] = []
+        self.notices: list[ServicePeriodNotice] = []
+        self.events: list[DomainEvent] = []
+        self.fail_steps = set(fail_steps)
+        self.attempts: list[str] = []
+
+    @hookimpl
+    def itsm_on_event(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+    @hookimpl
+    def itsm_sla_warning(self, notification: SlaNotification) -> None:
+        self.warnings.append(notification)
+
+    @hookimpl
+    def itsm_sla_breach(self, notification: SlaNotification) -> None:
+        self.attempts.append(notification.step.value)
+        if notification.step.value in self.fail_steps:
+            raise RuntimeError(f"cannot reach the {notification.step.value}")
+        self.breaches.append(notification)
+
+    @hookimpl
+    def itsm_service_period_notice(self, notice: ServicePeriodNotice) -> None:
+        self.notices.append(notice)
+
+    def steps(self) -> list[EscalationStep]:
+        return [n.step for n in self.breaches]
+
+    def sla_events(self) -> list[str]:
+        return [e.name for e in self.events if e.name.startswith("sla_")]
+
+
+def make_core(
+    clock: FrozenClock,
+    *plugins: object,
+    calendar: BusinessCalendar | None = None,
+    storage_url: str = "memory://",
+) -> ItsmCore:
+    """A facade with the CN calendar registered as ``"cn"``."""
+    return ItsmCore(
+        storage_url,
+        clock=clock,
+        plugins=list(plugins),
+        load_entrypoints=False,
+        calendar=calendar,
+        calendars={"cn": CN},
+    )
