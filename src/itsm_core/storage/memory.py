@@ -91,9 +91,24 @@ class MemoryBackend:
         return MemoryUnitOfWork(self)
 
     def outbox_pending(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
-        """Committed events not yet delivered to every notifier, oldest first."""
+        """Committed events not yet delivered to every notifier, oldest first.
+
+        Entries with a delivery due at ``now`` come before those whose failed
+        notifiers all wait for a later retry.
+        """
         with self._lock:
-            entries = list(self._outbox.values())[:limit]
+            # entries whose failed notifiers all wait for a later retry go last,
+            # so that they never hold back new events
+            due: list[_Outbox] = []
+            waiting: list[_Outbox] = []
+            for entry in self._outbox.values():
+                later = any(
+                    at > now
+                    for name, at in entry.next_attempt_at.items()
+                    if name not in entry.delivered
+                )
+                (waiting if later else due).append(entry)
+            entries = (due + waiting)[: max(limit, 0)]
             return [
                 OutboxEntry(
                     event=e.event,
@@ -181,7 +196,9 @@ class MemoryUnitOfWork:
         """Count the entities matching ``query``."""
         query.validate(spec)
         rows = self._rows(spec)
-        return len(select(Query(query.where), ((rid, r.values) for rid, r in rows.items())))
+        return len(
+            select(Query(query.where), ((rid, {**r.values, "id": rid}) for rid, r in rows.items()))
+        )
 
     def aggregate(
         self,
@@ -200,7 +217,9 @@ class MemoryUnitOfWork:
         rows = self._rows(spec)
 
         return aggregate_rows(
-            (r.values for r in rows.values() if matches(query, r.values)), group_by, measures
+            (r.values for rid, r in rows.items() if matches(query, {**r.values, "id": rid})),
+            group_by,
+            measures,
         )
 
     def save(self, spec: AggregateSpec[E], entity: E) -> None:

@@ -1,0 +1,153 @@
+"""Engines for the SQL backend: URL options, pools, SQLite pragmas, the driver check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import StaticPool
+
+from itsm_core.errors import StorageError, ValidationError
+
+__all__ = ["EngineOptions", "make_engine", "parse_url", "shown_url"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@attrs.frozen
+class EngineOptions:
+    """What :func:`parse_url` found in a storage URL.
+
+    :param url: the SQLAlchemy URL, without the ``itsm_*`` options.
+    :param auto_migrate: create the schema by running the migrations when the
+        database is empty; None when the URL does not say (the backend's
+        default then applies: on for SQLite, off otherwise).
+    """
+
+    url: URL
+    auto_migrate: bool | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the URL names a SQLite database."""
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def is_sqlite_memory(self) -> bool:
+        """Whether the URL names an in-memory SQLite database (``sqlite://``)."""
+        return self.is_sqlite and self.url.database in (None, "", ":memory:")
+
+
+def shown_url(url: str | URL) -> str:
+    """Return ``url`` with any password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as is, minus credentials
+        text = str(url)
+        return text.split("@")[-1] if "@" in text else text
+
+
+def _flag(value: str | tuple[str, ...], name: str) -> bool:
+    text = (value[-1] if isinstance(value, tuple) else value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValidationError(f"URL option {name}={text!r}: use true or false", field=name)
+
+
+def parse_url(url: str | URL) -> EngineOptions:
+    """Split a storage URL into the SQLAlchemy URL and the library's own options.
+
+    Recognised query option: ``itsm_auto_migrate=true|false``. A bare
+    ``postgresql://`` URL is given the psycopg 3 driver
+    (``postgresql+psycopg://``).
+
+    :raises ValidationError: for a URL SQLAlchemy cannot parse or a bad option.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception as exc:
+        raise ValidationError(
+            f"cannot parse the storage URL {shown_url(url)!r}: {exc}; "
+            "examples: 'sqlite:///itsm.db', 'postgresql+psycopg://user@host/db'",
+            field="url",
+        ) from None
+    auto: bool | None = None
+    if "itsm_auto_migrate" in parsed.query:
+        auto = _flag(parsed.query["itsm_auto_migrate"], "itsm_auto_migrate")
+    unknown = [k for k in parsed.query if k.startswith("itsm_") and k != "itsm_auto_migrate"]
+    if unknown:
+        raise ValidationError(
+            f"unknown URL option(s) {', '.join(sorted(unknown))}; known: itsm_auto_migrate",
+            field="url",
+        )
+    parsed = parsed.difference_update_query([k for k in parsed.query if k.startswith("itsm_")])
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return EngineOptions(url=parsed, auto_migrate=auto)
+
+
+def _sqlite_pragmas(file_based: bool) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            if file_based:
+                mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    return on_connect
+
+
+def make_engine(options: EngineOptions | str, **engine_kwargs: Any) -> sa.Engine:
+    """Create an engine with settings fit for the library.
+
+    SQLite: a 30 s busy timeout, foreign keys on, WAL journal for files;
+    ``sqlite://`` is one in-memory database shared through a single
+    connection (:class:`~sqlalchemy.pool.StaticPool`). PostgreSQL: a pool of
+    5 (+10 overflow) connections checked before use and recycled hourly.
+
+    :param options: a storage URL or :func:`parse_url`'s result.
+    :param engine_kwargs: passed on to :func:`sqlalchemy.create_engine`.
+    :raises StorageError: if the database driver is not installed (naming the
+        extra to install).
+    """
+    if isinstance(options, str):
+        options = parse_url(options)
+    url = options.url
+    kwargs: dict[str, Any] = {"future": True}
+    if options.is_sqlite:
+        if options.is_sqlite_memory:
+            kwargs.update(
+                poolclass=StaticPool, connect_args={"check_same_thread": False, "timeout": 30}
+            )
+        else:
+            kwargs.update(connect_args={"timeout": 30})
+    else:
+        kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=3600)
+    kwargs.update(engine_kwargs)
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except ImportError as exc:
+        if url.get_backend_name() == "postgresql":
+            raise StorageError(
+                f"PostgreSQL needs the psycopg 3 driver, which is not installed ({exc}); "
+                "install it with: pip install 'itsm-core[postgres]'"
+            ) from exc
+        raise StorageError(
+            f"the database driver for {url.drivername!r} is not installed: {exc}"
+        ) from exc
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise ValidationError(f"cannot open {shown_url(url)!r}: {exc}", field="url") from None
+    if options.is_sqlite:
+        sa.event.listen(engine, "connect", _sqlite_pragmas(not options.is_sqlite_memory))
+    return engine

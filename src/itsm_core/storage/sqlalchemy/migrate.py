@@ -1,0 +1,438 @@
+"""Schema migrations (Alembic, shipped inside the package) and the ``itsm-core-db`` command.
+
+A fresh database gets its tables by running the migrations::
+
+    itsm-core-db upgrade sqlite:///itsm.db
+    itsm-core-db upgrade postgresql+psycopg://user@host/db
+
+or from Python with :func:`upgrade`. The library's revision marker is the
+table ``itsm_alembic_version``, so an application that uses Alembic for its
+own tables in the same database is not disturbed.
+
+For developers of the library: when an aggregate spec is added or its index
+fields change, generate the next revision from
+:func:`itsm_core.facade.aggregate_specs` with ``itsm-core-db revision -m "what
+changed"`` (see :func:`make_revision`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import postgresql
+
+from itsm_core.errors import ItsmError, SchemaOutOfDate, StorageError
+from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url, shown_url
+from itsm_core.storage.sqlalchemy.tables import TABLE_PREFIX, VERSION_TABLE, library_metadata
+
+__all__ = [
+    "MIGRATIONS_DIR",
+    "alembic_config",
+    "check",
+    "current_revision",
+    "downgrade",
+    "head_revision",
+    "include_object",
+    "main",
+    "make_revision",
+    "render_item",
+    "run_env",
+    "schema_lock",
+    "stamp",
+    "upgrade",
+]
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+"""The Alembic script directory shipped in the package."""
+
+COMMAND = "itsm-core-db"
+_PG_LOCK_KEY = 0x6974736D5F6462  # "itsm_db": serialises schema changes across processes
+
+
+def alembic_config(connection: sa.Connection | None = None, url: str | None = None) -> Config:
+    """Return an Alembic configuration for the package's migrations.
+
+    :param connection: run on this connection (inside its transaction).
+    :param url: or connect to this URL.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("file_template", "v%%(rev)s_%%(slug)s")
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+@functools.lru_cache(maxsize=1)
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    """Return the newest revision the package's migrations reach."""
+    head = _script().get_current_head()
+    if head is None:  # pragma: no cover - the package always ships revisions
+        raise StorageError("the package ships no migrations")
+    return head
+
+
+def known_revisions() -> set[str]:
+    """Return every revision the package's migrations define."""
+    return {s.revision for s in _script().walk_revisions()}
+
+
+def current_revision(connection: sa.Connection) -> str | None:
+    """Return the revision the database is at (None when it has none)."""
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Render types in migrations so that every name used is imported."""
+    if type_ == "type" and isinstance(obj, postgresql.JSONB):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "postgresql.JSONB(astext_type=sa.Text())"
+    return False
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Restrict Alembic's comparisons to the library's own tables (``itsm_*``)."""
+    if type_ == "table":
+        return bool(name) and str(name).startswith(TABLE_PREFIX) and name != VERSION_TABLE
+    return True
+
+
+@contextmanager
+def schema_lock(connection: sa.Connection) -> Iterator[None]:
+    """Hold the lock that serialises schema changes, in a transaction on ``connection``.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: ``BEGIN IMMEDIATE``
+    (the database's write lock), with foreign keys off so that table rebuilds
+    cannot cascade, checked again before the commit. Commits at the end, rolls
+    back on error.
+    """
+    dialect = connection.dialect.name
+    if connection.in_transaction():
+        connection.rollback()
+    try:
+        if dialect == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif dialect == "postgresql":
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
+        yield
+        if dialect == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StorageError(f"a schema change broke foreign keys: {broken[:5]}")
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
+    finally:
+        if dialect == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if connection.in_transaction():
+                connection.commit()
+
+
+def _engine(target: str | sa.Engine) -> tuple[sa.Engine, bool]:
+    if isinstance(target, sa.Engine):
+        return target, False
+    return make_engine(parse_url(target)), True
+
+
+def _run(target: str | sa.Engine, action: Any) -> None:
+    engine, owned = _engine(target)
+    try:
+        with engine.connect() as connection, schema_lock(connection):
+            action(alembic_config(connection=connection))
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def upgrade(target: str | sa.Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (default: the newest).
+
+    An empty database gets every table. Safe to run from several processes at
+    once: schema changes are serialised by a database lock.
+
+    :param target: a storage URL (``sqlite:///…``, ``postgresql+psycopg://…``) or an engine.
+    :param revision: the revision to reach.
+    """
+    _run(target, lambda cfg: command.upgrade(cfg, revision))
+
+
+def downgrade(target: str | sa.Engine, revision: str) -> None:
+    """Downgrade the database to ``revision`` (``base`` drops every table of the library)."""
+    _run(target, lambda cfg: command.downgrade(cfg, revision))
+
+
+def stamp(target: str | sa.Engine, revision: str = "head") -> None:
+    """Mark the database as being at ``revision`` without changing its tables."""
+    _run(target, lambda cfg: command.stamp(cfg, revision))
+
+
+def _db_state(connection: sa.Connection) -> tuple[str | None, list[str]]:
+    revision = current_revision(connection)
+    tables = [
+        t
+        for t in sa.inspect(connection).get_table_names()
+        if t.startswith(TABLE_PREFIX) and t != VERSION_TABLE
+    ]
+    return revision, tables
+
+
+def check(connection: sa.Connection, url: str) -> None:
+    """Raise :class:`~itsm_core.errors.SchemaOutOfDate` unless the database is at the head.
+
+    :param connection: a connection to the database.
+    :param url: the storage URL, for the message (its password is hidden).
+    """
+    revision, tables = _db_state(connection)
+    _raise_unless_head(revision, tables, url, auto_migrate_hint=False)
+
+
+def _raise_unless_head(
+    revision: str | None, tables: Sequence[str], url: str, *, auto_migrate_hint: bool
+) -> None:
+    head = head_revision()
+    if revision == head:
+        return
+    shown = shown_url(url)
+    upgrade_cmd = f"{COMMAND} upgrade '{shown}'"
+    if revision is None and not tables:
+        hint = (
+            " (or open it with the URL option itsm_auto_migrate=true)" if auto_migrate_hint else ""
+        )
+        raise SchemaOutOfDate(
+            f"the database {shown!r} has no itsm_core tables yet; create them with: "
+            f"{upgrade_cmd}{hint}"
+        )
+    if revision is None:
+        raise SchemaOutOfDate(
+            f"the database {shown!r} has itsm_core tables ({', '.join(sorted(tables))}) but no "
+            f"revision marker ({VERSION_TABLE}); if they match revision {head}, mark them with: "
+            f"{COMMAND} stamp '{shown}' {head}"
+        )
+    if revision not in known_revisions():
+        raise SchemaOutOfDate(
+            f"the database {shown!r} is at schema revision {revision!r}, which this version of "
+            f"itsm_core does not know (head {head!r}); a newer release created it: upgrade "
+            "itsm-core, or downgrade the database with the release that knows that revision"
+        )
+    raise SchemaOutOfDate(
+        f"the database {shown!r} is at schema revision {revision!r}, but this version of "
+        f"itsm_core needs {head!r}; upgrade it with: {upgrade_cmd}"
+    )
+
+
+def ensure_schema(engine: sa.Engine, url: str, *, auto_migrate: bool) -> None:
+    """Check the database is at the head; create the schema first if allowed and empty.
+
+    :param engine: the engine of the store.
+    :param url: the storage URL, for messages.
+    :param auto_migrate: run the migrations when the database has no
+        ``itsm_*`` tables at all.
+    :raises SchemaOutOfDate: naming the command that upgrades the database.
+    """
+    with engine.connect() as connection:
+        revision, tables = _db_state(connection)
+        connection.rollback()
+        if revision == head_revision():
+            return
+        if revision is None and not tables and auto_migrate:
+            with schema_lock(connection):
+                command.upgrade(alembic_config(connection=connection), "head")
+            return
+        _raise_unless_head(revision, tables, url, auto_migrate_hint=True)
+
+
+def create_tables(engine: sa.Engine, tables: Sequence[sa.Table]) -> None:
+    """Create ``tables`` (with their indexes) where they do not exist, under the schema lock."""
+    with engine.connect() as connection, schema_lock(connection):
+        for table in tables:
+            table.create(connection, checkfirst=True)
+
+
+def run_env() -> None:
+    """The body of the migrations' ``env.py``: run Alembic online or offline."""
+    from alembic import context
+
+    config = context.config
+    options: dict[str, Any] = {
+        "target_metadata": library_metadata(),
+        "version_table": VERSION_TABLE,
+        "render_as_batch": True,
+        "compare_type": True,
+        "include_object": include_object,
+        "render_item": render_item,
+    }
+    connection = config.attributes.get("connection")
+    if context.is_offline_mode():
+        context.configure(
+            url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **options
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    if connection is not None:
+        context.configure(connection=connection, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise StorageError("no database: set sqlalchemy.url or pass a connection")
+    engine = make_engine(parse_url(url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn, schema_lock(conn):
+            context.configure(connection=conn, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+def _next_rev_id() -> str:
+    numbers = [int(r) for r in known_revisions() if r.isdigit()]
+    return f"{max(numbers, default=0) + 1:04d}"
+
+
+def make_revision(
+    message: str, *, rev_id: str | None = None, format_code: bool = True
+) -> Path | None:
+    """Write the next migration, autogenerated from the library's aggregate specs.
+
+    Compares a scratch SQLite database upgraded to the current head with
+    :func:`~itsm_core.storage.sqlalchemy.tables.library_metadata` (the core
+    tables plus one table per spec of :func:`itsm_core.facade.aggregate_specs`)
+    and writes the difference as ``migrations/versions/v<rev>_<slug>.py``.
+    Review the file before committing it.
+
+    :param message: what the revision changes, e.g. ``"complaint tables"``.
+    :param rev_id: the revision id (default: the next four-digit number).
+    :param format_code: run ``ruff format`` and ``ruff check --fix`` on the file
+        when ruff is installed.
+    :return: the new file, or None when the schema already matches the specs.
+    """
+    written: list[Path] = []
+
+    def directives(context: Any, revision: Any, directives: list[Any]) -> None:
+        script = directives[0]
+        if script.upgrade_ops.is_empty():
+            directives[:] = []
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(parse_url(f"sqlite:///{tmp}/scratch.db"), poolclass=sa.pool.NullPool)
+        try:
+            upgrade(engine)
+            with engine.connect() as connection:
+                config = alembic_config(connection=connection)
+                result = command.revision(
+                    config,
+                    message=message,
+                    autogenerate=True,
+                    rev_id=rev_id or _next_rev_id(),
+                    process_revision_directives=directives,
+                )
+                scripts = result if isinstance(result, list) else [result]
+                written.extend(Path(s.path) for s in scripts if s is not None)
+        finally:
+            engine.dispose()
+    _script.cache_clear()
+    if not written:
+        return None
+    path = written[0]
+    ruff = shutil.which("ruff")
+    if format_code and ruff:
+        subprocess.run([ruff, "format", "--quiet", str(path)], check=False)
+        subprocess.run([ruff, "check", "--fix", "--quiet", str(path)], check=False)
+        subprocess.run([ruff, "format", "--quiet", str(path)], check=False)
+    return path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=COMMAND, description="Create and upgrade the database schema of itsm_core."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("upgrade", help="upgrade a database to the newest schema (or REVISION)")
+    p.add_argument("url")
+    p.add_argument("revision", nargs="?", default="head")
+    p = sub.add_parser("downgrade", help="downgrade a database to REVISION ('base': drop all)")
+    p.add_argument("url")
+    p.add_argument("revision")
+    p = sub.add_parser("stamp", help="mark a database as being at REVISION, changing nothing")
+    p.add_argument("url")
+    p.add_argument("revision", nargs="?", default="head")
+    p = sub.add_parser("current", help="print the revision a database is at")
+    p.add_argument("url")
+    p = sub.add_parser("check", help="exit 1 unless the database is at the newest revision")
+    p.add_argument("url")
+    sub.add_parser("heads", help="print the newest revision of the shipped migrations")
+    p = sub.add_parser(
+        "revision", help="(library developers) autogenerate the next revision from the specs"
+    )
+    p.add_argument("-m", "--message", required=True)
+    p.add_argument("--rev-id", default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``itsm-core-db`` command; return its exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "upgrade":
+            upgrade(args.url, args.revision)
+            print(f"{shown_url(args.url)}: at revision {args.revision}")
+        elif args.command == "downgrade":
+            downgrade(args.url, args.revision)
+            print(f"{shown_url(args.url)}: at revision {args.revision}")
+        elif args.command == "stamp":
+            stamp(args.url, args.revision)
+            print(f"{shown_url(args.url)}: marked as {args.revision}")
+        elif args.command in ("current", "check"):
+            engine = make_engine(parse_url(args.url), poolclass=sa.pool.NullPool)
+            try:
+                with engine.connect() as connection:
+                    if args.command == "current":
+                        print(current_revision(connection) or "none")
+                    else:
+                        check(connection, args.url)
+                        print(f"{shown_url(args.url)}: at head {head_revision()}")
+            finally:
+                engine.dispose()
+        elif args.command == "heads":
+            print(head_revision())
+        elif args.command == "revision":
+            path = make_revision(args.message, rev_id=args.rev_id)
+            print(f"wrote {path}" if path else "no changes: the migrations match the specs")
+    except (ItsmError, sa.exc.SQLAlchemyError) as exc:
+        print(f"{COMMAND}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
