@@ -435,18 +435,22 @@ def get_scale(code: object) -> Scale:
     """
     if isinstance(code, Scale):
         return code
+    problem = ""
     if isinstance(code, str):
         text = code.strip()
         if text in _NAMED:
             return _NAMED[text]
-        m = _SCORE.match(text)
-        if m:
-            return numeric_scale(int(m.group(1)), int(m.group(2)))
-        m = _STARS.match(text)
-        if m:
-            return stars_scale(int(m.group(1)))
+        try:
+            m = _SCORE.match(text)
+            if m:
+                return numeric_scale(int(m.group(1)), int(m.group(2)))
+            m = _STARS.match(text)
+            if m:
+                return stars_scale(int(m.group(1)))
+        except ValidationError as exc:
+            problem = f" ({exc})"
     raise ValidationError(
-        f"unknown scale {code!r}; allowed: seed_4, five_level, nps_0_10, "
+        f"unknown scale {code!r}{problem}; allowed: seed_4, five_level, nps_0_10, "
         "score_L_H (0 <= L < H <= 100, e.g. score_1_5), stars_N (3 <= N <= 10, e.g. stars_5)",
         field="scale",
     )
