@@ -13,7 +13,10 @@ from itsm_core.storage.base import AggregateSpec, BackendFactory, StorageBackend
 
 __all__ = ["DEFAULT_PLUGINS", "make_plugin_manager", "open_storage", "storage_schemes"]
 
-DEFAULT_PLUGINS: tuple[str, ...] = ("itsm_core.storage.memory_plugin",)
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "itsm_core.storage.memory_plugin",
+    "itsm_core.storage.sqlalchemy.plugin",
+)
 """Modules registered in every plug-in manager, exactly as a third-party plug-in is."""
 
 

@@ -3,12 +3,22 @@
 ``ItsmCore("sqlite:///itsm.db")`` and ``ItsmCore("postgresql+psycopg://…")``
 open a :class:`SqlBackend`. Its schema comes from the Alembic migrations
 shipped in :mod:`itsm_core.storage.sqlalchemy.migrate`.
+
+The names below are imported on first use, so that registering the backend
+(:mod:`itsm_core.storage.sqlalchemy.plugin`) costs nothing until a SQL URL is
+opened.
 """
 
-from itsm_core.storage.sqlalchemy.backend import SqlBackend, SqlUnitOfWork
-from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url
-from itsm_core.storage.sqlalchemy.migrate import head_revision, upgrade
-from itsm_core.storage.sqlalchemy.tables import build_metadata, library_metadata
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from itsm_core.storage.sqlalchemy.backend import SqlBackend, SqlUnitOfWork
+    from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url
+    from itsm_core.storage.sqlalchemy.migrate import head_revision, upgrade
+    from itsm_core.storage.sqlalchemy.tables import build_metadata, library_metadata
 
 __all__ = [
     "SqlBackend",
@@ -20,3 +30,23 @@ __all__ = [
     "parse_url",
     "upgrade",
 ]
+
+_HOMES = {
+    "SqlBackend": "backend",
+    "SqlUnitOfWork": "backend",
+    "make_engine": "engine",
+    "parse_url": "engine",
+    "head_revision": "migrate",
+    "upgrade": "migrate",
+    "build_metadata": "tables",
+    "library_metadata": "tables",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
