@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from itsm_core import FrozenClock, ValidationError
-from itsm_core.sla import PeriodNoticeKind, ServicePeriod
+from itsm_core import FrozenClock, ValidationError, hookimpl
+from itsm_core.sla import PeriodNoticeKind, ServicePeriod, ServicePeriodNotice
 
 from .clock_support import RM, SH, Notifier, make_core
 
@@ -82,3 +82,28 @@ def test_a_late_tick_sends_both_in_order_and_a_renewal_sends_them_again() -> Non
     assert notifier.notices[-1].period_start == END
     core.sla.set_service_period(RM, agreement.id, None)
     assert core.sla.get_agreement(agreement.id).next_notice_at is None
+
+
+class Letters:
+    """A plug-in writing the customer service centre's letters (发函)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    @hookimpl
+    def itsm_service_period_notice(self, notice: ServicePeriodNotice) -> None:
+        self.sent.append(f"{notice.kind.value}:{notice.counterparty}:{notice.key}")
+
+
+def test_itsm_service_period_notice_reaches_a_plugin_once_per_notice() -> None:
+    letters = Letters()
+    clock = FrozenClock(END)
+    core = make_core(clock, letters)
+    core.sla.define_agreement(
+        RM, name="合同", kind="sla", counterparty="C", period=ServicePeriod(START, END)
+    )
+    core.sla.tick()
+    core.sla.tick()
+    core.relay()
+    assert [s.split(":")[:2] for s in letters.sent] == [["start", "C"], ["ending", "C"]]
+    assert len(set(letters.sent)) == 2

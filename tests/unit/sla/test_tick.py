@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import pytest
 
-from itsm_core import SYSTEM, FrozenClock, ItsmCore
+from itsm_core import SYSTEM, FrozenClock, ItsmCore, hookimpl
 from itsm_core.errors import ConflictError
 from itsm_core.sla import (
     BREACH_CHAIN,
@@ -17,6 +17,7 @@ from itsm_core.sla import (
     BusinessCalendar,
     EscalationStep,
     NotificationLevel,
+    SlaNotification,
     SlaService,
 )
 from itsm_core.sla import service as sla_service
@@ -240,3 +241,33 @@ def test_fire_due_on_a_stopped_clock_does_nothing() -> None:
     core.sla.stop(ENGINEER, clock_id)
     stopped = core.sla.get(clock_id)
     assert stopped.fire_due(MON + timedelta(days=3), calendars=core.sla.calendar, actor=SYSTEM) == 0
+
+
+class DeskPager:
+    """A plug-in acting on the service-desk step only, as a real pager would."""
+
+    def __init__(self) -> None:
+        self.pages: list[tuple[str, str, int]] = []
+
+    @hookimpl
+    def itsm_sla_warning(self, notification: SlaNotification) -> None:
+        self.pages.append(("warning", notification.subject_id, notification.percent))
+
+    @hookimpl
+    def itsm_sla_breach(self, notification: SlaNotification) -> None:
+        if notification.step is EscalationStep.SERVICE_DESK:
+            self.pages.append(("breach", notification.subject_id, notification.percent))
+
+
+def test_itsm_sla_warning_and_itsm_sla_breach_reach_a_plugin() -> None:
+    pager = DeskPager()
+    clock, core = _setup(pager)
+    _start(core, "T-7")
+    clock.set(datetime(2025, 9, 22, 15, 30, tzinfo=SH))
+    core.sla.tick()
+    assert pager.pages == [
+        ("warning", "T-7", 50),
+        ("warning", "T-7", 75),
+        ("warning", "T-7", 90),
+        ("breach", "T-7", 100),
+    ]
