@@ -1,0 +1,142 @@
+"""The customer register, and the storage specs: records round-trip, indexes aggregate."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given
+
+from itsm_core import AccessDenied, ConflictError, NotFound
+from itsm_core.satisfaction import (
+    CUSTOMER_SPEC,
+    RESPONSE_SPEC,
+    SERVICE_RECORD_SPEC,
+    Question,
+    Response,
+    ServiceRecord,
+    satisfaction_specs,
+)
+from itsm_core.storage.base import AggregateSpec, Measure, Query
+from itsm_core.testing import satisfaction as st_sat
+
+from ._support import COORD, DESK, ENG, OM, RM, T0, closed_record, customer_actor, make_core
+
+
+def test_customer_register_and_key_flag() -> None:
+    core, clock = make_core()
+    sat = core.satisfaction
+    acme = sat.register_customer(RM, "acme", name="ACME 集团", key=True, note="战略客户")
+    assert (acme.key, acme.key_since) == (True, T0)
+    with pytest.raises(ConflictError, match="registered already"):
+        sat.register_customer(RM, "acme", name="again")
+    sat.register_customer(OM, "globex", name="Globex")
+    assert not sat.is_key_customer(COORD, "globex")
+    assert not sat.is_key_customer(COORD, "unknown")
+    clock.advance(days=1)
+    globex = sat.set_key_customer(OM, "globex", note="续约")
+    assert (globex.key, globex.key_since) == (True, T0 + timedelta(days=1))
+    sat.set_key_customer(OM, "globex")  # unchanged: no event
+    assert len(core.history("customer_profile", "globex")) == 2
+    assert [c.id for c in sat.key_customers(COORD)] == ["acme", "globex"]
+    sat.set_key_customer(OM, "acme", key=False)
+    assert sat.customer(COORD, "acme").key_since is None
+    assert [c.id for c in sat.key_customers(COORD)] == ["globex"]
+    with pytest.raises(NotFound):
+        sat.set_key_customer(OM, "nobody")
+    with pytest.raises(AccessDenied, match="register a customer"):
+        sat.register_customer(ENG, "x", name="X")
+    with pytest.raises(AccessDenied):
+        sat.key_customers(customer_actor("alice"))
+
+
+def roundtrip(spec: AggregateSpec[Any], entity: Any) -> None:
+    record = spec.to_record(entity)
+    json.dumps(record)  # JSON-able
+    again = spec.from_record(json.loads(json.dumps(record)))
+    assert spec.to_record(again) == record
+    assert spec.index_values(again) == spec.index_values(entity)
+
+
+@given(st_sat.responses())
+def test_responses_round_trip(response: Response) -> None:
+    roundtrip(RESPONSE_SPEC, response)
+    values = RESPONSE_SPEC.index_values(response)
+    assert values["nps_eligible"] in (0, 1) and values["top_box"] in (0, 1)
+    assert values["promoter"] <= values["nps_eligible"]
+    assert values["detractor"] <= values["nps_eligible"]
+    assert 0.0 <= values["normalised"] <= 1.0
+    assert len(values["period"]) == 7
+
+
+@given(st_sat.service_records())
+def test_service_records_round_trip(record: ServiceRecord) -> None:
+    roundtrip(SERVICE_RECORD_SPEC, record)
+    values = SERVICE_RECORD_SPEC.index_values(record)
+    assert (values["closed_day"] is None) == (record.closed_at is None)
+    assert values["complete"] == int(record.complete)
+    if values["complete"]:
+        assert record.engineer and record.resolution and record.closed_at
+
+
+def test_every_kind_round_trips_after_a_full_programme() -> None:
+    core, clock = make_core()
+    sat = core.satisfaction
+    sat.register_customer(RM, "acme", name="ACME", key=True)
+    closed_record(core, "T1")
+    clock.advance(hours=4)
+    cb = sat.schedule_callback(COORD, "T1")
+    sat.record_callback(COORD, cb.id, outcome="unreachable", reason="忙线")
+    sat.record_callback(COORD, cb.id, outcome="not_solved", reason="仍故障", score=2, comment="慢")
+    sat.resolve_service_record(ENG, "T1", resolution="再次处理")
+    campaign = sat.create_campaign(
+        OM,
+        title="t",
+        motive="periodic",
+        service="desktop",
+        target_customers=["acme"],
+        questions=[Question("q", "总体", "stars_5")],
+    )
+    sat.open_campaign(OM, campaign.id)
+    (inv,) = sat.invite(OM, campaign.id, [("acme", "alice")]).invited
+    clock.advance(days=4)
+    sat.remind(OM, campaign.id)
+    sat.submit_survey(customer_actor("alice"), inv.token, {"q": "4星"})
+    sat.close_campaign(OM, campaign.id)
+    specs = {s.kind: s for s in satisfaction_specs()}
+    with core.storage.unit_of_work() as uow:
+        for kind, spec in specs.items():
+            found = uow.find(spec)
+            assert found, kind
+            for entity in found:
+                roundtrip(spec, entity)
+    assert sorted(specs) == [
+        "customer_profile",
+        "satisfaction_response",
+        "service_callback",
+        "service_record",
+        "survey_campaign",
+        "survey_invitation",
+    ]
+    assert CUSTOMER_SPEC.index_values(sat.customer(OM, "acme"))["key"] == 1
+
+
+def test_statistics_can_be_computed_in_the_store_over_the_index() -> None:
+    core, _ = make_core()
+    for n, score in enumerate([5, 4, 1, 3]):
+        closed_record(core, f"T{n}")
+        core.satisfaction.record_ticket_score(DESK, f"T{n}", score, respondent="alice")
+    with core.storage.unit_of_work() as uow:
+        (row,) = uow.aggregate(
+            RESPONSE_SPEC,
+            Query.eq(channel="ticket", period="2026-05"),
+            ["service"],
+            [
+                Measure("n", "count"),
+                Measure("top", "sum", "top_box"),
+                Measure("sum", "sum", "normalised"),
+            ],
+        )
+    assert row == {"service": "desktop", "n": 4, "top": 2, "sum": 1.0 + 0.75 + 0.0 + 0.5}
