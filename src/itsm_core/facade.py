@@ -18,7 +18,21 @@ from itsm_core.events import DomainEvent
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.runtime import Runtime
-from itsm_core.satisfaction import SatisfactionPolicy, SatisfactionService, satisfaction_specs
+from itsm_core.satisfaction import (
+    CUSTOMER_SPEC,
+    INVITATION_SPEC,
+    RESPONSE_SPEC,
+    SERVICE_RECORD_SPEC,
+    SatisfactionPolicy,
+    SatisfactionService,
+    satisfaction_specs,
+)
+from itsm_core.satisfaction.analysis import (
+    ANALYSIS_SPECS,
+    ChannelWeights,
+    SatisfactionAnalysis,
+    key_customers_from,
+)
 from itsm_core.sla import AGREEMENT_SPEC, CLOCK_SPEC, BusinessCalendar, SlaService
 from itsm_core.storage.base import AggregateSpec
 
@@ -29,6 +43,7 @@ def aggregate_specs() -> list[AggregateSpec[Any]]:
     """Return the storage specs of every aggregate kind of the library."""
     specs: list[AggregateSpec[Any]] = [COMPLAINT_SPEC, PRAISE_SPEC, CLOCK_SPEC, AGREEMENT_SPEC]
     specs.extend(satisfaction_specs())
+    specs.extend(ANALYSIS_SPECS)
     return specs
 
 
@@ -57,6 +72,10 @@ class ItsmCore:
         callback sampling rate, anti-fatigue window...); see
         :class:`~itsm_core.satisfaction.SatisfactionPolicy`. Satisfaction
         callbacks are due on ``calendar`` (default: Monday–Friday).
+    :param satisfaction_weights: the weight of each satisfaction channel in
+        combined figures, target evaluation and watch lists (default: all
+        responses pooled); see
+        :class:`~itsm_core.satisfaction.analysis.ChannelWeights`.
     """
 
     def __init__(
@@ -72,6 +91,7 @@ class ItsmCore:
         calendar: BusinessCalendar | WorkingCalendar | None = None,
         calendars: Mapping[str, BusinessCalendar] | None = None,
         satisfaction_policy: SatisfactionPolicy | None = None,
+        satisfaction_weights: ChannelWeights | None = None,
     ) -> None:
         self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
         self.clock: Clock = clock or SystemClock()
@@ -98,6 +118,17 @@ class ItsmCore:
             complaints=self.complaints,
         )
         """Satisfaction capture: the four channels, campaigns, callbacks (DOMAIN §3)."""
+        self.satisfaction_analysis = SatisfactionAnalysis(
+            self.runtime,
+            responses=RESPONSE_SPEC,
+            service_records=SERVICE_RECORD_SPEC,
+            invitations=INVITATION_SPEC,
+            key_customers=key_customers_from(CUSTOMER_SPEC),
+            weights=satisfaction_weights,
+            timezone=self.satisfaction.policy.timezone,
+        )
+        """Satisfaction analysis: figures, targets and critical lines, watch lists,
+        desk KPIs (DOMAIN §3, §5)."""
 
     @property
     def storage_schemes(self) -> list[str]:

@@ -13,7 +13,7 @@ from itsm_core.satisfaction.analysis.kpis import DeskKpi, KpiFigures
 from itsm_core.satisfaction.analysis.periods import period_window, previous_period
 from itsm_core.satisfaction.analysis.queries import Dimension
 from itsm_core.satisfaction.analysis.results import GroupFigures, PeriodChange, RateFigures, Trend
-from itsm_core.satisfaction.analysis.service import SatisfactionAnalysis
+from itsm_core.satisfaction.analysis.service import SatisfactionAnalysis, key_customers_from
 from itsm_core.satisfaction.analysis.standings import (
     CrossingDirection,
     Evaluation,
@@ -88,6 +88,7 @@ __all__ = [
     "WatchReason",
     "WeightedFigures",
     "ZTest",
+    "key_customers_from",
     "level_crossing_hook_calls",
     "nps",
     "period_window",

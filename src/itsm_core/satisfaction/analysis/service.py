@@ -87,6 +87,7 @@ __all__ = [
     "TARGET_ROLES",
     "KeyCustomerSource",
     "SatisfactionAnalysis",
+    "key_customers_from",
 ]
 
 
@@ -138,6 +139,25 @@ SURVEY_CHANNEL = "survey"
 
 KeyCustomerSource = Callable[[UnitOfWork], Iterable[str]]
 """Returns the ids of the key customers, read inside the analysis' unit of work."""
+
+
+def key_customers_from(
+    spec: AggregateSpec[Any], flag: str = "key", value: Any = 1
+) -> KeyCustomerSource:
+    """Return a key-customer source over a customer register.
+
+    :param spec: the register's spec (e.g. satisfaction capture's customer profiles),
+        whose entity ids are the customer ids.
+    :param flag: its index field that marks a key customer.
+    :param value: the flag's value for a key customer (1 for an int flag).
+    """
+    spec.field(flag)
+
+    def source(uow: UnitOfWork) -> list[str]:
+        query = Query((Where(flag, "eq", value),))
+        return [str(getattr(entity, "id")) for entity in uow.find(spec, query)]  # noqa: B009
+
+    return source
 
 
 def _zone(value: str | tzinfo) -> tzinfo:

@@ -1,0 +1,178 @@
+"""The analysis through the facade, over what satisfaction capture really stores."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, hookimpl
+from itsm_core.satisfaction import (
+    AlertLevel,
+    ChannelWeights,
+    LevelCrossing,
+    LevelRule,
+    Question,
+    Respondent,
+    Trend,
+)
+
+SH = ZoneInfo("Asia/Shanghai")
+MAY = datetime(2026, 5, 11, 9, 0, tzinfo=SH)
+
+DESK = Actor("desk-1", ["service_desk"])
+RM = Actor("rm-1", ["relationship_manager"])
+OM = Actor("om-1", ["operations_manager"])
+QS = Actor("qs-1", ["quality_specialist"])
+
+
+class Listener:
+    def __init__(self) -> None:
+        self.crossings: list[LevelCrossing] = []
+        self.names: list[str] = []
+
+    @hookimpl
+    def itsm_satisfaction_level_crossed(self, crossing: LevelCrossing) -> None:
+        self.crossings.append(crossing)
+
+    @hookimpl
+    def itsm_on_event(self, event: DomainEvent) -> None:
+        self.names.append(event.name)
+
+
+def scores(
+    core: ItsmCore,
+    customer: str,
+    channel: str,
+    values: list[int],
+    *,
+    service: str = "desktop",
+    engineer: str | None = "eng-li",
+) -> None:
+    for value in values:
+        core.satisfaction.record_response(
+            DESK,
+            channel=channel,
+            customer=customer,
+            service=service,
+            subject_kind="service_record",
+            subject_ref=None,
+            score=value,
+            respondent=f"{customer}-user",
+            engineer=engineer,
+        )
+
+
+def test_a_programme_through_the_facade() -> None:
+    clock = FrozenClock(MAY)
+    listener = Listener()
+    core = ItsmCore(
+        clock=clock,
+        plugins=[listener],
+        load_entrypoints=False,
+        satisfaction_weights=ChannelWeights({"ticket": 1, "callback": 1}),
+    )
+    analysis = core.satisfaction_analysis
+    core.satisfaction.register_customer(RM, "acme", name="Acme", key=True)
+    core.satisfaction.register_customer(RM, "globex", name="Globex")
+    analysis.set_target(
+        OM,
+        "desktop",
+        target=85,
+        levels=[
+            LevelRule("green", 85, "keep"),
+            LevelRule("yellow", 70, "call"),
+            LevelRule("red", None, "visit"),
+        ],
+    )
+    # April: acme fine; globex poor
+    clock.set(datetime(2026, 4, 10, 10, tzinfo=SH))
+    scores(core, "acme", "ticket", [5, 5, 4, 4, 5, 4, 3])
+    scores(core, "globex", "ticket", [2, 3, 2, 4, 3])
+    scores(core, "globex", "callback", [2, 2, 3])
+    # May: both better
+    clock.set(MAY)
+    scores(core, "acme", "ticket", [5, 5, 5, 4, 5])
+    scores(core, "globex", "ticket", [4, 5, 4, 4, 3])
+    scores(core, "globex", "callback", [4, 4, 5])
+
+    by_customer = {
+        f.key["customer"]: f
+        for f in analysis.figures(QS, ["2026-04", "2026-05"], group_by=["customer", "period"])
+        if f.key["period"] == "2026-04"
+    }
+    assert by_customer["acme"].csat == pytest.approx(100 * 6 / 7)
+    assert by_customer["globex"].csat == pytest.approx(100 * 1 / 8)
+    assert by_customer["globex"].mean == pytest.approx(
+        (0.25 + 0.5 + 0.25 + 0.75 + 0.5 + 0.25 + 0.25 + 0.5) / 8
+    )
+    (engineer,) = analysis.figures(QS, "2026-05", group_by=["engineer"])
+    assert engineer.key["engineer"] == "eng-li" and engineer.n == 13
+
+    april = analysis.evaluate(QS, "2026-04")
+    levels = {r.customer: r.level for r in april.results}
+    assert levels == {None: AlertLevel.RED, "acme": AlertLevel.GREEN, "globex": AlertLevel.RED}
+    may = analysis.evaluate(QS, "2026-05")
+    levels = {r.customer: r.level for r in may.results}
+    assert levels["globex"] is AlertLevel.GREEN
+    assert {(c.customer, c.level) for c in listener.crossings} >= {
+        ("globex", AlertLevel.RED),
+        ("globex", AlertLevel.GREEN),
+    }
+    assert "satisfaction_standing.level_crossed" in listener.names
+    assert len(analysis.improvements(QS)) == 2  # April: the service and globex
+
+    (change,) = analysis.changes(QS, "2026-05", customer="globex")
+    assert change.trend in (Trend.IMPROVED, Trend.STABLE) and change.small_sample
+
+    watch = analysis.watch_list(RM, "2026-05", window=2)
+    assert [e.customer for e in watch.key_customers] == ["acme"]
+    assert [e.customer for e in watch.low_satisfaction] == ["globex"]
+
+
+def test_response_rates_and_kpis_through_the_facade() -> None:
+    clock = FrozenClock(MAY)
+    core = ItsmCore(clock=clock, load_entrypoints=False)
+    analysis = core.satisfaction_analysis
+    core.satisfaction.register_customer(RM, "acme", name="Acme")
+    campaign = core.satisfaction.create_campaign(
+        OM,
+        title="after the outage",
+        motive="major_incident",
+        service="desktop",
+        questions=[Question("overall", "How satisfied are you overall?")],
+        target_customers=["acme"],
+    )
+    core.satisfaction.open_campaign(OM, campaign.id)
+    report = core.satisfaction.invite(
+        OM, campaign.id, [Respondent("acme", f"p{i}") for i in range(4)]
+    )
+    token = report.invited[0].token
+    core.satisfaction.submit_survey(QS, token, {"overall": 4})
+    (rate,) = analysis.response_rates(QS, "2026-05")
+    assert rate.key["campaign"] == campaign.id
+    assert (rate.rate.numerator, rate.rate.denominator) == (1, 4)
+    (survey,) = analysis.figures(QS, "2026-05", group_by=["customer", "channel"])
+    assert survey.key["channel"] == "survey"
+    assert survey.response_rate is not None and survey.response_rate.value == 0.25
+
+    closed = MAY + timedelta(hours=4)
+    for i in range(10):
+        core.satisfaction.register_service_record(
+            DESK,
+            f"sr-{i}",
+            customer="acme",
+            service="desktop",
+            engineer="eng-li",
+            opened_at=MAY,
+            resolved_at=MAY + timedelta(hours=1),
+            closed_at=closed,
+            first_contact=i < 7,
+            reopened_count=1 if i < 2 else 0,
+        )
+    (kpis,) = analysis.desk_kpis(QS, "2026-05")
+    assert kpis.closed == 10
+    assert kpis.first_contact_resolution.value == 0.7
+    assert kpis.one_time_fix.value == 0.8
+    assert kpis.record_completeness.value is not None
