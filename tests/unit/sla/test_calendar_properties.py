@@ -113,6 +113,7 @@ def calendars(draw: st.DrawFn) -> tuple[BusinessCalendar, datetime]:
         extra_holidays=extra_holidays,
         extra_workdays=extra_workdays,
         date_hours=special,
+        allow_unofficial_years=True,  # long targets on sparse calendars pass 2026
     )
     return calendar, anchor
 
@@ -234,3 +235,19 @@ def test_add_working_days_moves_whole_working_days(a: datetime, n: int) -> None:
         counted = CN.working_days_between(first, result.date())
         # The result's date is the n-th working day after the starting working day.
         assert counted == n + 1
+
+
+@settings(deadline=None)
+@given(calendar_and_start(), st.integers(1, 6))
+def test_add_working_days_on_random_calendars(
+    case: tuple[BusinessCalendar, datetime], n: int
+) -> None:
+    calendar, a = case
+    zone = calendar.timezone
+    result = calendar.add_working_days(a, n).astimezone(UTC)
+    assert result > a
+    # The result lies on (or closes) the n-th working day after the starting one.
+    last = result if calendar.is_open(result) else result - timedelta(microseconds=1)
+    first = calendar.next_opening(a).astimezone(zone).date()
+    assert calendar.working_days_between(first, last.astimezone(zone).date()) == n + 1
+    assert calendar.is_open(result) or calendar.is_open(last)
