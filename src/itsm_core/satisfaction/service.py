@@ -918,7 +918,9 @@ class SatisfactionService:
     ) -> Callback:
         """Cancel a due callback (the customer asked not to be called...).
 
-        A record whose callback is cancelled goes back to ``callback_state`` ``none``.
+        A record whose pending callback is cancelled goes back to
+        ``callback_state`` ``none`` (a returned record may then close without
+        its second callback; the reason stays in the history).
         """
         require_role(actor, *CALLBACK_ROLES, action="cancel a callback")
         when = self._now(at)
@@ -926,6 +928,12 @@ class SatisfactionService:
             callback = self._get(uow, CALLBACK_SPEC, callback_id)
             callback.cancel(actor, when, reason=reason)
             uow.save(CALLBACK_SPEC, callback)
+            if callback.service_record_id is not None:
+                record = _load(uow, SERVICE_RECORD_SPEC, callback.service_record_id)
+                if record is not None and record.cancel_callback(
+                    actor, when, callback_id=callback.id, reason=callback.reason or ""
+                ):
+                    uow.save(SERVICE_RECORD_SPEC, record)
         return callback
 
     def callback(self, actor: Actor, callback_id: str) -> Callback:

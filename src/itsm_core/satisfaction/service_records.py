@@ -226,6 +226,22 @@ class ServiceRecord(Aggregate):
         self.last_callback_id = callback_id
         self._record("callback_confirmed", actor, at, {"callback_id": callback_id})
 
+    def cancel_callback(self, actor: Actor, at: datetime, *, callback_id: str, reason: str) -> bool:
+        """The due callback ``callback_id`` was cancelled: no callback is planned any more.
+
+        Cancelling a second callback after a return lets the record close
+        without it; the reason stays in the history. Return False (and record
+        nothing) if ``callback_id`` is not the record's pending callback.
+        """
+        pending = (CallbackStatus.DUE, CallbackStatus.RECHECK_DUE)
+        if self.last_callback_id != callback_id or self.callback_status not in pending:
+            return False
+        self.callback_status = CallbackStatus.NONE
+        self._record(
+            "callback_cancelled", actor, at, {"callback_id": callback_id, "reason": reason}
+        )
+        return True
+
     def return_to_engineer(
         self, actor: Actor, at: datetime, *, callback_id: str, reason: str
     ) -> None:
