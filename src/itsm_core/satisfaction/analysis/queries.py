@@ -42,6 +42,7 @@ __all__ = [
     "filter_condition",
     "group_key",
     "key_label",
+    "period_conditions",
     "row_key",
     "sort_key",
     "where",
@@ -160,6 +161,27 @@ INVITATION_FIELDS: Mapping[Dimension, str] = MappingProxyType(
     }
 )
 """The invitation index field of each dimension (the period comes from ``invited_at``)."""
+
+
+def period_conditions(field: str, periods: Sequence[str]) -> tuple[Where, ...]:
+    """Return the conditions selecting ``periods`` (validated ``"YYYY-MM"`` strings).
+
+    One period is ``eq``; consecutive months are a range (``ge`` first, ``le``
+    last: "YYYY-MM" strings sort as months do), which an index answers with
+    one range scan; other sets are ``in``.
+    """
+    ordered = sorted(set(periods))
+    if len(ordered) == 1:
+        return (Where(field, "eq", ordered[0]),)
+    steps = [_month_index(p) for p in ordered]
+    if steps[-1] - steps[0] == len(steps) - 1:
+        return (Where(field, "ge", ordered[0]), Where(field, "le", ordered[-1]))
+    return (Where(field, "in", tuple(ordered)),)
+
+
+def _month_index(period: str) -> int:
+    year, month = period.split("-")
+    return int(year) * 12 + int(month) - 1
 
 
 def where(*conditions: Where | None) -> Query:

@@ -42,6 +42,7 @@ from itsm_core.satisfaction.analysis.queries import (
     dimensions_of,
     filter_condition,
     group_key,
+    period_conditions,
     row_key,
     sort_key,
     where,
@@ -444,13 +445,12 @@ class SatisfactionAnalysis:
         allowed = tuple(RECORD_FIELDS)
         dims = dimensions_of(group_by, allowed)
         wanted = periods_of(periods)
-        conditions = [
-            filter_condition("closed_period", wanted),
+        query = where(
+            *period_conditions("closed_period", wanted),
             filter_condition("service", service),
             filter_condition("customer", customer),
             filter_condition("engineer", engineer),
-        ]
-        query = Query(tuple(c for c in conditions if c is not None))
+        )
         with self._runtime.transaction() as uow:
             rows = uow.aggregate(
                 self._records, query, [RECORD_FIELDS[d] for d in dims], RECORD_MEASURES
@@ -801,15 +801,14 @@ class SatisfactionAnalysis:
         engineer: Filter,
         campaign: Filter,
     ) -> Query:
-        conditions = [
-            filter_condition("period", periods),
+        return where(
+            *period_conditions("period", periods_of(periods)),
             filter_condition("service", service),
             filter_condition("customer", customer),
             filter_condition("channel", channel),
             filter_condition("engineer", engineer),
             filter_condition("campaign_id", campaign),
-        ]
-        return Query(tuple(c for c in conditions if c is not None))
+        )
 
     def _aggregate_responses(
         self, uow: UnitOfWork, query: Query, dims: Sequence[Dimension]

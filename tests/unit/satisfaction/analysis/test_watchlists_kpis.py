@@ -214,3 +214,13 @@ def test_previous_period_walks_months(year: int, month: int, steps: int) -> None
     back = previous_period(period, steps)
     y, m = (int(x) for x in back.split("-"))
     assert (year * 12 + month) - (y * 12 + m) == steps
+
+
+def test_period_conditions_use_a_range_for_consecutive_months() -> None:
+    from itsm_core.satisfaction.analysis.queries import period_conditions
+
+    assert [w.op for w in period_conditions("period", ["2026-05"])] == ["eq"]
+    consecutive = period_conditions("period", ["2026-01", "2025-12", "2025-11"])
+    assert [(w.op, w.value) for w in consecutive] == [("ge", "2025-11"), ("le", "2026-01")]
+    gaps = period_conditions("period", ["2026-01", "2026-03"])
+    assert [(w.op, w.value) for w in gaps] == [("in", ("2026-01", "2026-03"))]
