@@ -28,6 +28,7 @@ from itsm_core.satisfaction.analysis._format import number, small_sample_note
 from itsm_core.satisfaction.analysis.targets import AlertLevel, Deviation, TargetMetric
 
 __all__ = [
+    "LEVEL_CROSSED",
     "CrossingDirection",
     "Evaluation",
     "LevelCrossing",
