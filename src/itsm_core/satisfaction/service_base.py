@@ -1,0 +1,313 @@
+"""What the satisfaction use cases share: settings, role sets, response building and
+the complaint trigger."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal, TypeVar
+
+from itsm_core.actors import SYSTEM, Actor, Role
+from itsm_core.clock import require_aware
+from itsm_core.errors import AccessDenied, ConflictError, NotFound, ValidationError
+from itsm_core.runtime import Runtime
+from itsm_core.satisfaction.callbacks import (
+    Callback,
+    WeekdayCalendar,
+    WorkingCalendar,
+)
+from itsm_core.satisfaction.model import (
+    CallbackKind,
+    Channel,
+    Subject,
+    optional_text,
+    require_text,
+)
+from itsm_core.satisfaction.policy import SatisfactionPolicy
+from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction.scales import Scale, Score
+from itsm_core.satisfaction.service_records import ServiceRecord
+from itsm_core.satisfaction.storage import (
+    RESPONSE_SPEC,
+)
+from itsm_core.satisfaction.triggers import (
+    ComplaintOpener,
+    complaint_request,
+    satisfaction_hook_calls,
+)
+from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork
+
+__all__ = [
+    "CALLBACK_ROLES",
+    "CAMPAIGN_ROLES",
+    "COMPLAINT_SWEEP_ROLES",
+    "CUSTOMER_ROLES",
+    "MONTHLY_ROLES",
+    "ON_BEHALF_ROLES",
+    "READ_ROLES",
+    "RECORD_ROLES",
+    "RESPONSE_ROLES",
+    "SCHEDULING_ROLES",
+    "STAFF_ROLES",
+    "SURVEY_ROLES",
+    "TICKET_SCORE_ROLES",
+    "FatiguePolicy",
+    "UseCases",
+    "load_or_none",
+    "same_score",
+]
+
+log = logging.getLogger("itsm_core.satisfaction")
+
+E = TypeVar("E")
+
+_R = Role
+CAMPAIGN_ROLES = (
+    _R.OPERATIONS_MANAGER,
+    _R.PROJECT_MANAGER,
+    _R.RELATIONSHIP_MANAGER,
+    _R.QUALITY_SPECIALIST,
+)
+ON_BEHALF_ROLES = (*CAMPAIGN_ROLES, _R.COORDINATOR, _R.SERVICE_DESK)
+SURVEY_ROLES = (_R.CUSTOMER, *ON_BEHALF_ROLES)
+MONTHLY_ROLES = (_R.CUSTOMER, _R.PROJECT_MANAGER)
+TICKET_SCORE_ROLES = (_R.CUSTOMER, _R.ENGINEER, _R.SERVICE_DESK, _R.COORDINATOR, _R.SYSTEM)
+RESPONSE_ROLES = (
+    _R.CUSTOMER,
+    *ON_BEHALF_ROLES,
+    _R.COMPLAINT_SPECIALIST,
+    _R.ENGINEER,
+    _R.SYSTEM,
+)
+CALLBACK_ROLES = (_R.COORDINATOR, _R.SERVICE_DESK)
+SCHEDULING_ROLES = (_R.COORDINATOR, _R.SERVICE_DESK, _R.SYSTEM)
+RECORD_ROLES = (_R.SERVICE_DESK, _R.COORDINATOR, _R.ENGINEER, _R.SYSTEM)
+CUSTOMER_ROLES = (_R.RELATIONSHIP_MANAGER, _R.OPERATIONS_MANAGER, _R.PROJECT_MANAGER, _R.SYSTEM)
+COMPLAINT_SWEEP_ROLES = (_R.SYSTEM, _R.COMPLAINT_SPECIALIST, _R.OPERATIONS_MANAGER)
+READ_ROLES = (
+    *ON_BEHALF_ROLES,
+    _R.ENGINEER,
+    _R.OPERATIONS_DIRECTOR,
+    _R.INCIDENT_MANAGER,
+    _R.COMPLAINT_SPECIALIST,
+    _R.SYSTEM,
+)
+STAFF_ROLES = frozenset(r for r in Role if r is not Role.CUSTOMER)
+
+FatiguePolicy = Literal["skip", "refuse"]
+
+
+def load_or_none(uow: UnitOfWork, spec: AggregateSpec[E], entity_id: str) -> E | None:
+    """Return the stored entity, or None if there is none with that id."""
+    try:
+        return uow.get(spec, entity_id)
+    except NotFound:
+        return None
+
+
+def same_score(a: Score, b: Score) -> bool:
+    """True if two scores are the same value on the same scale."""
+    return a.scale == b.scale and a.raw == b.raw
+
+
+class UseCases:
+    """The shared state and helpers of the satisfaction use cases.
+
+    See :class:`~itsm_core.satisfaction.service.SatisfactionService` for the parameters.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        policy: SatisfactionPolicy | None = None,
+        calendar: WorkingCalendar | None = None,
+        complaints: ComplaintOpener | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.policy = policy or SatisfactionPolicy()
+        self.calendar: WorkingCalendar = calendar or WeekdayCalendar(self.policy.timezone)
+        self.complaints = complaints
+        runtime.relay.add_dispatcher(satisfaction_hook_calls)
+
+    def _now(self, at: datetime | None = None, name: str = "at") -> datetime:
+        return require_aware(at, name) if at is not None else self.runtime.clock.now()
+
+    def _get(self, uow: UnitOfWork, spec: AggregateSpec[E], entity_id: str) -> E:
+        require_text(entity_id, f"{spec.kind} id")
+        return uow.get(spec, entity_id)
+
+    def _respondent(self, actor: Actor, respondent: str | None, fallback: str | None) -> str:
+        """Customers score for themselves; staff name the respondent."""
+        if actor.has(Role.CUSTOMER) and not actor.has(*STAFF_ROLES):
+            if respondent is not None and respondent != actor.id:
+                raise AccessDenied(
+                    f"a customer gives scores only as themselves: actor {actor.id!r} "
+                    f"cannot answer for {respondent!r}",
+                    required=[r.value for r in ON_BEHALF_ROLES],
+                )
+            return actor.id
+        chosen = respondent if respondent is not None else fallback
+        if chosen is None:
+            raise ValidationError(
+                "respondent is required: name the person who gave the score", field="respondent"
+            )
+        return require_text(chosen, "respondent")
+
+    def _comment(self, score: Score, comment: str | None) -> str | None:
+        text = optional_text(comment, "comment")
+        if text is None and self.policy.comment_required(score.normalised):
+            raise ValidationError(
+                f"a comment is required for a score at or below "
+                f"{self.policy.comment_required_at_or_below:g} (normalised); "
+                f"got {score.level!r} on {score.scale} ({score.normalised:.2f})",
+                field="comment",
+            )
+        return text
+
+    def _complaint_source(self, channel: Channel, score: Score) -> str | None:
+        if channel is Channel.CALLBACK:
+            dissatisfied = score.dissatisfied and self.policy.dissatisfied_callback_opens_complaint
+            return "callback" if score.very_dissatisfied or dissatisfied else None
+        return "satisfaction" if score.very_dissatisfied else None
+
+    def _build_response(
+        self,
+        actor: Actor,
+        *,
+        response_id: str,
+        channel: Channel,
+        customer: str,
+        service: str,
+        subject: Subject,
+        respondent: str,
+        scale: Scale,
+        score: object,
+        comment: str | None,
+        responded_at: datetime,
+        engineer: str | None = None,
+        campaign_id: str | None = None,
+        question: str | None = None,
+        submission_id: str | None = None,
+    ) -> Response:
+        scored = scale.score(score)
+        return Response(
+            id=response_id,
+            channel=channel,
+            customer=require_text(customer, "customer"),
+            service=require_text(service, "service"),
+            subject=subject,
+            respondent=respondent,
+            score=scored,
+            comment=self._comment(scored, comment),
+            responded_at=require_aware(responded_at, "responded_at"),
+            timezone=self.policy.timezone,
+            engineer=optional_text(engineer, "engineer"),
+            campaign_id=campaign_id,
+            question=question,
+            submission_id=submission_id or response_id,
+            recorded_by=actor.id,
+            complaint_source=self._complaint_source(channel, scored),
+        )
+
+    def _store_response(self, actor: Actor, response: Response, at: datetime) -> Response:
+        """Store a new response, or return the stored one for an identical retry."""
+        with self.runtime.transaction() as uow:
+            existing = load_or_none(uow, RESPONSE_SPEC, response.id)
+            if existing is not None:
+                if (
+                    same_score(existing.score, response.score)
+                    and existing.respondent == response.respondent
+                ):
+                    stored = existing
+                else:
+                    raise ConflictError(
+                        f"response {response.id!r} is already recorded with "
+                        f"{existing.score.level!r} on {existing.score.scale} by "
+                        f"{existing.respondent!r}; a second, different score for the same "
+                        "thing needs its own response_id",
+                        kind=Response.KIND,
+                        entity_id=response.id,
+                    )
+            else:
+                response.register(actor, at)
+                uow.save(RESPONSE_SPEC, response)
+                stored = response
+        return self._trigger([stored])[0]
+
+    def _trigger(self, responses: Sequence[Response]) -> list[Response]:
+        """Open the complaints the (committed) ``responses`` call for; return them updated."""
+        pending: dict[str, Response] = {}
+        for r in responses:
+            if r.complaint_pending:
+                best = pending.get(r.submission_id)
+                if best is None or r.score.normalised < best.score.normalised:
+                    pending[r.submission_id] = r
+        if not pending:
+            return list(responses)
+        linked: dict[str, str] = {}
+        for submission, r in pending.items():
+            complaint_id = self._open_complaint(r)
+            if complaint_id is not None:
+                linked[submission] = complaint_id
+        if not linked:
+            return list(responses)
+        updated: dict[str, Response] = {}
+        at = self.runtime.clock.now()
+        for submission, complaint_id in linked.items():
+            try:
+                with self.runtime.transaction() as uow:
+                    query = Query.eq(submission_id=submission, complaint_pending=1)
+                    for r in uow.find(RESPONSE_SPEC, query):
+                        if r.link_complaint(SYSTEM, complaint_id, at):
+                            uow.save(RESPONSE_SPEC, r)
+                        updated[r.id] = r
+            except ConflictError:  # linked concurrently by another worker: fine
+                log.info("responses of submission %r were linked concurrently", submission)
+        return [updated.get(r.id, r) for r in responses]
+
+    def _open_complaint(self, response: Response) -> str | None:
+        opener = self.complaints
+        if opener is None:
+            log.warning(
+                "response %r calls for a complaint but no complaint service is set; "
+                "it waits for open_pending_complaints()",
+                response.id,
+            )
+            return None
+        try:
+            complaint = opener.receive(SYSTEM, **complaint_request(response))
+        except Exception:  # the response is committed; the sweep retries later
+            log.exception("opening the complaint for response %r failed", response.id)
+            return None
+        complaint_id = getattr(complaint, "id", complaint)
+        return str(complaint_id) if complaint_id is not None else None
+
+    def _due(self, start: datetime, days: int) -> datetime:
+        return require_aware(self.calendar.add_working_days(start, days), "due_at")
+
+    def _new_record_callback(
+        self,
+        actor: Actor,
+        record: ServiceRecord,
+        kind: CallbackKind,
+        callback_id: str,
+        at: datetime,
+        sample_day: str | None = None,
+    ) -> Callback:
+        handled = record.handled_at or at
+        callback = Callback(
+            id=callback_id,
+            kind=kind,
+            customer=record.customer,
+            service=record.service,
+            service_record_id=record.id,
+            engineer=record.engineer,
+            contact=record.requester,
+            sample_day=sample_day,
+            due_at=self._due(handled, self.policy.callback_due_working_days),
+            scheduled_at=at,
+        )
+        callback.register(actor, at)
+        return callback
