@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -64,10 +65,17 @@ def scores(
         )
 
 
-def test_a_programme_through_the_facade() -> None:
+@pytest.fixture(params=["memory", "sqlite"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Both in-process stores: the SQL one computes ``aggregate`` with GROUP BY."""
+    return "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'itsm.db'}"
+
+
+def test_a_programme_through_the_facade(url: str) -> None:
     clock = FrozenClock(MAY)
     listener = Listener()
     core = ItsmCore(
+        url,
         clock=clock,
         plugins=[listener],
         load_entrypoints=False,
@@ -131,9 +139,9 @@ def test_a_programme_through_the_facade() -> None:
     assert [e.customer for e in watch.low_satisfaction] == ["globex"]
 
 
-def test_response_rates_and_kpis_through_the_facade() -> None:
+def test_response_rates_and_kpis_through_the_facade(url: str) -> None:
     clock = FrozenClock(MAY)
-    core = ItsmCore(clock=clock, load_entrypoints=False)
+    core = ItsmCore(url, clock=clock, load_entrypoints=False)
     analysis = core.satisfaction_analysis
     core.satisfaction.register_customer(RM, "acme", name="Acme")
     campaign = core.satisfaction.create_campaign(
