@@ -698,6 +698,7 @@ class SlaService:
         if open_only:
             where.append(Where("state", "in", _OPEN))
         if due_before is not None:
+            where.append(Where("state", "eq", ClockState.RUNNING.value))
             where.append(Where("due_at", "lt", require_aware(due_before, "due_before")))
         query = Query(tuple(where), ("started_at",), limit=limit)
         with self.runtime.storage.unit_of_work() as uow:

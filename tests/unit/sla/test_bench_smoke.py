@@ -31,5 +31,7 @@ def test_calendar_bench_runs_and_returns_numbers(capsys: pytest.CaptureFixture[s
     assert result.ratio_250d_4h > 0
     assert result.speedup_250d > 0
     assert any("250 working days" in line for line in bench.report_calendar(result))
-    assert bench.main(["--repeats", "1"]) == 0
+    assert (
+        bench.main(["--repeats", "1", "--clocks", "300", "--sql-clocks", "100", "--due", "10"]) == 0
+    )
     assert "speed-up" in capsys.readouterr().out
