@@ -22,6 +22,8 @@ from sqlalchemy.engine import make_url
 
 from itsm_core.storage.base import AggregateSpec
 from itsm_core.storage.sqlalchemy import SqlBackend
+from itsm_core.storage.sqlalchemy.migrate import upgrade
+from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE
 
 POSTGRES_ENV = "ITSM_TEST_POSTGRES_URL"
 
@@ -37,6 +39,7 @@ class PgSchemas:
         self.url = url
         self.admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
         self.created: list[str] = []
+        self.free: list[str] = []
 
     def new_url(self) -> str:
         """Create an empty schema and return the URL whose search_path is it."""
@@ -57,6 +60,34 @@ class PgSchemas:
                 connection.commit()
                 if schema in self.created:
                     self.created.remove(schema)
+
+    def lease(self) -> str:
+        """Return the URL of a migrated schema holding no rows (reused between tests)."""
+        if self.free:
+            return self.free.pop()
+        url = self.new_url()
+        upgrade(url)
+        return url
+
+    def give_back(self, url: str) -> None:
+        """Delete every row of a leased schema and keep it for the next test."""
+        schema = self.schema_of(url)
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql("SET lock_timeout = '10s'")
+            tables = connection.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = :schema "
+                    "AND tablename LIKE 'itsm\\_%' AND tablename != :marker"
+                ),
+                {"schema": schema, "marker": VERSION_TABLE},
+            ).scalars()
+            # children first (foreign keys); DELETE is much faster than TRUNCATE on tiny tables
+            first = ["itsm_outbox_delivery", "itsm_outbox", "itsm_events"]
+            names = sorted(tables, key=lambda t: (first.index(t) if t in first else 3, t))
+            for name in names:
+                connection.exec_driver_sql(f'DELETE FROM "{schema}"."{name}"')
+            connection.commit()
+        self.free.append(url)
 
     @staticmethod
     def schema_of(url: str) -> str:
@@ -123,19 +154,23 @@ Maker = Callable[[Sequence[AggregateSpec[Any]]], SqlBackend]
 
 @pytest.fixture
 def pg_factory(pg_schemas: PgSchemas) -> Iterator[Maker]:
-    """specs → a new store in a new schema (migrated); closed and dropped afterwards."""
+    """specs → a new, empty store in a schema of its own; closed and emptied afterwards."""
     made: list[tuple[SqlBackend, str]] = []
 
     def make(specs: Sequence[AggregateSpec[Any]]) -> SqlBackend:
-        url = pg_schemas.new_url()
-        backend = SqlBackend(url, specs, auto_migrate=True)
+        url = pg_schemas.lease()
+        try:
+            backend = SqlBackend(url, specs)
+        except BaseException:
+            pg_schemas.drop(PgSchemas.schema_of(url))
+            raise
         made.append((backend, url))
         return backend
 
     yield make
     for backend, url in made:
         backend.close()
-        pg_schemas.drop(PgSchemas.schema_of(url))
+        pg_schemas.give_back(url)
 
 
 @pytest.fixture
@@ -151,3 +186,11 @@ def sqlite_factory(tmp_path: Path) -> Iterator[Maker]:
     yield make
     for backend in made:
         backend.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_db_url(request: pytest.FixtureRequest) -> str:
+    """The URL of an empty database: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("pg_url"))

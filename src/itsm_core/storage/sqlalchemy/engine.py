@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import attrs
@@ -91,6 +92,25 @@ def parse_url(url: str | URL) -> EngineOptions:
     return EngineOptions(url=parsed, auto_migrate=auto)
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch the database file to write-ahead logging (readers never wait for a writer).
+
+    The switch needs the file to itself and does not wait for other
+    connections, so a busy file is retried for up to five seconds; after that
+    the connection simply keeps the current journal mode.
+    """
+    for attempt in range(50):
+        try:
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:  # sqlite3.OperationalError: database is locked
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            time.sleep(0.01 * (1 + attempt % 10))
+
+
 def _sqlite_pragmas(file_based: bool) -> Any:
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -98,9 +118,7 @@ def _sqlite_pragmas(file_based: bool) -> Any:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             if file_based:
-                mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
-                if str(mode).lower() != "wal":
-                    cursor.execute("PRAGMA journal_mode=WAL")
+                _use_wal(cursor)
                 cursor.execute("PRAGMA synchronous=NORMAL")
         finally:
             cursor.close()

@@ -1,0 +1,97 @@
+"""Code run in child processes (spawned) by the concurrency and crash tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from itsm_core import ConflictError, ItsmCore, hookimpl
+from itsm_core.events import DomainEvent
+from itsm_core.storage.base import AggregateSpec, BackendFactory, StorageBackend
+from itsm_core.storage.sqlalchemy import SqlBackend
+from itsm_core.testing.contract import ITEM_SPEC, Item
+
+
+class FileRecorder:
+    """A notifier that appends every event it receives to a file (one JSON line each)."""
+
+    plugin_name = "file-recorder"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @hookimpl
+    def itsm_on_event(self, event: DomainEvent) -> None:
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps({"event_id": event.event_id, "name": event.name}) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+
+    def received(self) -> list[dict[str, Any]]:
+        """The events recorded so far."""
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines()]
+
+
+class WithItems:
+    """A storage plug-in: ``items+<sql url>`` opens the SQL backend with the toy items too."""
+
+    plugin_name = "with-items"
+
+    @hookimpl
+    def itsm_register_storage(self, register: Callable[[str, BackendFactory], None]) -> None:
+        def factory(url: str, specs: Sequence[AggregateSpec[Any]]) -> StorageBackend:
+            return SqlBackend(url.removeprefix("items+"), [*specs, ITEM_SPEC], auto_migrate=True)
+
+        register("items", factory)
+
+
+def increment(url: str, item_ids: list[str], rounds: int, barrier: Any, results: Any) -> None:
+    """Add one to each item's counter ``rounds`` times, retrying on conflicts.
+
+    In the first round every process loads the first item, then waits for the
+    others before saving: all but one of them must get a conflict.
+    """
+    backend = SqlBackend(url, [ITEM_SPEC])
+    conflicts = 0
+    try:
+        for n in range(rounds):
+            for item_id in item_ids:
+                first = n == 0 and item_id == item_ids[0]
+                while True:
+                    try:
+                        with backend.unit_of_work() as uow:
+                            item = uow.get(ITEM_SPEC, item_id)
+                            if first:
+                                first = False
+                                barrier.wait(timeout=60)
+                            item.bump()
+                            uow.save(ITEM_SPEC, item)
+                            uow.commit()
+                        break
+                    except ConflictError:
+                        conflicts += 1
+    finally:
+        backend.close()
+    results.put(conflicts)
+
+
+def commit_then_die(url: str, recorder: str, marker: str) -> None:
+    """Commit one new item through the facade, write its event id, then get killed."""
+    core = ItsmCore(
+        f"items+{url}",
+        plugins=[FileRecorder(recorder), WithItems()],
+        load_entrypoints=False,
+        auto_relay=False,
+    )
+    with core.runtime.transaction() as uow:
+        item = Item.create("survivor", name="committed before the crash")
+        (event,) = item.pending_events
+        uow.save(ITEM_SPEC, item)
+    Path(marker).write_text(event.event_id, encoding="utf-8")
+    os.kill(os.getpid(), signal.SIGKILL)

@@ -1,0 +1,212 @@
+"""Migrations: an empty database reaches the head, the models match it, old schemas are refused."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from importlib import metadata
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from itsm_core import ItsmCore, SchemaOutOfDate, StorageError
+from itsm_core.facade import aggregate_specs
+from itsm_core.storage.sqlalchemy import SqlBackend, make_engine
+from itsm_core.storage.sqlalchemy.migrate import (
+    current_revision,
+    downgrade,
+    head_revision,
+    include_object,
+    known_revisions,
+    main,
+    stamp,
+    upgrade,
+)
+from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE, library_metadata, table_name
+from itsm_core.testing.contract import ITEM_SPEC
+
+
+@pytest.fixture
+def engine(empty_db_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(empty_db_url)
+    yield engine
+    engine.dispose()
+
+
+def _tables(engine: sa.Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(sa.inspect(connection).get_table_names())
+
+
+def _revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as connection:
+        return current_revision(connection)
+
+
+def _diff(engine: sa.Engine) -> list[object]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": include_object,
+                "version_table": VERSION_TABLE,
+            },
+        )
+        return list(compare_metadata(context, library_metadata()))
+
+
+def test_upgrade_creates_every_table_of_the_library(empty_db_url: str, engine: sa.Engine) -> None:
+    assert _tables(engine) == set()
+    upgrade(empty_db_url)
+    expected = {"itsm_events", "itsm_outbox", "itsm_outbox_delivery", VERSION_TABLE}
+    expected |= {table_name(spec.kind) for spec in aggregate_specs()}
+    assert _tables(engine) == expected
+    assert _revision(engine) == head_revision()
+
+
+def test_models_match_the_migrated_schema(empty_db_url: str, engine: sa.Engine) -> None:
+    upgrade(empty_db_url)
+    assert _diff(engine) == [], (
+        "the aggregate specs and the migrations differ: generate a revision with "
+        "`itsm-core-db revision -m '<what changed>'` and review it"
+    )
+
+
+def test_downgrade_to_base_and_upgrade_again(empty_db_url: str, engine: sa.Engine) -> None:
+    upgrade(empty_db_url)
+    downgrade(empty_db_url, "base")
+    assert _tables(engine) == {VERSION_TABLE}
+    assert _revision(engine) is None
+    upgrade(empty_db_url)
+    assert _revision(engine) == head_revision()
+    assert _diff(engine) == []
+
+
+def test_upgrade_at_head_changes_nothing(empty_db_url: str, engine: sa.Engine) -> None:
+    upgrade(empty_db_url)
+    before = _tables(engine)
+    upgrade(empty_db_url)
+    assert _tables(engine) == before
+
+
+def test_concurrent_upgrades_of_an_empty_database(empty_db_url: str, engine: sa.Engine) -> None:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            upgrade(empty_db_url)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _revision(engine) == head_revision()
+
+
+def test_sqlite_store_creates_its_schema(sqlite_url: str) -> None:
+    backend = SqlBackend(sqlite_url, [ITEM_SPEC])
+    try:
+        with backend.engine.connect() as connection:
+            assert current_revision(connection) == head_revision()
+            assert table_name(ITEM_SPEC.kind) in sa.inspect(connection).get_table_names()
+    finally:
+        backend.close()
+
+
+def test_facade_opens_a_new_sqlite_file(sqlite_url: str) -> None:
+    with ItsmCore(sqlite_url, load_entrypoints=False) as core:
+        assert type(core.storage).__name__ == "SqlBackend"
+    with ItsmCore(sqlite_url, load_entrypoints=False) as core:  # and again, at head
+        assert core.storage.url == sqlite_url
+
+
+def test_sqlite_auto_migration_can_be_turned_off(sqlite_url: str) -> None:
+    with pytest.raises(SchemaOutOfDate, match="itsm-core-db upgrade") as info:
+        SqlBackend(f"{sqlite_url}?itsm_auto_migrate=false", [ITEM_SPEC])
+    assert "no itsm_core tables yet" in str(info.value)
+
+
+@pytest.mark.postgres
+def test_postgres_is_not_migrated_unless_asked(pg_url: str) -> None:
+    with pytest.raises(SchemaOutOfDate, match="itsm-core-db upgrade") as info:
+        SqlBackend(pg_url, [ITEM_SPEC])
+    assert "itsm_auto_migrate=true" in str(info.value)
+    separator = "&" if "?" in pg_url else "?"
+    backend = SqlBackend(f"{pg_url}{separator}itsm_auto_migrate=true", [ITEM_SPEC])
+    backend.close()
+    SqlBackend(pg_url, [ITEM_SPEC]).close()  # now at head
+
+
+def test_older_schema_is_refused_naming_the_upgrade_command(
+    empty_db_url: str, engine: sa.Engine
+) -> None:
+    revisions = sorted(known_revisions())
+    assert len(revisions) >= 2
+    upgrade(empty_db_url, revisions[-2])
+    with pytest.raises(SchemaOutOfDate, match="itsm-core-db upgrade") as info:
+        SqlBackend(empty_db_url, [ITEM_SPEC], auto_migrate=True)
+    assert revisions[-2] in str(info.value)
+    assert head_revision() in str(info.value)
+    assert _revision(engine) == revisions[-2]  # nothing was changed
+
+
+def test_newer_schema_is_refused(empty_db_url: str, engine: sa.Engine) -> None:
+    upgrade(empty_db_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = '9999'"))
+    with pytest.raises(SchemaOutOfDate, match="does not know"):
+        SqlBackend(empty_db_url, [ITEM_SPEC], auto_migrate=True)
+
+
+def test_tables_without_a_revision_are_refused(empty_db_url: str, engine: sa.Engine) -> None:
+    upgrade(empty_db_url)
+    stamp(empty_db_url, "base")
+    with pytest.raises(SchemaOutOfDate, match="itsm-core-db stamp"):
+        SqlBackend(empty_db_url, [ITEM_SPEC], auto_migrate=True)
+
+
+def test_password_is_not_shown_in_errors() -> None:
+    url = "postgresql+psycopg://itsm:s3cret@127.0.0.1:1/none?connect_timeout=1"
+    with pytest.raises(StorageError, match=r"cannot|failed") as info:
+        SqlBackend(url, [ITEM_SPEC])
+    assert "s3cret" not in str(info.value)
+
+
+def test_command_upgrade_current_check(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["check", sqlite_url]) == 1
+    assert "itsm-core-db upgrade" in capsys.readouterr().err
+    assert main(["upgrade", sqlite_url]) == 0
+    assert main(["current", sqlite_url]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == head_revision()
+    assert main(["check", sqlite_url]) == 0
+    assert main(["heads"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == head_revision()
+    assert main(["downgrade", sqlite_url, "base"]) == 0
+    assert main(["current", sqlite_url]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "none"
+
+
+def test_command_runs_as_a_program(sqlite_url: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "itsm_core.storage.sqlalchemy.migrate", "upgrade", sqlite_url],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    scripts = {e.name: e.value for e in metadata.entry_points(group="console_scripts")}
+    assert scripts.get("itsm-core-db") == "itsm_core.storage.sqlalchemy.migrate:main"
