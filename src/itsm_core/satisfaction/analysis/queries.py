@@ -8,7 +8,7 @@ and the memory backend in one pass.
 Index fields used (agreed with the capture side):
 
 - responses: ``channel``, ``customer``, ``service``, ``engineer``, ``period``,
-  ``campaign_id``, ``top_box``, ``normalised``, ``nps_eligible``,
+  ``campaign_id``, ``question``, ``top_box``, ``normalised``, ``nps_eligible``,
   ``promoter``, ``detractor`` (the last four are 0/1 integers; ``promoter``
   and ``detractor`` are 1 only on NPS-eligible responses);
 - service records: ``customer``, ``service``, ``engineer``,

@@ -250,6 +250,7 @@ class SatisfactionAnalysis:
         channel: Filter = None,
         engineer: Filter = None,
         campaign: Filter = None,
+        question: Filter = None,
     ) -> tuple[GroupFigures, ...]:
         """Return n, CSAT (with margin), mean, NPS, response rate and deviation per group.
 
@@ -260,14 +261,20 @@ class SatisfactionAnalysis:
         :param group_by: any combination of service, customer, channel,
             engineer, period, campaign (none: one row for everything).
         :param service: only these services (one or several); likewise the other filters.
+        :param question: only the answers to these survey questions. A survey
+            submission gives one response per answered question, so without
+            this filter every answer counts once.
         :returns: one :class:`GroupFigures` per group with responses, ordered by key.
+            A deviation is computed on the pooled figures of the row.
         :raises AccessDenied: unless the actor may read the analysis.
         :raises ValidationError: for a bad period, dimension or filter.
         """
         require_role(actor, *READ_ROLES, action="read satisfaction figures")
         dims = dimensions_of(group_by)
         wanted = periods_of(periods)
-        query = self._response_query(wanted, service, customer, channel, engineer, campaign)
+        query = self._response_query(
+            wanted, service, customer, channel, engineer, campaign, question
+        )
         with self._runtime.transaction() as uow:
             rows = self._aggregate_responses(uow, query, dims)
             rates = self._response_rates_for(
@@ -298,6 +305,7 @@ class SatisfactionAnalysis:
         customer: Filter = None,
         engineer: Filter = None,
         campaign: Filter = None,
+        question: Filter = None,
     ) -> tuple[CombinedFigures, ...]:
         """Return the channels combined with weights, per group.
 
@@ -316,7 +324,7 @@ class SatisfactionAnalysis:
         allowed = tuple(d for d in Dimension if d is not Dimension.CHANNEL)
         dims = dimensions_of(group_by, allowed)
         wanted = periods_of(periods)
-        query = self._response_query(wanted, service, customer, None, engineer, campaign)
+        query = self._response_query(wanted, service, customer, None, engineer, campaign, question)
         with self._runtime.transaction() as uow:
             rows = self._aggregate_responses(uow, query, (*dims, Dimension.CHANNEL))
             targets = self._targets(uow, service=None)
@@ -346,6 +354,7 @@ class SatisfactionAnalysis:
         customer: Filter = None,
         channel: Filter = None,
         engineer: Filter = None,
+        question: Filter = None,
         alpha: float | None = None,
     ) -> tuple[PeriodChange, ...]:
         """Return each group's change of CSAT against the previous period, with its z-test.
@@ -361,7 +370,9 @@ class SatisfactionAnalysis:
         level = self.alpha if alpha is None else _alpha(alpha)
         allowed = tuple(d for d in Dimension if d is not Dimension.PERIOD)
         dims = dimensions_of(group_by, allowed)
-        query = self._response_query((before, period), service, customer, channel, engineer, None)
+        query = self._response_query(
+            (before, period), service, customer, channel, engineer, None, question
+        )
         with self._runtime.transaction() as uow:
             rows = self._aggregate_responses(uow, query, (*dims, Dimension.PERIOD))
         current: dict[tuple[str | None, ...], Tally] = {}
@@ -800,6 +811,7 @@ class SatisfactionAnalysis:
         channel: Filter,
         engineer: Filter,
         campaign: Filter,
+        question: Filter = None,
     ) -> Query:
         return where(
             *period_conditions("period", periods_of(periods)),
@@ -808,6 +820,7 @@ class SatisfactionAnalysis:
             filter_condition("channel", channel),
             filter_condition("engineer", engineer),
             filter_condition("campaign_id", campaign),
+            filter_condition("question", question),
         )
 
     def _aggregate_responses(

@@ -83,6 +83,7 @@ RESPONSES = row_spec(
         ("detractor", "int"),
         ("nps_eligible", "int"),
         ("campaign_id", "str"),
+        ("question", "str"),
         ("subject_kind", "str"),
         ("subject_ref", "str"),
         ("respondent", "str"),
@@ -192,6 +193,7 @@ def response(
     engineer: str | None = None,
     nps: int | None = None,
     campaign_id: str | None = None,
+    question: str | None = None,
 ) -> dict[str, Any]:
     """Return the indexed values of one response (``nps``: a 0–10 raw score)."""
     if nps is not None:
@@ -211,6 +213,7 @@ def response(
         "detractor": int(nps is not None and nps <= 6),
         "nps_eligible": int(nps is not None),
         "campaign_id": campaign_id,
+        "question": question,
         "subject_kind": "service_record",
         "subject_ref": new_id("sr-"),
         "respondent": f"{customer}-person",

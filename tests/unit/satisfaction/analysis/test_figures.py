@@ -287,3 +287,21 @@ def test_who_may_read_and_bad_inputs() -> None:
     with pytest.raises(ValidationError, match="empty filter"):
         analysis.figures(MANAGER, "2026-05", service=[])
     assert Dimension.CHANNEL.zh == "渠道"
+
+
+def test_survey_answers_filtered_by_question() -> None:
+    runtime = make_runtime()
+    responses(
+        runtime,
+        *many(10, 9, channel="survey", campaign_id="c1", question="overall"),
+        *many(10, 2, channel="survey", campaign_id="c1", question="speed"),
+    )
+    analysis = make_analysis(runtime)
+    (every_answer,) = analysis.figures(MANAGER, "2026-05", campaign="c1")
+    assert every_answer.n == 20
+    (overall,) = analysis.figures(MANAGER, "2026-05", campaign="c1", question="overall")
+    assert (overall.n, overall.csat) == (10, 90.0)
+    (change,) = analysis.changes(MANAGER, "2026-05", question="speed")
+    assert change.current.n == 10
+    by_campaign = analysis.figures(MANAGER, "2026-05", group_by=["campaign"])
+    assert [f.key["campaign"] for f in by_campaign] == ["c1"]
