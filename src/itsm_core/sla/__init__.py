@@ -3,6 +3,14 @@
 Business calendars (:class:`BusinessCalendar`): time zone, weekly working windows
 with breaks, public holidays and China's makeup working days (调休), provider dates,
 DST-correct business-time arithmetic on a per-year index.
+
+Agreements (:class:`Agreement`: SLA, OLA, underpinning contract) hold
+:class:`Target` s per service and priority; an :class:`SlaClock` measures one
+promise for one subject on a named calendar, with a replayable pause log,
+warnings at 50/75/90 %, the breach and its escalation chain
+(:data:`BREACH_CHAIN`); :class:`SlaService` (``core.sla``) runs them and its
+``tick`` fires what has come due, each exactly once. Agreements also carry the
+contract's :class:`ServicePeriod` and its notices.
 """
 
 from itsm_core.sla.calendar import BusinessCalendar, HoursSpec, WindowsSpec
