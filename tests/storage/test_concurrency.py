@@ -124,9 +124,7 @@ def test_a_claimed_row_is_skipped_not_waited_for(pg_url: str) -> None:
         backend.close()
 
 
-def test_event_committed_before_a_crash_is_delivered_later(
-    store_url: str, tmp_path: Path
-) -> None:
+def test_event_committed_before_a_crash_is_delivered_later(store_url: str, tmp_path: Path) -> None:
     recorder = tmp_path / "received.jsonl"
     marker = tmp_path / "event_id"
     child = SPAWN.Process(target=commit_then_die, args=(store_url, str(recorder), str(marker)))

@@ -183,9 +183,7 @@ def test_password_is_not_shown_in_errors() -> None:
     assert "s3cret" not in str(info.value)
 
 
-def test_command_upgrade_current_check(
-    sqlite_url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_command_upgrade_current_check(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", sqlite_url]) == 1
     assert "itsm-core-db upgrade" in capsys.readouterr().err
     assert main(["upgrade", sqlite_url]) == 0
