@@ -4,6 +4,7 @@ follows what is due; the breach chain reaches plug-ins as distinct notifications
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -271,3 +272,27 @@ def test_itsm_sla_warning_and_itsm_sla_breach_reach_a_plugin() -> None:
         ("warning", "T-7", 90),
         ("breach", "T-7", 100),
     ]
+
+
+def test_ticks_survive_a_real_restart_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/itsm.db?itsm_auto_migrate=true"
+    clock = FrozenClock(MONDAY_10)
+    first = make_core(clock, storage_url=url)
+    clock_id = _start(first)
+    clock.set(datetime(2025, 9, 22, 14, 30, tzinfo=SH))
+    assert first.sla.tick().warnings == 2
+    first.close()
+    notifier = Notifier()
+    second = make_core(clock, notifier, storage_url=url)
+    assert second.sla.tick().fired == 0
+    clock.set(datetime(2025, 9, 23, 9, 0, tzinfo=SH))
+    report = second.sla.tick()
+    assert (report.warnings, report.breaches) == (1, 1)
+    assert [n.percent for n in notifier.warnings] == [90]
+    assert notifier.steps() == list(BREACH_CHAIN)
+    stored = second.sla.get(clock_id)
+    assert stored.fired == (0.5, 0.75, 0.9, 1.0)
+    assert stored.replay(clock.now(), second.sla.calendar).elapsed == stored.elapsed(
+        clock.now(), second.sla.calendar
+    )
+    second.close()
