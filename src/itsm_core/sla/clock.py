@@ -558,6 +558,7 @@ class SlaClock(Aggregate):
                     "breach_cleared": was_breached and self.breached_at is None,
                 },
             )
+            self._arm(calc)  # the new deadline, carried by the levels that fire now
             self._fire_due(at, actor, calc)
             self._arm(calc)
             self._note(calc, actor, at)

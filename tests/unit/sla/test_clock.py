@@ -418,3 +418,11 @@ def test_events_reach_itsm_on_event_notifiers() -> None:
         "sla_clock.stopped",
     ]
     assert [w.percent for w in notifier.warnings] == [50, 75, 90]
+
+
+def test_levels_fired_by_a_change_carry_the_new_deadline() -> None:
+    clock = start(MON + H, target(16, priority="P3"))
+    clock.change_target(target(4, priority="P1"), calendars=lookup, actor=DESK, at=MON + 3 * H)
+    warning = clock.pending_events[-1]
+    assert warning.name == "sla_clock.warning"
+    assert warning.payload["deadline"] == datetime(2025, 9, 22, 15, 30, tzinfo=SH).isoformat()
