@@ -6,11 +6,12 @@
 
 ``running`` and ``paused`` also allow events that keep the state (a warning, the
 breach, a change of target, a note on the calendar, a recalculation; a reset
-always leads to ``running``); they
-are rows of the table like any other, so the table says everything a clock in
-a state may do. ``stopped`` is terminal. Whether the target was missed is the
-clock's ``breached_at`` mark, not a state: a breached clock keeps running until
-it is stopped, so its lateness is measured.
+always leads to ``running``); they are rows of the table like any other, so the
+table says everything a clock in a state may do. A paused clock gets a warning
+or the breach only when a change of target makes the time already counted reach
+it. ``stopped`` is terminal. Whether the target was missed is the clock's
+``breached_at`` mark, not a state: a breached clock keeps running until it is
+stopped, so its lateness is measured.
 """
 
 from __future__ import annotations
