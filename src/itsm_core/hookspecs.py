@@ -21,7 +21,18 @@ if TYPE_CHECKING:
     from itsm_core.sla.notifications import SlaNotification
     from itsm_core.sla.periods import ServicePeriodNotice
 
-__all__ = ["PROJECT", "hookimpl", "hookspec"]
+__all__ = [
+    "PROJECT",
+    "hookimpl",
+    "hookspec",
+    "itsm_on_event",
+    "itsm_register_storage",
+    "itsm_satisfaction_level_crossed",
+    "itsm_service_period_notice",
+    "itsm_service_record_returned",
+    "itsm_sla_breach",
+    "itsm_sla_warning",
+]
 
 PROJECT = "itsm_core"
 hookspec = pluggy.HookspecMarker(PROJECT)
