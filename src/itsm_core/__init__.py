@@ -8,9 +8,9 @@ as China's ITSS / ISO 20000 practice defines them.
 from itsm_core.actors import SYSTEM, Actor, Role
 from itsm_core.clock import Clock, FrozenClock, SystemClock
 from itsm_core.complaints import (
-    Channel,
     Complainant,
     Complaint,
+    ComplaintChannel,
     ComplaintPolicy,
     ComplaintService,
     ComplaintSource,
@@ -87,11 +87,11 @@ __all__ = [
     "CalendarError",
     "CallbackOutcome",
     "CampaignMotive",
-    "Channel",
     "Clock",
     "ClockState",
     "Complainant",
     "Complaint",
+    "ComplaintChannel",
     "ComplaintPolicy",
     "ComplaintService",
     "ComplaintSource",

@@ -10,9 +10,9 @@ from itsm_core.clock import Clock, SystemClock
 from itsm_core.complaints import (
     COMPLAINT_SPEC,
     PRAISE_SPEC,
+    ComplaintCalendar,
     ComplaintPolicy,
     ComplaintService,
-    WorkingCalendar,
 )
 from itsm_core.events import DomainEvent
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
@@ -88,7 +88,7 @@ class ItsmCore:
         auto_relay: bool = True,
         backoff: Backoff | None = None,
         complaint_policy: ComplaintPolicy | None = None,
-        calendar: BusinessCalendar | WorkingCalendar | None = None,
+        calendar: BusinessCalendar | ComplaintCalendar | None = None,
         calendars: Mapping[str, BusinessCalendar] | None = None,
         satisfaction_policy: SatisfactionPolicy | None = None,
         satisfaction_weights: ChannelWeights | None = None,

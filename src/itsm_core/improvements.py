@@ -159,7 +159,9 @@ def quality_indicators(values: object) -> tuple[QualityIndicator, ...]:
 class ProgressNote:
     """What the improvement owner reported on the way.
 
-    :param at: when. :param by: the owner's actor id. :param note: the report.
+    :param at: when.
+    :param by: the owner's actor id.
+    :param note: the report.
     """
 
     at: datetime = attrs.field(validator=_aware("at"))
@@ -180,7 +182,8 @@ class ProgressNote:
 class FollowUp:
     """One follow-up against the requirement and its indicators (改进质量跟踪).
 
-    :param at: when. :param by: who followed up (actor id).
+    :param at: when.
+    :param by: who followed up (actor id).
     :param met: whether the improvement was done in time and to the indicators.
     :param note: what was found.
     :param due_at: the due instant in force at the follow-up.

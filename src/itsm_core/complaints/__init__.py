@@ -6,9 +6,9 @@ the four seed records are rebuilt from the history
 (:mod:`itsm_core.complaints.records`).
 """
 
-from itsm_core.complaints.calendar import WallClockCalendar, WorkingCalendar
+from itsm_core.complaints.calendar import ComplaintCalendar, WallClockCalendar
 from itsm_core.complaints.enums import (
-    Channel,
+    ComplaintChannel,
     ComplaintSource,
     ComplaintState,
     EscalationLevel,
@@ -39,9 +39,10 @@ __all__ = [
     "PRAISE_SPEC",
     "TRANSITIONS",
     "Callback",
-    "Channel",
     "Complainant",
     "Complaint",
+    "ComplaintCalendar",
+    "ComplaintChannel",
     "ComplaintPolicy",
     "ComplaintService",
     "ComplaintSource",
@@ -62,6 +63,5 @@ __all__ = [
     "Transition",
     "Verdict",
     "WallClockCalendar",
-    "WorkingCalendar",
     "complaint_id_for",
 ]

@@ -2,7 +2,7 @@
 
 Improvement periods (改进周期) and the callback promise ("within one working
 day of handling", 002 §4.1.6) are business time. The complaint service takes
-any object with the two methods of :class:`WorkingCalendar` — such as
+any object with the two methods of :class:`ComplaintCalendar` — such as
 :class:`itsm_core.sla.BusinessCalendar` — and defaults to
 :class:`WallClockCalendar`, which counts every hour of every day.
 """
@@ -15,11 +15,11 @@ from typing import Protocol, runtime_checkable
 from itsm_core.clock import require_aware, require_duration
 from itsm_core.errors import ValidationError
 
-__all__ = ["WallClockCalendar", "WorkingCalendar"]
+__all__ = ["ComplaintCalendar", "WallClockCalendar"]
 
 
 @runtime_checkable
-class WorkingCalendar(Protocol):
+class ComplaintCalendar(Protocol):
     """What the complaint service needs of a business calendar."""
 
     def add(self, start: datetime, duration: timedelta, /) -> datetime:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from itsm_core.labels import Labelled
 
 __all__ = [
-    "Channel",
+    "ComplaintChannel",
     "ComplaintSource",
     "ComplaintState",
     "EscalationLevel",
@@ -28,7 +28,7 @@ class Origin(Labelled):
     INTERNAL = "internal", "内部投诉", "internal complaint"
 
 
-class Channel(Labelled):
+class ComplaintChannel(Labelled):
     """How the complaint reached the provider: the single complaint channel (002 §4.2)."""
 
     HOTLINE = "hotline", "热线电话", "hotline"

@@ -26,7 +26,7 @@ from itsm_core.actors import Actor, Role
 from itsm_core.aggregate import Aggregate
 from itsm_core.clock import require_aware
 from itsm_core.complaints.enums import (
-    Channel,
+    ComplaintChannel,
     ComplaintSource,
     ComplaintState,
     EscalationLevel,
@@ -45,21 +45,12 @@ from itsm_core.improvements import quality_indicators as parse_indicators
 
 __all__ = [
     "Callback",
-    "Channel",
     "Complainant",
     "Complaint",
-    "ComplaintSource",
-    "ComplaintState",
     "Escalation",
-    "EscalationLevel",
-    "EscalationStage",
     "Finding",
-    "HandlingLevel",
-    "Origin",
     "Praise",
-    "Severity",
     "Statement",
-    "Verdict",
 ]
 
 
@@ -163,7 +154,9 @@ Complainant.REDACTED = Complainant(name=REDACTED, contact=REDACTED, organisation
 class Statement:
     """Something said or done on record: an apology, a resolution, a feedback.
 
-    :param at: when. :param by: who (actor id). :param text: what.
+    :param at: when.
+    :param by: who (actor id).
+    :param text: what.
     """
 
     at: datetime = attrs.field(validator=_aware_validator)
@@ -198,10 +191,12 @@ class Escalation:
 
     :param level: where it went.
     :param stage: at which point of the lifecycle.
-    :param at: when. :param by: who escalated (actor id).
+    :param at: when.
+    :param by: who escalated (actor id).
     :param reason: why.
     :param decision: what the general manager's office decided, once it has.
-    :param decided_at: when. :param decided_by: who recorded the decision.
+    :param decided_at: when.
+    :param decided_by: who recorded the decision.
     """
 
     level: EscalationLevel = attrs.field(converter=_level)
@@ -250,7 +245,8 @@ class Escalation:
 class Callback:
     """A callback (回访) verifying the result with the complainant (003 §3.3 c).
 
-    :param at: when. :param by: who called (actor id).
+    :param at: when.
+    :param by: who called (actor id).
     :param satisfied: whether the complainant is satisfied.
     :param reason: why not, when not satisfied.
     :param reopened: whether the complaint was reopened (the provider's policy).
@@ -292,8 +288,8 @@ def _origin(value: object) -> Origin:
     return Origin.parse(value, "origin")
 
 
-def _channel(value: object) -> Channel:
-    return Channel.parse(value, "channel")
+def _channel(value: object) -> ComplaintChannel:
+    return ComplaintChannel.parse(value, "channel")
 
 
 def _source(value: object) -> ComplaintSource:
@@ -345,17 +341,20 @@ class Complaint(Aggregate):
     :param complainant: who complained (confidential for internal complaints).
     :param party_complained_about: the person or team complained about.
     :param summary: what the complaint says.
-    :param received_at: when it was received. :param received_by: who recorded it.
+    :param received_at: when it was received.
+    :param received_by: who recorded it.
     :param updated_at: the time of the latest change.
     :param source_ref: the triggering record (e.g. a satisfaction response id).
     :param relationship_manager: the relationship manager notified (actor id).
     :param handling_level: service group, or the service team lead for a major complaint.
     :param handler: the incident handler (the direct superior of the party complained about).
-    :param dispatched_at: when. :param dispatched_by: who dispatched it.
+    :param dispatched_at: when.
+    :param dispatched_by: who dispatched it.
     :param findings: the investigation findings, oldest first.
     :param verdict: invalid, valid or transferred.
     :param verdict_reason: why.
-    :param judged_at: when. :param judged_by: who judged.
+    :param judged_at: when.
+    :param judged_by: who judged.
     :param apology: the apology (external valid complaints; invalid complaints).
     :param explanation: why an invalid complaint is invalid.
     :param business_unit: the business unit a transferred complaint went to.
@@ -370,14 +369,15 @@ class Complaint(Aggregate):
     :param feedback: the result reported to the complainant.
     :param callbacks: the callbacks, oldest first.
     :param reopened: how many times it was reopened.
-    :param closed_at: when. :param closed_by: who closed it.
+    :param closed_at: when.
+    :param closed_by: who closed it.
     """
 
     KIND: ClassVar[str] = "complaint"
 
     state: ComplaintState = attrs.field(default=ComplaintState.RECEIVED, converter=_state)
     origin: Origin = attrs.field(converter=_origin)
-    channel: Channel = attrs.field(converter=_channel)
+    channel: ComplaintChannel = attrs.field(converter=_channel)
     source: ComplaintSource = attrs.field(converter=_source)
     severity: Severity = attrs.field(default=Severity.GENERAL, converter=_severity)
     customer: str = attrs.field(validator=_text_validator)
@@ -504,7 +504,7 @@ class Complaint(Aggregate):
         customer: str,
         complainant: Complainant | str | Mapping[str, Any],
         origin: Origin | str,
-        channel: Channel | str,
+        channel: ComplaintChannel | str,
         source: ComplaintSource | str,
         summary: str,
         party_complained_about: str,
@@ -1003,7 +1003,8 @@ class Praise(Aggregate):
     :param summary: what was said.
     :param channel: how it arrived.
     :param praiser: who praised (name or id), if given.
-    :param received_at: when. :param received_by: who recorded it.
+    :param received_at: when.
+    :param received_by: who recorded it.
     """
 
     KIND: ClassVar[str] = "praise"
@@ -1011,7 +1012,7 @@ class Praise(Aggregate):
     customer: str = attrs.field(validator=_text_validator)
     praised_party: str = attrs.field(validator=_text_validator)
     summary: str = attrs.field(validator=_text_validator)
-    channel: Channel = attrs.field(converter=_channel)
+    channel: ComplaintChannel = attrs.field(converter=_channel)
     praiser: str = ""
     received_at: datetime = attrs.field(validator=_aware_validator)
     received_by: str = attrs.field(validator=_text_validator)
@@ -1026,7 +1027,7 @@ class Praise(Aggregate):
         customer: str,
         praised_party: str,
         summary: str,
-        channel: Channel | str,
+        channel: ComplaintChannel | str,
         praiser: str | None = None,
     ) -> Praise:
         """Record praise; its one event is ``praise.recorded``."""

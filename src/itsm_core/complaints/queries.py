@@ -11,7 +11,7 @@ from datetime import datetime
 
 from itsm_core.clock import require_aware
 from itsm_core.complaints.enums import (
-    Channel,
+    ComplaintChannel,
     ComplaintSource,
     ComplaintState,
     Origin,
@@ -55,7 +55,7 @@ def complaints_query(
     source: ComplaintSource | str | Iterable[ComplaintSource | str] | None = None,
     origin: Origin | str | None = None,
     severity: Severity | str | None = None,
-    channel: Channel | str | None = None,
+    channel: ComplaintChannel | str | None = None,
     verdict: Verdict | str | None = None,
     relationship_manager: str | None = None,
     closed: bool | None = None,
@@ -75,7 +75,7 @@ def complaints_query(
     where += _condition("source", _codes(source, ComplaintSource, "source"))
     where += _condition("origin", _codes(origin, Origin, "origin"))
     where += _condition("severity", _codes(severity, Severity, "severity"))
-    where += _condition("channel", _codes(channel, Channel, "channel"))
+    where += _condition("channel", _codes(channel, ComplaintChannel, "channel"))
     where += _condition("verdict", _codes(verdict, Verdict, "verdict"))
     for field, value in (
         ("customer", customer),

@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 
 from itsm_core.complaints.enums import (
-    Channel,
+    ComplaintChannel,
     ComplaintSource,
     ComplaintState,
     EscalationLevel,
@@ -70,7 +70,8 @@ class RecordField:
     """One labelled value of a record.
 
     :param key: the field's code, e.g. ``"received_at"``.
-    :param zh: its Chinese label. :param en: its English label.
+    :param zh: its Chinese label.
+    :param en: its English label.
     :param value: the JSON-able value (ISO strings for instants, codes for enums).
     :param display_zh: the value's Chinese display, when it differs from ``value``.
     :param display_en: the value's English display, when it differs from ``value``.
@@ -104,7 +105,9 @@ class RecordField:
 class RecordTable:
     """A table of a record (findings, follow-ups, callbacks...): labelled columns and rows.
 
-    :param key: the table's code. :param zh: its Chinese title. :param en: its English title.
+    :param key: the table's code.
+    :param zh: its Chinese title.
+    :param en: its English title.
     :param rows: each row a tuple of :class:`RecordField`, one per column.
     """
 
@@ -296,7 +299,7 @@ CLOSE_OUTCOMES: Mapping[str, tuple[str, str]] = {
 
 _ENUMS: Mapping[str, type[Labelled]] = {
     "source": ComplaintSource,
-    "channel": Channel,
+    "channel": ComplaintChannel,
     "origin": Origin,
     "severity": Severity,
     "verdict": Verdict,

@@ -20,9 +20,9 @@ from typing import Any
 
 from itsm_core.actors import Actor, Role, require_role
 from itsm_core.clock import require_aware, require_duration
-from itsm_core.complaints.calendar import WallClockCalendar, WorkingCalendar
+from itsm_core.complaints.calendar import ComplaintCalendar, WallClockCalendar
 from itsm_core.complaints.enums import (
-    Channel,
+    ComplaintChannel,
     ComplaintSource,
     ComplaintState,
     Origin,
@@ -102,17 +102,17 @@ class ComplaintService:
         runtime: Runtime,
         *,
         policy: ComplaintPolicy | None = None,
-        calendar: WorkingCalendar | None = None,
+        calendar: ComplaintCalendar | None = None,
     ) -> None:
         self.runtime = runtime
         self.policy = policy or ComplaintPolicy()
-        if calendar is not None and not isinstance(calendar, WorkingCalendar):
+        if calendar is not None and not isinstance(calendar, ComplaintCalendar):
             raise ValidationError(
                 "calendar must have add(start, duration) and add_working_days(start, days), "
                 f"got {type(calendar).__name__}",
                 field="calendar",
             )
-        self.calendar: WorkingCalendar = calendar or WallClockCalendar()
+        self.calendar: ComplaintCalendar = calendar or WallClockCalendar()
 
     # ------------------------------------------------------------------ helpers
 
@@ -175,7 +175,7 @@ class ComplaintService:
         customer: str,
         complainant: Complainant | str | Mapping[str, Any],
         origin: Origin | str,
-        channel: Channel | str,
+        channel: ComplaintChannel | str,
         source: ComplaintSource | str,
         summary: str,
         party_complained_about: str,
@@ -689,7 +689,7 @@ class ComplaintService:
         source: ComplaintSource | str | Iterable[ComplaintSource | str] | None = None,
         origin: Origin | str | None = None,
         severity: Severity | str | None = None,
-        channel: Channel | str | None = None,
+        channel: ComplaintChannel | str | None = None,
         verdict: Verdict | str | None = None,
         relationship_manager: str | None = None,
         closed: bool | None = None,
@@ -778,7 +778,7 @@ class ComplaintService:
         customer: str,
         praised_party: str,
         summary: str,
-        channel: Channel | str = Channel.HOTLINE,
+        channel: ComplaintChannel | str = ComplaintChannel.HOTLINE,
         praiser: str | None = None,
         at: datetime | None = None,
     ) -> Praise:

@@ -33,7 +33,7 @@ import attrs
 from hypothesis import strategies as st
 
 from itsm_core.actors import Actor, Role
-from itsm_core.complaints.enums import Channel, ComplaintSource, Origin, Severity, Verdict
+from itsm_core.complaints.enums import ComplaintChannel, ComplaintSource, Origin, Severity, Verdict
 from itsm_core.complaints.lifecycle import COMMANDS, TRANSITIONS, command_roles
 from itsm_core.complaints.model import Complainant, Complaint
 from itsm_core.complaints.service import ComplaintService
@@ -134,7 +134,7 @@ def complaint_intakes(
         "customer": texts(max_size=16),
         "complainant": complainants(),
         "origin": st.just(origin) if origin is not None else st.sampled_from(list(Origin)),
-        "channel": st.sampled_from(list(Channel)),
+        "channel": st.sampled_from(list(ComplaintChannel)),
         "source": st.sampled_from(list(ComplaintSource)),
         "summary": texts(max_size=60),
         "party_complained_about": texts(max_size=16),

@@ -12,8 +12,8 @@ import pytest
 from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, Role, hookimpl
 from itsm_core.complaints import (
     COMPLAINT_SPEC,
-    Channel,
     Complaint,
+    ComplaintChannel,
     ComplaintPolicy,
     ComplaintService,
     ComplaintSource,
@@ -96,7 +96,7 @@ def intake(**overrides: Any) -> dict[str, Any]:
             "organisation": "运维二部" if origin is Origin.INTERNAL else "华东电网信息中心",
         },
         "origin": origin,
-        "channel": Channel.HOTLINE,
+        "channel": ComplaintChannel.HOTLINE,
         "source": ComplaintSource.COMPLAINT_CHANNEL,
         "summary": "故障处理超时三次，未及时告知进展",
         "party_complained_about": "二线网络组",

@@ -13,12 +13,12 @@ from itsm_core import FrozenClock, InvalidTransition, ItsmCore, ValidationError
 from itsm_core.complaints import (
     COMPLAINT_SPEC,
     PRAISE_SPEC,
+    ComplaintCalendar,
     ComplaintPolicy,
     ComplaintService,
     ComplaintState,
     Origin,
     WallClockCalendar,
-    WorkingCalendar,
 )
 from itsm_core.improvements import (
     ImprovementItem,
@@ -56,7 +56,7 @@ class WeekdayCalendar:
 
 def test_the_wall_clock_calendar_is_24x7() -> None:
     cal = WallClockCalendar()
-    assert isinstance(cal, WorkingCalendar)
+    assert isinstance(cal, ComplaintCalendar)
     assert cal.add(FRIDAY_3PM, timedelta(hours=10)) == FRIDAY_3PM + timedelta(hours=10)
     assert cal.add_working_days(FRIDAY_3PM, 1) == FRIDAY_3PM + timedelta(days=1)
     with pytest.raises(ValidationError):
@@ -85,7 +85,7 @@ def test_the_service_computes_due_instants_on_its_calendar() -> None:
 def test_the_sla_business_calendar_fits() -> None:
     sla = pytest.importorskip("itsm_core.sla")
     cal = sla.BusinessCalendar("Asia/Shanghai", {"mon-fri": ["09:00-12:00", "13:30-18:00"]})
-    assert isinstance(cal, WorkingCalendar)
+    assert isinstance(cal, ComplaintCalendar)
     core = ItsmCore(
         "memory://", clock=FrozenClock(FRIDAY_3PM), load_entrypoints=False, calendar=cal
     )

@@ -9,7 +9,7 @@ import pytest
 from itsm_core import SYSTEM, FrozenClock, ItsmCore, ValidationError
 from itsm_core.complaints import (
     PRAISE_SPEC,
-    Channel,
+    ComplaintChannel,
     ComplaintService,
     ComplaintSource,
     ComplaintState,
@@ -135,7 +135,7 @@ def satisfaction_receipt(service: ComplaintService, response_id: str, **extra: o
         customer="华东电网",
         complainant="客户李女士",
         origin=Origin.EXTERNAL,
-        channel=Channel.SYSTEM,
+        channel=ComplaintChannel.SYSTEM,
         source=ComplaintSource.SATISFACTION,
         summary="满意度调查评价为“非常不满意”",
         party_complained_about="二线网络组",
@@ -196,7 +196,7 @@ def test_praise_is_recorded_apart_and_never_enters_the_lifecycle(
         summary="夜间故障处理及时，特此表扬",
         praiser="客户李女士",
     )
-    assert p.channel is Channel.HOTLINE
+    assert p.channel is ComplaintChannel.HOTLINE
     assert p.version == 1
     assert service.find(SPECIALIST) == []
     assert [x.id for x in service.find_praise(RM, praised_party="一线服务台")] == [p.id]

@@ -404,7 +404,7 @@ def test_transfer_rows_are_internal_only() -> None:
 
 def test_states_and_verdicts_have_chinese_and_english_labels() -> None:
     from itsm_core.complaints import (
-        Channel,
+        ComplaintChannel,
         ComplaintSource,
         EscalationLevel,
         EscalationStage,
@@ -416,7 +416,7 @@ def test_states_and_verdicts_have_chinese_and_english_labels() -> None:
     for enum in (
         S,
         Origin,
-        Channel,
+        ComplaintChannel,
         ComplaintSource,
         Severity,
         Verdict,
