@@ -93,12 +93,11 @@ class MemoryBackend:
     def outbox_pending(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
         """Committed events not yet delivered to every notifier, oldest first.
 
-        Entries with a delivery due at ``now`` come before those whose failed
-        notifiers all wait for a later retry.
+        Entries where a notifier waits for a retry later than ``now`` come
+        after the others, so that a failing notifier never holds back new events.
         """
         with self._lock:
-            # entries whose failed notifiers all wait for a later retry go last,
-            # so that they never hold back new events
+            # entries where a notifier waits for a later retry go last
             due: list[_Outbox] = []
             waiting: list[_Outbox] = []
             for entry in self._outbox.values():

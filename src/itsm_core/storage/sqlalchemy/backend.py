@@ -142,7 +142,7 @@ class SqlBackend:
     def _prepare(self, auto_migrate: bool) -> None:
         from itsm_core.facade import aggregate_specs
 
-        with self._wrap_errors("open"), self._serial():
+        with self._wrap_errors("opening the store"), self._serial():
             ensure_schema(self.engine, self.url, auto_migrate=auto_migrate)
             with self.engine.connect() as connection:
                 existing = set(sa.inspect(connection).get_table_names())
@@ -269,9 +269,9 @@ class SqlBackend:
     def outbox_pending(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
         """Committed events some notifier still has to receive.
 
-        Entries with a delivery due now come first, oldest first; entries whose
-        failed notifiers all wait for a later retry come after them, so they
-        never hold back new events.
+        Oldest first, except that entries where a notifier waits for a retry
+        later than ``now`` come after the others: a failing notifier never
+        holds back new events.
         """
         if limit <= 0:
             return []
