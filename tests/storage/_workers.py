@@ -95,3 +95,34 @@ def commit_then_die(url: str, recorder: str, marker: str) -> None:
         uow.save(ITEM_SPEC, item)
     Path(marker).write_text(event.event_id, encoding="utf-8")
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def report_progress(url: str, complaint_id: str, rounds: int, barrier: Any, results: Any) -> None:
+    """Report progress on one complaint ``rounds`` times through the facade, retrying conflicts.
+
+    The first save of each process waits for the others: they all loaded the
+    same version, so all but one get a conflict.
+    """
+    from itsm_core.storage.sqlalchemy.backend import SqlUnitOfWork
+    from tests.unit.complaints.conftest import OWNER
+
+    original = SqlUnitOfWork.save
+    first = [True]
+
+    def save(self: SqlUnitOfWork, spec: AggregateSpec[Any], entity: Any) -> None:
+        if first[0]:
+            first[0] = False
+            barrier.wait(timeout=60)
+        original(self, spec, entity)
+
+    SqlUnitOfWork.save = save  # type: ignore[method-assign]
+    conflicts = 0
+    with ItsmCore(url, load_entrypoints=False, auto_relay=False) as core:
+        for n in range(rounds):
+            while True:
+                try:
+                    core.complaints.report_progress(OWNER, complaint_id, note=f"{os.getpid()}/{n}")
+                    break
+                except ConflictError:
+                    conflicts += 1
+    results.put(conflicts)

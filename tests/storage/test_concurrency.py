@@ -15,7 +15,7 @@ from itsm_core.storage.base import Query, Where
 from itsm_core.storage.sqlalchemy import SqlBackend
 from itsm_core.testing.contract import ITEM_SPEC, T0, Item
 
-from ._workers import FileRecorder, WithItems, commit_then_die, increment
+from ._workers import FileRecorder, WithItems, commit_then_die, increment, report_progress
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -61,6 +61,41 @@ def test_processes_updating_the_same_items_lose_no_update(store_url: str) -> Non
         assert len(backend.outbox_pending(T0, limit=1000)) == len(item_ids) * (increments + 1)
     finally:
         backend.close()
+
+
+def test_processes_reporting_on_the_same_complaint_lose_no_report(store_url: str) -> None:
+    from itsm_core import FrozenClock
+    from itsm_core.complaints import ComplaintState
+    from tests.unit.complaints.conftest import SPECIALIST, at_state
+    from tests.unit.complaints.conftest import T0 as MONDAY
+
+    processes, rounds = 3, 4
+    with ItsmCore(store_url, clock=FrozenClock(MONDAY), load_entrypoints=False) as core:
+        complaint = at_state(core.complaints, ComplaintState.IMPROVING)
+        before = core.complaints.get(SPECIALIST, complaint.id).version
+    barrier = SPAWN.Barrier(processes)
+    results = SPAWN.Queue()
+    workers = [
+        SPAWN.Process(
+            target=report_progress, args=(store_url, complaint.id, rounds, barrier, results)
+        )
+        for _ in range(processes)
+    ]
+    for w in workers:
+        w.start()
+    conflicts = [results.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    with ItsmCore(store_url, load_entrypoints=False) as core:
+        after = core.complaints.get(SPECIALIST, complaint.id)
+        history = core.complaints.history(SPECIALIST, complaint.id)
+    assert after.improvement is not None
+    notes = [p.note for p in after.improvement.progress]
+    assert len(notes) == len(set(notes)) == processes * rounds
+    assert after.version == before + processes * rounds
+    assert [e.aggregate_version for e in history] == list(range(1, after.version + 1))
+    assert sum(conflicts) >= processes - 1
 
 
 @pytest.mark.postgres
