@@ -58,6 +58,7 @@ from itsm_core.sla.days import (
     CalendarResult,
     DayInfo,
     DayKind,
+    HolidaysSpec,
     OfficialYear,
     UnofficialYear,
     as_date,
@@ -350,21 +351,59 @@ class BusinessCalendar:
         self,
         year: int,
         *,
-        holidays: Iterable[date | str],
+        holidays: HolidaysSpec | None = None,
         workdays: Iterable[date | str] = (),
+        merge: bool = False,
     ) -> BusinessCalendar:
-        """A copy that knows the officially published dates of ``year``.
+        """A copy that knows the officially published arrangement of ``year``.
 
         Use it when the State Council (or another government) publishes the next
-        year's arrangement: the given dates replace the ``holidays`` package's
-        data for that year, and the year counts as official.
+        year's holidays and makeup working days; the year then counts as official.
+
+        By default the given dates **replace** all of the year's country data:
+        give the complete arrangement — every day off (with its name, as a mapping
+        ``{"2026-10-01": "国庆节", ...}``, or as a list of dates) and every makeup
+        working day. A date not listed is an ordinary day of its weekday.
+
+        With ``merge=True`` the given dates are laid over the year's current data —
+        the arrangement added earlier for that year, else the ``holidays``
+        package's computation — for a publication that differs from it in a few
+        dates: a given holiday is closed (a name given replaces the old one), a
+        given working day is worked; every other date keeps its data. The merged
+        result is stored as the year's complete arrangement, so it does not change
+        with a later ``holidays`` release.
 
         :param year: the year published.
-        :param holidays: every non-working holiday date of the year.
-        :param workdays: the makeup working days (调休) of the year.
-        :raises ValidationError: if a date lies outside ``year`` or is in both lists.
+        :param holidays: the year's days off: a mapping of date to name (None for
+            no name) or a list of dates; required unless ``merge=True``.
+        :param workdays: the year's makeup working days (调休).
+        :param merge: lay the dates over the year's current data instead of
+            replacing it.
+        :raises ValidationError: if a date lies outside ``year``, is both a holiday
+            and a working day, or ``holidays`` is missing without ``merge=True``.
         """
-        published = OfficialYear(year, holidays, workdays)
+        if not merge:
+            if holidays is None:
+                raise ValidationError(
+                    f"with_official_year({year}, ...) replaces all of the year's holiday "
+                    "data: give holidays= with every day off of the year (a mapping of "
+                    "date to name, or a list of dates), or pass merge=True to change "
+                    "only the dates you give",
+                    field="holidays",
+                )
+            published = OfficialYear(year, holidays, workdays)
+        else:
+            given = OfficialYear(year, () if holidays is None else holidays, workdays)
+            names, days_off, worked = self._year_data(year)
+            for day in given.holidays:
+                worked.discard(day)
+                days_off.add(day)
+            names.update(given.names)
+            for day in given.workdays:
+                days_off.discard(day)
+                names.pop(day, None)
+                worked.add(day)
+            published = OfficialYear(year, {d: names.get(d) for d in days_off}, worked)
         others = tuple(y for y in self.official_years if y.year != year)
         return attrs.evolve(self, official_years=(*others, published))
 
@@ -784,6 +823,19 @@ class BusinessCalendar:
         result: tuple[dict[date, str], frozenset[date]] = cached
         return result
 
+    def _published(self, year: int) -> OfficialYear | None:
+        return next((y for y in self.official_years if y.year == year), None)
+
+    def _year_data(self, year: int) -> tuple[dict[date, str], set[date], set[date]]:
+        """The holiday names, holidays and makeup days the calendar has for ``year``."""
+        published = self._published(year)
+        if published is not None:
+            return published.holiday_names, set(published.holidays), set(published.workdays)
+        if self.country is None:
+            return {}, set(), set()
+        names, makeup = self._country_year(year)
+        return dict(names), set(names), set(makeup)
+
     def _plan(self, day: date) -> DayInfo:
         official = self.is_official(day.year)
         special: dict[date, tuple[Window, ...]] | None = self._cache.get(("date_hours", 0))
@@ -796,10 +848,11 @@ class BusinessCalendar:
         weekday_windows = self.weekly.on(day.weekday())
         holiday_name: str | None = None
         is_holiday = is_makeup = False
-        published = next((y for y in self.official_years if y.year == day.year), None)
+        published = self._published(day.year)
         if published is not None:
             is_holiday = day in published.holidays
             is_makeup = day in published.workdays
+            holiday_name = published.name_of(day) if is_holiday else None
         elif self.country is not None:
             names, makeup = self._country_year(day.year)
             holiday_name = names.get(day)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -12,7 +12,15 @@ from itsm_core.errors import ValidationError
 from itsm_core.labels import Labelled, Language
 from itsm_core.sla.hours import Window
 
-__all__ = ["CalendarResult", "DayInfo", "DayKind", "OfficialYear", "UnofficialYear", "as_date"]
+__all__ = [
+    "CalendarResult",
+    "DayInfo",
+    "DayKind",
+    "HolidaysSpec",
+    "OfficialYear",
+    "UnofficialYear",
+    "as_date",
+]
 
 T = TypeVar("T")
 
@@ -38,11 +46,14 @@ def as_date(value: object, name: str = "day") -> date:
     )
 
 
-def dates_converter(values: Iterable[object]) -> frozenset[date]:
-    """Convert an iterable of dates / ISO texts to a frozenset of dates."""
+def dates_converter(values: Iterable[object], name: str = "day") -> frozenset[date]:
+    """Convert an iterable of dates / ISO texts to a frozenset of dates.
+
+    :param name: the field named in the error for a value that is not a date.
+    """
     if isinstance(values, str | date):
         values = [values]
-    return frozenset(as_date(v) for v in values)
+    return frozenset(as_date(v, name) for v in values)
 
 
 class DayKind(Labelled):
@@ -98,51 +109,117 @@ class DayInfo:
         return text
 
 
-def _sorted_unique_dates(values: Iterable[object]) -> frozenset[date]:
-    return dates_converter(values)
+#: The holidays of a published year: a mapping of date to name (None for an
+#: unnamed date), or just the dates.
+HolidaysSpec = Mapping[Any, str | None] | Iterable[date | str]
 
 
-@attrs.frozen
+def _holidays_with_names(
+    value: HolidaysSpec, name: str = "holidays"
+) -> tuple[frozenset[date], dict[date, str]]:
+    if isinstance(value, Mapping):
+        days: set[date] = set()
+        names: dict[date, str] = {}
+        for key, label in value.items():
+            day = as_date(key, name)
+            days.add(day)
+            if label is None or label == "":
+                continue
+            if not isinstance(label, str):
+                raise ValidationError(
+                    f"the name of holiday {day} must be text or None, got {label!r}", field=name
+                )
+            names[day] = label
+        return frozenset(days), names
+    return dates_converter(value, name), {}
+
+
+@attrs.frozen(init=False)
 class OfficialYear:
     """The officially published holidays and makeup working days of one year.
 
-    Replaces the ``holidays`` package's data for that year (all of it: list every
-    holiday of the year, not only the changes).
+    The *complete* arrangement of the year: it replaces the ``holidays`` package's
+    data for that year, so it lists every holiday of the year, not only changes
+    (:meth:`BusinessCalendar.with_official_year` with ``merge=True`` builds one
+    from the package's data and a few changes).
+
+    ``OfficialYear(2026, holidays={"2026-01-01": "元旦", ...}, workdays=["2026-01-04"])``
 
     :param year: the year the dates belong to.
-    :param holidays: the non-working holiday dates of the year (dates or ISO texts).
+    :param holidays: the non-working holiday dates of the year: a mapping of date
+        (or ISO text) to the holiday's name (None or ``""`` for no name), or an
+        iterable of dates.
     :param workdays: the makeup working days (调休): dates normally off that are worked.
-    :raises ValidationError: if a date lies outside ``year`` or is in both sets.
+    :param names: names of holidays given as plain dates, date → name (optional;
+        a mapping for ``holidays`` is simpler).
+    :raises ValidationError: if a date lies outside ``year``, is both a holiday and
+        a working day, or a name belongs to no holiday.
     """
 
     year: int
-    holidays: frozenset[date] = attrs.field(converter=_sorted_unique_dates, factory=frozenset)
-    workdays: frozenset[date] = attrs.field(converter=_sorted_unique_dates, factory=frozenset)
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+    #: Holiday names, ``(date, name)`` pairs in date order (unnamed dates omitted).
+    names: tuple[tuple[date, str], ...]
 
-    def __attrs_post_init__(self) -> None:
-        if isinstance(self.year, bool) or not isinstance(self.year, int):
-            raise ValidationError(
-                f"year must be an int, got {type(self.year).__name__}", field="year"
-            )
-        stray = sorted(d for d in self.holidays | self.workdays if d.year != self.year)
-        if stray:
-            raise ValidationError(
-                f"official dates for {self.year} must lie in {self.year}; got "
-                + ", ".join(d.isoformat() for d in stray),
-                field="official_year",
-            )
-        both = sorted(self.holidays & self.workdays)
+    def __init__(
+        self,
+        year: int,
+        holidays: HolidaysSpec = (),
+        workdays: Iterable[date | str] = (),
+        *,
+        names: Mapping[Any, str] | Iterable[tuple[date | str, str]] | None = None,
+    ) -> None:
+        if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
+            raise ValidationError(f"year must be an int from 1 to 9999, got {year!r}", field="year")
+        days, named = _holidays_with_names(holidays)
+        worked = dates_converter(workdays, "workdays")
+        if names is not None:
+            extra, more = _holidays_with_names(dict(names), "names")
+            orphans = sorted(extra - days)
+            if orphans:
+                raise ValidationError(
+                    "names given for dates that are not holidays of the year: "
+                    + ", ".join(d.isoformat() for d in orphans),
+                    field="names",
+                )
+            named.update(more)
+        for field, values in (("holidays", days), ("workdays", worked)):
+            stray = sorted(d for d in values if d.year != year)
+            if stray:
+                raise ValidationError(
+                    f"the official arrangement of {year} holds only dates of {year}; "
+                    f"{field} has "
+                    + ", ".join(d.isoformat() for d in stray)
+                    + " — publish each year separately (with_official_year(year, ...))",
+                    field=field,
+                )
+        both = sorted(days & worked)
         if both:
             raise ValidationError(
                 "a date cannot be both a holiday and a makeup working day: "
                 + ", ".join(d.isoformat() for d in both),
-                field="official_year",
+                field="workdays",
             )
+        self.__attrs_init__(year, days, worked, tuple(sorted(named.items())))
 
-    def to_dict(self) -> dict[str, list[str]]:
-        """JSON-able form: ``{"holidays": [...ISO dates], "workdays": [...]}``."""
+    @property
+    def holiday_names(self) -> dict[date, str]:
+        """The holiday names as a dict (unnamed dates are absent)."""
+        return dict(self.names)
+
+    def name_of(self, day: date) -> str | None:
+        """The name of the holiday on ``day``, or None (unnamed, or not a holiday)."""
+        for named, name in self.names:
+            if named == day:
+                return name
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form: ``{"holidays": {ISO date: name or None}, "workdays": [ISO dates]}``."""
+        names = self.holiday_names
         return {
-            "holidays": [d.isoformat() for d in sorted(self.holidays)],
+            "holidays": {d.isoformat(): names.get(d) for d in sorted(self.holidays)},
             "workdays": [d.isoformat() for d in sorted(self.workdays)],
         }
 

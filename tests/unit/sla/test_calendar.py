@@ -350,11 +350,96 @@ def test_the_provider_adds_a_published_year() -> None:
     assert gap.is_official(2028)
 
 
+def test_a_published_year_carries_holiday_names() -> None:
+    cal = BusinessCalendar.china(official_until=2025)
+    published = cal.with_official_year(
+        2026,
+        holidays={"2026-01-01": "元旦", date(2026, 1, 2): None, "2026-10-01": "国庆节"},
+        workdays=["2026-01-04"],
+    )
+    assert published.day("2026-01-01").name == "元旦"
+    assert published.day("2026-10-01").label() == "节假日（国庆节）"
+    assert published.day("2026-01-02").kind is DayKind.HOLIDAY
+    assert published.day("2026-01-02").name is None
+    (year,) = published.official_years
+    assert year.holiday_names == {date(2026, 1, 1): "元旦", date(2026, 10, 1): "国庆节"}
+    assert year.name_of(date(2026, 1, 2)) is None
+    named = OfficialYear(2026, ["2026-01-01"], names={"2026-01-01": "元旦"})
+    assert named.name_of(date(2026, 1, 1)) == "元旦"
+    with pytest.raises(ValidationError, match="not holidays") as caught:
+        OfficialYear(2026, ["2026-01-01"], names={"2026-01-02": "x"})
+    assert caught.value.field == "names"
+
+
+def test_replacing_a_year_needs_its_holidays_and_its_own_dates() -> None:
+    cal = BusinessCalendar.china(official_until=2026)
+    with pytest.raises(ValidationError, match="merge=True") as caught:
+        cal.with_official_year(2027, workdays=["2027-02-20"])
+    assert caught.value.field == "holidays"
+    with pytest.raises(ValidationError, match="only dates of 2027") as caught:
+        cal.with_official_year(2027, holidays=["2027-01-01", "2026-12-31"])
+    assert caught.value.field == "holidays"
+    assert "2026-12-31" in str(caught.value)
+    with pytest.raises(ValidationError, match="only dates of 2027") as caught:
+        cal.with_official_year(2027, holidays=[], workdays=["2028-01-02"], merge=True)
+    assert caught.value.field == "workdays"
+    with pytest.raises(ValidationError, match="calendar date") as caught:
+        cal.with_official_year(2027, holidays={"2027-13-01": "x"})
+    assert caught.value.field == "holidays"
+
+
+def test_merge_lays_a_few_dates_over_the_computed_year() -> None:
+    cal = BusinessCalendar.china(official_until=2026)
+    computed = cal.replace(allow_unofficial_years=True)
+    merged = cal.with_official_year(
+        2027,
+        holidays={"2027-10-06": "国庆节", "2027-10-07": "国庆节", "2027-02-11": None},
+        workdays=["2027-09-26", "2027-02-10"],
+        merge=True,
+    )
+    assert merged.is_official(2027)
+    # The package's computed holidays stay, with their names.
+    assert merged.day("2027-10-01").kind is DayKind.HOLIDAY
+    assert merged.day("2027-10-01").name == "国庆节"
+    assert merged.day("2027-01-01").name == "元旦"
+    # The given dates change the year.
+    assert merged.day("2027-10-07").name == "国庆节"
+    assert merged.day("2027-09-26").kind is DayKind.MAKEUP_WORKDAY  # a Sunday, worked
+    assert merged.day("2027-02-10").kind is DayKind.MAKEUP_WORKDAY  # a computed holiday, worked
+    assert merged.day("2027-02-11").kind is DayKind.HOLIDAY
+    changed = {date(2027, 10, 6), date(2027, 10, 7), date(2027, 2, 11)}
+    changed |= {date(2027, 9, 26), date(2027, 2, 10)}
+    day = date(2027, 1, 1)
+    while day.year == 2027:
+        if day not in changed:
+            assert merged.working_hours(day) == computed.working_hours(day), day
+        day += timedelta(days=1)
+    # Merging again starts from the published year; replacing drops it.
+    again = merged.with_official_year(2027, holidays=["2027-10-08"], merge=True)
+    assert not again.is_working_day("2027-10-07")
+    assert not again.is_working_day("2027-10-08")
+    assert again.is_working_day("2027-09-26")
+    assert len(again.official_years) == 1
+    # The merged year is stored complete: a round trip keeps every date and name.
+    stored = BusinessCalendar.from_dict(json.loads(json.dumps(merged.to_dict())))
+    assert stored == merged
+    assert stored.to_dict()["official_years"]["2027"]["holidays"]["2027-10-01"] == "国庆节"
+
+
 def test_official_year_validation() -> None:
-    with pytest.raises(ValidationError, match="must lie in 2027"):
+    with pytest.raises(ValidationError, match="only dates of 2027"):
         OfficialYear(2027, holidays=["2026-12-31"])
     with pytest.raises(ValidationError, match="both"):
         OfficialYear(2027, holidays=["2027-01-02"], workdays=["2027-01-02"])
+    with pytest.raises(ValidationError, match="year must be an int"):
+        OfficialYear("2027", holidays=[])  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="name of holiday"):
+        OfficialYear(2027, holidays={"2027-01-01": 1})  # type: ignore[dict-item]
+    # Holidays given as a list are stored without names.
+    assert OfficialYear(2027, ["2027-01-01"]).to_dict() == {
+        "holidays": {"2027-01-01": None},
+        "workdays": [],
+    }
 
 
 # --------------------------------------------------------------------------- storage
