@@ -917,10 +917,12 @@ class BusinessCalendar:
             field="calendar",
         )
 
+    def _unofficial(self, year: int) -> UnofficialYear:
+        makeup = None if self.country is None else bool(self._country_year(year)[1])
+        return UnofficialYear(year, self.official_through, self.country, makeup)
+
     def _result(self, value: T, touched: list[int]) -> CalendarResult[T]:
-        warnings = tuple(
-            UnofficialYear(year, self.official_through, self.country) for year in sorted(touched)
-        )
+        warnings = tuple(self._unofficial(year) for year in sorted(touched))
         return CalendarResult(value, warnings)
 
 

@@ -10,6 +10,7 @@ import attrs
 
 from itsm_core.errors import ValidationError
 from itsm_core.labels import Labelled, Language
+from itsm_core.sla.country_data import YEARLY_PUBLISHED_COUNTRIES
 from itsm_core.sla.hours import Window
 
 __all__ = [
@@ -226,34 +227,70 @@ class OfficialYear:
 
 @attrs.frozen
 class UnofficialYear:
-    """A warning: a computation used a year whose holiday data is not official.
+    """A warning: a computation used a year past the calendar's official data.
+
+    What is known about such a year: it lies after the last year the calendar
+    counts as official (``official_until``, extended by published years), and —
+    for a calendar with country data — whether the installed ``holidays`` package
+    lists makeup working days (调休) for it. For China, none means the package
+    computed the year by rule; some means the package may already have the
+    published arrangement while the calendar's ``official_until`` is pinned lower.
 
     :param year: the year without official data.
     :param official_until: the last year with official data.
     :param country: the calendar's country code, if any.
+    :param makeup_days: whether the ``holidays`` package lists makeup working days
+        for ``year``; None for a calendar without country data.
     """
 
     year: int
     official_until: int | None
     country: str | None = None
+    makeup_days: bool | None = None
 
     @property
     def message(self) -> str:
         """A sentence for logs and for the warning recorded on an SLA clock."""
         who = f"{self.country} " if self.country else ""
-        return (
-            f"{who}holiday data for {self.year} is not official (official data ends with "
-            f"{self.official_until}); the year was computed by rule, without makeup "
-            "working days (调休), and may change when the official dates are published"
+        text = (
+            f"{who}holiday data for {self.year} is not official: the calendar's official "
+            f"data ends with {self.official_until}"
+        )
+        if self.makeup_days is None:
+            return text + "; the calendar has no country data, only its own dates"
+        if self.makeup_days:
+            return text + (
+                f"; the installed holidays package does list makeup working days (调休) "
+                f"for {self.year} — if they are the published arrangement, raise "
+                f"official_until or add the year with with_official_year({self.year}, ...)"
+            )
+        if self.country in YEARLY_PUBLISHED_COUNTRIES:
+            return text + (
+                f"; the holidays package computes {self.year} by rule, without makeup "
+                "working days (调休), so the dates may change when the official "
+                "arrangement is published"
+            )
+        return text + (
+            f"; the holidays package computes {self.year} by its rules, which may "
+            "differ from the dates finally observed"
         )
 
     @property
     def message_zh(self) -> str:
         """The same warning in Chinese, for display."""
-        return (
-            f"{self.year} 年的节假日数据尚未正式公布（正式数据截至 {self.official_until} 年），"
-            "按规则推算，未含调休工作日，公布后可能变化"
+        text = (
+            f"{self.year} 年的节假日数据不是正式数据（日历的正式数据截至 {self.official_until} 年）"
         )
+        if self.makeup_days is None:
+            return text + "，日历无国家节假日数据，仅有自定日期"
+        if self.makeup_days:
+            return text + (
+                f"；已安装的 holidays 包含 {self.year} 年的调休工作日，若与正式公布的安排"
+                f"一致，可提高 official_until 或用 with_official_year({self.year}, ...) 添加该年"
+            )
+        if self.country in YEARLY_PUBLISHED_COUNTRIES:
+            return text + "，按规则推算，未含调休工作日，正式公布后可能变化"
+        return text + "，按 holidays 包的规则计算，可能与实际安排不同"
 
     def __str__(self) -> str:
         return self.message

@@ -323,6 +323,36 @@ def test_unofficial_years_can_be_allowed_and_are_reported() -> None:
     assert cal.next_opening_detailed(sh(2027, 1, 1, 20)).unofficial_years == (2027,)
 
 
+def test_the_warning_says_what_is_known_of_the_year() -> None:
+    start = sh(2025, 12, 31, 17)
+    span = timedelta(days=500)
+    pinned = BusinessCalendar.china(official_until=2025, allow_unofficial_years=True)
+    w2026, w2027 = pinned.between_detailed(start, start + span).warnings
+    # 2026: the package has makeup days; the calendar's boundary is pinned lower.
+    assert w2026.makeup_days is True
+    assert "ends with 2025" in w2026.message
+    assert "does list makeup working days" in w2026.message
+    assert "by rule" not in w2026.message
+    assert "without makeup" not in w2026.message
+    assert "调休工作日" in w2026.message_zh and "未含" not in w2026.message_zh
+    # 2027: computed by rule, without makeup days.
+    assert w2027.makeup_days is False
+    assert "computes 2027 by rule, without makeup working days" in w2027.message
+    assert "按规则推算，未含调休工作日" in w2027.message_zh
+    us = BusinessCalendar.from_country(
+        "US", timezone="America/New_York", official_until=2025, allow_unofficial_years=True
+    )
+    (w,) = us.add_working_days_detailed(datetime(2025, 12, 31, 10, tzinfo=UTC), 3).warnings
+    assert w.makeup_days is False
+    assert "调休" not in w.message and "by its rules" in w.message
+    bare = BusinessCalendar("UTC", WeeklyHours.always(), official_until=2025)
+    bare = bare.replace(allow_unofficial_years=True)
+    (w,) = bare.add_detailed(datetime(2025, 12, 31, 23, tzinfo=UTC), 2 * H).warnings
+    assert w.makeup_days is None
+    assert "no country data" in w.message
+    assert str(w) == w.message
+
+
 def test_the_provider_adds_a_published_year() -> None:
     cal = BusinessCalendar.china(official_until=2026)
     # A made-up arrangement: Jan 1 (Fri) and Jan 4 (Mon) off, Sat Jan 9 worked.
