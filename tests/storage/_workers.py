@@ -6,6 +6,7 @@ import json
 import os
 import signal
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,14 @@ def report_progress(url: str, complaint_id: str, rounds: int, barrier: Any, resu
                 except ConflictError:
                     conflicts += 1
     results.put(conflicts)
+
+
+def tick(url: str, now: datetime, barrier: Any, results: Any) -> None:
+    """Run one SLA tick at ``now`` in small batches, starting together with the others."""
+    from itsm_core import FrozenClock
+    from tests.unit.sla.clock_support import make_core
+
+    with make_core(FrozenClock(now), storage_url=url) as core:
+        barrier.wait(timeout=60)
+        report = core.sla.tick(batch_size=2)
+    results.put((report.warnings, report.breaches, report.clocks, report.conflicts))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,14 @@ from itsm_core.storage.base import Query, Where
 from itsm_core.storage.sqlalchemy import SqlBackend
 from itsm_core.testing.contract import ITEM_SPEC, T0, Item
 
-from ._workers import FileRecorder, WithItems, commit_then_die, increment, report_progress
+from ._workers import (
+    FileRecorder,
+    WithItems,
+    commit_then_die,
+    increment,
+    report_progress,
+    tick,
+)
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -141,6 +148,48 @@ def test_locked_queries_claim_disjoint_rows(pg_url: str) -> None:
             assert len(uow.find(ITEM_SPEC, due)) == 9
     finally:
         backend.close()
+
+
+@pytest.mark.postgres
+def test_concurrent_sla_ticks_fire_each_level_once(pg_url: str) -> None:
+    from itsm_core import FrozenClock
+    from tests.unit.sla.clock_support import DESK, MON, SH, H, make_core, target
+
+    clocks, processes = 10, 3
+    with make_core(FrozenClock(MON + H), storage_url=f"{pg_url}&itsm_auto_migrate=true") as core:
+        ids = [
+            core.sla.start(
+                DESK,
+                subject_kind="ticket",
+                subject_id=f"T-{n}",
+                target=target(4),
+                handler="eng-1",
+                customer="ACME",
+            ).id
+            for n in range(clocks)
+        ]
+    late = datetime(2025, 9, 23, 9, 0, tzinfo=SH)  # every warning and the breach are due
+    barrier = SPAWN.Barrier(processes)
+    results = SPAWN.Queue()
+    workers = [
+        SPAWN.Process(target=tick, args=(pg_url, late, barrier, results)) for _ in range(processes)
+    ]
+    for w in workers:
+        w.start()
+    reports = [results.get(timeout=120) for _ in workers]
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    assert sum(r[0] for r in reports) == 3 * clocks  # 50 %, 75 %, 90 %
+    assert sum(r[1] for r in reports) == clocks
+    assert sum(r[2] for r in reports) == clocks  # each clock ticked by one process
+    assert sum(r[3] for r in reports) == 0  # claims never collide
+    with make_core(FrozenClock(late), storage_url=pg_url) as core:
+        assert core.sla.tick().fired == 0
+        for clock_id in ids:
+            names = [e.name for e in core.history("sla_clock", clock_id)]
+            assert names.count("sla_clock.warning") == 3
+            assert names.count("sla_clock.breached") == 1
 
 
 @pytest.mark.postgres
