@@ -29,7 +29,16 @@ Semantics (all computations follow from these):
 * **Between.** ``between(a, b)`` is the working time in ``[a, b)``; for ``b < a`` it
   is ``-between(b, a)`` (negative), so ``between(a, b) + between(b, c) ==
   between(a, c)`` always holds.
-* **Official data.** See :attr:`BusinessCalendar.official_until`.
+* **Official data.** Every method that answers from a year's holiday data —
+  :meth:`~BusinessCalendar.day`, :meth:`~BusinessCalendar.working_hours`,
+  :meth:`~BusinessCalendar.is_working_day`, :meth:`~BusinessCalendar.is_open`, the
+  searches and the arithmetic — follows one rule: for a year after the official
+  data (:attr:`BusinessCalendar.official_until`, or a year added with
+  :meth:`~BusinessCalendar.with_official_year`) it raises
+  :class:`~itsm_core.errors.CalendarDataMissing`, unless the calendar has
+  ``allow_unofficial_years=True``; then it answers from the rule-based data (the
+  ``*_detailed`` methods report the year as a warning, :class:`DayInfo` has
+  ``official=False``).
 """
 
 from __future__ import annotations
@@ -128,11 +137,12 @@ class BusinessCalendar:
     :param official_until: the last year whose holiday data is official; None means
         no limit. Defaults to :func:`default_official_until` for the country (for CN
         the last year with makeup days in the installed ``holidays``).
-    :param allow_unofficial_years: if False (the default) a computation that needs a
+    :param allow_unofficial_years: if False (the default) every method that needs a
         year after ``official_until`` (and not added with :meth:`with_official_year`)
-        raises :class:`~itsm_core.errors.CalendarDataMissing`; if True it goes on with
-        the rule-based data and reports the year as a warning (see
-        :meth:`add_detailed`, :meth:`unofficial_years_between`).
+        — a look-up such as :meth:`day` as well as a computation — raises
+        :class:`~itsm_core.errors.CalendarDataMissing`; if True it answers from the
+        rule-based data and reports the year (see :meth:`add_detailed`,
+        :attr:`DayInfo.official`, :meth:`unofficial_years_between`).
     :param official_years: officially published years added by the provider
         (see :meth:`with_official_year`).
     :param name: a display name, e.g. ``"北京服务台"``.
@@ -495,20 +505,34 @@ class BusinessCalendar:
     def day(self, day: date | str) -> DayInfo:
         """How the calendar treats the local date ``day`` (kind, windows, holiday name).
 
-        Descriptive: never raises for unofficial years (see :attr:`DayInfo.official`).
+        With ``allow_unofficial_years=True`` a date of an unofficial year is
+        described with ``official=False``; to look at such a year on a strict
+        calendar, ask ``calendar.replace(allow_unofficial_years=True)``.
 
         :param day: the date.
+        :raises ValidationError: if ``day`` is not a date.
+        :raises CalendarDataMissing: if the year's data is not official and
+            unofficial years are not allowed.
         """
-        return self._plan(as_date(day))
+        target = as_date(day)
+        self._require_year(target.year, [])
+        return self._plan(target)
 
     def working_hours(self, day: date | str) -> tuple[Window, ...]:
-        """The wall-clock working windows of the local date ``day`` (empty when closed)."""
-        return self._plan(as_date(day)).windows
+        """The wall-clock working windows of the local date ``day`` (empty when closed).
+
+        :param day: the date.
+        :raises ValidationError: if ``day`` is not a date.
+        :raises CalendarDataMissing: if the year's data is not official and
+            unofficial years are not allowed.
+        """
+        return self.day(day).windows
 
     def is_working_day(self, day: date | str) -> bool:
         """True if the local date ``day`` has working time.
 
         :param day: the date.
+        :raises ValidationError: if ``day`` is not a date.
         :raises CalendarDataMissing: if the year's data is not official and
             unofficial years are not allowed.
         """
@@ -523,7 +547,8 @@ class BusinessCalendar:
         :param first: the first date.
         :param last: the last date (not before ``first``).
         :raises ValidationError: if ``last`` is before ``first``.
-        :raises CalendarDataMissing: as for :meth:`add`.
+        :raises CalendarDataMissing: if a year from ``first`` to ``last`` has no
+            official data and unofficial years are not allowed.
         """
         lo, hi = as_date(first, "first"), as_date(last, "last")
         if hi < lo:
@@ -553,13 +578,19 @@ class BusinessCalendar:
         """The first open instant at or after ``at`` (``at`` itself when open).
 
         :param at: an aware datetime.
+        :raises ValidationError: if ``at`` is naive.
+        :raises CalendarDataMissing: if the search reaches a year without official
+            data and unofficial years are not allowed.
         :raises CalendarError: if the calendar does not open within
             :attr:`HORIZON_YEARS` years.
         """
         return self.next_opening_detailed(at).value
 
     def next_opening_detailed(self, at: datetime) -> CalendarResult[datetime]:
-        """:meth:`next_opening` with the warnings on unofficial years it used."""
+        """:meth:`next_opening` with the warnings on unofficial years it used.
+
+        :raises CalendarDataMissing: as :meth:`next_opening`.
+        """
         t = to_us(require_aware(at, "at"))
         touched: list[int] = []
         value = self._next_open_us(t, touched)
@@ -573,6 +604,9 @@ class BusinessCalendar:
         :param at: an aware datetime.
         :returns: the closing instant, or None if the calendar stays open for
             :attr:`HORIZON_YEARS` years (a 24×7 calendar).
+        :raises ValidationError: if ``at`` is naive.
+        :raises CalendarDataMissing: if the search reaches a year without official
+            data and unofficial years are not allowed.
         :raises CalendarError: if the calendar does not open within the horizon.
         """
         t = to_us(require_aware(at, "at"))
@@ -617,6 +651,8 @@ class BusinessCalendar:
 
         With ``allow_unofficial_years=True`` this is how a caller (the SLA clock)
         learns that a due date rests on rule-based holiday data.
+
+        :raises CalendarDataMissing: as :meth:`add`.
         """
         t = to_us(require_aware(start, "start"))
         remaining = require_duration(duration, "duration") // timedelta(microseconds=1)
@@ -646,12 +682,16 @@ class BusinessCalendar:
         :param start: an aware datetime.
         :param end: an aware datetime.
         :raises ValidationError: if either is naive.
-        :raises CalendarDataMissing: as for :meth:`add`.
+        :raises CalendarDataMissing: if a year from ``start`` to ``end`` has no
+            official data and unofficial years are not allowed.
         """
         return self.between_detailed(start, end).value
 
     def between_detailed(self, start: datetime, end: datetime) -> CalendarResult[timedelta]:
-        """:meth:`between` with the warnings on the unofficial years it used."""
+        """:meth:`between` with the warnings on the unofficial years it used.
+
+        :raises CalendarDataMissing: as :meth:`between`.
+        """
         a = to_us(require_aware(start, "start"))
         b = to_us(require_aware(end, "end"))
         touched: list[int] = []
@@ -688,13 +728,17 @@ class BusinessCalendar:
         :param start: an aware datetime.
         :param days: a non-negative number of working days.
         :raises ValidationError: if ``start`` is naive or ``days`` is negative.
-        :raises CalendarDataMissing: as for :meth:`add`.
+        :raises CalendarDataMissing: if the count reaches a year without official
+            data and unofficial years are not allowed.
         :raises CalendarError: if no working day follows within :attr:`HORIZON_YEARS`.
         """
         return self.add_working_days_detailed(start, days).value
 
     def add_working_days_detailed(self, start: datetime, days: int) -> CalendarResult[datetime]:
-        """:meth:`add_working_days` with the warnings on the unofficial years it used."""
+        """:meth:`add_working_days` with the warnings on the unofficial years it used.
+
+        :raises CalendarDataMissing: as :meth:`add_working_days`.
+        """
         t = to_us(require_aware(start, "start"))
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise ValidationError(f"days must be a non-negative int, got {days!r}", field="days")
@@ -870,25 +914,30 @@ class BusinessCalendar:
             return DayInfo(day, DayKind.WORKDAY, weekday_windows, None, official)
         return DayInfo(day, DayKind.REST_DAY, (), None, official)
 
+    def _require_year(self, year: int, touched: list[int]) -> None:
+        """Raise for a year without official data, unless allowed; note it in ``touched``."""
+        if self.is_official(year):
+            return
+        if not self.allow_unofficial_years:
+            raise CalendarDataMissing(
+                f"the calendar has no official holiday data for {year} "
+                f"({self.country or 'its'} data is official up to "
+                f"{self.official_through}); add the published dates with "
+                f"with_official_year({year}, holidays=..., workdays=...), or build the "
+                "calendar with allow_unofficial_years=True to go on with rule-based "
+                "data and a warning",
+                year=year,
+            )
+        if year not in touched:
+            touched.append(year)
+
     def _index(self, year: int, touched: list[int]) -> YearIndex:
         if not MINYEAR < year < MAXYEAR:
             raise CalendarError(
                 f"year {year} is outside the supported range {MINYEAR + 1}..{MAXYEAR - 1}",
                 field="year",
             )
-        if not self.is_official(year):
-            if not self.allow_unofficial_years:
-                raise CalendarDataMissing(
-                    f"the calendar has no official holiday data for {year} "
-                    f"({self.country or 'calendar'} data is official up to "
-                    f"{self.official_through}); add the published dates with "
-                    f"with_official_year({year}, holidays=..., workdays=...), or build the "
-                    "calendar with allow_unofficial_years=True to go on with rule-based "
-                    "data and a warning",
-                    year=year,
-                )
-            if year not in touched:
-                touched.append(year)
+        self._require_year(year, touched)
         key = ("index", year)
         idx: YearIndex | None = self._cache.get(key)
         if idx is None:

@@ -296,9 +296,39 @@ def test_past_the_official_data_a_computation_raises_naming_the_year() -> None:
         cal.add_working_days(near_end, 5)
     with pytest.raises(CalendarDataMissing):
         cal.is_working_day("2027-03-01")
-    # Descriptive look-ups never raise; they say the data is unofficial.
-    assert not cal.day("2027-10-01").official
-    assert cal.day("2027-10-01").label().endswith("（非官方数据）")
+
+
+def test_every_method_follows_the_same_rule_for_unofficial_years() -> None:
+    strict = BusinessCalendar.china(official_until=2026)
+    lenient = strict.replace(allow_unofficial_years=True)
+    at = sh(2027, 3, 1, 10)
+    calls = {
+        "day": lambda c: c.day("2027-10-01"),
+        "working_hours": lambda c: c.working_hours("2027-10-01"),
+        "is_working_day": lambda c: c.is_working_day("2027-10-01"),
+        "working_days_between": lambda c: c.working_days_between("2027-01-01", "2027-01-31"),
+        "is_open": lambda c: c.is_open(at),
+        "next_opening": lambda c: c.next_opening(at),
+        "next_opening_detailed": lambda c: c.next_opening_detailed(at),
+        "next_closing": lambda c: c.next_closing(at),
+        "add": lambda c: c.add(at, H),
+        "add_detailed": lambda c: c.add_detailed(at, H),
+        "between": lambda c: c.between(at, at + H),
+        "between_detailed": lambda c: c.between_detailed(at, at + H),
+        "add_working_days": lambda c: c.add_working_days(at, 1),
+        "add_working_days_detailed": lambda c: c.add_working_days_detailed(at, 1),
+    }
+    for name, call in calls.items():
+        with pytest.raises(CalendarDataMissing, match="2027") as caught:
+            call(strict)
+        assert caught.value.year == 2027, name
+        call(lenient)  # answers from the rule-based data
+        assert strict.__class__.__dict__[name].__doc__ is not None
+        assert "CalendarDataMissing" in strict.__class__.__dict__[name].__doc__, name
+    # An answer about an unofficial date says so.
+    assert not lenient.day("2027-10-01").official
+    assert lenient.day("2027-10-01").label().endswith("（非官方数据）")
+    assert strict.unofficial_years_between(at, at) == (2027,)  # never raises
 
 
 def test_unofficial_years_can_be_allowed_and_are_reported() -> None:
