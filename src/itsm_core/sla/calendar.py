@@ -112,7 +112,10 @@ class BusinessCalendar:
     1. ``date_hours`` names the date: its windows (empty = closed).
     2. The date is in ``extra_holidays``: closed.
     3. The date is in ``extra_workdays``: open, with the weekday's windows, or
-       ``makeup_day_windows`` if the weekday has none.
+       ``makeup_day_windows`` if the weekday has none. Its kind is
+       :attr:`DayKind.EXTRA_WORKDAY` when the date would otherwise be off (a rest
+       day or a public holiday); a date that is a working or makeup day anyway
+       keeps that kind.
     4. Country data (or a year added with :meth:`with_official_year`): a holiday is
        closed; a makeup working day (调休) is open like rule 3.
     5. The weekly windows of the weekday.
@@ -131,7 +134,8 @@ class BusinessCalendar:
         Monday) that has any.
     :param extra_holidays: the provider's own closed dates.
     :param extra_workdays: the provider's own working dates (also overrides a
-        public holiday).
+        public holiday); :attr:`DayKind.EXTRA_WORKDAY` tells them from official
+        makeup days.
     :param date_hours: dates with their own windows, e.g. ``{"2025-12-31":
         ["09:00-12:00"]}``; an empty list closes the date.
     :param official_until: the last year whose holiday data is official; None means
@@ -903,8 +907,10 @@ class BusinessCalendar:
             is_holiday = holiday_name is not None
             is_makeup = day in makeup
         if day in self.extra_workdays:
-            regular = bool(weekday_windows) and not is_holiday
-            kind = DayKind.WORKDAY if regular else DayKind.MAKEUP_WORKDAY
+            if is_holiday or not (weekday_windows or is_makeup):
+                kind = DayKind.EXTRA_WORKDAY  # the provider's listing opens the day
+            else:
+                kind = DayKind.MAKEUP_WORKDAY if is_makeup else DayKind.WORKDAY
             return DayInfo(day, kind, self._workday_windows(day), holiday_name, official)
         if is_holiday:
             return DayInfo(day, DayKind.HOLIDAY, (), holiday_name, official)

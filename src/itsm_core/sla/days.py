@@ -66,8 +66,11 @@ class DayKind(Labelled):
     REST_DAY = "rest_day", "休息日", "rest day"
     #: A public holiday or a provider's extra holiday.
     HOLIDAY = "holiday", "节假日", "holiday"
-    #: A day normally off that is worked (China's 调休 makeup day, or a provider's extra day).
+    #: An official makeup working day (China's 调休): a day normally off that is worked.
     MAKEUP_WORKDAY = "makeup_workday", "调休工作日", "makeup working day"
+    #: A day otherwise off (a rest day or a public holiday) that the provider works
+    #: (``extra_workdays``).
+    EXTRA_WORKDAY = "extra_workday", "额外工作日", "extra working day"
     #: A date whose hours the provider set explicitly (e.g. a half day).
     SPECIAL_HOURS = "special_hours", "特殊工作时间", "special hours"
 

@@ -151,9 +151,17 @@ def test_extra_holidays_and_workdays() -> None:
     assert cal.day("2025-09-29").kind is DayKind.HOLIDAY
     assert cal.is_working_day("2025-09-27")  # Saturday opened by the provider
     assert cal.working_hours("2025-09-27") == cal.working_hours("2025-09-26")
-    assert cal.day("2025-09-27").kind is DayKind.MAKEUP_WORKDAY
+    assert cal.day("2025-09-27").kind is DayKind.EXTRA_WORKDAY
+    assert cal.day("2025-09-27").label() == "额外工作日"
+    assert cal.day("2025-09-28").kind is DayKind.MAKEUP_WORKDAY  # the official 调休 day
     assert cal.is_working_day("2025-10-02")  # public holiday worked by the provider
+    assert cal.day("2025-10-02").kind is DayKind.EXTRA_WORKDAY
     assert cal.day("2025-10-02").name == "国庆节"
+    assert cal.day("2025-10-02").label("en") == "extra working day (国庆节)"
+    # Listing a date that is worked anyway keeps its kind.
+    redundant = cal.with_extra_workdays("2025-09-26", "2025-09-28")
+    assert redundant.day("2025-09-26").kind is DayKind.WORKDAY
+    assert redundant.day("2025-09-28").kind is DayKind.MAKEUP_WORKDAY
     again = cal.with_extra_holidays("2025-09-27").with_extra_workdays("2025-09-29")
     assert not again.is_working_day("2025-09-27")
     assert again.is_working_day("2025-09-29")
