@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Generic, TypeVar
@@ -103,14 +104,43 @@ class DayInfo:
     def label(self, lang: Language = "zh") -> str:
         """A display label, e.g. ``"节假日（国庆节）"`` or ``"makeup working day"``.
 
+        The kind, then one pair of brackets with the holiday name and, for a year
+        without official data, a note: ``"节假日（元旦；非官方数据）"``,
+        ``"holiday (元旦; unofficial data)"``. Brackets inside a name become commas,
+        so labels never nest brackets: the name ``"休息日（由 2025-10-11 调休）"``
+        gives ``"节假日（休息日，由 2025-10-11 调休）"``.
+
         :param lang: ``"zh"`` (default) or ``"en"``.
         """
         text = self.kind.label(lang)
+        details: list[str] = []
         if self.name:
-            text += f"（{self.name}）" if lang == "zh" else f" ({self.name})"
+            details.append(_without_brackets(self.name))
         if not self.official:
-            text += "（非官方数据）" if lang == "zh" else " (unofficial data)"
-        return text
+            details.append("非官方数据" if lang == "zh" else "unofficial data")
+        if not details:
+            return text
+        if lang == "zh":
+            return f"{text}（{'；'.join(details)}）"
+        return f"{text} ({'; '.join(details)})"
+
+
+_BRACKETED = re.compile(r"\s*([（(])([^（）()]*)[）)]")
+
+
+def _without_brackets(text: str) -> str:
+    """Turn bracketed parts into comma-separated ones: ``"端午节（补假）"`` → ``"端午节，补假"``."""
+
+    def flatten(match: re.Match[str]) -> str:
+        sep = "，" if match[1] == "（" else ", "
+        following = match.string[match.end() : match.end() + 1]
+        after = sep if following and following not in "）)，,；;。. " else ""
+        return (sep if match.start() else "") + match[2].strip() + after
+
+    previous = None
+    while previous != text:
+        previous, text = text, _BRACKETED.sub(flatten, text)
+    return text
 
 
 #: The holidays of a published year: a mapping of date to name (None for an

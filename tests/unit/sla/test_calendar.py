@@ -52,6 +52,21 @@ def test_cn_makeup_day_and_national_day(cn: BusinessCalendar) -> None:
     assert cn.day("2025-09-29").kind is DayKind.WORKDAY
 
 
+def test_labels_never_nest_brackets(cn: BusinessCalendar) -> None:
+    # The package names a moved day off "休息日（由 2025-10-11 调休）".
+    assert cn.day("2025-10-08").name == "休息日（由 2025-10-11 调休）"
+    assert cn.day("2025-10-08").label() == "节假日（休息日，由 2025-10-11 调休）"
+    assert cn.day("2025-10-08").label("en") == "holiday (休息日，由 2025-10-11 调休)"
+    assert cn.day("2025-06-02").label() == "节假日（端午节，补假）"
+    assert cn.day("2025-09-29").label() == "工作日"
+    us = BusinessCalendar.from_country("US", timezone="America/New_York")
+    assert us.day("2027-12-24").name == "Christmas Day (observed)"
+    assert us.day("2027-12-24").label("en") == "holiday (Christmas Day, observed)"
+    for day in ("2025-02-03", "2025-10-07", "2026-05-04"):
+        label = cn.day(day).label()
+        assert label.count("（") == label.count("）") == 1, label
+
+
 def test_cn_golden_week_is_skipped(cn: BusinessCalendar) -> None:
     # Tue 2025-09-30 17:00 + 2h: 1h on Sep 30, then Oct 1-8 are off, Oct 9 09:00-10:00.
     assert cn.add(sh(2025, 9, 30, 17), 2 * H) == sh(2025, 10, 9, 10)
@@ -335,7 +350,8 @@ def test_every_method_follows_the_same_rule_for_unofficial_years() -> None:
         assert "CalendarDataMissing" in strict.__class__.__dict__[name].__doc__, name
     # An answer about an unofficial date says so.
     assert not lenient.day("2027-10-01").official
-    assert lenient.day("2027-10-01").label().endswith("（非官方数据）")
+    assert lenient.day("2027-10-01").label() == "节假日（国庆节；非官方数据）"
+    assert lenient.day("2027-10-01").label("en") == "holiday (国庆节; unofficial data)"
     assert strict.unofficial_years_between(at, at) == (2027,)  # never raises
 
 
