@@ -245,7 +245,15 @@ class BusinessCalendar:
     ) -> BusinessCalendar:
         """A 24×7 calendar: always open, no holidays.
 
-        :param timezone: the zone results are returned in (does not affect the answers).
+        Business time on it is elapsed time, the same in every zone: :meth:`add`,
+        :meth:`between`, :meth:`is_open` and :meth:`next_opening` do not depend on
+        the zone. The zone still matters where local dates do: results are returned
+        in it, :meth:`add_working_days` counts its local dates and keeps its
+        wall-clock time (one working day from 12:00 before a spring DST change is
+        12:00 the next day, 23 hours later), and :meth:`day` /
+        :meth:`working_days_between` take dates in it.
+
+        :param timezone: the calendar's zone (IANA name or :class:`~zoneinfo.ZoneInfo`).
         :param name: a display name.
         """
         return cls(timezone, WeeklyHours.always(), official_until=None, name=name)

@@ -211,6 +211,21 @@ def test_always_open() -> None:
     assert cal.add_working_days(start, 2) == sh(2025, 10, 2, 23, 30)
 
 
+def test_always_open_depends_on_the_zone_only_through_local_dates() -> None:
+    berlin = BusinessCalendar.always_open("Europe/Berlin")
+    utc = BusinessCalendar.always_open("UTC")
+    start = datetime(2025, 3, 29, 11, tzinfo=UTC)  # 12:00 in Berlin, before spring forward
+    # Business time is elapsed time in every zone.
+    assert berlin.add(start, 30 * H) == utc.add(start, 30 * H) == start + 30 * H
+    assert berlin.between(start, start + 30 * H) == utc.between(start, start + 30 * H)
+    # Working days are local dates: the Berlin day of 30 March has 23 hours.
+    assert utc.add_working_days(start, 1) - start == 24 * H
+    assert berlin.add_working_days(start, 1) - start == 23 * H
+    assert berlin.add_working_days(start, 1).tzinfo == ZoneInfo("Europe/Berlin")
+    assert BusinessCalendar.always_open.__doc__ is not None
+    assert "does not affect" not in BusinessCalendar.always_open.__doc__
+
+
 def test_next_closing_joins_windows_across_midnight() -> None:
     cal = BusinessCalendar("UTC", {"mon": ["20:00-24:00"], "tue": ["00:00-06:00"]})
     start = datetime(2025, 9, 29, 21, tzinfo=UTC)
