@@ -139,8 +139,11 @@ class BusinessCalendar:
     :param date_hours: dates with their own windows, e.g. ``{"2025-12-31":
         ["09:00-12:00"]}``; an empty list closes the date.
     :param official_until: the last year whose holiday data is official; None means
-        no limit. Defaults to :func:`default_official_until` for the country (for CN
-        the last year with makeup days in the installed ``holidays``).
+        no limit. The default, ``"auto"``, follows :func:`default_official_until` for
+        the country (for CN the last year with makeup days in the installed
+        ``holidays``) — also after :meth:`to_dict` / :meth:`from_dict`, so a stored
+        calendar picks up a newer ``holidays`` release; a year given explicitly
+        stays fixed. Calendars compare equal only with the same setting.
     :param allow_unofficial_years: if False (the default) every method that needs a
         year after ``official_until`` (and not added with :meth:`with_official_year`)
         — a look-up such as :meth:`day` as well as a computation — raises
@@ -176,7 +179,9 @@ class BusinessCalendar:
     date_hours: tuple[tuple[date, tuple[Window, ...]], ...] = attrs.field(
         factory=tuple, converter=date_hours_converter, kw_only=True
     )
-    official_until: int | None = attrs.field(kw_only=True)
+    _official_until: int | Literal["auto"] | None = attrs.field(
+        default=_AUTO, kw_only=True, alias="official_until"
+    )
     allow_unofficial_years: bool = attrs.field(default=False, kw_only=True)
     official_years: tuple[OfficialYear, ...] = attrs.field(
         factory=tuple, converter=official_years_converter, kw_only=True
@@ -186,16 +191,15 @@ class BusinessCalendar:
         factory=dict, init=False, eq=False, hash=False, repr=False
     )
 
-    @official_until.default
-    def _official_until_default(self) -> int | None:
-        return default_official_until(self.country, self.subdiv)
-
     def __attrs_post_init__(self) -> None:
-        if self.official_until is not None and (
-            isinstance(self.official_until, bool) or not isinstance(self.official_until, int)
+        setting = self._official_until
+        if (
+            setting != _AUTO
+            and setting is not None
+            and (isinstance(setting, bool) or not isinstance(setting, int))
         ):
             raise ValidationError(
-                f"official_until must be a year (int) or None, got {self.official_until!r}",
+                f"official_until must be a year (int), None or 'auto', got {setting!r}",
                 field="official_until",
             )
         if self.country is not None:
@@ -298,9 +302,6 @@ class BusinessCalendar:
             instead of raising.
         :param name: a display name.
         """
-        kwargs: dict[str, Any] = {}
-        if official_until != _AUTO:
-            kwargs["official_until"] = official_until
         return cls(
             timezone,
             _weekly_from_spec(hours, weekdays),
@@ -311,9 +312,9 @@ class BusinessCalendar:
             extra_holidays=extra_holidays,
             extra_workdays=extra_workdays,
             date_hours=date_hours or {},
+            official_until=official_until,
             allow_unofficial_years=allow_unofficial_years,
             name=name,
-            **kwargs,
         )
 
     @classmethod
@@ -362,8 +363,9 @@ class BusinessCalendar:
     def replace(self, **changes: Any) -> BusinessCalendar:
         """A copy with some fields changed (the fields of the constructor).
 
-        Fields not named keep their values — including ``official_until``, so pass it
-        too when changing the country.
+        Fields not named keep their values. An ``official_until`` left at its
+        default (``"auto"``) follows a changed country; an explicit one stays, so
+        pass it too (or ``official_until="auto"``) when changing the country.
 
         :param changes: field values, e.g. ``allow_unofficial_years=True``.
         """
@@ -467,6 +469,22 @@ class BusinessCalendar:
         )
 
     # ------------------------------------------------------------------ official data
+
+    @property
+    def official_until(self) -> int | None:
+        """The last year whose holiday data is official; None means no limit.
+
+        Given explicitly, or by default (``"auto"``) derived from the country and the
+        installed ``holidays`` package (:func:`default_official_until`).
+        """
+        if self._official_until == _AUTO:
+            return default_official_until(self.country, self.subdiv)
+        return self._official_until
+
+    @property
+    def official_until_is_explicit(self) -> bool:
+        """True if ``official_until`` was given; False if it follows the ``holidays`` package."""
+        return self._official_until != _AUTO
 
     def is_official(self, year: int) -> bool:
         """True if the calendar's data for ``year`` is official.
@@ -789,8 +807,15 @@ class BusinessCalendar:
     # ------------------------------------------------------------------ serialisation
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dict that :meth:`from_dict` turns back into an equal calendar."""
-        return {
+        """A JSON-able dict that :meth:`from_dict` turns back into an equal calendar.
+
+        ``official_until`` is written only when it was given explicitly. A calendar
+        with the default boundary is stored without it, so when it is read back
+        the boundary follows the ``holidays`` package installed then: a stored
+        China calendar takes the next year as official once a ``holidays`` release
+        has its makeup days. Give ``official_until`` explicitly to pin it.
+        """
+        data: dict[str, Any] = {
             "version": _FORMAT_VERSION,
             "name": self.name,
             "timezone": self.timezone.key,
@@ -804,16 +829,19 @@ class BusinessCalendar:
             "extra_holidays": [d.isoformat() for d in sorted(self.extra_holidays)],
             "extra_workdays": [d.isoformat() for d in sorted(self.extra_workdays)],
             "date_hours": {d.isoformat(): [str(w) for w in ws] for d, ws in self.date_hours},
-            "official_until": self.official_until,
             "allow_unofficial_years": self.allow_unofficial_years,
             "official_years": {str(y.year): y.to_dict() for y in self.official_years},
         }
+        if self.official_until_is_explicit:
+            data["official_until"] = self.official_until
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
         """Rebuild a calendar from :meth:`to_dict` output.
 
-        :param data: the dict (e.g. loaded from JSON).
+        :param data: the dict (e.g. loaded from JSON); without ``official_until`` the
+            calendar takes the default boundary (see :meth:`to_dict`).
         :raises ValidationError: for an unknown format version, unknown or missing keys.
         """
         if not isinstance(data, Mapping):

@@ -570,6 +570,40 @@ def test_to_dict_round_trips_through_json() -> None:
         assert BusinessCalendar.from_dict(json.loads(json.dumps(simple.to_dict()))) == simple
 
 
+def test_a_stored_calendar_with_the_default_boundary_follows_the_package(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    default = BusinessCalendar.china()
+    assert not default.official_until_is_explicit
+    data = json.loads(json.dumps(default.to_dict()))
+    assert "official_until" not in data
+    restored = BusinessCalendar.from_dict(data)
+    assert restored == default
+    assert not restored.official_until_is_explicit
+    pinned = BusinessCalendar.china(official_until=2025)
+    assert pinned.official_until_is_explicit
+    assert pinned.to_dict()["official_until"] == 2025
+    assert BusinessCalendar.from_dict(pinned.to_dict()) == pinned
+    assert BusinessCalendar.china(official_until=None).to_dict()["official_until"] is None
+    assert pinned != BusinessCalendar.china(official_until="auto")
+    # A newer holidays release with the next year's makeup days moves the default.
+    newest = default.official_until
+    assert newest is not None
+    monkeypatch.setattr(
+        "itsm_core.sla.calendar.default_official_until", lambda country, subdiv=None: newest + 1
+    )
+    later = BusinessCalendar.from_dict(data)
+    assert later.official_until == newest + 1
+    assert later.is_official(newest + 1)
+    assert BusinessCalendar.from_dict(pinned.to_dict()).official_until == 2025
+    # The default follows a changed country; an explicit year stays.
+    assert default.replace(country="US").official_until == newest + 1  # (patched)
+    monkeypatch.undo()
+    assert default.replace(country="US").official_until is None
+    assert pinned.replace(country="US").official_until == 2025
+    assert pinned.replace(official_until="auto") == BusinessCalendar.china()
+
+
 def test_from_dict_refuses_bad_input() -> None:
     data = BusinessCalendar.always_open().to_dict()
     with pytest.raises(ValidationError, match="unknown calendar keys"):
