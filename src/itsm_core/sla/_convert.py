@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from itsm_core.errors import ValidationError
-from itsm_core.sla.days import OfficialYear, as_date
+from itsm_core.sla.days import OfficialYear, as_date, dates_converter
 from itsm_core.sla.hours import WeeklyHours, Window, parse_windows
 
 
@@ -45,6 +45,14 @@ def country_converter(value: object) -> str | None:
             field="country",
         )
     return value.strip().upper()
+
+
+def extra_holidays_converter(value: Iterable[object]) -> frozenset[date]:
+    return dates_converter(value, "extra_holidays")
+
+
+def extra_workdays_converter(value: Iterable[object]) -> frozenset[date]:
+    return dates_converter(value, "extra_workdays")
 
 
 def optional_windows_converter(value: object) -> tuple[Window, ...] | None:

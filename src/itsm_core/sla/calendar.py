@@ -43,7 +43,7 @@ Semantics (all computations follow from these):
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from typing import Any, Literal, TypeVar
@@ -56,6 +56,8 @@ from itsm_core.errors import CalendarDataMissing, CalendarError, ValidationError
 from itsm_core.sla._convert import (
     country_converter,
     date_hours_converter,
+    extra_holidays_converter,
+    extra_workdays_converter,
     official_years_converter,
     optional_windows_converter,
     weekly_converter,
@@ -156,6 +158,12 @@ class BusinessCalendar:
     :raises ValidationError: for a malformed value.
     :raises CalendarError: for an unknown country or subdivision, conflicting
         dates, or a calendar that is never open.
+
+    A calendar open only on some dates — no weekly windows, a few ``date_hours``
+    or ``extra_workdays`` (an event's on-call days, say) — is valid. A
+    computation that needs working time after its last open date raises
+    :class:`~itsm_core.errors.CalendarError` naming that date, as does any
+    calendar without working time for :attr:`HORIZON_YEARS` years.
     """
 
     #: Years searched for an opening (or a closing) before a calendar is declared
@@ -171,10 +179,10 @@ class BusinessCalendar:
         default=None, converter=optional_windows_converter, kw_only=True
     )
     extra_holidays: frozenset[date] = attrs.field(
-        factory=frozenset, converter=dates_converter, kw_only=True
+        factory=frozenset, converter=extra_holidays_converter, kw_only=True
     )
     extra_workdays: frozenset[date] = attrs.field(
-        factory=frozenset, converter=dates_converter, kw_only=True
+        factory=frozenset, converter=extra_workdays_converter, kw_only=True
     )
     date_hours: tuple[tuple[date, tuple[Window, ...]], ...] = attrs.field(
         factory=tuple, converter=date_hours_converter, kw_only=True
@@ -433,7 +441,7 @@ class BusinessCalendar:
 
     def with_extra_holidays(self, *days: date | str) -> BusinessCalendar:
         """A copy closed on ``days`` (removing them from extra working days and date hours)."""
-        added = dates_converter(days)
+        added = dates_converter(days, "extra_holidays")
         return attrs.evolve(
             self,
             extra_holidays=self.extra_holidays | added,
@@ -443,7 +451,7 @@ class BusinessCalendar:
 
     def with_extra_workdays(self, *days: date | str) -> BusinessCalendar:
         """A copy open on ``days`` (removing them from extra holidays and date hours)."""
-        added = dates_converter(days)
+        added = dates_converter(days, "extra_workdays")
         return attrs.evolve(
             self,
             extra_workdays=self.extra_workdays | added,
@@ -692,6 +700,7 @@ class BusinessCalendar:
             return self._result(from_us(value, self.timezone), touched)
         year = self._year_of(t)
         progress_year = year
+        reached = t  # the end of the working time counted so far
         while True:
             idx = self._index(year, touched)
             position = idx.position(t)
@@ -701,10 +710,13 @@ class BusinessCalendar:
                 return self._result(from_us(value, self.timezone), touched)
             if available:
                 progress_year = year
+                reached = idx.ends[-1]
             remaining -= available
             year += 1
             if year - progress_year > self.HORIZON_YEARS:
-                raise self._never_open(t)
+                raise self._never_open(
+                    reached, f"cannot add {duration} of business time to {start.isoformat()}"
+                )
 
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Business time in ``[start, end)``; negative (``-between(end, start)``) if end < start.
@@ -790,13 +802,18 @@ class BusinessCalendar:
                 k += 1
         target = k + days
         progress_year = year
+        reached = t  # the end of the last working day counted so far
         while target >= len(idx.day_ordinals):
             if idx.day_ordinals:
                 progress_year = year
+                reached = max(t, idx.ends[-1])
             target -= len(idx.day_ordinals)
             year += 1
             if year - progress_year > self.HORIZON_YEARS:
-                raise self._never_open(t)
+                raise self._never_open(
+                    reached,
+                    f"cannot add {days} working day{'s' * (days != 1)} to {start.isoformat()}",
+                )
             idx = self._index(year, touched)
         first, stop = idx.day_first[target], idx.day_first[target + 1]
         moment = wall_to_us(self.timezone, date.fromordinal(idx.day_ordinals[target]), wall)
@@ -1000,11 +1017,49 @@ class BusinessCalendar:
                 return max(t, idx.starts[i])
         raise self._never_open(t)
 
-    def _never_open(self, t: int) -> CalendarError:
+    def _last_open_before(self, t: int) -> tuple[date, int] | None:
+        """The local date and end of the last working interval that starts before ``t``.
+
+        Looks back at most :attr:`HORIZON_YEARS` years; None if none is found.
+        """
+        year = self._year_of(t)
+        for earlier in range(year, year - 1 - self.HORIZON_YEARS, -1):
+            try:
+                idx = self._index(earlier, [])
+            except CalendarError:  # out of range, or a year without official data
+                return None
+            i = bisect_left(idx.starts, t) - 1
+            if i >= 0:
+                k = bisect_right(idx.day_first, i) - 1
+                return date.fromordinal(idx.day_ordinals[k]), min(idx.ends[i], t)
+        return None
+
+    def _never_open(self, t: int, doing: str | None = None) -> CalendarError:
+        after = from_us(t, self.timezone).isoformat()
+        text = (
+            f"the calendar has no opening after {after} within {self.HORIZON_YEARS} years "
+            "(the horizon searched)"
+        )
+        last = self._last_open_before(t)
+        if last is None:
+            text += f", nor any working time in the {self.HORIZON_YEARS} years before it"
+            before = from_us(t, self.timezone).date()
+            opened = [d for d, windows in self.date_hours if windows and d < before]
+            opened += [d for d in self.extra_workdays if d < before]
+            if opened:
+                text += f"; the last date it opens explicitly is {max(opened).isoformat()}"
+        else:
+            day, end = last
+            text += (
+                f"; the last date it is open is {day.isoformat()} (its working time ends "
+                f"{from_us(end, self.timezone).isoformat()})"
+            )
+        if doing:
+            text = f"{doing}: {text}"
         return CalendarError(
-            f"the calendar is never open within {self.HORIZON_YEARS} years after "
-            f"{from_us(t, self.timezone).isoformat()}; check its weekly windows, holidays "
-            "and date hours",
+            text + ". A calendar open only on a few dates (date_hours, extra_workdays) has "
+            "no working time after its last one; add dates or weekly windows, or check its "
+            "holidays",
             field="calendar",
         )
 

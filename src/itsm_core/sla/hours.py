@@ -184,7 +184,9 @@ def _as_window(value: object) -> Window:
     )
 
 
-def parse_windows(values: Iterable[object] | str | Window, what: str = "day") -> tuple[Window, ...]:
+def parse_windows(
+    values: Iterable[object] | str | Window, what: str | None = None
+) -> tuple[Window, ...]:
     """Normalise the windows of one day: parse, sort, check and merge.
 
     Windows that touch (one ends when the next starts) are merged into one;
@@ -192,7 +194,8 @@ def parse_windows(values: Iterable[object] | str | Window, what: str = "day") ->
 
     :param values: windows as :class:`Window`, text (``"09:00-12:00"``) or
         ``(start, end)`` pairs; a single text or window is accepted too.
-    :param what: names the day in error messages (e.g. ``"mon"``, ``"2025-12-31"``).
+    :param what: names the day(s) in error messages (e.g. ``"mon-fri"``,
+        ``"2025-12-31"``); None when there is nothing to name.
     :returns: the windows in order, non-overlapping, non-touching.
     :raises ValidationError: if a window is invalid or two windows overlap.
     """
@@ -202,8 +205,9 @@ def parse_windows(values: Iterable[object] | str | Window, what: str = "day") ->
     merged: list[Window] = []
     for window in windows:
         if merged and window.start < merged[-1].end:
+            where = f" on {what}" if what else ""
             raise ValidationError(
-                f"working windows of {what} overlap: {merged[-1]} and {window}; "
+                f"working windows overlap{where}: {merged[-1]} and {window}; "
                 "windows of one day must not overlap (touching is allowed)",
                 field="windows",
             )
@@ -246,6 +250,23 @@ def parse_weekdays(spec: str | int | Iterable[str | int]) -> tuple[int, ...]:
     return tuple(sorted(days))
 
 
+def _describe_weekdays(days: Iterable[int]) -> str:
+    """Weekdays as text for messages: ``"mon-fri"``, ``"sat, sun"``, ``"mon, wed"``."""
+    runs: list[list[int]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts: list[str] = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(f"{WEEKDAY_NAMES[run[0]]}-{WEEKDAY_NAMES[run[-1]]}")
+        else:
+            parts.extend(WEEKDAY_NAMES[d] for d in run)
+    return ", ".join(parts)
+
+
 def _weekday_number(item: str | int) -> int:
     if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
         return item
@@ -263,8 +284,10 @@ def _weekly_converter(value: object) -> tuple[tuple[Window, ...], ...]:
     if isinstance(value, Mapping):
         days: list[tuple[Window, ...]] = [() for _ in range(7)]
         for key, windows in value.items():
-            for day in parse_weekdays(key):
-                days[day] = parse_windows(windows, WEEKDAY_NAMES[day])
+            selected = parse_weekdays(key)
+            parsed = parse_windows(windows, _describe_weekdays(selected))
+            for day in selected:
+                days[day] = parsed
         return tuple(days)
     if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 7:
         return tuple(parse_windows(windows, WEEKDAY_NAMES[i]) for i, windows in enumerate(value))
@@ -305,8 +328,8 @@ class WeeklyHours:
             raise ValidationError(
                 "give at least one working window, e.g. '09:00-18:00'", field="windows"
             )
-        parsed = parse_windows(windows)
         selected = set(parse_weekdays(weekdays))
+        parsed = parse_windows(windows, _describe_weekdays(selected))
         return cls(tuple(parsed if day in selected else () for day in range(7)))
 
     @classmethod

@@ -265,18 +265,60 @@ def test_an_empty_calendar_is_refused_at_construction() -> None:
         BusinessCalendar("UTC", {}, date_hours={"2025-01-02": []})
 
 
-def test_a_calendar_that_stops_opening_fails_at_computation() -> None:
+def test_a_calendar_open_on_a_few_dates_is_valid_and_says_when_it_runs_out() -> None:
     cal = BusinessCalendar("UTC", {}, date_hours={"2025-01-02": ["09:00-10:00"]})
     assert cal.add(datetime(2025, 1, 1, tzinfo=UTC), H) == datetime(2025, 1, 2, 10, tzinfo=UTC)
     later = datetime(2025, 6, 1, tzinfo=UTC)
-    with pytest.raises(CalendarError, match="never open within 3 years"):
+    last = "the last date it is open is 2025-01-02"
+    with pytest.raises(CalendarError, match="no opening after 2025-06-01T00:00:00") as caught:
         cal.next_opening(later)
-    with pytest.raises(CalendarError, match="never open"):
+    assert last in str(caught.value)
+    assert "within 3 years" in str(caught.value)
+    assert caught.value.field == "calendar"
+    with pytest.raises(CalendarError, match=last):
+        cal.next_closing(later)
+    with pytest.raises(CalendarError, match="cannot add 1:00:00 of business time") as caught:
         cal.add(later, H)
-    with pytest.raises(CalendarError, match="never open"):
+    assert last in str(caught.value)
+    # Part of the duration fits: the message starts after the working time counted.
+    with pytest.raises(CalendarError, match="no opening after 2025-01-02T10:00:00") as caught:
         cal.add(datetime(2025, 1, 1, tzinfo=UTC), 2 * H)
-    with pytest.raises(CalendarError, match="never open"):
+    assert last in str(caught.value)
+    with pytest.raises(CalendarError, match="cannot add 1 working day to") as caught:
         cal.add_working_days(later, 1)
+    assert last in str(caught.value)
+    with pytest.raises(CalendarError, match="cannot add 2 working days to") as caught:
+        cal.add_working_days(datetime(2025, 1, 1, tzinfo=UTC), 2)
+    assert last in str(caught.value)
+    # Long after the last date: still named.
+    with pytest.raises(CalendarError, match="last date it opens explicitly is 2025-01-02"):
+        cal.next_opening(datetime(2032, 1, 1, tzinfo=UTC))
+    # Between two dates the calendar answers.
+    two = cal.replace(makeup_day_windows=["09:00-12:00"]).with_extra_workdays("2026-03-02")
+    assert two.next_opening(later) == datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+
+def test_error_messages_name_the_field_and_the_days() -> None:
+    with pytest.raises(ValidationError, match="overlap on mon-fri: 09:00-12:00 and 11:00-18:00"):
+        WeeklyHours.workweek("09:00-12:00", "11:00-18:00")
+    with pytest.raises(ValidationError, match="overlap on sat, sun:"):
+        WeeklyHours.workweek("09:00-12:00", "11:00-18:00", weekdays="sat-sun")
+    with pytest.raises(ValidationError, match="overlap on mon-wed, fri:"):
+        WeeklyHours({"mon-wed,fri": ["09:00-12:00", "11:00-18:00"]})
+    with pytest.raises(ValidationError, match="overlap on 2025-12-31:"):
+        BusinessCalendar.china(date_hours={"2025-12-31": ["09:00-12:00", "11:00-13:00"]})
+    with pytest.raises(ValidationError, match="overlap on mon-fri:"):
+        BusinessCalendar.china(hours=["09:00-12:00", "11:30-18:00"])
+    for field in ("extra_holidays", "extra_workdays"):
+        with pytest.raises(ValidationError, match=f"^{field} must be a calendar date") as caught:
+            BusinessCalendar.china(**{field: ["2025-09-29", "2025-9-30"]})
+        assert caught.value.field == field
+    with pytest.raises(ValidationError) as caught:
+        BusinessCalendar.china().with_extra_holidays("someday")
+    assert caught.value.field == "extra_holidays"
+    with pytest.raises(ValidationError) as caught:
+        BusinessCalendar.china().with_extra_workdays("someday")
+    assert caught.value.field == "extra_workdays"
 
 
 def test_configuration_errors() -> None:
