@@ -84,8 +84,9 @@ class DayInfo:
     :param kind: the kind of day.
     :param windows: the wall-clock working windows of the date (empty when closed).
         On a DST-change day the real working time can differ from the wall-clock sum.
-    :param name: the holiday's name from the ``holidays`` package (in the
-        calendar's language), when there is one.
+    :param name: the holiday's name, when there is one: from the ``holidays``
+        package (in the calendar's language) or from the published year
+        (:meth:`BusinessCalendar.with_official_year`).
     :param official: False if the date's country data is computed by rule, not
         published officially (see :attr:`BusinessCalendar.official_until`).
     """
