@@ -2,7 +2,8 @@
 
 Business calendars (:class:`BusinessCalendar`): time zone, weekly working windows
 with breaks, public holidays and China's makeup working days (调休), provider dates,
-DST-correct business-time arithmetic on a per-year index.
+DST-correct business-time arithmetic on a per-year index. :class:`WorkingCalendar`
+is the one calendar protocol the other areas compute their promises with.
 
 Agreements (:class:`Agreement`: SLA, OLA, underpinning contract) hold
 :class:`Target` s per service and priority; an :class:`SlaClock` measures one
@@ -55,6 +56,7 @@ from itsm_core.sla.notifications import (
 from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod, ServicePeriodNotice
 from itsm_core.sla.service import SlaService, TickFailure, TickReport
 from itsm_core.sla.storage import AGREEMENT_SPEC, CLOCK_SPEC
+from itsm_core.sla.working import WorkingCalendar
 
 __all__ += [
     "AGREEMENT_SPEC",
@@ -82,4 +84,5 @@ __all__ += [
     "TargetKind",
     "TickFailure",
     "TickReport",
+    "WorkingCalendar",
 ]

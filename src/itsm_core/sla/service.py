@@ -3,9 +3,12 @@
 :class:`SlaService` is what the facade exposes as ``core.sla``. Every command
 takes the acting :class:`~itsm_core.Actor` first, checks the role, and runs in
 one unit of work: the clock (or agreement) is loaded, changed, saved with its
-events and outbox rows, and committed; the relay then delivers the events
-(``itsm_on_event``) and the SLA notifications (``itsm_sla_warning``,
-``itsm_sla_breach``, ``itsm_service_period_notice``).
+events and outbox rows, and committed; another area whose promise runs on a
+clock (complaints) uses the ``*_in`` methods (:meth:`SlaService.start_in`,
+:meth:`~SlaService.stop_in`, :meth:`~SlaService.change_target_in`) to change the
+clock in its own unit of work, so that both changes commit together. The relay
+then delivers the events (``itsm_on_event``) and the SLA notifications
+(``itsm_sla_warning``, ``itsm_sla_breach``, ``itsm_service_period_notice``).
 
 Calendars are registered by name (:meth:`SlaService.register_calendar`); the
 calendar named ``"default"`` is the one a target uses when it names none.
@@ -400,21 +403,18 @@ class SlaService:
                 assert agreement_id is not None and service is not None and priority is not None
                 agreement = uow.get(AGREEMENT_SPEC, agreement_id)
                 resolved = agreement.target_for(service, priority, kind)
-            self._check_calendar(resolved)
-            self._refuse_duplicate(uow, subject_kind, subject_id, resolved.kind)
-            clock = SlaClock.start(
-                clock_id=clock_id or new_id("slc-"),
+            clock = self.start_in(
+                uow,
+                actor,
                 subject_kind=subject_kind,
                 subject_id=subject_id,
                 target=resolved,
-                calendars=self.calendar,
-                actor=actor,
                 at=when,
                 agreement_id=agreement_id,
                 handler=handler,
                 customer=customer,
+                clock_id=clock_id,
             )
-            uow.save(CLOCK_SPEC, clock)
         return clock
 
     def pause(
@@ -555,6 +555,134 @@ class SlaService:
         for clock_id in ids:
             self.recalculate(actor, clock_id, at=when)
         return len(ids)
+
+    # ------------------------------------------------------------------ in a caller's unit of work
+
+    def start_in(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        *,
+        subject_kind: str,
+        subject_id: str,
+        target: Target,
+        at: datetime,
+        agreement_id: str | None = None,
+        handler: str | None = None,
+        customer: str | None = None,
+        clock_id: str | None = None,
+    ) -> SlaClock:
+        """Start a clock inside another service's unit of work (no role check).
+
+        For a use case of another area whose promise runs on an SLA clock (a
+        complaint's improvement period): the clock is saved in ``uow`` and
+        commits — or rolls back — together with that use case's own changes.
+        The caller has authorised the command; ``actor`` is recorded on the
+        clock's events. :meth:`start` is this plus the role check and a
+        transaction of its own.
+
+        :param uow: the caller's open unit of work.
+        :param actor: who acts (recorded, not checked).
+        :param subject_kind: what the clock is for, e.g. ``"complaint"``.
+        :param subject_id: the subject's id.
+        :param target: the promise.
+        :param at: when the clock starts.
+        :param agreement_id: the agreement the target comes from, if any.
+        :param handler: who handles the subject (carried into notifications).
+        :param customer: whom to inform on a breach (carried into notifications).
+        :param clock_id: an id of your own (default: a new ``slc-…`` id).
+        :raises ValidationError: for an unknown calendar, or when an open clock
+            already measures this promise for this subject.
+        :raises CalendarDataMissing: as :meth:`start`.
+        """
+        when = require_aware(at, "at")
+        if not isinstance(target, Target):
+            raise ValidationError(f"target must be a Target, got {target!r}", field="target")
+        self._check_calendar(target)
+        self._refuse_duplicate(uow, subject_kind, subject_id, target.kind)
+        clock = SlaClock.start(
+            clock_id=clock_id or new_id("slc-"),
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            target=target,
+            calendars=self.calendar,
+            actor=actor,
+            at=when,
+            agreement_id=agreement_id,
+            handler=handler,
+            customer=customer,
+        )
+        uow.save(CLOCK_SPEC, clock)
+        return clock
+
+    def stop_in(
+        self, uow: UnitOfWork, actor: Actor, clock_id: str, *, reason: str = "", at: datetime
+    ) -> SlaClock:
+        """Stop a clock inside another service's unit of work (no role check).
+
+        See :meth:`start_in` for when to use it and :meth:`stop` for the effect.
+
+        :raises NotFound: if there is no such clock.
+        :raises InvalidTransition: if it is already stopped.
+        """
+        return self._command_in(
+            uow,
+            clock_id,
+            lambda c, when: c.stop(reason, calendars=self.calendar, actor=actor, at=when),
+            require_aware(at, "at"),
+        )
+
+    def change_target_in(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        clock_id: str,
+        target: Target,
+        *,
+        reason: str = "",
+        at: datetime,
+    ) -> SlaClock:
+        """Change a clock's target inside another service's unit of work (no role check).
+
+        See :meth:`start_in` for when to use it and :meth:`change_target` for the
+        effect (the elapsed business time carries over).
+
+        :raises NotFound: if there is no such clock.
+        :raises ValidationError: as :meth:`change_target`.
+        """
+        if isinstance(target, Target):
+            self._check_calendar(target)
+        return self._command_in(
+            uow,
+            clock_id,
+            lambda c, when: c.change_target(
+                target, reason, calendars=self.calendar, actor=actor, at=when
+            ),
+            require_aware(at, "at"),
+        )
+
+    def open_clock_in(
+        self, uow: UnitOfWork, subject_kind: str, subject_id: str, target: TargetKind | str
+    ) -> SlaClock | None:
+        """The running or paused clock of a subject's promise in ``uow``, or None.
+
+        :param uow: the caller's open unit of work.
+        :param subject_kind: e.g. ``"complaint"``.
+        :param subject_id: the subject's id.
+        :param target: which promise.
+        """
+        kind = TargetKind.parse(target, "target")
+        query = Query(
+            (
+                Where("subject_kind", "eq", subject_kind.strip()),
+                Where("subject_id", "eq", subject_id.strip()),
+                Where("target", "eq", kind.value),
+                Where("state", "in", _OPEN),
+            ),
+            limit=1,
+        )
+        found = uow.find(CLOCK_SPEC, query)
+        return found[0] if found else None
 
     # ------------------------------------------------------------------ tick
 
@@ -724,20 +852,11 @@ class SlaService:
     ) -> None:
         if not isinstance(subject_kind, str) or not isinstance(subject_id, str):
             return  # the clock's own validation names the problem
-        query = Query(
-            (
-                Where("subject_kind", "eq", subject_kind.strip()),
-                Where("subject_id", "eq", subject_id.strip()),
-                Where("target", "eq", kind.value),
-                Where("state", "in", _OPEN),
-            ),
-            limit=1,
-        )
-        existing = uow.find(CLOCK_SPEC, query)
-        if existing:
+        existing = self.open_clock_in(uow, subject_kind, subject_id, kind)
+        if existing is not None:
             raise ValidationError(
                 f"{subject_kind} {subject_id!r} already has an open {kind.value!r} clock "
-                f"({existing[0].id}); stop it, reset it or change its target instead",
+                f"({existing.id}); stop it, reset it or change its target instead",
                 field="target",
             )
 
@@ -746,7 +865,16 @@ class SlaService:
     ) -> SlaClock:
         when = self._at(at)
         with self.runtime.transaction() as uow:
-            clock = uow.get(CLOCK_SPEC, clock_id)
-            action(clock, when)
-            uow.save(CLOCK_SPEC, clock)
+            return self._command_in(uow, clock_id, action, when)
+
+    def _command_in(
+        self,
+        uow: UnitOfWork,
+        clock_id: str,
+        action: Callable[[SlaClock, datetime], None],
+        when: datetime,
+    ) -> SlaClock:
+        clock = uow.get(CLOCK_SPEC, clock_id)
+        action(clock, when)
+        uow.save(CLOCK_SPEC, clock)
         return clock
