@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from itsm_core import ConflictError, ItsmCore, hookimpl
+from itsm_core import ConflictError, ItsmCore, ValidationError, hookimpl
 from itsm_core.events import DomainEvent
 from itsm_core.storage.base import AggregateSpec, BackendFactory, StorageBackend
 from itsm_core.storage.sqlalchemy import SqlBackend
@@ -126,6 +126,12 @@ def report_progress(url: str, complaint_id: str, rounds: int, barrier: Any, resu
                     break
                 except ConflictError:
                     conflicts += 1
+                except ValidationError as exc:
+                    # the command read the clock, then another process committed a later
+                    # change before this one loaded the complaint: its history must run
+                    # forwards, so the command is refused; try again, as after a conflict
+                    if "runs forwards" not in str(exc):
+                        raise
     results.put(conflicts)
 
 

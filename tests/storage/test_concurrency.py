@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import signal
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +28,29 @@ from ._workers import (
 )
 
 SPAWN = multiprocessing.get_context("spawn")
+
+
+def _collect(workers: list[Any], results: Any, timeout: float = 180) -> list[Any]:
+    """Start the workers, gather one result from each, and join them; fail fast if one dies."""
+    for w in workers:
+        w.start()
+    out: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while len(out) < len(workers):
+        try:
+            out.append(results.get(timeout=0.5))
+            continue
+        except queue.Empty:
+            pass
+        dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+        if dead:
+            pytest.fail(f"a worker process failed (exit codes {dead}); its error is above")
+        if time.monotonic() > deadline:
+            pytest.fail("the worker processes did not finish")
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    return out
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -49,12 +75,7 @@ def test_processes_updating_the_same_items_lose_no_update(store_url: str) -> Non
             SPAWN.Process(target=increment, args=(store_url, item_ids, rounds, barrier, results))
             for _ in range(processes)
         ]
-        for w in workers:
-            w.start()
-        conflicts = [results.get(timeout=120) for _ in workers]
-        for w in workers:
-            w.join(timeout=60)
-            assert w.exitcode == 0
+        conflicts = _collect(workers, results)
         increments = processes * rounds
         with backend.unit_of_work() as uow:
             for item_id in item_ids:
@@ -88,12 +109,7 @@ def test_processes_reporting_on_the_same_complaint_lose_no_report(store_url: str
         )
         for _ in range(processes)
     ]
-    for w in workers:
-        w.start()
-    conflicts = [results.get(timeout=120) for _ in workers]
-    for w in workers:
-        w.join(timeout=60)
-        assert w.exitcode == 0
+    conflicts = _collect(workers, results)
     with ItsmCore(store_url, load_entrypoints=False) as core:
         after = core.complaints.get(SPECIALIST, complaint.id)
         history = core.complaints.history(SPECIALIST, complaint.id)
@@ -174,12 +190,7 @@ def test_concurrent_sla_ticks_fire_each_level_once(pg_url: str) -> None:
     workers = [
         SPAWN.Process(target=tick, args=(pg_url, late, barrier, results)) for _ in range(processes)
     ]
-    for w in workers:
-        w.start()
-    reports = [results.get(timeout=120) for _ in workers]
-    for w in workers:
-        w.join(timeout=60)
-        assert w.exitcode == 0
+    reports = _collect(workers, results)
     assert sum(r[0] for r in reports) == 3 * clocks  # 50 %, 75 %, 90 %
     assert sum(r[1] for r in reports) == clocks
     assert sum(r[2] for r in reports) == clocks  # each clock ticked by one process
