@@ -10,8 +10,6 @@ from importlib import metadata
 
 import pytest
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 
 from itsm_core import ItsmCore, SchemaOutOfDate, StorageError
 from itsm_core.facade import aggregate_specs
@@ -20,13 +18,13 @@ from itsm_core.storage.sqlalchemy.migrate import (
     current_revision,
     downgrade,
     head_revision,
-    include_object,
     known_revisions,
     main,
+    schema_diff,
     stamp,
     upgrade,
 )
-from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE, library_metadata, table_name
+from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE, table_name
 from itsm_core.testing.contract import ITEM_SPEC
 
 
@@ -49,15 +47,7 @@ def _revision(engine: sa.Engine) -> str | None:
 
 def _diff(engine: sa.Engine) -> list[object]:
     with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection,
-            opts={
-                "compare_type": True,
-                "include_object": include_object,
-                "version_table": VERSION_TABLE,
-            },
-        )
-        return list(compare_metadata(context, library_metadata()))
+        return schema_diff(connection)
 
 
 def test_upgrade_creates_every_table_of_the_library(empty_db_url: str, engine: sa.Engine) -> None:
@@ -190,6 +180,7 @@ def test_command_upgrade_current_check(sqlite_url: str, capsys: pytest.CaptureFi
     assert main(["current", sqlite_url]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == head_revision()
     assert main(["check", sqlite_url]) == 0
+    assert main(["diff", sqlite_url]) == 0
     assert main(["heads"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == head_revision()
     assert main(["downgrade", sqlite_url, "base"]) == 0
@@ -208,3 +199,15 @@ def test_command_runs_as_a_program(sqlite_url: str) -> None:
     assert done.returncode == 0, done.stderr
     scripts = {e.name: e.value for e in metadata.entry_points(group="console_scripts")}
     assert scripts.get("itsm-core-db") == "itsm_core.storage.sqlalchemy.migrate:main"
+
+
+def test_command_diff_shows_what_differs(
+    sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upgrade(sqlite_url)
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP INDEX ix_itsm_outbox_pending")
+    engine.dispose()
+    assert main(["diff", sqlite_url]) == 1
+    assert "ix_itsm_outbox_pending" in capsys.readouterr().out

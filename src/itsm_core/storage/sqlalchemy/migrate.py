@@ -40,17 +40,22 @@ from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url, shown_ur
 from itsm_core.storage.sqlalchemy.tables import TABLE_PREFIX, VERSION_TABLE, library_metadata
 
 __all__ = [
+    "COMMAND",
     "MIGRATIONS_DIR",
     "alembic_config",
     "check",
+    "create_tables",
     "current_revision",
     "downgrade",
+    "ensure_schema",
     "head_revision",
     "include_object",
+    "known_revisions",
     "main",
     "make_revision",
     "render_item",
     "run_env",
+    "schema_diff",
     "schema_lock",
     "stamp",
     "upgrade",
@@ -60,6 +65,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 """The Alembic script directory shipped in the package."""
 
 COMMAND = "itsm-core-db"
+"""The console command that manages the schema."""
 _PG_LOCK_KEY = 0x6974736D5F6462  # "itsm_db": serialises schema changes across processes
 
 
@@ -314,6 +320,26 @@ def run_env() -> None:
         engine.dispose()
 
 
+def schema_diff(connection: sa.Connection) -> list[Any]:
+    """Compare the database with the library's tables; return Alembic's list of differences.
+
+    Empty when the migrated schema matches
+    :func:`~itsm_core.storage.sqlalchemy.tables.library_metadata` (tables,
+    columns, types, indexes, constraints of the ``itsm_*`` tables).
+    """
+    from alembic.autogenerate import compare_metadata
+
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "compare_type": True,
+            "include_object": include_object,
+            "version_table": VERSION_TABLE,
+        },
+    )
+    return list(compare_metadata(context, library_metadata()))
+
+
 def _next_rev_id() -> str:
     numbers = [int(r) for r in known_revisions() if r.isdigit()]
     return f"{max(numbers, default=0) + 1:04d}"
@@ -390,6 +416,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("url")
     p = sub.add_parser("check", help="exit 1 unless the database is at the newest revision")
     p.add_argument("url")
+    p = sub.add_parser(
+        "diff", help="print how a database differs from this version's tables (exit 1 if it does)"
+    )
+    p.add_argument("url")
     sub.add_parser("heads", help="print the newest revision of the shipped migrations")
     p = sub.add_parser(
         "revision", help="(library developers) autogenerate the next revision from the specs"
@@ -412,6 +442,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "stamp":
             stamp(args.url, args.revision)
             print(f"{shown_url(args.url)}: marked as {args.revision}")
+        elif args.command == "diff":
+            engine = make_engine(parse_url(args.url), poolclass=sa.pool.NullPool)
+            try:
+                with engine.connect() as connection:
+                    differences = schema_diff(connection)
+            finally:
+                engine.dispose()
+            for difference in differences:
+                print(difference)
+            if differences:
+                return 1
+            print(f"{shown_url(args.url)}: matches the tables of this version")
         elif args.command in ("current", "check"):
             engine = make_engine(parse_url(args.url), poolclass=sa.pool.NullPool)
             try:
