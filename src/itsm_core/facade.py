@@ -10,7 +10,6 @@ from itsm_core.clock import Clock, SystemClock
 from itsm_core.complaints import (
     COMPLAINT_SPEC,
     PRAISE_SPEC,
-    ComplaintCalendar,
     ComplaintPolicy,
     ComplaintService,
 )
@@ -63,10 +62,10 @@ class ItsmCore:
     :param complaint_policy: the provider's complaint choices (e.g. reopen on
         a dissatisfied callback); see :class:`~itsm_core.complaints.ComplaintPolicy`.
     :param calendar: the provider's business calendar (e.g.
-        ``BusinessCalendar.china()``): complaint improvement periods and callback
-        promises run on it, and, when it is a
-        :class:`~itsm_core.sla.BusinessCalendar`, it is the SLA clocks' calendar
-        ``"default"``; default 24×7 in UTC.
+        ``BusinessCalendar.china()``), registered as the SLA calendar
+        ``"default"``: SLA clocks, complaint improvement periods and callback
+        promises run on it (the complaint policy may name another registered
+        calendar); default 24×7 in UTC.
     :param calendars: more SLA calendars by name, for targets that name them.
     :param satisfaction_policy: the provider's satisfaction settings (zone,
         callback sampling rate, anti-fatigue window...); see
@@ -88,7 +87,7 @@ class ItsmCore:
         auto_relay: bool = True,
         backoff: Backoff | None = None,
         complaint_policy: ComplaintPolicy | None = None,
-        calendar: BusinessCalendar | ComplaintCalendar | None = None,
+        calendar: BusinessCalendar | None = None,
         calendars: Mapping[str, BusinessCalendar] | None = None,
         satisfaction_policy: SatisfactionPolicy | None = None,
         satisfaction_weights: ChannelWeights | None = None,
@@ -99,17 +98,9 @@ class ItsmCore:
         self.storage = open_storage(self.plugins, storage_url, self.specs)
         relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
         self.runtime = Runtime(self.clock, self.storage, self.plugins, relay, auto_relay)
-        self.sla = SlaService(
-            self.runtime,
-            default_calendar=calendar if isinstance(calendar, BusinessCalendar) else None,
-            calendars=calendars,
-        )
+        self.sla = SlaService(self.runtime, default_calendar=calendar, calendars=calendars)
         """Agreements, SLA clocks and the tick (DOMAIN §5)."""
-        self.complaints = ComplaintService(
-            self.runtime,
-            policy=complaint_policy,
-            calendar=calendar if calendar is not None else self.sla.calendar(),
-        )
+        self.complaints = ComplaintService(self.runtime, policy=complaint_policy, sla=self.sla)
         """Complaints and praise (DOMAIN §2)."""
         self.satisfaction = SatisfactionService(
             self.runtime,

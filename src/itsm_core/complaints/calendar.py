@@ -1,52 +1,36 @@
 """The calendar complaint periods are computed on.
 
 Improvement periods (改进周期) and the callback promise ("within one working
-day of handling", 002 §4.1.6) are business time. The complaint service takes
-any object with the two methods of :class:`ComplaintCalendar` — such as
-:class:`itsm_core.sla.BusinessCalendar` — and defaults to
-:class:`WallClockCalendar`, which counts every hour of every day.
+day of handling", 002 §4.1.6) are business time. The library has one calendar
+protocol, :class:`itsm_core.sla.WorkingCalendar`, and one implementation,
+:class:`itsm_core.sla.BusinessCalendar`; the names below are kept for code
+written against the complaint package:
+
+* :data:`ComplaintCalendar` is :class:`~itsm_core.sla.WorkingCalendar`;
+* :func:`WallClockCalendar` returns ``BusinessCalendar.always_open("UTC")``,
+  which counts every hour of every day.
+
+Through the facade the complaint service computes its periods on the SLA
+calendar its :class:`~itsm_core.complaints.ComplaintPolicy` names (the
+facade's ``calendar``, by default), the same calendar its SLA clocks run on.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
-
-from itsm_core.clock import require_aware, require_duration
-from itsm_core.errors import ValidationError
+from itsm_core.sla.calendar import BusinessCalendar
+from itsm_core.sla.working import WorkingCalendar
 
 __all__ = ["ComplaintCalendar", "WallClockCalendar"]
 
-
-@runtime_checkable
-class ComplaintCalendar(Protocol):
-    """What the complaint service needs of a business calendar."""
-
-    def add(self, start: datetime, duration: timedelta, /) -> datetime:
-        """Return the instant at which ``duration`` of business time has passed since ``start``."""
-        ...
-
-    def add_working_days(self, start: datetime, days: int, /) -> datetime:
-        """Return the same point of the working day, ``days`` working days after ``start``."""
-        ...
+ComplaintCalendar = WorkingCalendar
+"""What the complaint service needs of a business calendar: an alias of
+:class:`itsm_core.sla.WorkingCalendar`."""
 
 
-class WallClockCalendar:
-    """A 24×7 calendar: every day is a working day and every hour counts."""
+def WallClockCalendar() -> BusinessCalendar:
+    """Return a 24×7 calendar: every day is a working day and every hour counts.
 
-    def add(self, start: datetime, duration: timedelta, /) -> datetime:
-        """Return ``start + duration``.
-
-        :raises ValidationError: if ``start`` is naive or ``duration`` negative.
-        """
-        return require_aware(start, "start") + require_duration(duration, "duration")
-
-    def add_working_days(self, start: datetime, days: int, /) -> datetime:
-        """Return ``start`` plus ``days`` whole days.
-
-        :raises ValidationError: if ``start`` is naive or ``days`` is not a
-            non-negative int.
-        """
-        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            raise ValidationError(f"days must be a non-negative int, got {days!r}", field="days")
-        return require_aware(start, "start") + timedelta(days=days)
+    It is ``BusinessCalendar.always_open("UTC")``: business time is elapsed
+    time, and ``add_working_days(start, n)`` is ``start`` plus ``n`` days.
+    """
+    return BusinessCalendar.always_open("UTC", name="24×7")

@@ -9,6 +9,10 @@ change with its one event. A refused command changes nothing.
 Every read path is redacted for the reader: an internal complainant's identity
 is shown to the complaint specialist alone — in the complaints returned, in
 the history, and in the seed records.
+
+The provider's promises — the improvement period and the callback after
+handling — run on SLA clocks of ``core.sla``, changed in the same unit of work
+as the complaint (:mod:`itsm_core.complaints.promises`).
 """
 
 from __future__ import annotations
@@ -19,8 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsm_core.actors import Actor, Role, require_role
-from itsm_core.clock import require_aware, require_duration
-from itsm_core.complaints.calendar import ComplaintCalendar, WallClockCalendar
+from itsm_core.clock import require_aware
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -32,11 +35,15 @@ from itsm_core.complaints.enums import (
 from itsm_core.complaints.lifecycle import (
     COMMANDS,
     TRANSITIONS,
+    authorise,
+    check,
     command_roles,
     roles_for,
+    transition,
 )
 from itsm_core.complaints.model import Complainant, Complaint, Praise, text
 from itsm_core.complaints.policy import ComplaintPolicy
+from itsm_core.complaints.promises import ComplaintPromises, Promise
 from itsm_core.complaints.queries import (
     callbacks_overdue_query,
     complaints_query,
@@ -45,10 +52,13 @@ from itsm_core.complaints.queries import (
 )
 from itsm_core.complaints.records import RecordKind, SeedRecord, build_record, build_records
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
-from itsm_core.errors import ConflictError, NotFound, ValidationError
+from itsm_core.errors import ConflictError, NotFound
 from itsm_core.events import DomainEvent
 from itsm_core.ids import new_id
 from itsm_core.runtime import Runtime
+from itsm_core.sla.service import SlaService
+from itsm_core.sla.working import WorkingCalendar
+from itsm_core.storage.base import UnitOfWork
 
 __all__ = [
     "READERS",
@@ -89,12 +99,19 @@ class ComplaintService:
     Built by :class:`~itsm_core.ItsmCore` as ``core.complaints``.
 
     :param runtime: the facade's runtime (clock, store, plug-ins).
-    :param policy: the provider's choices (reopen on a dissatisfied callback...).
-    :param calendar: computes improvement periods and the callback due instant
-        in business time; any object with ``add(start, duration)`` and
-        ``add_working_days(start, days)`` such as
-        :class:`itsm_core.sla.BusinessCalendar`. Default: 24×7
-        (:class:`~itsm_core.complaints.WallClockCalendar`).
+    :param policy: the provider's choices (reopen on a dissatisfied callback,
+        the promises' calendar, thresholds or agreement...).
+    :param calendar: without an SLA service, the calendar improvement periods
+        and the callback due instant are computed on: any
+        :class:`~itsm_core.sla.WorkingCalendar` such as
+        :class:`itsm_core.sla.BusinessCalendar`. Default: 24×7 in UTC.
+    :param sla: the SLA service (the facade passes ``core.sla``): the periods
+        are computed on its calendar named by
+        :attr:`ComplaintPolicy.sla_calendar` and run on its clocks, each
+        started, changed or stopped in the same unit of work as the complaint.
+    :raises ValidationError: for both ``calendar`` and ``sla``, a calendar
+        without the protocol's methods, or a policy naming an agreement or a
+        calendar the SLA service cannot give.
     """
 
     def __init__(
@@ -102,41 +119,24 @@ class ComplaintService:
         runtime: Runtime,
         *,
         policy: ComplaintPolicy | None = None,
-        calendar: ComplaintCalendar | None = None,
+        calendar: WorkingCalendar | None = None,
+        sla: SlaService | None = None,
     ) -> None:
         self.runtime = runtime
         self.policy = policy or ComplaintPolicy()
-        if calendar is not None and not isinstance(calendar, ComplaintCalendar):
-            raise ValidationError(
-                "calendar must have add(start, duration) and add_working_days(start, days), "
-                f"got {type(calendar).__name__}",
-                field="calendar",
-            )
-        self.calendar: ComplaintCalendar = calendar or WallClockCalendar()
+        self.sla = sla
+        self.promises = ComplaintPromises(self.policy, calendar=calendar, sla=sla)
+        """Computes the due instants and runs them on SLA clocks."""
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The calendar improvement periods and callbacks are computed on."""
+        return self.promises.calendar
 
     # ------------------------------------------------------------------ helpers
 
     def _at(self, at: datetime | None) -> datetime:
         return self.runtime.clock.now() if at is None else require_aware(at, "at")
-
-    def _callback_due(self, at: datetime) -> datetime:
-        return self.calendar.add_working_days(at, self.policy.callback_working_days)
-
-    def _due(
-        self, at: datetime, period: timedelta | None, due_at: datetime | None, what: str
-    ) -> datetime:
-        if (period is None) == (due_at is None):
-            raise ValidationError(
-                f"give the {what} either as a business duration (a timedelta) or as an "
-                "explicit due instant, not both and not neither",
-                field=what,
-            )
-        if period is not None:
-            span = require_duration(period, what)
-            if span <= timedelta(0):
-                raise ValidationError(f"{what} must be longer than zero", field=what)
-            return self.calendar.add(at, span)
-        return require_aware(due_at, "due_at")
 
     def _view(self, actor: Actor, entity: Complaint) -> Complaint:
         return entity if may_see_complainant(actor) else entity.redacted()
@@ -154,14 +154,33 @@ class ComplaintService:
         at: datetime | None,
         apply: Callable[[Complaint, datetime], None],
     ) -> Complaint:
+        return self._change_in(actor, complaint_id, command, at, lambda _u, c, w: apply(c, w))
+
+    def _change_in(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        command: str,
+        at: datetime | None,
+        apply: Callable[[UnitOfWork, Complaint, datetime], None],
+    ) -> Complaint:
+        """Load, change (and settle the clocks), save — all in one unit of work."""
         require_role(actor, *sorted(command_roles(command)), action=f"complaint: {command}")
         key = text(complaint_id, "complaint_id")
         when = self._at(at)
         with self.runtime.transaction() as uow:
             entity = uow.get(COMPLAINT_SPEC, key)
-            apply(entity, when)
+            apply(uow, entity, when)
             uow.save(COMPLAINT_SPEC, entity)
         return self._view(actor, entity)
+
+    def _callback(
+        self, uow: UnitOfWork, entity: Complaint, when: datetime, handled: bool
+    ) -> Promise:
+        """The callback promise if the command hands the complaint over as handled."""
+        if handled:
+            return self.promises.callback(uow, entity, when)
+        return Promise(when)  # not used: the complaint is not handled by this command
 
     def _read(self, actor: Actor, action: str) -> Actor:
         return require_role(actor, *sorted(READERS), action=action)
@@ -379,19 +398,24 @@ class ComplaintService:
             incident handler or business unit.
         :raises InvalidTransition: unless the complaint is transferred.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "record_business_unit_result",
-            at,
-            lambda c, when: c.record_business_unit_result(
+
+        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
+            before = c.state
+            callback = self._callback(uow, c, when, resolved is True)
+            c.record_business_unit_result(
+                actor, when, resolved=resolved, result=result, callback_due_at=callback.due_at
+            )
+            self.promises.settle(
+                uow,
                 actor,
+                c,
+                before,
                 when,
-                resolved=resolved,
-                result=result,
-                callback_due_at=self._callback_due(when),
-            ),
-        )
+                callback=callback,
+                reason="resolved by the business unit",
+            )
+
+        return self._change_in(actor, complaint_id, "record_business_unit_result", at, apply)
 
     # ------------------------------------------------------------------ valid path
 
@@ -478,15 +502,24 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is the general manager's office.
         :raises InvalidTransition: unless an escalation awaits the decision.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "decide",
-            at,
-            lambda c, when: c.decide(
-                actor, when, decision=decision, callback_due_at=self._callback_due(when)
-            ),
-        )
+
+        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
+            before = c.state
+            row = transition(before, "decide")
+            handled = row is not None and row.dest is ComplaintState.HANDLED
+            callback = self._callback(uow, c, when, handled)
+            c.decide(actor, when, decision=decision, callback_due_at=callback.due_at)
+            self.promises.settle(
+                uow,
+                actor,
+                c,
+                before,
+                when,
+                callback=callback,
+                reason=f"decided by the general manager's office: {decision}",
+            )
+
+        return self._change_in(actor, complaint_id, "decide", at, apply)
 
     # ------------------------------------------------------------------ improvement
 
@@ -518,8 +551,10 @@ class ComplaintService:
         :raises InvalidTransition: unless the immediate problem is resolved.
         """
 
-        def apply(c: Complaint, when: datetime) -> None:
-            due = self._due(when, period, due_at, "period")
+        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
+            before = c.state
+            authorise(check(c, "require_improvement"), c, actor)
+            promise = self.promises.improvement(uow, c, when, period, due_at)
             c.require_improvement(
                 actor,
                 when,
@@ -527,11 +562,14 @@ class ComplaintService:
                 description=description,
                 quality_indicators=quality_indicators,
                 owner=owner,
-                due_at=due,
+                due_at=promise.due_at,
                 business_unit=business_unit,
             )
+            self.promises.settle(
+                uow, actor, c, before, when, improvement=promise, reason="improvement required"
+            )
 
-        return self._change(actor, complaint_id, "require_improvement", at, apply)
+        return self._change_in(actor, complaint_id, "require_improvement", at, apply)
 
     def report_progress(
         self, actor: Actor, complaint_id: str, *, note: str, at: datetime | None = None
@@ -574,20 +612,30 @@ class ComplaintService:
             where none is allowed.
         """
 
-        def apply(c: Complaint, when: datetime) -> None:
-            extend_to = None
-            if new_period is not None or new_due_at is not None:
-                extend_to = self._due(when, new_period, new_due_at, "new_period")
+        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
+            before = c.state
+            extension = self.promises.extension(uow, c, when, new_period, new_due_at)
+            callback = self._callback(uow, c, when, met is True)
             c.follow_up(
                 actor,
                 when,
                 met=met,
                 note=note,
-                extend_to=extend_to,
-                callback_due_at=self._callback_due(when),
+                extend_to=None if extension is None else extension.due_at,
+                callback_due_at=callback.due_at,
+            )
+            self.promises.settle(
+                uow,
+                actor,
+                c,
+                before,
+                when,
+                improvement=extension,
+                callback=callback,
+                reason=f"follow-up ({'met' if met else 'not met'}): {note}",
             )
 
-        return self._change(actor, complaint_id, "follow_up", at, apply)
+        return self._change_in(actor, complaint_id, "follow_up", at, apply)
 
     # ------------------------------------------------------------------ feedback and callback
 
@@ -628,15 +676,14 @@ class ComplaintService:
         :raises InvalidTransition: unless feedback was given.
         """
         reopen = self.policy.reopen_on_dissatisfied
-        return self._change(
-            actor,
-            complaint_id,
-            "callback",
-            at,
-            lambda c, when: c.callback(
-                actor, when, satisfied=satisfied, reason=reason, reopen=reopen
-            ),
-        )
+
+        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
+            before = c.state
+            c.callback(actor, when, satisfied=satisfied, reason=reason, reopen=reopen)
+            outcome = "satisfied" if satisfied else f"not satisfied: {reason}"
+            self.promises.settle(uow, actor, c, before, when, reason=f"callback made ({outcome})")
+
+        return self._change_in(actor, complaint_id, "callback", at, apply)
 
     # ------------------------------------------------------------------ reading
 

@@ -27,6 +27,7 @@ from itsm_core.improvements import (
     QualityIndicator,
     quality_indicators,
 )
+from itsm_core.sla import BusinessCalendar, WorkingCalendar
 
 from .conftest import PATHS, RM, SPECIALIST, TZ, at_state, receive, stored, walk
 
@@ -34,29 +35,32 @@ S = ComplaintState
 FRIDAY_3PM = datetime(2026, 3, 6, 15, 0, tzinfo=TZ)
 
 
-class WeekdayCalendar:
-    """A tiny calendar for tests: Monday-Friday, whole days, records its calls."""
+class RecordingCalendar:
+    """A Monday-Friday, whole-day calendar for tests that records the calls made to it."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, datetime, Any]] = []
+        self.inner = BusinessCalendar("Asia/Shanghai", {"mon-fri": ["00:00-24:00"]})
 
     def add(self, start: datetime, duration: timedelta, /) -> datetime:
         self.calls.append(("add", start, duration))
-        return start + duration + timedelta(days=2)  # "skips a weekend"
+        return self.inner.add(start, duration)
+
+    def between(self, start: datetime, end: datetime, /) -> timedelta:
+        self.calls.append(("between", start, end))
+        return self.inner.between(start, end)
 
     def add_working_days(self, start: datetime, days: int, /) -> datetime:
         self.calls.append(("add_working_days", start, days))
-        result = start
-        while days:
-            result += timedelta(days=1)
-            if result.weekday() < 5:
-                days -= 1
-        return result
+        return self.inner.add_working_days(start, days)
 
 
 def test_the_wall_clock_calendar_is_24x7() -> None:
     cal = WallClockCalendar()
+    assert isinstance(cal, BusinessCalendar)
+    assert ComplaintCalendar is WorkingCalendar
     assert isinstance(cal, ComplaintCalendar)
+    assert cal == BusinessCalendar.always_open("UTC", name=cal.name)
     assert cal.add(FRIDAY_3PM, timedelta(hours=10)) == FRIDAY_3PM + timedelta(hours=10)
     assert cal.add_working_days(FRIDAY_3PM, 1) == FRIDAY_3PM + timedelta(days=1)
     with pytest.raises(ValidationError):
@@ -68,23 +72,22 @@ def test_the_wall_clock_calendar_is_24x7() -> None:
 
 
 def test_the_service_computes_due_instants_on_its_calendar() -> None:
-    cal = WeekdayCalendar()
-    core = ItsmCore(
-        "memory://", clock=FrozenClock(FRIDAY_3PM), load_entrypoints=False, calendar=cal
-    )
-    service = core.complaints
+    cal = RecordingCalendar()
+    core = ItsmCore("memory://", clock=FrozenClock(FRIDAY_3PM), load_entrypoints=False)
+    service = ComplaintService(core.runtime, calendar=cal)
+    assert service.calendar is cal
     c = at_state(service, S.IMPROVING)
     assert ("add", FRIDAY_3PM, timedelta(days=14)) in cal.calls
     assert c.improvement is not None
-    assert c.improvement.due_at == FRIDAY_3PM + timedelta(days=16)
+    # 9 h on Friday, then 13 whole weekdays and 15 h: Thursday 26 March, 15:00
+    assert c.improvement.due_at == datetime(2026, 3, 26, 15, 0, tzinfo=TZ)
     c = walk(service, c.id, ["met"])
     # handled on a Friday: the callback is due on Monday
     assert c.callback_due_at == datetime(2026, 3, 9, 15, 0, tzinfo=TZ)
 
 
 def test_the_sla_business_calendar_fits() -> None:
-    sla = pytest.importorskip("itsm_core.sla")
-    cal = sla.BusinessCalendar("Asia/Shanghai", {"mon-fri": ["09:00-12:00", "13:30-18:00"]})
+    cal = BusinessCalendar("Asia/Shanghai", {"mon-fri": ["09:00-12:00", "13:30-18:00"]})
     assert isinstance(cal, ComplaintCalendar)
     core = ItsmCore(
         "memory://", clock=FrozenClock(FRIDAY_3PM), load_entrypoints=False, calendar=cal

@@ -1,0 +1,429 @@
+"""A complaint's promises in business time, and the SLA clocks they run on.
+
+A complaint carries two promises of the provider (DOMAIN §2, §5): the
+improvement period (改进期限) and the callback after handling (回访, within
+one working day, 002 §4.1.6). :class:`ComplaintPromises` computes their due
+instants on a business calendar and, when the complaint service has the SLA
+service (as it always does through the facade), runs each on an
+:class:`~itsm_core.sla.SlaClock` — subject kind ``"complaint"``, subject id
+the complaint's id, target kind ``improvement`` or ``callback`` — in the same
+unit of work as the complaint's change, so both commit together or neither
+does. The clocks' warnings (50/75/90 % by default) and breaches then reach
+plug-ins through ``itsm_sla_warning`` and ``itsm_sla_breach`` like any other
+promise, when :meth:`~itsm_core.sla.SlaService.tick` finds them due (or a
+complaint command catches them up).
+
+How each step of the complaint maps onto a clock:
+
+* **Improvement required with a period** (a business duration): the clock's
+  target is that duration; the improvement is due when it has run
+  (``calendar.add``), which is also the clock's deadline.
+* **Improvement required with an explicit due instant**: the clock's target is
+  the business time between the requirement and that instant. The improvement
+  keeps the instant as given; the clock's deadline is the earliest instant at
+  which that business time has run — the same instant when it lies in working
+  time, else the last closing before it (no business time passes in between).
+  An instant that leaves no business time is refused.
+* **Extended at the first follow-up** (the period is extended once, 000
+  §7.2.3.5): the same clock carries on with the elapsed business time carried
+  over. Its target becomes the business time already counted plus the
+  extension (``new_period``, or the business time up to ``new_due_at``), so
+  its deadline is the extended due instant. Levels the elapsed time has
+  passed stay fired; the others are armed again; a breach of the first
+  period is cleared (its event and breach chain stay in the clock's history)
+  because the promise in force is now the extended period.
+* **Met at a follow-up**: the improvement clock stops — met, or missed if it
+  breached. **Not met at the second follow-up**: it keeps running while the
+  general manager's office decides (a breach still sets off the chain).
+  **The office decides**: the clock stops, the decision as its reason; if the
+  office grants a new period, the clock carries on as for an extension.
+* **Handled** (met, decided, or a transferred complaint the business unit
+  resolved): the callback clock starts — the business time of the policy's
+  working days from handling (or the agreement's callback target). The
+  complaint's ``callback_due_at`` is that clock's deadline. **The callback is
+  recorded** (closed or reopened): the callback clock stops.
+
+The targets come from the agreement the :class:`ComplaintPolicy` names, or
+from its defaults (calendar ``sla_calendar``, thresholds
+``warning_thresholds``; service ``"complaint"`` and the severity as priority).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import attrs
+
+from itsm_core.actors import Actor
+from itsm_core.clock import require_aware, require_duration
+from itsm_core.complaints.enums import ComplaintState, Severity
+from itsm_core.complaints.model import Complaint
+from itsm_core.complaints.policy import ComplaintPolicy
+from itsm_core.errors import ValidationError
+from itsm_core.sla.agreements import Target, TargetKind
+from itsm_core.sla.calendar import BusinessCalendar
+from itsm_core.sla.clock import SlaClock
+from itsm_core.sla.service import SlaService
+from itsm_core.sla.storage import AGREEMENT_SPEC
+from itsm_core.sla.working import WorkingCalendar
+from itsm_core.storage.base import UnitOfWork
+
+__all__ = ["SUBJECT_KIND", "ComplaintPromises", "Promise", "promised_instant"]
+
+#: The subject kind of a complaint's SLA clocks.
+SUBJECT_KIND = "complaint"
+
+_ZERO = timedelta(0)
+_IMPROVING = frozenset(
+    {
+        ComplaintState.IMPROVING,
+        ComplaintState.IMPROVEMENT_EXTENDED,
+        ComplaintState.IMPROVEMENT_ESCALATED,
+    }
+)
+
+
+@attrs.frozen
+class Promise:
+    """One promised period, computed for a complaint command.
+
+    :param due_at: the due instant the complaint records.
+    :param target: the SLA clock's target (None when no clock runs); for an
+        extension, the extension's business time.
+    :param agreement_id: the agreement the target comes from, if any.
+    """
+
+    due_at: datetime
+    target: Target | None = None
+    agreement_id: str | None = None
+
+
+def promised_instant(calendar: WorkingCalendar, start: datetime, target: Target) -> datetime:
+    """Return the deadline an SLA clock started at ``start`` on ``target`` has.
+
+    A duration: ``calendar.add(start, duration)``. Working days: the business
+    time of those days (``between(start, add_working_days(start, n))``) added
+    to ``start`` — the instant that business time has run.
+    """
+    if target.duration is not None:
+        return calendar.add(start, target.duration)
+    assert target.working_days is not None
+    end = calendar.add_working_days(start, target.working_days)
+    return calendar.add(start, calendar.between(start, end))
+
+
+def _positive(value: timedelta, what: str) -> timedelta:
+    span = require_duration(value, what)
+    if span <= _ZERO:
+        raise ValidationError(f"{what} must be longer than zero", field=what)
+    return span
+
+
+def _one_of(period: timedelta | None, due_at: datetime | None, what: str) -> None:
+    if (period is None) == (due_at is None):
+        raise ValidationError(
+            f"give the {what} either as a business duration (a timedelta) or as an "
+            "explicit due instant, not both and not neither",
+            field=what,
+        )
+
+
+class ComplaintPromises:
+    """Computes a complaint's due instants and runs them on SLA clocks.
+
+    :param policy: the provider's complaint policy (targets, calendar name).
+    :param calendar: the calendar to compute on when there is no SLA service
+        (default: 24×7 in UTC).
+    :param sla: the SLA service; with it, due instants are computed on its
+        calendars and the promises run on its clocks.
+    :raises ValidationError: for both ``calendar`` and ``sla``, a calendar
+        without the :class:`~itsm_core.sla.WorkingCalendar` methods, or an
+        agreement in the policy without the SLA service.
+    """
+
+    def __init__(
+        self,
+        policy: ComplaintPolicy,
+        *,
+        calendar: WorkingCalendar | None = None,
+        sla: SlaService | None = None,
+    ) -> None:
+        if calendar is not None and not isinstance(calendar, WorkingCalendar):
+            raise ValidationError(
+                "calendar must have add(start, duration), between(start, end) and "
+                f"add_working_days(start, days), got {type(calendar).__name__}",
+                field="calendar",
+            )
+        if calendar is not None and sla is not None:
+            raise ValidationError(
+                "give the complaint service a calendar or the SLA service, not both: with "
+                "the SLA service the periods run on its calendar named by "
+                "ComplaintPolicy.sla_calendar",
+                field="calendar",
+            )
+        if policy.agreement_id is not None and sla is None:
+            raise ValidationError(
+                "ComplaintPolicy.agreement_id needs the SLA service (use the facade, or "
+                "pass sla= to the complaint service)",
+                field="agreement_id",
+            )
+        self.policy = policy
+        self.sla = sla
+        self._own: WorkingCalendar = calendar or BusinessCalendar.always_open("UTC", name="24×7")
+        if sla is not None:
+            sla.calendar(policy.sla_calendar)  # an unknown name fails now, not at a follow-up
+
+    # ------------------------------------------------------------------ calendars
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The calendar the complaint's periods are computed on by default."""
+        return self._named(self.policy.sla_calendar)
+
+    def _named(self, name: str) -> WorkingCalendar:
+        return self._own if self.sla is None else self.sla.calendar(name)
+
+    # ------------------------------------------------------------------ targets
+
+    def _template(self, uow: UnitOfWork, severity: Severity, kind: TargetKind) -> Target | None:
+        if self.policy.agreement_id is None:
+            return None
+        agreement = uow.get(AGREEMENT_SPEC, self.policy.agreement_id)
+        return agreement.target_for(self.policy.agreement_service, severity.value, kind)
+
+    def _target(
+        self,
+        severity: Severity,
+        kind: TargetKind,
+        template: Target | None,
+        *,
+        duration: timedelta | None = None,
+        working_days: int | None = None,
+    ) -> Target:
+        if template is not None:
+            return attrs.evolve(template, duration=duration, working_days=working_days)
+        return Target(
+            self.policy.agreement_service,
+            severity.value,
+            kind,
+            duration,
+            working_days=working_days,
+            calendar=self.policy.sla_calendar,
+            thresholds=self.policy.warning_thresholds,
+        )
+
+    def _span(
+        self, calendar: WorkingCalendar, name: str, start: datetime, due: datetime
+    ) -> timedelta:
+        span = calendar.between(start, due)
+        if span <= _ZERO:
+            raise ValidationError(
+                f"the due instant {due.isoformat()} leaves no business time after "
+                f"{start.isoformat()} on the calendar {name!r}; give a later instant or a "
+                "period of business time",
+                field="due_at",
+            )
+        return span
+
+    def _promise(self, due: datetime, target: Target | None) -> Promise:
+        if self.sla is None or target is None:
+            return Promise(due)
+        return Promise(due, target, self.policy.agreement_id)
+
+    # ------------------------------------------------------------------ periods
+
+    def improvement(
+        self,
+        uow: UnitOfWork,
+        complaint: Complaint,
+        at: datetime,
+        period: timedelta | None,
+        due_at: datetime | None,
+    ) -> Promise:
+        """The improvement period required at ``at``: a duration or an explicit instant.
+
+        With an agreement in the policy, neither may be given: the agreement's
+        improvement target is the period.
+
+        :raises ValidationError: for both or neither (without an agreement), a
+            period not longer than zero, or a due instant with no business time
+            before it.
+        """
+        template = self._template(uow, complaint.severity, TargetKind.IMPROVEMENT)
+        if template is not None and period is None and due_at is None:
+            return self._promise(
+                promised_instant(self._named(template.calendar), at, template), template
+            )
+        _one_of(period, due_at, "period")
+        name = template.calendar if template is not None else self.policy.sla_calendar
+        calendar = self._named(name)
+        if period is not None:
+            span = _positive(period, "period")
+            target = self._target(
+                complaint.severity, TargetKind.IMPROVEMENT, template, duration=span
+            )
+            return self._promise(calendar.add(at, span), target)
+        due = require_aware(due_at, "due_at")
+        if self.sla is None or due <= at:
+            return Promise(due)  # a due instant not after ``at``: the complaint refuses it
+        span = self._span(calendar, name, at, due)
+        target = self._target(complaint.severity, TargetKind.IMPROVEMENT, template, duration=span)
+        return self._promise(due, target)
+
+    def extension(
+        self,
+        uow: UnitOfWork,
+        complaint: Complaint,
+        at: datetime,
+        period: timedelta | None,
+        due_at: datetime | None,
+        what: str = "new_period",
+    ) -> Promise | None:
+        """The extended (or newly granted) period from ``at``, or None if neither is given.
+
+        Computed on the calendar of the complaint's running improvement clock.
+
+        :raises ValidationError: for both, a period not longer than zero, or a
+            due instant with no business time before it.
+        """
+        if period is None and due_at is None:
+            return None
+        _one_of(period, due_at, what)
+        clock = self.open_clock(uow, complaint, TargetKind.IMPROVEMENT)
+        if clock is not None:
+            name = clock.calendar
+            template: Target | None = Target(
+                clock.service,
+                clock.priority,
+                TargetKind.IMPROVEMENT,
+                clock.budget,
+                calendar=clock.calendar,
+                thresholds=clock.thresholds,
+            )
+        else:
+            template = self._template(uow, complaint.severity, TargetKind.IMPROVEMENT)
+            name = template.calendar if template is not None else self.policy.sla_calendar
+        calendar = self._named(name)
+        if period is not None:
+            span = _positive(period, what)
+            due = calendar.add(at, span)
+        else:
+            due = require_aware(due_at, what.replace("period", "due_at"))
+            if self.sla is None or due <= at:
+                return Promise(due)  # not after ``at``: the complaint refuses it
+            span = self._span(calendar, name, at, due)
+        target = self._target(complaint.severity, TargetKind.IMPROVEMENT, template, duration=span)
+        return self._promise(due, target)
+
+    def callback(self, uow: UnitOfWork, complaint: Complaint, at: datetime) -> Promise:
+        """The callback promise of a complaint handled at ``at``."""
+        template = self._template(uow, complaint.severity, TargetKind.CALLBACK)
+        if template is not None:
+            target: Target | None = template
+        elif self.policy.callback_working_days > 0:
+            target = self._target(
+                complaint.severity,
+                TargetKind.CALLBACK,
+                None,
+                working_days=self.policy.callback_working_days,
+            )
+        else:
+            target = None
+        if target is None:
+            return Promise(self.calendar.add_working_days(at, 0))
+        return self._promise(promised_instant(self._named(target.calendar), at, target), target)
+
+    # ------------------------------------------------------------------ clocks
+
+    def open_clock(
+        self, uow: UnitOfWork, complaint: Complaint, kind: TargetKind
+    ) -> SlaClock | None:
+        """The complaint's running or paused clock of ``kind``, or None (or without SLA)."""
+        if self.sla is None:
+            return None
+        return self.sla.open_clock_in(uow, SUBJECT_KIND, complaint.id, kind)
+
+    def settle(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        complaint: Complaint,
+        before: ComplaintState,
+        at: datetime,
+        *,
+        improvement: Promise | None = None,
+        callback: Promise | None = None,
+        reason: str = "",
+    ) -> None:
+        """Start, change or stop the complaint's clocks after a change from ``before``.
+
+        Called in the command's unit of work, after the complaint accepted the
+        change; what happens follows from the states before and after (see the
+        module's description). Without the SLA service it does nothing.
+
+        :param improvement: the improvement period required, extended or granted.
+        :param callback: the callback promise, when the complaint became handled.
+        :param reason: why, for the clocks' logs (the follow-up note, the decision).
+        """
+        sla = self.sla
+        after = complaint.state
+        if sla is None or after is before:
+            return
+        S = ComplaintState
+        if after in (S.IMPROVING, S.IMPROVEMENT_EXTENDED) and improvement is not None:
+            self._run_improvement(sla, uow, actor, complaint, at, improvement, reason)
+        if before in _IMPROVING and after is S.HANDLED:
+            clock = self.open_clock(uow, complaint, TargetKind.IMPROVEMENT)
+            if clock is not None:
+                sla.stop_in(uow, actor, clock.id, reason=reason, at=at)
+        if after is S.HANDLED and callback is not None and callback.target is not None:
+            sla.start_in(
+                uow,
+                actor,
+                subject_kind=SUBJECT_KIND,
+                subject_id=complaint.id,
+                target=callback.target,
+                at=at,
+                agreement_id=callback.agreement_id,
+                handler=complaint.relationship_manager,
+                customer=complaint.customer,
+            )
+        if before is S.FEEDBACK_GIVEN:
+            clock = self.open_clock(uow, complaint, TargetKind.CALLBACK)
+            if clock is not None:
+                sla.stop_in(uow, actor, clock.id, reason=reason, at=at)
+
+    def _run_improvement(
+        self,
+        sla: SlaService,
+        uow: UnitOfWork,
+        actor: Actor,
+        complaint: Complaint,
+        at: datetime,
+        promise: Promise,
+        reason: str,
+    ) -> None:
+        target = promise.target
+        if target is None:
+            return
+        clock = None
+        if complaint.state is not ComplaintState.IMPROVING:  # extended or granted anew
+            clock = self.open_clock(uow, complaint, TargetKind.IMPROVEMENT)
+        if clock is not None:
+            assert target.duration is not None
+            elapsed = clock.elapsed(at, sla.calendar)
+            carried = attrs.evolve(target, duration=elapsed + target.duration)
+            sla.change_target_in(uow, actor, clock.id, carried, reason=reason, at=at)
+            return
+        owner = complaint.improvement.owner if complaint.improvement is not None else None
+        sla.start_in(
+            uow,
+            actor,
+            subject_kind=SUBJECT_KIND,
+            subject_id=complaint.id,
+            target=target,
+            at=at,
+            agreement_id=promise.agreement_id,
+            handler=owner,
+            customer=complaint.customer,
+        )
