@@ -13,10 +13,10 @@ give 2 (2.4), 13 give 3 (2.6), 2 give 1 (0.4 → 0, raised to 1).
 
 **Due time**: a callback is due one working day (the policy's
 ``callback_due_working_days``) after the record was handled (resolved, else
-closed), on the provider's business calendar. Any object with
-``add_working_days(start, n) -> datetime`` is a calendar here (the SLA
-:class:`~itsm_core.sla.BusinessCalendar` is one); :class:`WeekdayCalendar` is
-the plain Monday–Friday default.
+closed), on the provider's business calendar: a
+:class:`~itsm_core.sla.BusinessCalendar`, or any
+:class:`~itsm_core.sla.WorkingCalendar` (:data:`WorkingCalendar` here is that
+protocol). :func:`WeekdayCalendar` gives the plain Monday–Friday default.
 
 **Monthly callbacks** (004 "月度回访"): every key customer gets one callback per
 month, due within the policy's ``monthly_callback_working_days`` of the month's
@@ -28,8 +28,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
-from typing import Protocol, runtime_checkable
+from datetime import date, datetime
 
 import attrs
 
@@ -49,6 +48,9 @@ from itsm_core.satisfaction.model import (
 )
 from itsm_core.satisfaction.responses import Response
 from itsm_core.satisfaction.service_records import ServiceRecord
+from itsm_core.sla.calendar import BusinessCalendar
+from itsm_core.sla.hours import WeeklyHours
+from itsm_core.sla.working import WorkingCalendar
 
 __all__ = [
     "Callback",
@@ -62,49 +64,25 @@ __all__ = [
 ]
 
 
-@runtime_checkable
-class WorkingCalendar(Protocol):
-    """A business calendar that can count working days."""
+def WeekdayCalendar(timezone: str = DEFAULT_TIMEZONE) -> BusinessCalendar:
+    """Return a plain calendar: Monday to Friday are working days, no holidays.
 
-    def add_working_days(self, start: datetime, days: int, /) -> datetime:
-        """Return the instant ``days`` working days after ``start``."""
-        ...
-
-
-class WeekdayCalendar:
-    """A plain calendar: Monday to Friday are working days, no holidays.
-
-    ``add_working_days(start, n)`` keeps the local time of day and moves ``n``
-    weekdays on; a start on a Saturday or Sunday counts from the next Monday
-    00:00 (Saturday + 1 → Tuesday 00:00). Use the SLA business calendar for
-    holidays, makeup days and working hours.
+    A :class:`~itsm_core.sla.BusinessCalendar` open all day from Monday to
+    Friday: ``add_working_days(start, n)`` keeps the local time of day and
+    moves ``n`` weekdays on; a start on a Saturday or Sunday counts from the
+    next Monday 00:00 (Saturday + 1 → Tuesday 00:00). Use
+    :meth:`BusinessCalendar.china() <itsm_core.sla.BusinessCalendar.china>` (or
+    another country's calendar) for holidays, makeup days and working hours.
 
     :param timezone: the IANA zone in which days are counted.
+    :raises ValidationError: for an unknown zone.
     """
-
-    def __init__(self, timezone: str = DEFAULT_TIMEZONE) -> None:
-        self.timezone = timezone
-        self._zone = zone(timezone)
-
-    def add_working_days(self, start: datetime, days: int, /) -> datetime:
-        """Return the same local time ``days`` weekdays after ``start``.
-
-        :raises ValidationError: for a naive ``start`` or a negative ``days``.
-        """
-        local = require_aware(start, "start").astimezone(self._zone)
-        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
-            raise ValidationError(f"days must be a whole number >= 0, got {days!r}", field="days")
-        if local.weekday() >= 5:
-            monday = local.date() + timedelta(days=7 - local.weekday())
-            local = datetime.combine(monday, time(0), self._zone)
-        day = local.date()
-        left = days
-        while left:
-            day += timedelta(days=1)
-            if day.weekday() < 5:
-                left -= 1
-        wall = datetime.combine(day, local.timetz().replace(tzinfo=None))
-        return wall.replace(tzinfo=self._zone)
+    return BusinessCalendar(
+        zone(timezone),
+        WeeklyHours.workweek("00:00-24:00"),
+        official_until=None,
+        name="Mon–Fri",
+    )
 
 
 def sample_size(population: int, rate: float) -> int:

@@ -43,7 +43,7 @@ class SatisfactionService(ResponseUseCases, CallbackUseCases, SurveyUseCases):
     :param runtime: the shared runtime (clock, store, plug-ins).
     :param policy: the provider's settings (default :class:`SatisfactionPolicy`).
     :param calendar: the provider's business calendar for callback due times
-        (default: :class:`~itsm_core.satisfaction.callbacks.WeekdayCalendar`
+        (default: :func:`~itsm_core.satisfaction.callbacks.WeekdayCalendar`
         in the policy's zone).
     :param complaints: opens complaints for very dissatisfied responses (the
         facade passes its complaint service); None: the responses wait in

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itsm_core import AccessDenied, DomainEvent, InvalidTransition, ValidationError, hookimpl
+from itsm_core import AccessDenied, DomainEvent, InvalidTransition, ValidationError, hookimpl, sla
 from itsm_core.satisfaction import (
     CallbackKind,
     CallbackOutcome,
@@ -132,6 +132,8 @@ def test_sampling_an_empty_day_and_roles() -> None:
 def test_weekday_calendar() -> None:
     cal = WeekdayCalendar()
     assert isinstance(cal, WorkingCalendar)
+    assert isinstance(cal, BusinessCalendar)  # one calendar type across the library
+    assert WorkingCalendar is sla.WorkingCalendar
     fri = datetime(2026, 5, 15, 15, 0, tzinfo=SH)
     assert cal.add_working_days(fri, 1) == datetime(2026, 5, 18, 15, 0, tzinfo=SH)
     assert cal.add_working_days(fri, 0) == fri
