@@ -424,12 +424,10 @@ class SqlUnitOfWork:
             self._locked = False
             self._backend._serial_lock.release()
 
-    def _execute(self, statement: Any, doing: str, params: Any = None) -> sa.CursorResult[Any]:
+    def _execute(self, statement: Any, doing: str) -> sa.CursorResult[Any]:
         connection = self._conn()
         with self._backend._wrap_errors(doing):
-            if params is None:
-                return connection.execute(statement)
-            return connection.execute(statement, params)
+            return connection.execute(statement)
 
     def close(self) -> None:
         """Roll back anything not committed and give the connection back."""
