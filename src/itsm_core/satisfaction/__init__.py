@@ -43,7 +43,6 @@ from itsm_core.satisfaction.callbacks import (
     CallbackResult,
     SamplingReport,
     WeekdayCalendar,
-    WorkingCalendar,
     daily_sample,
     sample_size,
 )
@@ -103,6 +102,7 @@ from itsm_core.satisfaction.storage import (
     satisfaction_specs,
 )
 from itsm_core.satisfaction.triggers import ComplaintOpener
+from itsm_core.sla.working import WorkingCalendar
 
 __all__ = [
     "ANALYSIS_SPECS",

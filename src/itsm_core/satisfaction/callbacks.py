@@ -15,8 +15,9 @@ give 2 (2.4), 13 give 3 (2.6), 2 give 1 (0.4 → 0, raised to 1).
 ``callback_due_working_days``) after the record was handled (resolved, else
 closed), on the provider's business calendar: a
 :class:`~itsm_core.sla.BusinessCalendar`, or any
-:class:`~itsm_core.sla.WorkingCalendar` (:data:`WorkingCalendar` here is that
-protocol). :func:`WeekdayCalendar` gives the plain Monday–Friday default.
+:class:`~itsm_core.sla.WorkingCalendar` (also importable as
+``itsm_core.satisfaction.WorkingCalendar``). :func:`WeekdayCalendar` gives the
+plain Monday–Friday default.
 
 **Monthly callbacks** (004 "月度回访"): every key customer gets one callback per
 month, due within the policy's ``monthly_callback_working_days`` of the month's
@@ -50,7 +51,6 @@ from itsm_core.satisfaction.responses import Response
 from itsm_core.satisfaction.service_records import ServiceRecord
 from itsm_core.sla.calendar import BusinessCalendar
 from itsm_core.sla.hours import WeeklyHours
-from itsm_core.sla.working import WorkingCalendar
 
 __all__ = [
     "Callback",
@@ -58,7 +58,6 @@ __all__ = [
     "CallbackResult",
     "SamplingReport",
     "WeekdayCalendar",
-    "WorkingCalendar",
     "daily_sample",
     "sample_size",
 ]

@@ -12,11 +12,7 @@ from itsm_core.actors import SYSTEM, Actor, Role
 from itsm_core.clock import require_aware
 from itsm_core.errors import AccessDenied, ConflictError, NotFound, ValidationError
 from itsm_core.runtime import Runtime
-from itsm_core.satisfaction.callbacks import (
-    Callback,
-    WeekdayCalendar,
-    WorkingCalendar,
-)
+from itsm_core.satisfaction.callbacks import Callback, WeekdayCalendar
 from itsm_core.satisfaction.model import (
     CallbackKind,
     Channel,
@@ -36,6 +32,7 @@ from itsm_core.satisfaction.triggers import (
     complaint_request,
     satisfaction_hook_calls,
 )
+from itsm_core.sla.working import WorkingCalendar
 from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork
 
 __all__ = [
