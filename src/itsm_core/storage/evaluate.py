@@ -13,7 +13,7 @@ from typing import Any
 
 from itsm_core.storage.base import Measure, Query, Where
 
-__all__ = ["aggregate_rows", "matches", "select"]
+__all__ = ["aggregate_rows", "compile_query", "matches", "normalise", "select"]
 
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
@@ -25,34 +25,63 @@ _CMP: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
-def _norm(value: Any) -> Any:
+def normalise(value: Any) -> Any:
+    """Return a value comparable with others of its field (datetimes as POSIX seconds)."""
     if isinstance(value, datetime):
         return value.timestamp()
     return value
 
 
-def _holds(cond: Where, values: Mapping[str, Any]) -> bool:
-    value = values.get(cond.field)
-    if cond.op == "is_null":
-        return value is None
-    if cond.op == "not_null":
-        return value is not None
-    if cond.op == "in":
-        wanted = {_norm(v) for v in cond.value}
-        return _norm(value) in wanted
-    if value is None or cond.value is None:
-        return cond.op == "ne" and (value is None) != (cond.value is None)
-    return _CMP[cond.op](_norm(value), _norm(cond.value))
+_norm = normalise
+
+
+def _predicate(cond: Where) -> Callable[[Any], bool]:
+    """Compile one condition into a test of a single value (None is SQL NULL)."""
+    op = cond.op
+    if op == "is_null":
+        return lambda v: v is None
+    if op == "not_null":
+        return lambda v: v is not None
+    if op == "in":
+        wanted = frozenset(_norm(v) for v in cond.value)
+        return lambda v: _norm(v) in wanted
+    if cond.value is None:
+        # comparing with NULL: only "ne" holds, for non-null values
+        return (lambda v: v is not None) if op == "ne" else (lambda v: False)
+    target = _norm(cond.value)
+    cmp = _CMP[op]
+    if op == "ne":
+        return lambda v: v is None or cmp(_norm(v), target)
+    return lambda v: v is not None and cmp(_norm(v), target)
+
+
+def compile_query(query: Query) -> Callable[[str, Mapping[str, Any]], bool]:
+    """Compile ``query``'s conditions into one test of ``(id, indexed values)``.
+
+    Sets and normalised values are computed once, not per row.
+    """
+    tests = [(w.field, _predicate(w)) for w in query.where]
+    if not tests:
+        return lambda _rid, _values: True
+
+    def test(rid: str, values: Mapping[str, Any]) -> bool:
+        for field, check in tests:  # noqa: SIM110 (a loop is faster than all())
+            if not check(rid if field == "id" else values.get(field)):
+                return False
+        return True
+
+    return test
 
 
 def matches(query: Query, values: Mapping[str, Any]) -> bool:
     """Return True if the indexed ``values`` of one row satisfy every condition."""
-    return all(_holds(cond, values) for cond in query.where)
+    return compile_query(query)(str(values.get("id", "")), values)
 
 
 def select(query: Query, rows: Iterable[tuple[str, Mapping[str, Any]]]) -> list[str]:
     """Return the ids of ``rows`` (``(id, values)``) matching ``query``, ordered and sliced."""
-    hits = [(rid, values) for rid, values in rows if matches(query, values)]
+    test = compile_query(query)
+    hits = [(rid, values) for rid, values in rows if test(rid, values)]
     hits.sort(key=lambda r: r[0])
     for name in reversed(query.order_by):
         field = name.lstrip("-")

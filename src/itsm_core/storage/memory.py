@@ -19,7 +19,8 @@ import attrs
 from itsm_core.errors import ConflictError, NotFound, StorageError
 from itsm_core.events import DomainEvent
 from itsm_core.storage.base import AggregateSpec, Measure, OutboxEntry, Query
-from itsm_core.storage.evaluate import aggregate_rows, matches, select
+from itsm_core.storage.evaluate import aggregate_rows, compile_query, select
+from itsm_core.storage.memory_index import SortedIndex, choose_range
 
 __all__ = ["MemoryBackend", "MemoryUnitOfWork"]
 
@@ -70,7 +71,36 @@ class MemoryBackend:
         self._rows: dict[str, dict[str, _Row]] = {s.kind: {} for s in specs}
         self._events: dict[tuple[str, str], list[DomainEvent]] = {}
         self._outbox: dict[str, _Outbox] = {}
+        self._indexes: dict[tuple[str, str], SortedIndex] = {}
         self._closed = False
+
+    #: Below this many rows a scan is cheaper than building a sorted index.
+    INDEX_THRESHOLD = 64
+
+    def _plan(self, spec: AggregateSpec[Any], query: Query) -> list[str] | None:
+        """Return candidate ids from the narrowest sorted index, or None to scan.
+
+        Call with the lock held.
+        """
+        table = self._rows[spec.kind]
+        if len(table) < self.INDEX_THRESHOLD:
+            return None
+        conditions = choose_range(query, (f.name for f in spec.index))
+        if not conditions:
+            return None
+        best: tuple[int, SortedIndex, int, int] | None = None
+        for cond in conditions:
+            key = (spec.kind, cond.field)
+            index = self._indexes.get(key)
+            if index is None:
+                index = SortedIndex((rid, row.values.get(cond.field)) for rid, row in table.items())
+                self._indexes[key] = index
+            lo, hi = index.bounds(cond)
+            if best is None or hi - lo < best[0]:
+                best = (hi - lo, index, lo, hi)
+        assert best is not None
+        _, index, lo, hi = best
+        return index.ids(lo, hi)
 
     def _table(self, spec: AggregateSpec[Any]) -> dict[str, _Row]:
         try:
@@ -176,28 +206,30 @@ class MemoryUnitOfWork:
             raise NotFound(spec.kind, entity_id)
         return spec.from_record(copy.deepcopy(row.record))
 
-    def _rows(self, spec: AggregateSpec[Any]) -> dict[str, _Row]:
-        with self._backend._lock:
-            rows = dict(self._backend._table(spec))
-        for (kind, rid), staged in self._staged.items():
-            if kind == spec.kind:
-                rows[rid] = staged.row
+    def _rows(self, spec: AggregateSpec[Any], query: Query | None = None) -> dict[str, _Row]:
+        """The rows ``query`` may match: all of them, or the candidates of a sorted index."""
+        staged = {rid: st.row for (kind, rid), st in self._staged.items() if kind == spec.kind}
+        backend = self._backend
+        with backend._lock:
+            table = backend._table(spec)
+            plan = None if staged or query is None else backend._plan(spec, query)
+            rows = dict(table) if plan is None else {rid: table[rid] for rid in plan}
+        rows.update(staged)
         return rows
 
     def find(self, spec: AggregateSpec[E], query: Query = Query()) -> list[E]:  # noqa: B008
         """Load the entities matching ``query``."""
         query.validate(spec)
-        rows = self._rows(spec)
-        ids = select(query, ((rid, {**r.values, "id": rid}) for rid, r in rows.items()))
+        rows = self._rows(spec, query)
+        ids = select(query, ((rid, r.values) for rid, r in rows.items()))
         return [spec.from_record(copy.deepcopy(rows[i].record)) for i in ids]
 
     def count(self, spec: AggregateSpec[Any], query: Query = Query()) -> int:  # noqa: B008
         """Count the entities matching ``query``."""
         query.validate(spec)
-        rows = self._rows(spec)
-        return len(
-            select(Query(query.where), ((rid, {**r.values, "id": rid}) for rid, r in rows.items()))
-        )
+        rows = self._rows(spec, query)
+        test = compile_query(query)
+        return sum(1 for rid, r in rows.items() if test(rid, r.values))
 
     def aggregate(
         self,
@@ -213,10 +245,10 @@ class MemoryUnitOfWork:
         for m in measures:
             if m.fn != "count":
                 spec.field(m.field or "")
-        rows = self._rows(spec)
-
+        rows = self._rows(spec, query)
+        test = compile_query(query)
         return aggregate_rows(
-            (r.values for rid, r in rows.items() if matches(query, {**r.values, "id": rid})),
+            (r.values for rid, r in rows.items() if test(rid, r.values)),
             group_by,
             measures,
         )
@@ -265,6 +297,9 @@ class MemoryUnitOfWork:
                     )
             for (kind, rid), staged in self._staged.items():
                 backend._rows[kind][rid] = staged.row
+                for (ikind, field), index in backend._indexes.items():
+                    if ikind == kind:
+                        index.update(rid, staged.row.values.get(field))
                 backend._events.setdefault((kind, rid), []).extend(staged.events)
                 for event in staged.events:
                     backend._outbox[event.event_id] = _Outbox(event)
