@@ -384,6 +384,34 @@ class ImprovementItem:
             concluded_at=require_aware(at, "at"),
         )
 
+    def granted(self, at: datetime, by: str, decision: str, extend_to: datetime) -> ImprovementItem:
+        """Return the item given a new period by the general manager's office's ``decision``.
+
+        The item is open again (``extended``) until ``extend_to``; the decision is
+        recorded and the extensions count one more.
+
+        :raises InvalidTransition: unless the item is escalated.
+        :raises ValidationError: if ``extend_to`` is not after ``at``.
+        """
+        if self.status is not ImprovementStatus.ESCALATED:
+            raise self._refuse(
+                "decide", self._open_events(), "only an escalated item is given a new period"
+            )
+        if require_aware(extend_to, "extend_to") <= require_aware(at, "at"):
+            raise ValidationError(
+                f"the new due instant ({extend_to.isoformat()}) must be after the decision "
+                f"({at.isoformat()})",
+                field="extend_to",
+            )
+        return attrs.evolve(
+            self,
+            status=ImprovementStatus.EXTENDED,
+            due_at=extend_to,
+            extensions=self.extensions + 1,
+            decision=decision,
+            decided_by=by,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """Return the item as JSON-able data (the inverse of :meth:`from_dict`)."""
         return {

@@ -23,7 +23,9 @@ The paths (000 §7.2.3, 003 §3.3)::
       ├─improvement_met→ handled
       └─extend_improvement→ improvement_extended (report_progress ↺)
             ├─improvement_met→ handled
-            └─escalate_improvement→ improvement_escalated ─decide→ handled
+            └─escalate_improvement→ improvement_escalated
+                  ├─decide→ handled
+                  └─grant_period→ improvement_extended   (the office grants a new period)
     handled ─give_feedback→ feedback_given
       ├─close_satisfied→ closed
       ├─close_dissatisfied→ closed            (the provider's policy: close)
@@ -178,6 +180,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("escalate_improvement", S.IMPROVEMENT_EXTENDED, S.IMPROVEMENT_ESCALATED,
        "improvement_escalated", "follow_up", SPECIALIST),
     _t("decide", S.IMPROVEMENT_ESCALATED, S.HANDLED, "gm_decided", "decide", GM_OFFICE),
+    _t("grant_period", S.IMPROVEMENT_ESCALATED, S.IMPROVEMENT_EXTENDED, "gm_decided", "decide",
+       GM_OFFICE),
     # feedback, callback and closure (003 §3.3 c, 000 §7.2.3.6)
     _t("give_feedback", S.HANDLED, S.FEEDBACK_GIVEN, "feedback_given", "give_feedback",
        VERIFIERS),

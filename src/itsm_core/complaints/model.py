@@ -779,14 +779,30 @@ class Complaint(Aggregate):
         self.escalations = (*self.escalations, esc)
 
     def decide(
-        self, actor: Actor, at: datetime, *, decision: str, callback_due_at: datetime
+        self,
+        actor: Actor,
+        at: datetime,
+        *,
+        decision: str,
+        callback_due_at: datetime,
+        extend_to: datetime | None = None,
     ) -> None:
         """Record the decision of the general manager's office on the pending escalation.
 
         After an unresolved problem the complaint counts as resolved and goes on
         to improvement; after a transfer or an improvement escalation it is handled.
+        On an improvement not done at its second follow-up the office may instead
+        grant a new period (``extend_to``): the improvement goes on, extended.
         """
-        row = self._begin("decide", actor, at)
+        event = "decide" if extend_to is None else "grant_period"
+        if extend_to is not None and self.state is not ComplaintState.IMPROVEMENT_ESCALATED:
+            raise refuse(
+                self,
+                event,
+                "the general manager's office grants a new period only to an improvement "
+                "not done at its second follow-up; decide without one",
+            )
+        row = self._begin(event, actor, at)
         said = text(decision, "decision")
         pending = self.pending_escalation
         if pending is None:  # pragma: no cover - the escalated states always have one
@@ -800,7 +816,14 @@ class Complaint(Aggregate):
             changes.update(self._handled(at, callback_due_at))
             payload.update(callback_due_at=callback_due_at)
         if self.improvement is not None and row.source is ComplaintState.IMPROVEMENT_ESCALATED:
-            changes["improvement"] = self.improvement.decided(at, actor.id, said)
+            if extend_to is None:
+                changes["improvement"] = self.improvement.decided(at, actor.id, said)
+            else:
+                item = self.improvement.granted(at, actor.id, said, extend_to)
+                changes["improvement"] = item
+                payload.update(
+                    improvement_id=item.id, due_at=self.improvement.due_at, extended_to=extend_to
+                )
         self._apply(row, actor, at, payload)
         self._set(changes)
 

@@ -456,7 +456,11 @@ def _apply(facts: _Facts, name: str, p: dict[str, Any], at: str, who: str) -> No
                 esc.update(decision=p.get("decision"), decided_at=at)
                 break
         if p.get("stage") == EscalationStage.IMPROVEMENT.value:
-            facts.improvement_status = ImprovementStatus.DECIDED.value
+            if p.get("extended_to"):  # the office granted a new period
+                facts.improvement_status = ImprovementStatus.EXTENDED.value
+                facts.improvement_due = p.get("extended_to")
+            else:
+                facts.improvement_status = ImprovementStatus.DECIDED.value
             facts.improvement_decision = p.get("decision")
         if p.get("to") == ComplaintState.HANDLED.value:
             facts.handled_at, facts.callback_due_at = at, p.get("callback_due_at")

@@ -492,29 +492,51 @@ class ComplaintService:
         )
 
     def decide(
-        self, actor: Actor, complaint_id: str, *, decision: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        decision: str,
+        new_period: timedelta | None = None,
+        new_due_at: datetime | None = None,
+        at: datetime | None = None,
     ) -> Complaint:
         """Record the decision of the general manager's office on the pending escalation.
 
         After an unresolved problem, the complaint goes on to improvement; after
-        an unresolved transfer or an improvement not done, it is handled.
+        an unresolved transfer or an improvement not done, it is handled. On an
+        improvement not done at its second follow-up the office may instead
+        grant a new period — ``new_period`` (business time from now) or
+        ``new_due_at`` — and the improvement goes on, extended (its SLA clock
+        carries on, as for an extension).
 
         :raises AccessDenied: unless the actor is the general manager's office.
-        :raises InvalidTransition: unless an escalation awaits the decision.
+        :raises InvalidTransition: unless an escalation awaits the decision; for
+            a new period, unless the escalation is of an improvement.
+        :raises ValidationError: for both ``new_period`` and ``new_due_at``, or a
+            period not longer than zero.
         """
 
         def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
             before = c.state
+            extension = self.promises.extension(uow, c, when, new_period, new_due_at)
             row = transition(before, "decide")
-            handled = row is not None and row.dest is ComplaintState.HANDLED
+            handled = extension is None and row is not None and row.dest is ComplaintState.HANDLED
             callback = self._callback(uow, c, when, handled)
-            c.decide(actor, when, decision=decision, callback_due_at=callback.due_at)
+            c.decide(
+                actor,
+                when,
+                decision=decision,
+                callback_due_at=callback.due_at,
+                extend_to=None if extension is None else extension.due_at,
+            )
             self.promises.settle(
                 uow,
                 actor,
                 c,
                 before,
                 when,
+                improvement=extension,
                 callback=callback,
                 reason=f"decided by the general manager's office: {decision}",
             )

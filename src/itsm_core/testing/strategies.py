@@ -253,7 +253,10 @@ def _kwargs(owner: str | None) -> Mapping[str, st.SearchStrategy[dict[str, Any]]
         "apologise": st.fixed_dictionaries({"apology": texts()}),
         "resolve": st.fixed_dictionaries({"resolution": texts()}),
         "escalate": st.fixed_dictionaries({"reason": texts()}),
-        "decide": st.fixed_dictionaries({"decision": texts()}),
+        "decide": st.fixed_dictionaries(
+            {"decision": texts()},
+            optional={"new_period": _periods()},
+        ),
         "require_improvement": improvement_requirements(owner=owner),
         "report_progress": st.fixed_dictionaries({"note": texts()}),
         "follow_up": _follow_up(),

@@ -61,6 +61,7 @@ EVENT_ARGS: dict[str, dict[str, Any]] = {
     "improvement_met": {"met": True, "note": "n"},
     "extend_improvement": {"met": False, "note": "n", "new_period": timedelta(days=2)},
     "escalate_improvement": {"met": False, "note": "n"},
+    "grant_period": {"decision": "d", "new_period": timedelta(days=2)},
     "close_satisfied": {"satisfied": True},
     "close_dissatisfied": {"satisfied": False, "reason": "r"},
     "reopen": {"satisfied": False, "reason": "r"},

@@ -21,7 +21,7 @@ from itsm_core.complaints import (
     Origin,
 )
 from itsm_core.complaints.promises import SUBJECT_KIND, promised_instant
-from itsm_core.errors import ValidationError
+from itsm_core.errors import InvalidTransition, ValidationError
 from itsm_core.sla import (
     BusinessCalendar,
     ClockState,
@@ -468,3 +468,82 @@ def test_the_promised_instant_is_the_clocks_deadline() -> None:
     assert promised_instant(CN, EVE, Target("", "", "improvement", 3 * H)) == datetime(
         2025, 9, 30, 18, 0, tzinfo=TZ
     )
+
+
+# ---------------------------------------------------------------- the office grants a new period
+
+
+def escalated(core: ItsmCore, clock: FrozenClock) -> str:
+    """An improvement not done at its second follow-up, awaiting the office."""
+    cid = improving(core)
+    clock.set(datetime(2025, 10, 10, 17, 0, tzinfo=TZ))
+    core.complaints.follow_up(SPECIALIST, cid, met=False, note="未完成", new_period=4 * H)
+    clock.set(datetime(2025, 10, 13, 10, 0, tzinfo=TZ))
+    core.complaints.follow_up(SPECIALIST, cid, met=False, note="仍未完成")
+    return cid
+
+
+def test_the_office_may_grant_a_new_period(core: ItsmCore, clock: FrozenClock) -> None:
+    cid = escalated(core, clock)
+    clock.set(datetime(2025, 10, 14, 10, 0, tzinfo=TZ))
+    c = core.complaints.decide(GM, cid, decision="再给一天，周三前完成", new_period=7.5 * H)
+    new_due = datetime(2025, 10, 15, 10, 0, tzinfo=TZ)
+    assert c.state is S.IMPROVEMENT_EXTENDED
+    item = c.improvement
+    assert item is not None
+    assert (item.status.value, item.due_at, item.extensions) == ("extended", new_due, 2)
+    assert (item.decision, item.decided_by, item.concluded_at) == (
+        "再给一天，周三前完成",
+        GM.id,
+        None,
+    )
+    assert c.pending_escalation is None
+    assert c.escalations[-1].decision == "再给一天，周三前完成"
+    ticking = only(core, cid, "improvement")
+    assert (ticking.state, ticking.due_at, ticking.breached_at) == (
+        ClockState.RUNNING,
+        new_due,
+        None,
+    )
+    assert clocks(core, cid, "callback") == []
+    sheet = core.complaints.record(SPECIALIST, cid, "improvement_tracking_sheet")
+    assert (sheet.value("improvement_status"), sheet.value("due_at")) == (
+        "extended",
+        new_due.isoformat(),
+    )
+    assert sheet.value("gm_decision") == "再给一天，周三前完成"
+    clock.set(datetime(2025, 10, 15, 9, 0, tzinfo=TZ))
+    c = core.complaints.follow_up(SPECIALIST, cid, met=True, note="完成")
+    assert c.state is S.HANDLED
+    assert only(core, cid, "improvement").met is True
+    assert only(core, cid, "callback").state is ClockState.RUNNING
+
+
+def test_not_done_in_the_granted_period_it_goes_back_to_the_office(
+    core: ItsmCore, clock: FrozenClock
+) -> None:
+    cid = escalated(core, clock)
+    clock.set(datetime(2025, 10, 14, 10, 0, tzinfo=TZ))
+    core.complaints.decide(
+        GM, cid, decision="再给一天", new_due_at=datetime(2025, 10, 15, 18, 0, tzinfo=TZ)
+    )
+    clock.set(datetime(2025, 10, 16, 10, 0, tzinfo=TZ))
+    with pytest.raises(ValidationError, match="extended once only"):
+        core.complaints.follow_up(SPECIALIST, cid, met=False, note="n", new_period=H)
+    c = core.complaints.follow_up(SPECIALIST, cid, met=False, note="仍未完成")
+    assert c.state is S.IMPROVEMENT_ESCALATED
+    c = core.complaints.decide(GM, cid, decision="更换改进负责人")
+    assert c.state is S.HANDLED
+    assert c.improvement is not None and c.improvement.status.value == "decided"
+    assert only(core, cid, "improvement").met is False
+
+
+def test_a_new_period_is_only_for_an_improvement_escalation(core: ItsmCore) -> None:
+    c = at_state(core.complaints, S.TRANSFER_ESCALATED, Origin.INTERNAL)
+    with pytest.raises(InvalidTransition, match="grants a new period only"):
+        core.complaints.decide(GM, c.id, decision="d", new_period=H)
+    assert stored(core, c.id).state is S.TRANSFER_ESCALATED
+    with pytest.raises(ValidationError, match="not both"):
+        core.complaints.decide(
+            GM, c.id, decision="d", new_period=H, new_due_at=EVE + timedelta(days=30)
+        )

@@ -95,6 +95,8 @@ def event_for(command: ComplaintCommand, state: S, reopen: bool) -> str:
         if kw["met"]:
             return "improvement_met"
         return "escalate_improvement" if state is S.IMPROVEMENT_EXTENDED else "extend_improvement"
+    if command.name == "decide" and ("new_period" in kw or "new_due_at" in kw):
+        return "grant_period"
     if command.name == "callback":
         if kw["satisfied"]:
             return "close_satisfied"
@@ -149,6 +151,13 @@ def fit(command: ComplaintCommand, event: str, data: st.DataObject) -> Complaint
         }
     elif event == "escalate_improvement":
         kw = {"met": False, "note": kw["note"]}
+    elif event == "grant_period":
+        kw = {
+            "decision": kw["decision"],
+            "new_period": timedelta(days=data.draw(st.integers(1, 9))),
+        }
+    elif event == "decide":
+        kw = {"decision": kw["decision"]}
     elif event == "close_satisfied":
         kw = {"satisfied": True}
     elif event in ("close_dissatisfied", "reopen"):
