@@ -2,6 +2,10 @@
 
 - :mod:`itsm_core.testing.strategies`: hypothesis strategies for actors,
   complaints and complaint command sequences.
+- :mod:`itsm_core.testing.satisfaction`: hypothesis strategies for scales,
+  scores, responses and service records.
+- :mod:`itsm_core.testing.contract`: the storage contract suite (pytest) that
+  every storage backend runs; import it explicitly, it needs pytest.
 """
 
 from itsm_core.testing import strategies

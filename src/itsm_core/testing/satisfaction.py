@@ -98,7 +98,8 @@ def scored(
     scale_strategy: st.SearchStrategy[Scale] | None = None,
 ) -> st.SearchStrategy[tuple[Scale, int]]:
     """``(scale, raw value on it)`` pairs."""
-    return (scale_strategy or scales()).flatmap(lambda s: st.tuples(st.just(s), raw_values(s)))
+    chosen = scale_strategy if scale_strategy is not None else scales()
+    return chosen.flatmap(lambda s: st.tuples(st.just(s), raw_values(s)))
 
 
 def out_of_range(scale: Scale) -> st.SearchStrategy[int]:

@@ -37,6 +37,7 @@ from itsm_core.complaints.enums import ComplaintChannel, ComplaintSource, Origin
 from itsm_core.complaints.lifecycle import COMMANDS, TRANSITIONS, command_roles
 from itsm_core.complaints.model import Complainant, Complaint
 from itsm_core.complaints.service import ComplaintService
+from itsm_core.errors import ValidationError
 from itsm_core.improvements import QualityIndicator
 
 __all__ = [
@@ -276,7 +277,9 @@ def commands(
     chosen = list(names) if names is not None else list(COMMAND_NAMES)
     unknown = [n for n in chosen if n not in table]
     if unknown:
-        raise ValueError(f"unknown complaint commands {unknown}; known: {sorted(table)}")
+        raise ValidationError(
+            f"unknown complaint commands {unknown}; known: {sorted(table)}", field="names"
+        )
     return st.one_of(*[table[n].map(_maker(n)) for n in chosen])
 
 
