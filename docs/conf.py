@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import itsm_core
+
+# alembic announces its plug-ins at INFO when autodoc imports the migrations
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 project = "itsm_core"
 author = "itsm_core developers"
