@@ -167,9 +167,13 @@ class ComplaintService:
         """Load, change (and settle the clocks), save — all in one unit of work."""
         require_role(actor, *sorted(command_roles(command)), action=f"complaint: {command}")
         key = text(complaint_id, "complaint_id")
-        when = self._at(at)
+        given = None if at is None else require_aware(at, "at")
         with self.runtime.transaction() as uow:
             entity = uow.get(COMPLAINT_SPEC, key)
+            # "now" is read after loading, and never before the last change:
+            # another process may have committed a moment ago by a clock a
+            # little ahead of ours; an explicit ``at`` is checked by the entity.
+            when = given if given is not None else max(self.runtime.clock.now(), entity.updated_at)
             apply(uow, entity, when)
             uow.save(COMPLAINT_SPEC, entity)
         return self._view(actor, entity)
