@@ -23,6 +23,7 @@ import attrs
 from itsm_core.clock import require_aware
 from itsm_core.errors import InvalidTransition, ValidationError
 from itsm_core.labels import Labelled
+from itsm_core.storage.codec import instant, iso, optional_instant
 
 __all__ = [
     "FollowUp",
@@ -80,19 +81,6 @@ def _aware_or_none(field: str) -> Any:
             require_aware(value, field)
 
     return check
-
-
-def _dt(value: Any) -> datetime:
-    result: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return result
-
-
-def _dt_or_none(value: Any) -> datetime | None:
-    return None if value is None else _dt(value)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 @attrs.frozen
@@ -175,7 +163,7 @@ class ProgressNote:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ProgressNote:
         """Rebuild a note from :meth:`to_dict` output."""
-        return cls(at=_dt(data["at"]), by=data["by"], note=data["note"])
+        return cls(at=instant(data["at"]), by=data["by"], note=data["note"])
 
 
 @attrs.frozen
@@ -207,19 +195,19 @@ class FollowUp:
             "met": self.met,
             "note": self.note,
             "due_at": self.due_at.isoformat(),
-            "extended_to": _iso(self.extended_to),
+            "extended_to": iso(self.extended_to),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FollowUp:
         """Rebuild a follow-up from :meth:`to_dict` output."""
         return cls(
-            at=_dt(data["at"]),
+            at=instant(data["at"]),
             by=data["by"],
             met=bool(data["met"]),
             note=data["note"],
-            due_at=_dt(data["due_at"]),
-            extended_to=_dt_or_none(data.get("extended_to")),
+            due_at=instant(data["due_at"]),
+            extended_to=optional_instant(data.get("extended_to")),
         )
 
 
@@ -432,7 +420,7 @@ class ImprovementItem:
             "progress": [p.to_dict() for p in self.progress],
             "decision": self.decision,
             "decided_by": self.decided_by,
-            "concluded_at": _iso(self.concluded_at),
+            "concluded_at": iso(self.concluded_at),
         }
 
     @classmethod
@@ -446,8 +434,8 @@ class ImprovementItem:
             quality_indicators=[QualityIndicator.from_dict(q) for q in data["quality_indicators"]],
             owner=data["owner"],
             issued_by=data["issued_by"],
-            issued_at=_dt(data["issued_at"]),
-            due_at=_dt(data["due_at"]),
+            issued_at=instant(data["issued_at"]),
+            due_at=instant(data["due_at"]),
             business_unit=data.get("business_unit", ""),
             cause=data.get("cause", ""),
             status=data.get("status", ImprovementStatus.OPEN.value),
@@ -456,5 +444,5 @@ class ImprovementItem:
             progress=[ProgressNote.from_dict(p) for p in data.get("progress", ())],
             decision=data.get("decision"),
             decided_by=data.get("decided_by"),
-            concluded_at=_dt_or_none(data.get("concluded_at")),
+            concluded_at=optional_instant(data.get("concluded_at")),
         )

@@ -42,6 +42,7 @@ from itsm_core.events import REDACTED
 from itsm_core.ids import new_id
 from itsm_core.improvements import ImprovementItem, ImprovementSource
 from itsm_core.improvements import quality_indicators as parse_indicators
+from itsm_core.storage.codec import instant, iso, optional_instant
 
 __all__ = [
     "Callback",
@@ -81,19 +82,6 @@ def _aware_validator(_instance: object, attribute: attrs.Attribute[Any], value: 
 def _aware_or_none(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
         require_aware(value, attribute.name)
-
-
-def _dt(value: Any) -> datetime:
-    result: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return result
-
-
-def _dt_or_none(value: Any) -> datetime | None:
-    return None if value is None else _dt(value)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
 
 
 @attrs.frozen
@@ -170,7 +158,7 @@ class Statement:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Statement:
         """Rebuild a statement from :meth:`to_dict` output."""
-        return cls(at=_dt(data["at"]), by=data["by"], text=data["text"])
+        return cls(at=instant(data["at"]), by=data["by"], text=data["text"])
 
 
 Finding = Statement
@@ -222,7 +210,7 @@ class Escalation:
             "by": self.by,
             "reason": self.reason,
             "decision": self.decision,
-            "decided_at": _iso(self.decided_at),
+            "decided_at": iso(self.decided_at),
             "decided_by": self.decided_by,
         }
 
@@ -232,11 +220,11 @@ class Escalation:
         return cls(
             level=data["level"],
             stage=data["stage"],
-            at=_dt(data["at"]),
+            at=instant(data["at"]),
             by=data["by"],
             reason=data["reason"],
             decision=data.get("decision"),
-            decided_at=_dt_or_none(data.get("decided_at")),
+            decided_at=optional_instant(data.get("decided_at")),
             decided_by=data.get("decided_by"),
         )
 
@@ -272,7 +260,7 @@ class Callback:
     def from_dict(cls, data: Mapping[str, Any]) -> Callback:
         """Rebuild a callback from :meth:`to_dict` output."""
         return cls(
-            at=_dt(data["at"]),
+            at=instant(data["at"]),
             by=data["by"],
             satisfied=bool(data["satisfied"]),
             reason=data.get("reason"),

@@ -24,6 +24,7 @@ from itsm_core.complaints.model import (
 )
 from itsm_core.improvements import ImprovementItem
 from itsm_core.storage.base import AggregateSpec, IndexField
+from itsm_core.storage.codec import iso, optional_instant
 
 __all__ = [
     "COMPLAINT_SPEC",
@@ -33,14 +34,6 @@ __all__ = [
     "praise_from_record",
     "praise_to_record",
 ]
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def _statement(value: Statement | None) -> dict[str, Any] | None:
@@ -72,28 +65,28 @@ def complaint_to_record(c: Complaint) -> dict[str, Any]:
         "relationship_manager": c.relationship_manager,
         "handling_level": c.handling_level.value if c.handling_level else None,
         "handler": c.handler,
-        "dispatched_at": _iso(c.dispatched_at),
+        "dispatched_at": iso(c.dispatched_at),
         "dispatched_by": c.dispatched_by,
         "findings": [f.to_dict() for f in c.findings],
         "verdict": c.verdict.value if c.verdict else None,
         "verdict_reason": c.verdict_reason,
-        "judged_at": _iso(c.judged_at),
+        "judged_at": iso(c.judged_at),
         "judged_by": c.judged_by,
         "apology": _statement(c.apology),
         "explanation": _statement(c.explanation),
         "business_unit": c.business_unit,
         "business_unit_result": _statement(c.business_unit_result),
         "project_ref": c.project_ref,
-        "registered_at": _iso(c.registered_at),
+        "registered_at": iso(c.registered_at),
         "resolution": _statement(c.resolution),
         "escalations": [e.to_dict() for e in c.escalations],
         "improvement": c.improvement.to_dict() if c.improvement else None,
-        "handled_at": _iso(c.handled_at),
-        "callback_due_at": _iso(c.callback_due_at),
+        "handled_at": iso(c.handled_at),
+        "callback_due_at": iso(c.callback_due_at),
         "feedback": _statement(c.feedback),
         "callbacks": [cb.to_dict() for cb in c.callbacks],
         "reopened": c.reopened,
-        "closed_at": _iso(c.closed_at),
+        "closed_at": iso(c.closed_at),
         "closed_by": c.closed_by,
     }
 
@@ -120,28 +113,28 @@ def complaint_from_record(r: Mapping[str, Any]) -> Complaint:
         relationship_manager=r.get("relationship_manager"),
         handling_level=r.get("handling_level"),
         handler=r.get("handler"),
-        dispatched_at=_dt(r.get("dispatched_at")),
+        dispatched_at=optional_instant(r.get("dispatched_at")),
         dispatched_by=r.get("dispatched_by"),
         findings=[Statement.from_dict(f) for f in r.get("findings", ())],
         verdict=r.get("verdict"),
         verdict_reason=r.get("verdict_reason"),
-        judged_at=_dt(r.get("judged_at")),
+        judged_at=optional_instant(r.get("judged_at")),
         judged_by=r.get("judged_by"),
         apology=_statement_from(r.get("apology")),
         explanation=_statement_from(r.get("explanation")),
         business_unit=r.get("business_unit"),
         business_unit_result=_statement_from(r.get("business_unit_result")),
         project_ref=r.get("project_ref"),
-        registered_at=_dt(r.get("registered_at")),
+        registered_at=optional_instant(r.get("registered_at")),
         resolution=_statement_from(r.get("resolution")),
         escalations=[Escalation.from_dict(e) for e in r.get("escalations", ())],
         improvement=ImprovementItem.from_dict(improvement) if improvement else None,
-        handled_at=_dt(r.get("handled_at")),
-        callback_due_at=_dt(r.get("callback_due_at")),
+        handled_at=optional_instant(r.get("handled_at")),
+        callback_due_at=optional_instant(r.get("callback_due_at")),
         feedback=_statement_from(r.get("feedback")),
         callbacks=[Callback.from_dict(cb) for cb in r.get("callbacks", ())],
         reopened=int(r.get("reopened", 0)),
-        closed_at=_dt(r.get("closed_at")),
+        closed_at=optional_instant(r.get("closed_at")),
         closed_by=r.get("closed_by"),
     )
 

@@ -73,14 +73,6 @@ def _from_us(value: int) -> timedelta:
     return timedelta(microseconds=int(value))
 
 
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def level_amount(budget: timedelta, level: float) -> timedelta:
     """The business time at which ``level`` (a fraction of ``budget``) is reached.
 

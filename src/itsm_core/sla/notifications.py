@@ -29,6 +29,7 @@ from itsm_core.labels import Labelled, Language
 from itsm_core.outbox import HookCall
 from itsm_core.sla.agreements import TargetKind
 from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriodNotice
+from itsm_core.storage.codec import optional_instant
 
 __all__ = [
     "BREACH_CHAIN",
@@ -65,10 +66,6 @@ BREACH_CHAIN: tuple[EscalationStep, ...] = (
     EscalationStep.SUPERIOR,
     EscalationStep.CUSTOMER,
 )
-
-
-def _dt(value: object) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(str(value))
 
 
 @attrs.frozen
@@ -150,7 +147,7 @@ class SlaNotification:
         """
         p: Mapping[str, Any] = event.payload
         breach = event.name.endswith(".breached")
-        due_at = _dt(p["due_at"])
+        due_at = optional_instant(p["due_at"])
         assert due_at is not None
         return cls(
             key=f"{event.event_id}:{step.value}" if breach else event.event_id,
@@ -169,7 +166,7 @@ class SlaNotification:
             customer=p.get("customer"),
             budget=timedelta(microseconds=int(p["budget_us"])),
             due_at=due_at,
-            deadline=_dt(p.get("deadline")),
+            deadline=optional_instant(p.get("deadline")),
             occurred_at=event.occurred_at,
         )
 

@@ -13,7 +13,7 @@ service when the application starts (a clock stores its calendar's name).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from itsm_core.sla.agreements import Agreement, AgreementKind, Target, TargetKind
@@ -21,18 +21,11 @@ from itsm_core.sla.clock import ClockEntry, SlaClock
 from itsm_core.sla.clock_lifecycle import ClockState
 from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod
 from itsm_core.storage.base import AggregateSpec, IndexField
+from itsm_core.storage.codec import iso, optional_instant
 
 __all__ = ["AGREEMENT_SPEC", "CLOCK_SPEC"]
 
 _US = timedelta(microseconds=1)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def clock_to_record(clock: SlaClock) -> dict[str, Any]:
@@ -54,13 +47,13 @@ def clock_to_record(clock: SlaClock) -> dict[str, Any]:
         "customer": clock.customer,
         "state": clock.state.value,
         "started_at": clock.started_at.isoformat(),
-        "running_since": _iso(clock.running_since),
+        "running_since": iso(clock.running_since),
         "elapsed_before_us": clock.elapsed_before // _US,
         "fired": list(clock.fired),
-        "breached_at": _iso(clock.breached_at),
-        "due_at": _iso(clock.due_at),
-        "next_due_at": _iso(clock.next_due_at),
-        "stopped_at": _iso(clock.stopped_at),
+        "breached_at": iso(clock.breached_at),
+        "due_at": iso(clock.due_at),
+        "next_due_at": iso(clock.next_due_at),
+        "stopped_at": iso(clock.stopped_at),
         "resets": clock.resets,
         "unofficial_years": list(clock.unofficial_years),
         "calendar_problem": clock.calendar_problem,
@@ -70,7 +63,7 @@ def clock_to_record(clock: SlaClock) -> dict[str, Any]:
 
 def clock_from_record(record: Mapping[str, Any]) -> SlaClock:
     """Rebuild a clock from :func:`clock_to_record` output."""
-    started_at = _dt(record["started_at"])
+    started_at = optional_instant(record["started_at"])
     assert started_at is not None
     return SlaClock(
         id=record["id"],
@@ -89,13 +82,13 @@ def clock_from_record(record: Mapping[str, Any]) -> SlaClock:
         customer=record["customer"],
         state=ClockState(record["state"]),
         started_at=started_at,
-        running_since=_dt(record["running_since"]),
+        running_since=optional_instant(record["running_since"]),
         elapsed_before=timedelta(microseconds=int(record["elapsed_before_us"])),
         fired=tuple(float(x) for x in record["fired"]),
-        breached_at=_dt(record["breached_at"]),
-        due_at=_dt(record["due_at"]),
-        next_due_at=_dt(record["next_due_at"]),
-        stopped_at=_dt(record["stopped_at"]),
+        breached_at=optional_instant(record["breached_at"]),
+        due_at=optional_instant(record["due_at"]),
+        next_due_at=optional_instant(record["next_due_at"]),
+        stopped_at=optional_instant(record["stopped_at"]),
         resets=int(record["resets"]),
         unofficial_years=tuple(int(y) for y in record["unofficial_years"]),
         calendar_problem=record["calendar_problem"],
@@ -141,7 +134,7 @@ def agreement_to_record(agreement: Agreement) -> dict[str, Any]:
         "targets": [t.to_dict() for t in agreement.targets],
         "period": None if agreement.period is None else agreement.period.to_dict(),
         "notices_sent": [k.value for k in agreement.notices_sent],
-        "next_notice_at": _iso(agreement.next_notice_at),
+        "next_notice_at": iso(agreement.next_notice_at),
     }
 
 
@@ -157,7 +150,7 @@ def agreement_from_record(record: Mapping[str, Any]) -> Agreement:
         targets=tuple(Target.from_dict(t) for t in record["targets"]),
         period=None if period is None else ServicePeriod.from_dict(period),
         notices_sent=tuple(PeriodNoticeKind(k) for k in record["notices_sent"]),
-        next_notice_at=_dt(record["next_notice_at"]),
+        next_notice_at=optional_instant(record["next_notice_at"]),
     )
 
 
