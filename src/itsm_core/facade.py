@@ -131,10 +131,17 @@ class ItsmCore:
         return self.runtime.relay.run(limit)
 
     def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
-        """Return the stored events of one aggregate, oldest first (unredacted: the
-        caller decides who may see them; prefer the area services' history views)."""
+        """Return the stored events of one aggregate, oldest first, redacted.
+
+        Confidential payload values (an internal complainant's identity) are
+        replaced by :data:`~itsm_core.events.REDACTED`; the complaint
+        specialist reads them through ``core.complaints.history(actor, id)``.
+
+        :param kind: the aggregate kind, e.g. ``"complaint"`` or ``"sla_clock"``.
+        :param aggregate_id: the aggregate's id.
+        """
         with self.storage.unit_of_work() as uow:
-            return uow.history(kind, aggregate_id)
+            return [event.redacted() for event in uow.history(kind, aggregate_id)]
 
     def close(self) -> None:
         """Close the store."""

@@ -168,3 +168,26 @@ def test_stale_write_conflicts_and_changes_nothing() -> None:
         assert len(uow.history("lamp", "l1")) == 2
     with pytest.raises(ConflictError, match="already exists"):
         switch_on(rt)
+
+
+def test_facade_history_is_redacted() -> None:
+    from datetime import UTC, datetime
+
+    from itsm_core import Actor
+
+    core = ItsmCore(clock=FrozenClock(datetime(2026, 3, 2, 9, tzinfo=UTC)), load_entrypoints=False)
+    li = Actor("li", ["complaint_specialist"])
+    c = core.complaints.receive(
+        li,
+        customer="ACME",
+        complainant="Zhang San",
+        origin="internal",
+        channel="hotline",
+        source="complaint_channel",
+        summary="late reports",
+        party_complained_about="reporting team",
+    )
+    events = core.history("complaint", c.id)
+    assert events
+    assert "Zhang San" not in str([e.to_dict() for e in events])
+    assert "Zhang San" in str([e.to_dict() for e in core.complaints.history(li, c.id)])
