@@ -46,6 +46,10 @@ How each step of the complaint maps onto a clock:
 The targets come from the agreement the :class:`ComplaintPolicy` names, or
 from its defaults (calendar ``sla_calendar``, thresholds
 ``warning_thresholds``; service ``"complaint"`` and the severity as priority).
+What is not particular to complaints — the targets from an agreement or the
+defaults, the promised instant, starting and stopping a clock in the
+caller's unit of work — lives in :mod:`itsm_core.sla.promises`;
+:class:`Promise` and :func:`promised_instant` are re-exported here.
 """
 
 from __future__ import annotations
@@ -61,10 +65,9 @@ from itsm_core.complaints.model import Complaint
 from itsm_core.complaints.policy import ComplaintPolicy
 from itsm_core.errors import ValidationError
 from itsm_core.sla.agreements import Target, TargetKind
-from itsm_core.sla.calendar import BusinessCalendar
 from itsm_core.sla.clock import SlaClock
+from itsm_core.sla.promises import Promise, PromiseClocks, PromiseTerms, promised_instant
 from itsm_core.sla.service import SlaService
-from itsm_core.sla.storage import AGREEMENT_SPEC
 from itsm_core.sla.working import WorkingCalendar
 from itsm_core.storage.base import UnitOfWork
 
@@ -81,35 +84,6 @@ _IMPROVING = frozenset(
         ComplaintState.IMPROVEMENT_ESCALATED,
     }
 )
-
-
-@attrs.frozen
-class Promise:
-    """One promised period, computed for a complaint command.
-
-    :param due_at: the due instant the complaint records.
-    :param target: the SLA clock's target (None when no clock runs); for an
-        extension, the extension's business time.
-    :param agreement_id: the agreement the target comes from, if any.
-    """
-
-    due_at: datetime
-    target: Target | None = None
-    agreement_id: str | None = None
-
-
-def promised_instant(calendar: WorkingCalendar, start: datetime, target: Target) -> datetime:
-    """Return the deadline an SLA clock started at ``start`` on ``target`` has.
-
-    A duration: ``calendar.add(start, duration)``. Working days: the business
-    time of those days (``between(start, add_working_days(start, n))``) added
-    to ``start`` — the instant that business time has run.
-    """
-    if target.duration is not None:
-        return calendar.add(start, target.duration)
-    assert target.working_days is not None
-    end = calendar.add_working_days(start, target.working_days)
-    return calendar.add(start, calendar.between(start, end))
 
 
 def _positive(value: timedelta, what: str) -> timedelta:
@@ -169,7 +143,7 @@ class ComplaintPromises:
             )
         self.policy = policy
         self.sla = sla
-        self._own: WorkingCalendar = calendar or BusinessCalendar.always_open("UTC", name="24×7")
+        self._clocks = PromiseClocks(sla, calendar)
         if sla is not None:
             sla.calendar(policy.sla_calendar)  # an unknown name fails now, not at a follow-up
 
@@ -181,15 +155,19 @@ class ComplaintPromises:
         return self._named(self.policy.sla_calendar)
 
     def _named(self, name: str) -> WorkingCalendar:
-        return self._own if self.sla is None else self.sla.calendar(name)
+        return self._clocks.calendar(name)
 
     # ------------------------------------------------------------------ targets
 
+    @property
+    def _terms(self) -> PromiseTerms:
+        p = self.policy
+        return PromiseTerms(
+            p.agreement_service, p.sla_calendar, p.warning_thresholds, p.agreement_id
+        )
+
     def _template(self, uow: UnitOfWork, severity: Severity, kind: TargetKind) -> Target | None:
-        if self.policy.agreement_id is None:
-            return None
-        agreement = uow.get(AGREEMENT_SPEC, self.policy.agreement_id)
-        return agreement.target_for(self.policy.agreement_service, severity.value, kind)
+        return self._terms.template(uow, severity.value, kind)
 
     def _target(
         self,
@@ -200,35 +178,12 @@ class ComplaintPromises:
         duration: timedelta | None = None,
         working_days: int | None = None,
     ) -> Target:
-        if template is not None:
-            return attrs.evolve(template, duration=duration, working_days=working_days)
-        return Target(
-            self.policy.agreement_service,
-            severity.value,
-            kind,
-            duration,
-            working_days=working_days,
-            calendar=self.policy.sla_calendar,
-            thresholds=self.policy.warning_thresholds,
+        return self._terms.target(
+            severity.value, kind, template, duration=duration, working_days=working_days
         )
 
-    def _span(
-        self, calendar: WorkingCalendar, name: str, start: datetime, due: datetime
-    ) -> timedelta:
-        span = calendar.between(start, due)
-        if span <= _ZERO:
-            raise ValidationError(
-                f"the due instant {due.isoformat()} leaves no business time after "
-                f"{start.isoformat()} on the calendar {name!r}; give a later instant or a "
-                "period of business time",
-                field="due_at",
-            )
-        return span
-
     def _promise(self, due: datetime, target: Target | None) -> Promise:
-        if self.sla is None or target is None:
-            return Promise(due)
-        return Promise(due, target, self.policy.agreement_id)
+        return self._clocks.promise(due, target, self.policy.agreement_id)
 
     # ------------------------------------------------------------------ periods
 
@@ -266,7 +221,7 @@ class ComplaintPromises:
         due = require_aware(due_at, "due_at")
         if self.sla is None or due <= at:
             return Promise(due)  # a due instant not after ``at``: the complaint refuses it
-        span = self._span(calendar, name, at, due)
+        span = self._clocks.span(name, at, due)
         target = self._target(complaint.severity, TargetKind.IMPROVEMENT, template, duration=span)
         return self._promise(due, target)
 
@@ -311,7 +266,7 @@ class ComplaintPromises:
             due = require_aware(due_at, what.replace("period", "due_at"))
             if self.sla is None or due <= at:
                 return Promise(due)  # not after ``at``: the complaint refuses it
-            span = self._span(calendar, name, at, due)
+            span = self._clocks.span(name, at, due)
         target = self._target(complaint.severity, TargetKind.IMPROVEMENT, template, duration=span)
         return self._promise(due, target)
 
@@ -331,7 +286,7 @@ class ComplaintPromises:
             target = None
         if target is None:
             return Promise(self.calendar.add_working_days(at, 0))
-        return self._promise(promised_instant(self._named(target.calendar), at, target), target)
+        return self._clocks.promised(at, target, self.policy.agreement_id)
 
     # ------------------------------------------------------------------ clocks
 
@@ -339,9 +294,7 @@ class ComplaintPromises:
         self, uow: UnitOfWork, complaint: Complaint, kind: TargetKind
     ) -> SlaClock | None:
         """The complaint's running or paused clock of ``kind``, or None (or without SLA)."""
-        if self.sla is None:
-            return None
-        return self.sla.open_clock_in(uow, SUBJECT_KIND, complaint.id, kind)
+        return self._clocks.open_clock(uow, SUBJECT_KIND, complaint.id, kind)
 
     def settle(
         self,
@@ -373,25 +326,39 @@ class ComplaintPromises:
         if after in (S.IMPROVING, S.IMPROVEMENT_EXTENDED) and improvement is not None:
             self._run_improvement(sla, uow, actor, complaint, at, improvement, reason)
         if before in _IMPROVING and after is S.HANDLED:
-            clock = self.open_clock(uow, complaint, TargetKind.IMPROVEMENT)
-            if clock is not None:
-                sla.stop_in(uow, actor, clock.id, reason=reason, at=at)
-        if after is S.HANDLED and callback is not None and callback.target is not None:
-            sla.start_in(
+            self._stop(uow, actor, complaint, TargetKind.IMPROVEMENT, at, reason)
+        if after is S.HANDLED and callback is not None:
+            self._clocks.start(
                 uow,
                 actor,
+                callback,
                 subject_kind=SUBJECT_KIND,
                 subject_id=complaint.id,
-                target=callback.target,
                 at=at,
-                agreement_id=callback.agreement_id,
                 handler=complaint.relationship_manager,
                 customer=complaint.customer,
             )
         if before is S.FEEDBACK_GIVEN:
-            clock = self.open_clock(uow, complaint, TargetKind.CALLBACK)
-            if clock is not None:
-                sla.stop_in(uow, actor, clock.id, reason=reason, at=at)
+            self._stop(uow, actor, complaint, TargetKind.CALLBACK, at, reason)
+
+    def _stop(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        complaint: Complaint,
+        kind: TargetKind,
+        at: datetime,
+        reason: str,
+    ) -> None:
+        self._clocks.stop(
+            uow,
+            actor,
+            subject_kind=SUBJECT_KIND,
+            subject_id=complaint.id,
+            kind=kind,
+            at=at,
+            reason=reason,
+        )
 
     def _run_improvement(
         self,
@@ -416,14 +383,13 @@ class ComplaintPromises:
             sla.change_target_in(uow, actor, clock.id, carried, reason=reason, at=at)
             return
         owner = complaint.improvement.owner if complaint.improvement is not None else None
-        sla.start_in(
+        self._clocks.start(
             uow,
             actor,
+            promise,
             subject_kind=SUBJECT_KIND,
             subject_id=complaint.id,
-            target=target,
             at=at,
-            agreement_id=promise.agreement_id,
             handler=owner,
             customer=complaint.customer,
         )
