@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self
 
@@ -13,6 +14,7 @@ from itsm_core.complaints import (
     ComplaintPolicy,
     ComplaintService,
 )
+from itsm_core.errors import ValidationError
 from itsm_core.events import DomainEvent
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
@@ -70,7 +72,8 @@ class ItsmCore:
     :param satisfaction_policy: the provider's satisfaction settings (zone,
         callback sampling rate, anti-fatigue window...); see
         :class:`~itsm_core.satisfaction.SatisfactionPolicy`. Satisfaction
-        callbacks are due on ``calendar`` (default: Monday–Friday).
+        callbacks are due on ``calendar`` (default: Monday–Friday, registered
+        as the SLA calendar ``"satisfaction"``) and run on SLA clocks.
     :param satisfaction_weights: the weight of each satisfaction channel in
         combined figures, target evaluation and watch lists (default: all
         responses pooled); see
@@ -107,6 +110,7 @@ class ItsmCore:
             policy=satisfaction_policy,
             calendar=calendar,
             complaints=self.complaints,
+            sla=self.sla,
         )
         """Satisfaction capture: the four channels, campaigns, callbacks (DOMAIN §3)."""
         self.satisfaction_analysis = SatisfactionAnalysis(
@@ -129,6 +133,22 @@ class ItsmCore:
     def relay(self, limit: int = 100) -> RelayReport:
         """Deliver committed events that are due to the notifiers (retries included)."""
         return self.runtime.relay.run(limit)
+
+    def purge_outbox(self, older_than: timedelta) -> int:
+        """Remove outbox entries done more than ``older_than`` ago, with their delivery records.
+
+        Run it from time to time (e.g. daily, ``timedelta(days=30)``): done
+        entries are kept until then for inspection. Pending entries and the
+        events (the history) are never removed.
+
+        :return: how many entries were removed.
+        :raises ValidationError: if ``older_than`` is negative.
+        """
+        if older_than < timedelta(0):
+            raise ValidationError(
+                f"older_than must not be negative, got {older_than!r}", field="older_than"
+            )
+        return self.storage.outbox_purge(self.clock.now() - older_than)
 
     def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
         """Return the stored events of one aggregate, oldest first, redacted.

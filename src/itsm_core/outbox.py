@@ -7,10 +7,18 @@ breaches go to ``itsm_sla_warning`` / ``itsm_sla_breach``): it adds a
 committed event into :class:`HookCall` s. Each call is delivered and retried
 exactly like a notifier: tracked per implementation and per call, so one
 failing call is retried later without repeating the others.
+
+Several relays (threads, processes) may run on one store: each pass claims
+its entries for a lease, so two relays never work on the same entry at the
+same time, and an entry whose relay died is taken over when its lease
+expires. Done entries stay in the store until
+:meth:`~itsm_core.storage.StorageBackend.outbox_purge` removes them
+(:meth:`itsm_core.ItsmCore.purge_outbox`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,10 +27,22 @@ import attrs
 import pluggy
 
 from itsm_core.clock import Clock
+from itsm_core.errors import ValidationError
 from itsm_core.events import DomainEvent
-from itsm_core.storage.base import StorageBackend
+from itsm_core.storage.base import OutboxEntry, StorageBackend
 
-__all__ = ["Backoff", "DeliveryFailure", "Dispatcher", "HookCall", "OutboxRelay", "RelayReport"]
+__all__ = [
+    "DEFAULT_LEASE",
+    "Backoff",
+    "DeliveryFailure",
+    "Dispatcher",
+    "HookCall",
+    "OutboxRelay",
+    "RelayReport",
+]
+
+DEFAULT_LEASE = timedelta(seconds=60)
+"""How long a relay pass holds the entries it claimed, unless told otherwise."""
 
 
 @attrs.frozen
@@ -70,15 +90,31 @@ Dispatcher = Callable[[DomainEvent], Iterable[HookCall]]
 
 @attrs.frozen
 class RelayReport:
-    """What one relay pass did."""
+    """What one relay pass did.
+
+    :param delivered: deliveries that succeeded.
+    :param failures: deliveries that failed (each retried later).
+    :param waiting: deliveries of the claimed entries put off because their
+        retry is not due yet (entries with nothing due are not claimed, so
+        they do not count here).
+    :param claimed: outbox entries this pass claimed.
+    """
 
     delivered: int = 0
     failures: tuple[DeliveryFailure, ...] = ()
     waiting: int = 0
+    claimed: int = 0
 
 
 class OutboxRelay:
     """Delivers outbox entries to every ``itsm_on_event`` implementation.
+
+    Each pass *claims* the entries it works on
+    (:meth:`~itsm_core.storage.StorageBackend.outbox_claim`) for ``lease``:
+    relays in other threads or processes skip them meanwhile, so an event
+    is normally delivered to each notifier once, however many relays run.
+    If a relay dies mid-delivery its lease expires and another relay takes
+    the entry over: nothing is lost (at least once).
 
     Each notifier is called on its own. A notifier that raises is recorded
     with a retry time (exponential backoff) and the others still get the
@@ -86,10 +122,14 @@ class OutboxRelay:
 
     :param storage: the backend whose outbox to read.
     :param plugins: the plug-in manager with the notifiers.
-    :param clock: the time source for retry times.
+    :param clock: the time source for retry times and leases.
     :param backoff: the retry policy.
     :param dispatchers: functions routing events to dedicated hooks
         (see :meth:`add_dispatcher`).
+    :param lease: how long a pass may work on the entries it claimed; set it
+        well above the time a pass of ``limit`` entries takes (mind your
+        notifiers' timeouts). A pass stops before an entry whose lease has
+        run out and leaves it to the next claim.
     """
 
     def __init__(
@@ -99,11 +139,15 @@ class OutboxRelay:
         clock: Clock,
         backoff: Backoff | None = None,
         dispatchers: Iterable[Dispatcher] = (),
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
+        if lease <= timedelta(0):
+            raise ValidationError(f"the lease must be positive, got {lease!r}", field="lease")
         self.storage = storage
         self.plugins = plugins
         self.clock = clock
         self.backoff = backoff or Backoff()
+        self.lease = lease
         self._dispatchers: list[Dispatcher] = []
         for dispatcher in dispatchers:
             self.add_dispatcher(dispatcher)
@@ -149,49 +193,91 @@ class OutboxRelay:
         return [(impl.plugin_name, impl) for impl in impls]
 
     def run(self, limit: int = 100) -> RelayReport:
-        """Deliver what is due now; return what happened. Never raises for a notifier."""
+        """Claim up to ``limit`` entries with something due now and deliver them.
+
+        Each entry ends done (every notifier has it) or released (a notifier
+        failed or waits for its retry: the entry is claimable again when a
+        retry is due). Returns what happened; never raises for a notifier.
+        """
         now = self.clock.now()
         notifiers = self.notifiers()
-        delivered = 0
-        waiting = 0
-        failures: list[DeliveryFailure] = []
-        for entry in self.storage.outbox_pending(now, limit):
-            event: DomainEvent = entry.event.redacted()
-            complete = True
-            retry_dispatch = entry.next_attempt_at.get("dispatcher")
-            if retry_dispatch is not None and retry_dispatch > now:
-                waiting += 1
+        entries = self.storage.outbox_claim(now, limit, self.lease)
+        tally = _Tally()
+        unfinished = {entry.event.event_id: entry for entry in entries}
+        try:
+            for entry in entries:
+                until = entry.claimed_until
+                if until is not None and self.clock.now() >= until:
+                    break  # the lease ran out: another relay may hold these entries now
+                complete = self._deliver(entry, now, notifiers, tally)
+                event_id = entry.event.event_id
+                if complete:
+                    self.storage.outbox_done(event_id, now)
+                elif until is not None:
+                    self.storage.outbox_release(event_id, until)
+                del unfinished[event_id]
+        except BaseException:
+            for entry in unfinished.values():
+                if entry.claimed_until is not None:
+                    with contextlib.suppress(Exception):  # the lease expires anyway
+                        self.storage.outbox_release(entry.event.event_id, entry.claimed_until)
+            raise
+        return RelayReport(
+            delivered=tally.delivered,
+            failures=tuple(tally.failures),
+            waiting=tally.waiting,
+            claimed=len(entries),
+        )
+
+    def _fail(
+        self, entry: OutboxEntry, name: str, exc: Exception, now: datetime, tally: _Tally
+    ) -> None:
+        event_id = entry.event.event_id
+        when = now + self.backoff.delay(entry.attempts.get(name, 0) + 1)
+        text = f"{type(exc).__name__}: {exc}"
+        self.storage.outbox_failed(event_id, name, text, when)
+        tally.failures.append(DeliveryFailure(event_id, name, text, when))
+
+    def _deliver(
+        self,
+        entry: OutboxEntry,
+        now: datetime,
+        notifiers: list[tuple[str, Any]],
+        tally: _Tally,
+    ) -> bool:
+        """Deliver one claimed entry to whoever lacks it; return whether all have it."""
+        event: DomainEvent = entry.event.redacted()
+        retry_dispatch = entry.next_attempt_at.get("dispatcher")
+        if retry_dispatch is not None and retry_dispatch > now:
+            tally.waiting += 1
+            return False
+        try:
+            deliveries = self.deliveries(event, notifiers)
+        except Exception as exc:  # a routing bug must not lose the event
+            self._fail(entry, "dispatcher", exc, now, tally)
+            return False
+        complete = True
+        for name, impl, args in deliveries:
+            if name in entry.delivered:
+                continue
+            retry_at = entry.next_attempt_at.get(name)
+            if retry_at is not None and retry_at > now:
+                complete = False
+                tally.waiting += 1
                 continue
             try:
-                deliveries = self.deliveries(event, notifiers)
-            except Exception as exc:  # a routing bug must not lose the event
-                name = "dispatcher"
-                attempt = entry.attempts.get(name, 0) + 1
-                when = now + self.backoff.delay(attempt)
-                text = f"{type(exc).__name__}: {exc}"
-                self.storage.outbox_failed(event.event_id, name, text, when)
-                failures.append(DeliveryFailure(event.event_id, name, text, when))
-                continue
-            for name, impl, args in deliveries:
-                if name in entry.delivered:
-                    continue
-                retry_at = entry.next_attempt_at.get(name)
-                if retry_at is not None and retry_at > now:
-                    complete = False
-                    waiting += 1
-                    continue
-                try:
-                    impl.function(*[args[a] for a in impl.argnames])
-                except Exception as exc:  # a notifier's failure must not escape
-                    complete = False
-                    attempt = entry.attempts.get(name, 0) + 1
-                    when = now + self.backoff.delay(attempt)
-                    text = f"{type(exc).__name__}: {exc}"
-                    self.storage.outbox_failed(event.event_id, name, text, when)
-                    failures.append(DeliveryFailure(event.event_id, name, text, when))
-                else:
-                    delivered += 1
-                    self.storage.outbox_delivered(event.event_id, name, now)
-            if complete:
-                self.storage.outbox_done(event.event_id, now)
-        return RelayReport(delivered=delivered, failures=tuple(failures), waiting=waiting)
+                impl.function(*[args[a] for a in impl.argnames])
+            except Exception as exc:  # a notifier's failure must not escape
+                complete = False
+                self._fail(entry, name, exc, now, tally)
+            else:
+                tally.delivered += 1
+                self.storage.outbox_delivered(event.event_id, name, now)
+        return complete
+
+
+@attrs.define
+class _Tally:
+    delivered: int = 0
+    waiting: int = 0
+    failures: list[DeliveryFailure] = attrs.field(factory=list)

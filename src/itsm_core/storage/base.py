@@ -15,12 +15,13 @@ backend can answer them with indexed columns and ``GROUP BY`` in the database.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar, get_args
 
 import attrs
 
+from itsm_core.clock import require_aware
 from itsm_core.errors import ValidationError
 from itsm_core.events import DomainEvent
 
@@ -36,6 +37,7 @@ __all__ = [
     "StorageBackend",
     "UnitOfWork",
     "Where",
+    "lease_end",
 ]
 
 T = TypeVar("T")
@@ -169,13 +171,18 @@ class OutboxEntry:
     :param event: the event as stored (unredacted; the relay redacts it).
     :param delivered: names of the notifiers that have it.
     :param attempts: failed attempts so far, per notifier.
-    :param next_attempt_at: earliest retry, per notifier that failed.
+    :param next_attempt_at: earliest retry, per notifier that failed and does
+        not have the event yet.
+    :param claimed_until: when the current claim on the entry ends (its
+        lease); None when nobody claims it. An entry returned by
+        :meth:`StorageBackend.outbox_claim` carries the lease just taken.
     """
 
     event: DomainEvent
     delivered: frozenset[str] = frozenset()
     attempts: Mapping[str, int] = attrs.field(factory=dict)
     next_attempt_at: Mapping[str, datetime] = attrs.field(factory=dict)
+    claimed_until: datetime | None = None
 
 
 class UnitOfWork(Protocol):
@@ -243,19 +250,84 @@ class StorageBackend(Protocol):
         ...
 
     def outbox_pending(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
-        """Committed events some notifier still has to receive, oldest first."""
+        """Look at the entries not yet done, without claiming them (at most ``limit``).
+
+        Oldest first (in commit order), except that entries where a notifier
+        waits for a retry later than ``now`` come after all the others.
+        Claimed entries are included, with their ``claimed_until``. This is a
+        view for tests and monitoring; the relay takes its work with
+        :meth:`outbox_claim`.
+        """
+        ...
+
+    def outbox_claim(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxEntry]:
+        """Claim up to ``limit`` entries for one relay, until ``now + lease``, and return them.
+
+        An entry is claimable when it is not done, nobody claims it (it has
+        no claim, or its ``claimed_until`` is not later than ``now``: an
+        expired lease counts as none), and something is due: it has no
+        failed delivery waiting for a retry, or at least one whose retry
+        time is not later than ``now``. An entry whose every failed delivery
+        waits for a retry later than ``now`` is not claimed before the
+        earliest of those times.
+
+        Order: oldest first (in commit order), except that entries where a
+        notifier waits for a retry later than ``now`` come after all the
+        others, so that a failing notifier never holds back new events.
+
+        Claiming is atomic: two calls at once, from threads or processes,
+        never return the same entry while its lease lasts. Each returned
+        entry carries ``claimed_until = now + lease``. The claim ends with
+        :meth:`outbox_done`, :meth:`outbox_release` or when the lease
+        expires (a relay that died mid-delivery loses nothing: its entries
+        become claimable again). :meth:`outbox_delivered` and
+        :meth:`outbox_failed` record progress and keep the claim.
+
+        :raises ValidationError: if ``lease`` is not positive.
+        """
         ...
 
     def outbox_delivered(self, event_id: str, notifier: str, at: datetime) -> None:
-        """Record that ``notifier`` received the event."""
+        """Record that ``notifier`` received the event (the claim, if any, stays).
+
+        Ignored once the entry is done or purged.
+        """
         ...
 
     def outbox_failed(self, event_id: str, notifier: str, error: str, retry_at: datetime) -> None:
-        """Record a failed delivery and when to try again."""
+        """Record a failed delivery (one more attempt) and when to try again.
+
+        The claim, if any, stays. Ignored once the entry is done or purged.
+        """
+        ...
+
+    def outbox_release(self, event_id: str, claimed_until: datetime) -> None:
+        """End the claim that lasts until ``claimed_until``; the entry stays pending.
+
+        A relay calls it when it is through with an entry it claimed that is
+        not done (a notifier failed or waits for a retry): the entry can be
+        claimed again as soon as something of it is due. Ignored when the
+        entry is done, purged, not claimed, or claimed anew (with another
+        ``claimed_until``, after this lease expired): a late relay never
+        ends someone else's claim.
+        """
         ...
 
     def outbox_done(self, event_id: str, at: datetime) -> None:
-        """Record that every notifier has the event; it leaves the pending list."""
+        """Record that every notifier has the event: it leaves the pending list.
+
+        Ends any claim on the entry. The done entry is kept (with its
+        delivery records) until :meth:`outbox_purge` removes it; marks on it
+        are ignored from now on.
+        """
+        ...
+
+    def outbox_purge(self, done_before: datetime) -> int:
+        """Remove the entries done before ``done_before`` with their delivery records.
+
+        Entries not done are never removed, and the events stay: they are the
+        aggregates' history. Returns how many entries were removed.
+        """
         ...
 
     def close(self) -> None:
@@ -265,6 +337,21 @@ class StorageBackend(Protocol):
 
 BackendFactory = Callable[[str, Sequence[AggregateSpec[Any]]], StorageBackend]
 """Builds a backend from a URL and the aggregate kinds it must store."""
+
+
+def lease_end(now: datetime, lease: timedelta) -> datetime:
+    """Return when a claim taken at ``now`` for ``lease`` ends: ``now + lease``.
+
+    For backends implementing :meth:`StorageBackend.outbox_claim`.
+
+    :raises ValidationError: if ``now`` is naive or ``lease`` is not positive.
+    """
+    require_aware(now, "now")
+    if not isinstance(lease, timedelta) or lease <= timedelta(0):
+        raise ValidationError(
+            f"the lease must be a positive timedelta, got {lease!r}", field="lease"
+        )
+    return now + lease
 
 
 def iter_specs(specs: Sequence[AggregateSpec[Any]]) -> Iterator[tuple[str, AggregateSpec[Any]]]:

@@ -2,7 +2,8 @@
 
 Entities are kept as records (the spec's JSON-able dicts), so a loaded
 entity never shares state with the store, and a unit of work that is not
-committed leaves no trace. One lock makes each commit atomic.
+committed leaves no trace. One lock makes each commit atomic, and each
+outbox claim: relays in several threads never claim the same entry.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -18,7 +19,7 @@ import attrs
 
 from itsm_core.errors import ConflictError, NotFound, StorageError
 from itsm_core.events import DomainEvent
-from itsm_core.storage.base import AggregateSpec, Measure, OutboxEntry, Query
+from itsm_core.storage.base import AggregateSpec, Measure, OutboxEntry, Query, lease_end
 from itsm_core.storage.evaluate import aggregate_rows, compile_query, select
 from itsm_core.storage.memory_index import SortedIndex, choose_range
 
@@ -49,6 +50,33 @@ class _Outbox:
     delivered: set[str] = attrs.field(factory=set)
     attempts: dict[str, int] = attrs.field(factory=dict)
     next_attempt_at: dict[str, datetime] = attrs.field(factory=dict)
+    claimed_until: datetime | None = None
+
+    def retries(self) -> list[datetime]:
+        """The retry times of the notifiers that failed and do not have the event yet."""
+        return [at for name, at in self.next_attempt_at.items() if name not in self.delivered]
+
+    def waiting(self, now: datetime) -> bool:
+        """Whether a notifier waits for a retry later than ``now``."""
+        return any(at > now for at in self.retries())
+
+    def claimable(self, now: datetime) -> bool:
+        """Not claimed (or the lease expired), and something is due at ``now``."""
+        if self.claimed_until is not None and self.claimed_until > now:
+            return False
+        retries = self.retries()
+        return not retries or any(at <= now for at in retries)
+
+    def snapshot(self) -> OutboxEntry:
+        return OutboxEntry(
+            event=self.event,
+            delivered=frozenset(self.delivered),
+            attempts=dict(self.attempts),
+            next_attempt_at={
+                n: at for n, at in self.next_attempt_at.items() if n not in self.delivered
+            },
+            claimed_until=self.claimed_until,
+        )
 
 
 def _version_of(entity: Any) -> tuple[int, int, tuple[DomainEvent, ...]]:
@@ -70,7 +98,8 @@ class MemoryBackend:
         self._lock = threading.RLock()
         self._rows: dict[str, dict[str, _Row]] = {s.kind: {} for s in specs}
         self._events: dict[tuple[str, str], list[DomainEvent]] = {}
-        self._outbox: dict[str, _Outbox] = {}
+        self._outbox: dict[str, _Outbox] = {}  # not done, in commit order
+        self._done: dict[str, datetime] = {}  # done entries (when), until purged
         self._indexes: dict[tuple[str, str], SortedIndex] = {}
         self._closed = False
 
@@ -121,35 +150,31 @@ class MemoryBackend:
         return MemoryUnitOfWork(self)
 
     def outbox_pending(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
-        """Committed events not yet delivered to every notifier, oldest first.
+        """The entries not yet done, without claiming them; oldest first.
 
         Entries where a notifier waits for a retry later than ``now`` come
         after the others, so that a failing notifier never holds back new events.
         """
         with self._lock:
-            # entries where a notifier waits for a later retry go last
-            due: list[_Outbox] = []
-            waiting: list[_Outbox] = []
-            for entry in self._outbox.values():
-                later = any(
-                    at > now
-                    for name, at in entry.next_attempt_at.items()
-                    if name not in entry.delivered
-                )
-                (waiting if later else due).append(entry)
-            entries = (due + waiting)[: max(limit, 0)]
-            return [
-                OutboxEntry(
-                    event=e.event,
-                    delivered=frozenset(e.delivered),
-                    attempts=dict(e.attempts),
-                    next_attempt_at=dict(e.next_attempt_at),
-                )
-                for e in entries
-            ]
+            # sorted() is stable: commit order within each group
+            entries = sorted(self._outbox.values(), key=lambda e: e.waiting(now))
+            return [e.snapshot() for e in entries[: max(limit, 0)]]
+
+    def outbox_claim(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxEntry]:
+        """Claim up to ``limit`` claimable entries until ``now + lease`` (see the protocol)."""
+        until = lease_end(now, lease)
+        with self._lock:
+            self._check_open()
+            entries = sorted(
+                (e for e in self._outbox.values() if e.claimable(now)),
+                key=lambda e: e.waiting(now),
+            )[: max(limit, 0)]
+            for entry in entries:
+                entry.claimed_until = until
+            return [e.snapshot() for e in entries]
 
     def outbox_delivered(self, event_id: str, notifier: str, at: datetime) -> None:
-        """Record a delivery."""
+        """Record a delivery (ignored once the entry is done)."""
         with self._lock:
             entry = self._outbox.get(event_id)
             if entry is not None:
@@ -157,17 +182,33 @@ class MemoryBackend:
                 entry.next_attempt_at.pop(notifier, None)
 
     def outbox_failed(self, event_id: str, notifier: str, error: str, retry_at: datetime) -> None:
-        """Record a failed delivery."""
+        """Record a failed delivery (ignored once the entry is done)."""
         with self._lock:
             entry = self._outbox.get(event_id)
             if entry is not None:
                 entry.attempts[notifier] = entry.attempts.get(notifier, 0) + 1
                 entry.next_attempt_at[notifier] = retry_at
 
-    def outbox_done(self, event_id: str, at: datetime) -> None:
-        """Drop a fully delivered event from the outbox."""
+    def outbox_release(self, event_id: str, claimed_until: datetime) -> None:
+        """End the claim lasting until ``claimed_until``, if it is still the entry's claim."""
         with self._lock:
-            self._outbox.pop(event_id, None)
+            entry = self._outbox.get(event_id)
+            if entry is not None and entry.claimed_until == claimed_until:
+                entry.claimed_until = None
+
+    def outbox_done(self, event_id: str, at: datetime) -> None:
+        """Move a fully delivered entry out of the pending list; it is kept until purged."""
+        with self._lock:
+            if self._outbox.pop(event_id, None) is not None:
+                self._done[event_id] = at
+
+    def outbox_purge(self, done_before: datetime) -> int:
+        """Forget the entries done before ``done_before``; return how many."""
+        with self._lock:
+            old = [i for i, at in self._done.items() if at < done_before]
+            for event_id in old:
+                del self._done[event_id]
+            return len(old)
 
     def close(self) -> None:
         """Close the store; later units of work are refused."""

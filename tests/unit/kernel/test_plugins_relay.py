@@ -115,14 +115,14 @@ def test_failing_notifier_does_not_block_others_and_is_retried_with_backoff() ->
     assert len(good.events) == 1 and flaky.events == []
     (entry,) = rt.storage.outbox_pending(clock.now())
     assert entry.attempts and entry.next_attempt_at
-    # not yet due: nothing is tried
+    # not yet due: the entry is not even claimed, nothing is tried
     report = rt.relay.run()
-    assert report.waiting == 1 and report.delivered == 0
+    assert report.claimed == 0 and report.delivered == 0 and report.failures == ()
     clock.advance(seconds=10)
     report = rt.relay.run()  # second failure; backoff doubles to 20 s
     assert len(report.failures) == 1
     clock.advance(seconds=19)
-    assert rt.relay.run().waiting == 1
+    assert rt.relay.run().claimed == 0
     clock.advance(seconds=1)
     assert rt.relay.run().delivered == 1
     assert len(flaky.events) == 1 and len(good.events) == 1

@@ -16,7 +16,7 @@ import enum
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -35,7 +35,15 @@ from itsm_core.errors import (
     ValidationError,
 )
 from itsm_core.events import DomainEvent
-from itsm_core.storage.base import AggregateSpec, IndexType, Measure, OutboxEntry, Query, Where
+from itsm_core.storage.base import (
+    AggregateSpec,
+    IndexType,
+    Measure,
+    OutboxEntry,
+    Query,
+    Where,
+    lease_end,
+)
 from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url, shown_url
 from itsm_core.storage.sqlalchemy.migrate import create_tables, ensure_schema
 from itsm_core.storage.sqlalchemy.tables import (
@@ -266,8 +274,67 @@ class SqlBackend:
         self._check_open()
         return SqlUnitOfWork(self)
 
+    def _retry_tests(self, outbox: Any, at: Any) -> tuple[Any, Any, Any]:
+        """``(waiting, due, failed)`` about the failed deliveries of an ``outbox`` row.
+
+        ``waiting``: one waits for a retry later than ``at``; ``due``: one may
+        be retried at ``at``; ``failed``: there is one that waits for a retry.
+        """
+        d = self._delivery
+        failed = (
+            sa.exists()
+            .where(d.c.event_id == outbox.c.event_id)
+            .where(d.c.delivered_at.is_(None))
+            .where(d.c.next_attempt_at.is_not(None))
+        )
+        return (
+            failed.where(d.c.next_attempt_at > at),
+            failed.where(d.c.next_attempt_at <= at),
+            failed,
+        )
+
+    def _entries(
+        self, connection: sa.Connection, rows: Sequence[Any], now: datetime
+    ) -> list[OutboxEntry]:
+        """Build the entries of outbox ``rows`` (``event_id``, ``seq``, ``claimed_until``).
+
+        Ordered by commit, entries where a notifier waits for a later retry last.
+        """
+        e, d = self._events, self._delivery
+        ids = [r.event_id for r in rows]
+        if not ids:
+            return []
+        bodies: dict[str, Any] = {
+            row.event_id: row.body
+            for row in connection.execute(
+                sa.select(e.c.event_id, e.c.body).where(e.c.event_id.in_(ids))
+            )
+        }
+        deliveries: dict[str, list[Any]] = {i: [] for i in ids}
+        for row in connection.execute(sa.select(d).where(d.c.event_id.in_(ids))):
+            deliveries[row.event_id].append(row)
+        entries: list[tuple[bool, int, OutboxEntry]] = []
+        for row in rows:
+            rows_d = deliveries[row.event_id]
+            retries = {
+                r.notifier: self.from_db(r.next_attempt_at, "datetime")
+                for r in rows_d
+                if r.delivered_at is None and r.next_attempt_at is not None
+            }
+            entry = OutboxEntry(
+                event=DomainEvent.from_dict(bodies[row.event_id]),
+                delivered=frozenset(r.notifier for r in rows_d if r.delivered_at is not None),
+                attempts={r.notifier: int(r.attempts) for r in rows_d if r.attempts},
+                next_attempt_at=retries,
+                claimed_until=self.from_db(row.claimed_until, "datetime"),
+            )
+            waiting = any(at > now for at in retries.values())
+            entries.append((waiting, int(row.seq), entry))
+        entries.sort(key=lambda w: (w[0], w[1]))
+        return [entry for _, _, entry in entries]
+
     def outbox_pending(self, now: datetime, limit: int = 100) -> list[OutboxEntry]:
-        """Committed events some notifier still has to receive.
+        """The entries not yet done, without claiming them (claimed ones included).
 
         Oldest first, except that entries where a notifier waits for a retry
         later than ``now`` come after the others: a failing notifier never
@@ -275,97 +342,118 @@ class SqlBackend:
         """
         if limit <= 0:
             return []
-        o, e, d = self._outbox, self._events, self._delivery
+        o = self._outbox
         at = self._instant(now, "now")
-        waiting = (
-            sa.exists()
-            .where(d.c.event_id == o.c.event_id)
-            .where(d.c.delivered_at.is_(None))
-            .where(d.c.next_attempt_at > at)
-        )
+        waiting, _, _ = self._retry_tests(o, at)
         base = (
-            sa.select(o.c.event_id, e.c.body)
-            .join(e, e.c.event_id == o.c.event_id)
+            sa.select(o.c.event_id, o.c.seq, o.c.claimed_until)
             .where(o.c.done_at.is_(None))
             .order_by(o.c.seq)
         )
         with self._begin("reading the outbox") as connection:
             rows = list(connection.execute(base.where(~waiting).limit(limit)))
             if len(rows) < limit:
-                rows.extend(connection.execute(base.where(waiting).limit(limit - len(rows))))
-            ids: list[str] = []
-            bodies: dict[str, Any] = {}
-            for event_id, body in rows:
-                if event_id not in bodies:
-                    ids.append(event_id)
-                    bodies[event_id] = body
-            deliveries: dict[str, list[Any]] = {i: [] for i in ids}
-            if ids:
-                for row in connection.execute(sa.select(d).where(d.c.event_id.in_(ids))):
-                    deliveries[row.event_id].append(row)
-        entries: list[OutboxEntry] = []
-        for event_id in ids:
-            rows_d = deliveries[event_id]
-            entries.append(
-                OutboxEntry(
-                    event=DomainEvent.from_dict(bodies[event_id]),
-                    delivered=frozenset(r.notifier for r in rows_d if r.delivered_at is not None),
-                    attempts={r.notifier: int(r.attempts) for r in rows_d if r.attempts},
-                    next_attempt_at={
-                        r.notifier: self.from_db(r.next_attempt_at, "datetime")
-                        for r in rows_d
-                        if r.delivered_at is None and r.next_attempt_at is not None
-                    },
-                )
-            )
-        return entries
+                seen = {r.event_id for r in rows}
+                more = connection.execute(base.where(waiting).limit(limit - len(rows)))
+                rows.extend(r for r in more if r.event_id not in seen)
+            return self._entries(connection, rows, now)
 
-    def _open_entry(self, connection: sa.Connection, event_id: str) -> bool:
+    def outbox_claim(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxEntry]:
+        """Claim up to ``limit`` entries until ``now + lease`` and return them.
+
+        One statement, ``UPDATE itsm_outbox SET claimed_until = … WHERE seq IN
+        (SELECT … LIMIT n) RETURNING …``: on PostgreSQL the inner select takes
+        its rows ``FOR UPDATE SKIP LOCKED``, so relays claiming at once get
+        disjoint entries without waiting for each other (and a row claimed
+        meanwhile is checked again, and skipped); SQLite runs the statement
+        under its write lock. Which entries and in which order: see
+        :meth:`~itsm_core.storage.StorageBackend.outbox_claim`.
+        """
+        until = lease_end(now, lease)
+        if limit <= 0:
+            self._check_open()
+            return []
         o = self._outbox
-        found = connection.execute(
-            sa.select(o.c.seq).where(o.c.event_id == event_id).where(o.c.done_at.is_(None))
-        ).first()
-        return found is not None
+        at = self._instant(now, "now")
+        free = o.alias("free")
+        waiting, due, failed = self._retry_tests(free, at)
+        candidates = (
+            sa.select(free.c.seq)
+            .where(free.c.done_at.is_(None))
+            .where(sa.or_(free.c.claimed_until.is_(None), free.c.claimed_until <= at))
+            .where(sa.or_(~failed, due))
+            .order_by(sa.case((waiting, 1), else_=0), free.c.seq)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True, of=free)
+        claim = (
+            sa.update(o)
+            .where(o.c.seq.in_(candidates.scalar_subquery()))
+            .values(claimed_until=self._instant(until, "claimed_until"))
+            .returning(o.c.event_id, o.c.seq, o.c.claimed_until)
+        )
+        with self._begin("claiming outbox entries") as connection:
+            rows = list(connection.execute(claim))
+            return self._entries(connection, rows, now)
+
+    def _mark(self, doing: str, values: dict[str, Any], on_conflict: dict[str, Any]) -> None:
+        """Upsert one delivery row, if the entry is still pending: one statement."""
+        o, d = self._outbox, self._delivery
+        names = list(values)
+        source = sa.select(
+            o.c.event_id,
+            *(sa.literal(v, d.c[k].type) for k, v in values.items() if k != "event_id"),
+        ).where(o.c.event_id == values["event_id"], o.c.done_at.is_(None))
+        statement = (
+            self._insert(d)
+            .from_select(names, source)
+            .on_conflict_do_update(index_elements=[d.c.event_id, d.c.notifier], set_=on_conflict)
+        )
+        with self._begin(doing) as connection:
+            connection.execute(statement)
 
     def outbox_delivered(self, event_id: str, notifier: str, at: datetime) -> None:
-        """Record that ``notifier`` received the event (ignored once the event is done)."""
-        d = self._delivery
+        """Record that ``notifier`` received the event (ignored once the entry is done)."""
         when = self._instant(at, "at")
-        with self._begin("recording a delivery") as connection:
-            if not self._open_entry(connection, event_id):
-                return
-            stmt = self._insert(d).values(
-                event_id=event_id, notifier=notifier, attempts=0, delivered_at=when
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[d.c.event_id, d.c.notifier],
-                set_={"delivered_at": when, "next_attempt_at": None},
-            )
-            connection.execute(stmt)
+        self._mark(
+            "recording a delivery",
+            {"event_id": event_id, "notifier": notifier, "attempts": 0, "delivered_at": when},
+            {"delivered_at": when, "next_attempt_at": None},
+        )
 
     def outbox_failed(self, event_id: str, notifier: str, error: str, retry_at: datetime) -> None:
-        """Record a failed delivery and when to try again (ignored once the event is done)."""
+        """Record a failed delivery and when to try again (ignored once the entry is done)."""
         d = self._delivery
         when = self._instant(retry_at, "retry_at")
         text = error[:_MAX_ERROR_TEXT]
-        with self._begin("recording a failed delivery") as connection:
-            if not self._open_entry(connection, event_id):
-                return
-            stmt = self._insert(d).values(
-                event_id=event_id,
-                notifier=notifier,
-                attempts=1,
-                next_attempt_at=when,
-                last_error=text,
+        self._mark(
+            "recording a failed delivery",
+            {
+                "event_id": event_id,
+                "notifier": notifier,
+                "attempts": 1,
+                "next_attempt_at": when,
+                "last_error": text,
+            },
+            {"attempts": d.c.attempts + 1, "next_attempt_at": when, "last_error": text},
+        )
+
+    def outbox_release(self, event_id: str, claimed_until: datetime) -> None:
+        """End the claim lasting until ``claimed_until``, if it is still the entry's claim."""
+        o = self._outbox
+        until = self._instant(claimed_until, "claimed_until")
+        with self._begin("releasing an outbox entry") as connection:
+            connection.execute(
+                sa.update(o)
+                .where(o.c.event_id == event_id)
+                .where(o.c.done_at.is_(None))
+                .where(o.c.claimed_until == until)
+                .values(claimed_until=None)
             )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[d.c.event_id, d.c.notifier],
-                set_={"attempts": d.c.attempts + 1, "next_attempt_at": when, "last_error": text},
-            )
-            connection.execute(stmt)
 
     def outbox_done(self, event_id: str, at: datetime) -> None:
-        """Record that every notifier has the event; it leaves the pending list."""
+        """Record that every notifier has the event; it leaves the pending list, unclaimed."""
         o = self._outbox
         when = self._instant(at, "at")
         with self._begin("closing an outbox entry") as connection:
@@ -373,8 +461,27 @@ class SqlBackend:
                 sa.update(o)
                 .where(o.c.event_id == event_id)
                 .where(o.c.done_at.is_(None))
-                .values(done_at=when)
+                .values(done_at=when, claimed_until=None)
             )
+
+    def outbox_purge(self, done_before: datetime) -> int:
+        """Delete the entries done before ``done_before`` and their delivery rows.
+
+        The events stay. Delivery rows go first (they refer to the entries);
+        an entry done while this runs keeps its rows and is left for the next
+        purge. Returns how many entries were deleted.
+        """
+        o, d = self._outbox, self._delivery
+        cutoff = self._instant(done_before, "done_before")
+        old = sa.select(o.c.event_id).where(o.c.done_at.is_not(None), o.c.done_at < cutoff)
+        with self._begin("purging the outbox") as connection:
+            connection.execute(sa.delete(d).where(d.c.event_id.in_(old.scalar_subquery())))
+            result = connection.execute(
+                sa.delete(o)
+                .where(o.c.done_at.is_not(None), o.c.done_at < cutoff)
+                .where(~sa.exists().where(d.c.event_id == o.c.event_id))
+            )
+            return int(result.rowcount)
 
     def close(self) -> None:
         """Close the store: release its connections; later use is refused."""

@@ -5,8 +5,9 @@ Per aggregate kind one table ``itsm_<kind>``: ``id`` (primary key),
 record; ``JSONB`` on PostgreSQL) and one typed, indexed column per
 :class:`~itsm_core.storage.base.IndexField`. Besides them, the tables every
 store has: ``itsm_events`` (the audit trail), ``itsm_outbox`` (committed
-events not yet delivered to every notifier) and ``itsm_outbox_delivery``
-(per notifier: delivered or failed, attempts, next retry).
+events until every notifier has them, then done until purged; with the
+lease of the relay claiming each) and ``itsm_outbox_delivery`` (per
+notifier: delivered or failed, attempts, next retry).
 
 Strings compare and sort by code point, as Python does (``COLLATE "C"`` on
 PostgreSQL; SQLite's default ``BINARY`` already does). Datetimes are stored
@@ -178,6 +179,8 @@ def core_metadata() -> sa.MetaData:
         ),
         sa.Column("created_at", _instant(), nullable=False),
         sa.Column("done_at", _instant(), nullable=True),
+        # the lease of the relay working on the entry (None: nobody claims it)
+        sa.Column("claimed_until", _instant(), nullable=True),
         sa.Index("ix_itsm_outbox_pending", "done_at", "seq"),
     )
     sa.Table(
