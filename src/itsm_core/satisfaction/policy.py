@@ -10,6 +10,8 @@ from itsm_core.clock import require_duration
 from itsm_core.errors import ValidationError
 from itsm_core.satisfaction.model import DEFAULT_TIMEZONE, zone
 from itsm_core.satisfaction.scales import Scale, get_scale
+from itsm_core.sla.agreements import DEFAULT_THRESHOLDS
+from itsm_core.sla.promises import warning_thresholds
 
 __all__ = ["SatisfactionPolicy"]
 
@@ -50,6 +52,14 @@ def _scale(_i: object, _a: attrs.Attribute[str], value: str) -> None:
     get_scale(value)
 
 
+def _thresholds(value: object) -> tuple[float, ...]:
+    try:
+        return warning_thresholds(value)
+    except ValidationError as exc:
+        field = "callback_warning_thresholds"
+        raise ValidationError(f"{field}: {exc}", field=field) from None
+
+
 def _seed(_i: object, a: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
         raise ValidationError(f"{a.name} must be a string, got {value!r}", field=a.name)
@@ -73,6 +83,10 @@ class SatisfactionPolicy:
         days after the record was handled (002 §4.1.6: one).
     :param monthly_callback_working_days: a key customer's monthly callback is
         due within this many working days of the month's start (004: "每个月初").
+    :param callback_warning_thresholds: the warning thresholds of the callbacks'
+        SLA clocks, fractions of the time promised (default 50 %, 75 %, 90 %;
+        the breach at 100 % always follows); see
+        :mod:`~itsm_core.satisfaction.callback_clocks`.
     :param dissatisfied_callback_opens_complaint: a callback scored
         dissatisfied or worse opens a complaint (source: callback).
     :param survey_fatigue_days: nobody is invited to a survey twice within
@@ -90,6 +104,9 @@ class SatisfactionPolicy:
     sampling_seed: str = attrs.field(default="itsm_core", validator=_seed)
     callback_due_working_days: int = attrs.field(default=1, validator=_non_negative)
     monthly_callback_working_days: int = attrs.field(default=5, validator=_positive)
+    callback_warning_thresholds: tuple[float, ...] = attrs.field(
+        default=DEFAULT_THRESHOLDS, converter=_thresholds
+    )
     dissatisfied_callback_opens_complaint: bool = True
     survey_fatigue_days: int = attrs.field(default=30, validator=_non_negative)
     invitation_valid_for: timedelta = attrs.field(default=timedelta(days=14), validator=_duration)

@@ -12,7 +12,8 @@ from itsm_core.actors import SYSTEM, Actor, Role
 from itsm_core.clock import require_aware
 from itsm_core.errors import AccessDenied, ConflictError, NotFound, ValidationError
 from itsm_core.runtime import Runtime
-from itsm_core.satisfaction.callbacks import Callback, WeekdayCalendar
+from itsm_core.satisfaction.callback_clocks import CallbackClocks
+from itsm_core.satisfaction.callbacks import Callback
 from itsm_core.satisfaction.model import (
     CallbackKind,
     Channel,
@@ -24,14 +25,13 @@ from itsm_core.satisfaction.policy import SatisfactionPolicy
 from itsm_core.satisfaction.responses import Response
 from itsm_core.satisfaction.scales import Scale, Score
 from itsm_core.satisfaction.service_records import ServiceRecord
-from itsm_core.satisfaction.storage import (
-    RESPONSE_SPEC,
-)
+from itsm_core.satisfaction.storage import CALLBACK_SPEC, RESPONSE_SPEC
 from itsm_core.satisfaction.triggers import (
     ComplaintOpener,
     complaint_request,
     satisfaction_hook_calls,
 )
+from itsm_core.sla.service import SlaService
 from itsm_core.sla.working import WorkingCalendar
 from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork
 
@@ -121,12 +121,24 @@ class UseCases:
         policy: SatisfactionPolicy | None = None,
         calendar: WorkingCalendar | None = None,
         complaints: ComplaintOpener | None = None,
+        sla: SlaService | None = None,
     ) -> None:
         self.runtime = runtime
         self.policy = policy or SatisfactionPolicy()
-        self.calendar: WorkingCalendar = calendar or WeekdayCalendar(self.policy.timezone)
+        self.sla = sla
+        self.callback_clocks = CallbackClocks(sla, calendar, self.policy.timezone)
         self.complaints = complaints
         runtime.relay.add_dispatcher(satisfaction_hook_calls)
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The business calendar callbacks are due on (see
+        :mod:`~itsm_core.satisfaction.callback_clocks`); assign another to change it."""
+        return self.callback_clocks.calendar
+
+    @calendar.setter
+    def calendar(self, value: WorkingCalendar) -> None:
+        self.callback_clocks.calendar = value
 
     def _now(self, at: datetime | None = None, name: str = "at") -> datetime:
         return require_aware(at, name) if at is not None else self.runtime.clock.now()
@@ -281,19 +293,33 @@ class UseCases:
         complaint_id = getattr(complaint, "id", complaint)
         return str(complaint_id) if complaint_id is not None else None
 
-    def _due(self, start: datetime, days: int) -> datetime:
-        return require_aware(self.calendar.add_working_days(start, days), "due_at")
+    def _coordinator(self, actor: Actor) -> str | None:
+        """The actor's id if they act as coordinator (the callback clock's handler)."""
+        return actor.id if actor.has(Role.COORDINATOR) else None
 
     def _new_record_callback(
         self,
+        uow: UnitOfWork,
         actor: Actor,
         record: ServiceRecord,
         kind: CallbackKind,
         callback_id: str,
         at: datetime,
+        *,
         sample_day: str | None = None,
+        handler: str | None = None,
     ) -> Callback:
+        """Create, register and save a record's callback and start its SLA clock in ``uow``.
+
+        :param handler: the clock's handler (default: the actor if coordinator).
+        """
         handled = record.handled_at or at
+        promise = self.callback_clocks.promise(
+            handled,
+            self.policy.callback_due_working_days,
+            service=record.service,
+            thresholds=self.policy.callback_warning_thresholds,
+        )
         callback = Callback(
             id=callback_id,
             kind=kind,
@@ -303,8 +329,17 @@ class UseCases:
             engineer=record.engineer,
             contact=record.requester,
             sample_day=sample_day,
-            due_at=self._due(handled, self.policy.callback_due_working_days),
+            due_at=promise.due_at,
             scheduled_at=at,
         )
         callback.register(actor, at)
+        uow.save(CALLBACK_SPEC, callback)
+        self.callback_clocks.start(
+            uow,
+            actor,
+            callback,
+            promise,
+            at=handled,
+            handler=handler if handler is not None else self._coordinator(actor),
+        )
         return callback

@@ -9,6 +9,7 @@ from itsm_core.actors import Actor, require_role
 from itsm_core.clock import require_aware
 from itsm_core.errors import ConflictError, ValidationError
 from itsm_core.ids import new_id
+from itsm_core.satisfaction.callback_clocks import SUBJECT_KIND as CLOCK_SUBJECT_KIND
 from itsm_core.satisfaction.callbacks import (
     Callback,
     CallbackResult,
@@ -48,7 +49,9 @@ from itsm_core.satisfaction.storage import (
     RESPONSE_SPEC,
     SERVICE_RECORD_SPEC,
 )
-from itsm_core.storage.base import Query
+from itsm_core.sla.agreements import TargetKind
+from itsm_core.sla.clock import SlaClock
+from itsm_core.storage.base import Query, UnitOfWork
 
 __all__ = ["CallbackUseCases"]
 
@@ -159,16 +162,18 @@ class CallbackUseCases(UseCases):
                 first_contact=first_contact,
             )
             if was_returned:
-                callback = self._new_record_callback(
-                    actor,
-                    record,
-                    CallbackKind.RECHECK,
-                    f"callback-recheck-{record.id}-{record.reopened_count}",
-                    now,
-                )
-                if load_or_none(uow, CALLBACK_SPEC, callback.id) is None:
-                    uow.save(CALLBACK_SPEC, callback)
-                record.schedule_callback(actor, now, callback_id=callback.id, recheck=True)
+                callback_id = f"callback-recheck-{record.id}-{record.reopened_count}"
+                if load_or_none(uow, CALLBACK_SPEC, callback_id) is None:
+                    self._new_record_callback(
+                        uow,
+                        actor,
+                        record,
+                        CallbackKind.RECHECK,
+                        callback_id,
+                        now,
+                        handler=self._first_caller(uow, record, actor),
+                    )
+                record.schedule_callback(actor, now, callback_id=callback_id, recheck=True)
             uow.save(SERVICE_RECORD_SPEC, record)
         return record
 
@@ -278,10 +283,9 @@ class CallbackUseCases(UseCases):
                     )
                     continue
                 callback = self._new_record_callback(
-                    actor, record, CallbackKind.DAILY, callback_id, now, sample_day=the_day
+                    uow, actor, record, CallbackKind.DAILY, callback_id, now, sample_day=the_day
                 )
                 record.schedule_callback(actor, now, callback_id=callback.id)
-                uow.save(CALLBACK_SPEC, callback)
                 uow.save(SERVICE_RECORD_SPEC, record)
                 scheduled.append(callback)
         return SamplingReport(
@@ -320,10 +324,9 @@ class CallbackUseCases(UseCases):
                     entity_id=record.last_callback_id or "",
                 )
             callback = self._new_record_callback(
-                actor, record, CallbackKind.DAILY, new_id("callback-"), now
+                uow, actor, record, CallbackKind.DAILY, new_id("callback-"), now
             )
             record.schedule_callback(actor, now, callback_id=callback.id)
-            uow.save(CALLBACK_SPEC, callback)
             uow.save(SERVICE_RECORD_SPEC, record)
         return callback
 
@@ -343,7 +346,11 @@ class CallbackUseCases(UseCases):
         start = datetime.combine(
             date.fromisoformat(month + "-01"), time(0), zone(self.policy.timezone)
         )
-        due = self._due(start, self.policy.monthly_callback_working_days)
+        promise = self.callback_clocks.promise(
+            start,
+            self.policy.monthly_callback_working_days,
+            thresholds=self.policy.callback_warning_thresholds,
+        )
         created: list[Callback] = []
         with self.runtime.transaction() as uow:
             for profile in uow.find(CUSTOMER_SPEC, Query.eq(key=1)):
@@ -355,11 +362,14 @@ class CallbackUseCases(UseCases):
                     kind=CallbackKind.MONTHLY,
                     customer=profile.id,
                     period=month,
-                    due_at=due,
+                    due_at=promise.due_at,
                     scheduled_at=now,
                 )
                 callback.register(actor, now)
                 uow.save(CALLBACK_SPEC, callback)
+                self.callback_clocks.start(
+                    uow, actor, callback, promise, at=start, handler=self._coordinator(actor)
+                )
                 created.append(callback)
         return created
 
@@ -441,6 +451,9 @@ class CallbackUseCases(UseCases):
                 response_id=response.id if response else None,
             )
             uow.save(CALLBACK_SPEC, callback)
+            self.callback_clocks.stop(
+                uow, actor, callback, at=when, reason=f"callback made ({result_outcome.value})"
+            )
             if record is not None:
                 if result_outcome is CallbackOutcome.SOLVED:
                     record.confirm_solved(actor, when, callback_id=callback.id)
@@ -455,6 +468,14 @@ class CallbackUseCases(UseCases):
         return CallbackResult(
             callback=callback, response=response, record=record, returned=returned
         )
+
+    def _first_caller(self, uow: UnitOfWork, record: ServiceRecord, actor: Actor) -> str | None:
+        """Who made the callback that sent ``record`` back (else the actor if coordinator)."""
+        if record.last_callback_id is not None:
+            previous = load_or_none(uow, CALLBACK_SPEC, record.last_callback_id)
+            if previous is not None and previous.done_by is not None:
+                return previous.done_by
+        return self._coordinator(actor)
 
     def _callback_response(
         self,
@@ -515,6 +536,9 @@ class CallbackUseCases(UseCases):
             callback = self._get(uow, CALLBACK_SPEC, callback_id)
             callback.cancel(actor, when, reason=reason)
             uow.save(CALLBACK_SPEC, callback)
+            self.callback_clocks.stop(
+                uow, actor, callback, at=when, reason=f"callback cancelled: {callback.reason}"
+            )
             if callback.service_record_id is not None:
                 record = load_or_none(uow, SERVICE_RECORD_SPEC, callback.service_record_id)
                 if record is not None and record.cancel_callback(
@@ -531,6 +555,23 @@ class CallbackUseCases(UseCases):
         require_role(actor, *READ_ROLES, action="read a callback")
         with self.runtime.storage.unit_of_work() as uow:
             return self._get(uow, CALLBACK_SPEC, callback_id)
+
+    def callback_clock(self, actor: Actor, callback_id: str) -> SlaClock | None:
+        """Return the SLA clock of a callback (see
+        :mod:`~itsm_core.satisfaction.callback_clocks`), or None if it runs none
+        (no SLA service, or a callback due at zero working days).
+
+        :raises NotFound: if there is no such callback.
+        """
+        require_role(actor, *READ_ROLES, action="read a callback")
+        with self.runtime.storage.unit_of_work() as uow:
+            callback = self._get(uow, CALLBACK_SPEC, callback_id)
+        if self.sla is None:
+            return None
+        clocks = self.sla.find(
+            subject_kind=CLOCK_SUBJECT_KIND, subject_id=callback.id, target=TargetKind.CALLBACK
+        )
+        return clocks[-1] if clocks else None
 
     def due_callbacks(
         self,
