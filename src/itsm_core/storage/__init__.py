@@ -9,6 +9,7 @@ from itsm_core.storage.base import (
     StorageBackend,
     UnitOfWork,
     Where,
+    lease_end,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "StorageBackend",
     "UnitOfWork",
     "Where",
+    "lease_end",
 ]

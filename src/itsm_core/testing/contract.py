@@ -28,7 +28,11 @@ code-point order of strings), limit/offset, ``count``, ``aggregate``
 (group_by, count/sum/min/max, empty input), datetime fields given in
 different zones, history order, the outbox lifecycle (pending → delivered /
 failed with retries → done) and that entries waiting for a retry do not
-starve new ones, events committed atomically with the state, and a closed
+starve new ones, outbox claims (two claims, also from threads at once, get
+disjoint entries; a claim lasts until its lease expires or the entry is
+released or done; progress marks keep it; an entry waiting for a retry is
+not claimed before its time), purging done entries (pending ones and the
+history stay), events committed atomically with the state, and a closed
 store refusing work. Two property tests compare ``find``, ``count`` and
 ``aggregate`` with the reference evaluation of
 :mod:`itsm_core.storage.evaluate` on random queries.
@@ -36,6 +40,7 @@ store refusing work. Two property tests compare ``find``, ``count`` and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -397,6 +402,21 @@ def _history(store: StorageBackend, item_id: str, kind: str = Item.KIND) -> list
 
 def _pending_ids(store: StorageBackend, now: datetime = T0, limit: int = 100) -> list[str]:
     return [e.event.event_id for e in store.outbox_pending(now, limit)]
+
+
+LEASE = timedelta(seconds=60)
+"""The lease the suite's outbox claims take."""
+
+
+def _claim_ids(
+    store: StorageBackend, now: datetime = T0, limit: int = 100, lease: timedelta = LEASE
+) -> list[str]:
+    return [e.event.event_id for e in store.outbox_claim(now, limit, lease)]
+
+
+def _event_ids(store: StorageBackend, count: int) -> list[str]:
+    """Commit ``count`` new items, one unit of work each; return their event ids in order."""
+    return [e.event_id for n in range(count) for e in _put(store, Item.create(f"o{n:03d}"))]
 
 
 class StorageContract:
@@ -1000,6 +1020,159 @@ class StorageContract:
         assert _pending_ids(store, T0, limit=2) == [due, new]
         assert _pending_ids(store, T0, limit=10) == [due, new, *old]
         assert _pending_ids(store, later, limit=2) == old
+
+    # -- outbox claims ---------------------------------------------------------------
+
+    def test_claims_get_disjoint_entries_oldest_first(self, store: StorageBackend) -> None:
+        e = _event_ids(store, 5)
+        first = store.outbox_claim(T0, 2, LEASE)
+        assert [c.event.event_id for c in first] == e[:2]
+        assert {c.claimed_until for c in first} == {T0 + LEASE}
+        assert first[0].event.to_dict() == _history(store, "o000")[0].to_dict()
+        assert _claim_ids(store, T0 + timedelta(seconds=1), limit=2) == e[2:4]
+        assert _claim_ids(store, T0 + timedelta(seconds=2)) == e[4:]
+        assert _claim_ids(store, T0 + timedelta(seconds=3)) == []
+        assert store.outbox_claim(T0, 0, LEASE) == []
+        # a claim is no view: every entry is still pending, and shows its lease
+        pending = store.outbox_pending(T0)
+        assert [p.event.event_id for p in pending] == e
+        assert [p.claimed_until for p in pending] == [
+            T0 + LEASE,
+            T0 + LEASE,
+            T0 + timedelta(seconds=1) + LEASE,
+            T0 + timedelta(seconds=1) + LEASE,
+            T0 + timedelta(seconds=2) + LEASE,
+        ]
+
+    def test_an_expired_lease_makes_the_entry_claimable_again(self, store: StorageBackend) -> None:
+        (e1,) = _event_ids(store, 1)
+        assert _claim_ids(store, T0) == [e1]
+        assert _claim_ids(store, T0 + LEASE - timedelta(microseconds=1)) == []
+        # the relay that claimed it died: at the end of its lease another one takes over
+        (again,) = store.outbox_claim(T0 + LEASE, 10, timedelta(seconds=5))
+        assert again.event.event_id == e1
+        assert again.claimed_until == T0 + LEASE + timedelta(seconds=5)
+        assert _claim_ids(store, T0 + LEASE + timedelta(seconds=4)) == []
+        assert _claim_ids(store, T0 + LEASE + timedelta(seconds=5)) == [e1]
+
+    def test_done_and_release_end_a_claim_progress_marks_keep_it(
+        self, store: StorageBackend
+    ) -> None:
+        e1, e2, e3 = _event_ids(store, 3)
+        claimed = {c.event.event_id: c for c in store.outbox_claim(T0, 10, LEASE)}
+        assert list(claimed) == [e1, e2, e3]
+        # the relay records progress while it still works on the entries
+        store.outbox_delivered(e1, "mail", T0)
+        store.outbox_delivered(e2, "mail", T0)
+        store.outbox_failed(e2, "hook", "down", T0)  # retry due at once
+        assert _claim_ids(store, T0 + timedelta(seconds=1)) == []
+        # done: the entry leaves the outbox, claimed or not
+        store.outbox_done(e1, T0)
+        # released: claimable again at once (its due retry included)
+        store.outbox_release(e2, T0 + LEASE)
+        assert _pending_ids(store) == [e2, e3]
+        (entry,) = store.outbox_claim(T0 + timedelta(seconds=1), 10, LEASE)
+        assert entry.event.event_id == e2
+        assert entry.delivered == frozenset({"mail"})
+        assert dict(entry.attempts) == {"hook": 1}
+        # a late release (the lease expired, another relay claimed anew) changes nothing
+        late = T0 + timedelta(seconds=1) + LEASE
+        assert _claim_ids(store, late) == [e2, e3]
+        store.outbox_release(e3, T0 + LEASE)
+        store.outbox_release(e2, T0 + timedelta(seconds=1) + LEASE)
+        assert _claim_ids(store, late + timedelta(seconds=1)) == []
+        # releasing an entry that is done, or unknown, is ignored
+        store.outbox_release(e1, T0 + LEASE)
+        store.outbox_release("no such event", T0 + LEASE)
+        store.outbox_release(e3, late + LEASE)
+        assert _claim_ids(store, late + timedelta(seconds=1)) == [e3]
+        assert _pending_ids(store) == [e2, e3]
+
+    def test_an_entry_waiting_for_a_retry_is_not_claimed_before_its_time(
+        self, store: StorageBackend
+    ) -> None:
+        waiting, partly, fresh = _event_ids(store, 3)
+        soon, later = T0 + timedelta(seconds=30), T0 + timedelta(hours=1)
+        store.outbox_failed(waiting, "hook", "down", later)
+        store.outbox_failed(waiting, "mail", "down", soon)
+        store.outbox_delivered(waiting, "chat", T0)
+        store.outbox_failed(partly, "hook", "down", later)  # waits for later ...
+        store.outbox_failed(partly, "mail", "down", T0)  # ... but this one is due now
+        # nothing of `waiting` is due: not claimed; `partly` is, but a notifier waits: last
+        assert _claim_ids(store, T0) == [fresh, partly]
+        for event_id in (fresh, partly):
+            store.outbox_release(event_id, T0 + LEASE)
+        assert _claim_ids(store, soon - timedelta(microseconds=1)) == [fresh, partly]
+        # at the earliest retry the entry is claimable; its own waiting notifier puts it last
+        assert _claim_ids(store, soon + LEASE) == [fresh, waiting, partly]
+        # once every retry is due, nothing waits: commit order again
+        (entry,) = store.outbox_claim(later + LEASE * 2, 1, LEASE)
+        assert entry.event.event_id == waiting
+        assert entry.delivered == frozenset({"chat"})
+        assert dict(entry.next_attempt_at) == {"hook": later, "mail": soon}
+        assert dict(entry.attempts) == {"hook": 1, "mail": 1}
+
+    def test_claims_from_threads_at_once_are_disjoint(self, store: StorageBackend) -> None:
+        events = _event_ids(store, 24)
+        workers = 4
+        barrier = threading.Barrier(workers)
+        claimed: list[list[str]] = [[] for _ in range(workers)]
+        errors: list[BaseException] = []
+
+        def claim(n: int) -> None:
+            try:
+                barrier.wait(timeout=30)
+                while batch := _claim_ids(store, T0, limit=2):
+                    claimed[n].extend(batch)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=claim, args=(n,)) for n in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert errors == []
+        flat = [event_id for batch in claimed for event_id in batch]
+        assert sorted(flat) == sorted(events)  # each entry claimed exactly once
+
+    def test_claim_needs_a_positive_lease(self, store: StorageBackend) -> None:
+        _event_ids(store, 1)
+        for lease in (timedelta(0), timedelta(seconds=-1)):
+            with pytest.raises(ValidationError):
+                store.outbox_claim(T0, 10, lease)
+        assert _claim_ids(store) != []  # nothing was claimed by the refused calls
+
+    # -- outbox purge ----------------------------------------------------------------
+
+    def test_purge_removes_done_entries_only(self, store: StorageBackend) -> None:
+        e1, e2, e3, e4 = _event_ids(store, 4)
+        store.outbox_delivered(e1, "mail", T0)
+        store.outbox_failed(e1, "hook", "down", T0)
+        store.outbox_delivered(e1, "hook", T0)
+        store.outbox_done(e1, T0)
+        store.outbox_done(e2, T0 + timedelta(hours=1))
+        store.outbox_failed(e3, "hook", "down", T0 + timedelta(days=30))
+        assert _claim_ids(store, T0) == [e4]  # e4 claimed: claims do not matter to a purge
+        assert store.outbox_purge(T0) == 0  # done *before* the instant
+        assert store.outbox_purge(T0 + timedelta(microseconds=1)) == 1
+        assert store.outbox_purge(T0 + timedelta(microseconds=1)) == 0
+        assert store.outbox_purge(T0 + timedelta(days=365)) == 1
+        assert _pending_ids(store) == [e4, e3]
+        # marks on a purged entry are ignored: it does not come back
+        store.outbox_delivered(e1, "late", T0)
+        store.outbox_failed(e2, "late", "x", T0)
+        store.outbox_done(e2, T0)
+        store.outbox_release(e1, T0 + LEASE)
+        assert store.outbox_purge(T0 + timedelta(days=365)) == 0
+        assert _pending_ids(store) == [e4, e3]
+        # the events are the history: a purge never touches them
+        for n, event_id in enumerate((e1, e2, e3, e4)):
+            assert [e.event_id for e in _history(store, f"o{n:03d}")] == [event_id]
+        store.outbox_done(e3, T0 + timedelta(days=1))
+        store.outbox_done(e4, T0 + timedelta(days=1))
+        assert store.outbox_pending(T0) == []
+        assert store.outbox_purge(T0 + timedelta(days=2)) == 2
 
     def test_events_commit_with_the_state(self, store: StorageBackend) -> None:
         a = Item.create("a")
