@@ -17,7 +17,9 @@ closed), on the provider's business calendar: a
 :class:`~itsm_core.sla.BusinessCalendar`, or any
 :class:`~itsm_core.sla.WorkingCalendar` (also importable as
 ``itsm_core.satisfaction.WorkingCalendar``). :func:`WeekdayCalendar` gives the
-plain Monday–Friday default.
+plain Monday–Friday default. With the SLA service (as through the facade) each
+callback runs on an SLA clock whose deadline is its due time
+(:mod:`~itsm_core.satisfaction.callback_clocks`).
 
 **Monthly callbacks** (004 "月度回访"): every key customer gets one callback per
 month, due within the policy's ``monthly_callback_working_days`` of the month's
