@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,29 @@ class FileRecorder:
         if not self.path.exists():
             return []
         return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines()]
+
+
+class SlowRecorder(FileRecorder):
+    """A file recorder whose every delivery takes a few milliseconds, so relays overlap."""
+
+    @hookimpl
+    def itsm_on_event(self, event: DomainEvent) -> None:
+        time.sleep(0.005)
+        super().itsm_on_event(event)
+
+
+class DieOnDelivery:
+    """A notifier (named like the recorder) that writes the time, then kills its process."""
+
+    plugin_name = "file-recorder"
+
+    def __init__(self, marker: str | Path) -> None:
+        self.marker = Path(marker)
+
+    @hookimpl
+    def itsm_on_event(self, event: DomainEvent) -> None:
+        self.marker.write_text(f"{event.event_id} {time.time()}", encoding="utf-8")
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class WithItems:
@@ -144,3 +168,38 @@ def tick(url: str, now: datetime, barrier: Any, results: Any) -> None:
         barrier.wait(timeout=60)
         report = core.sla.tick(batch_size=2)
     results.put((report.warnings, report.breaches, report.clocks, report.conflicts))
+
+
+def relay_backlog(url: str, recorder: str, barrier: Any, results: Any) -> None:
+    """Relay the shared backlog in small passes, starting with the others, until it is done."""
+    core = ItsmCore(
+        f"items+{url}",
+        plugins=[SlowRecorder(recorder), WithItems()],
+        load_entrypoints=False,
+        auto_relay=False,
+    )
+    passes = claimed = 0
+    with core:
+        barrier.wait(timeout=60)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            report = core.relay(limit=3)
+            passes += 1
+            claimed += report.claimed
+            if report.claimed == 0:
+                if not core.storage.outbox_pending(core.clock.now(), limit=1):
+                    break
+                time.sleep(0.01)  # the rest is claimed by the others
+    results.put((os.getpid(), passes, claimed))
+
+
+def relay_then_die(url: str, marker: str, lease_seconds: float) -> None:
+    """Claim the backlog with a short lease and get killed in the middle of the first delivery."""
+    core = ItsmCore(
+        f"items+{url}",
+        plugins=[DieOnDelivery(marker), WithItems()],
+        load_entrypoints=False,
+        auto_relay=False,
+    )
+    core.runtime.relay.lease = timedelta(seconds=lease_seconds)
+    core.relay()

@@ -1,4 +1,9 @@
-"""Several processes and threads on one store: no lost update, disjoint claims, no lost event."""
+"""Several processes and threads on one store: no lost update, disjoint claims, no lost event.
+
+Relays in several processes share one backlog: each delivers what it
+claimed, so every event reaches the notifier once; a relay killed
+mid-delivery leaves its claim to expire, and the event is delivered later.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import queue
 import signal
 import threading
 import time
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +29,8 @@ from ._workers import (
     WithItems,
     commit_then_die,
     increment,
+    relay_backlog,
+    relay_then_die,
     report_progress,
     tick,
 )
@@ -240,3 +248,82 @@ def test_event_committed_before_a_crash_is_delivered_later(store_url: str, tmp_p
         (event,) = core.history(Item.KIND, "survivor")
     assert [r["event_id"] for r in FileRecorder(recorder).received()] == [event_id]
     assert event.event_id == event_id
+
+
+def _backlog(url: str, count: int) -> list[str]:
+    """Commit ``count`` new items (one event each) without relaying; return the event ids."""
+    backend = SqlBackend(url, [ITEM_SPEC])
+    try:
+        with backend.unit_of_work() as uow:
+            for n in range(count):
+                uow.save(ITEM_SPEC, Item.create(f"b{n:03d}"))
+            return [e.event_id for e in uow.commit()]
+    finally:
+        backend.close()
+
+
+@pytest.mark.postgres
+def test_relays_in_several_processes_deliver_each_event_once(pg_url: str, tmp_path: Path) -> None:
+    SqlBackend(pg_url, [ITEM_SPEC], auto_migrate=True).close()
+    processes, backlog = 4, 60
+    event_ids = _backlog(pg_url, backlog)
+    barrier = SPAWN.Barrier(processes)
+    results = SPAWN.Queue()
+    recorders = [tmp_path / f"received-{n}.jsonl" for n in range(processes)]
+    workers = [
+        SPAWN.Process(target=relay_backlog, args=(pg_url, str(path), barrier, results))
+        for path in recorders
+    ]
+    reports = _collect(workers, results)
+    per_process = [[r["event_id"] for r in FileRecorder(path).received()] for path in recorders]
+    counts = Counter(e for received in per_process for e in received)
+    duplicates = {e: n for e, n in counts.items() if n > 1}
+    assert duplicates == {}
+    assert sorted(counts) == sorted(event_ids)  # every event, exactly once
+    assert sum(claimed for _, _, claimed in reports) == backlog
+    assert sum(1 for received in per_process if received) >= 2  # the work was shared
+    backend = SqlBackend(pg_url, [ITEM_SPEC])
+    try:
+        assert backend.outbox_pending(datetime.now(UTC)) == []
+    finally:
+        backend.close()
+
+
+def test_a_relay_killed_mid_delivery_is_taken_over_when_its_lease_expires(
+    store_url: str, tmp_path: Path
+) -> None:
+    lease = 3.0
+    (event_id,) = _backlog(store_url, 1)
+    marker = tmp_path / "dying"
+    child = SPAWN.Process(target=relay_then_die, args=(store_url, str(marker), lease))
+    child.start()
+    child.join(timeout=120)
+    assert child.exitcode == -signal.SIGKILL
+    claimed_id, killed_at = marker.read_text(encoding="utf-8").split()
+    assert claimed_id == event_id
+    recorder = FileRecorder(tmp_path / "received.jsonl")
+    with ItsmCore(
+        f"items+{store_url}",
+        plugins=[recorder, WithItems()],
+        load_entrypoints=False,
+        auto_relay=False,
+    ) as core:
+        (entry,) = core.storage.outbox_pending(core.clock.now())
+        assert entry.claimed_until is not None  # the dead relay's claim
+        assert entry.delivered == frozenset()
+        passes = []
+        deadline = time.monotonic() + 60
+        while not recorder.received() and time.monotonic() < deadline:
+            report = core.relay()
+            passes.append((time.time(), report.claimed))
+            if not report.claimed:
+                time.sleep(0.1)
+        delivered_at, claimed = passes[-1]
+        assert claimed == 1
+        # nobody took the entry while the lease lasted, somebody did right after it
+        assert passes[0][1] == 0
+        assert delivered_at >= float(killed_at) + lease - 0.5
+        assert delivered_at <= entry.claimed_until.timestamp() + 2
+        assert core.relay().claimed == 0
+        assert core.storage.outbox_pending(core.clock.now()) == []
+    assert [r["event_id"] for r in recorder.received()] == [event_id]
