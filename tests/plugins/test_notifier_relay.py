@@ -7,6 +7,7 @@ import email.policy
 import json
 from email.message import EmailMessage
 
+from itsm_core.events import REDACTED
 from itsm_core.notifiers import EmailNotifier, WebhookNotifier, verify_signature
 
 from .support import IDENTITY, SmtpServer, WebhookServer, make_core, receive_ticket
@@ -56,8 +57,11 @@ def test_a_committed_event_reaches_both_notifiers_redacted(
     assert data["payload"]["title"] == "打印机卡纸" and data["aggregate_id"] == "t-1"
     assert verify_signature(SECRET, req.body, req.headers["X-Itsm-Signature"])
     # the store keeps the identity; only the notifiers' copies are redacted
-    (stored,) = core.history("nt_ticket", "t-1")
+    with core.storage.unit_of_work() as uow:
+        (stored,) = uow.history("nt_ticket", "t-1")
     assert stored.payload["complainant"] == IDENTITY
+    (shown,) = core.history("nt_ticket", "t-1")
+    assert shown.payload["complainant"] == REDACTED
     assert req.headers["X-Itsm-Event-Id"] == stored.event_id
     assert core.storage.outbox_pending(clock.now()) == []
 
