@@ -43,7 +43,6 @@ so that ``sum`` counts them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from itsm_core.satisfaction.callbacks import Callback, CallbackAttempt
@@ -67,6 +66,7 @@ from itsm_core.satisfaction.responses import Response
 from itsm_core.satisfaction.scales import Score
 from itsm_core.satisfaction.service_records import ServiceRecord
 from itsm_core.storage.base import AggregateSpec, IndexField
+from itsm_core.storage.codec import instant, iso, optional_instant
 
 __all__ = [
     "CALLBACK_SPEC",
@@ -77,18 +77,6 @@ __all__ = [
     "SERVICE_RECORD_SPEC",
     "satisfaction_specs",
 ]
-
-
-def _dt(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _pdt(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if value is not None else None
-
-
-def _req_dt(value: Any) -> datetime:
-    return datetime.fromisoformat(value)
 
 
 def _flag(value: bool) -> int:
@@ -109,7 +97,7 @@ def _response_to(r: Response) -> dict[str, Any]:
         "respondent": r.respondent,
         "score": r.score.to_dict(),
         "comment": r.comment,
-        "responded_at": _dt(r.responded_at),
+        "responded_at": iso(r.responded_at),
         "timezone": r.timezone,
         "engineer": r.engineer,
         "campaign_id": r.campaign_id,
@@ -132,7 +120,7 @@ def _response_from(d: Mapping[str, Any]) -> Response:
         respondent=d["respondent"],
         score=Score.from_dict(d["score"]),
         comment=d["comment"],
-        responded_at=_req_dt(d["responded_at"]),
+        responded_at=instant(d["responded_at"]),
         timezone=d["timezone"],
         engineer=d["engineer"],
         campaign_id=d["campaign_id"],
@@ -191,9 +179,9 @@ def _record_to(r: ServiceRecord) -> dict[str, Any]:
         "requester": r.requester,
         "summary": r.summary,
         "resolution": r.resolution,
-        "opened_at": _dt(r.opened_at),
-        "resolved_at": _dt(r.resolved_at),
-        "closed_at": _dt(r.closed_at),
+        "opened_at": iso(r.opened_at),
+        "resolved_at": iso(r.resolved_at),
+        "closed_at": iso(r.closed_at),
         "first_contact": r.first_contact,
         "reopened_count": r.reopened_count,
         "state": r.state.value,
@@ -214,9 +202,9 @@ def _record_from(d: Mapping[str, Any]) -> ServiceRecord:
         requester=d["requester"],
         summary=d["summary"],
         resolution=d["resolution"],
-        opened_at=_req_dt(d["opened_at"]),
-        resolved_at=_pdt(d["resolved_at"]),
-        closed_at=_pdt(d["closed_at"]),
+        opened_at=instant(d["opened_at"]),
+        resolved_at=optional_instant(d["resolved_at"]),
+        closed_at=optional_instant(d["closed_at"]),
         first_contact=d["first_contact"],
         reopened_count=d["reopened_count"],
         state=ServiceRecordState(d["state"]),
@@ -278,10 +266,10 @@ def _campaign_to(c: Campaign) -> dict[str, Any]:
         "related_ref": c.related_ref,
         "state": c.state.value,
         "created_by": c.created_by,
-        "created_at": _dt(c.created_at),
-        "opened_at": _dt(c.opened_at),
-        "closed_at": _dt(c.closed_at),
-        "analysed_at": _dt(c.analysed_at),
+        "created_at": iso(c.created_at),
+        "opened_at": iso(c.opened_at),
+        "closed_at": iso(c.closed_at),
+        "analysed_at": iso(c.analysed_at),
         "analysis_summary": c.analysis_summary,
     }
 
@@ -299,10 +287,10 @@ def _campaign_from(d: Mapping[str, Any]) -> Campaign:
         related_ref=d["related_ref"],
         state=CampaignState(d["state"]),
         created_by=d["created_by"],
-        created_at=_req_dt(d["created_at"]),
-        opened_at=_pdt(d["opened_at"]),
-        closed_at=_pdt(d["closed_at"]),
-        analysed_at=_pdt(d["analysed_at"]),
+        created_at=instant(d["created_at"]),
+        opened_at=optional_instant(d["opened_at"]),
+        closed_at=optional_instant(d["closed_at"]),
+        analysed_at=optional_instant(d["analysed_at"]),
         analysis_summary=d["analysis_summary"],
     )
 
@@ -334,10 +322,10 @@ def _invitation_to(i: Invitation) -> dict[str, Any]:
         "contact": i.contact,
         "token": i.token,
         "state": i.state.value,
-        "invited_at": _dt(i.invited_at),
-        "expires_at": _dt(i.expires_at),
-        "reminders": [_dt(t) for t in i.reminders],
-        "responded_at": _dt(i.responded_at),
+        "invited_at": iso(i.invited_at),
+        "expires_at": iso(i.expires_at),
+        "reminders": [iso(t) for t in i.reminders],
+        "responded_at": iso(i.responded_at),
         "invited_by": i.invited_by,
     }
 
@@ -352,10 +340,10 @@ def _invitation_from(d: Mapping[str, Any]) -> Invitation:
         contact=d["contact"],
         token=d["token"],
         state=InvitationState(d["state"]),
-        invited_at=_req_dt(d["invited_at"]),
-        expires_at=_req_dt(d["expires_at"]),
-        reminders=tuple(_req_dt(t) for t in d["reminders"]),
-        responded_at=_pdt(d["responded_at"]),
+        invited_at=instant(d["invited_at"]),
+        expires_at=instant(d["expires_at"]),
+        reminders=tuple(instant(t) for t in d["reminders"]),
+        responded_at=optional_instant(d["responded_at"]),
         invited_by=d["invited_by"],
     )
 
@@ -395,15 +383,15 @@ def _callback_to(c: Callback) -> dict[str, Any]:
         "contact": c.contact,
         "sample_day": c.sample_day,
         "period": c.period,
-        "due_at": _dt(c.due_at),
+        "due_at": iso(c.due_at),
         "state": c.state.value,
-        "attempts": [{"at": _dt(a.at), "by": a.by, "note": a.note} for a in c.attempts],
+        "attempts": [{"at": iso(a.at), "by": a.by, "note": a.note} for a in c.attempts],
         "outcome": c.outcome.value if c.outcome else None,
         "reason": c.reason,
         "response_id": c.response_id,
-        "done_at": _dt(c.done_at),
+        "done_at": iso(c.done_at),
         "done_by": c.done_by,
-        "scheduled_at": _dt(c.scheduled_at),
+        "scheduled_at": iso(c.scheduled_at),
     }
 
 
@@ -419,17 +407,17 @@ def _callback_from(d: Mapping[str, Any]) -> Callback:
         contact=d["contact"],
         sample_day=d["sample_day"],
         period=d["period"],
-        due_at=_req_dt(d["due_at"]),
+        due_at=instant(d["due_at"]),
         state=CallbackState(d["state"]),
         attempts=tuple(
-            CallbackAttempt(_req_dt(a["at"]), a["by"], a["note"]) for a in d["attempts"]
+            CallbackAttempt(instant(a["at"]), a["by"], a["note"]) for a in d["attempts"]
         ),
         outcome=CallbackOutcome(d["outcome"]) if d["outcome"] else None,
         reason=d["reason"],
         response_id=d["response_id"],
-        done_at=_pdt(d["done_at"]),
+        done_at=optional_instant(d["done_at"]),
         done_by=d["done_by"],
-        scheduled_at=_req_dt(d["scheduled_at"]),
+        scheduled_at=instant(d["scheduled_at"]),
     )
 
 
@@ -464,7 +452,7 @@ def _customer_to(c: CustomerProfile) -> dict[str, Any]:
         "version": c.version,
         "name": c.name,
         "key": c.key,
-        "key_since": _dt(c.key_since),
+        "key_since": iso(c.key_since),
         "note": c.note,
     }
 
@@ -475,7 +463,7 @@ def _customer_from(d: Mapping[str, Any]) -> CustomerProfile:
         version=d["version"],
         name=d["name"],
         key=d["key"],
-        key_since=_pdt(d["key_since"]),
+        key_since=optional_instant(d["key_since"]),
         note=d["note"],
     )
 
