@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from itsm_core import ItsmCore
 from itsm_core.storage.base import Query, Where
@@ -327,3 +328,32 @@ def test_a_relay_killed_mid_delivery_is_taken_over_when_its_lease_expires(
         assert core.relay().claimed == 0
         assert core.storage.outbox_pending(core.clock.now()) == []
     assert [r["event_id"] for r in recorder.received()] == [event_id]
+
+
+@pytest.mark.postgres
+def test_a_claim_skips_entries_locked_by_another_claim_without_waiting(pg_url: str) -> None:
+    backend = SqlBackend(pg_url, [ITEM_SPEC], auto_migrate=True)
+    try:
+        first, second = _backlog(pg_url, 2)
+        claimed: list[str] = []
+        with backend.engine.connect() as other:
+            # another relay's claim statement holds the first row at this moment
+            other.execute(
+                sa.text("SELECT seq FROM itsm_outbox WHERE event_id = :id FOR UPDATE"),
+                {"id": first},
+            )
+            worker = threading.Thread(
+                target=lambda: claimed.extend(
+                    e.event.event_id for e in backend.outbox_claim(T0, 10, timedelta(minutes=1))
+                )
+            )
+            worker.start()
+            worker.join(timeout=20)
+            assert not worker.is_alive(), "the claim waited for the locked row"
+            other.rollback()
+        assert claimed == [second]
+        assert [e.event.event_id for e in backend.outbox_claim(T0, 10, timedelta(minutes=1))] == [
+            first
+        ]
+    finally:
+        backend.close()

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from importlib import metadata
 
 import pytest
@@ -25,7 +26,7 @@ from itsm_core.storage.sqlalchemy.migrate import (
     upgrade,
 )
 from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE, table_name
-from itsm_core.testing.contract import ITEM_SPEC
+from itsm_core.testing.contract import ITEM_SPEC, T0, Item
 
 
 @pytest.fixture
@@ -75,6 +76,34 @@ def test_downgrade_to_base_and_upgrade_again(empty_db_url: str, engine: sa.Engin
     upgrade(empty_db_url)
     assert _revision(engine) == head_revision()
     assert _diff(engine) == []
+
+
+def test_outbox_claims_survive_a_downgrade_and_upgrade_of_0003(
+    empty_db_url: str, engine: sa.Engine
+) -> None:
+    upgrade(empty_db_url)
+    backend = SqlBackend(empty_db_url, [ITEM_SPEC])
+    try:
+        with backend.unit_of_work() as uow:
+            uow.save(ITEM_SPEC, Item.create("a"))
+            uow.save(ITEM_SPEC, Item.create("b"))
+            first, second = (e.event_id for e in uow.commit())
+        backend.outbox_failed(first, "hook", "down", T0)
+        assert len(backend.outbox_claim(T0, 10, timedelta(minutes=1))) == 2
+    finally:
+        backend.close()
+    downgrade(empty_db_url, "0002")  # drops the claims, keeps the entries
+    with engine.connect() as connection:
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("itsm_outbox")}
+    assert "claimed_until" not in columns
+    upgrade(empty_db_url)
+    backend = SqlBackend(empty_db_url, [ITEM_SPEC])
+    try:
+        entries = backend.outbox_claim(T0, 10, timedelta(minutes=1))
+        assert [e.event.event_id for e in entries] == [first, second]
+        assert dict(entries[0].attempts) == {"hook": 1}
+    finally:
+        backend.close()
 
 
 def test_upgrade_at_head_changes_nothing(empty_db_url: str, engine: sa.Engine) -> None:
