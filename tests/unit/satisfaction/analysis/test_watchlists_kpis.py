@@ -208,6 +208,44 @@ def test_period_helpers() -> None:
         previous_period("2026-05", -1)
 
 
+@pytest.mark.parametrize(
+    "bad", [202605, None, "2026-13", "2026-5", "0000-01", "9999-12", b"2026-05"]
+)
+def test_a_malformed_period_is_a_validation_error_everywhere(bad: object) -> None:
+    runtime = make_runtime()
+    analysis = make_analysis(runtime)
+    for call in (
+        lambda: analysis.figures(MANAGER, bad),  # type: ignore[arg-type]
+        lambda: analysis.figures(MANAGER, ["2026-05", bad]),  # type: ignore[list-item]
+        lambda: analysis.response_rates(MANAGER, bad),  # type: ignore[arg-type]
+        lambda: analysis.desk_kpis(QUALITY, bad),  # type: ignore[arg-type]
+        lambda: analysis.changes(MANAGER, bad),  # type: ignore[arg-type]
+        lambda: analysis.evaluate(QUALITY, bad),  # type: ignore[arg-type]
+        lambda: analysis.watch_list(MANAGER, bad),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ValidationError, match="YYYY-MM") as caught:
+            call()
+        assert caught.value.field in ("period", "periods")
+
+
+def test_windows_and_steps_must_be_whole_numbers() -> None:
+    analysis = make_analysis(make_runtime())
+    for window in ("3", 2.5, True, None):
+        with pytest.raises(ValidationError, match="window must be a whole number"):
+            analysis.low_satisfaction_customers(MANAGER, "2026-05", window=window)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="window"):
+            analysis.watch_list(MANAGER, "2026-05", window=window)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="steps must be a whole number"):
+        previous_period("2026-05", "1")  # type: ignore[arg-type]
+    # the first month has no month before it: refused, not "0000-12"
+    with pytest.raises(ValidationError, match="before 0001-01"):
+        previous_period("0001-01")
+    with pytest.raises(ValidationError, match="before 0001-01"):
+        analysis.changes(MANAGER, "0001-01")
+    assert previous_period("9998-12", 0) == "9998-12"
+    assert period_bounds("9998-12", ZoneInfo("Asia/Shanghai"))[1].year == 9999
+
+
 @given(st.integers(1900, 2100), st.integers(1, 12), st.integers(0, 400))
 def test_previous_period_walks_months(year: int, month: int, steps: int) -> None:
     period = f"{year:04d}-{month:02d}"
