@@ -84,18 +84,56 @@ def _aware_or_none(_instance: object, attribute: attrs.Attribute[Any], value: An
         require_aware(value, attribute.name)
 
 
+def _identity_text(value: object, field: str) -> str:
+    """Check one part of a complainant's identity without echoing it.
+
+    An internal complainant's identity is for the complaint specialist alone
+    (000 §7.2.3.1): an error message may be logged or shown to whoever typed
+    the receipt, so it names the field and the type, never the value.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{field} must be a string, got a value of type {type(value).__name__} "
+            "(the value is not shown: a complainant's identity is confidential)",
+            field=field,
+        )
+    return value.strip()
+
+
+def _complainant_name(value: object) -> str:
+    name = _identity_text(value, "complainant.name")
+    if not name:
+        raise ValidationError(
+            "complainant.name must be a non-empty string (a name or a directory id)",
+            field="complainant.name",
+        )
+    return name
+
+
+def _complainant_contact(value: object) -> str:
+    return "" if value is None else _identity_text(value, "complainant.contact")
+
+
+def _complainant_organisation(value: object) -> str:
+    return "" if value is None else _identity_text(value, "complainant.organisation")
+
+
 @attrs.frozen
 class Complainant:
     """Who complained. For an internal complaint, visible to the complaint specialist alone.
+
+    Each part is a string (``contact`` and ``organisation`` may be empty or
+    None); a wrong value is refused with a :class:`~itsm_core.errors.ValidationError`
+    that names the field and the type but never shows the value.
 
     :param name: the complainant's name (or a directory id).
     :param contact: a phone number, e-mail address or similar.
     :param organisation: the complainant's organisation or department.
     """
 
-    name: str = attrs.field(validator=_text_validator)
-    contact: str = ""
-    organisation: str = ""
+    name: str = attrs.field(converter=_complainant_name)
+    contact: str = attrs.field(default="", converter=_complainant_contact)
+    organisation: str = attrs.field(default="", converter=_complainant_organisation)
 
     REDACTED: ClassVar[Complainant]  # set below: the placeholder of a hidden identity
 
@@ -121,18 +159,36 @@ class Complainant:
     def parse(cls, value: object) -> Complainant:
         """Accept a :class:`Complainant`, a name, or a mapping with ``name``.
 
-        :raises ValidationError: for anything else.
+        The mapping may also give ``contact`` and ``organisation``; no other key.
+
+        :raises ValidationError: for anything else; the message names what is
+            allowed and never shows the value (it may be a confidential identity).
         """
         if isinstance(value, Complainant):
             return value
         if isinstance(value, str):
-            return cls(name=text(value, "complainant"))
+            if not value.strip():
+                raise ValidationError("complainant must be a non-empty name", field="complainant")
+            return cls(name=value)
         if isinstance(value, Mapping) and "name" in value:
+            unknown = sorted(str(k) for k in value if k not in _COMPLAINANT_KEYS)
+            if unknown:
+                raise ValidationError(
+                    f"complainant: unknown keys {', '.join(unknown)}; allowed: "
+                    "name, contact, organisation",
+                    field="complainant",
+                )
             return cls.from_dict(value)
+        what = "a mapping without 'name'" if isinstance(value, Mapping) else type(value).__name__
         raise ValidationError(
-            f"complainant must be a Complainant, a name or a mapping with 'name'; got {value!r}",
+            "complainant must be a Complainant, a name (str) or a mapping with 'name' "
+            f"(and optionally 'contact', 'organisation'); got {what} "
+            "(the value is not shown: a complainant's identity is confidential)",
             field="complainant",
         )
+
+
+_COMPLAINANT_KEYS = frozenset({"name", "contact", "organisation"})
 
 
 Complainant.REDACTED = Complainant(name=REDACTED, contact=REDACTED, organisation=REDACTED)

@@ -195,3 +195,38 @@ def test_a_redacted_copy_changes_nothing_stored(core: ItsmCore, service: Complai
     assert stored(core, c.id).summary != "changed"
     assert stored(core, c.id).state is S.RECEIVED
     assert stored(core, c.id).complainant.name == IDENTITY
+
+
+@pytest.mark.parametrize(
+    ("complainant", "match"),
+    [
+        ({"nam": IDENTITY, "contact": CONTACT}, "a mapping without 'name'"),
+        ({"name": [IDENTITY], "contact": CONTACT}, r"complainant\.name must be a string"),
+        ({"name": IDENTITY, "contact": 13800001234}, r"complainant\.contact must be a string"),
+        ({"name": IDENTITY, "organisation": 7731}, r"complainant\.organisation must be a string"),
+        ({"name": IDENTITY, "phone": CONTACT}, "unknown keys phone; allowed: name, contact"),
+        ([IDENTITY, CONTACT], "got list"),
+        ({"name": "   ", "contact": CONTACT}, r"complainant\.name must be a non-empty string"),
+    ],
+)
+def test_a_refused_complainant_is_never_echoed_in_the_error(
+    service: ComplaintService, recorder: Recorder, complainant: Any, match: str
+) -> None:
+    from itsm_core import ValidationError
+
+    from .conftest import intake
+
+    with pytest.raises(ValidationError, match=match) as info:
+        service.receive(DESK, **intake(origin=Origin.INTERNAL, complainant=complainant))
+    message = str(info.value)
+    assert IDENTITY not in message and CONTACT not in message and "7731" not in message
+    assert "not shown" in message or "unknown keys" in message or "non-empty" in message
+    assert info.value.field is not None and info.value.field.startswith("complainant")
+    assert service.find(SPECIALIST) == []
+    assert recorder.events == []
+
+
+def test_contact_and_organisation_are_strings_and_none_means_empty() -> None:
+    c = Complainant.parse({"name": f" {IDENTITY} ", "contact": None, "organisation": None})
+    assert c == Complainant(IDENTITY)
+    assert (c.contact, c.organisation) == ("", "")
