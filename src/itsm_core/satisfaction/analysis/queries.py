@@ -26,6 +26,7 @@ from typing import Any
 
 from itsm_core.errors import ValidationError
 from itsm_core.labels import Labelled
+from itsm_core.satisfaction.model import Channel
 from itsm_core.storage.base import Measure, Query, Where
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Dimension",
     "Filter",
     "GroupKey",
+    "channel_codes",
     "dimensions_of",
     "filter_condition",
     "group_key",
@@ -100,6 +102,10 @@ def dimensions_of(
     """
     if isinstance(group_by, str):
         group_by = [group_by]
+    elif not isinstance(group_by, Iterable) or isinstance(group_by, bytes | Mapping):
+        raise ValidationError(
+            f"group_by: give a dimension or a list of them, got {group_by!r}", field="group_by"
+        )
     permitted = tuple(allowed)
     result: list[Dimension] = []
     for item in group_by:
@@ -114,22 +120,43 @@ def dimensions_of(
     return tuple(result)
 
 
-def filter_condition(field: str, value: Filter) -> Where | None:
+def filter_condition(
+    field: str, value: Filter, allowed: Sequence[str] | None = None
+) -> Where | None:
     """Return the condition ``field == value`` / ``field in values``, or None for no filter.
 
-    :raises ValidationError: if a value is not a non-empty string.
+    :param allowed: the only values that exist (e.g. the channel codes), if known.
+    :raises ValidationError: if a value is not a non-empty string, or not allowed.
     """
     if value is None:
         return None
-    values = [value] if isinstance(value, str) else list(value)
+    if isinstance(value, str):
+        values = [value]
+    elif isinstance(value, Iterable) and not isinstance(value, bytes | Mapping):
+        values = list(value)
+    else:
+        raise ValidationError(
+            f"{field}: filter by one value or a list of them, got {value!r}", field=field
+        )
     if not values:
         raise ValidationError(f"{field}: an empty filter matches nothing; give None", field=field)
     for item in values:
         if not isinstance(item, str) or not item:
-            raise ValidationError(f"{field} filter values must be non-empty strings", field=field)
+            raise ValidationError(
+                f"{field} filter values must be non-empty strings, got {item!r}", field=field
+            )
+        if allowed is not None and item not in allowed:
+            raise ValidationError(
+                f"{field}: unknown value {item!r}; allowed: {', '.join(allowed)}", field=field
+            )
     if len(values) == 1:
         return Where(field, "eq", values[0])
     return Where(field, "in", tuple(sorted(set(values))))
+
+
+def channel_codes() -> tuple[str, ...]:
+    """The codes of the four channels, the only values a channel filter may name."""
+    return tuple(c.value for c in Channel)
 
 
 RESPONSE_FIELDS: Mapping[Dimension, str] = MappingProxyType(

@@ -305,3 +305,30 @@ def test_survey_answers_filtered_by_question() -> None:
     assert change.current.n == 10
     by_campaign = analysis.figures(MANAGER, "2026-05", group_by=["campaign"])
     assert [f.key["campaign"] for f in by_campaign] == ["c1"]
+
+
+def test_malformed_groupings_and_filters_are_validation_errors() -> None:
+    runtime = make_runtime()
+    responses(runtime, *many(4, 3))
+    analysis = make_analysis(runtime)
+    with pytest.raises(ValidationError, match="group_by: give a dimension") as caught:
+        analysis.figures(MANAGER, "2026-05", group_by=5)  # type: ignore[arg-type]
+    assert caught.value.field == "group_by"
+    for bad in (5, b"desktop", {"desktop": 1}):
+        with pytest.raises(ValidationError, match="service: filter by one value") as caught:
+            analysis.figures(MANAGER, "2026-05", service=bad)  # type: ignore[arg-type]
+        assert caught.value.field == "service"
+    with pytest.raises(ValidationError, match="non-empty strings, got 5"):
+        analysis.figures(MANAGER, "2026-05", customer=["acme", 5])  # type: ignore[list-item]
+    with pytest.raises(ValidationError, match="service: filter by one value"):
+        analysis.evaluate(QUALITY, "2026-05", service=5)  # type: ignore[arg-type]
+    # a channel that does not exist is named, with the four that do
+    for call in (
+        lambda: analysis.figures(MANAGER, "2026-05", channel="fax"),
+        lambda: analysis.figures(MANAGER, "2026-05", channel=["ticket", "phone"]),
+        lambda: analysis.changes(MANAGER, "2026-05", channel="fax"),
+    ):
+        with pytest.raises(ValidationError, match="allowed: survey, monthly, ticket, callback"):
+            call()
+    (ticket,) = analysis.figures(MANAGER, "2026-05", channel=["ticket"])
+    assert (ticket.n, ticket.csat) == (4, 75.0)
