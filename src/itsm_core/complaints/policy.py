@@ -17,6 +17,13 @@ def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int
         )
 
 
+def _boolean(_instance: object, attribute: attrs.Attribute[bool], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(
+            f"{attribute.name} must be True or False, got {value!r}", field=attribute.name
+        )
+
+
 def _required_name(value: object, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"{field} must be a non-empty string, got {value!r}", field=field)
@@ -73,11 +80,12 @@ class ComplaintPolicy:
     :param agreement_service: the service name of the complaint targets in
         that agreement (default ``"complaint"``); the priority is the
         complaint's severity code (``general`` or ``major``).
-    :raises ValidationError: for a negative ``callback_working_days``, an empty
-        name or bad thresholds.
+    :raises ValidationError: for a ``reopen_on_dissatisfied`` that is not a
+        bool (``"no"`` would otherwise count as true), a negative
+        ``callback_working_days``, an empty name or bad thresholds.
     """
 
-    reopen_on_dissatisfied: bool = False
+    reopen_on_dissatisfied: bool = attrs.field(default=False, validator=_boolean)
     callback_working_days: int = attrs.field(default=1, validator=_non_negative)
     sla_calendar: str = attrs.field(default=DEFAULT_CALENDAR, converter=_sla_calendar)
     warning_thresholds: tuple[float, ...] = attrs.field(

@@ -52,7 +52,7 @@ from itsm_core.complaints.queries import (
 )
 from itsm_core.complaints.records import RecordKind, SeedRecord, build_record, build_records
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
-from itsm_core.errors import ConflictError, NotFound
+from itsm_core.errors import ConflictError, NotFound, ValidationError
 from itsm_core.events import DomainEvent
 from itsm_core.ids import new_id
 from itsm_core.runtime import Runtime
@@ -109,9 +109,10 @@ class ComplaintService:
         are computed on its calendar named by
         :attr:`ComplaintPolicy.sla_calendar` and run on its clocks, each
         started, changed or stopped in the same unit of work as the complaint.
-    :raises ValidationError: for both ``calendar`` and ``sla``, a calendar
-        without the protocol's methods, or a policy naming an agreement or a
-        calendar the SLA service cannot give.
+    :raises ValidationError: for a policy that is not a :class:`ComplaintPolicy`,
+        both ``calendar`` and ``sla``, a calendar without the protocol's
+        methods, or a policy naming an agreement or a calendar the SLA service
+        cannot give.
     """
 
     def __init__(
@@ -122,6 +123,12 @@ class ComplaintService:
         calendar: WorkingCalendar | None = None,
         sla: SlaService | None = None,
     ) -> None:
+        if policy is not None and not isinstance(policy, ComplaintPolicy):
+            raise ValidationError(
+                "policy must be a ComplaintPolicy or None, got a value of type "
+                f"{type(policy).__name__}",
+                field="policy",
+            )
         self.runtime = runtime
         self.policy = policy or ComplaintPolicy()
         self.sla = sla

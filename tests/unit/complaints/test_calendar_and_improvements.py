@@ -117,6 +117,19 @@ def test_a_calendar_without_the_methods_is_refused(core: ItsmCore) -> None:
         ComplaintService(core.runtime, calendar=object())  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("value", ["no", "false", 0, 1, None])
+def test_the_reopen_policy_is_a_bool(value: Any) -> None:
+    # "no" is truthy: accepted, it would reopen every dissatisfied complaint
+    with pytest.raises(ValidationError, match="reopen_on_dissatisfied must be True or False"):
+        ComplaintPolicy(reopen_on_dissatisfied=value)
+    assert ComplaintPolicy(reopen_on_dissatisfied=True).reopen_on_dissatisfied is True
+
+
+def test_the_policy_must_be_a_policy(core: ItsmCore) -> None:
+    with pytest.raises(ValidationError, match="policy must be a ComplaintPolicy or None"):
+        ComplaintService(core.runtime, policy={"reopen_on_dissatisfied": True})  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------- improvement items
 
 T = FRIDAY_3PM
