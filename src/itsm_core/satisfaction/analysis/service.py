@@ -232,7 +232,10 @@ class SatisfactionAnalysis:
         self._invitations = invitations
         self._key_customers = key_customers
         if weights is not None and not isinstance(weights, ChannelWeights):
-            raise ValidationError("weights must be a ChannelWeights", field="weights")
+            raise ValidationError(
+                f"weights must be a ChannelWeights, got {type(weights).__name__}",
+                field="weights",
+            )
         self.weights = weights
         self.zone = _zone(timezone)
         self.alpha = _alpha(alpha)
@@ -315,11 +318,17 @@ class SatisfactionAnalysis:
         :raises ValidationError: without weights, or when grouping by channel.
         """
         require_role(actor, *READ_ROLES, action="read combined satisfaction figures")
-        chosen = weights or self.weights
+        chosen = self.weights if weights is None else weights
         if chosen is None:
             raise ValidationError(
                 "combining channels needs weights: pass weights=ChannelWeights({...}) or "
                 "configure them on the analysis",
+                field="weights",
+            )
+        if not isinstance(chosen, ChannelWeights):
+            raise ValidationError(
+                f"weights must be a ChannelWeights, e.g. ChannelWeights({{'ticket': 2, "
+                f"'callback': 1}}), got {type(chosen).__name__}",
                 field="weights",
             )
         allowed = tuple(d for d in Dimension if d is not Dimension.CHANNEL)

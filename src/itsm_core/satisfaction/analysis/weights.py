@@ -31,7 +31,7 @@ import attrs
 from itsm_core.errors import ValidationError
 from itsm_core.labels import Labelled, Language
 from itsm_core.satisfaction.analysis._format import figures_line, small_sample_note
-from itsm_core.satisfaction.analysis.queries import GroupKey, key_label
+from itsm_core.satisfaction.analysis.queries import GroupKey, channel_codes, key_label
 from itsm_core.satisfaction.analysis.statistics import Z_95, Tally
 from itsm_core.satisfaction.analysis.targets import Deviation
 
@@ -49,10 +49,14 @@ def _weights(value: Mapping[str, float]) -> Mapping[str, float]:
     if not isinstance(value, Mapping):
         raise ValidationError("weights must map channel codes to numbers", field="weights")
     result: dict[str, float] = {}
+    known = channel_codes()
     for channel, weight in value.items():
         code = str(channel)
-        if not code:
-            raise ValidationError("weights: a channel code must not be empty", field="weights")
+        if not isinstance(channel, str) or code not in known:
+            raise ValidationError(
+                f"weights: {channel!r} is not a channel; allowed: {', '.join(known)}",
+                field="weights",
+            )
         if (
             isinstance(weight, bool)
             or not isinstance(weight, int | float)
@@ -79,8 +83,9 @@ def _missing(value: object) -> MissingChannels:
 class ChannelWeights:
     """The weight of each channel in combined figures.
 
-    :param weights: channel code → weight (any non-negative scale; they are
-        normalised). Channels not named have weight 0.
+    :param weights: channel code (``survey``, ``monthly``, ``ticket``,
+        ``callback``) → weight (any non-negative scale; they are normalised).
+        Channels not named have weight 0.
     :param missing: how a group without one of the weighted channels is treated.
     """
 

@@ -332,3 +332,14 @@ def test_malformed_groupings_and_filters_are_validation_errors() -> None:
             call()
     (ticket,) = analysis.figures(MANAGER, "2026-05", channel=["ticket"])
     assert (ticket.n, ticket.csat) == (4, 75.0)
+
+
+def test_combined_weights_must_be_channel_weights() -> None:
+    runtime = make_runtime()
+    responses(runtime, *many(4, 3))
+    analysis = make_analysis(runtime)
+    with pytest.raises(ValidationError, match="ChannelWeights") as caught:
+        analysis.combined(MANAGER, "2026-05", weights={"ticket": 1})  # type: ignore[arg-type]
+    assert caught.value.field == "weights"
+    with pytest.raises(ValidationError, match="ChannelWeights"):
+        make_analysis(runtime, weights={"ticket": 1})

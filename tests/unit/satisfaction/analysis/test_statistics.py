@@ -248,3 +248,10 @@ def test_weights_validation() -> None:
         ChannelWeights({"ticket": -1})
     with pytest.raises(ValidationError, match="missing"):
         ChannelWeights({"ticket": 1}, "sometimes")  # type: ignore[arg-type]
+
+
+def test_weights_name_only_the_four_channels() -> None:
+    for bad in ({"fax": 1}, {"Ticket": 1}, {1: 1}, {"ticket": 1, "phone": 2}):
+        with pytest.raises(ValidationError, match="allowed: survey, monthly, ticket, callback"):
+            ChannelWeights(bad)  # type: ignore[arg-type]
+    assert ChannelWeights({"monthly": 1, "survey": 2}).channels == ("monthly", "survey")
