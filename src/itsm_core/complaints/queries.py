@@ -6,7 +6,7 @@ built here, so that a SQL backend answers each with indexed columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from itsm_core.clock import require_aware
@@ -18,6 +18,7 @@ from itsm_core.complaints.enums import (
     Severity,
     Verdict,
 )
+from itsm_core.errors import ValidationError
 from itsm_core.labels import Labelled
 from itsm_core.storage.base import Query, Where
 
@@ -34,9 +35,45 @@ def _codes(value: object, enum: type[Labelled], field: str) -> tuple[str, ...] |
         return None
     if isinstance(value, str):
         return (enum.parse(value, field).value,)
-    if isinstance(value, Iterable):
-        return tuple(enum.parse(v, field).value for v in value)
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        codes = tuple(enum.parse(v, field).value for v in value)
+        if not codes:
+            allowed = ", ".join(m.value for m in enum)
+            raise ValidationError(
+                f"{field}: give one code or several, not an empty collection; allowed: {allowed}",
+                field=field,
+            )
+        return codes
     return (enum.parse(value, field).value,)
+
+
+def _name(value: object, field: str) -> str | None:
+    """A filter on a name or id: None (no filter) or a non-empty string."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            f"{field} must be a non-empty string or None (no filter), got {value!r}",
+            field=field,
+        )
+    return value.strip()
+
+
+def _flag(value: object, field: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValidationError(
+        f"{field} must be True, False or None (no filter), got {value!r}", field=field
+    )
+
+
+def _count(value: object, field: str, *, optional: bool) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        what = "a non-negative int or None" if optional else "a non-negative int"
+        raise ValidationError(f"{field} must be {what}, got {value!r}", field=field)
+    return value
 
 
 def _condition(field: str, codes: tuple[str, ...] | None) -> tuple[Where, ...]:
@@ -68,8 +105,16 @@ def complaints_query(
 
     ``state`` and ``source`` take one value or several (any of them matches).
 
-    :raises ValidationError: for an unknown code or a naive datetime.
+    :raises ValidationError: for an unknown code, an empty collection of codes,
+        a name that is not a non-empty string, a ``closed`` that is not a bool,
+        a ``limit`` or ``offset`` that is not a non-negative int, or a naive datetime.
     """
+    customer = _name(customer, "customer")
+    party_complained_about = _name(party_complained_about, "party_complained_about")
+    relationship_manager = _name(relationship_manager, "relationship_manager")
+    closed = _flag(closed, "closed")
+    limit = _count(limit, "limit", optional=True)
+    offset = _count(offset, "offset", optional=False) or 0
     where: list[Where] = []
     where += _condition("state", _codes(state, ComplaintState, "state"))
     where += _condition("source", _codes(source, ComplaintSource, "source"))
@@ -121,8 +166,14 @@ def callbacks_overdue_query(at: datetime) -> Query:
 
 
 def praise_query(*, customer: str | None = None, praised_party: str | None = None) -> Query:
-    """Return the query for praise of ``customer`` and/or about ``praised_party``."""
+    """Return the query for praise of ``customer`` and/or about ``praised_party``.
+
+    :raises ValidationError: for a filter that is not a non-empty string or None.
+    """
     return Query(
-        Query.eq(customer=customer, praised_party=praised_party).where,
+        Query.eq(
+            customer=_name(customer, "customer"),
+            praised_party=_name(praised_party, "praised_party"),
+        ).where,
         order_by=("received_at",),
     )

@@ -780,10 +780,14 @@ class ComplaintService:
     ) -> list[Complaint]:
         """Return the complaints matching every criterion given, oldest first.
 
-        Each is redacted for ``actor``.
+        Each is redacted for ``actor``. ``state`` and ``source`` take one code
+        or several (any of them matches); ``limit`` and ``offset`` page through
+        the result.
 
         :raises AccessDenied: for a customer or an actor without a role.
-        :raises ValidationError: for an unknown code or a naive datetime.
+        :raises ValidationError: for an unknown code, a name filter that is not
+            a non-empty string, a ``closed`` that is not a bool, a ``limit`` or
+            ``offset`` that is not a non-negative int, or a naive datetime.
         """
         self._read(actor, "complaint: find")
         query = complaints_query(
@@ -893,7 +897,11 @@ class ComplaintService:
     def find_praise(
         self, actor: Actor, *, customer: str | None = None, praised_party: str | None = None
     ) -> list[Praise]:
-        """Return the praise of ``customer`` and/or about ``praised_party``, oldest first."""
+        """Return the praise of ``customer`` and/or about ``praised_party``, oldest first.
+
+        :raises AccessDenied: for a customer or an actor without a role.
+        :raises ValidationError: for a filter that is not a non-empty string or None.
+        """
         self._read(actor, "praise: find")
         with self.runtime.storage.unit_of_work() as uow:
             return uow.find(

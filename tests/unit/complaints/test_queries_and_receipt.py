@@ -68,6 +68,51 @@ def test_find_refuses_unknown_codes(service: ComplaintService) -> None:
         service.find(RM, state="lost")
 
 
+@pytest.mark.parametrize(
+    ("criteria", "match"),
+    [
+        ({"customer": 5}, "customer must be a non-empty string or None"),
+        ({"customer": "  "}, "customer must be a non-empty string or None"),
+        ({"party_complained_about": ["二线组"]}, "party_complained_about must be"),
+        ({"relationship_manager": 1}, "relationship_manager must be"),
+        ({"closed": "yes"}, "closed must be True, False or None"),
+        ({"closed": 0}, "closed must be True, False or None"),
+        ({"limit": "5"}, "limit must be a non-negative int or None"),
+        ({"limit": 1.5}, "limit must be a non-negative int or None"),
+        ({"limit": True}, "limit must be a non-negative int or None"),
+        ({"offset": None}, "offset must be a non-negative int"),
+        ({"offset": -1}, "offset must be a non-negative int"),
+        ({"state": []}, "not an empty collection; allowed: received"),
+        ({"source": {"callback": 1}}, "allowed: complaint_channel"),
+    ],
+)
+def test_find_refuses_malformed_criteria_instead_of_matching_nothing(
+    service: ComplaintService, criteria: dict[str, object], match: str
+) -> None:
+    receive(service, customer="5")
+    with pytest.raises(ValidationError, match=match) as info:
+        service.find(RM, **criteria)  # type: ignore[arg-type]
+    assert info.value.field == next(iter(criteria))
+
+
+def test_find_praise_refuses_malformed_criteria(service: ComplaintService) -> None:
+    with pytest.raises(ValidationError, match="customer must be a non-empty string or None"):
+        service.find_praise(RM, customer=5)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="praised_party must be"):
+        service.find_praise(RM, praised_party="")
+
+
+def test_find_pages_with_limit_and_offset(service: ComplaintService, clock: FrozenClock) -> None:
+    made = []
+    for _ in range(3):
+        made.append(receive(service).id)
+        clock.advance(minutes=1)
+    assert [c.id for c in service.find(RM, limit=2)] == made[:2]
+    assert [c.id for c in service.find(RM, limit=2, offset=2)] == made[2:]
+    assert service.find(RM, limit=0) == []
+    assert [c.id for c in service.find(RM, customer=" 华东电网 ")] == made
+
+
 def test_queries_are_kernel_queries_over_index_fields() -> None:
     q = complaints_query(state=S.CLOSED, customer="甲", source=["callback", "satisfaction"])
     q.validate(COMPLAINT_SPEC)
