@@ -79,6 +79,14 @@ def _sum(instance: object, attribute: attrs.Attribute[float], value: float) -> N
         )
 
 
+def _whole_counts(**counts: object) -> None:
+    for name, value in counts.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(
+                f"{name} must be a whole number (a count), got {value!r}", field=name
+            )
+
+
 @attrs.frozen
 class Interval:
     """A closed interval ``[low, high]``.
@@ -103,8 +111,12 @@ def wilson_interval(successes: int, n: int, z: float = Z_95) -> Interval | None:
     :param n: the number of trials.
     :param z: the normal quantile (default 95 % two-sided).
     :returns: None when ``n`` is 0.
-    :raises ValidationError: if ``successes`` is not within ``0..n``.
+    :raises ValidationError: if a count is not a whole number, ``successes`` is
+        not within ``0..n``, or ``z`` is not a positive number.
     """
+    _whole_counts(successes=successes, n=n)
+    if isinstance(z, bool) or not isinstance(z, int | float) or not 0 < z < math.inf:
+        raise ValidationError(f"z must be a positive number, got {z!r}", field="z")
     if n < 0 or successes < 0 or successes > n:
         raise ValidationError(
             f"a proportion needs 0 <= successes <= n, got {successes}/{n}", field="successes"
@@ -149,8 +161,9 @@ def two_proportion_z_test(x1: int, n1: int, x2: int, n2: int) -> ZTest | None:
     :param x2: successes in the second sample.
     :param n2: size of the second sample.
     :returns: None when either sample is empty.
-    :raises ValidationError: if a count is outside ``0..n``.
+    :raises ValidationError: if a count is not a whole number or is outside ``0..n``.
     """
+    _whole_counts(x1=x1, n1=n1, x2=x2, n2=n2)
     for x, n, name in ((x1, n1, "x1"), (x2, n2, "x2")):
         if n < 0 or x < 0 or x > n:
             raise ValidationError(
@@ -173,8 +186,10 @@ def nps(promoters: int, detractors: int, n: int) -> float | None:
     :param detractors: responses scoring 0–6.
     :param n: NPS-eligible responses.
     :returns: None when ``n`` is 0.
-    :raises ValidationError: if promoters and detractors exceed ``n``.
+    :raises ValidationError: if a count is not a whole number >= 0, or
+        promoters and detractors exceed ``n``.
     """
+    _whole_counts(promoters=promoters, detractors=detractors, n=n)
     if n < 0 or promoters < 0 or detractors < 0 or promoters + detractors > n:
         raise ValidationError(
             f"NPS needs promoters + detractors <= n, got {promoters} + {detractors} > {n}",

@@ -255,3 +255,27 @@ def test_weights_name_only_the_four_channels() -> None:
         with pytest.raises(ValidationError, match="allowed: survey, monthly, ticket, callback"):
             ChannelWeights(bad)  # type: ignore[arg-type]
     assert ChannelWeights({"monthly": 1, "survey": 2}).channels == ("monthly", "survey")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: wilson_interval("1", 2),
+        lambda: wilson_interval(1, 2.0),
+        lambda: wilson_interval(True, 2),
+        lambda: two_proportion_z_test(1.5, 2, 1, 2),
+        lambda: two_proportion_z_test(1, 2, 1, "2"),
+        lambda: nps("1", 0, 2),
+        lambda: nps(1, 0, None),
+    ],
+)
+def test_the_statistics_take_whole_counts_only(call: Any) -> None:
+    with pytest.raises(ValidationError, match="must be a whole number"):
+        call()
+
+
+def test_wilson_z_must_be_positive() -> None:
+    for z in (0, -1.96, math.inf, "1.96"):
+        with pytest.raises(ValidationError, match="z must be a positive number"):
+            wilson_interval(1, 2, z)  # type: ignore[arg-type]
+    assert wilson_interval(1, 2, 1) is not None
