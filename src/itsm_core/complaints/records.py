@@ -372,6 +372,7 @@ class _Facts:
     improvement_status: str | None = None
     improvement_due: str | None = None
     improvement_decision: str | None = None
+    extensions: int = 0
     handled_at: str | None = None
     callback_due_at: str | None = None
     feedback: dict[str, Any] = attrs.field(factory=dict)
@@ -459,6 +460,7 @@ def _apply(facts: _Facts, name: str, p: dict[str, Any], at: str, who: str) -> No
             if p.get("extended_to"):  # the office granted a new period
                 facts.improvement_status = ImprovementStatus.EXTENDED.value
                 facts.improvement_due = p.get("extended_to")
+                facts.extensions += 1
             else:
                 facts.improvement_status = ImprovementStatus.DECIDED.value
             facts.improvement_decision = p.get("decision")
@@ -471,6 +473,7 @@ def _apply(facts: _Facts, name: str, p: dict[str, Any], at: str, who: str) -> No
         facts.improvement_status = item.get("status")
         facts.improvement_due = item.get("due_at")
         facts.improvement_decision = None
+        facts.extensions = 0
     elif name == "improvement_progress_reported":
         facts.progress.append({"at": at, "by": who, "note": p.get("note")})
     elif name in ("improvement_met", "improvement_extended", "improvement_escalated"):
@@ -490,6 +493,7 @@ def _apply(facts: _Facts, name: str, p: dict[str, Any], at: str, who: str) -> No
         elif name == "improvement_extended":
             facts.improvement_status = ImprovementStatus.EXTENDED.value
             facts.improvement_due = p.get("extended_to")
+            facts.extensions += 1
         else:
             facts.improvement_status = ImprovementStatus.ESCALATED.value
             facts.escalations.append(
@@ -634,7 +638,7 @@ def _tracking_sheet(f: _Facts) -> SeedRecord:
         _field("issued_at", item.get("issued_at")),
         _field("original_due_at", item.get("due_at")),
         _field("due_at", f.improvement_due),
-        _field("extensions", sum(1 for x in f.follow_ups if x["extended_to"])),
+        _field("extensions", f.extensions),
         _field("improvement_status", f.improvement_status),
         _field("gm_decision", f.improvement_decision),
         _field("closed_at", f.closure.get("at")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -196,6 +197,33 @@ def test_improvement_escalation_decision_on_the_tracking_sheet(
     sheet = service.record(RM, c.id, "improvement_tracking_sheet")
     assert sheet.value("gm_decision") == "更换负责人并再给两周"
     assert sheet.value("improvement_status") == "decided"
+
+
+def test_a_period_granted_by_the_office_counts_as_an_extension_on_the_sheet(
+    service: ComplaintService,
+) -> None:
+    c = receive(service)
+    walk(
+        service,
+        c.id,
+        ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"],
+    )
+    walk(service, c.id, ["extend", "not_met_again"])
+    granted = service.decide(GM, c.id, decision="再给一周", new_period=timedelta(days=7))
+    assert granted.improvement is not None and granted.improvement.extensions == 2
+    sheet = service.record(RM, c.id, "improvement_tracking_sheet")
+    assert sheet.value("extensions") == 2
+    assert sheet.value("improvement_status") == "extended"
+    assert sheet.value("gm_decision") == "再给一周"
+    assert sheet.value("due_at") == granted.improvement.due_at.isoformat()
+    walk(service, c.id, ["not_met_again"])
+    service.decide(GM, c.id, decision="更换负责人")
+    final = service.get(SPECIALIST, c.id)
+    sheet = service.record(RM, c.id, "improvement_tracking_sheet")
+    assert final.improvement is not None
+    assert sheet.value("extensions") == final.improvement.extensions == 2
+    assert sheet.value("improvement_status") == final.improvement.status.value == "decided"
+    assert len(sheet.table("follow_ups").rows) == len(final.improvement.follow_ups) == 3
 
 
 def test_reopened_complaints_count_and_show_the_callback(reopening_core: ItsmCore) -> None:
