@@ -45,6 +45,7 @@ from itsm_core.satisfaction.model import (
     CallbackKind,
     CallbackOutcome,
     CallbackState,
+    as_day,
     optional_text,
     require_text,
     zone,
@@ -92,10 +93,13 @@ def sample_size(population: int, rate: float) -> int:
     ``population · rate`` rounded half up, at least 1 when there is any record,
     at most ``population``.
 
-    :raises ValidationError: for a rate outside ``(0, 1]`` or a negative population.
+    :raises ValidationError: for a rate outside ``(0, 1]`` or a population
+        that is not a whole number >= 0.
     """
-    if population < 0:
-        raise ValidationError(f"population must be >= 0, got {population}", field="population")
+    if isinstance(population, bool) or not isinstance(population, int) or population < 0:
+        raise ValidationError(
+            f"population must be a whole number >= 0, got {population!r}", field="population"
+        )
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
         raise ValidationError(f"rate must be a number in (0, 1], got {rate!r}", field="rate")
     if population == 0:
@@ -117,9 +121,25 @@ def daily_sample(
     :param day: the day (a ``date`` or ``"YYYY-MM-DD"``).
     :param rate: the share to sample, ``0 < rate <= 1``.
     :param seed: the provider's seed.
+    :raises ValidationError: for ids that are not a collection of strings, a
+        day that is not a calendar date, a rate outside ``(0, 1]`` or a seed
+        that is not a string.
     """
-    day_text = day.isoformat() if isinstance(day, date) else str(day)
-    ids = sorted(set(record_ids))
+    day_text = as_day(day).isoformat()
+    if not isinstance(seed, str):
+        raise ValidationError(f"seed must be a string, got {seed!r}", field="seed")
+    if isinstance(record_ids, str | bytes) or not isinstance(record_ids, Iterable):
+        raise ValidationError(
+            f"record_ids must be a collection of record ids, got {record_ids!r}",
+            field="record_ids",
+        )
+    given = list(record_ids)
+    for record_id in given:
+        if not isinstance(record_id, str):
+            raise ValidationError(
+                f"record ids must be strings, got {record_id!r}", field="record_ids"
+            )
+    ids = sorted(set(given))
     k = sample_size(len(ids), rate)
     ranked = sorted(ids, key=lambda i: (_rank(seed, day_text, i), i))
     return sorted(ranked[:k])

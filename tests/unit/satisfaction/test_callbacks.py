@@ -357,3 +357,22 @@ def test_monthly_callbacks_for_key_customers() -> None:
     assert (result.response.subject.kind.value, result.response.subject.ref) == ("month", "2026-06")
     with pytest.raises(ValidationError, match="YYYY-MM"):
         sat.schedule_monthly_callbacks(COORD, "June")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: sample_size("3", 0.5), "population must be a whole number"),
+        (lambda: sample_size(2.5, 0.5), "population must be a whole number"),
+        (lambda: sample_size(-1, 0.5), "population must be a whole number"),
+        (lambda: daily_sample(["T1"], day="2026-13-01", rate=0.5, seed="s"), "calendar date"),
+        (lambda: daily_sample(["T1"], day="x", rate=0.5, seed="s"), "calendar date"),
+        (lambda: daily_sample("T1", day="2026-05-11", rate=0.5, seed="s"), "collection"),
+        (lambda: daily_sample(5, day="2026-05-11", rate=0.5, seed="s"), "collection"),
+        (lambda: daily_sample(["T1", 2], day="2026-05-11", rate=0.5, seed="s"), "strings"),
+        (lambda: daily_sample(["T1"], day="2026-05-11", rate=0.5, seed=1), "seed"),
+    ],
+)
+def test_sampling_inputs_are_checked(call: Any, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        call()
