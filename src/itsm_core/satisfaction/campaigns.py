@@ -40,6 +40,8 @@ __all__ = [
     "ResponseRate",
     "SkippedRespondent",
     "new_token",
+    "questionnaire",
+    "target_customer_ids",
 ]
 
 
@@ -94,7 +96,12 @@ class Question:
     service: str | None = attrs.field(default=None, converter=_service)
 
 
-def _questions(values: Iterable[Question]) -> tuple[Question, ...]:
+def questionnaire(values: Iterable[Question]) -> tuple[Question, ...]:
+    """Return the questionnaire ``values`` as a tuple, checked (codes unique)."""
+    if not isinstance(values, Iterable) or isinstance(values, str | bytes | Question):
+        raise ValidationError(
+            f"questions must be a list of Question objects, got {values!r}", field="questions"
+        )
     out = tuple(values)
     for q in out:
         if not isinstance(q, Question):
@@ -111,9 +118,15 @@ def _questions(values: Iterable[Question]) -> tuple[Question, ...]:
     return out
 
 
-def _customers(values: Iterable[str]) -> tuple[str, ...]:
+def target_customer_ids(values: Iterable[str]) -> tuple[str, ...]:
+    """Return the target customers ``values`` (one id, or several) without repeats."""
     if isinstance(values, str):
         values = [values]
+    elif not isinstance(values, Iterable) or isinstance(values, bytes):
+        raise ValidationError(
+            f"target customers must be a customer id or a list of them, got {values!r}",
+            field="target_customers",
+        )
     seen: dict[str, None] = {}
     for v in values:
         seen[require_text(v, "target customer")] = None
@@ -223,8 +236,8 @@ class Campaign(Aggregate):
 
     def register(self, actor: Actor, at: datetime) -> None:
         """Record the ``created`` event of this new campaign."""
-        self.questions = _questions(self.questions)
-        self.target_customers = _customers(self.target_customers)
+        self.questions = questionnaire(self.questions)
+        self.target_customers = target_customer_ids(self.target_customers)
         self._record("created", actor, at, self._facts())
 
     def _facts(self) -> dict[str, object]:
@@ -265,9 +278,11 @@ class Campaign(Aggregate):
         CAMPAIGN.check(self, "revise")
         new_title = require_text(title, "title") if title is not None else self.title
         new_targets = (
-            _customers(target_customers) if target_customers is not None else self.target_customers
+            target_customer_ids(target_customers)
+            if target_customers is not None
+            else self.target_customers
         )
-        new_questions = _questions(questions) if questions is not None else self.questions
+        new_questions = questionnaire(questions) if questions is not None else self.questions
         CAMPAIGN.fire(self, "revise")
         self.title, self.target_customers, self.questions = new_title, new_targets, new_questions
         self._record("revised", actor, at, self._facts())

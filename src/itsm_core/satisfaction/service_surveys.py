@@ -18,6 +18,8 @@ from itsm_core.satisfaction.campaigns import (
     ResponseRate,
     SkippedRespondent,
     new_token,
+    questionnaire,
+    target_customer_ids,
 )
 from itsm_core.satisfaction.lifecycle import CAMPAIGN, INVITATION
 from itsm_core.satisfaction.model import (
@@ -76,8 +78,8 @@ class SurveyUseCases(UseCases):
         :param motive: why (:class:`~itsm_core.satisfaction.model.CampaignMotive`).
         :param service: the service surveyed.
         :param questions: the questionnaire.
-        :param target_customers: the customers surveyed; for the annual
-            key-customer survey the default is every key customer.
+        :param target_customers: the customers surveyed (one id or several);
+            for the annual key-customer survey the default is every key customer.
         :param method: interview, mail, phone or web.
         :param related_ref: the incident, change or review that prompted it.
         :param at: when (default now).
@@ -101,8 +103,8 @@ class SurveyUseCases(UseCases):
             motive=why,
             method=how,
             service=require_text(service, "service"),
-            target_customers=tuple(targets),
-            questions=tuple(questions),
+            target_customers=target_customer_ids(targets),
+            questions=questionnaire(questions),
             related_ref=optional_text(related_ref, "related_ref"),
             created_by=actor.id,
             created_at=when,

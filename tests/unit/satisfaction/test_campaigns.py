@@ -120,6 +120,33 @@ def test_questionnaire_validation() -> None:
         core.satisfaction.create_campaign(OM, title="t", motive="whim", service="s", questions=[])
 
 
+def test_one_target_customer_may_be_given_as_a_string() -> None:
+    core, _ = make_core()
+    sat = core.satisfaction
+
+    def create(**kw: object):  # type: ignore[no-untyped-def]
+        return sat.create_campaign(OM, title="t", motive="periodic", service="s", **kw)
+
+    # one id is one customer, never its letters
+    campaign = create(questions=QUESTIONS, target_customers="acme")
+    assert campaign.target_customers == ("acme",)
+    assert sat.campaign(OM, campaign.id).target_customers == ("acme",)
+    assert sat.revise_campaign(OM, campaign.id, target_customers="globex").target_customers == (
+        "globex",
+    )
+    # a questionnaire or a target list of the wrong kind is named, nothing is stored
+    for kw, message in (
+        ({"questions": None}, "questions must be a list of Question"),
+        ({"questions": QUESTIONS[0]}, "questions must be a list of Question"),
+        ({"questions": "overall"}, "questions must be a list of Question"),
+        ({"questions": QUESTIONS, "target_customers": 5}, "target customers must be"),
+        ({"questions": QUESTIONS, "target_customers": [5]}, "target customer must be"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            create(**kw)
+    assert [c.id for c in sat.campaigns(OM)] == [campaign.id]
+
+
 def test_annual_key_customer_survey_targets_key_customers_by_default() -> None:
     core, _ = make_core()
     core.satisfaction.register_customer(RM, "acme", name="ACME", key=True)
