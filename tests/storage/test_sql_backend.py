@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +18,7 @@ from itsm_core import ConflictError, SchemaOutOfDate, StorageError, ValidationEr
 from itsm_core.facade import aggregate_specs
 from itsm_core.storage.base import AggregateSpec, IndexField, Measure, Query, Where
 from itsm_core.storage.sqlalchemy import SqlBackend, build_metadata, parse_url
+from itsm_core.storage.sqlalchemy import engine as engine_module
 from itsm_core.storage.sqlalchemy.engine import make_engine, shown_url
 from itsm_core.storage.sqlalchemy.migrate import upgrade
 from itsm_core.testing.contract import ITEM_SPEC, T0, Item
@@ -54,6 +58,64 @@ def test_missing_postgres_driver_names_the_extra(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg → ImportError
     with pytest.raises(StorageError, match=r"itsm-core\[postgres\]"):
         make_engine("postgresql+psycopg://u@127.0.0.1/db")
+
+
+def test_other_postgres_drivers_point_to_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "asyncpg", None)
+    with pytest.raises(StorageError, match=r"postgresql\+psycopg://") as info:
+        make_engine("postgresql+asyncpg://u@127.0.0.1/db")
+    assert "asyncpg" in str(info.value)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A TCP port that accepts connections and never answers (a server that hangs)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(server.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for connection in accepted:
+            connection.close()
+        server.close()
+
+
+def test_a_postgres_server_that_never_answers_fails_fast(
+    silent_server: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("psycopg")
+    assert engine_module.DEFAULT_CONNECT_TIMEOUT == 10
+    monkeypatch.setattr(engine_module, "DEFAULT_CONNECT_TIMEOUT", 2)
+    started = time.monotonic()
+    with pytest.raises(StorageError, match="timeout") as info:
+        SqlBackend(f"postgresql+psycopg://u@127.0.0.1:{silent_server}/db", [ITEM_SPEC])
+    assert time.monotonic() - started < 8
+    assert f"127.0.0.1:{silent_server}" in str(info.value)
+
+
+def test_the_url_sets_the_postgres_connect_timeout(silent_server: int) -> None:
+    pytest.importorskip("psycopg")
+    url = f"postgresql+psycopg://u@127.0.0.1:{silent_server}/db?connect_timeout=2"
+    started = time.monotonic()
+    with pytest.raises(StorageError, match="timeout"):
+        SqlBackend(url, [ITEM_SPEC])
+    assert time.monotonic() - started < 8
 
 
 # -- the schema ----------------------------------------------------------------

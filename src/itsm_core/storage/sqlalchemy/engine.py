@@ -12,7 +12,18 @@ from sqlalchemy.pool import StaticPool
 
 from itsm_core.errors import StorageError, ValidationError
 
-__all__ = ["EngineOptions", "make_engine", "parse_url", "shown_url"]
+__all__ = [
+    "DEFAULT_CONNECT_TIMEOUT",
+    "EngineOptions",
+    "make_engine",
+    "parse_url",
+    "shown_url",
+]
+
+DEFAULT_CONNECT_TIMEOUT = 10
+"""Seconds a new PostgreSQL connection may take before it fails (unless the URL's
+``connect_timeout`` or ``engine_options`` say otherwise): a host that does not
+answer is reported, never waited for without end."""
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -132,7 +143,9 @@ def make_engine(options: EngineOptions | str, **engine_kwargs: Any) -> sa.Engine
     SQLite: a 30 s busy timeout, foreign keys on, WAL journal for files;
     ``sqlite://`` is one in-memory database shared through a single
     connection (:class:`~sqlalchemy.pool.StaticPool`). PostgreSQL: a pool of
-    5 (+10 overflow) connections checked before use and recycled hourly.
+    5 (+10 overflow) connections checked before use and recycled hourly;
+    connecting gives up after :data:`DEFAULT_CONNECT_TIMEOUT` seconds unless
+    the URL sets ``connect_timeout``.
 
     :param options: a storage URL or :func:`parse_url`'s result.
     :param engine_kwargs: passed on to :func:`sqlalchemy.create_engine`.
@@ -152,17 +165,24 @@ def make_engine(options: EngineOptions | str, **engine_kwargs: Any) -> sa.Engine
             kwargs.update(connect_args={"timeout": 30})
     else:
         kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10, pool_recycle=3600)
+        if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+            kwargs.update(connect_args={"connect_timeout": DEFAULT_CONNECT_TIMEOUT})
     kwargs.update(engine_kwargs)
     try:
         engine = sa.create_engine(url, **kwargs)
     except ImportError as exc:
-        if url.get_backend_name() == "postgresql":
+        if url.drivername == "postgresql+psycopg":
             raise StorageError(
                 f"PostgreSQL needs the psycopg 3 driver, which is not installed ({exc}); "
                 "install it with: pip install 'itsm-core[postgres]'"
             ) from exc
+        hint = (
+            "; the SQL backend uses psycopg 3 for PostgreSQL: 'postgresql+psycopg://…'"
+            if url.get_backend_name() == "postgresql"
+            else ""
+        )
         raise StorageError(
-            f"the database driver for {url.drivername!r} is not installed: {exc}"
+            f"the database driver for {url.drivername!r} is not installed: {exc}{hint}"
         ) from exc
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise ValidationError(f"cannot open {shown_url(url)!r}: {exc}", field="url") from None
