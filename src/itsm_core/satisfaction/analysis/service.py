@@ -66,6 +66,7 @@ from itsm_core.satisfaction.analysis.targets import (
     LevelRule,
     SatisfactionTarget,
     TargetMetric,
+    level_rules,
     optional_text,
     required_text,
     target_id,
@@ -512,7 +513,7 @@ class SatisfactionAnalysis:
         require_role(actor, *TARGET_ROLES, action="set a satisfaction target")
         service_ = required_text(service, "service")
         customer_ = optional_text(customer, "customer")
-        rules = list(levels)
+        rules = level_rules(levels)
         now = self._runtime.clock.now()
         with self._runtime.transaction() as uow:
             try:

@@ -45,6 +45,7 @@ __all__ = [
     "LevelRule",
     "SatisfactionTarget",
     "TargetMetric",
+    "level_rules",
     "target_id",
 ]
 
@@ -196,15 +197,33 @@ def target_id(service: str, customer: str | None) -> str:
 
 
 def required_text(value: object, name: str) -> str:
-    """Return ``value`` if it is a non-empty string, else raise :class:`ValidationError`."""
+    """Return ``value`` stripped if it is a non-empty string, else raise :class:`ValidationError`.
+
+    Stripped as satisfaction capture strips the service and customer of a
+    response, so that a target set for ``" desktop"`` applies to ``desktop``.
+    """
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"{name} must be a non-empty string, got {value!r}", field=name)
-    return value
+    return value.strip()
 
 
 def optional_text(value: object, name: str) -> str | None:
     """Return ``value`` if it is None or a non-empty string, else raise."""
     return None if value is None else required_text(value, name)
+
+
+def level_rules(levels: object) -> list[LevelRule]:
+    """Return ``levels`` (an iterable of :class:`LevelRule`) as a list.
+
+    :raises ValidationError: if ``levels`` is not a list of bands.
+    """
+    if not isinstance(levels, Iterable) or isinstance(levels, str | bytes | LevelRule | Mapping):
+        raise ValidationError(
+            "levels must be a list of LevelRule bands, best first, e.g. "
+            f"[LevelRule('green', 90), LevelRule('red')]; got {levels!r}",
+            field="levels",
+        )
+    return list(levels)
 
 
 def _check_definition(
@@ -327,7 +346,7 @@ class SatisfactionTarget(Aggregate):
         service_ = required_text(service, "service")
         customer_ = optional_text(customer, "customer")
         metric_ = TargetMetric.parse(metric, "metric")
-        value, rules = _check_definition(metric_, target, list(levels))
+        value, rules = _check_definition(metric_, target, level_rules(levels))
         owner_ = actor.id if owner is None else required_text(owner, "owner")
         period = _period(improvement_period)
         require_aware(at, "at")
@@ -364,7 +383,7 @@ class SatisfactionTarget(Aggregate):
         :raises ValidationError: for a bad metric, target, bands or period.
         """
         metric_ = TargetMetric.parse(metric, "metric")
-        value, rules = _check_definition(metric_, target, list(levels))
+        value, rules = _check_definition(metric_, target, level_rules(levels))
         owner_ = self.owner if owner is None else required_text(owner, "owner")
         period = (
             self.improvement_period if improvement_period is None else _period(improvement_period)

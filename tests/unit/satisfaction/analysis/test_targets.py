@@ -158,3 +158,25 @@ def test_who_may_set_targets() -> None:
             analysis.set_target(actor, "desktop", target=90, levels=LEVELS)
     with pytest.raises(AccessDenied):
         analysis.retire_target(QUALITY, "desktop")
+
+
+def test_levels_must_be_a_list_of_bands_and_nothing_is_stored_on_refusal() -> None:
+    analysis = make_analysis(make_runtime())
+    for levels in (None, LEVELS[0], "green", {"green": 90}, 5):
+        with pytest.raises(ValidationError, match="levels must be a list of LevelRule") as caught:
+            analysis.set_target(DIRECTOR, "desktop", target=90, levels=levels)  # type: ignore[arg-type]
+        assert caught.value.field == "levels"
+    assert analysis.targets(QUALITY, include_retired=True) == []
+    analysis.set_target(DIRECTOR, "desktop", target=90, levels=LEVELS)
+    with pytest.raises(ValidationError, match="levels must be a list"):
+        analysis.set_target(DIRECTOR, "desktop", target=80, levels=None)  # type: ignore[arg-type]
+    assert analysis.target(QUALITY, "desktop").target == 90
+
+
+def test_service_and_customer_are_taken_stripped_as_capture_stores_them() -> None:
+    analysis = make_analysis(make_runtime())
+    spaced = analysis.set_target(DIRECTOR, " desktop ", customer=" acme", target=90, levels=LEVELS)
+    assert (spaced.service, spaced.customer) == ("desktop", "acme")
+    assert spaced.id == target_id("desktop", "acme")
+    assert analysis.target(QUALITY, "desktop", customer="acme") is not None
+    assert analysis.target(QUALITY, "desktop ", customer="acme ").id == spaced.id
