@@ -40,7 +40,7 @@ import attrs
 from itsm_core.actors import Actor
 from itsm_core.aggregate import Aggregate
 from itsm_core.clock import require_aware
-from itsm_core.errors import CalendarError, ValidationError
+from itsm_core.errors import CalendarError, ItsmError, ValidationError
 from itsm_core.sla.agreements import DEFAULT_THRESHOLDS, Target, TargetKind
 from itsm_core.sla.calendar import BusinessCalendar
 from itsm_core.sla.clock_lifecycle import CLOCK_LIFECYCLE, ClockAction, ClockState
@@ -278,7 +278,8 @@ class SlaClock(Aggregate):
     :param unofficial_years: years without official calendar data that the clock's
         computations used (each one also recorded as ``sla_clock.calendar_warning``).
     :param calendar_problem: why the last tick could not compute this clock's due
-        instant (the clock is out of the tick queue until recalculated), or None.
+        instant (the clock is out of the tick queue until recalculated, or until a
+        later command computes its due instants), or None.
     :param log: the clock's log, oldest first.
     """
 
@@ -619,18 +620,35 @@ class SlaClock(Aggregate):
             self._note(calc, actor, now)
         return fired
 
-    def suspend_ticks(self, problem: str, *, actor: Actor, at: datetime) -> None:
+    def suspend_ticks(
+        self,
+        problem: str,
+        *,
+        actor: Actor,
+        at: datetime,
+        calendars: CalendarLookup | None = None,
+    ) -> None:
         """Take the clock out of the tick queue because its due instant cannot be computed.
 
-        Records ``sla_clock.calendar_problem``; :meth:`recalculate` puts it back.
+        With ``calendars``, the levels that came due by ``at`` and whose instants can
+        still be computed fire first (a warning due before the year whose data is
+        missing is not lost with the later levels). Records
+        ``sla_clock.calendar_problem``; :meth:`recalculate` puts the clock back, and
+        so does any later command that computes its due instants (a resume, a change
+        of target, a reset).
         """
         CLOCK_LIFECYCLE.check(self, "note_calendar")
         require_aware(at, "at")
         problem = _text(problem, "problem", required=True)
-        CLOCK_LIFECYCLE.fire(self, "note_calendar")
-        self.calendar_problem = problem
-        self.next_due_at = None
-        self._record("calendar_problem", actor, at, {**self._facts(), "problem": problem})
+        with self._atomic():
+            if calendars is not None and self.state is ClockState.RUNNING:
+                calc = _Calc(calendars)
+                self._fire_due(at, actor, calc, partial=True)
+                self._note(calc, actor, at)
+            CLOCK_LIFECYCLE.fire(self, "note_calendar")
+            self.calendar_problem = problem
+            self.next_due_at = None
+            self._record("calendar_problem", actor, at, {**self._facts(), "problem": problem})
 
     def recalculate(self, *, calendars: CalendarLookup, actor: Actor, at: datetime) -> None:
         """Recompute the due instants with the calendars as they are now.
@@ -820,7 +838,12 @@ class SlaClock(Aggregate):
             return self.running_since
         return calc.add(self.calendar, self.running_since, amount - self.elapsed_before)
 
-    def _fire_due(self, now: datetime, actor: Actor, calc: _Calc) -> int:
+    def _fire_due(self, now: datetime, actor: Actor, calc: _Calc, *, partial: bool = False) -> int:
+        """Fire the levels due by ``now``, in order; return how many fired.
+
+        With ``partial``, a level whose instant cannot be computed (a calendar
+        problem) ends the firing instead of raising: the levels before it fired.
+        """
         count = 0
         for level in self._levels():
             if level in self.fired:
@@ -828,7 +851,12 @@ class SlaClock(Aggregate):
             if self._amount(level) <= self.elapsed_before:
                 due = self.running_since or now
             elif self.state is ClockState.RUNNING:
-                due = self._instant(level, calc)
+                try:
+                    due = self._instant(level, calc)
+                except ItsmError:
+                    if not partial:
+                        raise
+                    break
                 if due > now:
                     break
             else:
@@ -865,8 +893,8 @@ class SlaClock(Aggregate):
         self.due_at = self.breached_at or self._instant(BREACH_LEVEL, calc)
         pending = [lv for lv in self._levels() if lv not in self.fired]
         self.next_due_at = self._instant(pending[0], calc) if pending else None
-        if self.calendar_problem is not None:
-            self.next_due_at = None
+        # The due instants could be computed: the clock is back in the tick queue.
+        self.calendar_problem = None
 
     def _note(self, calc: _Calc, actor: Actor, at: datetime) -> None:
         new = sorted(set(calc.warnings) - set(self.unofficial_years))

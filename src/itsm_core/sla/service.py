@@ -94,8 +94,10 @@ _OPEN = (ClockState.RUNNING.value, ClockState.PAUSED.value)
 class TickFailure:
     """A clock whose due instant could not be computed during a tick.
 
-    The clock records ``sla_clock.calendar_problem`` and leaves the tick queue
-    until :meth:`SlaService.recalculate` puts it back.
+    The levels that came due before the problem fire; then the clock records
+    ``sla_clock.calendar_problem`` and leaves the tick queue until
+    :meth:`SlaService.recalculate` (or a later command that computes its due
+    instants, such as a resume or a change of target) puts it back.
     """
 
     clock_id: str
@@ -765,7 +767,7 @@ class SlaService:
             clock.fire_due(when, calendars=self.calendar, actor=SYSTEM)
         except ItsmError as exc:
             problem = f"{type(exc).__name__}: {exc}"
-            clock.suspend_ticks(problem, actor=SYSTEM, at=when)
+            clock.suspend_ticks(problem, actor=SYSTEM, at=when, calendars=self.calendar)
             failures.append(TickFailure(clock.id, problem))
 
     # ------------------------------------------------------------------ queries

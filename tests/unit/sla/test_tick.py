@@ -213,6 +213,54 @@ def test_a_calendar_problem_takes_the_clock_out_until_recalculated() -> None:
     assert stored.calendar_problem is None and stored.breached  # caught up at once
 
 
+def _year_end_clock(notifier: Notifier) -> tuple[FrozenClock, ItsmCore, str]:
+    """A 4 h clock from Monday 28 December 2026 10:00; the provider then closes the
+    afternoon and the rest of the year, so its later levels fall in 2027 (no data)."""
+    clock = FrozenClock(datetime(2026, 12, 28, 10, 0, tzinfo=SH))
+    core = make_core(clock, notifier)
+    clock_id = _start(core)
+    assert core.sla.get(clock_id).next_due_at == datetime(2026, 12, 28, 12, 0, tzinfo=SH)
+    closed = CN.with_date_hours("2026-12-28", ["09:00-12:00"]).with_extra_holidays(
+        "2026-12-29", "2026-12-30", "2026-12-31"
+    )
+    core.sla.register_calendar("cn", closed)
+    return clock, core, clock_id
+
+
+def test_levels_due_before_a_calendar_problem_still_fire() -> None:
+    notifier = Notifier()
+    clock, core, clock_id = _year_end_clock(notifier)
+    clock.set(datetime(2026, 12, 28, 12, 30, tzinfo=SH))
+    report = core.sla.tick()
+    assert len(report.failures) == 1 and "2027" in report.failures[0].error
+    assert report.warnings == 1  # the 50 % warning came due at 12:00, before the problem
+    stored = core.sla.get(clock_id)
+    assert stored.fired == (0.5,) and stored.calendar_problem and stored.next_due_at is None
+    names = [e.name for e in core.sla.history(clock_id)]
+    assert names[-2:] == ["sla_clock.warning", "sla_clock.calendar_problem"]
+    assert [n.percent for n in notifier.warnings] == [50]
+    assert core.sla.tick().fired == 0  # out of the queue; nothing fires twice
+
+
+def test_a_later_command_puts_a_suspended_clock_back_in_the_queue() -> None:
+    notifier = Notifier()
+    clock, core, clock_id = _year_end_clock(notifier)
+    clock.set(datetime(2026, 12, 28, 12, 30, tzinfo=SH))
+    assert len(core.sla.tick().failures) == 1
+    # 2027 is published; the desk pauses and resumes the clock without recalculating
+    published = core.sla.calendar("cn").with_official_year(2027, holidays=["2027-01-01"])
+    core.sla.register_calendar("cn", published)
+    core.sla.pause(DESK, clock_id, "waiting for the customer")
+    resumed = core.sla.resume(DESK, clock_id)
+    assert resumed.calendar_problem is None
+    assert resumed.due_at == datetime(2027, 1, 4, 11, 0, tzinfo=SH)
+    assert resumed.next_due_at == datetime(2027, 1, 4, 10, 0, tzinfo=SH)  # 75 %
+    clock.set(datetime(2027, 1, 4, 12, 0, tzinfo=SH))
+    report = core.sla.tick()
+    assert (report.warnings, report.breaches) == (2, 1)
+    assert core.sla.get(clock_id).breached_at == datetime(2027, 1, 4, 11, 0, tzinfo=SH)
+
+
 def test_recalculate_moves_due_instants_when_a_calendar_changes() -> None:
     _clock, core = _setup()
     clock_id = _start(core, hours=8)
