@@ -614,7 +614,9 @@ class Complaint(Aggregate):
         """Dispatch the complaint for handling (003 §3.3 b).
 
         A major complaint goes straight to the service team lead: the handling
-        level is the service team lead and the escalation is recorded.
+        level is the service team lead and the escalation is recorded. A
+        complaint received without a relationship manager is assigned to the
+        one who dispatches it.
 
         :param handler: the incident handler (direct superior of the party complained about).
         :param severity: re-grade the severity at dispatch, if given.
@@ -622,6 +624,7 @@ class Complaint(Aggregate):
         row = self._begin("dispatch", actor, at)
         grade = self.severity if severity is None else Severity.parse(severity, "severity")
         who = optional_text(handler, "handler")
+        manager = self.relationship_manager or actor.id
         major = grade is Severity.MAJOR
         level = HandlingLevel.SERVICE_TEAM_LEAD if major else HandlingLevel.SERVICE_GROUP
         escalations = self.escalations
@@ -645,11 +648,13 @@ class Complaint(Aggregate):
                 "severity": grade,
                 "handling_level": level,
                 "escalated_to": EscalationLevel.SERVICE_TEAM_LEAD if major else None,
+                "relationship_manager": manager,
                 "notify": ["service_team_lead"] if major else [],
             },
         )
         self._set(
             {
+                "relationship_manager": manager,
                 "severity": grade,
                 "handler": who,
                 "handling_level": level,

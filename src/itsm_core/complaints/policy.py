@@ -77,6 +77,15 @@ class ComplaintPolicy:
         The improvement target's amount is the period when the requirement
         gives none; the callback target's replaces ``callback_working_days``.
         Every such target must exist in the agreement.
+    :param assigned_relationship_manager_only: a relationship manager confirms
+        validity and handles the valid complaints *of their own area* (003
+        §3.2). With True, an actor acting as relationship manager (without
+        the complaint specialist's role) may dispatch, judge, give feedback on
+        and call back only the complaints whose ``relationship_manager`` is
+        their own id; anyone else is refused with
+        :class:`~itsm_core.errors.AccessDenied`. A complaint received without
+        a relationship manager is assigned to the one who dispatches it.
+        Default False: any relationship manager may.
     :param agreement_service: the service name of the complaint targets in
         that agreement (default ``"complaint"``); the priority is the
         complaint's severity code (``general`` or ``major``).
@@ -86,6 +95,7 @@ class ComplaintPolicy:
     """
 
     reopen_on_dissatisfied: bool = attrs.field(default=False, validator=_boolean)
+    assigned_relationship_manager_only: bool = attrs.field(default=False, validator=_boolean)
     callback_working_days: int = attrs.field(default=1, validator=_non_negative)
     sla_calendar: str = attrs.field(default=DEFAULT_CALENDAR, converter=_sla_calendar)
     warning_thresholds: tuple[float, ...] = attrs.field(

@@ -413,6 +413,9 @@ def _apply(facts: _Facts, name: str, p: dict[str, Any], at: str, who: str) -> No
         facts.received = {**p, "at": at, "by": who}
     elif name == "dispatched":
         facts.dispatch = {**p, "at": at, "by": who}
+        if p.get("relationship_manager") and not facts.received.get("relationship_manager"):
+            # received without one: the dispatching relationship manager took it
+            facts.received["relationship_manager"] = p["relationship_manager"]
         if p.get("escalated_to"):
             facts.escalations.append(
                 {

@@ -52,7 +52,7 @@ from itsm_core.complaints.queries import (
 )
 from itsm_core.complaints.records import RecordKind, SeedRecord, build_record, build_records
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
-from itsm_core.errors import ConflictError, NotFound, ValidationError
+from itsm_core.errors import AccessDenied, ConflictError, NotFound, ValidationError
 from itsm_core.events import DomainEvent
 from itsm_core.ids import new_id
 from itsm_core.runtime import Runtime
@@ -61,6 +61,7 @@ from itsm_core.sla.working import WorkingCalendar
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = [
+    "AREA_COMMANDS",
     "READERS",
     "RECEIVERS",
     "ComplaintService",
@@ -74,6 +75,10 @@ the library itself on a trigger (a "very dissatisfied" satisfaction response).""
 
 READERS: frozenset[Role] = frozenset(r for r in Role if r is not Role.CUSTOMER)
 """Who may read complaints: the provider's staff and the system, not customers."""
+
+AREA_COMMANDS: frozenset[str] = frozenset({"dispatch", "judge", "give_feedback", "callback"})
+"""The commands a relationship manager gives only on the complaints of their own area
+when :attr:`ComplaintPolicy.assigned_relationship_manager_only` is set (003 §3.2)."""
 
 _NAMESPACE = uuid.UUID("5b0c7d8e-3f4a-5e2b-9c1d-6a7b8c9d0e1f")
 
@@ -181,6 +186,7 @@ class ComplaintService:
             # another process may have committed a moment ago by a clock a
             # little ahead of ours; an explicit ``at`` is checked by the entity.
             when = given if given is not None else max(self.runtime.clock.now(), entity.updated_at)
+            self._check_area(actor, entity, command)
             apply(uow, entity, when)
             uow.save(COMPLAINT_SPEC, entity)
         return self._view(actor, entity)
@@ -192,6 +198,25 @@ class ComplaintService:
         if handled:
             return self.promises.callback(uow, entity, when)
         return Promise(when)  # not used: the complaint is not handled by this command
+
+    def _check_area(self, actor: Actor, entity: Complaint, command: str) -> None:
+        """Refuse a relationship manager acting outside their area, if the policy says so."""
+        if not self.policy.assigned_relationship_manager_only or command not in AREA_COMMANDS:
+            return
+        if not actor.has(Role.RELATIONSHIP_MANAGER) or actor.has(Role.COMPLAINT_SPECIALIST):
+            return
+        assigned = entity.relationship_manager
+        if assigned is None or assigned == actor.id:
+            return
+        others = sorted(
+            r.value for r in command_roles(command) if r is not Role.RELATIONSHIP_MANAGER
+        )
+        raise AccessDenied(
+            f"complaint: {command!r}: a relationship manager acts on the complaints of their "
+            f"own area only (003 §3.2; ComplaintPolicy.assigned_relationship_manager_only); "
+            f"complaint {entity.id!r} is assigned to {assigned!r}, not to {actor.id!r}",
+            required=others,
+        )
 
     def _read(self, actor: Actor, action: str) -> Actor:
         return require_role(actor, *sorted(READERS), action=action)

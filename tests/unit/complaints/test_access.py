@@ -214,3 +214,78 @@ def test_command_roles_cover_every_row() -> None:
         if row.major_roles is not None:
             assert row.major_roles <= row.roles
     assert history  # the helper is importable for the other tests
+
+
+# ---------------------------------------------------------------- the relationship manager's area
+
+
+OTHER_RM = Actor("rm-2", [Role.RELATIONSHIP_MANAGER], "另一区域的用户关系经理")
+
+
+@pytest.fixture
+def area_core(clock: Any) -> ItsmCore:
+    from itsm_core.complaints import ComplaintPolicy
+
+    return ItsmCore(
+        "memory://",
+        clock=clock,
+        load_entrypoints=False,
+        complaint_policy=ComplaintPolicy(assigned_relationship_manager_only=True),
+    )
+
+
+def test_by_default_any_relationship_manager_may_act(service: ComplaintService) -> None:
+    c = receive(service)
+    assert service.dispatch(OTHER_RM, c.id).state is S.INVESTIGATING
+    assert service.get(SPECIALIST, c.id).relationship_manager == RM.id
+
+
+@pytest.mark.parametrize(
+    ("state", "command", "kwargs"),
+    [
+        (S.RECEIVED, "dispatch", {}),
+        (S.INVESTIGATING, "judge", {"verdict": "valid", "reason": "r"}),
+        (S.HANDLED, "give_feedback", {"result": "r"}),
+        (S.FEEDBACK_GIVEN, "callback", {"satisfied": True}),
+    ],
+)
+def test_with_the_area_policy_a_relationship_manager_acts_on_their_own_complaints_only(
+    area_core: ItsmCore, state: ComplaintState, command: str, kwargs: dict[str, Any]
+) -> None:
+    service = area_core.complaints
+    c = at_state(service, state)
+    before = stored_record(area_core, c.id)
+    with pytest.raises(AccessDenied, match="own area only") as info:
+        getattr(service, command)(OTHER_RM, c.id, **kwargs)
+    assert "assigned to 'rm-1', not to 'rm-2'" in str(info.value)
+    assert "relationship_manager" not in info.value.required
+    assert stored_record(area_core, c.id) == before
+    # the assigned relationship manager, and the specialist where the row admits one, may
+    assert getattr(service, command)(RM, c.id, **kwargs).version == c.version + 1
+
+
+def test_with_the_area_policy_the_specialist_is_not_bound_to_an_area(
+    area_core: ItsmCore,
+) -> None:
+    service = area_core.complaints
+    c = at_state(service, S.INVESTIGATING)
+    both = Actor("spec-rm", [Role.COMPLAINT_SPECIALIST, Role.RELATIONSHIP_MANAGER])
+    assert service.judge(both, c.id, verdict="valid", reason="r").judged_by == both.id
+
+
+def test_a_complaint_without_a_relationship_manager_is_assigned_at_dispatch(
+    area_core: ItsmCore,
+) -> None:
+    service = area_core.complaints
+    c = service.receive(SPECIALIST, **intake(relationship_manager=None))
+    assert c.relationship_manager is None
+    c = service.dispatch(OTHER_RM, c.id)
+    assert c.relationship_manager == OTHER_RM.id
+    assert [x.id for x in service.find(SPECIALIST, relationship_manager=OTHER_RM.id)] == [c.id]
+    service.record_finding(SPECIALIST, c.id, finding="f")
+    with pytest.raises(AccessDenied, match="assigned to 'rm-2'"):
+        service.judge(RM, c.id, verdict="valid", reason="r")
+    assert service.judge(OTHER_RM, c.id, verdict="valid", reason="r").state is S.VALID
+    assert history(area_core, c.id)[1].payload["relationship_manager"] == OTHER_RM.id
+    for kind in ("registration_form", "supervision_record"):
+        assert service.record(RM, c.id, kind).value("relationship_manager") == OTHER_RM.id
