@@ -17,6 +17,11 @@ weight actually present (``coverage``).
 
 NPS is never weighted: it is computed over the pooled NPS-eligible
 responses of the group.
+
+The margin of a weighted CSAT is the normal approximation of the weighted
+sum of the channels' proportions, each adjusted as Agresti and Coull do
+(see :class:`WeightedFigures`): it never collapses to zero for a channel at
+0 % or 100 % or with a single response.
 """
 
 from __future__ import annotations
@@ -114,7 +119,11 @@ class ChannelWeights:
             p = tally.top_box / tally.n
             csat += share * p
             mean += share * (tally.normalised_sum / tally.n)
-            variance += share * share * p * (1 - p) / tally.n
+            # Agresti-Coull: the proportion adjusted by z²/2 successes in z² more
+            # trials, so that 0 % or 100 % (and a single response) keep a width
+            adjusted_n = tally.n + Z_95 * Z_95
+            adjusted_p = (tally.top_box + Z_95 * Z_95 / 2) / adjusted_n
+            variance += share * share * adjusted_p * (1 - adjusted_p) / adjusted_n
         return WeightedFigures(
             csat=100.0 * csat,
             mean=min(1.0, max(0.0, mean)),
@@ -131,8 +140,13 @@ class WeightedFigures:
 
     :param csat: weighted CSAT (0–100), or None (no channel, or strict and one missing).
     :param mean: weighted mean normalised score (0–1), or None.
-    :param csat_margin: 95 % margin of the weighted CSAT (normal approximation
-        of the weighted sum of proportions), in percentage points.
+    :param csat_margin: 95 % margin of the weighted CSAT, in percentage points:
+        ``z·√(Σ s_c² p̃_c(1−p̃_c)/ñ_c)`` over the channels used, with ``s_c``
+        the channel's share of the weight present and each channel's
+        proportion adjusted as Agresti and Coull do (``ñ = n + z²``,
+        ``p̃ = (top box + z²/2) / ñ``), so that, like the Wilson margin of a
+        single group, it does not fall to zero at 0 % or 100 % or for one
+        response.
     :param channels_used: the weighted channels with responses.
     :param channels_missing: the weighted channels without responses.
     :param coverage: the share of the total weight that is present (0–1).

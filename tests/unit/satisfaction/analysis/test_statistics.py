@@ -279,3 +279,48 @@ def test_wilson_z_must_be_positive() -> None:
         with pytest.raises(ValidationError, match="z must be a positive number"):
             wilson_interval(1, 2, z)  # type: ignore[arg-type]
     assert wilson_interval(1, 2, 1) is not None
+
+
+def _agresti_coull_half_width(top: int, n: int) -> float:
+    z2 = 1.959963984540054**2
+    adjusted = (top + z2 / 2) / (n + z2)
+    return 100 * math.sqrt(z2 * adjusted * (1 - adjusted) / (n + z2))
+
+
+def test_weighted_margin_keeps_a_width_at_the_edges() -> None:
+    weights = ChannelWeights({"ticket": 1, "callback": 1})
+    one = weights.combine({"ticket": Tally(n=1, top_box=1, normalised_sum=1.0)})
+    assert one.csat == 100.0
+    # one response says little: the margin is wide, never 0
+    assert one.csat_margin == pytest.approx(_agresti_coull_half_width(1, 1))
+    assert one.csat_margin is not None and one.csat_margin > 40
+    all_top = weights.combine({"ticket": Tally(n=20, top_box=20, normalised_sum=20.0)})
+    none_top = weights.combine({"ticket": Tally(n=20, top_box=0, normalised_sum=0.0)})
+    assert all_top.csat_margin is not None and 0 < all_top.csat_margin < one.csat_margin
+    assert none_top.csat_margin == pytest.approx(all_top.csat_margin)
+    # two channels: the shares' squares weigh the channels' adjusted variances
+    ticket, callback = Tally(n=40, top_box=30), Tally(n=10, top_box=5)
+    both = ChannelWeights({"ticket": 3, "callback": 1}).combine(
+        {"ticket": ticket, "callback": callback}
+    )
+    expected = math.sqrt(
+        (0.75 * _agresti_coull_half_width(30, 40)) ** 2
+        + (0.25 * _agresti_coull_half_width(5, 10)) ** 2
+    )
+    assert both.csat == pytest.approx(0.75 * 75 + 0.25 * 50)
+    assert both.csat_margin == pytest.approx(expected)
+    # large samples: the usual normal approximation
+    large = weights.combine({"ticket": Tally(n=10_000, top_box=5_000)})
+    assert large.csat_margin == pytest.approx(100 * 1.96 * 0.005, rel=1e-2)
+
+
+@given(st.integers(1, 300), st.data())
+def test_weighted_margin_of_one_channel_is_positive_and_shrinks_with_n(
+    n: int, data: st.DataObject
+) -> None:
+    top = data.draw(st.integers(0, n))
+    weights = ChannelWeights({"survey": 1})
+    small = weights.combine({"survey": Tally(n=n, top_box=top)}).csat_margin
+    large = weights.combine({"survey": Tally(n=4 * n, top_box=4 * top)}).csat_margin
+    assert small is not None and large is not None
+    assert 0 < large < small <= 50
