@@ -47,6 +47,23 @@ def country_converter(value: object) -> str | None:
     return value.strip().upper()
 
 
+def flag_validator(_instance: object, attribute: Any, value: object) -> None:
+    """Refuse anything but True or False (a text such as ``"false"`` would be truthy)."""
+    if not isinstance(value, bool):
+        raise ValidationError(
+            f"{attribute.name} must be True or False, got {value!r}", field=attribute.name
+        )
+
+
+def optional_text_validator(_instance: object, attribute: Any, value: object) -> None:
+    """Refuse anything but a string or None."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(
+            f"{attribute.name} must be a string or None, got {type(value).__name__}",
+            field=attribute.name,
+        )
+
+
 def extra_holidays_converter(value: Iterable[object]) -> frozenset[date]:
     return dates_converter(value, "extra_holidays")
 

@@ -58,7 +58,9 @@ from itsm_core.sla._convert import (
     date_hours_converter,
     extra_holidays_converter,
     extra_workdays_converter,
+    flag_validator,
     official_years_converter,
+    optional_text_validator,
     optional_windows_converter,
     weekly_converter,
     zone_converter,
@@ -173,8 +175,10 @@ class BusinessCalendar:
     timezone: ZoneInfo = attrs.field(converter=zone_converter)
     weekly: WeeklyHours = attrs.field(converter=weekly_converter)
     country: str | None = attrs.field(default=None, converter=country_converter, kw_only=True)
-    subdiv: str | None = attrs.field(default=None, kw_only=True)
-    language: str | None = attrs.field(default=None, kw_only=True)
+    subdiv: str | None = attrs.field(default=None, validator=optional_text_validator, kw_only=True)
+    language: str | None = attrs.field(
+        default=None, validator=optional_text_validator, kw_only=True
+    )
     makeup_day_windows: tuple[Window, ...] | None = attrs.field(
         default=None, converter=optional_windows_converter, kw_only=True
     )
@@ -190,11 +194,13 @@ class BusinessCalendar:
     _official_until: int | Literal["auto"] | None = attrs.field(
         default=_AUTO, kw_only=True, alias="official_until"
     )
-    allow_unofficial_years: bool = attrs.field(default=False, kw_only=True)
+    allow_unofficial_years: bool = attrs.field(
+        default=False, validator=flag_validator, kw_only=True
+    )
     official_years: tuple[OfficialYear, ...] = attrs.field(
         factory=tuple, converter=official_years_converter, kw_only=True
     )
-    name: str | None = attrs.field(default=None, kw_only=True)
+    name: str | None = attrs.field(default=None, validator=optional_text_validator, kw_only=True)
     _cache: dict[tuple[str, int], Any] = attrs.field(
         factory=dict, init=False, eq=False, hash=False, repr=False
     )
@@ -893,7 +899,7 @@ class BusinessCalendar:
             "extra_holidays": data.get("extra_holidays", ()),
             "extra_workdays": data.get("extra_workdays", ()),
             "date_hours": data.get("date_hours", {}),
-            "allow_unofficial_years": bool(data.get("allow_unofficial_years", False)),
+            "allow_unofficial_years": data.get("allow_unofficial_years", False),
             "official_years": {
                 int(year): OfficialYear(int(year), **item)
                 for year, item in (data.get("official_years") or {}).items()

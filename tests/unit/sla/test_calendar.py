@@ -346,6 +346,20 @@ def test_configuration_errors() -> None:
         BusinessCalendar.china().working_days_between("2025-10-02", "2025-10-01")
 
 
+def test_flags_and_names_must_have_their_types() -> None:
+    # A text such as "false" is truthy: taken as a flag it would allow unofficial years.
+    with pytest.raises(ValidationError, match="allow_unofficial_years must be True or False") as e:
+        BusinessCalendar.china(allow_unofficial_years="false")  # type: ignore[arg-type]
+    assert e.value.field == "allow_unofficial_years"
+    stored = {**BusinessCalendar.china().to_dict(), "allow_unofficial_years": "false"}
+    with pytest.raises(ValidationError, match="True or False, got 'false'"):
+        BusinessCalendar.from_dict(stored)
+    for field in ("name", "language", "subdiv"):
+        with pytest.raises(ValidationError, match=f"{field} must be a string or None") as e:
+            BusinessCalendar("UTC", WeeklyHours.always(), country="US", **{field: 5})
+        assert e.value.field == field
+
+
 # --------------------------------------------------------------------------- official data
 
 
