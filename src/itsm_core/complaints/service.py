@@ -861,12 +861,24 @@ class ComplaintService:
         """Return the service commands ``actor`` may give on the complaint now (for a UI).
 
         A command is listed when some event it fires is allowed in the
-        complaint's state and origin and the actor holds a role for it; the
-        command may still be refused for its inputs or a rule.
+        complaint's state and origin, the actor holds a role for it (for a
+        major complaint, the service team lead's roles), and the rules that
+        depend on who acts or on what is recorded let it through: progress is
+        reported by the improvement owner named in the requirement only, a
+        complaint is judged once a finding is recorded, and — with
+        :attr:`ComplaintPolicy.assigned_relationship_manager_only` — a
+        relationship manager acts on their own complaints only. The command
+        may still be refused for its inputs (e.g. a follow-up not met without
+        the extended period).
+
+        :raises AccessDenied: for a customer or an actor without a role.
+        :raises NotFound: if there is no such complaint.
         """
         complaint = self.get(actor, complaint_id)
         names: list[str] = []
         for command, events in COMMANDS.items():
+            if not self._may_give(actor, complaint, command):
+                continue
             for t in TRANSITIONS:
                 if (
                     t.event in events
@@ -877,6 +889,19 @@ class ComplaintService:
                     names.append(command)
                     break
         return tuple(names)
+
+    def _may_give(self, actor: Actor, complaint: Complaint, command: str) -> bool:
+        """The rules beyond the table's role and state that :meth:`allowed_commands` knows."""
+        if command == "report_progress":
+            item = complaint.improvement
+            return item is not None and item.owner == actor.id
+        if command == "judge" and not complaint.findings:
+            return False
+        try:
+            self._check_area(actor, complaint, command)
+        except AccessDenied:
+            return False
+        return True
 
     # ------------------------------------------------------------------ praise
 

@@ -27,6 +27,7 @@ from .conftest import (
     intake,
     receive,
     stored_record,
+    walk,
 )
 
 S = ComplaintState
@@ -208,6 +209,30 @@ def test_allowed_commands_follow_state_origin_and_role(service: ComplaintService
     assert set(service.allowed_commands(HANDLER, e.id)) == {"apologise"}
 
 
+def test_allowed_commands_know_the_rules_that_depend_on_who_acts(
+    service: ComplaintService,
+) -> None:
+    c = at_state(service, S.IMPROVING)
+    assert service.allowed_commands(OWNER, c.id) == ("report_progress",)
+    assert service.allowed_commands(OTHER_OWNER, c.id) == ()
+    d = walk(service, receive(service).id, ["dispatch"])
+    assert d.findings == ()
+    assert service.allowed_commands(SPECIALIST, d.id) == ("record_finding",)
+    assert service.allowed_commands(RM, d.id) == ()
+    m = at_state(service, S.REGISTERED, severity=Severity.MAJOR)
+    assert service.allowed_commands(HANDLER, m.id) == ()
+    assert service.allowed_commands(TEAM_LEAD, m.id) == ("apologise",)
+    # every command listed is accepted with well-formed arguments
+    for actor, complaint, command, kwargs in [
+        (OWNER, c, "report_progress", {"note": "n"}),
+        (TEAM_LEAD, m, "apologise", {"apology": "a"}),
+    ]:
+        assert (
+            getattr(service, command)(actor, complaint.id, **kwargs).version
+            == complaint.version + 1
+        )
+
+
 def test_command_roles_cover_every_row() -> None:
     for row in TRANSITIONS:
         assert row.roles <= command_roles(row.command)
@@ -260,6 +285,8 @@ def test_with_the_area_policy_a_relationship_manager_acts_on_their_own_complaint
     assert "assigned to 'rm-1', not to 'rm-2'" in str(info.value)
     assert "relationship_manager" not in info.value.required
     assert stored_record(area_core, c.id) == before
+    assert command not in service.allowed_commands(OTHER_RM, c.id)
+    assert command in service.allowed_commands(RM, c.id)
     # the assigned relationship manager, and the specialist where the row admits one, may
     assert getattr(service, command)(RM, c.id, **kwargs).version == c.version + 1
 
@@ -279,6 +306,7 @@ def test_a_complaint_without_a_relationship_manager_is_assigned_at_dispatch(
     service = area_core.complaints
     c = service.receive(SPECIALIST, **intake(relationship_manager=None))
     assert c.relationship_manager is None
+    assert "dispatch" in service.allowed_commands(OTHER_RM, c.id)
     c = service.dispatch(OTHER_RM, c.id)
     assert c.relationship_manager == OTHER_RM.id
     assert [x.id for x in service.find(SPECIALIST, relationship_manager=OTHER_RM.id)] == [c.id]
