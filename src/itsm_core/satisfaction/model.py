@@ -61,17 +61,22 @@ def _subject_kind(value: object) -> SubjectKind:
     return SubjectKind.parse(value, "subject_kind")
 
 
+def _subject_ref(value: object) -> str | None:
+    return optional_text(value, "subject_ref")
+
+
 @attrs.frozen
 class Subject:
     """What a response rates: a kind and, where there is one, a reference.
 
     :param kind: the :class:`SubjectKind`.
     :param ref: the id of the thing rated (service record id, complaint id,
-        review id, ``"YYYY-MM"`` for a month, campaign id).
+        review id, ``"YYYY-MM"`` for a month, campaign id); stripped, blank is None.
+    :raises ValidationError: for an unknown kind or a reference that is not text.
     """
 
     kind: SubjectKind = attrs.field(converter=_subject_kind)
-    ref: str | None = None
+    ref: str | None = attrs.field(default=None, converter=_subject_ref)
 
 
 class CampaignMotive(Labelled):

@@ -60,6 +60,11 @@ def _thresholds(value: object) -> tuple[float, ...]:
         raise ValidationError(f"{field}: {exc}", field=field) from None
 
 
+def _bool(_i: object, a: attrs.Attribute[bool], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{a.name} must be True or False, got {value!r}", field=a.name)
+
+
 def _seed(_i: object, a: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
         raise ValidationError(f"{a.name} must be a string, got {value!r}", field=a.name)
@@ -107,7 +112,7 @@ class SatisfactionPolicy:
     callback_warning_thresholds: tuple[float, ...] = attrs.field(
         default=DEFAULT_THRESHOLDS, converter=_thresholds
     )
-    dissatisfied_callback_opens_complaint: bool = True
+    dissatisfied_callback_opens_complaint: bool = attrs.field(default=True, validator=_bool)
     survey_fatigue_days: int = attrs.field(default=30, validator=_non_negative)
     invitation_valid_for: timedelta = attrs.field(default=timedelta(days=14), validator=_duration)
     max_reminders: int = attrs.field(default=2, validator=_non_negative)

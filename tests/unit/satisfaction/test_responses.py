@@ -256,3 +256,43 @@ def test_listing_responses_by_index_fields() -> None:
     with pytest.raises(AccessDenied):
         core.satisfaction.responses(customer_actor("alice"))
     assert SH.key == "Asia/Shanghai"
+
+
+def test_a_subject_reference_must_be_text_and_nothing_is_stored_otherwise() -> None:
+    core, _ = make_core()
+    for ref in (5, ["T1"], b"T1"):
+        with pytest.raises(ValidationError, match="subject_ref must be a string") as caught:
+            core.satisfaction.record_response(
+                DESK,
+                channel="ticket",
+                customer="acme",
+                service="desktop",
+                subject_kind="review",
+                subject_ref=ref,  # type: ignore[arg-type]
+                score=4,
+                respondent="alice",
+            )
+        assert caught.value.field == "subject_ref"
+    assert core.satisfaction.responses(OM) == []
+    stored = core.satisfaction.record_response(
+        DESK,
+        channel="ticket",
+        customer="acme",
+        service="desktop",
+        subject_kind="review",
+        subject_ref=" R-1 ",
+        score=4,
+        respondent="alice",
+    )
+    assert stored.subject.ref == "R-1"
+    assert [r.id for r in core.satisfaction.responses(OM, subject_ref="R-1")] == [stored.id]
+
+
+@pytest.mark.parametrize("flag", ["no", 0, None])
+def test_the_policy_flags_are_booleans(flag: object) -> None:
+    with pytest.raises(ValidationError, match="True or False") as caught:
+        SatisfactionPolicy(dissatisfied_callback_opens_complaint=flag)  # type: ignore[arg-type]
+    assert caught.value.field == "dissatisfied_callback_opens_complaint"
+    assert not SatisfactionPolicy(
+        dissatisfied_callback_opens_complaint=False
+    ).dissatisfied_callback_opens_complaint
