@@ -89,7 +89,14 @@ def date_hours_converter(value: object) -> tuple[tuple[date, tuple[Window, ...]]
             field="date_hours",
         )
     result: dict[date, tuple[Window, ...]] = {}
-    for key, windows in items:
+    for item in items:
+        if isinstance(item, str) or not isinstance(item, tuple | list) or len(item) != 2:
+            raise ValidationError(
+                "date_hours must map dates to windows, e.g. {'2025-12-31': ['09:00-12:00']} "
+                f"(or hold (date, windows) pairs); got the item {item!r}",
+                field="date_hours",
+            )
+        key, windows = item
         day = as_date(key, "date_hours")
         if day in result:
             raise ValidationError(f"date_hours names {day} twice", field="date_hours")
@@ -97,12 +104,31 @@ def date_hours_converter(value: object) -> tuple[tuple[date, tuple[Window, ...]]
     return tuple(sorted(result.items()))
 
 
+def official_year_item(year: object, item: object) -> OfficialYear:
+    """One entry of a mapping of years to published arrangements (``to_dict`` form)."""
+    if isinstance(item, OfficialYear):
+        return item
+    if isinstance(year, int) and not isinstance(year, bool):
+        number = year
+    elif isinstance(year, str) and year.strip().isdigit():
+        number = int(year)
+    else:
+        raise ValidationError(
+            f"official_years maps years to their arrangement; {year!r} is not a year",
+            field="official_years",
+        )
+    if not isinstance(item, Mapping) or not set(item) <= {"holidays", "workdays", "names"}:
+        raise ValidationError(
+            f"the official arrangement of {number} must be a mapping with 'holidays' and "
+            f"'workdays' (as OfficialYear.to_dict() writes it), got {item!r}",
+            field="official_years",
+        )
+    return OfficialYear(number, **item)
+
+
 def official_years_converter(value: object) -> tuple[OfficialYear, ...]:
     if isinstance(value, Mapping):
-        years = [
-            item if isinstance(item, OfficialYear) else OfficialYear(int(year), **item)
-            for year, item in value.items()
-        ]
+        years = [official_year_item(year, item) for year, item in value.items()]
     elif isinstance(value, Iterable):
         years = list(value)
     else:

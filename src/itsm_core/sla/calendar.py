@@ -382,7 +382,16 @@ class BusinessCalendar:
         pass it too (or ``official_until="auto"``) when changing the country.
 
         :param changes: field values, e.g. ``allow_unofficial_years=True``.
+        :raises ValidationError: for a name that is not a field, or a bad value.
         """
+        fields = {f.alias for f in attrs.fields(type(self)) if f.init}
+        unknown = sorted(set(changes) - fields)
+        if unknown:
+            raise ValidationError(
+                f"a calendar has no field {', '.join(unknown)}; its fields: "
+                + ", ".join(sorted(fields)),
+                field=unknown[0],
+            )
         return attrs.evolve(self, **changes)
 
     def with_official_year(
@@ -900,10 +909,7 @@ class BusinessCalendar:
             "extra_workdays": data.get("extra_workdays", ()),
             "date_hours": data.get("date_hours", {}),
             "allow_unofficial_years": data.get("allow_unofficial_years", False),
-            "official_years": {
-                int(year): OfficialYear(int(year), **item)
-                for year, item in (data.get("official_years") or {}).items()
-            },
+            "official_years": data.get("official_years") or {},
             "name": data.get("name"),
         }
         if "official_until" in data:
@@ -1085,4 +1091,11 @@ def _weekly_from_spec(hours: HoursSpec, weekdays: str | Iterable[str | int]) -> 
         return WeeklyHours(hours)
     if isinstance(hours, str | Window):
         return WeeklyHours.workweek(hours, weekdays=weekdays)
+    if not isinstance(hours, Iterable):
+        raise ValidationError(
+            "hours must be the windows of a working day, e.g. ['09:00-12:00', "
+            "'13:30-18:00'], a mapping of weekdays to windows or a WeeklyHours; got "
+            f"{type(hours).__name__}",
+            field="hours",
+        )
     return WeeklyHours.workweek(*hours, weekdays=weekdays)

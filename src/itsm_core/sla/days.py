@@ -55,6 +55,12 @@ def dates_converter(values: Iterable[object], name: str = "day") -> frozenset[da
     """
     if isinstance(values, str | date):
         values = [values]
+    if not isinstance(values, Iterable):
+        raise ValidationError(
+            f"{name} must be a list of calendar dates (datetime.date or 'YYYY-MM-DD'), "
+            f"got {type(values).__name__}",
+            field=name,
+        )
     return frozenset(as_date(v, name) for v in values)
 
 

@@ -201,6 +201,13 @@ def parse_windows(
     """
     if isinstance(values, str | Window):
         values = [values]
+    if not isinstance(values, Iterable):
+        where = f" of {what}" if what else ""
+        raise ValidationError(
+            f"the working windows{where} must be a list of windows such as "
+            f"['09:00-12:00', '13:30-18:00'], got {type(values).__name__}",
+            field="windows",
+        )
     windows = sorted(_as_window(v) for v in values)
     merged: list[Window] = []
     for window in windows:

@@ -346,6 +346,77 @@ def test_configuration_errors() -> None:
         BusinessCalendar.china().working_days_between("2025-10-02", "2025-10-01")
 
 
+@pytest.mark.parametrize(
+    ("build", "message", "field"),
+    [
+        (
+            lambda: BusinessCalendar("UTC", {}, extra_holidays=5),
+            "list of calendar dates",
+            "extra_holidays",
+        ),
+        (lambda: BusinessCalendar("UTC", {"mon": 5}), "windows of mon must be a list", "windows"),
+        (lambda: BusinessCalendar("UTC", [1, 2, 3, 4, 5, 6, 7]), "windows of mon", "windows"),
+        (
+            lambda: BusinessCalendar("UTC", {"mon": ["09:00-17:00"]}, makeup_day_windows=5),
+            "windows of makeup working days",
+            "windows",
+        ),
+        (
+            lambda: BusinessCalendar("UTC", {"mon": ["09:00-17:00"]}, date_hours=["2025-01-01"]),
+            "date_hours must map dates to windows",
+            "date_hours",
+        ),
+        (
+            lambda: BusinessCalendar("UTC", {}, date_hours={"2025-01-01": 5}),
+            "windows of 2025-01-01",
+            "windows",
+        ),
+        (
+            lambda: BusinessCalendar("UTC", {"mon": ["09:00-17:00"]}, official_years={"x": {}}),
+            "'x' is not a year",
+            "official_years",
+        ),
+        (
+            lambda: BusinessCalendar(
+                "UTC", {"mon": ["09:00-17:00"]}, official_years={2026: {"foo": 1}}
+            ),
+            "official arrangement of 2026 must be a mapping",
+            "official_years",
+        ),
+        (
+            lambda: BusinessCalendar.always_open().with_date_hours("2025-01-01", 5),
+            "windows of 2025-01-01",
+            "windows",
+        ),
+        (lambda: BusinessCalendar.always_open().replace(colour="red"), "no field colour", "colour"),
+        (
+            lambda: BusinessCalendar.from_country("US", timezone="UTC", hours=5),
+            "hours must be the windows",
+            "hours",
+        ),
+    ],
+)
+def test_malformed_configuration_gets_a_typed_error(
+    build: object, message: str, field: str
+) -> None:
+    with pytest.raises(ValidationError, match=message) as caught:
+        build()  # type: ignore[operator]
+    assert caught.value.field == field
+
+
+def test_from_dict_refuses_malformed_official_years() -> None:
+    data = BusinessCalendar.china().to_dict()
+    for years, message in (
+        ({"x": {}}, "'x' is not a year"),
+        ({"2027": 5}, "official arrangement of 2027"),
+        ([1], "OfficialYear"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            BusinessCalendar.from_dict({**data, "official_years": years})
+    published = BusinessCalendar.china().with_official_year(2027, holidays=["2027-01-01"])
+    assert BusinessCalendar.from_dict(published.to_dict()) == published
+
+
 def test_flags_and_names_must_have_their_types() -> None:
     # A text such as "false" is truthy: taken as a flag it would allow unofficial years.
     with pytest.raises(ValidationError, match="allow_unofficial_years must be True or False") as e:
