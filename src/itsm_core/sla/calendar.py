@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -65,7 +65,14 @@ from itsm_core.sla._convert import (
     weekly_converter,
     zone_converter,
 )
-from itsm_core.sla._index import YearIndex, build_year_index, from_us, to_us, wall_to_us
+from itsm_core.sla._index import (
+    DAY_US,
+    YearIndex,
+    build_year_index,
+    from_us,
+    to_us,
+    wall_to_us,
+)
 from itsm_core.sla.country_data import country_holidays, country_year, default_official_until
 from itsm_core.sla.days import (
     CalendarResult,
@@ -90,6 +97,9 @@ WindowsSpec = Iterable[Window | str]
 HoursSpec = WeeklyHours | Mapping[str | int, WindowsSpec] | Sequence[Window | str]
 
 _FORMAT_VERSION = 1
+#: The last instant a calendar computes with, kept a day clear of ``datetime.max``
+#: so that any zone's local date is still inside the supported years.
+_LAST_US = to_us(datetime(MAXYEAR - 1, 12, 31, tzinfo=UTC))
 _AUTO: Literal["auto"] = "auto"
 
 
@@ -709,6 +719,15 @@ class BusinessCalendar:
         """
         t = to_us(require_aware(start, "start"))
         remaining = require_duration(duration, "duration") // timedelta(microseconds=1)
+        if t + remaining > _LAST_US:
+            # Business time never runs faster than real time: the result lies at or
+            # after start + duration.
+            raise ValidationError(
+                f"cannot add {duration} of business time to {start.isoformat()}: even "
+                f"round the clock it would end after the year {MAXYEAR - 1}, the last a "
+                "calendar supports; give a business duration of at most a few years",
+                field="duration",
+            )
         touched: list[int] = []
         if remaining == 0:
             value = self._next_open_us(t, touched)
@@ -799,6 +818,13 @@ class BusinessCalendar:
         t = to_us(require_aware(start, "start"))
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise ValidationError(f"days must be a non-negative int, got {days!r}", field="days")
+        if days > (_LAST_US - t) // DAY_US:
+            # A working day takes at least one local date.
+            raise ValidationError(
+                f"cannot add {days} working days to {start.isoformat()}: they would end "
+                f"after the year {MAXYEAR - 1}, the last a calendar supports",
+                field="days",
+            )
         touched: list[int] = []
         if days == 0:
             return self._result(from_us(self._next_open_us(t, touched), self.timezone), touched)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -256,6 +257,21 @@ def test_negative_duration_is_refused(cn: BusinessCalendar) -> None:
         cn.add(sh(2025, 9, 29, 10), -H)
     with pytest.raises(ValidationError, match="timedelta"):
         cn.add(sh(2025, 9, 29, 10), 3600)  # type: ignore[arg-type]
+
+
+def test_a_duration_beyond_the_supported_years_is_refused_at_once() -> None:
+    always = BusinessCalendar.always_open()
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    began = time.perf_counter()
+    with pytest.raises(ValidationError, match=r"after the year 9998") as caught:
+        always.add(start, timedelta.max)
+    assert caught.value.field == "duration" and "999999999 days" in str(caught.value)
+    with pytest.raises(ValidationError, match=r"1000000000000 working days") as caught:
+        always.add_working_days(start, 10**12)
+    assert caught.value.field == "days"
+    assert time.perf_counter() - began < 1  # no year-by-year walk to the end of time
+    # a long but possible target still works
+    assert always.add(start, timedelta(days=3650)) == datetime(2034, 12, 30, tzinfo=UTC)
 
 
 def test_an_empty_calendar_is_refused_at_construction() -> None:
