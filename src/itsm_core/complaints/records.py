@@ -5,11 +5,14 @@ The source documents name four records of complaint handling:
 - 投诉事件登记表 (complaint registration form, 000 §7.2.3.2-3): what was
   received, from whom, through which channel, the findings and the verdict;
 - 投诉处理报告 (complaint handling report, 000 §7.2.3.4-5): the handling on
-  each path, escalations and decisions, the cause and the improvement required;
+  each path and who handled it, escalations and decisions, the cause and the
+  improvement required of which business unit, with its quality indicators
+  and period;
 - 改进跟踪单 (improvement tracking sheet, 000 §7.2.3.5): the requirement, its
   quality indicators, owner and period, and every follow-up;
-- 监督投诉记录表 (supervision complaint record, 003 §3.3): dispatch,
-  handler, feedback, callbacks and closure.
+- 监督投诉记录表 (supervision complaint record, 003 §3.3): receipt (who
+  received it, through which channel, about whom), dispatch, handling level
+  and handler, the result of the handling, feedback, callbacks and closure.
 
 Each is built by folding the complaint's events (oldest first), not from its
 current state: the history is the audit trail and is enough to rebuild them.
@@ -258,6 +261,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "dispatched_at": ("分派时间", "dispatched at"),
     "handling_level": ("处理级别", "handling level"),
     "handler": ("投诉处理人", "incident handler"),
+    "handling_result": ("处理结果", "result of the handling"),
     "feedback": ("处理结果反馈", "feedback to the complainant"),
     "feedback_at": ("反馈时间", "feedback at"),
     "callback_due_at": ("回访期限", "callback due"),
@@ -596,10 +600,13 @@ def _handling_report(f: _Facts) -> SeedRecord:
     r, j, item = f.received, f.judgement, f.improvement
     fields = (
         _field("complaint_id", f.complaint_id),
+        _field("received_at", r.get("at")),
         _field("customer", r.get("customer")),
         _field("party_complained_about", r.get("party_complained_about")),
         _field("summary", r.get("summary")),
         _field("origin", r.get("origin")),
+        _field("severity", f.dispatch.get("severity", r.get("severity"))),
+        _field("handler", f.dispatch.get("handler")),
         _field("verdict", j.get("verdict")),
         _field("verdict_reason", j.get("reason")),
         _field("explanation", f.explanation),
@@ -618,7 +625,10 @@ def _handling_report(f: _Facts) -> SeedRecord:
         _field("improvement_requirement", item.get("description")),
         _field("quality_indicators", _indicators(item) if item else None),
         _field("improvement_owner", item.get("owner")),
+        _field("improvement_unit", item.get("business_unit") or None),
+        _field("issued_at", item.get("issued_at")),
         _field("improvement_due_at", f.improvement_due),
+        _field("improvement_status", f.improvement_status),
         _field("handled_at", f.handled_at),
         _field("closed_at", f.closure.get("at")),
         _field("state", f.state),
@@ -667,14 +677,35 @@ def _tracking_sheet(f: _Facts) -> SeedRecord:
     )
 
 
+def _handling_result(f: _Facts) -> Any:
+    """What the handling achieved, for the supervision record (003 §3.3 b).
+
+    The explanation of an invalid complaint; the resolution of the immediate
+    problem; else the decision of the general manager's office on an
+    unresolved problem or transfer; else the business unit's result.
+    """
+    if f.explanation is not None:
+        return f.explanation
+    if f.resolution.get("text") is not None:
+        return f.resolution["text"]
+    handling = (EscalationStage.RESOLUTION.value, EscalationStage.TRANSFER.value)
+    for esc in reversed(f.escalations):
+        if esc["stage"] in handling and esc.get("decision"):
+            return esc["decision"]
+    return f.business_unit.get("result")
+
+
 def _supervision(f: _Facts) -> SeedRecord:
     r, d = f.received, f.dispatch
     who, _contact = _complainant(r.get("complainant"))
     fields = (
         _field("complaint_id", f.complaint_id),
         _field("received_at", r.get("at")),
+        _field("received_by", r.get("by")),
+        _field("channel", r.get("channel")),
         _field("customer", r.get("customer")),
         _field("complainant", who),
+        _field("party_complained_about", r.get("party_complained_about")),
         _field("summary", r.get("summary")),
         _field("severity", d.get("severity", r.get("severity"))),
         _field("relationship_manager", r.get("relationship_manager")),
@@ -683,6 +714,8 @@ def _supervision(f: _Facts) -> SeedRecord:
         _field("handling_level", d.get("handling_level")),
         _field("handler", d.get("handler")),
         _field("verdict", f.judgement.get("verdict")),
+        _field("handling_result", _handling_result(f)),
+        _field("handled_at", f.handled_at),
         _field("feedback", f.feedback.get("text")),
         _field("feedback_at", f.feedback.get("at")),
         _field("callback_due_at", f.callback_due_at),

@@ -133,6 +133,64 @@ def test_supervision_record(service: ComplaintService, closed_external: str) -> 
     assert [(r[2].value, r[4].value) for r in callbacks] == [(True, False)]
 
 
+def test_the_handling_report_names_the_handler_and_the_business_unit_required(
+    service: ComplaintService, closed_external: str
+) -> None:
+    report = service.record(RM, closed_external, "handling_report")
+    assert report.value("handler") == HANDLER.id
+    assert report.value("received_at") is not None
+    assert report.field("severity").display("zh") == "一般投诉"
+    assert report.value("improvement_unit") == "运维事业部"
+    assert report.value("issued_at") is not None
+    assert report.field("improvement_status").display("zh") == "已按质量指标完成"
+    assert report.as_mapping("zh")["责任部门"] == "运维事业部"
+
+
+def test_the_supervision_record_shows_receipt_and_the_result_of_the_handling(
+    service: ComplaintService, closed_external: str
+) -> None:
+    record = service.record(RM, closed_external, "supervision_record")
+    assert record.value("received_by") == SPECIALIST.id
+    assert record.field("channel").display("zh") == "热线电话"
+    assert record.value("party_complained_about") == "二线网络组"
+    # escalated and decided by the general manager's office: its decision
+    assert record.value("handling_result") == "批准更换设备，由运维经理负责"
+    assert record.value("handled_at") is not None
+    assert record.as_mapping("en")["result of the handling"] == "批准更换设备，由运维经理负责"
+
+    resolved = walk(
+        service,
+        receive(service).id,
+        ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve"],
+    )
+    record = service.record(RM, resolved.id, "supervision_record")
+    assert record.value("handling_result") == "已恢复业务并补发报告"
+    assert record.value("handled_at") is None
+
+    invalid = walk(
+        service, receive(service).id, ["dispatch", "finding", "judge_invalid", "explain", "close"]
+    )
+    record = service.record(RM, invalid.id, "supervision_record")
+    assert record.value("handling_result") == "该系统不在合同服务范围内"
+    transferred = walk(
+        service,
+        receive(service, origin=Origin.INTERNAL).id,
+        ["dispatch", "finding", "judge_transferred", "bu_resolved"],
+    )
+    record = service.record(RM, transferred.id, "supervision_record")
+    assert record.value("handling_result") == "事业部已调整流程"
+    unresolved = walk(
+        service,
+        receive(service, origin=Origin.INTERNAL).id,
+        ["dispatch", "finding", "judge_transferred", "bu_unresolved"],
+    )
+    record = service.record(RM, unresolved.id, "supervision_record")
+    assert record.value("handling_result") == "事业部无法解决"
+    walk(service, unresolved.id, ["decide"])
+    record = service.record(RM, unresolved.id, "supervision_record")
+    assert record.value("handling_result") == "批准更换设备，由运维经理负责"
+
+
 def test_records_follow_the_history_as_it_grows(service: ComplaintService) -> None:
     c = receive(service)
     form = service.record(SPECIALIST, c.id, "registration_form")
