@@ -162,7 +162,7 @@ def responses(
         respondent=f"person-{draw(st.integers(1, 50))}",
         score=scale.score(raw),
         comment=draw(st.none() | st.text(min_size=1, max_size=20).filter(str.strip)),
-        responded_at=draw(responded or aware_datetimes()),
+        responded_at=draw(responded if responded is not None else aware_datetimes()),
         timezone=timezone,
         engineer=engineer if channel in (Channel.TICKET, Channel.CALLBACK) else None,
         campaign_id=campaign,
@@ -194,7 +194,7 @@ def service_records(
     :param closed: force closed (True) or not closed (False); None: either.
     :param timezone: the provider's zone.
     """
-    opened_at = draw(opened or aware_datetimes())
+    opened_at = draw(opened if opened is not None else aware_datetimes())
     resolve_after = draw(st.none() | st.integers(0, 7 * 24 * 3600))
     if closed is True and resolve_after is None:
         resolve_after = draw(st.integers(0, 7 * 24 * 3600))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import warnings
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import find, given
+from hypothesis.errors import HypothesisWarning
 
 from itsm_core import AccessDenied, ConflictError, NotFound
 from itsm_core.satisfaction import (
@@ -140,3 +142,17 @@ def test_statistics_can_be_computed_in_the_store_over_the_index() -> None:
             ],
         )
     assert row == {"service": "desktop", "n": 4, "top": 2, "sum": 1.0 + 0.75 + 0.0 + 0.5}
+
+
+def test_strategies_take_a_strategy_of_instants_without_warning() -> None:
+    may = st_sat.aware_datetimes(datetime(2026, 5, 1, tzinfo=UTC), datetime(2026, 5, 2, tzinfo=UTC))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", HypothesisWarning)
+        response = find(st_sat.responses(responded=may), lambda r: True)
+        record = find(st_sat.service_records(opened=may), lambda r: True)
+    assert (
+        datetime(2026, 5, 1, tzinfo=UTC)
+        <= response.responded_at
+        <= datetime(2026, 5, 2, tzinfo=UTC)
+    )
+    assert record.opened_at.month == 5
