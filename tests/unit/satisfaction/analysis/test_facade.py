@@ -7,17 +7,23 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, hookimpl
 from itsm_core.satisfaction import (
+    RESPONSE_SPEC,
     AlertLevel,
     ChannelWeights,
     LevelCrossing,
     LevelRule,
     Question,
     Respondent,
+    Response,
+    Tally,
     Trend,
 )
+from itsm_core.testing import satisfaction as st_sat
 
 SH = ZoneInfo("Asia/Shanghai")
 MAY = datetime(2026, 5, 11, 9, 0, tzinfo=SH)
@@ -133,6 +139,12 @@ def test_a_programme_through_the_facade(url: str) -> None:
 
     (change,) = analysis.changes(QS, "2026-05", customer="globex")
     assert change.trend in (Trend.IMPROVED, Trend.STABLE) and change.small_sample
+    # 1/8 top box in April, 7/8 in May: pooled p = 1/2, z = 0.75 / sqrt(1/4 * 2/8) = 3
+    assert (change.previous.n, change.previous.top_box) == (8, 1)
+    assert (change.current.n, change.current.top_box) == (8, 7)
+    assert change.test is not None and change.test.z == pytest.approx(3.0)
+    assert change.p_value == pytest.approx(0.0027, abs=1e-4)
+    assert change.trend is Trend.IMPROVED and change.csat_change == pytest.approx(75.0)
 
     watch = analysis.watch_list(RM, "2026-05", window=2)
     assert [e.customer for e in watch.key_customers] == ["acme"]
@@ -178,9 +190,53 @@ def test_response_rates_and_kpis_through_the_facade(url: str) -> None:
             closed_at=closed,
             first_contact=i < 7,
             reopened_count=1 if i < 2 else 0,
+            resolution="replaced the cable" if i < 6 else None,
         )
     (kpis,) = analysis.desk_kpis(QS, "2026-05")
     assert kpis.closed == 10
     assert kpis.first_contact_resolution.value == 0.7
     assert kpis.one_time_fix.value == 0.8
     assert kpis.record_completeness.value is not None
+    # complete: engineer, resolution and the three instants in order (6 of the 10)
+    assert kpis.record_completeness.value == 0.6
+    assert (kpis.first_contact, kpis.reopened, kpis.complete) == (7, 2, 6)
+
+
+APRIL_MAY = st_sat.aware_datetimes(
+    datetime(2026, 3, 31, 16, tzinfo=ZoneInfo("UTC")),
+    datetime(2026, 5, 31, 15, 59, tzinfo=ZoneInfo("UTC")),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st_sat.responses(responded=APRIL_MAY), max_size=40))
+def test_two_periods_together_equal_the_sum_of_each_on_stored_responses(
+    stored: list[Response],
+) -> None:
+    core = ItsmCore(clock=FrozenClock(MAY), load_entrypoints=False)
+    with core.storage.unit_of_work() as uow:
+        for response in stored:
+            uow.save(RESPONSE_SPEC, response)
+        uow.commit()
+    analysis = core.satisfaction_analysis
+
+    def tallies(periods: list[str]) -> dict[tuple[str | None, ...], Tally]:
+        figures = analysis.figures(QS, periods, group_by=["service", "channel"])
+        return {(f.key["service"], f.key["channel"]): f.tally for f in figures}
+
+    both = tallies(["2026-04", "2026-05"])
+    summed: dict[tuple[str | None, ...], Tally] = {}
+    for period in ("2026-04", "2026-05"):
+        for key, tally in tallies([period]).items():
+            summed[key] = summed.get(key, Tally()) + tally
+    assert set(both) == set(summed)
+    for key, tally in both.items():
+        other = summed[key]
+        assert (tally.n, tally.top_box, tally.nps_n) == (other.n, other.top_box, other.nps_n)
+        assert (tally.promoters, tally.detractors) == (other.promoters, other.detractors)
+        assert tally.normalised_sum == pytest.approx(other.normalised_sum)
+        assert tally.csat is not None and 0 <= tally.csat <= 100
+        assert tally.nps is None or -100 <= tally.nps <= 100
+    # and against the responses themselves: every one is counted once, top box as scored
+    assert sum(t.n for t in both.values()) == len(stored)
+    assert sum(t.top_box for t in both.values()) == sum(r.score.top_box for r in stored)
