@@ -154,12 +154,14 @@ class SlaService:
         calendars: Mapping[str, BusinessCalendar] | None = None,
         batch_size: int = 100,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValidationError(
-                f"batch_size must be a positive int, got {batch_size!r}", field="batch_size"
-            )
         self.runtime = runtime
-        self.batch_size = batch_size
+        self.batch_size = _batch_size(batch_size)
+        if calendars is not None and not isinstance(calendars, Mapping):
+            raise ValidationError(
+                "calendars must map names to BusinessCalendar objects, e.g. "
+                f"{{'beijing-desk': BusinessCalendar.china()}}, got {type(calendars).__name__}",
+                field="calendars",
+            )
         self._calendars: dict[str, BusinessCalendar] = {}
         self.register_calendar(DEFAULT_CALENDAR, default_calendar or BusinessCalendar.always_open())
         for name, calendar in (calendars or {}).items():
@@ -237,12 +239,12 @@ class SlaService:
         :raises AccessDenied: without one of :data:`AGREEMENT_ROLES`.
         """
         require_role(actor, *AGREEMENT_ROLES, action="define an agreement")
-        targets = tuple(targets)
+        targets = _target_list(targets)
         for target in targets:
             self._check_calendar(target)
         when = self._at(at)
         agreement = Agreement.define(
-            agreement_id=agreement_id or new_id("agr-"),
+            agreement_id=_own_id(agreement_id, "agreement_id") or new_id("agr-"),
             name=name,
             kind=kind,
             counterparty=counterparty,
@@ -603,7 +605,7 @@ class SlaService:
         self._check_calendar(target)
         self._refuse_duplicate(uow, subject_kind, subject_id, target.kind)
         clock = SlaClock.start(
-            clock_id=clock_id or new_id("slc-"),
+            clock_id=_own_id(clock_id, "clock_id") or new_id("slc-"),
             subject_kind=subject_kind,
             subject_id=subject_id,
             target=target,
@@ -674,6 +676,11 @@ class SlaService:
         :param target: which promise.
         """
         kind = TargetKind.parse(target, "target")
+        for field, value in (("subject_kind", subject_kind), ("subject_id", subject_id)):
+            if not isinstance(value, str):
+                raise ValidationError(
+                    f"{field} must be a string, got {type(value).__name__}", field=field
+                )
         query = Query(
             (
                 Where("subject_kind", "eq", subject_kind.strip()),
@@ -702,7 +709,7 @@ class SlaService:
         :param batch_size: due clocks per transaction (default: the service's).
         """
         when = self._at(now)
-        size = batch_size or self.batch_size
+        size = self.batch_size if batch_size is None else _batch_size(batch_size)
         events: list[DomainEvent] = []
         failures: list[TickFailure] = []
         conflicts = 0
@@ -811,6 +818,16 @@ class SlaService:
         :param open_only: only running and paused clocks.
         :param limit: at most this many.
         """
+        if breached is not None and not isinstance(breached, bool):
+            raise ValidationError(
+                f"breached must be True, False or None, got {breached!r}", field="breached"
+            )
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise ValidationError(
+                f"limit must be a non-negative int or None, got {limit!r}", field="limit"
+            )
         where: list[Where] = []
         for name, value in (
             ("subject_kind", subject_kind),
@@ -880,3 +897,39 @@ class SlaService:
         action(clock, when)
         uow.save(CLOCK_SPEC, clock)
         return clock
+
+
+def _batch_size(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError(
+            f"batch_size must be a positive int (due clocks per transaction), got {value!r}",
+            field="batch_size",
+        )
+    return value
+
+
+def _own_id(value: object, field: str) -> str | None:
+    """An id the caller chose: None (a new id is made) or a non-empty string."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(
+            f"{field} must be a non-empty string, or None for a new id; got {value!r}",
+            field=field,
+        )
+    return value
+
+
+def _target_list(value: object) -> tuple[Target, ...]:
+    if isinstance(value, str | Target) or not isinstance(value, Iterable):
+        raise ValidationError(
+            f"targets must be a list of Target objects, got {type(value).__name__}",
+            field="targets",
+        )
+    targets = tuple(value)
+    for target in targets:
+        if not isinstance(target, Target):
+            raise ValidationError(
+                f"targets must be Target objects, got {target!r}", field="targets"
+            )
+    return targets

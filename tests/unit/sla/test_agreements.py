@@ -178,3 +178,23 @@ def test_the_service_defines_and_queries_agreements() -> None:
         "sla_agreement.target_set",
         "sla_agreement.target_removed",
     ]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message", "field"),
+    [
+        ({"targets": 5}, "targets must be a list of Target objects", "targets"),
+        ({"targets": target(4)}, "targets must be a list of Target objects", "targets"),
+        ({"targets": [5]}, "targets must be Target objects, got 5", "targets"),
+        ({"agreement_id": ""}, "agreement_id must be a non-empty string", "agreement_id"),
+        ({"agreement_id": 7}, "agreement_id must be a non-empty string", "agreement_id"),
+    ],
+)
+def test_a_refused_definition_names_the_field_and_stores_nothing(
+    kwargs: dict[str, object], message: str, field: str
+) -> None:
+    core = make_core(FrozenClock(MON))
+    with pytest.raises(ValidationError, match=message) as caught:
+        core.sla.define_agreement(RM, name="x", kind="sla", counterparty="c", **kwargs)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert core.sla.find_agreements() == []

@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 from itsm_core import SYSTEM, FrozenClock, ItsmCore, hookimpl
-from itsm_core.errors import ConflictError
+from itsm_core.errors import ConflictError, ValidationError
 from itsm_core.sla import (
     BREACH_CHAIN,
     CLOCK_SPEC,
@@ -282,6 +282,35 @@ def test_tick_defaults_to_the_runtime_clock_and_needs_aware_instants() -> None:
     assert core.sla.tick().fired == 0 and core.sla.tick().at == clock.now()
     with pytest.raises(ValueError, match="batch_size"):
         SlaService(core.runtime, batch_size=0)
+
+
+def test_tick_and_find_refuse_bad_arguments_by_name() -> None:
+    clock, core = _setup()
+    clock_id = _start(core)
+    clock.set(datetime(2025, 9, 23, 9, 0, tzinfo=SH))
+    for size in (0, -1, "10", 2.5, True):
+        with pytest.raises(ValidationError, match="batch_size must be a positive int") as e:
+            core.sla.tick(batch_size=size)  # type: ignore[arg-type]
+        assert e.value.field == "batch_size"
+    assert core.sla.get(clock_id).fired == ()  # a refused tick fires nothing
+    assert core.sla.tick(batch_size=1).breaches == 1
+    with pytest.raises(ValidationError, match="breached must be True, False or None"):
+        core.sla.find(breached="yes")  # type: ignore[arg-type]
+    for limit in (-1, "5"):
+        with pytest.raises(ValidationError, match="limit must be a non-negative int") as e:
+            core.sla.find(limit=limit)  # type: ignore[arg-type]
+        assert e.value.field == "limit"
+    assert [c.id for c in core.sla.find(breached=True, limit=1)] == [clock_id]
+    with pytest.raises(ValidationError, match="clock_id must be a non-empty string"):
+        core.sla.start(DESK, subject_kind="ticket", subject_id="T-9", target=target(), clock_id=9)  # type: ignore[arg-type]
+    assert core.sla.find(subject_id="T-9") == []
+    with pytest.raises(ValidationError, match="calendars must map names"):
+        SlaService(core.runtime, calendars=[CN])  # type: ignore[arg-type]
+    with (
+        core.storage.unit_of_work() as uow,
+        pytest.raises(ValidationError, match="subject_kind must be a string"),
+    ):
+        core.sla.open_clock_in(uow, 5, "T-1", "resolution")  # type: ignore[arg-type]
 
 
 def test_fire_due_on_a_stopped_clock_does_nothing() -> None:
