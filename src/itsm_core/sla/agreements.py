@@ -223,8 +223,26 @@ class Target:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Target:
-        """Rebuild a target from :meth:`to_dict` output."""
+        """Rebuild a target from :meth:`to_dict` output.
+
+        :raises ValidationError: for a value that is not such a mapping, or a bad field.
+        """
+        if not isinstance(data, Mapping):
+            raise ValidationError(
+                f"a target dict must be a mapping, got {type(data).__name__}", field="data"
+            )
+        missing = [key for key in ("service", "priority", "kind") if key not in data]
+        if missing:
+            raise ValidationError(
+                f"a target dict needs service, priority and kind; it lacks {', '.join(missing)}",
+                field=missing[0],
+            )
         micros = data.get("duration_us")
+        if micros is not None and (isinstance(micros, bool) or not isinstance(micros, int)):
+            raise ValidationError(
+                f"duration_us must be a whole number of microseconds, got {micros!r}",
+                field="duration",
+            )
         return cls(
             data["service"],
             data["priority"],
@@ -232,7 +250,7 @@ class Target:
             None if micros is None else timedelta(microseconds=int(micros)),
             working_days=data.get("working_days"),
             calendar=data.get("calendar", DEFAULT_CALENDAR),
-            thresholds=tuple(data.get("thresholds", DEFAULT_THRESHOLDS)),
+            thresholds=data.get("thresholds", DEFAULT_THRESHOLDS),
         )
 
 

@@ -10,6 +10,7 @@ holds it remembers which notices were sent, and
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +48,20 @@ def _notice_days(_instance: object, _attribute: object, value: object) -> None:
         )
 
 
+def _instant(data: Mapping[str, Any], key: str) -> datetime:
+    value = data.get(key)
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise ValidationError(
+            f"a service period dict needs {key} as an ISO 8601 instant with its offset, "
+            f"e.g. '2025-10-01T00:00:00+08:00'; got {value!r}",
+            field=key,
+        )
+    return value
+
+
 @attrs.frozen
 class ServicePeriod:
     """The period in which a contract's service is delivered.
@@ -80,7 +95,10 @@ class ServicePeriod:
         kind = PeriodNoticeKind.parse(kind, "kind")
         if kind is PeriodNoticeKind.START:
             return self.start
-        return max(self.start, self.end - timedelta(days=self.notice_days_before_end))
+        # More days than the period lasts: the notice goes out at its start (and the
+        # subtraction stays within the range of a datetime).
+        days = min(self.notice_days_before_end, (self.end - self.start).days + 1)
+        return max(self.start, self.end - timedelta(days=days))
 
     def notices(self) -> tuple[tuple[PeriodNoticeKind, datetime], ...]:
         """Both notices with their due instants, in order."""
@@ -96,11 +114,19 @@ class ServicePeriod:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ServicePeriod:
-        """Rebuild a period from :meth:`to_dict` output."""
+        """Rebuild a period from :meth:`to_dict` output.
+
+        :raises ValidationError: for a value that is not such a mapping, or a bad field.
+        """
+        if not isinstance(data, Mapping):
+            raise ValidationError(
+                f"a service period dict must be a mapping, got {type(data).__name__}",
+                field="data",
+            )
         return cls(
-            datetime.fromisoformat(data["start"]),
-            datetime.fromisoformat(data["end"]),
-            int(data.get("notice_days_before_end", 30)),
+            _instant(data, "start"),
+            _instant(data, "end"),
+            data.get("notice_days_before_end", 30),
         )
 
 

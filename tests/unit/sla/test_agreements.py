@@ -198,3 +198,18 @@ def test_a_refused_definition_names_the_field_and_stores_nothing(
         core.sla.define_agreement(RM, name="x", kind="sla", counterparty="c", **kwargs)  # type: ignore[arg-type]
     assert caught.value.field == field
     assert core.sla.find_agreements() == []
+
+
+def test_target_from_dict_refuses_bad_input_by_field() -> None:
+    good = target(4).to_dict()
+    assert Target.from_dict(good) == target(4)
+    for data, message, field in (
+        ({"service": "desktop"}, "lacks priority, kind", "priority"),
+        ({**good, "duration_us": "4h"}, "whole number of microseconds", "duration"),
+        ({**good, "thresholds": "0.5"}, "sequence of fractions", "thresholds"),
+        ({**good, "kind": "lunch"}, "not a valid TargetKind", "kind"),
+        (None, "must be a mapping", "data"),
+    ):
+        with pytest.raises(ValidationError, match=message) as caught:
+            Target.from_dict(data)  # type: ignore[arg-type]
+        assert caught.value.field == field

@@ -33,6 +33,30 @@ def test_period_validation_and_notice_instants() -> None:
     assert PeriodNoticeKind.ENDING.zh == "服务期即将结束通知"
 
 
+def test_more_notice_days_than_a_datetime_can_hold_mean_the_start() -> None:
+    period = ServicePeriod(START, END, notice_days_before_end=10**9)
+    assert period.notice_at("ending") == START
+    core = make_core(FrozenClock(START))
+    agreement = core.sla.define_agreement(
+        RM, name="协议", kind="sla", counterparty="华东电网", period=period
+    )
+    assert agreement.next_notice_at == START
+
+
+def test_from_dict_refuses_bad_input_by_field() -> None:
+    good = ServicePeriod(START, END).to_dict()
+    for data, message, field in (
+        ({**good, "start": "soon"}, "needs start as an ISO 8601 instant", "start"),
+        ({"start": good["start"]}, "needs end as an ISO 8601 instant", "end"),
+        ({**good, "end": "2026-09-30"}, "timezone-aware", "end"),
+        ({**good, "notice_days_before_end": "30"}, "non-negative int", "notice_days_before_end"),
+        ([], "must be a mapping", "data"),
+    ):
+        with pytest.raises(ValidationError, match=message) as caught:
+            ServicePeriod.from_dict(data)  # type: ignore[arg-type]
+        assert caught.value.field == field
+
+
 def test_each_notice_fires_once_through_the_tick() -> None:
     notifier = Notifier()
     clock = FrozenClock(datetime(2025, 9, 1, tzinfo=SH))
