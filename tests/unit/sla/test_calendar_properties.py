@@ -230,6 +230,12 @@ def test_add_working_days_moves_whole_working_days(a: datetime, n: int) -> None:
     result = CN.add_working_days(a, n)
     assert result >= a
     assert CN.is_open(result) or CN.next_opening(result) > result
+    # Open at the result, or the result closes its day (a half day ends earlier).
+    assert CN.is_open(result) or CN.is_open(result - timedelta(microseconds=1))
+    if CN.is_open(a) and n:
+        # Started in working time: the same wall-clock time (every CN day has the
+        # same windows).
+        assert result.astimezone(CN.timezone).time() == a.astimezone(CN.timezone).time()
     if n:
         first = CN.next_opening(a).date()
         counted = CN.working_days_between(first, result.date())

@@ -426,3 +426,69 @@ def test_levels_fired_by_a_change_carry_the_new_deadline() -> None:
     warning = clock.pending_events[-1]
     assert warning.name == "sla_clock.warning"
     assert warning.payload["deadline"] == datetime(2025, 9, 22, 15, 30, tzinfo=SH).isoformat()
+
+
+# --------------------------------------------------------------------------- edge cases
+
+US = timedelta(microseconds=1)
+
+
+def test_a_level_fires_at_its_exact_instant_not_a_microsecond_before() -> None:
+    clock = start(MON + H)  # 50 % at 12:00
+    noon = datetime(2025, 9, 22, 12, 0, tzinfo=SH)
+    assert clock.next_due_at == noon
+    assert clock.fire_due(noon - US, calendars=lookup, actor=SYSTEM) == 0
+    assert clock.fire_due(noon, calendars=lookup, actor=SYSTEM) == 1
+    assert clock.fired == (0.5,) and clock.pending_events[-1].payload["due_at"] == noon.isoformat()
+    assert clock.fire_due(noon, calendars=lookup, actor=SYSTEM) == 0  # and only once
+
+
+def test_a_pause_during_the_breach_keeps_the_mark_and_stops_the_lateness() -> None:
+    clock = start(MON + H)  # due 15:30
+    clock.pause("waiting for the customer", calendars=lookup, actor=DESK, at=MON + 8 * H)
+    assert names(clock)[-2:] == ["breached", "paused"]  # caught up before the pause
+    assert clock.breached_at == datetime(2025, 9, 22, 15, 30, tzinfo=SH)
+    assert clock.due_at is None and clock.next_due_at is None
+    tuesday = datetime(2025, 9, 23, 11, 0, tzinfo=SH)
+    assert clock.status(tuesday, lookup).lateness == 1.5 * H  # 15:30-17:00, then paused
+    clock.resume(calendars=lookup, actor=DESK, at=tuesday)
+    assert clock.breached_at == datetime(2025, 9, 22, 15, 30, tzinfo=SH)  # not moved
+    assert clock.due_at == clock.breached_at and clock.next_due_at is None
+    assert clock.status(tuesday + H, lookup).lateness == 2.5 * H
+    assert clock.fire_due(tuesday + 5 * H, calendars=lookup, actor=SYSTEM) == 0
+    assert names(clock).count("breached") == 1
+
+
+def test_resuming_after_the_year_of_the_last_official_data() -> None:
+    december = datetime(2026, 12, 30, 10, 0, tzinfo=SH)
+    january = datetime(2027, 1, 4, 10, 0, tzinfo=SH)
+    clock = start(december, target(2))
+    clock.pause("waiting", calendars=lookup, actor=DESK, at=december + H)
+    before = CLOCK_SPEC.to_record(clock)
+    with pytest.raises(CalendarDataMissing, match="2027") as caught:
+        clock.resume(calendars=lookup, actor=DESK, at=january)
+    assert caught.value.year == 2027
+    assert CLOCK_SPEC.to_record(clock) == before  # refused: nothing changed
+    lenient = {"cn": CN.replace(allow_unofficial_years=True)}.__getitem__
+    clock.resume(calendars=lenient, actor=DESK, at=january)
+    assert clock.state is ClockState.RUNNING and clock.unofficial_years == (2027,)
+    assert names(clock)[-2:] == ["resumed", "calendar_warning"]
+    assert clock.due_at == january + H  # 1 h counted in 2026, 1 h left
+    assert clock.replay(january + H, lenient).paused == CN.replace(
+        allow_unofficial_years=True
+    ).between(december + H, january)
+
+
+def test_a_smaller_target_that_is_already_missed_breaches_at_the_change() -> None:
+    clock = start(MON + H, target(16, priority="P3"))
+    at = datetime(2025, 9, 22, 16, 0, tzinfo=SH)  # 4.5 h elapsed
+    clock.change_target(target(2, priority="P1"), calendars=lookup, actor=DESK, at=at)
+    assert names(clock)[-5:] == ["target_changed", "warning", "warning", "warning", "breached"]
+    assert clock.breached_at == at and clock.due_at == at and clock.next_due_at is None
+    breach = clock.pending_events[-1].payload
+    assert breach["due_at"] == breach["deadline"] == at.isoformat()
+    assert clock.status(at + H, lookup).lateness == 3.5 * H  # 4.5 h + 1 h against 2 h
+    clock.stop(calendars=lookup, actor=DESK, at=at + H)
+    assert clock.met is False
+    with pytest.raises(InvalidTransition, match="terminal"):
+        clock.stop(calendars=lookup, actor=DESK, at=at + 2 * H)
