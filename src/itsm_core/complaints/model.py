@@ -413,6 +413,8 @@ class Complaint(Aggregate):
     :param feedback: the result reported to the complainant.
     :param callbacks: the callbacks, oldest first.
     :param reopened: how many times it was reopened.
+    :param findings_at_reopen: how many findings were recorded before the last
+        reopening; the new investigation is judged by the findings recorded since.
     :param closed_at: when.
     :param closed_by: who closed it.
     """
@@ -456,6 +458,7 @@ class Complaint(Aggregate):
     feedback: Statement | None = None
     callbacks: tuple[Callback, ...] = attrs.field(default=(), converter=_callbacks)
     reopened: int = 0
+    findings_at_reopen: int = 0
     closed_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
     closed_by: str | None = None
 
@@ -687,7 +690,8 @@ class Complaint(Aggregate):
         :param business_unit: the business unit a transferred complaint goes to
             (required for, and only for, ``transferred``).
         :raises InvalidTransition: in a state other than investigating, for
-            ``transferred`` on an external complaint, or when no finding is recorded.
+            ``transferred`` on an external complaint, or when no finding is
+            recorded (after a reopening: no new finding).
         """
         chosen = Verdict.parse(verdict, "verdict")
         row = self._begin(f"judge_{chosen.value}", actor, at)
@@ -697,6 +701,13 @@ class Complaint(Aggregate):
                 row.event,
                 "a complaint is judged by the findings (000 §7.2.3.3); record at least one "
                 "with 'record_finding' first",
+            )
+        if len(self.findings) <= self.findings_at_reopen:
+            raise refuse(
+                self,
+                row.event,
+                "the complaint was reopened for a new investigation: record at least one "
+                "new finding with 'record_finding' before judging it again",
             )
         why = text(reason, "reason")
         unit = optional_text(business_unit, "business_unit")
@@ -1029,7 +1040,8 @@ class Complaint(Aggregate):
 
         Satisfied: closed. Not satisfied: the reason is recorded and the
         complaint closes, or — with ``reopen`` (the provider's policy) — it is
-        reopened for a new investigation.
+        reopened for a new investigation, judged by the findings recorded
+        after the reopening.
         """
         if not isinstance(satisfied, bool):
             raise ValidationError("satisfied must be True or False", field="satisfied")
@@ -1052,6 +1064,7 @@ class Complaint(Aggregate):
         if event == "reopen":
             changes.update(
                 reopened=self.reopened + 1,
+                findings_at_reopen=len(self.findings),
                 verdict=None,
                 verdict_reason=None,
                 judged_at=None,

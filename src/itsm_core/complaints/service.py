@@ -367,8 +367,9 @@ class ComplaintService:
         :param business_unit: where a transferred complaint goes (required for it).
         :raises AccessDenied: unless the actor is a complaint specialist or
             relationship manager.
-        :raises InvalidTransition: unless investigating with a finding recorded;
-            for ``transferred`` on an external complaint.
+        :raises InvalidTransition: unless investigating with a finding recorded
+            (after a reopening, a new one); for ``transferred`` on an external
+            complaint.
         """
         return self._change(
             actor,
@@ -727,7 +728,8 @@ class ComplaintService:
 
         Satisfied → closed. Not satisfied → the reason (required) is recorded
         and the complaint closes, or is reopened for a new investigation when
-        the policy says so (:attr:`ComplaintPolicy.reopen_on_dissatisfied`).
+        the policy says so (:attr:`ComplaintPolicy.reopen_on_dissatisfied`):
+        it is judged again once a new finding is recorded.
 
         :raises AccessDenied: unless the actor is a complaint specialist or
             relationship manager.
@@ -895,7 +897,7 @@ class ComplaintService:
         if command == "report_progress":
             item = complaint.improvement
             return item is not None and item.owner == actor.id
-        if command == "judge" and not complaint.findings:
+        if command == "judge" and len(complaint.findings) <= complaint.findings_at_reopen:
             return False
         try:
             self._check_area(actor, complaint, command)

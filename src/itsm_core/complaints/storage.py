@@ -86,6 +86,7 @@ def complaint_to_record(c: Complaint) -> dict[str, Any]:
         "feedback": _statement(c.feedback),
         "callbacks": [cb.to_dict() for cb in c.callbacks],
         "reopened": c.reopened,
+        "findings_at_reopen": c.findings_at_reopen,
         "closed_at": iso(c.closed_at),
         "closed_by": c.closed_by,
     }
@@ -134,6 +135,7 @@ def complaint_from_record(r: Mapping[str, Any]) -> Complaint:
         feedback=_statement_from(r.get("feedback")),
         callbacks=[Callback.from_dict(cb) for cb in r.get("callbacks", ())],
         reopened=int(r.get("reopened", 0)),
+        findings_at_reopen=int(r.get("findings_at_reopen", 0)),
         closed_at=optional_instant(r.get("closed_at")),
         closed_by=r.get("closed_by"),
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from itsm_core import FrozenClock, ItsmCore
+import pytest
+
+from itsm_core import FrozenClock, InvalidTransition, ItsmCore
 from itsm_core.complaints import (
     ComplaintService,
     ComplaintState,
@@ -260,8 +262,17 @@ def test_dissatisfied_callback_reopens_where_the_policy_says_so(
     assert c.verdict is None
     assert c.callbacks[-1].reopened is True
     assert history(reopening_core, c.id)[-1].name == "complaint.reopened"
+    # a new investigation: the old findings do not judge it again
+    assert c.findings_at_reopen == len(c.findings) == 1
+    assert "judge" not in service.allowed_commands(SPECIALIST, c.id)
+    version = c.version
+    with pytest.raises(InvalidTransition, match="record at least one new finding"):
+        service.judge(SPECIALIST, c.id, verdict="valid", reason="同上")
+    assert service.get(SPECIALIST, c.id).version == version
     # the reopened complaint runs the lifecycle again and can close
-    c = walk(service, c.id, ["judge_valid", "register", "apologise", "resolve", "improve"])
+    c = walk(
+        service, c.id, ["finding", "judge_valid", "register", "apologise", "resolve", "improve"]
+    )
     c = walk(service, c.id, ["met", "feedback", "satisfied"])
     assert c.state is S.CLOSED
 

@@ -308,6 +308,8 @@ class ComplaintLifecycle(RuleBasedStateMachine):
         m.severity = result.severity
         if command.name == "record_finding":
             m.findings += 1
+        if command.name == "callback" and m.state is S.INVESTIGATING:
+            m.findings = 0  # reopened: the new investigation needs its own findings
         if command.name == "require_improvement":
             m.owner = command.kwargs["owner"]
         m.was_closed = m.was_closed or m.state is S.CLOSED
