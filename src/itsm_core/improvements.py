@@ -63,7 +63,7 @@ OPEN_STATUSES: frozenset[ImprovementStatus] = frozenset(
 def _text(field: str) -> Any:
     def check(_instance: object, _attribute: object, value: object) -> None:
         if not isinstance(value, str) or not value.strip():
-            raise ValidationError(f"{field} must be a non-empty string", field=field)
+            raise ValidationError(f"{field} must be a non-empty string, got {value!r}", field=field)
 
     return check
 
@@ -130,9 +130,16 @@ class QualityIndicator:
 def quality_indicators(values: object) -> tuple[QualityIndicator, ...]:
     """Return ``values`` as a non-empty tuple of :class:`QualityIndicator`.
 
+    ``values`` is one indicator in any form :meth:`QualityIndicator.parse`
+    accepts, an iterable of them, or a mapping of name to target such as
+    ``{"首次响应时间": "≤ 15 分钟", "超时率": "≤ 2%"}`` (a mapping with a
+    ``"name"`` key is one indicator).
+
     :raises ValidationError: when there is none, or one is malformed.
     """
-    if isinstance(values, str | QualityIndicator | Mapping) or not isinstance(values, Iterable):
+    if isinstance(values, Mapping) and "name" not in values and "target" not in values:
+        values = list(values.items())
+    elif isinstance(values, str | QualityIndicator | Mapping) or not isinstance(values, Iterable):
         values = [values]
     items = tuple(QualityIndicator.parse(v) for v in values)
     if not items:

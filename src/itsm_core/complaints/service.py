@@ -600,8 +600,9 @@ class ComplaintService:
 
         :param cause: the cause analysis.
         :param description: what is to be improved.
-        :param quality_indicators: the targets (质量指标): :class:`QualityIndicator`
-            objects, ``(name, target)`` pairs, or ``"name: target"`` strings.
+        :param quality_indicators: the targets (质量指标), at least one:
+            :class:`QualityIndicator` objects, ``(name, target)`` pairs,
+            ``"name: target"`` strings, or one mapping of name to target.
         :param owner: the improvement owner's actor id (改进负责人).
         :param period: the improvement period as business time on the calendar…
         :param due_at: …or the due instant itself (exactly one of the two).

@@ -208,6 +208,35 @@ def test_quality_indicator_forms() -> None:
     assert quality_indicators([("超时率", "≤ 2%")]) == (expected,)
     assert quality_indicators({"name": "超时率", "target": "≤ 2%"}) == (expected,)
     assert quality_indicators(expected) == (expected,)
+    assert quality_indicators({"超时率": "≤ 2%", "通报频率": "每2小时"}) == (
+        expected,
+        QualityIndicator("通报频率", "每2小时"),
+    )
+    with pytest.raises(ValidationError, match="at least one quality indicator"):
+        quality_indicators({})
+    with pytest.raises(ValidationError, match="quality indicator target must be a non-empty"):
+        quality_indicators({"超时率": 2})
+    with pytest.raises(ValidationError, match="quality indicator name must be a non-empty"):
+        quality_indicators({"target": "≤ 2%"})
+
+
+def test_a_requirement_takes_indicators_as_a_mapping_of_name_to_target(
+    service: ComplaintService,
+) -> None:
+    from .conftest import OWNER
+
+    c = at_state(service, S.RESOLVED)
+    c = service.require_improvement(
+        SPECIALIST,
+        c.id,
+        cause="c",
+        description="d",
+        quality_indicators={"超时率": "≤ 2%"},
+        owner=OWNER.id,
+        period=timedelta(days=3),
+    )
+    assert c.improvement is not None
+    assert c.improvement.quality_indicators == (QualityIndicator("超时率", "≤ 2%"),)
 
 
 @settings(max_examples=30)
