@@ -188,11 +188,43 @@ class ClockStatus:
         return self.breached_at is not None
 
 
+def find_calendar(lookup: CalendarLookup, name: str) -> BusinessCalendar:
+    """The calendar ``lookup`` finds for ``name``, or a ValidationError naming the problem.
+
+    A lookup may be :meth:`~itsm_core.sla.SlaService.calendar` (which raises a
+    ValidationError for an unknown name) or any callable such as
+    ``{"cn": calendar}.__getitem__`` (whose KeyError is turned into one).
+    """
+    if not callable(lookup):
+        raise ValidationError(
+            "calendars must be a function that finds a BusinessCalendar by name, such as "
+            f"core.sla.calendar; got {type(lookup).__name__}",
+            field="calendars",
+        )
+    try:
+        calendar = lookup(name)
+    except ItsmError:
+        raise
+    except LookupError:
+        raise ValidationError(
+            f"no business calendar named {name!r} is known to the calendar lookup; register "
+            "it (core.sla.register_calendar) or give a target on a known calendar",
+            field="calendar",
+        ) from None
+    if not isinstance(calendar, BusinessCalendar):
+        raise ValidationError(
+            f"the calendar lookup gave {type(calendar).__name__} for {name!r}, not a "
+            "BusinessCalendar",
+            field="calendar",
+        )
+    return calendar
+
+
 class _Calc:
     """Calendar arithmetic that collects the unofficial years it used."""
 
     def __init__(self, lookup: CalendarLookup) -> None:
-        self.lookup = lookup
+        self.lookup: CalendarLookup = lambda name: find_calendar(lookup, name)
         self.warnings: dict[int, UnofficialYear] = {}
 
     def _keep(self, warnings: tuple[UnofficialYear, ...]) -> None:
@@ -335,6 +367,10 @@ class SlaClock(Aggregate):
             holiday data and the calendar does not allow unofficial years.
         """
         require_aware(at, "at")
+        if not isinstance(clock_id, str) or not clock_id.strip():
+            raise ValidationError(
+                f"clock_id must be a non-empty string, got {clock_id!r}", field="clock_id"
+            )
         if not isinstance(target, Target):
             raise ValidationError(f"target must be a Target, got {target!r}", field="target")
         subject_kind = _text(subject_kind, "subject_kind", required=True)
@@ -715,7 +751,8 @@ class SlaClock(Aggregate):
             return self.elapsed_before
         if now <= self.running_since:
             return self.elapsed_before
-        return self.elapsed_before + calendars(self.calendar).between(self.running_since, now)
+        calendar = find_calendar(calendars, self.calendar)
+        return self.elapsed_before + calendar.between(self.running_since, now)
 
     def remaining(self, now: datetime, calendars: CalendarLookup) -> timedelta:
         """``budget - elapsed(now)``; negative when late."""

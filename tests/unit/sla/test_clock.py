@@ -492,3 +492,31 @@ def test_a_smaller_target_that_is_already_missed_breaches_at_the_change() -> Non
     assert clock.met is False
     with pytest.raises(InvalidTransition, match="terminal"):
         clock.stop(calendars=lookup, actor=DESK, at=at + 2 * H)
+
+
+def test_a_plain_mapping_lookup_gets_typed_errors() -> None:
+    calendars = {"cn": CN}
+
+    def start_on(calendars: object, tgt: Target | None = None, clock_id: str = "c1") -> SlaClock:
+        return SlaClock.start(
+            clock_id=clock_id, subject_kind="ticket", subject_id="T-1", target=tgt or target(),
+            calendars=calendars, actor=DESK, at=MON + H,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    with pytest.raises(ValidationError, match="no business calendar named 'mars'") as caught:
+        start_on(calendars.__getitem__, target(calendar="mars"))
+    assert caught.value.field == "calendar"
+    with pytest.raises(ValidationError, match="gave int for 'cn', not a BusinessCalendar"):
+        start_on(lambda name: 5)
+    with pytest.raises(ValidationError, match="calendars must be a function") as caught:
+        start_on(calendars)
+    assert caught.value.field == "calendars"
+    with pytest.raises(ValidationError, match="clock_id must be a non-empty string"):
+        start_on(lookup, clock_id=" ")
+    clock = start_on(calendars.__getitem__)
+    before = CLOCK_SPEC.to_record(clock)
+    with pytest.raises(ValidationError, match="no business calendar named 'cn'"):
+        clock.pause("x", calendars={}.__getitem__, actor=DESK, at=MON + 2 * H)
+    with pytest.raises(ValidationError, match="no business calendar named 'cn'"):
+        clock.elapsed(MON + 2 * H, {}.__getitem__)
+    assert CLOCK_SPEC.to_record(clock) == before
