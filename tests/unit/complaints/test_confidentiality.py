@@ -111,6 +111,26 @@ def test_get_and_find_redact_it_for_everyone_else(
     for found in service.find(actor, customer="华东电网"):
         assert not leaks(found)
     assert all(not leaks(x) for x in service.find(actor, state=S.CLOSED))
+    # the loops above must have seen the internal complaint
+    assert internal in {x.id for x in service.find(actor, customer="华东电网")}
+    assert internal in {x.id for x in service.find(actor, origin=Origin.INTERNAL)}
+
+
+@pytest.mark.parametrize("actor", OTHERS, ids=lambda a: a.id)
+def test_repr_and_str_of_what_others_see_do_not_show_it(
+    service: ComplaintService, recorder: Recorder, internal: str, actor: Actor
+) -> None:
+    shown = [
+        service.get(actor, internal),
+        *service.find(actor, origin=Origin.INTERNAL),
+        *service.history(actor, internal),
+        *service.records(actor, internal).values(),
+        *[e for e in recorder.events if e.aggregate_id == internal],
+    ]
+    assert len(shown) > 4
+    for value in shown:
+        for text in (repr(value), str(value), f"{value}"):
+            assert IDENTITY not in text and CONTACT not in text and "运维二部" not in text
 
 
 @pytest.mark.parametrize("actor", OTHERS, ids=lambda a: a.id)

@@ -10,7 +10,8 @@ built from the table predicts each outcome; the invariants:
 - closed is terminal;
 - each state change adds exactly one event and the version grows by one;
 - a refused command changes nothing (state, version, stored record, history);
-- an internal complainant's identity never reaches a hook or another role's view.
+- an internal complainant's identity never reaches a hook, another role's
+  view (the complaint, its history, its records, find results) or an error message.
 """
 
 from __future__ import annotations
@@ -290,6 +291,7 @@ class ComplaintLifecycle(RuleBasedStateMachine):
         except ItsmError as exc:
             refusal = exc
         if refusal is not None:
+            assert SECRET not in str(refusal), "an error message showed an internal identity"
             assert isinstance(expected, type), f"{command} by {actor.roles}: refused ({refusal})"
             assert isinstance(refusal, expected), (
                 f"{command}: expected {expected.__name__}, got {refusal!r}"
@@ -345,6 +347,10 @@ class ComplaintLifecycle(RuleBasedStateMachine):
             if m.origin is Origin.INTERNAL:
                 assert SECRET not in repr(self.service.get(RM, cid).complainant)
                 assert SECRET in self.service.get(SPECIALIST, cid).complainant.name
+                assert SECRET not in repr(self.service.get(RM, cid))
+                assert SECRET not in repr(self.service.history(RM, cid))
+                assert SECRET not in repr(self.service.records(RM, cid))
+                assert SECRET not in repr(self.service.find(RM, origin=Origin.INTERNAL))
 
 
 ComplaintLifecycle.TestCase.settings = settings(
