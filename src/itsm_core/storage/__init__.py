@@ -9,7 +9,9 @@ from itsm_core.storage.base import (
     StorageBackend,
     UnitOfWork,
     Where,
+    check_value,
     lease_end,
+    validate_aggregate,
 )
 
 __all__ = [
@@ -21,5 +23,7 @@ __all__ = [
     "StorageBackend",
     "UnitOfWork",
     "Where",
+    "check_value",
     "lease_end",
+    "validate_aggregate",
 ]

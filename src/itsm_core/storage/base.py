@@ -14,6 +14,7 @@ backend can answer them with indexed columns and ``GROUP BY`` in the database.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -37,7 +38,9 @@ __all__ = [
     "StorageBackend",
     "UnitOfWork",
     "Where",
+    "check_value",
     "lease_end",
+    "validate_aggregate",
 ]
 
 T = TypeVar("T")
@@ -47,6 +50,46 @@ IndexType = Literal["str", "int", "float", "bool", "datetime"]
 Op = Literal["eq", "ne", "in", "lt", "le", "gt", "ge", "is_null", "not_null"]
 _OPS: frozenset[str] = frozenset(get_args(Op))
 MeasureFn = Literal["count", "sum", "min", "max"]
+_MEASURE_FNS: frozenset[str] = frozenset(get_args(MeasureFn))
+_SUMMABLE: frozenset[str] = frozenset({"int", "float", "bool"})
+
+
+def check_value(index_type: IndexType, value: Any, name: str) -> Any:
+    """Return ``value`` if it fits an index field of ``index_type``, else raise.
+
+    ``str`` takes strings (a string enumeration member is one), ``int`` whole
+    numbers, ``float`` numbers, ``bool`` True or False (a bool is no number
+    here), ``datetime`` timezone-aware datetimes; None fits every type. An
+    :class:`enum.Enum` member counts as its value. Every backend checks the
+    values it stores and the values queries compare with, so a value that
+    does not fit is refused the same way everywhere.
+
+    :param index_type: the field's type.
+    :param value: the value to check.
+    :param name: the field, for the message (e.g. ``"complaint.state"``).
+    :return: the value (an enumeration member's value for a non-string enum).
+    :raises ValidationError: naming the field, its type and the value.
+    """
+    if isinstance(value, enum.Enum) and not isinstance(value, str | int):
+        value = value.value
+    if value is None:
+        return None
+    if index_type == "datetime":
+        return require_aware(value, name)
+    if index_type == "str":
+        ok = isinstance(value, str)
+    elif index_type == "bool":
+        ok = isinstance(value, bool)
+    elif index_type == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:  # float
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok:
+        raise ValidationError(
+            f"{name} is a {index_type} field; {value!r} ({type(value).__name__}) does not fit",
+            field=name,
+        )
+    return value
 
 
 @attrs.frozen
@@ -136,23 +179,58 @@ class Query:
         return attrs.evolve(self, where=(*self.where, Where(field, op, value)))
 
     def validate(self, spec: AggregateSpec[Any]) -> None:
-        """Raise :class:`ValidationError` if the query names an unknown field or operator."""
+        """Raise :class:`ValidationError` unless every backend can answer the query.
+
+        Refused: a condition that is not a :class:`Where`, an unknown field or
+        operator, ``in`` without a collection, a value that does not fit its
+        field's type (see :func:`check_value`), an ``order_by`` that is not a
+        sequence of field names, and a ``limit`` or ``offset`` that is not a
+        non-negative integer.
+        """
+        if not isinstance(self.where, tuple | list):
+            raise ValidationError(
+                f"where must be a tuple of Where conditions, got {type(self.where).__name__}",
+                field="where",
+            )
         for w in self.where:
-            if w.field != "id":
-                spec.field(w.field)
+            if not isinstance(w, Where):
+                raise ValidationError(
+                    f"a condition must be a Where(field, op, value), got {w!r}", field="where"
+                )
+            index_type: IndexType = "str" if w.field == "id" else spec.field(w.field).type
             if w.op not in _OPS:
                 raise ValidationError(
                     f"unknown operator {w.op!r}; allowed: {', '.join(sorted(_OPS))}", field="op"
                 )
-            if w.op == "in" and not isinstance(w.value, tuple | list | frozenset | set):
-                raise ValidationError("operator 'in' needs a tuple of values", field=w.field)
+            label = f"{spec.kind}.{w.field}"
+            if w.op == "in":
+                if not isinstance(w.value, tuple | list | frozenset | set):
+                    raise ValidationError("operator 'in' needs a tuple of values", field=w.field)
+                for value in w.value:
+                    check_value(index_type, value, label)
+            elif w.op not in ("is_null", "not_null"):
+                check_value(index_type, w.value, label)
+        if isinstance(self.order_by, str) or not isinstance(self.order_by, tuple | list):
+            raise ValidationError(
+                f"order_by must be a tuple of field names such as ('name', '-id'), "
+                f"got {self.order_by!r}",
+                field="order_by",
+            )
         for name in self.order_by:
+            if not isinstance(name, str):
+                raise ValidationError(f"order_by holds field names, got {name!r}", field="order_by")
             if name.lstrip("-") != "id":
                 spec.field(name.lstrip("-"))
-        if self.limit is not None and self.limit < 0:
-            raise ValidationError("limit must not be negative", field="limit")
-        if self.offset < 0:
-            raise ValidationError("offset must not be negative", field="offset")
+        if self.limit is not None and (
+            not isinstance(self.limit, int) or isinstance(self.limit, bool) or self.limit < 0
+        ):
+            raise ValidationError(
+                f"limit must be None or a non-negative integer, got {self.limit!r}", field="limit"
+            )
+        if not isinstance(self.offset, int) or isinstance(self.offset, bool) or self.offset < 0:
+            raise ValidationError(
+                f"offset must be a non-negative integer, got {self.offset!r}", field="offset"
+            )
 
 
 @attrs.frozen
@@ -162,6 +240,61 @@ class Measure:
     name: str
     fn: MeasureFn
     field: str | None = None
+
+
+def validate_aggregate(
+    spec: AggregateSpec[Any],
+    query: Query,
+    group_by: Sequence[str],
+    measures: Sequence[Measure],
+) -> None:
+    """Raise :class:`ValidationError` unless every backend can compute the aggregate.
+
+    Checks the query (:meth:`Query.validate`); that ``group_by`` names indexed
+    fields; that each measure is a :class:`Measure` with a known function
+    (``count``, ``sum``, ``min``, ``max``), names an indexed field unless it
+    counts, sums only ``int``, ``float`` or ``bool`` fields; and that no two
+    result columns (group fields and measure names) share a name.
+    """
+    query.validate(spec)
+    if isinstance(group_by, str) or not isinstance(group_by, Sequence):
+        raise ValidationError(
+            f"group_by must be a sequence of field names, got {group_by!r}", field="group_by"
+        )
+    names: list[str] = []
+    for name in group_by:
+        if not isinstance(name, str):
+            raise ValidationError(f"group_by holds field names, got {name!r}", field="group_by")
+        spec.field(name)
+        names.append(name)
+    for m in measures:
+        if not isinstance(m, Measure):
+            raise ValidationError(
+                f"a measure must be a Measure(name, fn, field), got {m!r}", field="measures"
+            )
+        if m.fn not in _MEASURE_FNS:
+            raise ValidationError(
+                f"measure {m.name!r}: unknown function {m.fn!r}; "
+                f"allowed: {', '.join(sorted(_MEASURE_FNS))}",
+                field="measures",
+            )
+        if m.fn != "count":
+            if not isinstance(m.field, str) or not m.field:
+                raise ValidationError(f"measure {m.name!r}: {m.fn} needs a field", field="measures")
+            f = spec.field(m.field)
+            if m.fn == "sum" and f.type not in _SUMMABLE:
+                raise ValidationError(
+                    f"sum needs a number or bool field; {spec.kind}.{f.name} is {f.type}",
+                    field=f.name,
+                )
+        names.append(m.name)
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise ValidationError(
+            f"the result columns {', '.join(map(repr, clashes))} appear more than once "
+            "(group fields and measure names must all differ)",
+            field="measures",
+        )
 
 
 @attrs.frozen

@@ -19,7 +19,15 @@ import attrs
 
 from itsm_core.errors import ConflictError, NotFound, StorageError
 from itsm_core.events import DomainEvent
-from itsm_core.storage.base import AggregateSpec, Measure, OutboxEntry, Query, lease_end
+from itsm_core.storage.base import (
+    AggregateSpec,
+    Measure,
+    OutboxEntry,
+    Query,
+    check_value,
+    lease_end,
+    validate_aggregate,
+)
 from itsm_core.storage.evaluate import aggregate_rows, compile_query, select
 from itsm_core.storage.memory_index import SortedIndex, choose_range
 
@@ -280,12 +288,7 @@ class MemoryUnitOfWork:
         measures: Sequence[Measure],
     ) -> list[dict[str, Any]]:
         """Group and measure in one pass over the matching rows."""
-        query.validate(spec)
-        for name in group_by:
-            spec.field(name)
-        for m in measures:
-            if m.fn != "count":
-                spec.field(m.field or "")
+        validate_aggregate(spec, query, group_by, measures)
         rows = self._rows(spec, query)
         test = compile_query(query)
         return aggregate_rows(
@@ -295,8 +298,16 @@ class MemoryUnitOfWork:
         )
 
     def save(self, spec: AggregateSpec[E], entity: E) -> None:
-        """Stage ``entity`` and its pending events."""
+        """Stage ``entity`` and its pending events.
+
+        :raises ValidationError: if an indexed value does not fit its field's
+            type (nothing is staged).
+        """
         self._backend._table(spec)
+        values = {
+            f.name: check_value(f.type, f.extract(entity), f"{spec.kind}.{f.name}")
+            for f in spec.index
+        }
         expected, version, events = _version_of(entity)
         entity_id = str(getattr(entity, "id"))  # noqa: B009
         key = (spec.kind, entity_id)
@@ -307,7 +318,7 @@ class MemoryUnitOfWork:
             events = tuple(e for e in previous.events if e.event_id not in known) + events
         row = _Row(
             record=copy.deepcopy(spec.to_record(entity)),
-            values=spec.index_values(entity),
+            values=values,
             version=version,
         )
         self._staged[key] = _Staged(spec, entity, row, expected, events)

@@ -592,6 +592,24 @@ class StorageContract:
         assert len(_history(store, "a")) == 1
         assert len(_pending_ids(store)) == 1
 
+    @pytest.mark.parametrize(
+        "fields",
+        [{"size": "3"}, {"weight": "heavy"}, {"active": 1}, {"due_at": datetime(2025, 1, 6)}],
+        ids=["str-for-int", "str-for-float", "int-for-bool", "naive-datetime"],
+    )
+    def test_indexed_value_that_does_not_fit_is_refused_at_save(
+        self, store: StorageBackend, fields: dict[str, Any]
+    ) -> None:
+        with store.unit_of_work() as uow:
+            with pytest.raises(ValidationError):
+                uow.save(ITEM_SPEC, Item.create("bad", **fields))
+            uow.save(ITEM_SPEC, Item.create("good", size=1))
+            uow.commit()
+        assert _ids(store) == ["good"]
+        assert _ids(store, Query((Where("size", "ge", 0),))) == ["good"]
+        assert _history(store, "bad") == []
+        assert len(_pending_ids(store)) == 1
+
     def test_conflict_undoes_the_whole_unit_of_work(self, store: StorageBackend) -> None:
         _put(store, Item.create("a", name="a"), Item.create("b", name="b"))
         stale_b = _load(store, "b")
@@ -756,12 +774,51 @@ class StorageContract:
             Query(order_by=("colour",)),
             Query(limit=-1),
             Query(offset=-1),
+            Query((Where("size", "lt", "2"),)),
+            Query((Where("size", "eq", True),)),
+            Query((Where("active", "eq", 1),)),
+            Query((Where("weight", "ge", "0.5"),)),
+            Query((Where("name", "in", ("alpha", 3)),)),
+            Query((Where("due_at", "lt", "2025-01-06"),)),
+            Query((Where("due_at", "lt", datetime(2025, 1, 6)),)),
+            Query((Where("id", "eq", 1),)),
+            Query(Where("size", "eq", 1)),  # type: ignore[arg-type]
+            Query((("size", "eq", 1),)),  # type: ignore[arg-type]
+            Query(order_by="name"),  # type: ignore[arg-type]
+            Query(limit="3"),  # type: ignore[arg-type]
+            Query(offset=1.5),  # type: ignore[arg-type]
         ],
-        ids=["unknown-field", "unknown-op", "in-without-tuple", "unknown-order", "limit", "offset"],
+        ids=[
+            "unknown-field",
+            "unknown-op",
+            "in-without-tuple",
+            "unknown-order",
+            "limit",
+            "offset",
+            "str-for-int",
+            "bool-for-int",
+            "int-for-bool",
+            "str-for-float",
+            "int-in-str-tuple",
+            "str-for-datetime",
+            "naive-datetime",
+            "int-for-id",
+            "where-not-a-tuple",
+            "condition-not-a-where",
+            "order-by-a-string",
+            "limit-not-an-int",
+            "offset-not-an-int",
+        ],
     )
-    def test_bad_query_raises_validation_error(self, store: StorageBackend, query: Query) -> None:
-        with store.unit_of_work() as uow, pytest.raises(ValidationError):
-            uow.find(ITEM_SPEC, query)
+    def test_bad_query_raises_validation_error(self, sample: StorageBackend, query: Query) -> None:
+        # the same refusal for every backend, from find, count and aggregate alike
+        with sample.unit_of_work() as uow:
+            with pytest.raises(ValidationError):
+                uow.find(ITEM_SPEC, query)
+            with pytest.raises(ValidationError):
+                uow.count(ITEM_SPEC, query)
+            with pytest.raises(ValidationError):
+                uow.aggregate(ITEM_SPEC, query, [], [Measure("n", "count")])
 
     # -- ordering and slicing -----------------------------------------------------
 
@@ -923,6 +980,35 @@ class StorageContract:
                 uow.aggregate(ITEM_SPEC, Query(), ["colour"], [Measure("n", "count")])
             with pytest.raises(ValidationError):
                 uow.aggregate(ITEM_SPEC, Query(), [], [Measure("n", "max", "colour")])
+
+    @pytest.mark.parametrize(
+        ("group_by", "measure"),
+        [
+            ([], Measure("s", "sum", "name")),
+            ([], Measure("s", "sum", "due_at")),
+            ([], Measure("s", "avg", "size")),  # type: ignore[arg-type]
+            ([], Measure("s", "sum", None)),
+            ([], Measure("s", "max")),
+            (["group"], Measure("group", "count")),
+            ("group", Measure("n", "count")),
+            (["id"], Measure("n", "count")),
+        ],
+        ids=[
+            "sum-of-str",
+            "sum-of-datetime",
+            "unknown-function",
+            "sum-without-field",
+            "max-without-field",
+            "name-clash",
+            "group-by-a-string",
+            "group-by-id",
+        ],
+    )
+    def test_bad_aggregate_raises_validation_error(
+        self, sample: StorageBackend, group_by: Any, measure: Measure
+    ) -> None:
+        with sample.unit_of_work() as uow, pytest.raises(ValidationError):
+            uow.aggregate(ITEM_SPEC, Query(), group_by, [measure])
 
     # -- datetimes ---------------------------------------------------------------
 

@@ -25,14 +25,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
-from itsm_core.clock import require_aware
 from itsm_core.errors import (
     ConflictError,
     ItsmError,
     NotFound,
     SchemaOutOfDate,
     StorageError,
-    ValidationError,
 )
 from itsm_core.events import DomainEvent
 from itsm_core.storage.base import (
@@ -42,7 +40,9 @@ from itsm_core.storage.base import (
     OutboxEntry,
     Query,
     Where,
+    check_value,
     lease_end,
+    validate_aggregate,
 )
 from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url, shown_url
 from itsm_core.storage.sqlalchemy.migrate import create_tables, ensure_schema
@@ -223,25 +223,13 @@ class SqlBackend:
 
         :raises ValidationError: for a value that does not fit the field's type.
         """
-        value = _plain(value)
+        value = check_value(index_type, value, name)
         if value is None:
             return None
-        ok: bool
         if index_type == "datetime":
-            instant = require_aware(value, name).astimezone(UTC)
+            instant = value.astimezone(UTC)
             return instant.replace(tzinfo=None) if self._sqlite else instant
-        if index_type == "str":
-            ok = isinstance(value, str)
-        elif index_type == "bool":
-            ok = isinstance(value, bool)
-        else:  # int, float
-            ok = isinstance(value, int | float)
-        if not ok:
-            raise ValidationError(
-                f"{name} is a {index_type} field; {value!r} ({type(value).__name__}) does not fit",
-                field=name,
-            )
-        return value
+        return _plain(value)
 
     @staticmethod
     def from_db(value: Any, index_type: IndexType) -> Any:
@@ -667,6 +655,7 @@ class SqlUnitOfWork:
         """
         backend = self._backend
         table = backend.table(spec)
+        validate_aggregate(spec, query, group_by, measures)
         conditions = self._where(spec, table, query)
         groups = [(name, *self._column(spec, table, name)) for name in group_by]
         columns: list[Any] = [col.label(f"g{i}") for i, (_, col, _) in enumerate(groups)]
@@ -682,11 +671,6 @@ class SqlUnitOfWork:
             if f.type == "bool":
                 col = sa.cast(col, sa.Integer)
             if m.fn == "sum":
-                if f.type in ("str", "datetime"):
-                    raise ValidationError(
-                        f"sum needs a number or bool field; {spec.kind}.{f.name} is {f.type}",
-                        field=f.name,
-                    )
                 columns.append(sa.func.sum(col).label(f"m{i}"))
             elif m.fn == "min":
                 columns.append(sa.func.min(col).label(f"m{i}"))
