@@ -774,7 +774,11 @@ class BusinessCalendar:
         sign = 1
         if b < a:
             a, b, sign = b, a, -1
-        ya, yb = self._year_of(a), self._year_of(b)
+        if a == b:
+            return self._result(timedelta(0), touched)
+        # [a, b) ends with the instant before b: a span that ends at the local midnight
+        # starting a year needs nothing of that year (nor its official data).
+        ya, yb = self._year_of(a), self._year_of(b - 1)
         first = self._index(ya, touched)
         if ya == yb:
             total = first.position(b) - first.position(a)

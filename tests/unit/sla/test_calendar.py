@@ -479,6 +479,21 @@ def test_past_the_official_data_a_computation_raises_naming_the_year() -> None:
         cal.is_working_day("2027-03-01")
 
 
+def test_a_span_ending_at_the_midnight_of_an_unofficial_year_needs_none_of_it() -> None:
+    cal = BusinessCalendar.china(official_until=2026)
+    new_year = sh(2027, 1, 1)
+    last_day = sh(2026, 12, 31, 9)
+    assert cal.between(last_day, new_year) == 7.5 * H  # [a, b) ends before 2027
+    assert cal.between(new_year, last_day) == -7.5 * H
+    assert cal.between_detailed(last_day, new_year).is_official
+    assert cal.between(new_year, new_year) == timedelta(0)
+    with pytest.raises(CalendarDataMissing, match="2027"):
+        cal.between(last_day, new_year + timedelta(microseconds=1))
+    lenient = cal.replace(allow_unofficial_years=True)
+    assert lenient.between_detailed(last_day, new_year).unofficial_years == ()
+    assert lenient.between_detailed(last_day, sh(2027, 1, 4, 10)).unofficial_years == (2027,)
+
+
 def test_every_method_follows_the_same_rule_for_unofficial_years() -> None:
     strict = BusinessCalendar.china(official_until=2026)
     lenient = strict.replace(allow_unofficial_years=True)
