@@ -164,6 +164,7 @@ class MemoryBackend:
         after the others, so that a failing notifier never holds back new events.
         """
         with self._lock:
+            self._check_open()
             # sorted() is stable: commit order within each group
             entries = sorted(self._outbox.values(), key=lambda e: e.waiting(now))
             return [e.snapshot() for e in entries[: max(limit, 0)]]
@@ -184,6 +185,7 @@ class MemoryBackend:
     def outbox_delivered(self, event_id: str, notifier: str, at: datetime) -> None:
         """Record a delivery (ignored once the entry is done)."""
         with self._lock:
+            self._check_open()
             entry = self._outbox.get(event_id)
             if entry is not None:
                 entry.delivered.add(notifier)
@@ -192,6 +194,7 @@ class MemoryBackend:
     def outbox_failed(self, event_id: str, notifier: str, error: str, retry_at: datetime) -> None:
         """Record a failed delivery (ignored once the entry is done)."""
         with self._lock:
+            self._check_open()
             entry = self._outbox.get(event_id)
             if entry is not None:
                 entry.attempts[notifier] = entry.attempts.get(notifier, 0) + 1
@@ -200,6 +203,7 @@ class MemoryBackend:
     def outbox_release(self, event_id: str, claimed_until: datetime) -> None:
         """End the claim lasting until ``claimed_until``, if it is still the entry's claim."""
         with self._lock:
+            self._check_open()
             entry = self._outbox.get(event_id)
             if entry is not None and entry.claimed_until == claimed_until:
                 entry.claimed_until = None
@@ -207,20 +211,23 @@ class MemoryBackend:
     def outbox_done(self, event_id: str, at: datetime) -> None:
         """Move a fully delivered entry out of the pending list; it is kept until purged."""
         with self._lock:
+            self._check_open()
             if self._outbox.pop(event_id, None) is not None:
                 self._done[event_id] = at
 
     def outbox_purge(self, done_before: datetime) -> int:
         """Forget the entries done before ``done_before``; return how many."""
         with self._lock:
+            self._check_open()
             old = [i for i, at in self._done.items() if at < done_before]
             for event_id in old:
                 del self._done[event_id]
             return len(old)
 
     def close(self) -> None:
-        """Close the store; later units of work are refused."""
-        self._closed = True
+        """Close the store; later work (units of work, reads, the outbox) is refused."""
+        with self._lock:
+            self._closed = True
 
 
 class MemoryUnitOfWork:
@@ -244,8 +251,10 @@ class MemoryUnitOfWork:
     def _row(self, spec: AggregateSpec[Any], entity_id: str) -> _Row | None:
         staged = self._staged.get((spec.kind, entity_id))
         if staged is not None:
+            self._backend._check_open()
             return staged.row
         with self._backend._lock:
+            self._backend._check_open()
             return self._backend._table(spec).get(entity_id)
 
     def get(self, spec: AggregateSpec[E], entity_id: str) -> E:
@@ -260,6 +269,7 @@ class MemoryUnitOfWork:
         staged = {rid: st.row for (kind, rid), st in self._staged.items() if kind == spec.kind}
         backend = self._backend
         with backend._lock:
+            backend._check_open()
             table = backend._table(spec)
             plan = None if staged or query is None else backend._plan(spec, query)
             rows = dict(table) if plan is None else {rid: table[rid] for rid in plan}
@@ -303,6 +313,7 @@ class MemoryUnitOfWork:
         :raises ValidationError: if an indexed value does not fit its field's
             type (nothing is staged).
         """
+        self._backend._check_open()
         self._backend._table(spec)
         values = {
             f.name: check_value(f.type, f.extract(entity), f"{spec.kind}.{f.name}")
@@ -326,14 +337,15 @@ class MemoryUnitOfWork:
     def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
         """Stored events of one aggregate, oldest first."""
         with self._backend._lock:
+            self._backend._check_open()
             return list(self._backend._events.get((kind, aggregate_id), ()))
 
     def commit(self) -> list[DomainEvent]:
         """Check every version, then store rows, events and outbox entries atomically."""
         backend = self._backend
-        backend._check_open()
         committed: list[DomainEvent] = []
         with backend._lock:
+            backend._check_open()
             for (kind, rid), staged in self._staged.items():
                 current = backend._rows[kind].get(rid)
                 actual = current.version if current is not None else 0

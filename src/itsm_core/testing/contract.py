@@ -25,7 +25,9 @@ What it checks: loading (``NotFound``), saving new and changed entities,
 rollback, read-your-writes within a unit of work and isolation from others,
 ``find`` with every operator, ordering (descending, ``None`` values, ties,
 code-point order of strings), limit/offset, ``count``, ``aggregate``
-(group_by, count/sum/min/max, empty input), datetime fields given in
+(group_by, count/sum/min/max, empty input), the ``ValidationError`` of a
+bad query or aggregate and of an indexed value that does not fit its
+field's type (nothing staged), datetime fields given in
 different zones, history order, the outbox lifecycle (pending → delivered /
 failed with retries → done) and that entries waiting for a retry do not
 starve new ones, outbox claims (two claims, also from threads at once, get
@@ -33,7 +35,7 @@ disjoint entries; a claim lasts until its lease expires or the entry is
 released or done; progress marks keep it; an entry waiting for a retry is
 not claimed before its time), purging done entries (pending ones and the
 history stay), events committed atomically with the state, and a closed
-store refusing work. Two property tests compare ``find``, ``count`` and
+store refusing every call (units of work, reads, saves, the outbox). Two property tests compare ``find``, ``count`` and
 ``aggregate`` with the reference evaluation of
 :mod:`itsm_core.storage.evaluate` on random queries.
 """
@@ -687,6 +689,32 @@ class StorageContract:
         uow.__exit__(None, None, None)
         with pytest.raises(StorageError):
             store.unit_of_work()
+
+    def test_closed_store_refuses_reads_and_the_outbox(self, store: StorageBackend) -> None:
+        (event,) = _put(store, Item.create("a"))
+        uow = store.unit_of_work()
+        store.close()
+        refused: dict[str, Callable[[], object]] = {
+            "get": lambda: uow.get(ITEM_SPEC, "a"),
+            "find": lambda: uow.find(ITEM_SPEC),
+            "count": lambda: uow.count(ITEM_SPEC),
+            "aggregate": lambda: uow.aggregate(ITEM_SPEC, Query(), [], [Measure("n", "count")]),
+            "history": lambda: uow.history(Item.KIND, "a"),
+            "save": lambda: uow.save(ITEM_SPEC, Item.create("b")),
+            "outbox_pending": lambda: store.outbox_pending(T0),
+            "outbox_claim": lambda: store.outbox_claim(T0, 10, LEASE),
+            "outbox_delivered": lambda: store.outbox_delivered(event.event_id, "mail", T0),
+            "outbox_failed": lambda: store.outbox_failed(event.event_id, "mail", "down", T0),
+            "outbox_release": lambda: store.outbox_release(event.event_id, T0 + LEASE),
+            "outbox_done": lambda: store.outbox_done(event.event_id, T0),
+            "outbox_purge": lambda: store.outbox_purge(T0),
+        }
+        for name, call in refused.items():
+            with pytest.raises(StorageError, match="closed"):
+                call()
+                pytest.fail(f"{name} worked on a closed store")
+        uow.__exit__(None, None, None)
+        store.close()  # closing twice is harmless
 
     # -- find ------------------------------------------------------------------
 
