@@ -95,6 +95,7 @@ def complaints_query(
     channel: ComplaintChannel | str | None = None,
     verdict: Verdict | str | None = None,
     relationship_manager: str | None = None,
+    improvement_owner: str | None = None,
     closed: bool | None = None,
     received_from: datetime | None = None,
     received_before: datetime | None = None,
@@ -104,6 +105,8 @@ def complaints_query(
     """Return the query for complaints matching every criterion given (oldest first).
 
     ``state`` and ``source`` take one value or several (any of them matches).
+    ``improvement_owner`` matches the complaints whose improvement requirement
+    names that owner (改进负责人), whatever its status.
 
     :raises ValidationError: for an unknown code, an empty collection of codes,
         a name that is not a non-empty string, a ``closed`` that is not a bool,
@@ -112,6 +115,7 @@ def complaints_query(
     customer = _name(customer, "customer")
     party_complained_about = _name(party_complained_about, "party_complained_about")
     relationship_manager = _name(relationship_manager, "relationship_manager")
+    improvement_owner = _name(improvement_owner, "improvement_owner")
     closed = _flag(closed, "closed")
     limit = _count(limit, "limit", optional=True)
     offset = _count(offset, "offset", optional=False) or 0
@@ -126,6 +130,7 @@ def complaints_query(
         ("customer", customer),
         ("party_complained_about", party_complained_about),
         ("relationship_manager", relationship_manager),
+        ("improvement_owner", improvement_owner),
         ("closed", closed),
     ):
         if value is not None:

@@ -800,6 +800,7 @@ class ComplaintService:
         channel: ComplaintChannel | str | None = None,
         verdict: Verdict | str | None = None,
         relationship_manager: str | None = None,
+        improvement_owner: str | None = None,
         closed: bool | None = None,
         received_from: datetime | None = None,
         received_before: datetime | None = None,
@@ -809,8 +810,10 @@ class ComplaintService:
         """Return the complaints matching every criterion given, oldest first.
 
         Each is redacted for ``actor``. ``state`` and ``source`` take one code
-        or several (any of them matches); ``limit`` and ``offset`` page through
-        the result.
+        or several (any of them matches); ``improvement_owner`` finds the
+        complaints whose improvement requirement names that owner (e.g. with
+        ``closed=False``, an owner's work in hand); ``limit`` and ``offset``
+        page through the result.
 
         :raises AccessDenied: for a customer or an actor without a role.
         :raises ValidationError: for an unknown code, a name filter that is not
@@ -828,6 +831,7 @@ class ComplaintService:
             channel=channel,
             verdict=verdict,
             relationship_manager=relationship_manager,
+            improvement_owner=improvement_owner,
             closed=closed,
             received_from=received_from,
             received_before=received_before,

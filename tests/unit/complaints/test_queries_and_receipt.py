@@ -55,6 +55,22 @@ def test_find_by_state_customer_party_and_source(service: ComplaintService) -> N
     assert len(service.find(RM, limit=2)) == 2
 
 
+def test_find_by_improvement_owner(service: ComplaintService) -> None:
+    from .conftest import OWNER
+
+    a = at_state(service, S.IMPROVING)
+    b = at_state(service, S.RESOLVED)
+    assert ids(service.find(RM, improvement_owner=OWNER.id)) == {a.id}
+    assert ids(service.find(RM, improvement_owner=OWNER.id, closed=False)) == {a.id}
+    assert service.find(RM, improvement_owner="owner-9") == []
+    walk(service, a.id, ["met", "feedback", "satisfied"])
+    assert ids(service.find(RM, improvement_owner=OWNER.id)) == {a.id}
+    assert service.find(RM, improvement_owner=OWNER.id, closed=False) == []
+    assert b.id not in ids(service.find(RM, improvement_owner=OWNER.id))
+    with pytest.raises(ValidationError, match="improvement_owner must be"):
+        service.find(RM, improvement_owner="")
+
+
 def test_find_by_received_period(service: ComplaintService, clock: FrozenClock) -> None:
     a = receive(service)
     clock.advance(days=2)
