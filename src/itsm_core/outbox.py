@@ -19,6 +19,7 @@ expires. Done entries stay in the store until
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,18 +46,53 @@ DEFAULT_LEASE = timedelta(seconds=60)
 """How long a relay pass holds the entries it claimed, unless told otherwise."""
 
 
+def _duration(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, timedelta) or value < timedelta(0):
+        raise ValidationError(
+            f"Backoff.{attribute.name} must be a timedelta of zero or more, got {value!r}",
+            field=attribute.name,
+        )
+
+
+def _factor(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 1
+    ):
+        raise ValidationError(
+            f"Backoff.factor must be a finite number of at least 1, got {value!r}",
+            field="factor",
+        )
+
+
 @attrs.frozen
 class Backoff:
-    """Exponential backoff for failed deliveries: ``base * factor**(attempt-1)``, capped."""
+    """Exponential backoff for failed deliveries: ``base * factor**(attempt-1)``, capped.
 
-    base: timedelta = timedelta(seconds=5)
-    factor: float = 2.0
-    cap: timedelta = timedelta(hours=1)
+    :param base: the wait after the first failure.
+    :param factor: how much longer each further wait is (at least 1).
+    :param cap: the longest wait, however many failures there were.
+    :raises ValidationError: for a negative duration or a factor below 1.
+    """
+
+    base: timedelta = attrs.field(default=timedelta(seconds=5), validator=_duration)
+    factor: float = attrs.field(default=2.0, validator=_factor)
+    cap: timedelta = attrs.field(default=timedelta(hours=1), validator=_duration)
 
     def delay(self, attempt: int) -> timedelta:
-        """Return the wait after the ``attempt``-th failure (1-based)."""
-        seconds = self.base.total_seconds() * self.factor ** max(0, attempt - 1)
-        return min(timedelta(seconds=seconds), self.cap)
+        """Return the wait after the ``attempt``-th failure (1-based).
+
+        Never more than ``cap``, however many attempts failed (a notifier down
+        for weeks keeps being retried every ``cap``).
+        """
+        cap = self.cap.total_seconds()
+        try:
+            seconds = self.base.total_seconds() * self.factor ** max(0, attempt - 1)
+        except OverflowError:
+            seconds = math.inf
+        return timedelta(seconds=min(seconds, cap))
 
 
 @attrs.frozen

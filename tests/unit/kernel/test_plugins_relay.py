@@ -134,6 +134,45 @@ def test_backoff_is_capped() -> None:
     assert b.delay(1) == timedelta(seconds=1)
     assert b.delay(2) == timedelta(seconds=10)
     assert b.delay(9) == timedelta(minutes=1)
+    # however many attempts failed: no overflow, the cap
+    for attempt in (45, 1025, 10**6):
+        assert Backoff().delay(attempt) == timedelta(hours=1)
+        assert b.delay(attempt) == timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"factor": 0.5},
+        {"factor": float("inf")},
+        {"factor": "2"},
+        {"base": timedelta(seconds=-1)},
+        {"cap": 60},
+    ],
+    ids=["factor-below-1", "infinite-factor", "factor-not-a-number", "negative-base", "cap-number"],
+)
+def test_bad_backoff_is_refused(options: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError, match="Backoff"):
+        Backoff(**options)
+
+
+def test_a_notifier_down_for_days_is_still_retried_every_hour() -> None:
+    flaky = Flaky(failures=100)  # 100 failures: the last waits of 2**99 * 5 s are capped
+    clock = FrozenClock(AT)
+    pm = make_plugin_manager([flaky], load_entrypoints=False)
+    storage = MemoryBackend("memory://", [LAMP_SPEC])
+    rt = Runtime(clock, storage, pm, OutboxRelay(storage, pm, clock, Backoff()))
+    switch_on(rt)
+    for attempt in range(2, 101):
+        clock.advance(hours=1)
+        report = rt.relay.run()
+        assert len(report.failures) == 1
+        wait = report.failures[0].retry_at - clock.now()
+        assert wait == (timedelta(hours=1) if attempt > 10 else Backoff().delay(attempt))
+    clock.advance(hours=1)
+    assert rt.relay.run().delivered == 1
+    assert len(flaky.events) == 1
+    assert storage.outbox_pending(clock.now()) == []
 
 
 def test_error_in_transaction_rolls_back_everything() -> None:
