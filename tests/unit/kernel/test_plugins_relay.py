@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from itsm_core import (
     FrozenClock,
     ItsmCore,
     PluginError,
+    StorageError,
     UnknownBackend,
     ValidationError,
     hookimpl,
@@ -230,3 +232,41 @@ def test_facade_history_is_redacted() -> None:
     assert events
     assert "Zhang San" not in str([e.to_dict() for e in events])
     assert "Zhang San" in str([e.to_dict() for e in core.complaints.history(li, c.id)])
+
+
+class FlakyStore(MemoryBackend):
+    """A memory store whose outbox cannot be claimed while ``down`` is set."""
+
+    down = False
+
+    def outbox_claim(self, now: datetime, limit: int, lease: timedelta) -> list[Any]:
+        if self.down:
+            raise StorageError("the database went away")
+        return super().outbox_claim(now, limit, lease)
+
+
+def test_a_relay_failing_after_the_commit_does_not_fail_the_command(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rec = Recorder()
+    clock = FrozenClock(AT)
+    pm = make_plugin_manager([rec], load_entrypoints=False)
+    storage = FlakyStore("memory://", [LAMP_SPEC])
+    rt = Runtime(clock, storage, pm, OutboxRelay(storage, pm, clock))
+    storage.down = True
+    with caplog.at_level(logging.WARNING, logger="itsm_core.outbox"):
+        switch_on(rt)  # returns: the change is committed
+    assert "stay in the outbox" in caplog.text
+    assert "the database went away" in caplog.text
+    with rt.storage.unit_of_work() as uow:
+        assert uow.get(LAMP_SPEC, "l1").version == 1
+    assert rec.events == []
+    (entry,) = storage.outbox_pending(AT)
+    # the next relay delivers it
+    storage.down = False
+    assert rt.relay.run().delivered == 1
+    assert [e.event_id for e in rec.events] == [entry.event.event_id]
+    # an explicit relay (a worker's) still reports its failure
+    storage.down = True
+    with pytest.raises(StorageError):
+        rt.relay.run()
