@@ -20,7 +20,7 @@ from itsm_core import (
     hookimpl,
 )
 from itsm_core.outbox import Backoff, OutboxRelay
-from itsm_core.plugins import make_plugin_manager, open_storage
+from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.runtime import Runtime
 from itsm_core.storage.base import BackendFactory
 from itsm_core.storage.memory import MemoryBackend
@@ -98,6 +98,88 @@ def test_register_storage_hook_adds_a_scheme_and_duplicates_are_refused() -> Non
     pm = make_plugin_manager([Clash()], load_entrypoints=False)
     with pytest.raises(PluginError, match="memory"):
         open_storage(pm, "memory://", [LAMP_SPEC])
+
+
+class MisnamedArgument:
+    @hookimpl
+    def itsm_on_event(self, evt: DomainEvent) -> None:
+        pass
+
+
+class MisspelledHook:
+    @hookimpl
+    def itsm_on_evnt(self, event: DomainEvent) -> None:
+        pass
+
+
+def test_plugins_that_do_not_fit_the_hooks_are_refused_clearly() -> None:
+    with pytest.raises(PluginError, match=r"does not match.*evt.*known hooks: itsm_on_event"):
+        make_plugin_manager([MisnamedArgument()], load_entrypoints=False)
+    with pytest.raises(PluginError, match=r"itsm_on_evnt.*known hooks: itsm_on_event"):
+        make_plugin_manager([MisspelledHook()], load_entrypoints=False)
+    with pytest.raises(PluginError, match=r"class Recorder; pass an instance"):
+        make_plugin_manager([Recorder], load_entrypoints=False)
+
+
+def test_an_installed_plugin_that_cannot_be_loaded_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from importlib import metadata
+
+    broken = metadata.EntryPoint(
+        name="broken", value="no_such_module_xyz:plugin", group="itsm_core"
+    )
+    real = metadata.entry_points
+
+    def entry_points(**selection: Any) -> Any:
+        found = list(real(**selection))
+        return [*found, broken] if selection.get("group") == "itsm_core" else found
+
+    monkeypatch.setattr(metadata, "entry_points", entry_points)
+    with pytest.raises(PluginError, match=r"'broken' \(no_such_module_xyz:plugin.*ModuleNotFound"):
+        ItsmCore()
+    assert "memory" in ItsmCore(load_entrypoints=False).storage_schemes
+
+
+def backends(register_storage: Callable[[Callable[[str, BackendFactory], None]], None]) -> Any:
+    class Plugin:
+        @hookimpl
+        def itsm_register_storage(self, register: Callable[[str, BackendFactory], None]) -> None:
+            register_storage(register)
+
+    return make_plugin_manager([Plugin()], load_entrypoints=False)
+
+
+def test_storage_schemes_are_case_insensitive_and_checked() -> None:
+    pm = backends(lambda register: register("Toy", MemoryBackend))
+    assert "toy" in storage_schemes(pm)
+    assert isinstance(open_storage(pm, "TOY://x", [LAMP_SPEC]), MemoryBackend)
+    for scheme in ("", "with space", "9lives", None):
+        pm = backends(lambda register, s=scheme: register(s, MemoryBackend))  # type: ignore[misc]
+        with pytest.raises(PluginError, match="URL scheme"):
+            storage_schemes(pm)
+    pm = backends(lambda register: register("toy", "not callable"))  # type: ignore[arg-type]
+    with pytest.raises(PluginError, match="factory"):
+        storage_schemes(pm)
+
+
+def test_a_backend_that_fails_or_returns_no_backend_is_reported() -> None:
+    def broken(url: str, specs: Any) -> Any:
+        raise KeyError("host")
+
+    pm = backends(lambda register: register("broken", broken))
+    with pytest.raises(
+        PluginError, match=r"'broken' failed to open 'broken://h/db': KeyError"
+    ) as info:
+        open_storage(pm, "broken://user:secret@h/db", [LAMP_SPEC])
+    assert "secret" not in str(info.value)
+    pm = backends(lambda register: register("nothing", lambda url, specs: None))
+    with pytest.raises(PluginError, match=r"NoneType, which is not a StorageBackend"):
+        open_storage(pm, "nothing://x", [LAMP_SPEC])
+    # an ItsmError of the backend passes as it is
+    pm = backends(lambda register: register("memory", MemoryBackend))
+    with pytest.raises(UnknownBackend):
+        open_storage(pm, "nowhere://x", [LAMP_SPEC])
 
 
 def test_committed_events_reach_notifiers_redacted() -> None:
