@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from importlib import metadata
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -215,6 +217,40 @@ def test_command_upgrade_current_check(sqlite_url: str, capsys: pytest.CaptureFi
     assert main(["downgrade", sqlite_url, "base"]) == 0
     assert main(["current", sqlite_url]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "none"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["upgrade", "{url}", "nosuchrev"], r"'nosuchrev'.*revisions of this version: 0001"),
+        (["downgrade", "{url}", "nosuchrev"], r"'nosuchrev'.*\(head \d+\)"),
+        (["stamp", "{url}", "zzz"], r"'zzz'.*'base'"),
+        (["check", "sqlite:///{missing}/x.db"], r"directory .*missing.* does not exist"),
+        (["upgrade", "memory://"], r"'memory://'.*sqlite:///path\.db"),
+        (["current", "not a url"], r"cannot parse the storage URL"),
+    ],
+    ids=["unknown-revision", "downgrade-unknown", "stamp-unknown", "no-directory", "memory", "bad"],
+)
+def test_command_errors_are_one_clear_line(
+    sqlite_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    expected: str,
+) -> None:
+    argv = [a.format(url=sqlite_url, missing=tmp_path / "missing") for a in args]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("itsm-core-db: ")
+    assert re.search(expected, err), err
+    assert "Traceback" not in err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_sqlite_file_in_a_missing_directory_is_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match=r"directory .* does not exist; create it first"):
+        ItsmCore(f"sqlite:///{tmp_path / 'nowhere' / 'itsm.db'}", load_entrypoints=False)
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_command_runs_as_a_program(sqlite_url: str) -> None:

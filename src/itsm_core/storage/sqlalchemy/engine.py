@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -137,6 +138,21 @@ def _sqlite_pragmas(file_based: bool) -> Any:
     return on_connect
 
 
+def _check_sqlite_directory(url: URL) -> None:
+    """Refuse a SQLite file whose directory does not exist (SQLite would only say
+    "unable to open database file")."""
+    database = url.database or ""
+    if database.startswith("file:") or str(url.query.get("uri", "")).lower() == "true":
+        return  # a SQLite URI filename: SQLite resolves it
+    directory = Path(database).parent
+    if not directory.is_dir():
+        raise StorageError(
+            f"cannot open the SQLite database {shown_url(url)!r}: the directory "
+            f"{str(directory)!r} does not exist; create it first, or name a file in an "
+            "existing directory"
+        )
+
+
 def make_engine(options: EngineOptions | str, **engine_kwargs: Any) -> sa.Engine:
     """Create an engine with settings fit for the library.
 
@@ -150,11 +166,13 @@ def make_engine(options: EngineOptions | str, **engine_kwargs: Any) -> sa.Engine
     :param options: a storage URL or :func:`parse_url`'s result.
     :param engine_kwargs: passed on to :func:`sqlalchemy.create_engine`.
     :raises StorageError: if the database driver is not installed (naming the
-        extra to install).
+        extra to install), or a SQLite file's directory does not exist.
     """
     if isinstance(options, str):
         options = parse_url(options)
     url = options.url
+    if options.is_sqlite and not options.is_sqlite_memory:
+        _check_sqlite_directory(url)
     kwargs: dict[str, Any] = {"future": True}
     if options.is_sqlite:
         if options.is_sqlite_memory:
@@ -185,7 +203,11 @@ def make_engine(options: EngineOptions | str, **engine_kwargs: Any) -> sa.Engine
             f"the database driver for {url.drivername!r} is not installed: {exc}{hint}"
         ) from exc
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-        raise ValidationError(f"cannot open {shown_url(url)!r}: {exc}", field="url") from None
+        raise ValidationError(
+            f"cannot open {shown_url(url)!r}: {exc}; the SQL backend opens "
+            "'sqlite:///path.db', 'sqlite://' and 'postgresql+psycopg://user@host/db' URLs",
+            field="url",
+        ) from None
     if options.is_sqlite:
         sa.event.listen(engine, "connect", _sqlite_pragmas(not options.is_sqlite_memory))
     return engine

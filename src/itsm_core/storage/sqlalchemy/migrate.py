@@ -33,6 +33,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.dialects import postgresql
 
 from itsm_core.errors import ItsmError, SchemaOutOfDate, StorageError
@@ -472,6 +473,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"wrote {path}" if path else "no changes: the migrations match the specs")
     except (ItsmError, sa.exc.SQLAlchemyError) as exc:
         print(f"{COMMAND}: {exc}", file=sys.stderr)
+        return 1
+    except CommandError as exc:  # alembic: e.g. an unknown revision
+        revisions = ", ".join(sorted(known_revisions()))
+        print(
+            f"{COMMAND}: {exc}; the revisions of this version: {revisions} "
+            f"(head {head_revision()}), and 'base' (no tables)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
