@@ -13,6 +13,7 @@ in the same transaction, so they commit with the state or not at all.
 from __future__ import annotations
 
 import enum
+import functools
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -60,6 +61,21 @@ E = TypeVar("E")
 
 _SUPPORTED = ("sqlite", "postgresql")
 _MAX_ERROR_TEXT = 2000
+
+
+@attrs.frozen
+class _OutboxStatements:
+    """The outbox statements of one store (see :attr:`SqlBackend._outbox_sql`)."""
+
+    pending_due: Any
+    pending_waiting: Any
+    claim: Any
+    bodies: Any
+    deliveries: Any
+    delivered: Any
+    failed: Any
+    release: Any
+    done: Any
 
 
 @attrs.define
@@ -281,6 +297,94 @@ class SqlBackend:
             failed,
         )
 
+    @functools.cached_property
+    def _outbox_sql(self) -> _OutboxStatements:
+        """The outbox statements, built once: the relay runs them after every command.
+
+        Values come as bound parameters (``p_at``, ``p_until``, ``p_limit``,
+        ``p_event_id``...), so each call only executes (SQLAlchemy caches the
+        compiled form).
+        """
+        o, e, d = self._outbox, self._events, self._delivery
+        at = sa.bindparam("p_at", type_=o.c.claimed_until.type)
+        limit = sa.bindparam("p_limit", type_=sa.Integer())
+        event_id = sa.bindparam("p_event_id", type_=o.c.event_id.type)
+
+        waiting, _, _ = self._retry_tests(o, at)
+        pending = (
+            sa.select(o.c.event_id, o.c.seq, o.c.claimed_until)
+            .where(o.c.done_at.is_(None))
+            .order_by(o.c.seq)
+        )
+
+        free = o.alias("free")
+        free_waiting, due, failed = self._retry_tests(free, at)
+        candidates = (
+            sa.select(free.c.seq)
+            .where(free.c.done_at.is_(None))
+            .where(sa.or_(free.c.claimed_until.is_(None), free.c.claimed_until <= at))
+            .where(sa.or_(~failed, due))
+            .order_by(sa.case((free_waiting, 1), else_=0), free.c.seq)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True, of=free)
+        claim = (
+            sa.update(o)
+            .where(o.c.seq.in_(candidates.scalar_subquery()))
+            .values(claimed_until=sa.bindparam("p_until", type_=o.c.claimed_until.type))
+            .returning(o.c.event_id, o.c.seq, o.c.claimed_until)
+        )
+
+        def mark(values: dict[str, Any], on_conflict: dict[str, Any]) -> Any:
+            """Upsert one delivery row, if the entry is still pending."""
+            source = sa.select(
+                o.c.event_id, *(sa.bindparam(f"p_{k}", type_=d.c[k].type) for k in values)
+            ).where(o.c.event_id == event_id, o.c.done_at.is_(None))
+            return (
+                self._insert(d)
+                .from_select(["event_id", *values], source)
+                .on_conflict_do_update(
+                    index_elements=[d.c.event_id, d.c.notifier], set_=on_conflict
+                )
+            )
+
+        ids: Any = sa.bindparam("p_ids", expanding=True)
+        return _OutboxStatements(
+            pending_due=pending.where(~waiting).limit(limit),
+            pending_waiting=pending.where(waiting).limit(limit),
+            claim=claim,
+            bodies=sa.select(e.c.event_id, e.c.body).where(e.c.event_id.in_(ids)),
+            deliveries=sa.select(d).where(d.c.event_id.in_(ids)),
+            delivered=mark(
+                {"notifier": None, "attempts": None, "delivered_at": None},
+                {"delivered_at": sa.bindparam("p_delivered_at"), "next_attempt_at": None},
+            ),
+            failed=mark(
+                {"notifier": None, "attempts": None, "next_attempt_at": None, "last_error": None},
+                {
+                    "attempts": d.c.attempts + 1,
+                    "next_attempt_at": sa.bindparam("p_next_attempt_at"),
+                    "last_error": sa.bindparam("p_last_error"),
+                },
+            ),
+            release=(
+                sa.update(o)
+                .where(o.c.event_id == event_id)
+                .where(o.c.done_at.is_(None))
+                .where(o.c.claimed_until == sa.bindparam("p_until", type_=o.c.claimed_until.type))
+                .values(claimed_until=None)
+            ),
+            done=(
+                sa.update(o)
+                .where(o.c.event_id == event_id)
+                .where(o.c.done_at.is_(None))
+                .values(
+                    done_at=sa.bindparam("p_done_at", type_=o.c.done_at.type), claimed_until=None
+                )
+            ),
+        )
+
     def _entries(
         self, connection: sa.Connection, rows: Sequence[Any], now: datetime
     ) -> list[OutboxEntry]:
@@ -288,18 +392,15 @@ class SqlBackend:
 
         Ordered by commit, entries where a notifier waits for a later retry last.
         """
-        e, d = self._events, self._delivery
+        sql = self._outbox_sql
         ids = [r.event_id for r in rows]
         if not ids:
             return []
         bodies: dict[str, Any] = {
-            row.event_id: row.body
-            for row in connection.execute(
-                sa.select(e.c.event_id, e.c.body).where(e.c.event_id.in_(ids))
-            )
+            row.event_id: row.body for row in connection.execute(sql.bodies, {"p_ids": ids})
         }
         deliveries: dict[str, list[Any]] = {i: [] for i in ids}
-        for row in connection.execute(sa.select(d).where(d.c.event_id.in_(ids))):
+        for row in connection.execute(sql.deliveries, {"p_ids": ids}):
             deliveries[row.event_id].append(row)
         entries: list[tuple[bool, int, OutboxEntry]] = []
         for row in rows:
@@ -330,19 +431,15 @@ class SqlBackend:
         """
         if limit <= 0:
             return []
-        o = self._outbox
+        sql = self._outbox_sql
         at = self._instant(now, "now")
-        waiting, _, _ = self._retry_tests(o, at)
-        base = (
-            sa.select(o.c.event_id, o.c.seq, o.c.claimed_until)
-            .where(o.c.done_at.is_(None))
-            .order_by(o.c.seq)
-        )
         with self._begin("reading the outbox") as connection:
-            rows = list(connection.execute(base.where(~waiting).limit(limit)))
+            rows = list(connection.execute(sql.pending_due, {"p_at": at, "p_limit": limit}))
             if len(rows) < limit:
                 seen = {r.event_id for r in rows}
-                more = connection.execute(base.where(waiting).limit(limit - len(rows)))
+                more = connection.execute(
+                    sql.pending_waiting, {"p_at": at, "p_limit": limit - len(rows)}
+                )
                 rows.extend(r for r in more if r.event_id not in seen)
             return self._entries(connection, rows, now)
 
@@ -361,96 +458,61 @@ class SqlBackend:
         if limit <= 0:
             self._check_open()
             return []
-        o = self._outbox
-        at = self._instant(now, "now")
-        free = o.alias("free")
-        waiting, due, failed = self._retry_tests(free, at)
-        candidates = (
-            sa.select(free.c.seq)
-            .where(free.c.done_at.is_(None))
-            .where(sa.or_(free.c.claimed_until.is_(None), free.c.claimed_until <= at))
-            .where(sa.or_(~failed, due))
-            .order_by(sa.case((waiting, 1), else_=0), free.c.seq)
-            .limit(limit)
-        )
-        if self.dialect == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True, of=free)
-        claim = (
-            sa.update(o)
-            .where(o.c.seq.in_(candidates.scalar_subquery()))
-            .values(claimed_until=self._instant(until, "claimed_until"))
-            .returning(o.c.event_id, o.c.seq, o.c.claimed_until)
-        )
+        params = {
+            "p_at": self._instant(now, "now"),
+            "p_until": self._instant(until, "claimed_until"),
+            "p_limit": limit,
+        }
         with self._begin("claiming outbox entries") as connection:
-            rows = list(connection.execute(claim))
+            rows = list(connection.execute(self._outbox_sql.claim, params))
             return self._entries(connection, rows, now)
 
-    def _mark(self, doing: str, values: dict[str, Any], on_conflict: dict[str, Any]) -> None:
-        """Upsert one delivery row, if the entry is still pending: one statement."""
-        o, d = self._outbox, self._delivery
-        names = list(values)
-        source = sa.select(
-            o.c.event_id,
-            *(sa.literal(v, d.c[k].type) for k, v in values.items() if k != "event_id"),
-        ).where(o.c.event_id == values["event_id"], o.c.done_at.is_(None))
-        statement = (
-            self._insert(d)
-            .from_select(names, source)
-            .on_conflict_do_update(index_elements=[d.c.event_id, d.c.notifier], set_=on_conflict)
-        )
+    def _run(self, doing: str, statement: Any, params: dict[str, Any]) -> None:
         with self._begin(doing) as connection:
-            connection.execute(statement)
+            connection.execute(statement, params)
 
     def outbox_delivered(self, event_id: str, notifier: str, at: datetime) -> None:
         """Record that ``notifier`` received the event (ignored once the entry is done)."""
-        when = self._instant(at, "at")
-        self._mark(
+        self._run(
             "recording a delivery",
-            {"event_id": event_id, "notifier": notifier, "attempts": 0, "delivered_at": when},
-            {"delivered_at": when, "next_attempt_at": None},
+            self._outbox_sql.delivered,
+            {
+                "p_event_id": event_id,
+                "p_notifier": notifier,
+                "p_attempts": 0,
+                "p_delivered_at": self._instant(at, "at"),
+            },
         )
 
     def outbox_failed(self, event_id: str, notifier: str, error: str, retry_at: datetime) -> None:
         """Record a failed delivery and when to try again (ignored once the entry is done)."""
-        d = self._delivery
-        when = self._instant(retry_at, "retry_at")
-        text = error[:_MAX_ERROR_TEXT]
-        self._mark(
+        self._run(
             "recording a failed delivery",
+            self._outbox_sql.failed,
             {
-                "event_id": event_id,
-                "notifier": notifier,
-                "attempts": 1,
-                "next_attempt_at": when,
-                "last_error": text,
+                "p_event_id": event_id,
+                "p_notifier": notifier,
+                "p_attempts": 1,
+                "p_next_attempt_at": self._instant(retry_at, "retry_at"),
+                "p_last_error": error[:_MAX_ERROR_TEXT],
             },
-            {"attempts": d.c.attempts + 1, "next_attempt_at": when, "last_error": text},
         )
 
     def outbox_release(self, event_id: str, claimed_until: datetime) -> None:
         """End the claim lasting until ``claimed_until``, if it is still the entry's claim."""
-        o = self._outbox
-        until = self._instant(claimed_until, "claimed_until")
-        with self._begin("releasing an outbox entry") as connection:
-            connection.execute(
-                sa.update(o)
-                .where(o.c.event_id == event_id)
-                .where(o.c.done_at.is_(None))
-                .where(o.c.claimed_until == until)
-                .values(claimed_until=None)
-            )
+        self._run(
+            "releasing an outbox entry",
+            self._outbox_sql.release,
+            {"p_event_id": event_id, "p_until": self._instant(claimed_until, "claimed_until")},
+        )
 
     def outbox_done(self, event_id: str, at: datetime) -> None:
         """Record that every notifier has the event; it leaves the pending list, unclaimed."""
-        o = self._outbox
-        when = self._instant(at, "at")
-        with self._begin("closing an outbox entry") as connection:
-            connection.execute(
-                sa.update(o)
-                .where(o.c.event_id == event_id)
-                .where(o.c.done_at.is_(None))
-                .values(done_at=when, claimed_until=None)
-            )
+        self._run(
+            "closing an outbox entry",
+            self._outbox_sql.done,
+            {"p_event_id": event_id, "p_done_at": self._instant(at, "at")},
+        )
 
     def outbox_purge(self, done_before: datetime) -> int:
         """Delete the entries done before ``done_before`` and their delivery rows.
