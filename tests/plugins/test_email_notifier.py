@@ -169,6 +169,9 @@ def test_server_down_or_refusing_raises_a_notification_error(smtp: SmtpServer) -
         ({"sender": "nobody"}, "sender"),
         ({"events": ["", "x"]}, "events"),
         ({"name": ""}, "name"),
+        ({"timeout": True}, "timeout"),
+        ({"subject_prefix": "[ITSM]\nBcc: x@example.com"}, "subject_prefix"),
+        ({"local_hostname": "a\r\nb"}, "local_hostname"),
     ],
 )
 def test_bad_settings_are_refused(smtp: SmtpServer, options: dict[str, object], field: str) -> None:

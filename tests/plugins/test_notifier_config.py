@@ -183,6 +183,15 @@ def test_malformed_environment_fails_when_the_facade_is_created(
     assert ItsmCore(load_entrypoints=False).plugins is not None
 
 
+def test_a_malformed_webhook_port_fails_when_the_facade_is_created(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ITSM_WEBHOOK_URL", "https://crm.example.com:99999/itsm")
+    monkeypatch.setenv("ITSM_WEBHOOK_SECRET", "s3cret")
+    with pytest.raises(PluginError, match=r"ITSM_WEBHOOK_\*.*malformed.*out of range"):
+        ItsmCore()
+
+
 def test_an_explicit_notifier_replaces_the_environment_one_of_the_same_name(
     monkeypatch: pytest.MonkeyPatch, webhook: WebhookServer
 ) -> None:

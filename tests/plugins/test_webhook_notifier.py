@@ -104,6 +104,15 @@ def test_a_slow_receiver_times_out(webhook: WebhookServer) -> None:
         notifier(webhook.url, timeout=0.2).send(ticket_event())
 
 
+def test_a_malformed_port_is_refused_without_showing_credentials() -> None:
+    with pytest.raises(ValidationError, match="malformed") as err:
+        WebhookNotifier("http://user:pa55word@example.com:99999/x?token=t0ken", SECRET)
+    assert "pa55word" not in str(err.value) and "t0ken" not in str(err.value)
+    assert "example.com:99999" in str(err.value)
+    ipv6 = WebhookNotifier("https://user:pa55word@[::1]:8443/x", SECRET)
+    assert repr(ipv6) == "<WebhookNotifier 'itsm_core.webhook' https://[::1]:8443/x>"
+
+
 def test_errors_do_not_show_credentials_or_query(webhook: WebhookServer) -> None:
     webhook.statuses = [500]
     url = f"http://user:pa55word@127.0.0.1:{webhook.port}/hooks/itsm?token=t0ken"
@@ -143,6 +152,12 @@ def test_a_request_can_be_built_and_inspected() -> None:
         ("http://example.com", SECRET, {"timeout": -1}, "timeout"),
         ("http://example.com", SECRET, {"name": " "}, "name"),
         ("http://example.com", SECRET, {"events": []}, "events"),
+        ("http://example.com:99999/x", SECRET, {}, "url"),
+        ("http://example.com:abc/x", SECRET, {}, "url"),
+        ("http://[::1/x", SECRET, {}, "url"),
+        ("http://example.com", SECRET, {"timeout": True}, "timeout"),
+        ("http://example.com", SECRET, {"headers": {"X-A": "1\r\nX-B: 2"}}, "headers"),
+        ("http://example.com", SECRET, {"headers": {"X-A": 1}}, "headers"),
     ],
 )
 def test_bad_settings_are_refused(

@@ -133,12 +133,17 @@ class EmailNotifier:
             )
         if (username is None) != (password is None):
             raise ValidationError("username and password go together", field="username")
-        if not isinstance(timeout, int | float) or timeout <= 0:
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ValidationError(
                 f"timeout must be positive seconds, got {timeout!r}", field="timeout"
             )
         if not isinstance(name, str) or not name.strip():
             raise ValidationError("name must be a non-empty plug-in name", field="name")
+        for field, text in (("subject_prefix", subject_prefix), ("local_hostname", local_hostname)):
+            if text is not None and (not isinstance(text, str) or "\r" in text or "\n" in text):
+                raise ValidationError(
+                    f"{field} must be one line of text, got {text!r}", field=field
+                )
         senders = _addresses([sender], "sender")
         if len(senders) != 1:
             raise ValidationError(f"sender must be one address, got {sender!r}", field="sender")

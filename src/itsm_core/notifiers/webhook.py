@@ -111,10 +111,12 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def _shown(url: str) -> str:
-    """The URL without user info and query (they may hold secrets)."""
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    """The URL without user info and query (they may hold secrets); host and port as written."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return "<malformed URL>"
+    netloc = parts.netloc.rsplit("@", 1)[-1]
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
@@ -159,12 +161,19 @@ class WebhookNotifier:
     ) -> None:
         if not isinstance(url, str):
             raise ValidationError(f"url must be a string, got {type(url).__name__}", field="url")
-        parts = urllib.parse.urlsplit(url.strip())
+        try:
+            parts = urllib.parse.urlsplit(url.strip())
+            parts.port  # noqa: B018 (raises ValueError for a port that is not 0-65535)
+        except ValueError as exc:
+            raise ValidationError(
+                f"url {_shown(url)!r} is malformed ({exc}); e.g. https://hooks.example.com/itsm",
+                field="url",
+            ) from None
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ValidationError(
                 f"url must be an http:// or https:// address, got {_shown(url)!r}", field="url"
             )
-        if not isinstance(timeout, int | float) or timeout <= 0:
+        if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
             raise ValidationError(
                 f"timeout must be positive seconds, got {timeout!r}", field="timeout"
             )
@@ -175,6 +184,14 @@ class WebhookNotifier:
         self.timeout = float(timeout)
         self.events = event_filter(events)
         self.headers = dict(headers or {})
+        for key, value in self.headers.items():
+            if not all(
+                isinstance(t, str) and "\r" not in t and "\n" not in t for t in (key, value)
+            ):
+                raise ValidationError(
+                    f"headers must map header names to one-line strings, got {key!r}: {value!r}",
+                    field="headers",
+                )
         self.plugin_name = name
         handlers: list[urllib.request.BaseHandler] = [_NoRedirects()]
         if proxies is not None:
