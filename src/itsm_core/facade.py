@@ -96,34 +96,57 @@ class ItsmCore:
         satisfaction_weights: ChannelWeights | None = None,
     ) -> None:
         self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
+        if clock is not None and not isinstance(clock, Clock):
+            raise ValidationError(
+                f"clock must have a now() method (e.g. itsm_core.FrozenClock), "
+                f"got {type(clock).__name__}",
+                field="clock",
+            )
         self.clock: Clock = clock or SystemClock()
         self.specs: Sequence[AggregateSpec[Any]] = aggregate_specs()
         self.storage = open_storage(self.plugins, storage_url, self.specs)
-        relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
-        self.runtime = Runtime(self.clock, self.storage, self.plugins, relay, auto_relay)
-        self.sla = SlaService(self.runtime, default_calendar=calendar, calendars=calendars)
-        """Agreements, SLA clocks and the tick (DOMAIN §5)."""
-        self.complaints = ComplaintService(self.runtime, policy=complaint_policy, sla=self.sla)
-        """Complaints and praise (DOMAIN §2)."""
-        self.satisfaction = SatisfactionService(
-            self.runtime,
-            policy=satisfaction_policy,
-            calendar=calendar,
-            complaints=self.complaints,
-            sla=self.sla,
-        )
-        """Satisfaction capture: the four channels, campaigns, callbacks (DOMAIN §3)."""
-        self.satisfaction_analysis = SatisfactionAnalysis(
-            self.runtime,
-            responses=RESPONSE_SPEC,
-            service_records=SERVICE_RECORD_SPEC,
-            invitations=INVITATION_SPEC,
-            key_customers=key_customers_from(CUSTOMER_SPEC),
-            weights=satisfaction_weights,
-            timezone=self.satisfaction.policy.timezone,
-        )
-        """Satisfaction analysis: figures, targets and critical lines, watch lists,
-        desk KPIs (DOMAIN §3, §5)."""
+        try:
+            if backoff is not None and not isinstance(backoff, Backoff):
+                raise ValidationError(
+                    f"backoff must be an itsm_core.outbox.Backoff, got {type(backoff).__name__}",
+                    field="backoff",
+                )
+            if satisfaction_policy is not None and not isinstance(
+                satisfaction_policy, SatisfactionPolicy
+            ):
+                raise ValidationError(
+                    "satisfaction_policy must be an itsm_core.satisfaction.SatisfactionPolicy, "
+                    f"got {type(satisfaction_policy).__name__}",
+                    field="satisfaction_policy",
+                )
+            relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
+            self.runtime = Runtime(self.clock, self.storage, self.plugins, relay, auto_relay)
+            self.sla = SlaService(self.runtime, default_calendar=calendar, calendars=calendars)
+            """Agreements, SLA clocks and the tick (DOMAIN §5)."""
+            self.complaints = ComplaintService(self.runtime, policy=complaint_policy, sla=self.sla)
+            """Complaints and praise (DOMAIN §2)."""
+            self.satisfaction = SatisfactionService(
+                self.runtime,
+                policy=satisfaction_policy,
+                calendar=calendar,
+                complaints=self.complaints,
+                sla=self.sla,
+            )
+            """Satisfaction capture: the four channels, campaigns, callbacks (DOMAIN §3)."""
+            self.satisfaction_analysis = SatisfactionAnalysis(
+                self.runtime,
+                responses=RESPONSE_SPEC,
+                service_records=SERVICE_RECORD_SPEC,
+                invitations=INVITATION_SPEC,
+                key_customers=key_customers_from(CUSTOMER_SPEC),
+                weights=satisfaction_weights,
+                timezone=self.satisfaction.policy.timezone,
+            )
+            """Satisfaction analysis: figures, targets and critical lines, watch lists,
+            desk KPIs (DOMAIN §3, §5)."""
+        except BaseException:
+            self.storage.close()  # a refused setting must not leave the store open
+            raise
 
     @property
     def storage_schemes(self) -> list[str]:
@@ -131,7 +154,13 @@ class ItsmCore:
         return storage_schemes(self.plugins)
 
     def relay(self, limit: int = 100) -> RelayReport:
-        """Deliver committed events that are due to the notifiers (retries included)."""
+        """Deliver committed events that are due to the notifiers (retries included).
+
+        :param limit: at most this many outbox entries in this pass (a positive integer).
+        :raises ValidationError: for a limit that is not a positive integer.
+        """
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+            raise ValidationError(f"limit must be a positive integer, got {limit!r}", field="limit")
         return self.runtime.relay.run(limit)
 
     def purge_outbox(self, older_than: timedelta) -> int:
@@ -142,11 +171,12 @@ class ItsmCore:
         events (the history) are never removed.
 
         :return: how many entries were removed.
-        :raises ValidationError: if ``older_than`` is negative.
+        :raises ValidationError: if ``older_than`` is not a timedelta, or is negative.
         """
-        if older_than < timedelta(0):
+        if not isinstance(older_than, timedelta) or older_than < timedelta(0):
             raise ValidationError(
-                f"older_than must not be negative, got {older_than!r}", field="older_than"
+                f"older_than must be a timedelta of zero or more, got {older_than!r}",
+                field="older_than",
             )
         return self.storage.outbox_purge(self.clock.now() - older_than)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -352,3 +352,47 @@ def test_a_relay_failing_after_the_commit_does_not_fail_the_command(
     storage.down = True
     with pytest.raises(StorageError):
         rt.relay.run()
+
+
+class Spy(MemoryBackend):
+    closed: ClassVar[list[str]] = []
+
+    def close(self) -> None:
+        Spy.closed.append(self.url)
+        super().close()
+
+
+class SpyPlugin:
+    @hookimpl
+    def itsm_register_storage(self, register: Callable[[str, BackendFactory], None]) -> None:
+        register("spy", Spy)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"calendars": {"x": 42}},
+        {"backoff": 5},
+        {"satisfaction_policy": 1},
+        {"satisfaction_weights": "w"},
+        {"complaint_policy": "strict"},
+    ],
+    ids=["calendars", "backoff", "satisfaction-policy", "weights", "complaint-policy"],
+)
+def test_a_refused_setting_closes_the_store_it_opened(options: dict[str, Any]) -> None:
+    Spy.closed.clear()
+    with pytest.raises(ValidationError):
+        ItsmCore("spy://one", plugins=[SpyPlugin()], load_entrypoints=False, **options)
+    assert Spy.closed == ["spy://one"]
+
+
+def test_facade_arguments_are_checked() -> None:
+    with pytest.raises(ValidationError, match="clock must have a now"):
+        ItsmCore(clock=object(), load_entrypoints=False)  # type: ignore[arg-type]
+    core = ItsmCore(load_entrypoints=False)
+    for limit in (0, -1, "10", True):
+        with pytest.raises(ValidationError, match="limit must be a positive integer"):
+            core.relay(limit)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="older_than"):
+        core.purge_outbox(30)  # type: ignore[arg-type]
+    assert core.relay(1).claimed == 0
