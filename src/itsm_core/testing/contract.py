@@ -35,9 +35,9 @@ disjoint entries; a claim lasts until its lease expires or the entry is
 released or done; progress marks keep it; an entry waiting for a retry is
 not claimed before its time), purging done entries (pending ones and the
 history stay), events committed atomically with the state, and a closed
-store refusing every call (units of work, reads, saves, the outbox). Two property tests compare ``find``, ``count`` and
-``aggregate`` with the reference evaluation of
-:mod:`itsm_core.storage.evaluate` on random queries.
+store refusing every call (units of work, reads, saves, the outbox). Two
+property tests compare ``find``, ``count`` and ``aggregate`` with the
+reference evaluation of :mod:`itsm_core.storage.evaluate` on random queries.
 """
 
 from __future__ import annotations
