@@ -10,6 +10,7 @@ import attrs
 
 from itsm_core.actors import Actor
 from itsm_core.clock import require_aware
+from itsm_core.errors import ValidationError
 from itsm_core.events import DomainEvent
 
 __all__ = ["Aggregate"]
@@ -56,7 +57,16 @@ class Aggregate:
         payload: Mapping[str, Any] | None = None,
         confidential: Iterable[str] = (),
     ) -> DomainEvent:
-        """Add one to the version and record the event of this change."""
+        """Add one to the version and record the event of this change.
+
+        :raises ValidationError: if ``actor`` is not an :class:`Actor` or ``at`` is naive.
+        """
+        if not isinstance(actor, Actor):
+            raise ValidationError(
+                f"{self.KIND} {name}: actor must be an itsm_core.Actor, "
+                f"got {type(actor).__name__}",
+                field="actor",
+            )
         require_aware(at, "at")
         self.version += 1
         event = DomainEvent.create(

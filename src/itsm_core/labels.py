@@ -53,13 +53,17 @@ class Labelled(StrEnum):
         """
         if isinstance(value, cls):
             return value
+        allowed = ", ".join(m.value for m in cls)
+        name = field or cls.__name__
         if not isinstance(value, str):
-            value = repr(value)
+            raise ValidationError(
+                f"{name}: got {type(value).__name__} {value!r}, not a {cls.__name__} code; "
+                f"allowed: {allowed}",
+                field=field,
+            )
         try:
-            return cls(str(value))
+            return cls(value)
         except ValueError:
-            allowed = ", ".join(m.value for m in cls)
-            name = field or cls.__name__
             raise ValidationError(
                 f"{name}: {value!r} is not a valid {cls.__name__}; allowed: {allowed}",
                 field=field,

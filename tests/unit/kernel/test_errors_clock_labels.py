@@ -101,7 +101,7 @@ def test_labels() -> None:
     assert Colour.parse(Colour.GREEN) is Colour.GREEN
     with pytest.raises(ValidationError, match="allowed: red, green"):
         Colour.parse("blue", "colour")
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="got int 3"):
         Colour.parse(3)
     with pytest.raises(ValidationError, match="language"):
         Colour.RED.label("fr")  # type: ignore[arg-type]

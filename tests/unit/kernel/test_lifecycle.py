@@ -45,3 +45,13 @@ def test_entity_records_one_event_per_change() -> None:
     assert event.name == "lamp.switched_on" and event.aggregate_version == 1
     lamp.mark_stored()
     assert lamp.pending_events == () and lamp.stored_version == 1
+
+
+def test_recording_needs_an_actor() -> None:
+    from itsm_core import ValidationError
+
+    lamp = Lamp(id="l1", room="101")
+    with pytest.raises(ValidationError, match=r"actor must be an itsm_core\.Actor"):
+        lamp._record("touched", None, AT)  # type: ignore[arg-type]
+    assert lamp.version == 0
+    assert lamp.pending_events == ()
