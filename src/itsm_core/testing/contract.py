@@ -66,6 +66,7 @@ from itsm_core.storage.base import (
     StorageBackend,
     Where,
 )
+from itsm_core.storage.codec import iso, optional_instant
 from itsm_core.storage.evaluate import aggregate_rows, matches, select
 
 __all__ = [
@@ -88,14 +89,6 @@ T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _instant(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 @attrs.define(eq=False, kw_only=True)
@@ -158,7 +151,7 @@ def _item_to_record(item: Item) -> dict[str, Any]:
         "size": item.size,
         "weight": item.weight,
         "active": item.active,
-        "due_at": _iso(item.due_at),
+        "due_at": iso(item.due_at),
         "group": item.group,
         "counter": item.counter,
         "secret": item.secret,
@@ -173,7 +166,7 @@ def _item_from_record(record: Mapping[str, Any]) -> Item:
         size=record["size"],
         weight=record["weight"],
         active=record["active"],
-        due_at=_instant(record["due_at"]),
+        due_at=optional_instant(record["due_at"]),
         group=record["group"],
         counter=record["counter"],
         secret=record["secret"],
