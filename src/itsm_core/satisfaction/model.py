@@ -10,6 +10,7 @@ import attrs
 from itsm_core.clock import require_aware
 from itsm_core.errors import ValidationError
 from itsm_core.labels import Labelled
+from itsm_core.sla.days import as_date
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -191,22 +192,9 @@ def local_period(at: datetime, timezone: str) -> str:
     return require_aware(at, "at").astimezone(zone(timezone)).strftime("%Y-%m")
 
 
-def as_day(value: object, name: str = "day") -> date:
-    """Return ``value`` (a ``date`` or ``"YYYY-MM-DD"``) as a date.
-
-    :raises ValidationError: for anything else (a datetime included).
-    """
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValidationError(
-        f"{name} must be a calendar date (datetime.date or 'YYYY-MM-DD'), got {value!r}",
-        field=name,
-    )
+as_day = as_date
+"""Return a ``date`` or ``"YYYY-MM-DD"`` as a date (a datetime is refused); see
+:func:`itsm_core.sla.days.as_date`."""
 
 
 def as_period(value: object, name: str = "period") -> str:
