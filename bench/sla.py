@@ -42,7 +42,8 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from itsm_core import SYSTEM, FrozenClock, ItsmCore
-from itsm_core.sla import CLOCK_SPEC, BusinessCalendar, SlaClock, Target
+from itsm_core.calendars import BusinessCalendar
+from itsm_core.sla import CLOCK_SPEC, SlaClock, Target
 from itsm_core.storage import Query, Where
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

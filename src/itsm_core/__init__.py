@@ -5,8 +5,7 @@ four channels, service reviews, and SLA clocks on real business calendars,
 as China's ITSS / ISO 20000 practice defines them.
 """
 
-from itsm_core.actors import SYSTEM, Actor, Role
-from itsm_core.clock import Clock, FrozenClock, SystemClock
+from itsm_core.calendars import BusinessCalendar
 from itsm_core.complaints import (
     Complainant,
     Complaint,
@@ -22,7 +21,12 @@ from itsm_core.complaints import (
     Severity,
     Verdict,
 )
-from itsm_core.errors import (
+from itsm_core.facade import ItsmCore
+from itsm_core.hookspecs import hookimpl
+from itsm_core.improvements import ImprovementItem, QualityIndicator
+from itsm_core.kernel.actors import SYSTEM, Actor, Role
+from itsm_core.kernel.clock import Clock, FrozenClock, SystemClock
+from itsm_core.kernel.errors import (
     AccessDenied,
     CalendarDataMissing,
     CalendarError,
@@ -37,11 +41,8 @@ from itsm_core.errors import (
     UnknownBackend,
     ValidationError,
 )
-from itsm_core.events import DomainEvent
-from itsm_core.facade import ItsmCore
-from itsm_core.hookspecs import hookimpl
-from itsm_core.improvements import ImprovementItem, QualityIndicator
-from itsm_core.labels import Labelled
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.labels import Labelled
 from itsm_core.satisfaction import (
     Answer,
     CallbackOutcome,
@@ -61,7 +62,6 @@ from itsm_core.satisfaction import (
 from itsm_core.sla import (
     Agreement,
     AgreementKind,
-    BusinessCalendar,
     ClockState,
     EscalationStep,
     ServicePeriod,

@@ -7,15 +7,15 @@ from datetime import timedelta
 from types import TracebackType
 from typing import Any, Self
 
-from itsm_core.clock import Clock, SystemClock
+from itsm_core.areas import aggregate_specs
+from itsm_core.calendars import BusinessCalendar
 from itsm_core.complaints import (
-    COMPLAINT_SPEC,
-    PRAISE_SPEC,
     ComplaintPolicy,
     ComplaintService,
 )
-from itsm_core.errors import ValidationError
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.clock import Clock, SystemClock
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.runtime import Runtime
@@ -26,26 +26,16 @@ from itsm_core.satisfaction import (
     SERVICE_RECORD_SPEC,
     SatisfactionPolicy,
     SatisfactionService,
-    satisfaction_specs,
 )
 from itsm_core.satisfaction.analysis import (
-    ANALYSIS_SPECS,
     ChannelWeights,
     SatisfactionAnalysis,
     key_customers_from,
 )
-from itsm_core.sla import AGREEMENT_SPEC, CLOCK_SPEC, BusinessCalendar, SlaService
+from itsm_core.sla import SlaService
 from itsm_core.storage.base import AggregateSpec
 
-__all__ = ["ItsmCore", "aggregate_specs"]
-
-
-def aggregate_specs() -> list[AggregateSpec[Any]]:
-    """Return the storage specs of every aggregate kind of the library."""
-    specs: list[AggregateSpec[Any]] = [COMPLAINT_SPEC, PRAISE_SPEC, CLOCK_SPEC, AGREEMENT_SPEC]
-    specs.extend(satisfaction_specs())
-    specs.extend(ANALYSIS_SPECS)
-    return specs
+__all__ = ["ItsmCore"]
 
 
 class ItsmCore:
@@ -184,7 +174,7 @@ class ItsmCore:
         """Return the stored events of one aggregate, oldest first, redacted.
 
         Confidential payload values (an internal complainant's identity) are
-        replaced by :data:`~itsm_core.events.REDACTED`; the complaint
+        replaced by :data:`~itsm_core.kernel.events.REDACTED`; the complaint
         specialist reads them through ``core.complaints.history(actor, id)``.
 
         :param kind: the aggregate kind, e.g. ``"complaint"`` or ``"sla_clock"``.

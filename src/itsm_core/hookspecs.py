@@ -11,9 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import pluggy
-
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.markers import PROJECT, hookimpl, hookspec
 from itsm_core.storage.base import BackendFactory
 
 if TYPE_CHECKING:
@@ -34,9 +33,6 @@ __all__ = [
     "itsm_sla_warning",
 ]
 
-PROJECT = "itsm_core"
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
@@ -47,7 +43,7 @@ def itsm_register_storage(register: Callable[[str, BackendFactory], None]) -> No
     for each scheme the plug-in handles (e.g. ``"sqlite"``,
     ``"postgresql+psycopg"``); ``factory(url, specs)`` returns a
     :class:`~itsm_core.storage.StorageBackend`. Two plug-ins claiming one
-    scheme is a :class:`~itsm_core.errors.PluginError`.
+    scheme is a :class:`~itsm_core.kernel.errors.PluginError`.
 
     :param register: the registration callback.
     """

@@ -20,10 +20,10 @@ from typing import Any
 
 import attrs
 
-from itsm_core.clock import require_aware
-from itsm_core.errors import InvalidTransition, ValidationError
-from itsm_core.labels import Labelled
-from itsm_core.storage.codec import instant, iso, optional_instant
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.codec import instant, iso, optional_instant
+from itsm_core.kernel.errors import InvalidTransition, ValidationError
+from itsm_core.kernel.labels import Labelled
 
 __all__ = [
     "FollowUp",

@@ -27,9 +27,9 @@ from typing import Any
 import attrs
 import pluggy
 
-from itsm_core.clock import Clock
-from itsm_core.errors import ValidationError
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.clock import Clock
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.storage.base import OutboxEntry, StorageBackend
 
 __all__ = [

@@ -10,7 +10,7 @@ from typing import Any
 import pluggy
 
 from itsm_core import hookspecs
-from itsm_core.errors import ItsmError, PluginError, UnknownBackend, ValidationError
+from itsm_core.kernel.errors import ItsmError, PluginError, UnknownBackend, ValidationError
 from itsm_core.storage.base import AggregateSpec, BackendFactory, StorageBackend
 
 __all__ = ["DEFAULT_PLUGINS", "make_plugin_manager", "open_storage", "storage_schemes"]
@@ -178,7 +178,7 @@ def open_storage(
 
     :raises UnknownBackend: naming the installed schemes, when none handles it.
     :raises PluginError: when the backend fails with an error that is not an
-        :class:`~itsm_core.errors.ItsmError` (naming the scheme and the error).
+        :class:`~itsm_core.kernel.errors.ItsmError` (naming the scheme and the error).
     """
     if not isinstance(url, str) or ":" not in url:
         raise ValidationError(

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 import attrs
 import pluggy
 
-from itsm_core.clock import Clock
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.clock import Clock
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.outbox import OutboxRelay
 from itsm_core.storage.base import StorageBackend, UnitOfWork
 

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope
 
 from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, hookimpl
-from itsm_core.aggregate import Aggregate
+from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.outbox import Backoff
 from itsm_core.storage.base import AggregateSpec, BackendFactory, IndexField, StorageBackend
 from itsm_core.storage.memory import MemoryBackend

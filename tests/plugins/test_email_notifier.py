@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import pytest
 
 from itsm_core import SYSTEM, DomainEvent, ValidationError
-from itsm_core.events import REDACTED
+from itsm_core.kernel.events import REDACTED
 from itsm_core.notifiers import EmailNotifier, NotificationError, render_body, render_subject
 
 from .support import AT, IDENTITY, SmtpServer, ticket_event

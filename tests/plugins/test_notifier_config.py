@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 import pytest
 
 from itsm_core import ItsmCore, PluginError, hookimpl
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.notifiers import (
     EMAIL_PLUGIN_NAME,
     WEBHOOK_PLUGIN_NAME,

@@ -7,7 +7,7 @@ import email.policy
 import json
 from email.message import EmailMessage
 
-from itsm_core.events import REDACTED
+from itsm_core.kernel.events import REDACTED
 from itsm_core.notifiers import EmailNotifier, WebhookNotifier, verify_signature
 
 from .support import IDENTITY, SmtpServer, WebhookServer, make_core, receive_ticket

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from itsm_core import SYSTEM, DomainEvent, ValidationError
-from itsm_core.events import REDACTED
+from itsm_core.kernel.events import REDACTED
 from itsm_core.notifiers import (
     NotificationError,
     WebhookNotifier,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from itsm_core import ConflictError, ItsmCore, ValidationError, hookimpl
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.storage.base import AggregateSpec, BackendFactory, StorageBackend
 from itsm_core.storage.sqlalchemy import SqlBackend
 from itsm_core.testing.contract import ITEM_SPEC, Item

@@ -15,19 +15,19 @@ import pytest
 import sqlalchemy as sa
 
 from itsm_core import ItsmCore, SchemaOutOfDate, StorageError
-from itsm_core.facade import aggregate_specs
+from itsm_core.areas import aggregate_specs
+from itsm_core.schema import main
 from itsm_core.storage.sqlalchemy import SqlBackend, make_engine
 from itsm_core.storage.sqlalchemy.migrate import (
     current_revision,
     downgrade,
     head_revision,
     known_revisions,
-    main,
     schema_diff,
     stamp,
     upgrade,
 )
-from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE, table_name
+from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE, library_metadata, table_name
 from itsm_core.testing.contract import ITEM_SPEC, T0, Item
 
 
@@ -50,7 +50,7 @@ def _revision(engine: sa.Engine) -> str | None:
 
 def _diff(engine: sa.Engine) -> list[object]:
     with engine.connect() as connection:
-        return schema_diff(connection)
+        return schema_diff(connection, library_metadata(aggregate_specs()))
 
 
 def test_upgrade_creates_every_table_of_the_library(empty_db_url: str, engine: sa.Engine) -> None:
@@ -263,7 +263,7 @@ def test_command_runs_as_a_program(sqlite_url: str) -> None:
     )
     assert done.returncode == 0, done.stderr
     scripts = {e.name: e.value for e in metadata.entry_points(group="console_scripts")}
-    assert scripts.get("itsm-core-db") == "itsm_core.storage.sqlalchemy.migrate:main"
+    assert scripts.get("itsm-core-db") == "itsm_core.schema:main"
 
 
 def test_command_diff_shows_what_differs(

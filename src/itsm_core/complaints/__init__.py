@@ -6,7 +6,6 @@ the four seed records are rebuilt from the history
 (:mod:`itsm_core.complaints.records`).
 """
 
-from itsm_core.complaints.calendar import ComplaintCalendar, WallClockCalendar
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -41,7 +40,6 @@ __all__ = [
     "Callback",
     "Complainant",
     "Complaint",
-    "ComplaintCalendar",
     "ComplaintChannel",
     "ComplaintPolicy",
     "ComplaintService",
@@ -62,6 +60,5 @@ __all__ = [
     "Statement",
     "Transition",
     "Verdict",
-    "WallClockCalendar",
     "complaint_id_for",
 ]

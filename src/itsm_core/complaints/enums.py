@@ -6,7 +6,7 @@ Every member is its code string and carries a Chinese (``zh``) and an English
 
 from __future__ import annotations
 
-from itsm_core.labels import Labelled
+from itsm_core.kernel.labels import Labelled
 
 __all__ = [
     "ComplaintChannel",

@@ -5,7 +5,7 @@ it leaves and the state it enters, the domain event it records
 (``complaint.<recorded>``), the roles that may fire it, the origins
 (external / internal) it applies to, and the service method that fires it.
 :data:`LIFECYCLE` is the one shared ``transitions`` machine built from it
-(kernel :class:`~itsm_core.lifecycle.Lifecycle`); tests are driven by the
+(kernel :class:`~itsm_core.kernel.lifecycle.Lifecycle`); tests are driven by the
 same table.
 
 The paths (000 §7.2.3, 003 §3.3)::
@@ -41,10 +41,10 @@ from typing import Protocol
 
 import attrs
 
-from itsm_core.actors import Actor, Role
 from itsm_core.complaints.enums import ComplaintState, Origin, Severity
-from itsm_core.errors import AccessDenied, InvalidTransition
-from itsm_core.lifecycle import Lifecycle, Stateful
+from itsm_core.kernel.actors import Actor, Role
+from itsm_core.kernel.errors import AccessDenied, InvalidTransition
+from itsm_core.kernel.lifecycle import Lifecycle, Stateful
 
 __all__ = [
     "COMMANDS",

@@ -1,7 +1,7 @@
 """Complaints and praise: the entities and their value objects (DOMAIN §2).
 
 A :class:`Complaint` is an aggregate: it checks every rule itself and records
-exactly one :class:`~itsm_core.events.DomainEvent` per change. Its methods are
+exactly one :class:`~itsm_core.kernel.events.DomainEvent` per change. Its methods are
 called by :class:`~itsm_core.complaints.ComplaintService`, which loads and
 saves it; applications use the service, never the methods directly.
 
@@ -22,9 +22,6 @@ from typing import Any, ClassVar
 
 import attrs
 
-from itsm_core.actors import Actor, Role
-from itsm_core.aggregate import Aggregate
-from itsm_core.clock import require_aware
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -37,12 +34,15 @@ from itsm_core.complaints.enums import (
     Verdict,
 )
 from itsm_core.complaints.lifecycle import LIFECYCLE, Transition, authorise, check, refuse
-from itsm_core.errors import AccessDenied, ValidationError
-from itsm_core.events import REDACTED
-from itsm_core.ids import new_id
 from itsm_core.improvements import ImprovementItem, ImprovementSource
 from itsm_core.improvements import quality_indicators as parse_indicators
-from itsm_core.storage.codec import instant, iso, optional_instant
+from itsm_core.kernel.actors import Actor, Role
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.codec import instant, iso, optional_instant
+from itsm_core.kernel.errors import AccessDenied, ValidationError
+from itsm_core.kernel.events import REDACTED
+from itsm_core.kernel.ids import new_id
 
 __all__ = [
     "Callback",
@@ -123,7 +123,7 @@ class Complainant:
     """Who complained. For an internal complaint, visible to the complaint specialist alone.
 
     Each part is a string (``contact`` and ``organisation`` may be empty or
-    None); a wrong value is refused with a :class:`~itsm_core.errors.ValidationError`
+    None); a wrong value is refused with a :class:`~itsm_core.kernel.errors.ValidationError`
     that names the field and the type but never shows the value.
 
     :param name: the complainant's name (or a directory id).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from itsm_core.errors import ValidationError
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.sla.agreements import DEFAULT_CALENDAR, DEFAULT_THRESHOLDS, Target, TargetKind
 
 __all__ = ["ComplaintPolicy"]
@@ -83,7 +83,7 @@ class ComplaintPolicy:
         the complaint specialist's role) may dispatch, judge, give feedback on
         and call back only the complaints whose ``relationship_manager`` is
         their own id; anyone else is refused with
-        :class:`~itsm_core.errors.AccessDenied`. A complaint received without
+        :class:`~itsm_core.kernel.errors.AccessDenied`. A complaint received without
         a relationship manager is assigned to the one who dispatches it.
         Default False: any relationship manager may.
     :param agreement_service: the service name of the complaint targets in

@@ -58,17 +58,17 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.clock import require_aware, require_duration
+from itsm_core.calendars.working import WorkingCalendar
 from itsm_core.complaints.enums import ComplaintState, Severity
 from itsm_core.complaints.model import Complaint
 from itsm_core.complaints.policy import ComplaintPolicy
-from itsm_core.errors import ValidationError
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.clock import require_aware, require_duration
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.sla.agreements import Target, TargetKind
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.promises import Promise, PromiseClocks, PromiseTerms, promised_instant
 from itsm_core.sla.service import SlaService
-from itsm_core.sla.working import WorkingCalendar
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = ["SUBJECT_KIND", "ComplaintPromises", "Promise", "promised_instant"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from itsm_core.clock import require_aware
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -18,8 +17,9 @@ from itsm_core.complaints.enums import (
     Severity,
     Verdict,
 )
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled
 from itsm_core.storage.base import Query, Where
 
 __all__ = [

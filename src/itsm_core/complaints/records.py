@@ -40,10 +40,10 @@ from itsm_core.complaints.enums import (
     Severity,
     Verdict,
 )
-from itsm_core.errors import ValidationError
-from itsm_core.events import REDACTED, DomainEvent
 from itsm_core.improvements import ImprovementStatus
-from itsm_core.labels import Labelled, Language
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import REDACTED, DomainEvent
+from itsm_core.kernel.labels import Labelled, Language
 
 __all__ = [
     "RecordField",

@@ -1,7 +1,7 @@
 """The complaint use cases: what an application calls, as ``core.complaints.<command>``.
 
-Every method takes the acting :class:`~itsm_core.actors.Actor` first. The
-role is checked before anything is read (:class:`~itsm_core.errors.AccessDenied`
+Every method takes the acting :class:`~itsm_core.kernel.actors.Actor` first. The
+role is checked before anything is read (:class:`~itsm_core.kernel.errors.AccessDenied`
 naming the roles required); a command then loads the complaint in a unit of
 work, lets the entity check the state table and the rules, and commits the
 change with its one event. A refused command changes nothing.
@@ -22,8 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from itsm_core.actors import Actor, Role, require_role
-from itsm_core.clock import require_aware
+from itsm_core.calendars.working import WorkingCalendar
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -52,12 +51,13 @@ from itsm_core.complaints.queries import (
 )
 from itsm_core.complaints.records import RecordKind, SeedRecord, build_record, build_records
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
-from itsm_core.errors import AccessDenied, ConflictError, NotFound, ValidationError
-from itsm_core.events import DomainEvent
-from itsm_core.ids import new_id
+from itsm_core.kernel.actors import Actor, Role, require_role
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.ids import new_id
 from itsm_core.runtime import Runtime
 from itsm_core.sla.service import SlaService
-from itsm_core.sla.working import WorkingCalendar
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = [

@@ -23,8 +23,8 @@ from itsm_core.complaints.model import (
     Statement,
 )
 from itsm_core.improvements import ImprovementItem
+from itsm_core.kernel.codec import iso, optional_instant
 from itsm_core.storage.base import AggregateSpec, IndexField
-from itsm_core.storage.codec import iso, optional_instant
 
 __all__ = [
     "COMPLAINT_SPEC",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Mapping
 
-from itsm_core.errors import ItsmError, PluginError, ValidationError
+from itsm_core.kernel.errors import ItsmError, PluginError, ValidationError
 
 __all__ = ["NotificationError", "Unconfigured", "event_filter", "matches"]
 

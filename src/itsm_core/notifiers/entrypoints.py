@@ -8,7 +8,7 @@ the environment *as it is then*: a configured
 :class:`~itsm_core.notifiers.webhook.WebhookNotifier`, or, when its variables are
 not set, an :class:`~itsm_core.notifiers.base.Unconfigured` stand-in that
 implements no hook (so nothing is sent and nothing fails). Incomplete or
-malformed settings raise :class:`~itsm_core.errors.PluginError` naming the
+malformed settings raise :class:`~itsm_core.kernel.errors.PluginError` naming the
 variable, when the facade is created.
 
 A notifier passed explicitly, ``ItsmCore(plugins=[EmailNotifier(...)])``,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Literal, get_args
 
-from itsm_core.errors import ValidationError
-from itsm_core.events import REDACTED, DomainEvent
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import REDACTED, DomainEvent
 
 __all__ = ["MailLanguage", "parse_language", "render_body", "render_subject"]
 

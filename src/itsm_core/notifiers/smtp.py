@@ -12,9 +12,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, parseaddr
 from typing import TypeAlias
 
-from itsm_core.errors import ValidationError
-from itsm_core.events import DomainEvent
-from itsm_core.hookspecs import hookimpl
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.markers import hookimpl
 from itsm_core.notifiers.base import (
     NotificationError,
     configured,

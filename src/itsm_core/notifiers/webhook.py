@@ -15,9 +15,9 @@ import urllib.request
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
-from itsm_core.errors import ValidationError
-from itsm_core.events import DomainEvent
-from itsm_core.hookspecs import hookimpl
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.markers import hookimpl
 from itsm_core.notifiers.base import (
     NotificationError,
     configured,

@@ -6,6 +6,7 @@ Use it through the facade: ``core.satisfaction`` is a :class:`SatisfactionServic
 ``core.satisfaction_analysis`` a :class:`SatisfactionAnalysis`.
 """
 
+from itsm_core.calendars.working import WorkingCalendar
 from itsm_core.satisfaction.analysis import (
     ANALYSIS_SPECS,
     STANDING_SPEC,
@@ -102,7 +103,6 @@ from itsm_core.satisfaction.storage import (
     satisfaction_specs,
 )
 from itsm_core.satisfaction.triggers import ComplaintOpener
-from itsm_core.sla.working import WorkingCalendar
 
 __all__ = [
     "ANALYSIS_SPECS",

@@ -56,16 +56,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from itsm_core.actors import Actor
-from itsm_core.clock import require_aware
-from itsm_core.errors import ValidationError
+from itsm_core.calendars.calendar import BusinessCalendar
+from itsm_core.calendars.working import WorkingCalendar
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.satisfaction.callbacks import Callback, WeekdayCalendar
 from itsm_core.sla.agreements import DEFAULT_CALENDAR, DEFAULT_THRESHOLDS, TargetKind
-from itsm_core.sla.calendar import BusinessCalendar
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.promises import Promise, PromiseClocks, PromiseTerms
 from itsm_core.sla.service import SlaService
-from itsm_core.sla.working import WorkingCalendar
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = ["CALLBACK_CALENDAR", "SUBJECT_KIND", "CallbackClocks"]

@@ -35,10 +35,12 @@ from datetime import date, datetime
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.aggregate import Aggregate
-from itsm_core.clock import require_aware
-from itsm_core.errors import ValidationError
+from itsm_core.calendars.calendar import BusinessCalendar
+from itsm_core.calendars.hours import WeeklyHours
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.satisfaction.lifecycle import CALLBACK
 from itsm_core.satisfaction.model import (
     DEFAULT_TIMEZONE,
@@ -52,8 +54,6 @@ from itsm_core.satisfaction.model import (
 )
 from itsm_core.satisfaction.responses import Response
 from itsm_core.satisfaction.service_records import ServiceRecord
-from itsm_core.sla.calendar import BusinessCalendar
-from itsm_core.sla.hours import WeeklyHours
 
 __all__ = [
     "Callback",

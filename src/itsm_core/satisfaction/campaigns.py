@@ -16,9 +16,9 @@ from datetime import datetime
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.aggregate import Aggregate
-from itsm_core.errors import ValidationError
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.satisfaction.lifecycle import CAMPAIGN, INVITATION
 from itsm_core.satisfaction.model import (
     CampaignMotive,

@@ -12,8 +12,8 @@ from datetime import datetime
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.aggregate import Aggregate
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.satisfaction.model import optional_text, require_text
 
 __all__ = ["CustomerProfile"]

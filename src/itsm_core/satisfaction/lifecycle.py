@@ -27,7 +27,7 @@ Callback::
 
 from __future__ import annotations
 
-from itsm_core.lifecycle import Lifecycle
+from itsm_core.kernel.lifecycle import Lifecycle
 from itsm_core.satisfaction.model import (
     CallbackState,
     CampaignState,

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from itsm_core.clock import require_aware
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled
-from itsm_core.sla.days import as_date
+from itsm_core.calendars.days import as_date
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -194,7 +194,7 @@ def local_period(at: datetime, timezone: str) -> str:
 
 as_day = as_date
 """Return a ``date`` or ``"YYYY-MM-DD"`` as a date (a datetime is refused); see
-:func:`itsm_core.sla.days.as_date`."""
+:func:`itsm_core.calendars.days.as_date`."""
 
 
 def as_period(value: object, name: str = "period") -> str:

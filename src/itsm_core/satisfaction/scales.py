@@ -45,8 +45,8 @@ from typing import Any
 
 import attrs
 
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled, Language
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled, Language
 
 __all__ = [
     "FIVE_LEVEL",

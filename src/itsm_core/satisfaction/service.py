@@ -1,6 +1,6 @@
 """Use cases of satisfaction capture: :class:`SatisfactionService` (``core.satisfaction``).
 
-Every public method takes the acting :class:`~itsm_core.actors.Actor` first and
+Every public method takes the acting :class:`~itsm_core.kernel.actors.Actor` first and
 checks their role (DOMAIN §1, seed 000 §7.2.4):
 
 ========================================  =============================================

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, TypeVar
 
-from itsm_core.actors import SYSTEM, Actor, Role
-from itsm_core.clock import require_aware
-from itsm_core.errors import AccessDenied, ConflictError, NotFound, ValidationError
+from itsm_core.calendars.working import WorkingCalendar
+from itsm_core.kernel.actors import SYSTEM, Actor, Role
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
 from itsm_core.runtime import Runtime
 from itsm_core.satisfaction.callback_clocks import CallbackClocks
 from itsm_core.satisfaction.callbacks import Callback
@@ -32,7 +33,6 @@ from itsm_core.satisfaction.triggers import (
     satisfaction_hook_calls,
 )
 from itsm_core.sla.service import SlaService
-from itsm_core.sla.working import WorkingCalendar
 from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork
 
 __all__ = [

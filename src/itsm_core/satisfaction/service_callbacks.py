@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from itsm_core.actors import Actor, require_role
-from itsm_core.clock import require_aware
-from itsm_core.errors import ConflictError, ValidationError
-from itsm_core.ids import new_id
+from itsm_core.kernel.actors import Actor, require_role
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ConflictError, ValidationError
+from itsm_core.kernel.ids import new_id
 from itsm_core.satisfaction.callback_clocks import SUBJECT_KIND as CLOCK_SUBJECT_KIND
 from itsm_core.satisfaction.callbacks import (
     Callback,

@@ -24,10 +24,10 @@ from datetime import datetime
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.aggregate import Aggregate
-from itsm_core.clock import require_aware
-from itsm_core.errors import ValidationError
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.satisfaction.lifecycle import SERVICE_RECORD
 from itsm_core.satisfaction.model import (
     DEFAULT_TIMEZONE,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from itsm_core.actors import Actor, require_role
-from itsm_core.errors import ConflictError, ValidationError
-from itsm_core.ids import new_id
+from itsm_core.kernel.actors import Actor, require_role
+from itsm_core.kernel.errors import ConflictError, ValidationError
+from itsm_core.kernel.ids import new_id
 from itsm_core.satisfaction.customers import CustomerProfile
 from itsm_core.satisfaction.model import (
     Channel,
@@ -157,7 +157,7 @@ class ResponseUseCases(UseCases):
 
         One score per record and handling round: recording the same score
         again returns the stored response (a safe retry); a different one is a
-        :class:`~itsm_core.errors.ConflictError`.
+        :class:`~itsm_core.kernel.errors.ConflictError`.
 
         :param actor: the customer, or the engineer / service desk / coordinator
             entering it, or the system importing it.

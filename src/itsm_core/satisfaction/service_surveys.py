@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 
-from itsm_core.actors import Actor, Role, require_role
-from itsm_core.errors import AccessDenied, ConflictError, ValidationError
-from itsm_core.ids import new_id
+from itsm_core.kernel.actors import Actor, Role, require_role
+from itsm_core.kernel.errors import AccessDenied, ConflictError, ValidationError
+from itsm_core.kernel.ids import new_id
 from itsm_core.satisfaction.campaigns import (
     Answer,
     Campaign,
@@ -210,7 +210,7 @@ class SurveyUseCases(UseCases):
         Anti-fatigue: nobody is surveyed twice within the policy's
         ``survey_fatigue_days`` (any campaign). With ``on_fatigue="skip"`` such
         respondents are left out and listed in the report; with ``"refuse"``
-        nobody is invited and a :class:`~itsm_core.errors.ValidationError`
+        nobody is invited and a :class:`~itsm_core.kernel.errors.ValidationError`
         names them. Someone already invited to this campaign is skipped.
 
         :param actor: operations manager, project manager, relationship manager

@@ -45,6 +45,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from itsm_core.kernel.codec import instant, iso, optional_instant
 from itsm_core.satisfaction.callbacks import Callback, CallbackAttempt
 from itsm_core.satisfaction.campaigns import Campaign, Invitation, Question
 from itsm_core.satisfaction.customers import CustomerProfile
@@ -66,7 +67,6 @@ from itsm_core.satisfaction.responses import Response
 from itsm_core.satisfaction.scales import Score
 from itsm_core.satisfaction.service_records import ServiceRecord
 from itsm_core.storage.base import AggregateSpec, IndexField
-from itsm_core.storage.codec import instant, iso, optional_instant
 
 __all__ = [
     "CALLBACK_SPEC",

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from itsm_core.actors import Actor
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.outbox import HookCall
 from itsm_core.satisfaction.model import Channel
 from itsm_core.satisfaction.responses import Response

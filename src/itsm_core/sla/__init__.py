@@ -1,9 +1,4 @@
-"""SLA clocks on real business calendars.
-
-Business calendars (:class:`BusinessCalendar`): time zone, weekly working windows
-with breaks, public holidays and China's makeup working days (调休), provider dates,
-DST-correct business-time arithmetic on a per-year index. :class:`WorkingCalendar`
-is the one calendar protocol the other areas compute their promises with.
+"""SLA clocks on real business calendars (:mod:`itsm_core.calendars`).
 
 Agreements (:class:`Agreement`: SLA, OLA, underpinning contract) hold
 :class:`Target` s per service and priority; an :class:`SlaClock` measures one
@@ -13,28 +8,6 @@ warnings at 50/75/90 %, the breach and its escalation chain
 ``tick`` fires what has come due, each exactly once. Agreements also carry the
 contract's :class:`ServicePeriod` and its notices.
 """
-
-from itsm_core.sla.calendar import BusinessCalendar, HoursSpec, WindowsSpec
-from itsm_core.sla.country_data import YEARLY_PUBLISHED_COUNTRIES, default_official_until
-from itsm_core.sla.days import CalendarResult, DayInfo, DayKind, OfficialYear, UnofficialYear
-from itsm_core.sla.hours import WEEKDAY_LABELS_ZH, WEEKDAY_NAMES, WeeklyHours, Window
-
-__all__ = [
-    "WEEKDAY_LABELS_ZH",
-    "WEEKDAY_NAMES",
-    "YEARLY_PUBLISHED_COUNTRIES",
-    "BusinessCalendar",
-    "CalendarResult",
-    "DayInfo",
-    "DayKind",
-    "HoursSpec",
-    "OfficialYear",
-    "UnofficialYear",
-    "WeeklyHours",
-    "Window",
-    "WindowsSpec",
-    "default_official_until",
-]
 
 # Agreements, targets and the SLA clock.
 from itsm_core.sla.agreements import (
@@ -56,9 +29,8 @@ from itsm_core.sla.notifications import (
 from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod, ServicePeriodNotice
 from itsm_core.sla.service import SlaService, TickFailure, TickReport
 from itsm_core.sla.storage import AGREEMENT_SPEC, CLOCK_SPEC
-from itsm_core.sla.working import WorkingCalendar
 
-__all__ += [
+__all__ = [
     "AGREEMENT_SPEC",
     "BREACH_CHAIN",
     "CLOCK_LIFECYCLE",
@@ -84,5 +56,4 @@ __all__ += [
     "TargetKind",
     "TickFailure",
     "TickReport",
-    "WorkingCalendar",
 ]

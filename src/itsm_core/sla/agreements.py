@@ -22,11 +22,11 @@ from typing import Any
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.aggregate import Aggregate
-from itsm_core.clock import require_aware
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled
 from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod
 
 __all__ = [

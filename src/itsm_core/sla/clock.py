@@ -23,7 +23,7 @@ named :class:`~itsm_core.sla.BusinessCalendar`:
   fires the levels that came due before it, with the instant each came due, so
   the outcome never depends on when the last tick ran.
 * **Official calendar data.** A computation that reaches a year without official
-  holiday data raises :class:`~itsm_core.errors.CalendarDataMissing`, unless the
+  holiday data raises :class:`~itsm_core.kernel.errors.CalendarDataMissing`, unless the
   calendar allows unofficial years: then the clock goes on, adds the year to
   :attr:`~SlaClock.unofficial_years` and records ``sla_clock.calendar_warning``.
 """
@@ -37,14 +37,14 @@ from typing import Any
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.aggregate import Aggregate
-from itsm_core.clock import require_aware
-from itsm_core.errors import CalendarError, ItsmError, ValidationError
+from itsm_core.calendars.calendar import BusinessCalendar
+from itsm_core.calendars.days import UnofficialYear
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import CalendarError, ItsmError, ValidationError
 from itsm_core.sla.agreements import DEFAULT_THRESHOLDS, Target, TargetKind
-from itsm_core.sla.calendar import BusinessCalendar
 from itsm_core.sla.clock_lifecycle import CLOCK_LIFECYCLE, ClockAction, ClockState
-from itsm_core.sla.days import UnofficialYear
 
 __all__ = [
     "BREACH_LEVEL",

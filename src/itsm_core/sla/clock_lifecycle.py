@@ -16,8 +16,8 @@ stopped, so its lateness is measured.
 
 from __future__ import annotations
 
-from itsm_core.labels import Labelled
-from itsm_core.lifecycle import Lifecycle
+from itsm_core.kernel.labels import Labelled
+from itsm_core.kernel.lifecycle import Lifecycle
 
 __all__ = ["CLOCK_LIFECYCLE", "CLOCK_STEPS", "ClockAction", "ClockState"]
 

@@ -24,12 +24,12 @@ from typing import Any
 
 import attrs
 
-from itsm_core.events import DomainEvent
-from itsm_core.labels import Labelled, Language
+from itsm_core.kernel.codec import optional_instant
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.labels import Labelled, Language
 from itsm_core.outbox import HookCall
 from itsm_core.sla.agreements import TargetKind
 from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriodNotice
-from itsm_core.storage.codec import optional_instant
 
 __all__ = [
     "BREACH_CHAIN",

@@ -17,9 +17,9 @@ from typing import Any
 
 import attrs
 
-from itsm_core.clock import require_aware
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled, Language
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled, Language
 
 __all__ = ["PeriodNoticeKind", "ServicePeriod", "ServicePeriodNotice"]
 

@@ -27,14 +27,14 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.errors import ValidationError
+from itsm_core.calendars.calendar import BusinessCalendar
+from itsm_core.calendars.working import WorkingCalendar
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.sla.agreements import DEFAULT_CALENDAR, DEFAULT_THRESHOLDS, Target, TargetKind
-from itsm_core.sla.calendar import BusinessCalendar
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.service import SlaService
 from itsm_core.sla.storage import AGREEMENT_SPEC
-from itsm_core.sla.working import WorkingCalendar
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = [

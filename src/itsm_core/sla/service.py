@@ -21,11 +21,12 @@ from datetime import datetime
 
 import attrs
 
-from itsm_core.actors import SYSTEM, Actor, Role, require_role
-from itsm_core.clock import require_aware
-from itsm_core.errors import ConflictError, ItsmError, ValidationError
-from itsm_core.events import DomainEvent
-from itsm_core.ids import new_id
+from itsm_core.calendars.calendar import BusinessCalendar
+from itsm_core.kernel.actors import SYSTEM, Actor, Role, require_role
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ConflictError, ItsmError, ValidationError
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.ids import new_id
 from itsm_core.runtime import Runtime
 from itsm_core.sla.agreements import (
     DEFAULT_CALENDAR,
@@ -34,7 +35,6 @@ from itsm_core.sla.agreements import (
     Target,
     TargetKind,
 )
-from itsm_core.sla.calendar import BusinessCalendar
 from itsm_core.sla.clock import ClockStatus, SlaClock
 from itsm_core.sla.clock_lifecycle import ClockState
 from itsm_core.sla.notifications import sla_hook_calls

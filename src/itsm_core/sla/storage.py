@@ -16,12 +16,12 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from itsm_core.kernel.codec import iso, optional_instant
 from itsm_core.sla.agreements import Agreement, AgreementKind, Target, TargetKind
 from itsm_core.sla.clock import ClockEntry, SlaClock
 from itsm_core.sla.clock_lifecycle import ClockState
 from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod
 from itsm_core.storage.base import AggregateSpec, IndexField
-from itsm_core.storage.codec import iso, optional_instant
 
 __all__ = ["AGREEMENT_SPEC", "CLOCK_SPEC"]
 

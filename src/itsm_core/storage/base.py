@@ -6,7 +6,7 @@ record and back, and which fields are indexed for queries) and works inside
 a :class:`UnitOfWork`: load, change, save, commit. A commit stores the
 entities, their new events and one outbox row per event in one transaction,
 or nothing at all. A save whose entity was changed by someone else since it
-was loaded raises :class:`~itsm_core.errors.ConflictError`.
+was loaded raises :class:`~itsm_core.kernel.errors.ConflictError`.
 
 Queries and aggregates are expressed over the indexed fields only, so a SQL
 backend can answer them with indexed columns and ``GROUP BY`` in the database.
@@ -22,9 +22,9 @@ from typing import Any, Generic, Literal, Protocol, Self, TypeVar, get_args
 
 import attrs
 
-from itsm_core.clock import require_aware
-from itsm_core.errors import ValidationError
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import DomainEvent
 
 __all__ = [
     "AggregateSpec",
@@ -322,7 +322,7 @@ class UnitOfWork(Protocol):
     """One transaction: read, stage changes, then commit them all or none."""
 
     def get(self, spec: AggregateSpec[E], entity_id: str) -> E:
-        """Load one entity; :class:`~itsm_core.errors.NotFound` if there is none."""
+        """Load one entity; :class:`~itsm_core.kernel.errors.NotFound` if there is none."""
         ...
 
     def find(self, spec: AggregateSpec[E], query: Query = ...) -> list[E]:

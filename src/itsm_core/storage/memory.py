@@ -17,8 +17,8 @@ from typing import Any, Self, TypeVar
 
 import attrs
 
-from itsm_core.errors import ConflictError, NotFound, StorageError
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.errors import ConflictError, NotFound, StorageError
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.storage.base import (
     AggregateSpec,
     Measure,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from itsm_core.hookspecs import hookimpl
+from itsm_core.kernel.markers import hookimpl
 from itsm_core.storage.base import BackendFactory
 from itsm_core.storage.memory import MemoryBackend
 

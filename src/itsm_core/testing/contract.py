@@ -53,10 +53,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itsm_core.actors import SYSTEM, Actor
-from itsm_core.aggregate import Aggregate
-from itsm_core.errors import ConflictError, NotFound, StorageError, ValidationError
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.actors import SYSTEM, Actor
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.codec import iso, optional_instant
+from itsm_core.kernel.errors import ConflictError, NotFound, StorageError, ValidationError
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.storage.base import (
     AggregateSpec,
     IndexField,
@@ -66,7 +67,6 @@ from itsm_core.storage.base import (
     StorageBackend,
     Where,
 )
-from itsm_core.storage.codec import iso, optional_instant
 from itsm_core.storage.evaluate import aggregate_rows, matches, select
 
 __all__ = [

@@ -32,13 +32,13 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-from itsm_core.actors import Actor, Role
 from itsm_core.complaints.enums import ComplaintChannel, ComplaintSource, Origin, Severity, Verdict
 from itsm_core.complaints.lifecycle import COMMANDS, TRANSITIONS, command_roles
 from itsm_core.complaints.model import Complainant, Complaint
 from itsm_core.complaints.service import ComplaintService
-from itsm_core.errors import ValidationError
 from itsm_core.improvements import QualityIndicator
+from itsm_core.kernel.actors import Actor, Role
+from itsm_core.kernel.errors import ValidationError
 
 __all__ = [
     "COMMAND_NAMES",

@@ -21,7 +21,7 @@ from itsm_core.complaints import (
     ComplaintState,
     Origin,
 )
-from itsm_core.events import REDACTED
+from itsm_core.kernel.events import REDACTED
 
 from .conftest import (
     CONTACT,

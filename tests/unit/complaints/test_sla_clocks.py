@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from itsm_core import FrozenClock, ItsmCore, hookimpl
+from itsm_core.calendars import BusinessCalendar
 from itsm_core.complaints import (
     COMPLAINT_SPEC,
     ComplaintPolicy,
@@ -21,16 +22,8 @@ from itsm_core.complaints import (
     Origin,
 )
 from itsm_core.complaints.promises import SUBJECT_KIND, promised_instant
-from itsm_core.errors import InvalidTransition, ValidationError
-from itsm_core.sla import (
-    BusinessCalendar,
-    ClockState,
-    EscalationStep,
-    SlaClock,
-    SlaNotification,
-    Target,
-    TargetKind,
-)
+from itsm_core.kernel.errors import InvalidTransition, ValidationError
+from itsm_core.sla import ClockState, EscalationStep, SlaClock, SlaNotification, Target, TargetKind
 from itsm_core.storage.base import AggregateSpec
 
 from .conftest import BU, GM, OWNER, RM, SPECIALIST, TZ, at_state, stored, walk

@@ -6,8 +6,8 @@ import attrs
 import pytest
 
 from itsm_core import SYSTEM, AccessDenied, Actor, DomainEvent, Role, ValidationError
-from itsm_core.actors import require_role
-from itsm_core.events import REDACTED, jsonable
+from itsm_core.kernel.actors import require_role
+from itsm_core.kernel.events import REDACTED, jsonable
 
 AT = datetime(2026, 5, 4, 10, tzinfo=UTC)
 

@@ -20,7 +20,7 @@ from itsm_core import (
     UnknownBackend,
     ValidationError,
 )
-from itsm_core.clock import require_aware, require_duration
+from itsm_core.kernel.clock import require_aware, require_duration
 
 
 class Colour(Labelled):

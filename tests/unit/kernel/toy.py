@@ -9,9 +9,9 @@ from typing import Any
 import attrs
 
 from itsm_core import Actor
-from itsm_core.aggregate import Aggregate
-from itsm_core.labels import Labelled
-from itsm_core.lifecycle import Lifecycle
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.labels import Labelled
+from itsm_core.kernel.lifecycle import Lifecycle
 from itsm_core.storage.base import AggregateSpec, IndexField
 
 

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from itsm_core import FrozenClock, ItsmCore, hookimpl
-from itsm_core.errors import ValidationError
+from itsm_core.calendars import BusinessCalendar
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.satisfaction import (
     CALLBACK_SPEC,
     SERVICE_RECORD_SPEC,
@@ -25,14 +26,7 @@ from itsm_core.satisfaction import (
     SatisfactionService,
 )
 from itsm_core.satisfaction.callback_clocks import CALLBACK_CALENDAR, SUBJECT_KIND
-from itsm_core.sla import (
-    BREACH_CHAIN,
-    BusinessCalendar,
-    ClockState,
-    SlaClock,
-    SlaNotification,
-    TargetKind,
-)
+from itsm_core.sla import BREACH_CHAIN, ClockState, SlaClock, SlaNotification, TargetKind
 from itsm_core.storage.base import AggregateSpec
 
 from ._support import COORD, DESK, ENG, OM, RM, SH

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from itsm_core import AccessDenied, DomainEvent, InvalidTransition, ValidationError, hookimpl, sla
+from itsm_core import (
+    AccessDenied,
+    DomainEvent,
+    InvalidTransition,
+    ValidationError,
+    calendars,
+    hookimpl,
+)
+from itsm_core.calendars import BusinessCalendar
 from itsm_core.satisfaction import (
     CallbackKind,
     CallbackOutcome,
@@ -22,7 +30,6 @@ from itsm_core.satisfaction import (
     daily_sample,
     sample_size,
 )
-from itsm_core.sla import BusinessCalendar
 
 from ._support import COORD, DESK, ENG, OM, RM, SH, T0, closed_record, make_core
 
@@ -133,7 +140,7 @@ def test_weekday_calendar() -> None:
     cal = WeekdayCalendar()
     assert isinstance(cal, WorkingCalendar)
     assert isinstance(cal, BusinessCalendar)  # one calendar type across the library
-    assert WorkingCalendar is sla.WorkingCalendar
+    assert WorkingCalendar is calendars.WorkingCalendar
     fri = datetime(2026, 5, 15, 15, 0, tzinfo=SH)
     assert cal.add_working_days(fri, 1) == datetime(2026, 5, 18, 15, 0, tzinfo=SH)
     assert cal.add_working_days(fri, 0) == fri

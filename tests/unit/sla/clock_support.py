@@ -7,14 +7,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, Role, hookimpl
-from itsm_core.errors import ValidationError
-from itsm_core.sla import (
-    BusinessCalendar,
-    EscalationStep,
-    ServicePeriodNotice,
-    SlaNotification,
-    Target,
-)
+from itsm_core.calendars import BusinessCalendar
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.sla import EscalationStep, ServicePeriodNotice, SlaNotification, Target
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itsm_core.errors import CalendarDataMissing, CalendarError, ValidationError
-from itsm_core.sla import (
+from itsm_core.calendars import (
     BusinessCalendar,
     DayKind,
     OfficialYear,
@@ -18,6 +17,7 @@ from itsm_core.sla import (
     Window,
     default_official_until,
 )
+from itsm_core.kernel.errors import CalendarDataMissing, CalendarError, ValidationError
 
 SH = ZoneInfo("Asia/Shanghai")
 H = timedelta(hours=1)
@@ -748,7 +748,8 @@ def test_a_stored_calendar_with_the_default_boundary_follows_the_package(
     newest = default.official_until
     assert newest is not None
     monkeypatch.setattr(
-        "itsm_core.sla.calendar.default_official_until", lambda country, subdiv=None: newest + 1
+        "itsm_core.calendars.calendar.default_official_until",
+        lambda country, subdiv=None: newest + 1,
     )
     later = BusinessCalendar.from_dict(data)
     assert later.official_until == newest + 1

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from itsm_core.sla import BusinessCalendar, WeeklyHours, Window
+from itsm_core.calendars import BusinessCalendar, WeeklyHours, Window
 
 MINUTE = timedelta(minutes=1)
 ZONES = ["UTC", "Asia/Shanghai", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe"]

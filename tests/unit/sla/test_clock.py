@@ -7,16 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from itsm_core import SYSTEM, AccessDenied, FrozenClock, InvalidTransition, ValidationError
-from itsm_core.errors import CalendarDataMissing
-from itsm_core.sla import (
-    CLOCK_LIFECYCLE,
-    CLOCK_SPEC,
-    BusinessCalendar,
-    ClockAction,
-    ClockState,
-    SlaClock,
-    Target,
-)
+from itsm_core.calendars import BusinessCalendar
+from itsm_core.kernel.errors import CalendarDataMissing
+from itsm_core.sla import CLOCK_LIFECYCLE, CLOCK_SPEC, ClockAction, ClockState, SlaClock, Target
 from itsm_core.sla.clock import level_amount
 
 from .clock_support import (

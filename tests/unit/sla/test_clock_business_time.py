@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from itsm_core import Actor, FrozenClock, ItsmCore, Role
-from itsm_core.sla import BusinessCalendar, Target
+from itsm_core.calendars import BusinessCalendar
+from itsm_core.sla import Target
 
 from .clock_support import SH
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itsm_core.sla import BusinessCalendar, WeeklyHours
+from itsm_core.calendars import BusinessCalendar, WeeklyHours
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -6,9 +6,9 @@ from datetime import time
 
 import pytest
 
-from itsm_core.errors import ValidationError
-from itsm_core.sla import WeeklyHours, Window
-from itsm_core.sla.hours import parse_time_of_day, parse_weekdays, parse_windows
+from itsm_core.calendars import WeeklyHours, Window
+from itsm_core.calendars.hours import parse_time_of_day, parse_weekdays, parse_windows
+from itsm_core.kernel.errors import ValidationError
 
 
 def test_window_from_texts_times_and_seconds() -> None:

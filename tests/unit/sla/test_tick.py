@@ -11,11 +11,11 @@ import attrs
 import pytest
 
 from itsm_core import SYSTEM, FrozenClock, ItsmCore, hookimpl
-from itsm_core.errors import ConflictError, ValidationError
+from itsm_core.calendars import BusinessCalendar
+from itsm_core.kernel.errors import ConflictError, ValidationError
 from itsm_core.sla import (
     BREACH_CHAIN,
     CLOCK_SPEC,
-    BusinessCalendar,
     EscalationStep,
     NotificationLevel,
     SlaNotification,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itsm_core.labels import Language
+from itsm_core.kernel.labels import Language
 
 NO_VALUE = "—"
 

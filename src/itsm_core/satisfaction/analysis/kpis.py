@@ -22,8 +22,8 @@ from typing import Any
 
 import attrs
 
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled, Language
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled, Language
 from itsm_core.satisfaction.analysis._format import number, small_sample_note
 from itsm_core.satisfaction.analysis.queries import GroupKey, key_label
 from itsm_core.satisfaction.analysis.statistics import SMALL_SAMPLE, Rate

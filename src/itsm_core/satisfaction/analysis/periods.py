@@ -2,7 +2,7 @@
 
 A period's year is 0001 to 9998 (so that the month after it still exists);
 anything else, or a value that is not such a string, is a
-:class:`~itsm_core.errors.ValidationError` naming the form expected.
+:class:`~itsm_core.kernel.errors.ValidationError` naming the form expected.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 
-from itsm_core.clock import require_aware
-from itsm_core.errors import ValidationError
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
 
 __all__ = [
     "parse_period",

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled
 from itsm_core.satisfaction.model import Channel
 from itsm_core.storage.base import Measure, Query, Where
 

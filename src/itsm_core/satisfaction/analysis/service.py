@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from itsm_core.actors import Actor, Role, require_role
-from itsm_core.errors import NotFound, ValidationError
 from itsm_core.improvements import ImprovementItem
+from itsm_core.kernel.actors import Actor, Role, require_role
+from itsm_core.kernel.errors import NotFound, ValidationError
 from itsm_core.runtime import Runtime
 from itsm_core.satisfaction.analysis.kpis import KpiFigures
 from itsm_core.satisfaction.analysis.periods import (

@@ -17,12 +17,12 @@ from urllib.parse import quote
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.aggregate import Aggregate
-from itsm_core.errors import NotFound, ValidationError
-from itsm_core.events import DomainEvent
 from itsm_core.improvements import ImprovementItem, ImprovementSource, QualityIndicator
-from itsm_core.labels import Labelled, Language
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.errors import NotFound, ValidationError
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.labels import Labelled, Language
 from itsm_core.outbox import HookCall
 from itsm_core.satisfaction.analysis._format import number, small_sample_note
 from itsm_core.satisfaction.analysis.targets import AlertLevel, Deviation, TargetMetric

@@ -36,7 +36,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core.errors import ValidationError
+from itsm_core.kernel.errors import ValidationError
 
 __all__ = [
     "DEFAULT_ALPHA",

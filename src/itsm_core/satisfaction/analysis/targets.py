@@ -31,11 +31,11 @@ from urllib.parse import quote
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.aggregate import Aggregate
-from itsm_core.clock import require_aware, require_duration
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled, Language
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.clock import require_aware, require_duration
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled, Language
 
 __all__ = [
     "DEFAULT_IMPROVEMENT_PERIOD",

@@ -21,7 +21,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core.labels import Labelled, Language
+from itsm_core.kernel.labels import Labelled, Language
 from itsm_core.satisfaction.analysis._format import number, small_sample_note
 from itsm_core.satisfaction.analysis.targets import AlertLevel, Deviation, TargetMetric
 

@@ -33,8 +33,8 @@ from typing import Any
 
 import attrs
 
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled, Language
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled, Language
 from itsm_core.satisfaction.analysis._format import figures_line, small_sample_note
 from itsm_core.satisfaction.analysis.queries import GroupKey, channel_codes, key_label
 from itsm_core.satisfaction.analysis.statistics import Z_95, Tally

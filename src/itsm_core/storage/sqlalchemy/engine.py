@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
-from itsm_core.errors import StorageError, ValidationError
+from itsm_core.kernel.errors import StorageError, ValidationError
 
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",

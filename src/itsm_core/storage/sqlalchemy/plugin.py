@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from itsm_core.hookspecs import hookimpl
+from itsm_core.kernel.markers import hookimpl
 from itsm_core.storage.base import AggregateSpec, BackendFactory, StorageBackend
 
 

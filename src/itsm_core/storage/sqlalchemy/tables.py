@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from itsm_core.errors import ValidationError
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.storage.base import AggregateSpec, IndexType
 
 __all__ = [
@@ -222,13 +222,10 @@ def build_metadata(specs: Iterable[AggregateSpec[Any]]) -> sa.MetaData:
     return metadata
 
 
-def library_metadata(specs: Sequence[AggregateSpec[Any]] | None = None) -> sa.MetaData:
+def library_metadata(specs: Sequence[AggregateSpec[Any]]) -> sa.MetaData:
     """Return the metadata the migrations create: core tables and the library's aggregates.
 
-    :param specs: the aggregate specs (default: :func:`itsm_core.facade.aggregate_specs`).
+    :param specs: the library's aggregate specs
+        (:func:`itsm_core.areas.aggregate_specs`; storage knows no area).
     """
-    if specs is None:
-        from itsm_core.facade import aggregate_specs
-
-        specs = aggregate_specs()
     return build_metadata(specs)

@@ -15,8 +15,8 @@ from typing import Any
 import attrs
 
 from itsm_core import Actor, FrozenClock
-from itsm_core.aggregate import Aggregate
-from itsm_core.ids import new_id
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.ids import new_id
 from itsm_core.outbox import OutboxRelay
 from itsm_core.plugins import make_plugin_manager
 from itsm_core.runtime import Runtime

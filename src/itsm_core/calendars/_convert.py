@@ -7,9 +7,9 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from itsm_core.errors import ValidationError
-from itsm_core.sla.days import OfficialYear, as_date, dates_converter
-from itsm_core.sla.hours import WeeklyHours, Window, parse_windows
+from itsm_core.calendars.days import OfficialYear, as_date, dates_converter
+from itsm_core.calendars.hours import WeeklyHours, Window, parse_windows
+from itsm_core.kernel.errors import ValidationError
 
 
 def zone_converter(value: object) -> ZoneInfo:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal, Self
 
-from itsm_core.errors import ValidationError
+from itsm_core.kernel.errors import ValidationError
 
 __all__ = ["Labelled", "Language"]
 

@@ -9,10 +9,10 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from itsm_core.errors import ValidationError
-from itsm_core.labels import Labelled, Language
-from itsm_core.sla.country_data import YEARLY_PUBLISHED_COUNTRIES
-from itsm_core.sla.hours import Window
+from itsm_core.calendars.country_data import YEARLY_PUBLISHED_COUNTRIES
+from itsm_core.calendars.hours import Window
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.labels import Labelled, Language
 
 __all__ = [
     "CalendarResult",

@@ -18,7 +18,7 @@ from typing import Generic, Protocol, TypeVar
 import attrs
 from transitions import Machine, MachineError
 
-from itsm_core.errors import InvalidTransition
+from itsm_core.kernel.errors import InvalidTransition
 
 __all__ = ["Lifecycle", "Stateful", "Step"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from itsm_core.clock import require_aware
+from itsm_core.kernel.clock import require_aware
 
 __all__ = ["instant", "iso", "optional_instant"]
 

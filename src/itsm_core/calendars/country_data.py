@@ -9,7 +9,7 @@ from typing import Any
 
 import holidays as holidays_pkg
 
-from itsm_core.errors import CalendarError
+from itsm_core.kernel.errors import CalendarError
 
 __all__ = [
     "YEARLY_PUBLISHED_COUNTRIES",

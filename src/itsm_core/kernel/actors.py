@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import attrs
 
-from itsm_core.errors import AccessDenied, ValidationError
-from itsm_core.labels import Labelled
+from itsm_core.kernel.errors import AccessDenied, ValidationError
+from itsm_core.kernel.labels import Labelled
 
 __all__ = ["SYSTEM", "Actor", "Role", "require_role"]
 

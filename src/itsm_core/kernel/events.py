@@ -10,9 +10,9 @@ from typing import Any
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.clock import require_aware
-from itsm_core.ids import new_id
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.ids import new_id
 
 __all__ = ["REDACTED", "DomainEvent", "jsonable"]
 

@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 
 import attrs
 
-from itsm_core.actors import Actor
-from itsm_core.clock import require_aware
-from itsm_core.errors import ValidationError
-from itsm_core.events import DomainEvent
+from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import DomainEvent
 
 __all__ = ["Aggregate"]
 

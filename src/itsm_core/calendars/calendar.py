@@ -35,7 +35,7 @@ Semantics (all computations follow from these):
   searches and the arithmetic — follows one rule: for a year after the official
   data (:attr:`BusinessCalendar.official_until`, or a year added with
   :meth:`~BusinessCalendar.with_official_year`) it raises
-  :class:`~itsm_core.errors.CalendarDataMissing`, unless the calendar has
+  :class:`~itsm_core.kernel.errors.CalendarDataMissing`, unless the calendar has
   ``allow_unofficial_years=True``; then it answers from the rule-based data (the
   ``*_detailed`` methods report the year as a warning, :class:`DayInfo` has
   ``official=False``).
@@ -51,9 +51,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
-from itsm_core.clock import require_aware, require_duration
-from itsm_core.errors import CalendarDataMissing, CalendarError, ValidationError
-from itsm_core.sla._convert import (
+from itsm_core.calendars._convert import (
     country_converter,
     date_hours_converter,
     extra_holidays_converter,
@@ -65,7 +63,7 @@ from itsm_core.sla._convert import (
     weekly_converter,
     zone_converter,
 )
-from itsm_core.sla._index import (
+from itsm_core.calendars._index import (
     DAY_US,
     YearIndex,
     build_year_index,
@@ -73,8 +71,8 @@ from itsm_core.sla._index import (
     to_us,
     wall_to_us,
 )
-from itsm_core.sla.country_data import country_holidays, country_year, default_official_until
-from itsm_core.sla.days import (
+from itsm_core.calendars.country_data import country_holidays, country_year, default_official_until
+from itsm_core.calendars.days import (
     CalendarResult,
     DayInfo,
     DayKind,
@@ -84,7 +82,9 @@ from itsm_core.sla.days import (
     as_date,
     dates_converter,
 )
-from itsm_core.sla.hours import WeeklyHours, Window, parse_windows
+from itsm_core.calendars.hours import WeeklyHours, Window, parse_windows
+from itsm_core.kernel.clock import require_aware, require_duration
+from itsm_core.kernel.errors import CalendarDataMissing, CalendarError, ValidationError
 
 __all__ = ["BusinessCalendar", "HoursSpec", "WindowsSpec"]
 
@@ -161,7 +161,7 @@ class BusinessCalendar:
     :param allow_unofficial_years: if False (the default) every method that needs a
         year after ``official_until`` (and not added with :meth:`with_official_year`)
         — a look-up such as :meth:`day` as well as a computation — raises
-        :class:`~itsm_core.errors.CalendarDataMissing`; if True it answers from the
+        :class:`~itsm_core.kernel.errors.CalendarDataMissing`; if True it answers from the
         rule-based data and reports the year (see :meth:`add_detailed`,
         :attr:`DayInfo.official`, :meth:`unofficial_years_between`).
     :param official_years: officially published years added by the provider
@@ -174,7 +174,7 @@ class BusinessCalendar:
     A calendar open only on some dates — no weekly windows, a few ``date_hours``
     or ``extra_workdays`` (an event's on-call days, say) — is valid. A
     computation that needs working time after its last open date raises
-    :class:`~itsm_core.errors.CalendarError` naming that date, as does any
+    :class:`~itsm_core.kernel.errors.CalendarError` naming that date, as does any
     calendar without working time for :attr:`HORIZON_YEARS` years.
     """
 

@@ -22,7 +22,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
-from itsm_core.sla.hours import Window
+from itsm_core.calendars.hours import Window
 
 US = 1_000_000
 DAY_US = 86_400 * US

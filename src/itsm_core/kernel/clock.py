@@ -1,7 +1,7 @@
 """Time sources. Every instant in the library is timezone-aware.
 
 A naive :class:`~datetime.datetime` (one without ``tzinfo``) is refused with a
-:class:`~itsm_core.errors.ValidationError` wherever it enters the library.
+:class:`~itsm_core.kernel.errors.ValidationError` wherever it enters the library.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from itsm_core.errors import ValidationError
+from itsm_core.kernel.errors import ValidationError
 
 __all__ = ["Clock", "FrozenClock", "SystemClock", "require_aware", "require_duration"]
 

@@ -1,0 +1,33 @@
+"""Business calendars: the working time every promise of the library is measured on.
+
+A :class:`BusinessCalendar` has a time zone, weekly working windows with breaks,
+public holidays and China's makeup working days (调休), provider dates, and
+DST-correct business-time arithmetic on a per-year index.
+:class:`WorkingCalendar` is the one calendar protocol the areas compute their
+promises with.
+"""
+
+from itsm_core.calendars.calendar import BusinessCalendar, HoursSpec, WindowsSpec
+from itsm_core.calendars.country_data import YEARLY_PUBLISHED_COUNTRIES, default_official_until
+from itsm_core.calendars.days import CalendarResult, DayInfo, DayKind, OfficialYear, UnofficialYear
+from itsm_core.calendars.hours import WEEKDAY_LABELS_ZH, WEEKDAY_NAMES, WeeklyHours, Window
+from itsm_core.calendars.working import WorkingCalendar
+
+__all__ = [
+    "WEEKDAY_LABELS_ZH",
+    "WEEKDAY_NAMES",
+    "YEARLY_PUBLISHED_COUNTRIES",
+    "BusinessCalendar",
+    "CalendarResult",
+    "DayInfo",
+    "DayKind",
+    "HoursSpec",
+    "OfficialYear",
+    "UnofficialYear",
+    "WeeklyHours",
+    "Window",
+    "WindowsSpec",
+    "WorkingCalendar",
+    "default_official_until",
+]
+
