@@ -229,7 +229,8 @@ def allowed_events(state: ComplaintState, origin: Origin) -> frozenset[str]:
     return frozenset(t.event for t in TRANSITIONS if t.source is state and origin in t.origins)
 
 
-class _Complaintish(Stateful[ComplaintState], Protocol):
+class _Complaintish(Stateful, Protocol):
+    state: ComplaintState
     origin: Origin
     severity: Severity
 

@@ -25,10 +25,8 @@ __all__ = ["Lifecycle", "Stateful", "Step"]
 S = TypeVar("S", bound=enum.Enum)
 
 
-class Stateful(Protocol[S]):
-    """An entity with a ``state`` attribute of a lifecycle's state enum."""
-
-    state: S
+class Stateful(Protocol):
+    """An entity whose lifecycle's state field (``state`` by default) holds a state enum."""
 
 
 @attrs.frozen
@@ -47,6 +45,9 @@ class Lifecycle(Generic[S]):
     :param states: the state enumeration.
     :param initial: the state new entities start in.
     :param steps: ``(event, source or sources, dest)`` rows.
+    :param field: the entity's attribute that holds the state (default
+        ``state``; e.g. ``callback_status`` for a second lifecycle of one
+        entity). Only :meth:`fire` changes it.
     """
 
     def __init__(
@@ -55,8 +56,11 @@ class Lifecycle(Generic[S]):
         states: type[S],
         initial: S,
         steps: Iterable[tuple[str, S | Sequence[S], S]],
+        *,
+        field: str = "state",
     ) -> None:
         self.entity = entity
+        self.field = field
         self.states = states
         self.initial = initial
         rows: list[Step[S]] = []
@@ -72,7 +76,7 @@ class Lifecycle(Generic[S]):
                 {"trigger": s.event, "source": list(s.sources), "dest": s.dest} for s in rows
             ],
             auto_transitions=False,
-            model_attribute="state",
+            model_attribute=field,
         )
         allowed: dict[S, set[str]] = {s: set() for s in states}
         for step in rows:
@@ -94,10 +98,10 @@ class Lifecycle(Generic[S]):
         return None
 
     def refuse(
-        self, entity: Stateful[S], event: str, reason: str | None = None
+        self, entity: Stateful, event: str, reason: str | None = None
     ) -> InvalidTransition:
         """Return (not raise) the :class:`InvalidTransition` for ``event`` on ``entity``."""
-        state = entity.state
+        state = getattr(entity, self.field)
         return InvalidTransition(
             entity=self.entity,
             state=str(getattr(state, "value", state)),
@@ -106,12 +110,12 @@ class Lifecycle(Generic[S]):
             reason=reason,
         )
 
-    def check(self, entity: Stateful[S], event: str) -> None:
+    def check(self, entity: Stateful, event: str) -> None:
         """Raise :class:`InvalidTransition` unless ``event`` is allowed in ``entity``'s state."""
-        if event not in self._allowed.get(entity.state, frozenset()):
+        if event not in self._allowed.get(getattr(entity, self.field), frozenset()):
             raise self.refuse(entity, event)
 
-    def fire(self, entity: Stateful[S], event: str) -> S:
+    def fire(self, entity: Stateful, event: str) -> S:
         """Fire ``event`` on ``entity`` and return the new state.
 
         :raises InvalidTransition: when the event is not allowed in the current state.
@@ -121,4 +125,5 @@ class Lifecycle(Generic[S]):
             self.machine.events[event].trigger(entity)
         except MachineError as exc:  # pragma: no cover - check() already guards
             raise self.refuse(entity, event, str(exc)) from exc
-        return entity.state
+        state: S = getattr(entity, self.field)
+        return state

@@ -1,0 +1,239 @@
+"""The public API convention (itsm_core.kernel.api), checked over every service.
+
+Every public method of every service reachable from the facade is marked as a
+command, a read or a report; takes the actor first; shows no unit of work;
+commands take at most the aggregate's id positionally and ``at=None`` as a
+keyword, and return what they changed; reads are get / find / history; and a
+name means one kind of call everywhere.
+
+``PENDING`` lists the methods that do not follow it yet: the list may only
+shrink (a pending method that now conforms fails the test until it is
+removed from the list).
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from itsm_core import ItsmCore
+from itsm_core.kernel.api import api_kind
+
+SERVICES: tuple[str, ...] = (
+    "complaints",
+    "sla",
+    "satisfaction",
+    "satisfaction_analysis",
+)
+"""The services of the facade, by attribute path."""
+
+NOT_SERVICES = frozenset({"clock", "plugins", "runtime", "specs", "storage"})
+READ_NAME = re.compile(r"^(get|find|history)(_[a-z]+)*$")
+
+PENDING: frozenset[str] = frozenset(
+    {
+        "complaints.allowed_commands",
+        "complaints.apologise",
+        "complaints.callback",
+        "complaints.callbacks_overdue",
+        "complaints.close",
+        "complaints.decide",
+        "complaints.dispatch",
+        "complaints.escalate",
+        "complaints.explain",
+        "complaints.find",
+        "complaints.find_praise",
+        "complaints.follow_up",
+        "complaints.get",
+        "complaints.get_praise",
+        "complaints.give_feedback",
+        "complaints.history",
+        "complaints.judge",
+        "complaints.overdue_improvements",
+        "complaints.receive",
+        "complaints.record",
+        "complaints.record_business_unit_result",
+        "complaints.record_finding",
+        "complaints.record_praise",
+        "complaints.records",
+        "complaints.register",
+        "complaints.report_progress",
+        "complaints.require_improvement",
+        "complaints.resolve",
+        "satisfaction.callback",
+        "satisfaction.callback_clock",
+        "satisfaction.callbacks",
+        "satisfaction.campaign",
+        "satisfaction.campaigns",
+        "satisfaction.cancel_callback",
+        "satisfaction.close_campaign",
+        "satisfaction.close_service_record",
+        "satisfaction.create_campaign",
+        "satisfaction.customer",
+        "satisfaction.due_callbacks",
+        "satisfaction.expire_invitations",
+        "satisfaction.invitation",
+        "satisfaction.invitations",
+        "satisfaction.invite",
+        "satisfaction.is_key_customer",
+        "satisfaction.key_customers",
+        "satisfaction.mark_campaign_analysed",
+        "satisfaction.open_campaign",
+        "satisfaction.open_pending_complaints",
+        "satisfaction.record_callback",
+        "satisfaction.record_monthly_score",
+        "satisfaction.record_response",
+        "satisfaction.record_ticket_score",
+        "satisfaction.register_customer",
+        "satisfaction.register_service_record",
+        "satisfaction.remind",
+        "satisfaction.reopen_service_record",
+        "satisfaction.resolve_service_record",
+        "satisfaction.response",
+        "satisfaction.response_rate",
+        "satisfaction.responses",
+        "satisfaction.revise_campaign",
+        "satisfaction.sample_daily_callbacks",
+        "satisfaction.schedule_callback",
+        "satisfaction.schedule_monthly_callbacks",
+        "satisfaction.service_record",
+        "satisfaction.service_records",
+        "satisfaction.set_key_customer",
+        "satisfaction.submit_survey",
+        "satisfaction_analysis.changes",
+        "satisfaction_analysis.combined",
+        "satisfaction_analysis.decide_improvement",
+        "satisfaction_analysis.desk_kpis",
+        "satisfaction_analysis.evaluate",
+        "satisfaction_analysis.figures",
+        "satisfaction_analysis.follow_up_improvement",
+        "satisfaction_analysis.improvements",
+        "satisfaction_analysis.key_customer_watch",
+        "satisfaction_analysis.low_satisfaction_customers",
+        "satisfaction_analysis.report_improvement_progress",
+        "satisfaction_analysis.response_rates",
+        "satisfaction_analysis.retire_target",
+        "satisfaction_analysis.set_target",
+        "satisfaction_analysis.standings",
+        "satisfaction_analysis.target",
+        "satisfaction_analysis.targets",
+        "satisfaction_analysis.watch_list",
+        "sla.calendar",
+        "sla.change_priority",
+        "sla.change_target",
+        "sla.change_target_in",
+        "sla.define_agreement",
+        "sla.find",
+        "sla.find_agreements",
+        "sla.get",
+        "sla.get_agreement",
+        "sla.history",
+        "sla.open_clock_in",
+        "sla.pause",
+        "sla.recalculate",
+        "sla.recalculate_calendar",
+        "sla.register_calendar",
+        "sla.remove_target",
+        "sla.reset",
+        "sla.resume",
+        "sla.set_service_period",
+        "sla.set_target",
+        "sla.start",
+        "sla.start_in",
+        "sla.status",
+        "sla.stop",
+        "sla.stop_in",
+        "sla.target",
+        "sla.tick",
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def core() -> Iterator[ItsmCore]:
+    with ItsmCore("memory://", load_entrypoints=False) as c:
+        yield c
+
+
+def _methods(service: object) -> Iterator[tuple[str, Any]]:
+    for name, member in inspect.getmembers(type(service)):
+        if name.startswith("_") or not callable(member) or isinstance(member, type):
+            continue
+        yield name, getattr(service, name)
+
+
+def _problems(name: str, method: Any) -> list[str]:
+    kind = api_kind(method)
+    if kind is None:
+        return ["not marked @command, @read or @report"]
+    problems: list[str] = []
+    sig = inspect.signature(method)
+    params = list(sig.parameters.values())
+    if not params or params[0].name != "actor":
+        problems.append("the actor is not the first parameter")
+    hints = " ".join(str(p.annotation) for p in params) + " " + str(sig.return_annotation)
+    if "UnitOfWork" in hints:
+        problems.append("a unit of work in the signature")
+    if kind == "command":
+        positional = [
+            p for p in params[1:] if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        if len(positional) > 1:
+            problems.append(
+                f"positional parameters after the actor: {[p.name for p in positional]} "
+                "(at most the id; the rest keyword-only)"
+            )
+        at = sig.parameters.get("at")
+        if at is None or at.kind is not at.KEYWORD_ONLY or at.default is not None:
+            problems.append("no keyword-only at=None")
+        if sig.return_annotation in (None, "None", inspect.Signature.empty):
+            problems.append("returns nothing (a command returns the updated view)")
+    elif kind == "read" and not READ_NAME.match(name):
+        problems.append("a read is get / find / history (or get_<noun> / find_<noun>)")
+    return problems
+
+
+def _all(core: ItsmCore) -> dict[str, tuple[str | None, list[str]]]:
+    found: dict[str, tuple[str | None, list[str]]] = {}
+    for path in SERVICES:
+        service = operator.attrgetter(path)(core)
+        for name, method in _methods(service):
+            found[f"{path}.{name}"] = (api_kind(method), _problems(name, method))
+    return found
+
+
+def test_every_service_of_the_facade_is_checked(core: ItsmCore) -> None:
+    unlisted = [
+        name
+        for name, value in vars(core).items()
+        if not name.startswith("_")
+        and name not in NOT_SERVICES
+        and name not in SERVICES
+        and type(value).__module__.startswith("itsm_core.")
+    ]
+    assert unlisted == [], f"add these services to SERVICES: {unlisted}"
+
+
+def test_every_public_method_follows_the_convention(core: ItsmCore) -> None:
+    found = _all(core)
+    broken = {k: v[1] for k, v in found.items() if v[1] and k not in PENDING}
+    assert broken == {}, "\n".join(f"{k}: {'; '.join(v)}" for k, v in sorted(broken.items()))
+
+
+def test_pending_methods_are_removed_once_they_conform(core: ItsmCore) -> None:
+    found = _all(core)
+    fixed = sorted(k for k in PENDING if k not in found or not found[k][1])
+    assert fixed == [], f"these conform now (or are gone): remove them from PENDING: {fixed}"
+
+
+def test_a_name_means_one_kind_of_call(core: ItsmCore) -> None:
+    kinds: dict[str, set[str]] = {}
+    for key, (kind, _) in _all(core).items():
+        if kind is not None and key not in PENDING:
+            kinds.setdefault(key.rsplit(".", 1)[1], set()).add(kind)
+    assert {n: k for n, k in kinds.items() if len(k) > 1} == {}
