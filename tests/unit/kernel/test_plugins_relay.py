@@ -24,32 +24,11 @@ from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.runtime import Runtime
 from itsm_core.storage.base import BackendFactory
 from itsm_core.storage.memory import MemoryBackend
+from itsm_core.testing import RecordingNotifier
 
 from .toy import LAMP_SPEC, Lamp
 
 AT = datetime(2026, 5, 4, 10, tzinfo=UTC)
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[DomainEvent] = []
-
-    @hookimpl
-    def itsm_on_event(self, event: DomainEvent) -> None:
-        self.events.append(event)
-
-
-class Flaky:
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.events: list[DomainEvent] = []
-
-    @hookimpl
-    def itsm_on_event(self, event: DomainEvent) -> None:
-        if self.failures > 0:
-            self.failures -= 1
-            raise OSError("mail server down")
-        self.events.append(event)
 
 
 def runtime(*plugins: object) -> tuple[Runtime, FrozenClock]:
@@ -117,8 +96,8 @@ def test_plugins_that_do_not_fit_the_hooks_are_refused_clearly() -> None:
         make_plugin_manager([MisnamedArgument()], load_entrypoints=False)
     with pytest.raises(PluginError, match=r"itsm_on_evnt.*known hooks: itsm_on_event"):
         make_plugin_manager([MisspelledHook()], load_entrypoints=False)
-    with pytest.raises(PluginError, match=r"class Recorder; pass an instance"):
-        make_plugin_manager([Recorder], load_entrypoints=False)
+    with pytest.raises(PluginError, match=r"class RecordingNotifier; pass an instance"):
+        make_plugin_manager([RecordingNotifier], load_entrypoints=False)
 
 
 def test_an_installed_plugin_that_cannot_be_loaded_is_named(
@@ -183,7 +162,7 @@ def test_a_backend_that_fails_or_returns_no_backend_is_reported() -> None:
 
 
 def test_committed_events_reach_notifiers_redacted() -> None:
-    rec = Recorder()
+    rec = RecordingNotifier()
     rt, _ = runtime(rec)
     switch_on(rt)
     (event,) = rec.events
@@ -193,7 +172,7 @@ def test_committed_events_reach_notifiers_redacted() -> None:
 
 
 def test_failing_notifier_does_not_block_others_and_is_retried_with_backoff() -> None:
-    good, flaky = Recorder(), Flaky(failures=2)
+    good, flaky = RecordingNotifier("good"), RecordingNotifier("flaky", failures=2)
     rt, clock = runtime(good, flaky)
     switch_on(rt)
     assert len(good.events) == 1 and flaky.events == []
@@ -241,7 +220,8 @@ def test_bad_backoff_is_refused(options: dict[str, Any]) -> None:
 
 
 def test_a_notifier_down_for_days_is_still_retried_every_hour() -> None:
-    flaky = Flaky(failures=100)  # 100 failures: the last waits of 2**99 * 5 s are capped
+    # 100 failures: the last waits of 2**99 * 5 s are capped
+    flaky = RecordingNotifier("flaky", failures=100)
     clock = FrozenClock(AT)
     pm = make_plugin_manager([flaky], load_entrypoints=False)
     storage = MemoryBackend("memory://", [LAMP_SPEC])
@@ -260,7 +240,7 @@ def test_a_notifier_down_for_days_is_still_retried_every_hour() -> None:
 
 
 def test_error_in_transaction_rolls_back_everything() -> None:
-    rec = Recorder()
+    rec = RecordingNotifier()
     rt, _ = runtime(rec)
     with pytest.raises(RuntimeError), rt.transaction() as uow:
         lamp = Lamp(id="l1", room="101")
@@ -330,7 +310,7 @@ class FlakyStore(MemoryBackend):
 def test_a_relay_failing_after_the_commit_does_not_fail_the_command(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    rec = Recorder()
+    rec = RecordingNotifier()
     clock = FrozenClock(AT)
     pm = make_plugin_manager([rec], load_entrypoints=False)
     storage = FlakyStore("memory://", [LAMP_SPEC])

@@ -17,6 +17,7 @@ from itsm_core.plugins import make_plugin_manager
 from itsm_core.runtime import Runtime
 from itsm_core.storage.base import AggregateSpec, BackendFactory
 from itsm_core.storage.memory import MemoryBackend
+from itsm_core.testing import RecordingNotifier
 
 from .toy import LAMP_SPEC, Lamp
 
@@ -39,21 +40,6 @@ class Recorder:
         time.sleep(self.delay)
         with self._lock:
             self.events.append(event)
-
-
-class Flaky:
-    plugin_name = "flaky"
-
-    def __init__(self, failures: int) -> None:
-        self.failures = failures
-        self.events: list[DomainEvent] = []
-
-    @hookimpl
-    def itsm_on_event(self, event: DomainEvent) -> None:
-        if self.failures > 0:
-            self.failures -= 1
-            raise OSError("down")
-        self.events.append(event)
 
 
 def commit_lamps(storage: MemoryBackend, count: int) -> list[str]:
@@ -110,7 +96,7 @@ def test_a_failed_entry_is_released_and_retried_at_its_time_not_at_the_lease_end
     storage = MemoryBackend("memory://", [LAMP_SPEC])
     clock = FrozenClock(AT)
     (event_id,) = commit_lamps(storage, 1)
-    good, flaky = Recorder(), Flaky(failures=1)
+    good, flaky = Recorder(), RecordingNotifier("flaky", failures=1)
     relay = relay_on(storage, clock, good, flaky, lease=timedelta(hours=1))
     first = relay.run()
     assert (first.claimed, first.delivered, len(first.failures)) == (1, 1, 1)
