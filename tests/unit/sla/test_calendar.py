@@ -749,7 +749,7 @@ def test_a_stored_calendar_with_the_default_boundary_follows_the_package(
     newest = default.official_until
     assert newest is not None
     monkeypatch.setattr(
-        "itsm_core.calendars.calendar.default_official_until",
+        "itsm_core.calendars.dates.default_official_until",
         lambda country, subdiv=None: newest + 1,
     )
     later = BusinessCalendar.from_dict(data)
