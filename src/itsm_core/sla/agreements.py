@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from itsm_core.calendars.registry import DEFAULT_CALENDAR
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.clock import require_aware
@@ -38,8 +39,6 @@ __all__ = [
     "TargetKind",
 ]
 
-#: The name of the calendar a target uses when it names none.
-DEFAULT_CALENDAR = "default"
 
 #: Warning thresholds, as fractions of the target: 50 %, 75 %, 90 %.
 DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.75, 0.9)

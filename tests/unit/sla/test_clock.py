@@ -10,7 +10,7 @@ from itsm_core import SYSTEM, AccessDenied, FrozenClock, InvalidTransition, Vali
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.kernel.errors import CalendarDataMissing
 from itsm_core.sla import CLOCK_LIFECYCLE, CLOCK_SPEC, ClockAction, ClockState, SlaClock, Target
-from itsm_core.sla.clock import level_amount
+from itsm_core.sla.model import level_amount
 
 from .clock_support import (
     CN,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from itsm_core import FrozenClock
 from itsm_core.sla import SlaService
-from itsm_core.sla.clock import level_amount
+from itsm_core.sla.model import level_amount
 
 from .clock_support import CN, DESK, MON, Notifier, make_core, target
 
