@@ -23,7 +23,15 @@ from itsm_core.complaints import (
 )
 from itsm_core.complaints.promises import SUBJECT_KIND, promised_instant
 from itsm_core.kernel.errors import InvalidTransition, ValidationError
-from itsm_core.sla import ClockState, EscalationStep, SlaClock, SlaNotification, Target, TargetKind
+from itsm_core.sla import (
+    ClockKeeper,
+    ClockState,
+    EscalationStep,
+    SlaClock,
+    SlaNotification,
+    Target,
+    TargetKind,
+)
 from itsm_core.storage.base import AggregateSpec
 
 from .conftest import BU, GM, OWNER, RM, SPECIALIST, TZ, at_state, stored, walk
@@ -449,7 +457,7 @@ def test_without_the_sla_service_no_clock_runs(core: ItsmCore) -> None:
     assert c.improvement.due_at == datetime(2025, 10, 10, 16, 0, tzinfo=TZ)
     assert clocks(core, c.id) == []
     with pytest.raises(ValidationError, match="not both"):
-        ComplaintService(core.runtime, calendar=CN, sla=core.sla)
+        ComplaintService(core.runtime, calendar=CN, sla=ClockKeeper(core.calendars))
     with pytest.raises(ValidationError, match="needs the SLA service"):
         ComplaintService(core.runtime, policy=ComplaintPolicy(agreement_id="agr-1"))
 
