@@ -173,7 +173,8 @@ class Target:
     :param duration: the promised business time.
     :param working_days: the promised number of working days.
     :param calendar: the name of the business calendar the time runs on, as
-        registered with :meth:`~itsm_core.sla.SlaService.register_calendar`.
+        registered with :meth:`core.calendars.register
+        <itsm_core.calendars.CalendarRegistry.register>`.
     :param thresholds: warning thresholds as fractions of the target, strictly
         increasing, each strictly between 0 and 1 (the breach at 1 always follows).
     :raises ValidationError: for a missing or non-positive duration, both or

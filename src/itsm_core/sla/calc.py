@@ -27,14 +27,15 @@ CalendarLookup = Callable[[str], BusinessCalendar]
 def find_calendar(lookup: CalendarLookup, name: str) -> BusinessCalendar:
     """The calendar ``lookup`` finds for ``name``, or a ValidationError naming the problem.
 
-    A lookup may be :meth:`~itsm_core.sla.SlaService.calendar` (which raises a
-    ValidationError for an unknown name) or any callable such as
+    A lookup may be :meth:`CalendarRegistry.get
+    <itsm_core.calendars.CalendarRegistry.get>` (``core.calendars.get``, which
+    raises a ValidationError for an unknown name) or any callable such as
     ``{"cn": calendar}.__getitem__`` (whose KeyError is turned into one).
     """
     if not callable(lookup):
         raise ValidationError(
             "calendars must be a function that finds a BusinessCalendar by name, such as "
-            f"core.sla.calendar; got {type(lookup).__name__}",
+            f"core.calendars.get; got {type(lookup).__name__}",
             field="calendars",
         )
     try:
@@ -44,7 +45,7 @@ def find_calendar(lookup: CalendarLookup, name: str) -> BusinessCalendar:
     except LookupError:
         raise ValidationError(
             f"no business calendar named {name!r} is known to the calendar lookup; register "
-            "it (core.sla.register_calendar) or give a target on a known calendar",
+            "it (core.calendars.register) or give a target on a known calendar",
             field="calendar",
         ) from None
     if not isinstance(calendar, BusinessCalendar):
