@@ -460,7 +460,8 @@ class SlaService:
         late the tick, however often it is called, and after a restart (what has
         fired is stored). The cost follows what is due (see
         :mod:`itsm_core.sla.tick`). The levels and notices are recorded as the
-        system's (:data:`~itsm_core.kernel.actors.SYSTEM`), whoever runs the tick.
+        system's (:data:`~itsm_core.kernel.actors.SYSTEM`), whoever runs the tick;
+        the report's events are redacted for ``actor``.
 
         :param actor: who runs it (see :data:`~itsm_core.sla.roles.TICK_ROLES`).
         :param at: the instant to tick for (default: now).
@@ -470,7 +471,10 @@ class SlaService:
         require_role(actor, *TICK_ROLES, action="run the SLA tick")
         when = self._at(at)
         size = self.batch_size if batch_size is None else _size(batch_size)
-        return self._ticker.run(when, size)
+        done = self._ticker.run(when, size)
+        if may_see_confidential(actor):
+            return done
+        return attrs.evolve(done, events=tuple(e.redacted() for e in done.events))
 
     # ------------------------------------------------------------------ reads
 

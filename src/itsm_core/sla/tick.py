@@ -54,7 +54,8 @@ class TickReport:
     :param failures: clocks taken out of the queue for a calendar problem.
     :param conflicts: batches left to the next tick because another process
         changed one of their clocks meanwhile.
-    :param events: the events recorded, in order.
+    :param events: the events recorded, in order (redacted for the actor who
+        ran the tick, as every read of the SLA service).
     """
 
     at: datetime

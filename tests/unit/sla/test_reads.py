@@ -205,3 +205,31 @@ def test_calendars_are_configuration_in_core_calendars() -> None:
         DESK, subject_kind="t", subject_id="1", target=target(calendar="tokyo"), at=MON
     )
     assert c.calendar == "tokyo"
+
+
+def test_the_tick_report_is_redacted_for_the_actor(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = SlaClock._record
+
+    def marking(
+        self: SlaClock,
+        name: str,
+        actor: Actor,
+        at: Any,
+        payload: Any = None,
+        confidential: Any = (),
+    ) -> Any:
+        return original(self, name, actor, at, payload, confidential=("handler",))
+
+    monkeypatch.setattr(SlaClock, "_record", marking)
+    clock, core, _started, _agreement = _setup()
+    core.sla.start(DESK, subject_kind="ticket", subject_id="T-2", target=target(4), handler="e-2")
+    clock.set(MON + timedelta(days=2))
+    desk_and_specialist = Actor("ds-1", [Role.SERVICE_DESK, Role.COMPLAINT_SPECIALIST])
+    by_desk = core.sla.tick(DESK, batch_size=1)
+    assert by_desk.clocks == 2 and by_desk.events
+    assert {e.payload["handler"] for e in by_desk.events} == {REDACTED}
+    clock.set(MON + timedelta(days=17))  # after the National Day holidays
+    core.sla.start(DESK, subject_kind="ticket", subject_id="T-3", target=target(4), handler="e-3")
+    clock.set(MON + timedelta(days=21))
+    seen = core.sla.tick(desk_and_specialist)
+    assert {e.payload["handler"] for e in seen.events} == {"e-3"}
