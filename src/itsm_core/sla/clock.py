@@ -5,7 +5,7 @@ one subject (a ticket, a complaint, a callback). It counts business time on a
 named :class:`~itsm_core.sla.BusinessCalendar`:
 
 * **The log.** Every start, pause, resume, change of target, reset and stop is
-  a :class:`ClockEntry`. The elapsed business time is always recomputable from
+  a :class:`~itsm_core.sla.ClockEntry`. The elapsed business time is always recomputable from
   the log (:meth:`SlaClock.replay`): the business time of the running stretches,
   i.e. the business time since the start minus the business time inside pauses.
   The clock also keeps the elapsed time at its last entry, so asking for the
@@ -26,6 +26,11 @@ named :class:`~itsm_core.sla.BusinessCalendar`:
   holiday data raises :class:`~itsm_core.kernel.errors.CalendarDataMissing`, unless the
   calendar allows unofficial years: then the clock goes on, adds the year to
   :attr:`~SlaClock.unofficial_years` and records ``sla_clock.calendar_warning``.
+
+This module holds the clock's commands. Its fields, queries and the arithmetic
+of its levels are :class:`~itsm_core.sla.clock_core.ClockCore`; its log is
+:mod:`itsm_core.sla.clock_log`; calendars are found by name through
+:mod:`itsm_core.sla.calc`.
 """
 
 from __future__ import annotations
@@ -70,7 +75,8 @@ class SlaClock(ClockCore):
     """One promise's SLA clock for one subject.
 
     Build one with :meth:`start` (or :meth:`~itsm_core.sla.SlaService.start`). The
-    commands take a :data:`CalendarLookup` that finds calendars by name.
+    commands take a :data:`~itsm_core.sla.calc.CalendarLookup` that finds
+    calendars by name (``core.calendars.get``).
 
     :param subject_kind: what the clock is for, e.g. ``"ticket"``, ``"complaint"``.
     :param subject_id: the id of that subject.
