@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from itsm_core.areas import aggregate_specs
-from itsm_core.calendars import BusinessCalendar
+from itsm_core.calendars import BusinessCalendar, CalendarRegistry
 from itsm_core.complaints import (
     ComplaintPolicy,
     ComplaintService,
@@ -32,7 +32,7 @@ from itsm_core.satisfaction.analysis import (
     SatisfactionAnalysis,
     key_customers_from,
 )
-from itsm_core.sla import SlaService
+from itsm_core.sla import ClockKeeper, SlaService
 from itsm_core.storage.base import AggregateSpec
 
 __all__ = ["ItsmCore"]
@@ -54,16 +54,17 @@ class ItsmCore:
     :param complaint_policy: the provider's complaint choices (e.g. reopen on
         a dissatisfied callback); see :class:`~itsm_core.complaints.ComplaintPolicy`.
     :param calendar: the provider's business calendar (e.g.
-        ``BusinessCalendar.china()``), registered as the SLA calendar
+        ``BusinessCalendar.china()``), registered in :attr:`calendars` as
         ``"default"``: SLA clocks, complaint improvement periods and callback
         promises run on it (the complaint policy may name another registered
         calendar); default 24×7 in UTC.
-    :param calendars: more SLA calendars by name, for targets that name them.
+    :param calendars: more calendars by name (in :attr:`calendars`), for targets
+        that name them.
     :param satisfaction_policy: the provider's satisfaction settings (zone,
         callback sampling rate, anti-fatigue window...); see
         :class:`~itsm_core.satisfaction.SatisfactionPolicy`. Satisfaction
         callbacks are due on ``calendar`` (default: Monday–Friday, registered
-        as the SLA calendar ``"satisfaction"``) and run on SLA clocks.
+        as the calendar ``"satisfaction"``) and run on SLA clocks.
     :param satisfaction_weights: the weight of each satisfaction channel in
         combined figures, target evaluation and watch lists (default: all
         responses pooled); see
@@ -111,16 +112,19 @@ class ItsmCore:
                 )
             relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
             self.runtime = Runtime(self.clock, self.storage, self.plugins, relay, auto_relay)
-            self.sla = SlaService(self.runtime, default_calendar=calendar, calendars=calendars)
+            self.calendars = CalendarRegistry(calendar, calendars)
+            """The business calendars by name (configuration: ``register``, ``get``, ``names``)."""
+            clocks = ClockKeeper(self.calendars)  # the areas' clocks, in their units of work
+            self.sla = SlaService(self.runtime, clocks)
             """Agreements, SLA clocks and the tick (DOMAIN §5)."""
-            self.complaints = ComplaintService(self.runtime, policy=complaint_policy, sla=self.sla)
+            self.complaints = ComplaintService(self.runtime, policy=complaint_policy, sla=clocks)
             """Complaints and praise (DOMAIN §2)."""
             self.satisfaction = SatisfactionService(
                 self.runtime,
                 policy=satisfaction_policy,
                 calendar=calendar,
                 complaints=self.complaints,
-                sla=self.sla,
+                sla=clocks,
             )
             """Satisfaction capture: the four channels, campaigns, callbacks (DOMAIN §3)."""
             self.satisfaction_analysis = SatisfactionAnalysis(

@@ -32,7 +32,10 @@ SERVICES: tuple[str, ...] = (
 )
 """The services of the facade, by attribute path."""
 
-NOT_SERVICES = frozenset({"clock", "plugins", "runtime", "specs", "storage"})
+# ``calendars`` is the calendar registry (itsm_core.calendars.CalendarRegistry):
+# configuration by name (register / get / names), with no actor and no events,
+# not a service of use cases.
+NOT_SERVICES = frozenset({"calendars", "clock", "plugins", "runtime", "specs", "storage"})
 READ_NAME = re.compile(r"^(get|find|history)(_[a-z]+)*$")
 
 PENDING: frozenset[str] = frozenset(
@@ -123,33 +126,6 @@ PENDING: frozenset[str] = frozenset(
         "satisfaction_analysis.target",
         "satisfaction_analysis.targets",
         "satisfaction_analysis.watch_list",
-        "sla.calendar",
-        "sla.change_priority",
-        "sla.change_target",
-        "sla.change_target_in",
-        "sla.define_agreement",
-        "sla.find",
-        "sla.find_agreements",
-        "sla.get",
-        "sla.get_agreement",
-        "sla.history",
-        "sla.open_clock_in",
-        "sla.pause",
-        "sla.recalculate",
-        "sla.recalculate_calendar",
-        "sla.register_calendar",
-        "sla.remove_target",
-        "sla.reset",
-        "sla.resume",
-        "sla.set_service_period",
-        "sla.set_target",
-        "sla.start",
-        "sla.start_in",
-        "sla.status",
-        "sla.stop",
-        "sla.stop_in",
-        "sla.target",
-        "sla.tick",
     }
 )
 

@@ -15,14 +15,11 @@ LIMIT = 600
 
 PENDING: frozenset[str] = frozenset(
     {
-        "calendars/calendar.py",
         "complaints/model.py",
         "complaints/records.py",
         "complaints/service.py",
         "satisfaction/analysis/service.py",
         "satisfaction/service_callbacks.py",
-        "sla/clock.py",
-        "sla/service.py",
         "storage/sqlalchemy/backend.py",
         "testing/contract.py",
     }

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from itsm_core import ConflictError, ItsmCore, ValidationError, hookimpl
+from itsm_core import SYSTEM, ConflictError, ItsmCore, ValidationError, hookimpl
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.storage.base import AggregateSpec, BackendFactory, StorageBackend
 from itsm_core.storage.sqlalchemy import SqlBackend
@@ -166,7 +166,7 @@ def tick(url: str, now: datetime, barrier: Any, results: Any) -> None:
 
     with make_core(FrozenClock(now), storage_url=url) as core:
         barrier.wait(timeout=60)
-        report = core.sla.tick(batch_size=2)
+        report = core.sla.tick(SYSTEM, batch_size=2)
     results.put((report.warnings, report.breaches, report.clocks, report.conflicts))
 
 

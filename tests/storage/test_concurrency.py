@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from itsm_core import ItsmCore
+from itsm_core import SYSTEM, ItsmCore
 from itsm_core.storage.base import Query, Where
 from itsm_core.storage.sqlalchemy import SqlBackend
 from itsm_core.testing.contract import ITEM_SPEC, T0, Item
@@ -205,7 +205,7 @@ def test_concurrent_sla_ticks_fire_each_level_once(pg_url: str) -> None:
     assert sum(r[2] for r in reports) == clocks  # each clock ticked by one process
     assert sum(r[3] for r in reports) == 0  # claims never collide
     with make_core(FrozenClock(late), storage_url=pg_url) as core:
-        assert core.sla.tick().fired == 0
+        assert core.sla.tick(SYSTEM).fired == 0
         for clock_id in ids:
             names = [e.name for e in core.history("sla_clock", clock_id)]
             assert names.count("sla_clock.warning") == 3

@@ -4,20 +4,24 @@ A :class:`BusinessCalendar` has a time zone, weekly working windows with breaks,
 public holidays and China's makeup working days (调休), provider dates, and
 DST-correct business-time arithmetic on a per-year index.
 :class:`WorkingCalendar` is the one calendar protocol the areas compute their
-promises with.
+promises with. A :class:`CalendarRegistry` (``core.calendars``) holds the
+calendars an application works with, by name.
 """
 
 from itsm_core.calendars.calendar import BusinessCalendar, HoursSpec, WindowsSpec
 from itsm_core.calendars.country_data import YEARLY_PUBLISHED_COUNTRIES, default_official_until
 from itsm_core.calendars.days import CalendarResult, DayInfo, DayKind, OfficialYear, UnofficialYear
 from itsm_core.calendars.hours import WEEKDAY_LABELS_ZH, WEEKDAY_NAMES, WeeklyHours, Window
+from itsm_core.calendars.registry import DEFAULT_CALENDAR, CalendarRegistry
 from itsm_core.calendars.working import WorkingCalendar
 
 __all__ = [
+    "DEFAULT_CALENDAR",
     "WEEKDAY_LABELS_ZH",
     "WEEKDAY_NAMES",
     "YEARLY_PUBLISHED_COUNTRIES",
     "BusinessCalendar",
+    "CalendarRegistry",
     "CalendarResult",
     "DayInfo",
     "DayKind",
@@ -30,4 +34,3 @@ __all__ = [
     "WorkingCalendar",
     "default_official_until",
 ]
-

@@ -8,8 +8,9 @@ calendar is ``BusinessCalendar.always_open("UTC")``); the protocol exists so
 that a test, or an application with its own calendar service, can stand in
 for it where no SLA clock runs.
 
-SLA clocks themselves need a :class:`~itsm_core.sla.BusinessCalendar`
-registered with :meth:`~itsm_core.sla.SlaService.register_calendar` (they
+SLA clocks themselves need a :class:`~itsm_core.calendars.BusinessCalendar`
+registered by name (:meth:`CalendarRegistry.register
+<itsm_core.calendars.CalendarRegistry.register>`, ``core.calendars``) (they
 also record which years rest on unofficial holiday data).
 """
 

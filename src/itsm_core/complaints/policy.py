@@ -66,7 +66,7 @@ class ComplaintPolicy:
         after the complaint is handled (002 §4.1.6: within one working day).
         ``0`` means "at the next opening" and runs no clock.
     :param sla_calendar: the name of the SLA business calendar the promises run
-        on (:meth:`~itsm_core.sla.SlaService.register_calendar`; default: the
+        on (:meth:`~itsm_core.calendars.CalendarRegistry.register`; default: the
         calendar ``"default"``, which is the facade's ``calendar``).
     :param warning_thresholds: the clocks' warning thresholds, fractions of
         the period (default 50 %, 75 %, 90 %; the breach at 100 % always follows).

@@ -67,8 +67,8 @@ from itsm_core.kernel.clock import require_aware, require_duration
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.sla.agreements import Target, TargetKind
 from itsm_core.sla.clock import SlaClock
+from itsm_core.sla.keeper import ClockKeeper
 from itsm_core.sla.promises import Promise, PromiseClocks, PromiseTerms, promised_instant
-from itsm_core.sla.service import SlaService
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = ["SUBJECT_KIND", "ComplaintPromises", "Promise", "promised_instant"]
@@ -120,7 +120,7 @@ class ComplaintPromises:
         policy: ComplaintPolicy,
         *,
         calendar: WorkingCalendar | None = None,
-        sla: SlaService | None = None,
+        sla: ClockKeeper | None = None,
     ) -> None:
         if calendar is not None and not isinstance(calendar, WorkingCalendar):
             raise ValidationError(
@@ -362,7 +362,7 @@ class ComplaintPromises:
 
     def _run_improvement(
         self,
-        sla: SlaService,
+        sla: ClockKeeper,
         uow: UnitOfWork,
         actor: Actor,
         complaint: Complaint,

@@ -57,7 +57,7 @@ from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, Valid
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.ids import new_id
 from itsm_core.runtime import Runtime
-from itsm_core.sla.service import SlaService
+from itsm_core.sla.keeper import ClockKeeper
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = [
@@ -110,7 +110,7 @@ class ComplaintService:
         and the callback due instant are computed on: any
         :class:`~itsm_core.sla.WorkingCalendar` such as
         :class:`itsm_core.sla.BusinessCalendar`. Default: 24×7 in UTC.
-    :param sla: the SLA service (the facade passes ``core.sla``): the periods
+    :param sla: the SLA clock keeper (the facade passes the one of ``core.sla``): the periods
         are computed on its calendar named by
         :attr:`ComplaintPolicy.sla_calendar` and run on its clocks, each
         started, changed or stopped in the same unit of work as the complaint.
@@ -126,7 +126,7 @@ class ComplaintService:
         *,
         policy: ComplaintPolicy | None = None,
         calendar: WorkingCalendar | None = None,
-        sla: SlaService | None = None,
+        sla: ClockKeeper | None = None,
     ) -> None:
         if policy is not None and not isinstance(policy, ComplaintPolicy):
             raise ValidationError(

@@ -40,7 +40,8 @@ registered with; one not registered yet is registered as ``"satisfaction"``
 {"satisfaction": ...})``), else the Monday–Friday
 :func:`~itsm_core.satisfaction.callbacks.WeekdayCalendar` in the policy's zone
 is registered under that name. The calendar is looked up by name at every use,
-so a calendar replaced with :meth:`~itsm_core.sla.SlaService.register_calendar`
+so a calendar replaced with :meth:`core.calendars.register
+<itsm_core.calendars.CalendarRegistry.register>`
 (e.g. with next year's official holidays) applies to new callbacks at once;
 :meth:`~itsm_core.sla.SlaService.recalculate_calendar` moves the open clocks.
 
@@ -64,8 +65,8 @@ from itsm_core.kernel.errors import ValidationError
 from itsm_core.satisfaction.callbacks import Callback, WeekdayCalendar
 from itsm_core.sla.agreements import DEFAULT_CALENDAR, DEFAULT_THRESHOLDS, TargetKind
 from itsm_core.sla.clock import SlaClock
+from itsm_core.sla.keeper import ClockKeeper
 from itsm_core.sla.promises import Promise, PromiseClocks, PromiseTerms
-from itsm_core.sla.service import SlaService
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = ["CALLBACK_CALENDAR", "SUBJECT_KIND", "CallbackClocks"]
@@ -89,7 +90,7 @@ class CallbackClocks:
     """
 
     def __init__(
-        self, sla: SlaService | None, calendar: WorkingCalendar | None, timezone: str
+        self, sla: ClockKeeper | None, calendar: WorkingCalendar | None, timezone: str
     ) -> None:
         self.sla = sla
         self._clocks = PromiseClocks(sla, calendar or WeekdayCalendar(timezone))
@@ -98,7 +99,7 @@ class CallbackClocks:
             if calendar is not None:
                 self.calendar_name = self._adopt(sla, calendar)
             elif CALLBACK_CALENDAR not in sla.calendars:
-                sla.register_calendar(CALLBACK_CALENDAR, WeekdayCalendar(timezone))
+                sla.calendars.register(CALLBACK_CALENDAR, WeekdayCalendar(timezone))
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -114,8 +115,8 @@ class CallbackClocks:
             self.calendar_name = self._adopt(self.sla, value)
 
     @staticmethod
-    def _adopt(sla: SlaService, calendar: WorkingCalendar) -> str:
-        names = sorted(n for n, c in sla.calendars.items() if c is calendar)
+    def _adopt(sla: ClockKeeper, calendar: WorkingCalendar) -> str:
+        names = sla.calendars.names_of(calendar)
         if names:
             return DEFAULT_CALENDAR if DEFAULT_CALENDAR in names else names[0]
         if not isinstance(calendar, BusinessCalendar):
@@ -124,7 +125,7 @@ class CallbackClocks:
                 f"got {type(calendar).__name__}",
                 field="calendar",
             )
-        sla.register_calendar(CALLBACK_CALENDAR, calendar)
+        sla.calendars.register(CALLBACK_CALENDAR, calendar)
         return CALLBACK_CALENDAR
 
     def promise(

@@ -48,7 +48,7 @@ class SatisfactionService(ResponseUseCases, CallbackUseCases, SurveyUseCases):
     :param complaints: opens complaints for very dissatisfied responses (the
         facade passes its complaint service); None: the responses wait in
         :meth:`open_pending_complaints` until one is set.
-    :param sla: the SLA service (the facade passes ``core.sla``): each callback
+    :param sla: the SLA clock keeper (the facade passes the one of ``core.sla``): each callback
         then runs on an SLA clock, started and stopped in the callback's own
         unit of work (:mod:`~itsm_core.satisfaction.callback_clocks`); None: no
         clocks.

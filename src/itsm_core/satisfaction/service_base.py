@@ -32,7 +32,7 @@ from itsm_core.satisfaction.triggers import (
     complaint_request,
     satisfaction_hook_calls,
 )
-from itsm_core.sla.service import SlaService
+from itsm_core.sla.keeper import ClockKeeper
 from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork
 
 __all__ = [
@@ -121,7 +121,7 @@ class UseCases:
         policy: SatisfactionPolicy | None = None,
         calendar: WorkingCalendar | None = None,
         complaints: ComplaintOpener | None = None,
-        sla: SlaService | None = None,
+        sla: ClockKeeper | None = None,
     ) -> None:
         self.runtime = runtime
         self.policy = policy or SatisfactionPolicy()

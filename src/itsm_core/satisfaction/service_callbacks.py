@@ -566,11 +566,14 @@ class CallbackUseCases(UseCases):
         require_role(actor, *READ_ROLES, action="read a callback")
         with self.runtime.storage.unit_of_work() as uow:
             callback = self._get(uow, CALLBACK_SPEC, callback_id)
-        if self.sla is None:
-            return None
-        clocks = self.sla.find(
-            subject_kind=CLOCK_SUBJECT_KIND, subject_id=callback.id, target=TargetKind.CALLBACK
-        )
+            if self.sla is None:
+                return None
+            clocks = self.sla.find_in(
+                uow,
+                subject_kind=CLOCK_SUBJECT_KIND,
+                subject_id=callback.id,
+                target=TargetKind.CALLBACK,
+            )
         return clocks[-1] if clocks else None
 
     def due_callbacks(

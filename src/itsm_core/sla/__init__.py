@@ -7,6 +7,12 @@ warnings at 50/75/90 %, the breach and its escalation chain
 (:data:`BREACH_CHAIN`); :class:`SlaService` (``core.sla``) runs them and its
 ``tick`` fires what has come due, each exactly once. Agreements also carry the
 contract's :class:`ServicePeriod` and its notices.
+
+The area has the shape of every area: :mod:`~itsm_core.sla.model` (the
+entities, made of small modules), :mod:`~itsm_core.sla.lifecycle` (the clock's
+transition table), :mod:`~itsm_core.sla.service` (the use cases) and
+:mod:`~itsm_core.sla.storage`; :mod:`~itsm_core.sla.keeper` runs clocks in
+another area's unit of work, :mod:`~itsm_core.sla.tick` does the tick's work.
 """
 
 # Agreements, targets and the SLA clock.
@@ -18,8 +24,10 @@ from itsm_core.sla.agreements import (
     Target,
     TargetKind,
 )
-from itsm_core.sla.clock import ClockEntry, ClockReplay, ClockStatus, SlaClock
-from itsm_core.sla.clock_lifecycle import CLOCK_LIFECYCLE, ClockAction, ClockState
+from itsm_core.sla.clock import SlaClock
+from itsm_core.sla.clock_log import ClockEntry, ClockReplay, ClockStatus
+from itsm_core.sla.keeper import ClockKeeper
+from itsm_core.sla.lifecycle import CLOCK_LIFECYCLE, ClockAction, ClockState
 from itsm_core.sla.notifications import (
     BREACH_CHAIN,
     EscalationStep,
@@ -27,8 +35,9 @@ from itsm_core.sla.notifications import (
     SlaNotification,
 )
 from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod, ServicePeriodNotice
-from itsm_core.sla.service import SlaService, TickFailure, TickReport
+from itsm_core.sla.service import SlaService
 from itsm_core.sla.storage import AGREEMENT_SPEC, CLOCK_SPEC
+from itsm_core.sla.tick import TickFailure, TickReport
 
 __all__ = [
     "AGREEMENT_SPEC",
@@ -41,6 +50,7 @@ __all__ = [
     "AgreementKind",
     "ClockAction",
     "ClockEntry",
+    "ClockKeeper",
     "ClockReplay",
     "ClockState",
     "ClockStatus",

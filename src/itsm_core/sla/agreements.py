@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from itsm_core.calendars.registry import DEFAULT_CALENDAR
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.clock import require_aware
@@ -38,8 +39,6 @@ __all__ = [
     "TargetKind",
 ]
 
-#: The name of the calendar a target uses when it names none.
-DEFAULT_CALENDAR = "default"
 
 #: Warning thresholds, as fractions of the target: 50 %, 75 %, 90 %.
 DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.75, 0.9)
@@ -174,7 +173,8 @@ class Target:
     :param duration: the promised business time.
     :param working_days: the promised number of working days.
     :param calendar: the name of the business calendar the time runs on, as
-        registered with :meth:`~itsm_core.sla.SlaService.register_calendar`.
+        registered with :meth:`core.calendars.register
+        <itsm_core.calendars.CalendarRegistry.register>`.
     :param thresholds: warning thresholds as fractions of the target, strictly
         increasing, each strictly between 0 and 1 (the breach at 1 always follows).
     :raises ValidationError: for a missing or non-positive duration, both or

@@ -33,7 +33,7 @@ from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.sla.agreements import DEFAULT_CALENDAR, DEFAULT_THRESHOLDS, Target, TargetKind
 from itsm_core.sla.clock import SlaClock
-from itsm_core.sla.service import SlaService
+from itsm_core.sla.keeper import ClockKeeper
 from itsm_core.sla.storage import AGREEMENT_SPEC
 from itsm_core.storage.base import UnitOfWork
 
@@ -142,13 +142,13 @@ class PromiseTerms:
 class PromiseClocks:
     """An area's calendars and SLA clocks, used inside its own units of work.
 
-    :param sla: the SLA service; None: due instants are computed on
-        ``calendar`` and no clock runs.
+    :param sla: the SLA clock keeper; None (no SLA service): due instants are
+        computed on ``calendar`` and no clock runs.
     :param calendar: the calendar to compute on without the SLA service
         (default: 24×7 in UTC).
     """
 
-    def __init__(self, sla: SlaService | None, calendar: WorkingCalendar | None = None) -> None:
+    def __init__(self, sla: ClockKeeper | None, calendar: WorkingCalendar | None = None) -> None:
         self.sla = sla
         self.own: WorkingCalendar = calendar or BusinessCalendar.always_open("UTC", name="24×7")
 
@@ -209,7 +209,7 @@ class PromiseClocks:
     ) -> SlaClock | None:
         """Start the clock of ``promise`` from ``at`` in ``uow``; None if no clock runs.
 
-        :raises ValidationError: as :meth:`~itsm_core.sla.SlaService.start_in`.
+        :raises ValidationError: as :meth:`~itsm_core.sla.keeper.ClockKeeper.start_in`.
         """
         if self.sla is None or promise.target is None:
             return None

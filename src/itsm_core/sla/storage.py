@@ -18,8 +18,9 @@ from typing import Any
 
 from itsm_core.kernel.codec import iso, optional_instant
 from itsm_core.sla.agreements import Agreement, AgreementKind, Target, TargetKind
-from itsm_core.sla.clock import ClockEntry, SlaClock
-from itsm_core.sla.clock_lifecycle import ClockState
+from itsm_core.sla.clock import SlaClock
+from itsm_core.sla.clock_log import ClockEntry
+from itsm_core.sla.lifecycle import ClockState
 from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod
 from itsm_core.storage.base import AggregateSpec, IndexField
 

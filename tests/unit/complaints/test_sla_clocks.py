@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from itsm_core import FrozenClock, ItsmCore, hookimpl
+from itsm_core import SYSTEM, FrozenClock, ItsmCore, hookimpl
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.complaints import (
     COMPLAINT_SPEC,
@@ -23,7 +23,15 @@ from itsm_core.complaints import (
 )
 from itsm_core.complaints.promises import SUBJECT_KIND, promised_instant
 from itsm_core.kernel.errors import InvalidTransition, ValidationError
-from itsm_core.sla import ClockState, EscalationStep, SlaClock, SlaNotification, Target, TargetKind
+from itsm_core.sla import (
+    ClockKeeper,
+    ClockState,
+    EscalationStep,
+    SlaClock,
+    SlaNotification,
+    Target,
+    TargetKind,
+)
 from itsm_core.storage.base import AggregateSpec
 
 from .conftest import BU, GM, OWNER, RM, SPECIALIST, TZ, at_state, stored, walk
@@ -92,7 +100,7 @@ def require(service: ComplaintService, complaint_id: str, **period: Any) -> Any:
 
 
 def clocks(core: ItsmCore, complaint_id: str, kind: str | None = None) -> list[SlaClock]:
-    return core.sla.find(subject_kind=SUBJECT_KIND, subject_id=complaint_id, target=kind)
+    return core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND, subject_id=complaint_id, target=kind)
 
 
 def only(core: ItsmCore, complaint_id: str, kind: str) -> SlaClock:
@@ -124,7 +132,7 @@ def test_requiring_an_improvement_starts_its_clock_on_the_cn_calendar(core: Itsm
     assert (clock.service, clock.priority) == ("complaint", "general")
     assert (clock.handler, clock.customer) == (OWNER.id, c.customer)
     assert clock.started_at == EVE
-    assert [e.actor_id for e in core.sla.history(clock.id)] == [SPECIALIST.id]
+    assert [e.actor_id for e in core.sla.history(SYSTEM, clock.id)] == [SPECIALIST.id]
     assert clocks(core, cid, "callback") == []
 
 
@@ -133,17 +141,17 @@ def test_warnings_and_the_breach_chain_fire_through_the_hooks(
 ) -> None:
     cid = improving(core)
     clock.set(datetime(2025, 10, 8, 23, 0, tzinfo=TZ))
-    assert core.sla.tick().fired == 0  # the holiday week does not count
+    assert core.sla.tick(SYSTEM).fired == 0  # the holiday week does not count
     clock.set(datetime(2025, 10, 9, 15, 30, tzinfo=TZ))  # 3 h + 5 h = 50 %
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (1, 0)
     assert desk.calls == [("warning", "complaint", "improvement", 50, "service_desk")]
     clock.set(datetime(2025, 10, 10, 16, 0, tzinfo=TZ))
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (2, 1)
     assert [c[0] for c in desk.calls] == ["warning"] * 3 + ["breach"] * 3
     assert [c[4] for c in desk.calls[3:]] == [s.value for s in EscalationStep]
-    assert core.sla.tick().fired == 0  # each level once
+    assert core.sla.tick(SYSTEM).fired == 0  # each level once
     breached = only(core, cid, "improvement")
     assert breached.breached_at == datetime(2025, 10, 10, 16, 0, tzinfo=TZ)
     assert breached.state is ClockState.RUNNING  # lateness is measured until stopped
@@ -154,7 +162,7 @@ def test_the_extension_changes_the_target_carrying_the_elapsed_time_over(
 ) -> None:
     cid = improving(core)
     clock.set(datetime(2025, 10, 10, 17, 0, tzinfo=TZ))  # 1 h past the due instant
-    core.sla.tick()
+    core.sla.tick(SYSTEM)
     c = core.complaints.follow_up(
         SPECIALIST, cid, met=False, note="培训未完成", new_period=timedelta(hours=8)
     )
@@ -165,10 +173,10 @@ def test_the_extension_changes_the_target_carrying_the_elapsed_time_over(
     ticking = only(core, cid, "improvement")  # the same clock carries on
     assert (ticking.budget, ticking.due_at) == (17 * H + 8 * H, extended)
     assert ticking.breached_at is None  # the promise in force is the extended period
-    names = [e.name for e in core.sla.history(ticking.id)]
+    names = [e.name for e in core.sla.history(SYSTEM, ticking.id)]
     assert names.count("sla_clock.breached") == 1  # the first period's breach stays on record
     assert names[-1] == "sla_clock.target_changed"
-    assert "培训未完成" in core.sla.history(ticking.id)[-1].payload["reason"]
+    assert "培训未完成" in core.sla.history(SYSTEM, ticking.id)[-1].payload["reason"]
 
 
 def test_an_extension_to_an_explicit_instant(core: ItsmCore, clock: FrozenClock) -> None:
@@ -195,9 +203,9 @@ def test_met_stops_the_clock_and_nothing_fires_afterwards(
         True,
         clock.now(),
     )
-    assert "按质量指标完成" in core.sla.history(stopped.id)[-1].payload["reason"]
+    assert "按质量指标完成" in core.sla.history(SYSTEM, stopped.id)[-1].payload["reason"]
     clock.set(datetime(2025, 12, 31, 12, 0, tzinfo=TZ))
-    core.sla.tick()
+    core.sla.tick(SYSTEM)
     assert not [call for call in desk.calls if call[2] == "improvement"]
     assert c.state is S.HANDLED
 
@@ -247,7 +255,7 @@ def test_the_office_decision_stops_the_clock(core: ItsmCore, clock: FrozenClock)
     c = core.complaints.decide(GM, cid, decision="更换改进负责人，结案")
     stopped = only(core, cid, "improvement")
     assert stopped.state is ClockState.STOPPED and stopped.met is False
-    assert "更换改进负责人" in core.sla.history(stopped.id)[-1].payload["reason"]
+    assert "更换改进负责人" in core.sla.history(SYSTEM, stopped.id)[-1].payload["reason"]
     assert only(core, cid, "callback").started_at == clock.now()
     assert c.callback_due_at == only(core, cid, "callback").due_at
 
@@ -271,7 +279,7 @@ def test_the_callback_clock_starts_when_handled_and_stops_at_the_callback(
     walk(core.complaints, cid, ["satisfied"])
     done = only(core, cid, "callback")
     assert (done.state, done.met) == (ClockState.STOPPED, True)
-    assert "satisfied" in core.sla.history(done.id)[-1].payload["reason"]
+    assert "satisfied" in core.sla.history(SYSTEM, done.id)[-1].payload["reason"]
 
 
 def test_a_late_callback_breaches(core: ItsmCore, clock: FrozenClock, desk: Desk) -> None:
@@ -279,7 +287,7 @@ def test_a_late_callback_breaches(core: ItsmCore, clock: FrozenClock, desk: Desk
     clock.set(datetime(2025, 9, 30, 17, 0, tzinfo=TZ))
     walk(core.complaints, cid, ["met", "feedback"])
     clock.set(datetime(2025, 10, 10, 9, 0, tzinfo=TZ))
-    core.sla.tick()
+    core.sla.tick(SYSTEM)
     assert ("breach", "complaint", "callback", 100, "customer") in desk.calls
     walk(core.complaints, cid, ["dissatisfied"])
     assert only(core, cid, "callback").met is False
@@ -414,7 +422,9 @@ def test_an_agreement_gives_the_targets(clock: FrozenClock, desk: Desk) -> None:
     callback = only(core, c.id, "callback")
     assert (callback.calendar, callback.working_days) == ("24x7", 2)
     assert c.callback_due_at == EVE + timedelta(days=2)
-    core.sla.remove_target(RM, "agr-complaints", "complaint", "general", "callback")
+    core.sla.remove_target(
+        RM, "agr-complaints", service="complaint", priority="general", kind="callback"
+    )
     other = require_other.id
     with pytest.raises(ValidationError, match="no 'callback' target"):
         core.complaints.follow_up(SPECIALIST, other, met=True, note="完成")
@@ -447,7 +457,7 @@ def test_without_the_sla_service_no_clock_runs(core: ItsmCore) -> None:
     assert c.improvement.due_at == datetime(2025, 10, 10, 16, 0, tzinfo=TZ)
     assert clocks(core, c.id) == []
     with pytest.raises(ValidationError, match="not both"):
-        ComplaintService(core.runtime, calendar=CN, sla=core.sla)
+        ComplaintService(core.runtime, calendar=CN, sla=ClockKeeper(core.calendars))
     with pytest.raises(ValidationError, match="needs the SLA service"):
         ComplaintService(core.runtime, policy=ComplaintPolicy(agreement_id="agr-1"))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from itsm_core import FrozenClock, ItsmCore, hookimpl
+from itsm_core import SYSTEM, FrozenClock, ItsmCore, hookimpl
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.satisfaction import (
@@ -104,7 +104,7 @@ def handled_record(core: ItsmCore, record_id: str = "T1", resolved_at: datetime 
 
 
 def clocks_of(core: ItsmCore, callback_id: str) -> list[SlaClock]:
-    return core.sla.find(subject_kind=SUBJECT_KIND, subject_id=callback_id)
+    return core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND, subject_id=callback_id)
 
 
 def only_clock(core: ItsmCore, callback_id: str) -> SlaClock:
@@ -200,8 +200,8 @@ def test_a_late_callback_fires_the_warnings_and_the_breach_chain(
 ) -> None:
     handled_record(core)
     cb_id = sampled(core)
-    assert core.sla.tick(datetime(2025, 10, 8, 23, 0, tzinfo=SH)).fired == 0  # holidays
-    report = core.sla.tick(DUE + timedelta(minutes=1))
+    assert core.sla.tick(SYSTEM, at=datetime(2025, 10, 8, 23, 0, tzinfo=SH)).fired == 0  # holidays
+    report = core.sla.tick(SYSTEM, at=DUE + timedelta(minutes=1))
     assert (report.warnings, report.breaches) == (3, 1)
     assert [n.percent for n in desk.calls] == [50, 75, 90, 100, 100, 100]
     assert [n.step for n in desk.breaches()] == list(BREACH_CHAIN)
@@ -212,7 +212,7 @@ def test_a_late_callback_fires_the_warnings_and_the_breach_chain(
         TargetKind.CALLBACK,
     )
     assert (breach.handler, breach.customer, breach.deadline) == ("coord-1", "acme", DUE)
-    assert core.sla.tick(DUE + H).fired == 0  # each level once
+    assert core.sla.tick(SYSTEM, at=DUE + H).fired == 0  # each level once
     # the late callback is made: the clock stops, missed
     clock.set(DUE + 2 * H)
     core.satisfaction.record_callback(COORD, cb_id, outcome="solved", score=4)
@@ -240,8 +240,10 @@ def test_recording_the_callback_stops_its_clock(
         clock.now(),
         None,
     )
-    assert f"callback made ({outcome})" in core.sla.history(stopped.id)[-1].payload["reason"]
-    assert core.sla.tick(DUE + 24 * H).breaches == 0
+    assert (
+        f"callback made ({outcome})" in core.sla.history(SYSTEM, stopped.id)[-1].payload["reason"]
+    )
+    assert core.sla.tick(SYSTEM, at=DUE + 24 * H).breaches == 0
     assert desk.breaches() == []
 
 
@@ -252,7 +254,7 @@ def test_an_unreachable_customer_leaves_the_clock_running(
     cb_id = sampled(core)
     core.satisfaction.record_callback(COORD, cb_id, outcome="unreachable", reason="无人接听")
     assert only_clock(core, cb_id).state is ClockState.RUNNING
-    assert core.sla.tick(DUE + H).breaches == 1
+    assert core.sla.tick(SYSTEM, at=DUE + H).breaches == 1
 
 
 def test_cancelling_the_callback_stops_its_clock(
@@ -263,8 +265,8 @@ def test_cancelling_the_callback_stops_its_clock(
     core.satisfaction.cancel_callback(COORD, cb_id, reason="客户要求不再回访")
     stopped = only_clock(core, cb_id)
     assert stopped.state is ClockState.STOPPED
-    assert "客户要求不再回访" in core.sla.history(stopped.id)[-1].payload["reason"]
-    assert core.sla.tick(DUE + 24 * H).fired == 0
+    assert "客户要求不再回访" in core.sla.history(SYSTEM, stopped.id)[-1].payload["reason"]
+    assert core.sla.tick(SYSTEM, at=DUE + 24 * H).fired == 0
     assert desk.calls == []
 
 
@@ -294,7 +296,7 @@ def test_the_second_callback_after_a_return_gets_its_own_clock(
     )
     assert c.handler == "coord-1"  # who made the first callback, not the engineer
     assert only_clock(core, first).state is ClockState.STOPPED  # one clock per callback
-    core.sla.tick(datetime(2025, 10, 10, 17, 0, tzinfo=SH))
+    core.sla.tick(SYSTEM, at=datetime(2025, 10, 10, 17, 0, tzinfo=SH))
     assert [n.subject_id for n in desk.breaches()] == [second] * 3
     clock.set(datetime(2025, 10, 10, 17, 30, tzinfo=SH))
     core.satisfaction.record_callback(COORD, second, outcome="solved", score=5)
@@ -376,7 +378,7 @@ def test_a_failed_scheduling_leaves_neither_callback_nor_clock(
         any_core.satisfaction.sample_daily_callbacks(COORD, "2025-09-30", rate=1.0)
     monkeypatch.undo()
     assert any_core.satisfaction.callbacks(OM, service_record_id="T1") == []
-    assert any_core.sla.find(subject_kind=SUBJECT_KIND) == []
+    assert any_core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND) == []
     record = any_core.satisfaction.service_record(OM, "T1")
     assert record.callback_status is CallbackStatus.NONE
 
@@ -419,7 +421,7 @@ def test_a_failed_callback_save_starts_no_recheck_clock(
     with pytest.raises(RuntimeError):
         core.satisfaction.resolve_service_record(ENG, "T1", resolution="换了交换机端口")
     monkeypatch.undo()
-    assert core.sla.find(subject_kind=SUBJECT_KIND, open_only=True) == []
+    assert core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND, open_only=True) == []
     assert core.satisfaction.service_record(OM, "T1").callback_status is CallbackStatus.RETURNED
 
 
@@ -433,7 +435,7 @@ def test_without_the_sla_service_callbacks_run_no_clock(core: ItsmCore) -> None:
     callback = standalone.schedule_callback(COORD, "T1")
     assert callback.due_at == DUE  # add_working_days on the calendar given
     assert standalone.callback_clock(OM, callback.id) is None
-    assert core.sla.find(subject_kind=SUBJECT_KIND) == []
+    assert core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND) == []
     standalone.record_callback(COORD, callback.id, outcome="solved")
     assert standalone.callback(OM, callback.id).state is CallbackState.DONE
 
@@ -441,15 +443,15 @@ def test_without_the_sla_service_callbacks_run_no_clock(core: ItsmCore) -> None:
 def test_which_calendar_the_clocks_run_on(clock: FrozenClock) -> None:
     # no calendar: Monday-Friday in the policy's zone, registered as "satisfaction"
     with make_core(clock, calendar=None) as core:
-        assert sorted(core.sla.calendars) == ["default", CALLBACK_CALENDAR]
-        assert core.satisfaction.calendar is core.sla.calendar(CALLBACK_CALENDAR)
+        assert core.calendars.names() == ["default", CALLBACK_CALENDAR]
+        assert core.satisfaction.calendar is core.calendars.get(CALLBACK_CALENDAR)
         handled_record(core)
         c = only_clock(core, sampled(core))
         assert c.calendar == CALLBACK_CALENDAR
         assert c.due_at == datetime(2025, 10, 1, 15, 0, tzinfo=SH)  # no holidays on Mon-Fri
         # assigning a calendar registers it under the same name; later callbacks use it
         core.satisfaction.calendar = CN
-        assert core.sla.calendar(CALLBACK_CALENDAR) is CN
+        assert core.calendars.get(CALLBACK_CALENDAR) is CN
         handled_record(core, "T2")
         assert core.satisfaction.schedule_callback(COORD, "T2").due_at == DUE
     # a calendar registered as "satisfaction" is the callbacks' own

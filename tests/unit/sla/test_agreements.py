@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from itsm_core import AccessDenied, Actor, FrozenClock, NotFound, Role, ValidationError
+from itsm_core import SYSTEM, AccessDenied, Actor, FrozenClock, NotFound, Role, ValidationError
 from itsm_core.sla import (
     AGREEMENT_SPEC,
     DEFAULT_THRESHOLDS,
@@ -161,17 +161,19 @@ def test_the_service_defines_and_queries_agreements() -> None:
     )
     assert ola.id == "ola-1"
     by_name = sorted([sla, ola, uc], key=lambda a: a.name)
-    assert [a.id for a in core.sla.find_agreements()] == [a.id for a in by_name]
-    assert [a.id for a in core.sla.find_agreements(kind="ola")] == [ola.id]
-    assert [a.id for a in core.sla.find_agreements(counterparty="华东电网")] == [sla.id]
-    assert core.sla.target(sla.id, "desktop", "P2", "resolution").duration == timedelta(hours=4)
-    core.sla.set_target(OM, uc.id, target(24, service="storage", priority="P1"))
+    assert [a.id for a in core.sla.find_agreements(SYSTEM)] == [a.id for a in by_name]
+    assert [a.id for a in core.sla.find_agreements(SYSTEM, kind="ola")] == [ola.id]
+    assert [a.id for a in core.sla.find_agreements(SYSTEM, counterparty="华东电网")] == [sla.id]
+    assert core.sla.get_target(
+        SYSTEM, sla.id, service="desktop", priority="P2", kind="resolution"
+    ).duration == timedelta(hours=4)
+    core.sla.set_target(OM, uc.id, target=target(24, service="storage", priority="P1"))
     with pytest.raises(ValidationError, match="registered"):
-        core.sla.set_target(OM, uc.id, target(24, calendar="mars"))
-    core.sla.remove_target(OM, uc.id, "storage", "P1", "resolution")
-    assert core.sla.get_agreement(uc.id).targets == ()
+        core.sla.set_target(OM, uc.id, target=target(24, calendar="mars"))
+    core.sla.remove_target(OM, uc.id, service="storage", priority="P1", kind="resolution")
+    assert core.sla.get_agreement(SYSTEM, uc.id).targets == ()
     with pytest.raises(NotFound):
-        core.sla.get_agreement("nope")
+        core.sla.get_agreement(SYSTEM, "nope")
     history = [e.name for e in core.history("sla_agreement", uc.id)]
     assert history == [
         "sla_agreement.defined",
@@ -197,7 +199,7 @@ def test_a_refused_definition_names_the_field_and_stores_nothing(
     with pytest.raises(ValidationError, match=message) as caught:
         core.sla.define_agreement(RM, name="x", kind="sla", counterparty="c", **kwargs)  # type: ignore[arg-type]
     assert caught.value.field == field
-    assert core.sla.find_agreements() == []
+    assert core.sla.find_agreements(SYSTEM) == []
 
 
 def test_target_from_dict_refuses_bad_input_by_field() -> None:

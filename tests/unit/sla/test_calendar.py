@@ -519,8 +519,9 @@ def test_every_method_follows_the_same_rule_for_unofficial_years() -> None:
             call(strict)
         assert caught.value.year == 2027, name
         call(lenient)  # answers from the rule-based data
-        assert strict.__class__.__dict__[name].__doc__ is not None
-        assert "CalendarDataMissing" in strict.__class__.__dict__[name].__doc__, name
+        doc = getattr(type(strict), name).__doc__
+        assert doc is not None
+        assert "CalendarDataMissing" in doc, name
     # An answer about an unofficial date says so.
     assert not lenient.day("2027-10-01").official
     assert lenient.day("2027-10-01").label() == "节假日（国庆节；非官方数据）"
@@ -748,7 +749,7 @@ def test_a_stored_calendar_with_the_default_boundary_follows_the_package(
     newest = default.official_until
     assert newest is not None
     monkeypatch.setattr(
-        "itsm_core.calendars.calendar.default_official_until",
+        "itsm_core.calendars.dates.default_official_until",
         lambda country, subdiv=None: newest + 1,
     )
     later = BusinessCalendar.from_dict(data)

@@ -10,7 +10,7 @@ from itsm_core import SYSTEM, AccessDenied, FrozenClock, InvalidTransition, Vali
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.kernel.errors import CalendarDataMissing
 from itsm_core.sla import CLOCK_LIFECYCLE, CLOCK_SPEC, ClockAction, ClockState, SlaClock, Target
-from itsm_core.sla.clock import level_amount
+from itsm_core.sla.model import level_amount
 
 from .clock_support import (
     CN,
@@ -324,17 +324,17 @@ def test_service_commands_and_roles() -> None:
     with pytest.raises(ValidationError, match="already has an open 'resolution' clock"):
         core.sla.start(DESK, subject_kind="ticket", subject_id="T-9", target=target(8))
     clock.advance(hours=1)
-    core.sla.pause(ENGINEER, c.id, "waiting for spare part")
+    core.sla.pause(ENGINEER, c.id, reason="waiting for spare part")
     clock.advance(hours=2)
     core.sla.resume(ENGINEER, c.id)
     with pytest.raises(AccessDenied, match="reset an SLA clock"):
-        core.sla.reset(ENGINEER, c.id, "mine")
-    core.sla.reset(MANAGER, c.id, "re-logged")
-    status = core.sla.status(c.id)
+        core.sla.reset(ENGINEER, c.id, reason="mine")
+    core.sla.reset(MANAGER, c.id, reason="re-logged")
+    status = core.sla.status(SYSTEM, c.id)
     assert status.elapsed == timedelta(0) and status.state is ClockState.RUNNING
     core.sla.stop(ENGINEER, c.id, reason="fixed")
-    assert core.sla.get(c.id).met is True
-    history = [e.name for e in core.sla.history(c.id)]
+    assert core.sla.get(SYSTEM, c.id).met is True
+    history = [e.name for e in core.sla.history(SYSTEM, c.id)]
     assert history == [
         "sla_clock.started",
         "sla_clock.paused",
@@ -344,8 +344,8 @@ def test_service_commands_and_roles() -> None:
     ]
     # a stopped clock no longer blocks a new one for the same promise
     core.sla.start(DESK, subject_kind="ticket", subject_id="T-9", target=target(8))
-    assert len(core.sla.find(subject_id="T-9")) == 2
-    assert len(core.sla.find(subject_id="T-9", open_only=True)) == 1
+    assert len(core.sla.find(SYSTEM, subject_id="T-9")) == 2
+    assert len(core.sla.find(SYSTEM, subject_id="T-9", open_only=True)) == 1
 
 
 def test_service_start_from_an_agreement_and_change_priority() -> None:
@@ -371,17 +371,17 @@ def test_service_start_from_an_agreement_and_change_priority() -> None:
     )
     assert c.agreement_id == agreement.id and c.budget == 16 * H
     clock.advance(hours=2)  # 12:00, 2 h elapsed
-    c = core.sla.change_priority(DESK, c.id, "P1")
+    c = core.sla.change_priority(DESK, c.id, priority="P1")
     assert c.budget == 4 * H and c.fired == (0.5,)
-    assert core.sla.status(c.id).elapsed == 2 * H
+    assert core.sla.status(SYSTEM, c.id).elapsed == 2 * H
     with pytest.raises(ValidationError, match="its priorities there: P1, P3"):
-        core.sla.change_priority(DESK, c.id, "P9")
+        core.sla.change_priority(DESK, c.id, priority="P9")
     with pytest.raises(ValidationError, match="give agreement_id, service and priority"):
         core.sla.start(DESK, subject_kind="ticket", subject_id="T-2", target="resolution")
     adhoc = core.sla.start(DESK, subject_kind="ticket", subject_id="T-3", target=target())
     with pytest.raises(ValidationError, match="ad-hoc target"):
-        core.sla.change_priority(DESK, adhoc.id, "P1")
-    notifier_free = core.sla.find(handler="eng-1")
+        core.sla.change_priority(DESK, adhoc.id, priority="P1")
+    notifier_free = core.sla.find(SYSTEM, handler="eng-1")
     assert [x.id for x in notifier_free] == [c.id]
 
 
@@ -390,9 +390,9 @@ def test_unknown_calendar_names_the_registered_ones() -> None:
     with pytest.raises(ValidationError, match="registered: cn, default"):
         core.sla.start(DESK, subject_kind="t", subject_id="1", target=target(calendar="tokyo"))
     with pytest.raises(ValidationError, match="BusinessCalendar"):
-        core.sla.register_calendar("x", object())  # type: ignore[arg-type]
-    core.sla.register_calendar("tokyo", BusinessCalendar.from_country("JP", timezone="Asia/Tokyo"))
-    assert "tokyo" in core.sla.calendars
+        core.calendars.register("x", object())  # type: ignore[arg-type]
+    core.calendars.register("tokyo", BusinessCalendar.from_country("JP", timezone="Asia/Tokyo"))
+    assert "tokyo" in core.calendars.names()
 
 
 def test_events_reach_itsm_on_event_notifiers() -> None:

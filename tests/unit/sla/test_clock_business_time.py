@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from itsm_core import Actor, FrozenClock, ItsmCore, Role
+from itsm_core import SYSTEM, Actor, FrozenClock, ItsmCore, Role
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.sla import Target
 
@@ -49,12 +49,12 @@ def _resolved_complaint(core: ItsmCore) -> str:
 
 def test_the_facade_wires_one_calendar_everywhere() -> None:
     core = _core(FrozenClock(EVE))
-    assert core.complaints.calendar is core.sla.calendar()
-    assert core.satisfaction.calendar is core.sla.calendar()
+    assert core.complaints.calendar is core.calendars.get()
+    assert core.satisfaction.calendar is core.calendars.get()
     plain = ItsmCore(clock=FrozenClock(EVE), load_entrypoints=False)
-    assert core.sla.calendar().country == "CN"
-    assert plain.sla.calendar().is_open(datetime(2025, 10, 1, 3, 0, tzinfo=SH))  # 24×7
-    assert plain.complaints.calendar is plain.sla.calendar()  # one 24×7 default
+    assert core.calendars.get().country == "CN"
+    assert plain.calendars.get().is_open(datetime(2025, 10, 1, 3, 0, tzinfo=SH))  # 24×7
+    assert plain.complaints.calendar is plain.calendars.get()  # one 24×7 default
 
 
 def test_improvement_period_and_callback_skip_national_day() -> None:
@@ -101,7 +101,7 @@ def test_an_sla_callback_clock_on_the_provider_calendar() -> None:
     c = core.sla.start(DESK, subject_kind="service_record", subject_id="INC-1", target=promise)
     assert c.due_at == datetime(2025, 10, 9, 15, 0, tzinfo=SH)
     clock.set(datetime(2025, 10, 8, 23, 0, tzinfo=SH))
-    assert core.sla.tick().fired == 0  # the holiday week does not count
+    assert core.sla.tick(SYSTEM).fired == 0  # the holiday week does not count
     clock.set(datetime(2025, 10, 9, 15, 0, tzinfo=SH))
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (3, 1)

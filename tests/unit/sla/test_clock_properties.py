@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from itsm_core import SYSTEM
 from itsm_core.sla import CLOCK_SPEC, ClockState, SlaClock
-from itsm_core.sla.clock import level_amount
+from itsm_core.sla.model import level_amount
 
 from .clock_support import CALENDARS, DESK, MON, H, lookup, target
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from itsm_core import FrozenClock, ValidationError, hookimpl
+from itsm_core import SYSTEM, FrozenClock, ValidationError, hookimpl
 from itsm_core.sla import PeriodNoticeKind, ServicePeriod, ServicePeriodNotice
 
 from .clock_support import RM, SH, Notifier, make_core
@@ -68,17 +68,17 @@ def test_each_notice_fires_once_through_the_tick() -> None:
         counterparty="华东电网",
         period=ServicePeriod(START, END, notice_days_before_end=30),
     )
-    assert core.sla.get_agreement(agreement.id).next_notice_at == START
-    assert core.sla.tick().period_notices == 0
+    assert core.sla.get_agreement(SYSTEM, agreement.id).next_notice_at == START
+    assert core.sla.tick(SYSTEM).period_notices == 0
     clock.set(START + timedelta(hours=1))
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert (report.period_notices, report.agreements) == (1, 1)
-    assert core.sla.tick().period_notices == 0
-    assert core.sla.get_agreement(agreement.id).next_notice_at == END - timedelta(days=30)
+    assert core.sla.tick(SYSTEM).period_notices == 0
+    assert core.sla.get_agreement(SYSTEM, agreement.id).next_notice_at == END - timedelta(days=30)
     clock.set(END - timedelta(days=29))
-    assert core.sla.tick().period_notices == 1
+    assert core.sla.tick(SYSTEM).period_notices == 1
     clock.set(END + timedelta(days=1))
-    assert core.sla.tick().period_notices == 0
+    assert core.sla.tick(SYSTEM).period_notices == 0
     assert [n.kind for n in notifier.notices] == [PeriodNoticeKind.START, PeriodNoticeKind.ENDING]
     start_notice, ending = notifier.notices
     assert start_notice.counterparty == "华东电网" and start_notice.agreement_id == agreement.id
@@ -86,7 +86,7 @@ def test_each_notice_fires_once_through_the_tick() -> None:
     assert "starts on 2025-10-01" in start_notice.message("en")
     assert ending.days_left == 30 and "剩余 30 天" in ending.message("zh")
     assert "ends on 2026-09-30" in ending.message("en")
-    assert core.sla.get_agreement(agreement.id).next_notice_at is None
+    assert core.sla.get_agreement(SYSTEM, agreement.id).next_notice_at is None
 
 
 def test_a_late_tick_sends_both_in_order_and_a_renewal_sends_them_again() -> None:
@@ -96,16 +96,16 @@ def test_a_late_tick_sends_both_in_order_and_a_renewal_sends_them_again() -> Non
     agreement = core.sla.define_agreement(
         RM, name="合同", kind="sla", counterparty="C", period=ServicePeriod(START, END)
     )
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert report.period_notices == 2
     assert [n.kind.value for n in notifier.notices] == ["start", "ending"]
     renewal = ServicePeriod(END, END + timedelta(days=365), notice_days_before_end=60)
-    core.sla.set_service_period(RM, agreement.id, renewal)
+    core.sla.set_service_period(RM, agreement.id, period=renewal)
     clock.set(END + timedelta(days=1))
-    assert core.sla.tick().period_notices == 1
+    assert core.sla.tick(SYSTEM).period_notices == 1
     assert notifier.notices[-1].period_start == END
-    core.sla.set_service_period(RM, agreement.id, None)
-    assert core.sla.get_agreement(agreement.id).next_notice_at is None
+    core.sla.set_service_period(RM, agreement.id, period=None)
+    assert core.sla.get_agreement(SYSTEM, agreement.id).next_notice_at is None
 
 
 class Letters:
@@ -126,8 +126,8 @@ def test_itsm_service_period_notice_reaches_a_plugin_once_per_notice() -> None:
     core.sla.define_agreement(
         RM, name="合同", kind="sla", counterparty="C", period=ServicePeriod(START, END)
     )
-    core.sla.tick()
-    core.sla.tick()
+    core.sla.tick(SYSTEM)
+    core.sla.tick(SYSTEM)
     core.relay()
     assert [s.split(":")[:2] for s in letters.sent] == [["start", "C"], ["ending", "C"]]
     assert len(set(letters.sent)) == 2

@@ -11,17 +11,18 @@ import attrs
 import pytest
 
 from itsm_core import SYSTEM, FrozenClock, ItsmCore, hookimpl
-from itsm_core.calendars import BusinessCalendar
+from itsm_core.calendars import BusinessCalendar, CalendarRegistry
 from itsm_core.kernel.errors import ConflictError, ValidationError
 from itsm_core.sla import (
     BREACH_CHAIN,
     CLOCK_SPEC,
+    ClockKeeper,
     EscalationStep,
     NotificationLevel,
     SlaNotification,
     SlaService,
 )
-from itsm_core.sla import service as sla_service
+from itsm_core.sla import tick as sla_tick
 from itsm_core.storage.memory import MemoryUnitOfWork
 
 from .clock_support import CN, DESK, ENGINEER, MANAGER, MON, SH, H, Notifier, make_core, target
@@ -49,21 +50,21 @@ def test_each_level_fires_once_in_order() -> None:
     notifier = Notifier()
     clock, core = _setup(notifier)
     clock_id = _start(core)
-    assert core.sla.tick().fired == 0
+    assert core.sla.tick(SYSTEM).fired == 0
     clock.set(datetime(2025, 9, 22, 12, 0, tzinfo=SH))
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches, report.clocks) == (1, 0, 1)
-    assert core.sla.tick().fired == 0  # twice: nothing more
+    assert core.sla.tick(SYSTEM).fired == 0  # twice: nothing more
     clock.set(datetime(2025, 9, 23, 9, 0, tzinfo=SH))  # late: three levels at once
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (2, 1)
     assert [e.payload["percent"] for e in report.events] == [75, 90, 100]
-    assert core.sla.tick().fired == 0
+    assert core.sla.tick(SYSTEM).fired == 0
     assert [n.percent for n in notifier.warnings] == [50, 75, 90]
     assert [n.due_at.strftime("%H:%M") for n in notifier.warnings] == ["12:00", "14:30", "15:06"]
     assert all(n.step is EscalationStep.SERVICE_DESK for n in notifier.warnings)
     assert all(n.level is NotificationLevel.WARNING for n in notifier.warnings)
-    stored = core.sla.get(clock_id)
+    stored = core.sla.get(SYSTEM, clock_id)
     assert stored.breached_at == datetime(2025, 9, 22, 15, 30, tzinfo=SH)
     assert stored.next_due_at is None and stored.state.value == "running"
 
@@ -73,7 +74,7 @@ def test_the_breach_chain_is_three_distinct_notifications() -> None:
     clock, core = _setup(notifier)
     clock_id = _start(core)
     clock.set(datetime(2025, 9, 22, 16, 0, tzinfo=SH))
-    core.sla.tick()
+    core.sla.tick(SYSTEM)
     assert notifier.steps() == list(BREACH_CHAIN)
     assert [s.value for s in BREACH_CHAIN] == ["service_desk", "superior", "customer"]
     assert EscalationStep.SUPERIOR.zh == "升级至处理人上级"
@@ -99,9 +100,9 @@ def test_a_failing_step_is_retried_alone_and_never_undoes_the_breach() -> None:
     clock, core = _setup(notifier)
     clock_id = _start(core)
     clock.set(datetime(2025, 9, 22, 16, 0, tzinfo=SH))
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert report.breaches == 1
-    assert core.sla.get(clock_id).breached  # committed despite the failure
+    assert core.sla.get(SYSTEM, clock_id).breached  # committed despite the failure
     assert notifier.steps() == [EscalationStep.SERVICE_DESK, EscalationStep.CUSTOMER]
     notifier.fail_steps.clear()
     assert core.relay().delivered == 0  # the retry waits for its backoff
@@ -113,7 +114,7 @@ def test_a_failing_step_is_retried_alone_and_never_undoes_the_breach() -> None:
         EscalationStep.SUPERIOR,
     ]
     assert notifier.attempts.count("service_desk") == 1  # not repeated
-    assert core.sla.tick().fired == 0
+    assert core.sla.tick(SYSTEM).fired == 0
 
 
 def test_after_a_restart_nothing_fires_twice() -> None:
@@ -121,11 +122,11 @@ def test_after_a_restart_nothing_fires_twice() -> None:
     clock, core = _setup(notifier)
     _start(core)
     clock.set(datetime(2025, 9, 22, 14, 30, tzinfo=SH))
-    assert core.sla.tick().warnings == 2
-    restarted = SlaService(core.runtime, calendars={"cn": CN})  # state is in the store
-    assert restarted.tick().fired == 0
+    assert core.sla.tick(SYSTEM).warnings == 2
+    restarted = SlaService(core.runtime, ClockKeeper(core.calendars))  # state is in the store
+    assert restarted.tick(SYSTEM).fired == 0
     clock.set(datetime(2025, 9, 22, 15, 30, tzinfo=SH))
-    report = restarted.tick()
+    report = restarted.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (1, 1)
     assert [n.percent for n in notifier.warnings] == [50, 75, 90]
 
@@ -142,9 +143,9 @@ def test_the_cost_follows_what_is_due(monkeypatch: pytest.MonkeyPatch) -> None:
         loaded.append(record["subject_id"])
         return original(record)
 
-    monkeypatch.setattr(sla_service, "CLOCK_SPEC", attrs.evolve(CLOCK_SPEC, from_record=counting))
+    monkeypatch.setattr(sla_tick, "CLOCK_SPEC", attrs.evolve(CLOCK_SPEC, from_record=counting))
     clock.set(datetime(2025, 9, 22, 11, 0, tzinfo=SH))
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert report.clocks == 3 and report.warnings == 9 and report.breaches == 3
     assert sorted(loaded) == ["fast-0", "fast-1", "fast-2"]
     assert {e.aggregate_id for e in report.events} == set(due)
@@ -154,25 +155,25 @@ def test_due_clocks_are_taken_in_batches_oldest_first() -> None:
     clock, core = _setup()
     ids = [_start(core, f"T-{i}", hours=1 + i / 100) for i in range(25)]
     clock.set(datetime(2025, 9, 23, 9, 0, tzinfo=SH))
-    report = core.sla.tick(batch_size=10)
+    report = core.sla.tick(SYSTEM, batch_size=10)
     assert report.clocks == 25 and report.breaches == 25
     breached = [e.aggregate_id for e in report.events if e.name == "sla_clock.breached"]
     assert breached == ids  # by next_due_at
-    assert core.sla.tick(batch_size=10).clocks == 0
+    assert core.sla.tick(SYSTEM, batch_size=10).clocks == 0
 
 
 def test_paused_and_stopped_clocks_are_not_due() -> None:
     clock, core = _setup()
     paused = _start(core, "P")
     stopped = _start(core, "S")
-    core.sla.pause(ENGINEER, paused, "waiting for the customer")
+    core.sla.pause(ENGINEER, paused, reason="waiting for the customer")
     core.sla.stop(ENGINEER, stopped)
     clock.set(datetime(2025, 9, 25, 9, 0, tzinfo=SH))
-    assert core.sla.tick().clocks == 0
+    assert core.sla.tick(SYSTEM).clocks == 0
     clock.advance(hours=1)
     core.sla.resume(ENGINEER, paused)
     clock.advance(hours=2)
-    assert core.sla.tick().warnings == 1  # 2 h counted since the resume
+    assert core.sla.tick(SYSTEM).warnings == 1  # 2 h counted since the resume
 
 
 def test_a_conflicting_batch_is_left_to_the_next_tick(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -189,9 +190,9 @@ def test_a_conflicting_batch_is_left_to_the_next_tick(monkeypatch: pytest.Monkey
         return real_commit(self)
 
     monkeypatch.setattr(MemoryUnitOfWork, "commit", flaky)
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert report.conflicts == 1 and report.fired == 0
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert report.breaches == 1 and report.warnings == 3
 
 
@@ -199,17 +200,17 @@ def test_a_calendar_problem_takes_the_clock_out_until_recalculated() -> None:
     clock, core = _setup()
     clock_id = _start(core, hours=4)
     # the provider replaces the calendar with one whose data ends before the due year
-    core.sla.register_calendar("cn", BusinessCalendar.china(official_until=2024))
+    core.calendars.register("cn", BusinessCalendar.china(official_until=2024))
     clock.set(datetime(2025, 9, 22, 16, 0, tzinfo=SH))
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert len(report.failures) == 1 and "2025" in report.failures[0].error
-    stored = core.sla.get(clock_id)
+    stored = core.sla.get(SYSTEM, clock_id)
     assert stored.calendar_problem and stored.next_due_at is None
-    assert [e.name for e in core.sla.history(clock_id)][-1] == "sla_clock.calendar_problem"
-    assert core.sla.tick().failures == ()  # out of the queue: no busy loop
-    core.sla.register_calendar("cn", CN)
+    assert [e.name for e in core.sla.history(SYSTEM, clock_id)][-1] == "sla_clock.calendar_problem"
+    assert core.sla.tick(SYSTEM).failures == ()  # out of the queue: no busy loop
+    core.calendars.register("cn", CN)
     core.sla.recalculate(MANAGER, clock_id)
-    stored = core.sla.get(clock_id)
+    stored = core.sla.get(SYSTEM, clock_id)
     assert stored.calendar_problem is None and stored.breached  # caught up at once
 
 
@@ -219,11 +220,11 @@ def _year_end_clock(notifier: Notifier) -> tuple[FrozenClock, ItsmCore, str]:
     clock = FrozenClock(datetime(2026, 12, 28, 10, 0, tzinfo=SH))
     core = make_core(clock, notifier)
     clock_id = _start(core)
-    assert core.sla.get(clock_id).next_due_at == datetime(2026, 12, 28, 12, 0, tzinfo=SH)
+    assert core.sla.get(SYSTEM, clock_id).next_due_at == datetime(2026, 12, 28, 12, 0, tzinfo=SH)
     closed = CN.with_date_hours("2026-12-28", ["09:00-12:00"]).with_extra_holidays(
         "2026-12-29", "2026-12-30", "2026-12-31"
     )
-    core.sla.register_calendar("cn", closed)
+    core.calendars.register("cn", closed)
     return clock, core, clock_id
 
 
@@ -231,57 +232,57 @@ def test_levels_due_before_a_calendar_problem_still_fire() -> None:
     notifier = Notifier()
     clock, core, clock_id = _year_end_clock(notifier)
     clock.set(datetime(2026, 12, 28, 12, 30, tzinfo=SH))
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert len(report.failures) == 1 and "2027" in report.failures[0].error
     assert report.warnings == 1  # the 50 % warning came due at 12:00, before the problem
-    stored = core.sla.get(clock_id)
+    stored = core.sla.get(SYSTEM, clock_id)
     assert stored.fired == (0.5,) and stored.calendar_problem and stored.next_due_at is None
-    names = [e.name for e in core.sla.history(clock_id)]
+    names = [e.name for e in core.sla.history(SYSTEM, clock_id)]
     assert names[-2:] == ["sla_clock.warning", "sla_clock.calendar_problem"]
     assert [n.percent for n in notifier.warnings] == [50]
-    assert core.sla.tick().fired == 0  # out of the queue; nothing fires twice
+    assert core.sla.tick(SYSTEM).fired == 0  # out of the queue; nothing fires twice
 
 
 def test_a_later_command_puts_a_suspended_clock_back_in_the_queue() -> None:
     notifier = Notifier()
     clock, core, clock_id = _year_end_clock(notifier)
     clock.set(datetime(2026, 12, 28, 12, 30, tzinfo=SH))
-    assert len(core.sla.tick().failures) == 1
+    assert len(core.sla.tick(SYSTEM).failures) == 1
     # 2027 is published; the desk pauses and resumes the clock without recalculating
-    published = core.sla.calendar("cn").with_official_year(2027, holidays=["2027-01-01"])
-    core.sla.register_calendar("cn", published)
-    core.sla.pause(DESK, clock_id, "waiting for the customer")
+    published = core.calendars.get("cn").with_official_year(2027, holidays=["2027-01-01"])
+    core.calendars.register("cn", published)
+    core.sla.pause(DESK, clock_id, reason="waiting for the customer")
     resumed = core.sla.resume(DESK, clock_id)
     assert resumed.calendar_problem is None
     assert resumed.due_at == datetime(2027, 1, 4, 11, 0, tzinfo=SH)
     assert resumed.next_due_at == datetime(2027, 1, 4, 10, 0, tzinfo=SH)  # 75 %
     clock.set(datetime(2027, 1, 4, 12, 0, tzinfo=SH))
-    report = core.sla.tick()
+    report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (2, 1)
-    assert core.sla.get(clock_id).breached_at == datetime(2027, 1, 4, 11, 0, tzinfo=SH)
+    assert core.sla.get(SYSTEM, clock_id).breached_at == datetime(2027, 1, 4, 11, 0, tzinfo=SH)
 
 
 def test_recalculate_moves_due_instants_when_a_calendar_changes() -> None:
     _clock, core = _setup()
     clock_id = _start(core, hours=8)
-    assert core.sla.get(clock_id).due_at == datetime(2025, 9, 23, 10, 30, tzinfo=SH)
+    assert core.sla.get(SYSTEM, clock_id).due_at == datetime(2025, 9, 23, 10, 30, tzinfo=SH)
     # the provider closes Tuesday 23 September (e.g. an office move)
-    core.sla.register_calendar("cn", CN.with_extra_holidays("2025-09-23"))
+    core.calendars.register("cn", CN.with_extra_holidays("2025-09-23"))
     assert core.sla.recalculate_calendar(MANAGER, "cn") == 1
-    stored = core.sla.get(clock_id)
+    stored = core.sla.get(SYSTEM, clock_id)
     assert stored.due_at == datetime(2025, 9, 24, 10, 30, tzinfo=SH)
-    assert [e.name for e in core.sla.history(clock_id)][-1] == "sla_clock.recalculated"
+    assert [e.name for e in core.sla.history(SYSTEM, clock_id)][-1] == "sla_clock.recalculated"
 
 
 def test_tick_defaults_to_the_runtime_clock_and_needs_aware_instants() -> None:
     clock, core = _setup()
     _start(core)
     with pytest.raises(ValueError, match="timezone-aware"):
-        core.sla.tick(datetime(2025, 9, 23, 9, 0))
-    assert core.sla.tick(datetime(2025, 9, 23, 9, 0, tzinfo=SH)).breaches == 1
-    assert core.sla.tick().fired == 0 and core.sla.tick().at == clock.now()
+        core.sla.tick(SYSTEM, at=datetime(2025, 9, 23, 9, 0))
+    assert core.sla.tick(SYSTEM, at=datetime(2025, 9, 23, 9, 0, tzinfo=SH)).breaches == 1
+    assert core.sla.tick(SYSTEM).fired == 0 and core.sla.tick(SYSTEM).at == clock.now()
     with pytest.raises(ValueError, match="batch_size"):
-        SlaService(core.runtime, batch_size=0)
+        SlaService(core.runtime, ClockKeeper(core.calendars), batch_size=0)
 
 
 def test_tick_and_find_refuse_bad_arguments_by_name() -> None:
@@ -290,35 +291,41 @@ def test_tick_and_find_refuse_bad_arguments_by_name() -> None:
     clock.set(datetime(2025, 9, 23, 9, 0, tzinfo=SH))
     for size in (0, -1, "10", 2.5, True):
         with pytest.raises(ValidationError, match="batch_size must be a positive int") as e:
-            core.sla.tick(batch_size=size)  # type: ignore[arg-type]
+            core.sla.tick(SYSTEM, batch_size=size)  # type: ignore[arg-type]
         assert e.value.field == "batch_size"
-    assert core.sla.get(clock_id).fired == ()  # a refused tick fires nothing
-    assert core.sla.tick(batch_size=1).breaches == 1
+    assert core.sla.get(SYSTEM, clock_id).fired == ()  # a refused tick fires nothing
+    assert core.sla.tick(SYSTEM, batch_size=1).breaches == 1
     with pytest.raises(ValidationError, match="breached must be True, False or None"):
-        core.sla.find(breached="yes")  # type: ignore[arg-type]
+        core.sla.find(SYSTEM, breached="yes")  # type: ignore[arg-type]
     for limit in (-1, "5"):
         with pytest.raises(ValidationError, match="limit must be a non-negative int") as e:
-            core.sla.find(limit=limit)  # type: ignore[arg-type]
+            core.sla.find(SYSTEM, limit=limit)  # type: ignore[arg-type]
         assert e.value.field == "limit"
-    assert [c.id for c in core.sla.find(breached=True, limit=1)] == [clock_id]
+    assert [c.id for c in core.sla.find(SYSTEM, breached=True, limit=1)] == [clock_id]
     with pytest.raises(ValidationError, match="clock_id must be a non-empty string"):
         core.sla.start(DESK, subject_kind="ticket", subject_id="T-9", target=target(), clock_id=9)  # type: ignore[arg-type]
-    assert core.sla.find(subject_id="T-9") == []
+    assert core.sla.find(SYSTEM, subject_id="T-9") == []
     with pytest.raises(ValidationError, match="calendars must map names"):
-        SlaService(core.runtime, calendars=[CN])  # type: ignore[arg-type]
+        CalendarRegistry(calendars=[CN])  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"must be an itsm_core\.calendars\.CalendarRegistry"):
+        ClockKeeper({"cn": CN})  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match=r"must be an itsm_core\.sla\.keeper\.ClockKeeper"):
+        SlaService(core.runtime, core.calendars)  # type: ignore[arg-type]
     with (
         core.storage.unit_of_work() as uow,
         pytest.raises(ValidationError, match="subject_kind must be a string"),
     ):
-        core.sla.open_clock_in(uow, 5, "T-1", "resolution")  # type: ignore[arg-type]
+        ClockKeeper(core.calendars).open_clock_in(uow, 5, "T-1", "resolution")  # type: ignore[arg-type]
 
 
 def test_fire_due_on_a_stopped_clock_does_nothing() -> None:
     _clock, core = _setup()
     clock_id = _start(core)
     core.sla.stop(ENGINEER, clock_id)
-    stopped = core.sla.get(clock_id)
-    assert stopped.fire_due(MON + timedelta(days=3), calendars=core.sla.calendar, actor=SYSTEM) == 0
+    stopped = core.sla.get(SYSTEM, clock_id)
+    assert (
+        stopped.fire_due(MON + timedelta(days=3), calendars=core.calendars.get, actor=SYSTEM) == 0
+    )
 
 
 class DeskPager:
@@ -342,7 +349,7 @@ def test_itsm_sla_warning_and_itsm_sla_breach_reach_a_plugin() -> None:
     clock, core = _setup(pager)
     _start(core, "T-7")
     clock.set(datetime(2025, 9, 22, 15, 30, tzinfo=SH))
-    core.sla.tick()
+    core.sla.tick(SYSTEM)
     assert pager.pages == [
         ("warning", "T-7", 50),
         ("warning", "T-7", 75),
@@ -357,19 +364,19 @@ def test_ticks_survive_a_real_restart_on_sqlite(tmp_path: Path) -> None:
     first = make_core(clock, storage_url=url)
     clock_id = _start(first)
     clock.set(datetime(2025, 9, 22, 14, 30, tzinfo=SH))
-    assert first.sla.tick().warnings == 2
+    assert first.sla.tick(SYSTEM).warnings == 2
     first.close()
     notifier = Notifier()
     second = make_core(clock, notifier, storage_url=url)
-    assert second.sla.tick().fired == 0
+    assert second.sla.tick(SYSTEM).fired == 0
     clock.set(datetime(2025, 9, 23, 9, 0, tzinfo=SH))
-    report = second.sla.tick()
+    report = second.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (1, 1)
     assert [n.percent for n in notifier.warnings] == [90]
     assert notifier.steps() == list(BREACH_CHAIN)
-    stored = second.sla.get(clock_id)
+    stored = second.sla.get(SYSTEM, clock_id)
     assert stored.fired == (0.5, 0.75, 0.9, 1.0)
-    assert stored.replay(clock.now(), second.sla.calendar).elapsed == stored.elapsed(
-        clock.now(), second.sla.calendar
+    assert stored.replay(clock.now(), second.calendars.get).elapsed == stored.elapsed(
+        clock.now(), second.calendars.get
     )
     second.close()

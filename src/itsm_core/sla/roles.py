@@ -1,0 +1,76 @@
+"""Who may do what with agreements and SLA clocks (DOMAIN §1, §5).
+
+The service desk is told of every promise at risk and tracks every open
+request daily (001 §2.3, 002 §4.1.5); the people who handle a request keep its
+clock; managers define agreements and may reset a clock. Reads are open to
+the provider's staff: a clock names the handler, and agreements include the
+provider's internal arrangements (OLAs, underpinning contracts), so the
+customer learns of a breach through the breach chain's customer step, not
+by reading clocks.
+"""
+
+from __future__ import annotations
+
+from itsm_core.kernel.actors import Actor, Role
+
+__all__ = [
+    "AGREEMENT_ROLES",
+    "CLOCK_ROLES",
+    "READ_ROLES",
+    "RESET_ROLES",
+    "TICK_ROLES",
+    "may_see_confidential",
+]
+
+#: Who may start, pause, resume, stop a clock and change its target.
+CLOCK_ROLES: tuple[Role, ...] = (
+    Role.SERVICE_DESK,
+    Role.COORDINATOR,
+    Role.ENGINEER,
+    Role.INCIDENT_HANDLER,
+    Role.INCIDENT_MANAGER,
+    Role.OPERATIONS_MANAGER,
+    Role.PROJECT_MANAGER,
+    Role.COMPLAINT_SPECIALIST,
+    Role.RELATIONSHIP_MANAGER,
+    Role.SERVICE_TEAM_LEAD,
+    Role.SYSTEM,
+)
+
+#: Who may reset a clock or recalculate it (not the handler whose time it measures).
+RESET_ROLES: tuple[Role, ...] = (
+    Role.SERVICE_DESK,
+    Role.INCIDENT_MANAGER,
+    Role.OPERATIONS_MANAGER,
+    Role.PROJECT_MANAGER,
+    Role.SERVICE_TEAM_LEAD,
+    Role.OPERATIONS_DIRECTOR,
+    Role.SYSTEM,
+)
+
+#: Who may define agreements, their targets and service periods.
+AGREEMENT_ROLES: tuple[Role, ...] = (
+    Role.RELATIONSHIP_MANAGER,
+    Role.PROJECT_MANAGER,
+    Role.OPERATIONS_MANAGER,
+    Role.OPERATIONS_DIRECTOR,
+    Role.SERVICE_TEAM_LEAD,
+    Role.SYSTEM,
+)
+
+#: Who may run the tick: the system (a scheduler) and the service desk, which
+#: tracks every open request daily (002 §4.1.5).
+TICK_ROLES: tuple[Role, ...] = (Role.SYSTEM, Role.SERVICE_DESK)
+
+#: Who may read clocks, agreements, targets, histories and statuses: every role
+#: of the provider's staff and the system, not the customer.
+READ_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.CUSTOMER)
+
+
+def may_see_confidential(actor: Actor) -> bool:
+    """Return True if ``actor`` may read confidential payload values of SLA events.
+
+    The one confidential value of the domain is an internal complainant's
+    identity, which the complaint specialist alone may see (000 §7.2.3.1).
+    """
+    return actor.has(Role.COMPLAINT_SPECIALIST)
