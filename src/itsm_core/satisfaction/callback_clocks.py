@@ -62,7 +62,8 @@ from itsm_core.calendars.working import WorkingCalendar
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.satisfaction.callbacks import Callback, WeekdayCalendar
+from itsm_core.satisfaction.model import Callback
+from itsm_core.satisfaction.sampling import WeekdayCalendar
 from itsm_core.sla.agreements import DEFAULT_CALENDAR, DEFAULT_THRESHOLDS, TargetKind
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.keeper import ClockKeeper

@@ -19,15 +19,14 @@ import attrs
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.satisfaction.lifecycle import CAMPAIGN, INVITATION
-from itsm_core.satisfaction.model import (
+from itsm_core.satisfaction._values import optional_text, require_text
+from itsm_core.satisfaction.enums import (
     CampaignMotive,
     CampaignState,
     InvitationState,
     SurveyMethod,
-    optional_text,
-    require_text,
 )
+from itsm_core.satisfaction.lifecycle import CAMPAIGN, INVITATION
 from itsm_core.satisfaction.scales import get_scale
 
 __all__ = [

@@ -46,10 +46,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from itsm_core.kernel.codec import instant, iso, optional_instant
-from itsm_core.satisfaction.callbacks import Callback, CallbackAttempt
 from itsm_core.satisfaction.campaigns import Campaign, Invitation, Question
-from itsm_core.satisfaction.customers import CustomerProfile
-from itsm_core.satisfaction.model import (
+from itsm_core.satisfaction.enums import (
     CallbackKind,
     CallbackOutcome,
     CallbackState,
@@ -63,9 +61,14 @@ from itsm_core.satisfaction.model import (
     SubjectKind,
     SurveyMethod,
 )
-from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction.model import (
+    Callback,
+    CallbackAttempt,
+    CustomerProfile,
+    Response,
+    ServiceRecord,
+)
 from itsm_core.satisfaction.scales import Score
-from itsm_core.satisfaction.service_records import ServiceRecord
 from itsm_core.storage.base import AggregateSpec, IndexField
 
 __all__ = [

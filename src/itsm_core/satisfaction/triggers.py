@@ -26,8 +26,8 @@ from typing import Any, Protocol, runtime_checkable
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.outbox import HookCall
-from itsm_core.satisfaction.model import Channel
-from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction.enums import Channel
+from itsm_core.satisfaction.model import Response
 from itsm_core.satisfaction.scales import get_scale
 
 __all__ = [

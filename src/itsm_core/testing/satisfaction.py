@@ -22,14 +22,9 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from itsm_core.satisfaction.model import (
-    DEFAULT_TIMEZONE,
-    Channel,
-    ServiceRecordState,
-    Subject,
-    SubjectKind,
-)
-from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction._values import DEFAULT_TIMEZONE
+from itsm_core.satisfaction.enums import Channel, ServiceRecordState, Subject, SubjectKind
+from itsm_core.satisfaction.model import Response, ServiceRecord
 from itsm_core.satisfaction.scales import (
     FIVE_LEVEL,
     NPS_0_10,
@@ -39,7 +34,6 @@ from itsm_core.satisfaction.scales import (
     numeric_scale,
     stars_scale,
 )
-from itsm_core.satisfaction.service_records import ServiceRecord
 
 __all__ = [
     "CUSTOMERS",
