@@ -34,13 +34,14 @@ from itsm_core.satisfaction.analysis import (
     SatisfactionTarget,
     SubjectResult,
     Tally,
-    TargetService,
     TargetMetric,
+    TargetService,
     Trend,
     WatchEntry,
     WatchList,
     WatchReason,
 )
+from itsm_core.satisfaction.callbacks import CallbackService
 from itsm_core.satisfaction.campaigns import (
     Answer,
     Campaign,
@@ -51,6 +52,7 @@ from itsm_core.satisfaction.campaigns import (
     ResponseRate,
     SkippedRespondent,
 )
+from itsm_core.satisfaction.customers import CustomerService
 from itsm_core.satisfaction.enums import (
     CallbackKind,
     CallbackOutcome,
@@ -65,8 +67,6 @@ from itsm_core.satisfaction.enums import (
     SubjectKind,
     SurveyMethod,
 )
-from itsm_core.satisfaction.callbacks import CallbackService
-from itsm_core.satisfaction.customers import CustomerService
 from itsm_core.satisfaction.lifecycle import (
     CALLBACK,
     CALLBACK_STATUS,
@@ -82,6 +82,7 @@ from itsm_core.satisfaction.model import (
     ServiceRecord,
 )
 from itsm_core.satisfaction.policy import SatisfactionPolicy
+from itsm_core.satisfaction.responses import ResponseService
 from itsm_core.satisfaction.sampling import (
     CallbackResult,
     SamplingReport,
@@ -105,7 +106,6 @@ from itsm_core.satisfaction.scales import (
     numeric_scale,
     stars_scale,
 )
-from itsm_core.satisfaction.responses import ResponseService
 from itsm_core.satisfaction.service import SatisfactionService
 from itsm_core.satisfaction.service_records import ServiceRecordService
 from itsm_core.satisfaction.storage import (

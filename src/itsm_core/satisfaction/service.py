@@ -142,6 +142,11 @@ class SatisfactionService:
         self._capture.complaints = value
 
     @property
+    def sla(self) -> SlaService | None:
+        """The SLA service callbacks run their clocks on (None: no clocks)."""
+        return self._capture.sla
+
+    @property
     def calendar(self) -> WorkingCalendar:
         """The business calendar callbacks are due on (see
         :mod:`~itsm_core.satisfaction.callback_clocks`); assign another to change it."""

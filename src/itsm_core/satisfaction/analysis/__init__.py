@@ -14,11 +14,11 @@ Two services share one :class:`AnalysisSources`: ``core.satisfaction.analysis``
 standings).
 """
 
+from itsm_core.satisfaction.analysis.evaluation import TargetService
 from itsm_core.satisfaction.analysis.kpis import DeskKpi, KpiFigures
 from itsm_core.satisfaction.analysis.periods import period_window, previous_period
 from itsm_core.satisfaction.analysis.queries import Dimension
 from itsm_core.satisfaction.analysis.results import GroupFigures, PeriodChange, RateFigures, Trend
-from itsm_core.satisfaction.analysis.evaluation import TargetService
 from itsm_core.satisfaction.analysis.service import SatisfactionAnalysis
 from itsm_core.satisfaction.analysis.sources import (
     AnalysisSources,
@@ -93,9 +93,9 @@ __all__ = [
     "SatisfactionStanding",
     "SatisfactionTarget",
     "SubjectResult",
-    "TargetService",
     "Tally",
     "TargetMetric",
+    "TargetService",
     "Trend",
     "WatchEntry",
     "WatchList",
