@@ -104,7 +104,7 @@ class ServiceRecord(Aggregate):
     :param closed_at: when it was closed (None until closed).
     :param first_contact: resolved at first contact (首问解决).
     :param reopened_count: how often it was reopened or returned after a callback.
-    :param state: the :class:`~itsm_core.satisfaction.model.ServiceRecordState`.
+    :param state: the :class:`~itsm_core.satisfaction.enums.ServiceRecordState`.
     :param callback_status: where it stands with callbacks.
     :param timezone: the provider's zone, in which :attr:`closed_day` is counted.
     """
@@ -319,7 +319,7 @@ class Callback(Aggregate):
     :param sample_day: the day whose sample picked it (daily callbacks).
     :param period: the month, ``"YYYY-MM"`` (monthly callbacks).
     :param due_at: when it is due.
-    :param state: the :class:`~itsm_core.satisfaction.model.CallbackState`.
+    :param state: the :class:`~itsm_core.satisfaction.enums.CallbackState`.
     :param attempts: failed attempts.
     :param outcome: what it found, once done.
     :param reason: why not solved, when not solved.
@@ -487,7 +487,7 @@ class Response(Aggregate):
     question; they share a ``submission_id`` (the invitation's id). Responses
     are never edited: a second score for the same thing is a new response.
 
-    :param channel: the :class:`~itsm_core.satisfaction.model.Channel`.
+    :param channel: the :class:`~itsm_core.satisfaction.enums.Channel`.
     :param customer: the customer (organisation) id.
     :param service: the service rated.
     :param subject: what is rated (a service record, complaint, review, month, campaign).

@@ -89,7 +89,7 @@ class SurveyService:
         :param actor: operations manager, project manager, relationship manager
             or quality specialist.
         :param title: a short title.
-        :param motive: why (:class:`~itsm_core.satisfaction.model.CampaignMotive`).
+        :param motive: why (:class:`~itsm_core.satisfaction.enums.CampaignMotive`).
         :param service: the service surveyed.
         :param questions: the questionnaire.
         :param target_customers: the customers surveyed (one id or several);

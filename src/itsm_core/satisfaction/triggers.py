@@ -8,7 +8,7 @@ the policy says so. The complaint is opened through a :class:`ComplaintOpener`
 ``source_ref`` = the response's submission id: the opener returns the same
 complaint for the same ``(source, source_ref)``, so recording a response
 twice, retrying, or running
-:meth:`~itsm_core.satisfaction.service.SatisfactionService.open_pending_complaints`
+:meth:`~itsm_core.satisfaction.responses.ResponseService.open_pending_complaints`
 after a crash opens exactly one complaint per submission.
 
 **Returned records**: when a callback finds a problem not really solved, the
