@@ -172,9 +172,10 @@ class ResponseService:
         """Record a response on any channel about any subject (e.g. the complainant's
         satisfaction with a complaint's handling, or a review).
 
-        Survey answers go through :meth:`submit_survey`; use this for the
-        ticket, monthly and callback channels only when the dedicated methods do
-        not fit (e.g. an import).
+        Survey answers go through
+        :meth:`~itsm_core.satisfaction.surveys.SurveyService.submit_survey`; use
+        this for the ticket, monthly and callback channels only when the
+        dedicated methods do not fit (e.g. an import).
 
         :param response_id: an idempotency key: recording it again with the
             same score returns the stored response.
