@@ -253,3 +253,46 @@ def test_commands_take_when_they_happen_and_refuse_a_naive_instant() -> None:
     assert sat.targets.history(OM, "desktop")[0].occurred_at == evaluated_at
     with pytest.raises(ValidationError):
         sat.targets.evaluate(OM, "2026-05", at=NAIVE)
+
+
+def _record_with_status(status: CallbackStatus) -> ServiceRecord:
+    """A resolved record whose callback status is ``status`` (loaded as if stored)."""
+    return ServiceRecord(
+        id="T1",
+        customer="acme",
+        service="desktop",
+        opened_at=T0,
+        resolved_at=T0 + timedelta(hours=1),
+        state=ServiceRecordState.RESOLVED,
+        callback_status=status,
+        last_callback_id="cb-0",
+    )
+
+
+_CALLS = {
+    "schedule": lambda r: r.schedule_callback(COORD, T0, callback_id="cb-1"),
+    "schedule_recheck": lambda r: r.schedule_callback(COORD, T0, callback_id="cb-1", recheck=True),
+    "confirm": lambda r: r.confirm_solved(COORD, T0, callback_id="cb-0"),
+    "return": lambda r: r.return_to_engineer(COORD, T0, callback_id="cb-0", reason="still"),
+    "cancel": lambda r: r.cancel_callback(COORD, T0, callback_id="cb-0", reason="asked"),
+}
+
+
+@pytest.mark.parametrize("status", list(CallbackStatus))
+@pytest.mark.parametrize("event", sorted(_CALLS))
+def test_every_callback_status_event_follows_the_table(status: CallbackStatus, event: str) -> None:
+    assert set(_CALLS) == CALLBACK_STATUS.events
+    record = _record_with_status(status)
+    dest = CALLBACK_STATUS.targets(status, event)
+    if dest is None:
+        if event == "cancel":  # not pending: nothing to cancel, nothing recorded
+            assert _CALLS[event](record) is False
+        else:
+            with pytest.raises(InvalidTransition):
+                _CALLS[event](record)
+        assert record.callback_status is status
+        assert list(record.pending_events) == []
+    else:
+        _CALLS[event](record)
+        assert record.callback_status is dest
+        assert len(record.pending_events) == 1
