@@ -30,8 +30,8 @@ sub-service                     what it does                                  wh
 ==============================  ============================================  ==================
 
 Reading is open to the staff roles named in each sub-service. The
-sub-services share one :class:`~itsm_core.satisfaction._capture.Capture`
-(settings, the complaint trigger, callback clocks); none inherits from another.
+sub-services share one ``Capture``, a private helper holding the settings, the
+complaint trigger and the callback clocks; none inherits from another.
 """
 
 from __future__ import annotations
