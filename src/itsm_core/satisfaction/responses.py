@@ -275,7 +275,8 @@ class ResponseService:
         :return: the responses handled (linked to their complaint where it opened).
         """
         require_role(actor, *COMPLAINT_SWEEP_ROLES, action="open pending complaints")
+        when = self._capture.now(at)
         with self._capture.runtime.storage.unit_of_work() as uow:
             query = Query.eq(complaint_pending=1)
             pending = uow.find(RESPONSE_SPEC, Query(query.where, ("responded_at",), limit))
-        return self._capture.trigger(pending, self._capture.now(at))
+        return self._capture.trigger(pending, when)
