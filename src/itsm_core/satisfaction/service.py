@@ -142,8 +142,8 @@ class SatisfactionService:
         self._capture.complaints = value
 
     @property
-    def sla(self) -> SlaService | None:
-        """The SLA service callbacks run their clocks on (None: no clocks)."""
+    def sla(self) -> ClockKeeper | None:
+        """The SLA clock keeper callbacks run their clocks on (None: no clocks)."""
         return self._capture.sla
 
     @property
