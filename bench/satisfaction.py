@@ -64,8 +64,11 @@ def build(count: int, seed: int = 7) -> ItsmCore:
             for i in range(first, min(count, first + batch)):
                 nps = rng.random() < 0.15
                 scale = NPS_0_10 if nps else FIVE_LEVEL
-                raw = rng.randint(0, 10) if nps else rng.choices([1, 2, 3, 4, 5],
-                                                                 [1, 3, 10, 40, 46])[0]
+                raw = (
+                    rng.randint(0, 10)
+                    if nps
+                    else rng.choices([1, 2, 3, 4, 5], [1, 3, 10, 40, 46])[0]
+                )
                 at = START + timedelta(days=rng.randrange(365), minutes=rng.randrange(600))
                 response = Response(
                     id=f"r{i}",
@@ -112,7 +115,7 @@ def naive(core: ItsmCore) -> dict[tuple[str, ...], Tally]:
 
 def analysed(core: ItsmCore) -> dict[tuple[str, ...], Tally]:
     """The library's way: one ``aggregate`` through the analysis service."""
-    figures = core.satisfaction_analysis.figures(READER, PERIODS, group_by=GROUP_BY)
+    figures = core.satisfaction.analysis.figures(READER, PERIODS, group_by=GROUP_BY)
     return {tuple(str(f.key[d]) for d in GROUP_BY): f.tally for f in figures}
 
 
@@ -134,7 +137,11 @@ def same(a: dict[tuple[str, ...], Tally], b: dict[tuple[str, ...], Tally]) -> bo
     for key, x in a.items():
         y = b[key]
         if (x.n, x.top_box, x.nps_n, x.promoters, x.detractors) != (
-            y.n, y.top_box, y.nps_n, y.promoters, y.detractors
+            y.n,
+            y.top_box,
+            y.nps_n,
+            y.promoters,
+            y.detractors,
         ):
             return False
         if abs(x.normalised_sum - y.normalised_sum) > 1e-6 * max(1.0, x.normalised_sum):

@@ -19,19 +19,7 @@ from itsm_core.kernel.events import DomainEvent
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.runtime import Runtime
-from itsm_core.satisfaction import (
-    CUSTOMER_SPEC,
-    INVITATION_SPEC,
-    RESPONSE_SPEC,
-    SERVICE_RECORD_SPEC,
-    SatisfactionPolicy,
-    SatisfactionService,
-)
-from itsm_core.satisfaction.analysis import (
-    ChannelWeights,
-    SatisfactionAnalysis,
-    key_customers_from,
-)
+from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, SatisfactionService
 from itsm_core.sla import ClockKeeper, SlaService
 from itsm_core.storage.base import AggregateSpec
 
@@ -125,19 +113,11 @@ class ItsmCore:
                 calendar=calendar,
                 complaints=self.complaints,
                 sla=clocks,
-            )
-            """Satisfaction capture: the four channels, campaigns, callbacks (DOMAIN §3)."""
-            self.satisfaction_analysis = SatisfactionAnalysis(
-                self.runtime,
-                responses=RESPONSE_SPEC,
-                service_records=SERVICE_RECORD_SPEC,
-                invitations=INVITATION_SPEC,
-                key_customers=key_customers_from(CUSTOMER_SPEC),
                 weights=satisfaction_weights,
-                timezone=self.satisfaction.policy.timezone,
             )
-            """Satisfaction analysis: figures, targets and critical lines, watch lists,
-            desk KPIs (DOMAIN §3, §5)."""
+            """Satisfaction (DOMAIN §3, §5): surveys, service records, callbacks,
+            responses, customers; analysis (figures, watch lists, desk KPIs) and
+            targets (critical lines, evaluation)."""
         except BaseException:
             self.storage.close()  # a refused setting must not leave the store open
             raise

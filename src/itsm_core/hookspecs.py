@@ -98,8 +98,8 @@ def itsm_service_record_returned(
 def itsm_satisfaction_level_crossed(crossing: LevelCrossing) -> None:
     """React to a service or customer crossing a satisfaction critical line (临界线).
 
-    :meth:`SatisfactionAnalysis.evaluate
-    <itsm_core.satisfaction.analysis.service.SatisfactionAnalysis.evaluate>`
+    :meth:`TargetService.evaluate
+    <itsm_core.satisfaction.analysis.evaluation.TargetService.evaluate>`
     records a crossing when a level differs from the previous evaluation's (the
     first evaluation is compared with the target's best level). Delivered
     through the outbox after the evaluation is committed (from the domain

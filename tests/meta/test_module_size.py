@@ -18,8 +18,6 @@ PENDING: frozenset[str] = frozenset(
         "complaints/model.py",
         "complaints/records.py",
         "complaints/service.py",
-        "satisfaction/analysis/service.py",
-        "satisfaction/service_callbacks.py",
         "storage/sqlalchemy/backend.py",
         "testing/contract.py",
     }

@@ -27,7 +27,6 @@ EXEMPT_MODULES = frozenset({"kernel/lifecycle.py", "kernel/errors.py"})
 PENDING: frozenset[str] = frozenset(
     {
         "complaints/records.py:_fold",
-        "satisfaction/service_records.py:ServiceRecord.register",
     }
 )
 

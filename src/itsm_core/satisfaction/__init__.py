@@ -2,8 +2,9 @@
 service records and callbacks, and the complaint trigger; and its analysis
 (figures, targets and critical lines, watch lists, desk KPIs).
 
-Use it through the facade: ``core.satisfaction`` is a :class:`SatisfactionService`,
-``core.satisfaction_analysis`` a :class:`SatisfactionAnalysis`.
+Use it through the facade: ``core.satisfaction`` is a :class:`SatisfactionService`
+composed of sub-services: ``surveys``, ``service_records``, ``callbacks``,
+``responses``, ``customers``, ``analysis`` and ``targets``.
 """
 
 from itsm_core.calendars.working import WorkingCalendar
@@ -12,6 +13,7 @@ from itsm_core.satisfaction.analysis import (
     STANDING_SPEC,
     TARGET_SPEC,
     AlertLevel,
+    AnalysisSources,
     ChannelWeights,
     CombinedFigures,
     CrossingDirection,
@@ -33,20 +35,13 @@ from itsm_core.satisfaction.analysis import (
     SubjectResult,
     Tally,
     TargetMetric,
+    TargetService,
     Trend,
     WatchEntry,
     WatchList,
     WatchReason,
 )
-from itsm_core.satisfaction.callbacks import (
-    Callback,
-    CallbackAttempt,
-    CallbackResult,
-    SamplingReport,
-    WeekdayCalendar,
-    daily_sample,
-    sample_size,
-)
+from itsm_core.satisfaction.callbacks import CallbackService
 from itsm_core.satisfaction.campaigns import (
     Answer,
     Campaign,
@@ -57,9 +52,8 @@ from itsm_core.satisfaction.campaigns import (
     ResponseRate,
     SkippedRespondent,
 )
-from itsm_core.satisfaction.customers import CustomerProfile
-from itsm_core.satisfaction.lifecycle import CALLBACK, CAMPAIGN, INVITATION, SERVICE_RECORD
-from itsm_core.satisfaction.model import (
+from itsm_core.satisfaction.customers import CustomerService
+from itsm_core.satisfaction.enums import (
     CallbackKind,
     CallbackOutcome,
     CallbackState,
@@ -73,8 +67,29 @@ from itsm_core.satisfaction.model import (
     SubjectKind,
     SurveyMethod,
 )
+from itsm_core.satisfaction.lifecycle import (
+    CALLBACK,
+    CALLBACK_STATUS,
+    CAMPAIGN,
+    INVITATION,
+    SERVICE_RECORD,
+)
+from itsm_core.satisfaction.model import (
+    Callback,
+    CallbackAttempt,
+    CustomerProfile,
+    Response,
+    ServiceRecord,
+)
 from itsm_core.satisfaction.policy import SatisfactionPolicy
-from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction.responses import ResponseService
+from itsm_core.satisfaction.sampling import (
+    CallbackResult,
+    SamplingReport,
+    WeekdayCalendar,
+    daily_sample,
+    sample_size,
+)
 from itsm_core.satisfaction.scales import (
     FIVE_LEVEL,
     NPS_0_10,
@@ -92,7 +107,7 @@ from itsm_core.satisfaction.scales import (
     stars_scale,
 )
 from itsm_core.satisfaction.service import SatisfactionService
-from itsm_core.satisfaction.service_records import ServiceRecord
+from itsm_core.satisfaction.service_records import ServiceRecordService
 from itsm_core.satisfaction.storage import (
     CALLBACK_SPEC,
     CAMPAIGN_SPEC,
@@ -102,12 +117,14 @@ from itsm_core.satisfaction.storage import (
     SERVICE_RECORD_SPEC,
     satisfaction_specs,
 )
+from itsm_core.satisfaction.surveys import SurveyService
 from itsm_core.satisfaction.triggers import ComplaintOpener
 
 __all__ = [
     "ANALYSIS_SPECS",
     "CALLBACK",
     "CALLBACK_SPEC",
+    "CALLBACK_STATUS",
     "CAMPAIGN",
     "CAMPAIGN_SPEC",
     "CUSTOMER_SPEC",
@@ -124,12 +141,14 @@ __all__ = [
     "STARS_5",
     "TARGET_SPEC",
     "AlertLevel",
+    "AnalysisSources",
     "Answer",
     "Callback",
     "CallbackAttempt",
     "CallbackKind",
     "CallbackOutcome",
     "CallbackResult",
+    "CallbackService",
     "CallbackState",
     "CallbackStatus",
     "Campaign",
@@ -141,6 +160,7 @@ __all__ = [
     "ComplaintOpener",
     "CrossingDirection",
     "CustomerProfile",
+    "CustomerService",
     "DeskKpi",
     "Deviation",
     "Dimension",
@@ -162,6 +182,7 @@ __all__ = [
     "Respondent",
     "Response",
     "ResponseRate",
+    "ResponseService",
     "SamplingReport",
     "Satisfaction",
     "SatisfactionAnalysis",
@@ -172,14 +193,17 @@ __all__ = [
     "Scale",
     "Score",
     "ServiceRecord",
+    "ServiceRecordService",
     "ServiceRecordState",
     "SkippedRespondent",
     "Subject",
     "SubjectKind",
     "SubjectResult",
     "SurveyMethod",
+    "SurveyService",
     "Tally",
     "TargetMetric",
+    "TargetService",
     "Trend",
     "WatchEntry",
     "WatchList",

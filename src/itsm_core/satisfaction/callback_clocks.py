@@ -38,7 +38,7 @@ registered with; one not registered yet is registered as ``"satisfaction"``
 (:data:`CALLBACK_CALENDAR`). Without a calendar, the one registered as
 ``"satisfaction"`` is used if there is one (e.g. ``ItsmCore(calendars=
 {"satisfaction": ...})``), else the Monday–Friday
-:func:`~itsm_core.satisfaction.callbacks.WeekdayCalendar` in the policy's zone
+:func:`~itsm_core.satisfaction.sampling.WeekdayCalendar` in the policy's zone
 is registered under that name. The calendar is looked up by name at every use,
 so a calendar replaced with :meth:`core.calendars.register
 <itsm_core.calendars.CalendarRegistry.register>`
@@ -62,7 +62,8 @@ from itsm_core.calendars.working import WorkingCalendar
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.satisfaction.callbacks import Callback, WeekdayCalendar
+from itsm_core.satisfaction.model import Callback
+from itsm_core.satisfaction.sampling import WeekdayCalendar
 from itsm_core.sla.agreements import DEFAULT_CALENDAR, DEFAULT_THRESHOLDS, TargetKind
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.keeper import ClockKeeper

@@ -19,15 +19,14 @@ import attrs
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.satisfaction.lifecycle import CAMPAIGN, INVITATION
-from itsm_core.satisfaction.model import (
+from itsm_core.satisfaction._values import optional_text, require_text
+from itsm_core.satisfaction.enums import (
     CampaignMotive,
     CampaignState,
     InvitationState,
     SurveyMethod,
-    optional_text,
-    require_text,
 )
+from itsm_core.satisfaction.lifecycle import CAMPAIGN, INVITATION
 from itsm_core.satisfaction.scales import get_scale
 
 __all__ = [
@@ -208,13 +207,13 @@ class Campaign(Aggregate):
     """A satisfaction survey campaign.
 
     :param title: a short title.
-    :param motive: why it is run (:class:`~itsm_core.satisfaction.model.CampaignMotive`).
+    :param motive: why it is run (:class:`~itsm_core.satisfaction.enums.CampaignMotive`).
     :param method: how respondents are reached.
     :param service: the service surveyed (a questionnaire may rate others per question).
     :param target_customers: the customers surveyed.
     :param questions: the questionnaire.
     :param related_ref: what prompted it (an incident, a change, a review...), if any.
-    :param state: the :class:`~itsm_core.satisfaction.model.CampaignState`.
+    :param state: the :class:`~itsm_core.satisfaction.enums.CampaignState`.
     """
 
     KIND = "survey_campaign"
@@ -321,14 +320,14 @@ class Invitation(Aggregate):
 
     The token is never put in an event (events reach every notifier); the
     front end takes it from the :class:`InvitationReport` or from
-    :meth:`~itsm_core.satisfaction.service.SatisfactionService.invitation`.
+    :meth:`~itsm_core.satisfaction.surveys.SurveyService.get_invitation`.
 
     :param campaign_id: the campaign.
     :param customer: the respondent's customer (organisation).
     :param respondent: the person invited.
     :param contact: how to reach them (optional).
     :param token: the unique token that authorises one submission.
-    :param state: the :class:`~itsm_core.satisfaction.model.InvitationState`.
+    :param state: the :class:`~itsm_core.satisfaction.enums.InvitationState`.
     :param invited_at: when invited.
     :param expires_at: after this instant the token is refused.
     :param reminders: when reminders were sent.

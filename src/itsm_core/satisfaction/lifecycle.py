@@ -13,10 +13,21 @@ Survey invitation::
 
 Service record (服务单)::
 
+    open --register_resolved--> resolved          (registered handled already)
+    open --register_closed--> closed              (registered closed already)
     open --resolve--> resolved --close--> closed
     resolved/closed --reopen--> open             (reopened in the ticketing tool)
     resolved/closed --return--> returned          (callback: not really solved)
     returned --resolve--> resolved                (a second callback is then due)
+
+Where a service record stands with callbacks (its ``callback_status``, a second
+state field of the record)::
+
+    none/confirmed/returned --schedule--> due
+    returned --schedule_recheck--> recheck_due    (the record resolved again)
+    due/recheck_due --confirm--> confirmed        (the callback found it solved)
+    due/recheck_due --return--> returned          (not really solved)
+    due/recheck_due --cancel--> none              (the due callback was cancelled)
 
 Callback::
 
@@ -28,14 +39,15 @@ Callback::
 from __future__ import annotations
 
 from itsm_core.kernel.lifecycle import Lifecycle
-from itsm_core.satisfaction.model import (
+from itsm_core.satisfaction.enums import (
     CallbackState,
+    CallbackStatus,
     CampaignState,
     InvitationState,
     ServiceRecordState,
 )
 
-__all__ = ["CALLBACK", "CAMPAIGN", "INVITATION", "SERVICE_RECORD"]
+__all__ = ["CALLBACK", "CALLBACK_STATUS", "CAMPAIGN", "INVITATION", "SERVICE_RECORD"]
 
 CAMPAIGN: Lifecycle[CampaignState] = Lifecycle(
     "survey campaign",
@@ -67,6 +79,8 @@ SERVICE_RECORD: Lifecycle[ServiceRecordState] = Lifecycle(
     ServiceRecordState,
     ServiceRecordState.OPEN,
     [
+        ("register_resolved", ServiceRecordState.OPEN, ServiceRecordState.RESOLVED),
+        ("register_closed", ServiceRecordState.OPEN, ServiceRecordState.CLOSED),
         (
             "resolve",
             [ServiceRecordState.OPEN, ServiceRecordState.RETURNED],
@@ -84,6 +98,26 @@ SERVICE_RECORD: Lifecycle[ServiceRecordState] = Lifecycle(
             ServiceRecordState.RETURNED,
         ),
     ],
+)
+
+_PENDING_CALLBACK = [CallbackStatus.DUE, CallbackStatus.RECHECK_DUE]
+
+CALLBACK_STATUS: Lifecycle[CallbackStatus] = Lifecycle(
+    "service record callback status",
+    CallbackStatus,
+    CallbackStatus.NONE,
+    [
+        (
+            "schedule",
+            [CallbackStatus.NONE, CallbackStatus.CONFIRMED, CallbackStatus.RETURNED],
+            CallbackStatus.DUE,
+        ),
+        ("schedule_recheck", CallbackStatus.RETURNED, CallbackStatus.RECHECK_DUE),
+        ("confirm", _PENDING_CALLBACK, CallbackStatus.CONFIRMED),
+        ("return", _PENDING_CALLBACK, CallbackStatus.RETURNED),
+        ("cancel", _PENDING_CALLBACK, CallbackStatus.NONE),
+    ],
+    field="callback_status",
 )
 
 CALLBACK: Lifecycle[CallbackState] = Lifecycle(

@@ -8,7 +8,7 @@ import attrs
 
 from itsm_core.kernel.clock import require_duration
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.satisfaction.model import DEFAULT_TIMEZONE, zone
+from itsm_core.satisfaction._values import DEFAULT_TIMEZONE, zone
 from itsm_core.satisfaction.scales import Scale, get_scale
 from itsm_core.sla.agreements import DEFAULT_THRESHOLDS
 from itsm_core.sla.promises import warning_thresholds

@@ -1,137 +1,282 @@
-"""One satisfaction response: a score given on one channel (DOMAIN §3)."""
+"""Scores on the ticket, monthly and other channels: ``core.satisfaction.responses``.
+
+A :class:`ResponseService` records the customer's score of one service
+(服务单评分), the monthly score (客户月度评分) and a score on any channel about
+any subject; a response scored very dissatisfied opens a complaint
+(:mod:`~itsm_core.satisfaction.triggers`), and :meth:`ResponseService.open_pending_complaints`
+catches up on those that could not open one yet. Survey answers come through
+:mod:`~itsm_core.satisfaction.surveys`, callback scores through
+:mod:`~itsm_core.satisfaction.callbacks`.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-import attrs
-
-from itsm_core.kernel.actors import Actor
-from itsm_core.kernel.aggregate import Aggregate
-from itsm_core.kernel.clock import require_aware
-from itsm_core.kernel.errors import ConflictError
-from itsm_core.satisfaction.model import (
-    DEFAULT_TIMEZONE,
-    Channel,
-    Subject,
-    local_period,
+from itsm_core.kernel.actors import Actor, require_role
+from itsm_core.kernel.api import command, read
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.ids import new_id
+from itsm_core.satisfaction._capture import (
+    COMPLAINT_SWEEP_ROLES,
+    MONTHLY_ROLES,
+    READ_ROLES,
+    RESPONSE_ROLES,
+    TICKET_SCORE_ROLES,
+    Capture,
 )
-from itsm_core.satisfaction.scales import Score
+from itsm_core.satisfaction._values import as_period, require_text
+from itsm_core.satisfaction.enums import Channel, ServiceRecordState, Subject, SubjectKind
+from itsm_core.satisfaction.model import Response
+from itsm_core.satisfaction.scales import Scale
+from itsm_core.satisfaction.storage import RESPONSE_SPEC, SERVICE_RECORD_SPEC
+from itsm_core.storage.base import Query
 
-__all__ = ["Response"]
+__all__ = ["ResponseService"]
 
 
-@attrs.define(eq=False, kw_only=True)
-class Response(Aggregate):
-    """A score one respondent gave on one channel, with what it rates.
+class ResponseService:
+    """Scores on every channel but surveys and callbacks: ``core.satisfaction.responses``.
 
-    A survey submission with several questions gives one response per answered
-    question; they share a ``submission_id`` (the invitation's id). Responses
-    are never edited: a second score for the same thing is a new response.
-
-    :param channel: the :class:`~itsm_core.satisfaction.model.Channel`.
-    :param customer: the customer (organisation) id.
-    :param service: the service rated.
-    :param subject: what is rated (a service record, complaint, review, month, campaign).
-    :param respondent: the person who answered.
-    :param score: the :class:`~itsm_core.satisfaction.scales.Score` (raw and normalised).
-    :param comment: the respondent's comment.
-    :param responded_at: when the respondent answered.
-    :param timezone: the provider's zone, in which :attr:`period` is counted.
-    :param engineer: the engineer who did the work rated, where known.
-    :param campaign_id: the survey campaign (survey channel only).
-    :param question: the questionnaire question's code (survey channel only).
-    :param submission_id: groups the answers of one submission; a complaint
-        is opened at most once per submission.
-    :param recorded_by: who entered the response.
-    :param complaint_source: ``"satisfaction"`` or ``"callback"`` when this
-        response must open a complaint, else None.
-    :param complaint_id: the complaint it opened, once opened.
+    :param capture: what the satisfaction sub-services share.
     """
 
-    KIND = "satisfaction_response"
+    def __init__(self, capture: Capture) -> None:
+        self._capture = capture
 
-    channel: Channel
-    customer: str
-    service: str
-    subject: Subject
-    respondent: str
-    score: Score
-    comment: str | None = None
-    responded_at: datetime
-    timezone: str = DEFAULT_TIMEZONE
-    engineer: str | None = None
-    campaign_id: str | None = None
-    question: str | None = None
-    submission_id: str
-    recorded_by: str
-    complaint_source: str | None = None
-    complaint_id: str | None = None
+    @command
+    def record_ticket_score(
+        self,
+        actor: Actor,
+        record_id: str,
+        *,
+        score: object,
+        scale: str | Scale | None = None,
+        respondent: str | None = None,
+        comment: str | None = None,
+        at: datetime | None = None,
+    ) -> Response:
+        """Record the customer's score of one service (服务单评分), after it is resolved.
 
-    @property
-    def period(self) -> str:
-        """The calendar month of :attr:`responded_at` in the provider's zone, ``"YYYY-MM"``."""
-        return local_period(self.responded_at, self.timezone)
+        One score per record and handling round: recording the same score
+        again returns the stored response (a safe retry); a different one is a
+        :class:`~itsm_core.kernel.errors.ConflictError`.
 
-    @property
-    def opens_complaint(self) -> bool:
-        """True if this response must open a complaint."""
-        return self.complaint_source is not None
-
-    @property
-    def complaint_pending(self) -> bool:
-        """True if this response must open a complaint that is not linked yet."""
-        return self.complaint_source is not None and self.complaint_id is None
-
-    def register(self, actor: Actor, at: datetime) -> None:
-        """Record the ``recorded`` event of this new response (once, right after building it).
-
-        :param actor: who enters it.
-        :param at: when it is entered.
+        :param actor: the customer, or the engineer / service desk / coordinator
+            entering it, or the system importing it.
+        :param record_id: the service record.
+        :param score: the value on the scale.
+        :param scale: the scale (default: the policy's).
+        :param respondent: who scored (default: the record's requester; a
+            customer actor is always the respondent).
+        :param comment: the customer's comment.
+        :param at: when the customer scored (default now).
+        :raises ValidationError: for a score not on the scale, a record still
+            open, a missing comment where required, or an engineer scoring
+            their own work.
         """
-        require_aware(at, "at")
-        require_aware(self.responded_at, "responded_at")
-        self._record("recorded", actor, at, self.summary())
-
-    def summary(self) -> dict[str, object]:
-        """The response's facts as JSON-able data (the ``recorded`` event payload)."""
-        return {
-            "channel": self.channel.value,
-            "customer": self.customer,
-            "service": self.service,
-            "subject_kind": self.subject.kind.value,
-            "subject_ref": self.subject.ref,
-            "respondent": self.respondent,
-            "scale": self.score.scale,
-            "raw": self.score.raw,
-            "level": self.score.level,
-            "normalised": self.score.normalised,
-            "top_box": self.score.top_box,
-            "very_dissatisfied": self.score.very_dissatisfied,
-            "comment": self.comment,
-            "responded_at": self.responded_at,
-            "period": self.period,
-            "engineer": self.engineer,
-            "campaign_id": self.campaign_id,
-            "question": self.question,
-            "submission_id": self.submission_id,
-            "opens_complaint": self.complaint_source,
-        }
-
-    def link_complaint(self, actor: Actor, complaint_id: str, at: datetime) -> bool:
-        """Remember the complaint this response opened; return False if already linked to it.
-
-        :raises ConflictError: if it is linked to another complaint already.
-        """
-        if self.complaint_id == complaint_id:
-            return False
-        if self.complaint_id is not None:
-            raise ConflictError(
-                f"response {self.id!r} already opened complaint {self.complaint_id!r}, "
-                f"not {complaint_id!r}",
-                kind=self.KIND,
-                entity_id=self.id,
+        require_role(actor, *TICKET_SCORE_ROLES, action="record a service ticket score")
+        when = self._capture.now(at)
+        use_scale = self._capture.policy.scale(scale)
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            record = self._capture.get(uow, SERVICE_RECORD_SPEC, record_id)
+        if record.state not in (ServiceRecordState.RESOLVED, ServiceRecordState.CLOSED):
+            raise ValidationError(
+                f"service record {record.id!r} is {record.state.value!r}: it is scored once "
+                "the service is done (resolved or closed)",
+                field="record_id",
             )
-        self.complaint_id = complaint_id
-        self._record("complaint_opened", actor, at, {"complaint_id": complaint_id})
-        return True
+        who = self._capture.respondent(actor, respondent, record.requester)
+        if record.engineer is not None and who == record.engineer:
+            raise ValidationError(
+                f"the engineer {who!r} cannot score their own service record", field="respondent"
+            )
+        response = self._capture.build_response(
+            actor,
+            response_id=f"response-ticket-{record.id}-{record.reopened_count}",
+            channel=Channel.TICKET,
+            customer=record.customer,
+            service=record.service,
+            subject=Subject(SubjectKind.SERVICE_RECORD, record.id),
+            respondent=who,
+            scale=use_scale,
+            score=score,
+            comment=comment,
+            responded_at=when,
+            engineer=record.engineer,
+        )
+        return self._capture.store_response(actor, response, self._capture.now())
+
+    @command
+    def record_monthly_score(
+        self,
+        actor: Actor,
+        *,
+        customer: str,
+        service: str,
+        month: str,
+        score: object,
+        scale: str | Scale | None = None,
+        respondent: str | None = None,
+        comment: str | None = None,
+        at: datetime | None = None,
+    ) -> Response:
+        """Record the customer's monthly score of a service (客户月度评分).
+
+        One per customer, service and month rated (a retry with the same score
+        returns the stored response). The response's ``period`` is the month
+        it was given in; ``subject_ref`` is the month rated.
+
+        :param actor: the customer, or the project manager entering the form.
+        :param month: the month rated, ``"YYYY-MM"``.
+        """
+        require_role(actor, *MONTHLY_ROLES, action="record a customer monthly score")
+        when = self._capture.now(at)
+        rated = as_period(month, "month")
+        cust = require_text(customer, "customer")
+        svc = require_text(service, "service")
+        response = self._capture.build_response(
+            actor,
+            response_id=f"response-monthly-{cust}-{svc}-{rated}",
+            channel=Channel.MONTHLY,
+            customer=cust,
+            service=svc,
+            subject=Subject(SubjectKind.MONTH, rated),
+            respondent=self._capture.respondent(actor, respondent, None),
+            scale=self._capture.policy.scale(scale),
+            score=score,
+            comment=comment,
+            responded_at=when,
+        )
+        return self._capture.store_response(actor, response, self._capture.now())
+
+    @command
+    def record_response(
+        self,
+        actor: Actor,
+        *,
+        channel: Channel | str,
+        customer: str,
+        service: str,
+        subject_kind: SubjectKind | str,
+        subject_ref: str | None,
+        score: object,
+        scale: str | Scale | None = None,
+        respondent: str | None = None,
+        comment: str | None = None,
+        engineer: str | None = None,
+        response_id: str | None = None,
+        at: datetime | None = None,
+    ) -> Response:
+        """Record a response on any channel about any subject (e.g. the complainant's
+        satisfaction with a complaint's handling, or a review).
+
+        Survey answers go through
+        :meth:`~itsm_core.satisfaction.surveys.SurveyService.submit_survey`; use
+        this for the ticket, monthly and callback channels only when the
+        dedicated methods do not fit (e.g. an import).
+
+        :param response_id: an idempotency key: recording it again with the
+            same score returns the stored response.
+        :raises ValidationError: for the survey channel (use a campaign).
+        """
+        require_role(actor, *RESPONSE_ROLES, action="record a satisfaction response")
+        chan = Channel.parse(channel, "channel")
+        if chan is Channel.SURVEY:
+            raise ValidationError(
+                "survey answers are submitted with an invitation token (submit_survey)",
+                field="channel",
+            )
+        when = self._capture.now(at)
+        rid = require_text(response_id, "response_id") if response_id is not None else None
+        response = self._capture.build_response(
+            actor,
+            response_id=rid or new_id("response-"),
+            channel=chan,
+            customer=customer,
+            service=service,
+            subject=Subject(SubjectKind.parse(subject_kind, "subject_kind"), subject_ref),
+            respondent=self._capture.respondent(actor, respondent, None),
+            scale=self._capture.policy.scale(scale),
+            score=score,
+            comment=comment,
+            responded_at=when,
+            engineer=engineer,
+        )
+        return self._capture.store_response(actor, response, self._capture.now())
+
+    @read
+    def get(self, actor: Actor, response_id: str) -> Response:
+        """Return one response.
+
+        :raises NotFound: if there is none such.
+        """
+        require_role(actor, *READ_ROLES, action="read a satisfaction response")
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            return self._capture.get(uow, RESPONSE_SPEC, response_id)
+
+    @read
+    def find(
+        self,
+        actor: Actor,
+        *,
+        channel: Channel | str | None = None,
+        customer: str | None = None,
+        service: str | None = None,
+        engineer: str | None = None,
+        period: str | None = None,
+        campaign_id: str | None = None,
+        subject_kind: SubjectKind | str | None = None,
+        subject_ref: str | None = None,
+        limit: int | None = None,
+    ) -> list[Response]:
+        """Return the responses matching every filter given, oldest first."""
+        require_role(actor, *READ_ROLES, action="list satisfaction responses")
+        query = Query.eq(
+            channel=Channel.parse(channel, "channel").value if channel is not None else None,
+            customer=customer,
+            service=service,
+            engineer=engineer,
+            period=as_period(period) if period is not None else None,
+            campaign_id=campaign_id,
+            subject_kind=(
+                SubjectKind.parse(subject_kind, "subject_kind").value
+                if subject_kind is not None
+                else None
+            ),
+            subject_ref=subject_ref,
+        )
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            return uow.find(RESPONSE_SPEC, Query(query.where, ("responded_at",), limit))
+
+    @read
+    def history(self, actor: Actor, response_id: str) -> list[DomainEvent]:
+        """Return the events of one response, oldest first (recorded, complaint opened).
+
+        :raises NotFound: if there is none such.
+        """
+        require_role(actor, *READ_ROLES, action="read a satisfaction response's history")
+        return self._capture.history(RESPONSE_SPEC, response_id)
+
+    @command
+    def open_pending_complaints(
+        self, actor: Actor, *, limit: int = 100, at: datetime | None = None
+    ) -> list[Response]:
+        """Open the complaints that responses called for but did not get yet.
+
+        Run it from a periodic job: it catches up after a crash between the
+        response's commit and the complaint, or after a complaint service was
+        configured late. Exactly one complaint per submission, however often it runs.
+
+        :param actor: system, complaint specialist or operations manager.
+        :param limit: at most this many responses per run.
+        :param at: when the complaints are linked (default now).
+        :return: the responses handled (linked to their complaint where it opened).
+        """
+        require_role(actor, *COMPLAINT_SWEEP_ROLES, action="open pending complaints")
+        when = self._capture.now(at)
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            query = Query.eq(complaint_pending=1)
+            pending = uow.find(RESPONSE_SPEC, Query(query.where, ("responded_at",), limit))
+        return self._capture.trigger(pending, when)

@@ -1,263 +1,236 @@
-"""Service records (服务单): the library's minimal reference to a request handled
-in the provider's own ticketing tool.
+"""Service records (服务单) as satisfaction follows them: ``core.satisfaction.service_records``.
 
-The ticketing tool stays the system of record for the request itself; this
-library keeps what satisfaction needs: who the customer and engineer were,
-when the request was opened, resolved and closed, whether it was resolved at
-first contact, how often it was reopened, and where it stands with callbacks.
-
-**Record completeness** (工作记录完整率, 002 §4.6.3): a record is *complete*
-when it names the engineer, has a non-blank resolution, and has its opened,
-resolved and closed instants, in that order.
-
-**Callbacks** (004): a record sampled for a daily callback has
-``callback_state`` ``due``. If the customer says the problem is not really
-solved, the record is *returned* to the engineer (its reopened count goes up,
-its resolved and closed instants are cleared); once the engineer resolves it
-again a second callback is due (``recheck_due``), and the record cannot close
-until that callback confirms it is solved.
+A :class:`ServiceRecordService` registers the requests handled in the
+provider's ticketing tool (an import, or the desk entering them) and follows
+them through resolution, closing and reopening; the callbacks
+(:mod:`~itsm_core.satisfaction.callbacks`) and ticket scores
+(:mod:`~itsm_core.satisfaction.responses`) come from them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-import attrs
-
-from itsm_core.kernel.actors import Actor
-from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.actors import Actor, require_role
+from itsm_core.kernel.api import command, read
 from itsm_core.kernel.clock import require_aware
-from itsm_core.kernel.errors import ValidationError
-from itsm_core.satisfaction.lifecycle import SERVICE_RECORD
-from itsm_core.satisfaction.model import (
-    DEFAULT_TIMEZONE,
-    CallbackStatus,
-    ServiceRecordState,
-    local_day,
-    local_period,
-    optional_text,
-    require_text,
-)
+from itsm_core.kernel.errors import ConflictError, ValidationError
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.satisfaction._capture import READ_ROLES, RECORD_ROLES, Capture, load_or_none
+from itsm_core.satisfaction._values import as_day, as_period, optional_text, require_text
+from itsm_core.satisfaction.enums import CallbackKind, CallbackStatus, ServiceRecordState
+from itsm_core.satisfaction.model import ServiceRecord
+from itsm_core.satisfaction.storage import CALLBACK_SPEC, SERVICE_RECORD_SPEC
+from itsm_core.storage.base import Query
 
-__all__ = ["ServiceRecord"]
+__all__ = ["ServiceRecordService"]
 
 
-def check_order(
-    opened_at: datetime, resolved_at: datetime | None, closed_at: datetime | None
-) -> None:
-    """Raise :class:`ValidationError` unless opened ≤ resolved ≤ closed (where given)."""
-    require_aware(opened_at, "opened_at")
-    if resolved_at is not None:
-        require_aware(resolved_at, "resolved_at")
-        if resolved_at < opened_at:
-            raise ValidationError(
-                f"resolved_at ({resolved_at.isoformat()}) is before opened_at "
-                f"({opened_at.isoformat()})",
-                field="resolved_at",
-            )
-    if closed_at is not None:
-        require_aware(closed_at, "closed_at")
-        floor = resolved_at or opened_at
-        if closed_at < floor:
-            raise ValidationError(
-                f"closed_at ({closed_at.isoformat()}) is before "
-                f"{'resolved_at' if resolved_at else 'opened_at'} ({floor.isoformat()})",
-                field="closed_at",
-            )
+class ServiceRecordService:
+    """Service records: ``core.satisfaction.service_records``.
 
-
-@attrs.define(eq=False, kw_only=True)
-class ServiceRecord(Aggregate):
-    """A request handled in the provider's ticketing tool, as satisfaction needs it.
-
-    :param id: the ticket's id in the provider's tool.
-    :param customer: the customer (organisation) id.
-    :param service: the service the request belongs to.
-    :param engineer: the engineer who handled it.
-    :param requester: the person who asked (the one to call back), if known.
-    :param summary: a one-line summary of the request.
-    :param resolution: how it was resolved.
-    :param opened_at: when the request was opened.
-    :param resolved_at: when it was resolved (None while open or returned).
-    :param closed_at: when it was closed (None until closed).
-    :param first_contact: resolved at first contact (首问解决).
-    :param reopened_count: how often it was reopened or returned after a callback.
-    :param state: the :class:`~itsm_core.satisfaction.model.ServiceRecordState`.
-    :param callback_status: where it stands with callbacks.
-    :param timezone: the provider's zone, in which :attr:`closed_day` is counted.
+    :param capture: what the satisfaction sub-services share.
     """
 
-    KIND = "service_record"
+    def __init__(self, capture: Capture) -> None:
+        self._capture = capture
 
-    customer: str
-    service: str
-    engineer: str | None = None
-    requester: str | None = None
-    summary: str | None = None
-    resolution: str | None = None
-    opened_at: datetime
-    resolved_at: datetime | None = None
-    closed_at: datetime | None = None
-    first_contact: bool = False
-    reopened_count: int = 0
-    state: ServiceRecordState = ServiceRecordState.OPEN
-    callback_status: CallbackStatus = CallbackStatus.NONE
-    last_callback_id: str | None = None
-    last_return_reason: str | None = None
-    timezone: str = DEFAULT_TIMEZONE
+    @command
+    def register(
+        self,
+        actor: Actor,
+        record_id: str,
+        *,
+        customer: str,
+        service: str,
+        opened_at: datetime,
+        engineer: str | None = None,
+        requester: str | None = None,
+        summary: str | None = None,
+        resolution: str | None = None,
+        resolved_at: datetime | None = None,
+        closed_at: datetime | None = None,
+        first_contact: bool = False,
+        reopened_count: int = 0,
+        at: datetime | None = None,
+    ) -> ServiceRecord:
+        """Register a request handled in the provider's ticketing tool.
 
-    @property
-    def closed_day(self) -> str | None:
-        """The local date of :attr:`closed_at`, ``"YYYY-MM-DD"`` (None if not closed)."""
-        return local_day(self.closed_at, self.timezone) if self.closed_at else None
+        Its state follows from the instants given: closed if ``closed_at``,
+        resolved if ``resolved_at``, else open.
 
-    @property
-    def closed_period(self) -> str | None:
-        """The local month of :attr:`closed_at`, ``"YYYY-MM"`` (None if not closed)."""
-        return local_period(self.closed_at, self.timezone) if self.closed_at else None
-
-    @property
-    def handled_at(self) -> datetime | None:
-        """When the work was handled: resolved, else closed (callbacks are due from here)."""
-        return self.resolved_at or self.closed_at
-
-    @property
-    def complete(self) -> bool:
-        """True if the record has every required field: engineer, resolution, the three
-        instants, in order."""
-        if not self.engineer or not self.resolution:
-            return False
-        if self.resolved_at is None or self.closed_at is None:
-            return False
-        return self.opened_at <= self.resolved_at <= self.closed_at
-
-    def _facts(self) -> dict[str, object]:
-        return {
-            "customer": self.customer,
-            "service": self.service,
-            "engineer": self.engineer,
-            "state": self.state.value,
-            "opened_at": self.opened_at,
-            "resolved_at": self.resolved_at,
-            "closed_at": self.closed_at,
-            "first_contact": self.first_contact,
-            "reopened_count": self.reopened_count,
-        }
-
-    def register(self, actor: Actor, at: datetime) -> None:
-        """Validate a new record, set its state from its instants, record ``registered``."""
-        check_order(self.opened_at, self.resolved_at, self.closed_at)
-        if self.reopened_count < 0:
+        :param actor: service desk, coordinator, engineer or system (an import).
+        :param record_id: the ticket's id in the provider's tool.
+        :param customer: the customer id.
+        :param service: the service.
+        :param opened_at: when the request was opened.
+        :param engineer: who handled it.
+        :param requester: who asked (the person to call back).
+        :param summary: a one-line summary.
+        :param resolution: how it was resolved.
+        :param resolved_at: when resolved.
+        :param closed_at: when closed.
+        :param first_contact: resolved at first contact.
+        :param reopened_count: reopened so far.
+        :param at: when registered (default now).
+        :raises ValidationError: for instants out of order or naive.
+        :raises ConflictError: if the id is registered already.
+        """
+        require_role(actor, *RECORD_ROLES, action="register a service record")
+        when = self._capture.now(at)
+        if isinstance(reopened_count, bool) or not isinstance(reopened_count, int):
             raise ValidationError(
-                f"reopened_count must be >= 0, got {self.reopened_count}", field="reopened_count"
+                f"reopened_count must be a whole number, got {reopened_count!r}",
+                field="reopened_count",
             )
-        if self.closed_at is not None:
-            self.state = ServiceRecordState.CLOSED
-        elif self.resolved_at is not None:
-            self.state = ServiceRecordState.RESOLVED
-        else:
-            self.state = ServiceRecordState.OPEN
-        self._record("registered", actor, at, self._facts())
+        record = ServiceRecord(
+            id=require_text(record_id, "record_id"),
+            customer=require_text(customer, "customer"),
+            service=require_text(service, "service"),
+            engineer=optional_text(engineer, "engineer"),
+            requester=optional_text(requester, "requester"),
+            summary=optional_text(summary, "summary"),
+            resolution=optional_text(resolution, "resolution"),
+            opened_at=require_aware(opened_at, "opened_at"),
+            resolved_at=resolved_at,
+            closed_at=closed_at,
+            first_contact=bool(first_contact),
+            reopened_count=reopened_count,
+            timezone=self._capture.policy.timezone,
+        )
+        record.register(actor, when)
+        with self._capture.runtime.transaction() as uow:
+            if load_or_none(uow, SERVICE_RECORD_SPEC, record.id) is not None:
+                raise ConflictError(
+                    f"service record {record.id!r} is registered already",
+                    kind=ServiceRecord.KIND,
+                    entity_id=record.id,
+                )
+            uow.save(SERVICE_RECORD_SPEC, record)
+        return record
 
+    @command
     def resolve(
         self,
         actor: Actor,
-        at: datetime,
+        record_id: str,
         *,
-        resolved_at: datetime,
         resolution: str | None = None,
         engineer: str | None = None,
         first_contact: bool | None = None,
-    ) -> None:
-        """The engineer resolved the request (again, after a return)."""
-        SERVICE_RECORD.check(self, "resolve")
-        check_order(self.opened_at, resolved_at, None)
-        text = optional_text(resolution, "resolution")
-        who = optional_text(engineer, "engineer")
-        SERVICE_RECORD.fire(self, "resolve")
-        self.resolved_at = resolved_at
-        self.resolution = text or self.resolution
-        self.engineer = who or self.engineer
-        if first_contact is not None:
-            self.first_contact = bool(first_contact)
-        self._record("resolved", actor, at, self._facts())
+        at: datetime | None = None,
+    ) -> ServiceRecord:
+        """The engineer resolved the request; after a return, a second callback becomes due
+        (one working day later) and the record cannot close before it confirms the fix.
 
-    def close(self, actor: Actor, at: datetime, *, closed_at: datetime) -> None:
-        """Close the record; refused while a second callback is due after a return."""
-        SERVICE_RECORD.check(self, "close")
-        if self.callback_status is CallbackStatus.RECHECK_DUE:
-            raise SERVICE_RECORD.refuse(
-                self,
-                "close",
-                "the record was returned after a callback and a second callback "
-                f"({self.last_callback_id}) is due before it can close",
-            )
-        check_order(self.opened_at, self.resolved_at, closed_at)
-        SERVICE_RECORD.fire(self, "close")
-        self.closed_at = closed_at
-        self._record("closed", actor, at, self._facts())
-
-    def reopen(self, actor: Actor, at: datetime, *, reason: str) -> None:
-        """The request was reopened in the ticketing tool."""
-        SERVICE_RECORD.check(self, "reopen")
-        text = require_text(reason, "reason")
-        SERVICE_RECORD.fire(self, "reopen")
-        self.reopened_count += 1
-        self.resolved_at = None
-        self.closed_at = None
-        self._record("reopened", actor, at, {**self._facts(), "reason": text})
-
-    def schedule_callback(
-        self, actor: Actor, at: datetime, *, callback_id: str, recheck: bool = False
-    ) -> None:
-        """Note that a callback (a second one if ``recheck``) is due for this record."""
-        self.callback_status = CallbackStatus.RECHECK_DUE if recheck else CallbackStatus.DUE
-        self.last_callback_id = callback_id
-        self._record(
-            "callback_scheduled",
-            actor,
-            at,
-            {"callback_id": callback_id, "callback_state": self.callback_status.value},
-        )
-
-    def confirm_solved(self, actor: Actor, at: datetime, *, callback_id: str) -> None:
-        """A callback confirmed the problem is solved."""
-        self.callback_status = CallbackStatus.CONFIRMED
-        self.last_callback_id = callback_id
-        self._record("callback_confirmed", actor, at, {"callback_id": callback_id})
-
-    def cancel_callback(self, actor: Actor, at: datetime, *, callback_id: str, reason: str) -> bool:
-        """The due callback ``callback_id`` was cancelled: no callback is planned any more.
-
-        Cancelling a second callback after a return lets the record close
-        without it; the reason stays in the history. Return False (and record
-        nothing) if ``callback_id`` is not the record's pending callback.
+        :param at: when it was resolved (default now).
+        :raises InvalidTransition: unless the record is open or returned.
         """
-        pending = (CallbackStatus.DUE, CallbackStatus.RECHECK_DUE)
-        if self.last_callback_id != callback_id or self.callback_status not in pending:
-            return False
-        self.callback_status = CallbackStatus.NONE
-        self._record(
-            "callback_cancelled", actor, at, {"callback_id": callback_id, "reason": reason}
-        )
-        return True
+        require_role(actor, *RECORD_ROLES, action="resolve a service record")
+        when = now = self._capture.now(at)
+        with self._capture.runtime.transaction() as uow:
+            record = self._capture.get(uow, SERVICE_RECORD_SPEC, record_id)
+            was_returned = record.state is ServiceRecordState.RETURNED
+            record.resolve(
+                actor,
+                now,
+                resolved_at=when,
+                resolution=resolution,
+                engineer=engineer,
+                first_contact=first_contact,
+            )
+            if was_returned:
+                callback_id = f"callback-recheck-{record.id}-{record.reopened_count}"
+                if load_or_none(uow, CALLBACK_SPEC, callback_id) is None:
+                    self._capture.new_record_callback(
+                        uow,
+                        actor,
+                        record,
+                        CallbackKind.RECHECK,
+                        callback_id,
+                        now,
+                        handler=self._capture.first_caller(uow, record, actor),
+                    )
+                record.schedule_callback(actor, now, callback_id=callback_id, recheck=True)
+            uow.save(SERVICE_RECORD_SPEC, record)
+        return record
 
-    def return_to_engineer(
-        self, actor: Actor, at: datetime, *, callback_id: str, reason: str
-    ) -> None:
-        """A callback found the problem not really solved: back to the engineer."""
-        SERVICE_RECORD.check(self, "return")
-        text = require_text(reason, "reason")
-        SERVICE_RECORD.fire(self, "return")
-        self.reopened_count += 1
-        self.resolved_at = None
-        self.closed_at = None
-        self.callback_status = CallbackStatus.RETURNED
-        self.last_callback_id = callback_id
-        self.last_return_reason = text
-        self._record(
-            "returned",
-            actor,
-            at,
-            {**self._facts(), "callback_id": callback_id, "reason": text},
+    @command
+    def close(self, actor: Actor, record_id: str, *, at: datetime | None = None) -> ServiceRecord:
+        """Close a resolved record.
+
+        :param at: when it was closed (default now).
+        :raises InvalidTransition: unless resolved, or while a second callback is due.
+        """
+        require_role(actor, *RECORD_ROLES, action="close a service record")
+        when = now = self._capture.now(at)
+        with self._capture.runtime.transaction() as uow:
+            record = self._capture.get(uow, SERVICE_RECORD_SPEC, record_id)
+            record.close(actor, now, closed_at=when)
+            uow.save(SERVICE_RECORD_SPEC, record)
+        return record
+
+    @command
+    def reopen(
+        self, actor: Actor, record_id: str, *, reason: str, at: datetime | None = None
+    ) -> ServiceRecord:
+        """The request was reopened in the ticketing tool (counts against one-time fix).
+
+        :raises InvalidTransition: unless resolved or closed.
+        """
+        require_role(actor, *RECORD_ROLES, action="reopen a service record")
+        when = self._capture.now(at)
+        with self._capture.runtime.transaction() as uow:
+            record = self._capture.get(uow, SERVICE_RECORD_SPEC, record_id)
+            record.reopen(actor, when, reason=reason)
+            uow.save(SERVICE_RECORD_SPEC, record)
+        return record
+
+    @read
+    def get(self, actor: Actor, record_id: str) -> ServiceRecord:
+        """Return one service record.
+
+        :raises NotFound: if there is none such.
+        """
+        require_role(actor, *READ_ROLES, action="read a service record")
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            return self._capture.get(uow, SERVICE_RECORD_SPEC, record_id)
+
+    @read
+    def find(
+        self,
+        actor: Actor,
+        *,
+        customer: str | None = None,
+        service: str | None = None,
+        engineer: str | None = None,
+        closed_day: date | str | None = None,
+        closed_period: str | None = None,
+        callback_state: CallbackStatus | str | None = None,
+        limit: int | None = None,
+    ) -> list[ServiceRecord]:
+        """Return the service records matching every filter given, by id."""
+        require_role(actor, *READ_ROLES, action="list service records")
+        query = Query.eq(
+            customer=customer,
+            service=service,
+            engineer=engineer,
+            closed_day=as_day(closed_day).isoformat() if closed_day is not None else None,
+            closed_period=as_period(closed_period) if closed_period is not None else None,
+            callback_state=(
+                CallbackStatus.parse(callback_state, "callback_state").value
+                if callback_state is not None
+                else None
+            ),
         )
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            return uow.find(SERVICE_RECORD_SPEC, Query(query.where, ("id",), limit))
+
+    @read
+    def history(self, actor: Actor, record_id: str) -> list[DomainEvent]:
+        """Return the events of one service record, oldest first.
+
+        :raises NotFound: if there is none such.
+        """
+        require_role(actor, *READ_ROLES, action="read a service record's history")
+        return self._capture.history(SERVICE_RECORD_SPEC, record_id)

@@ -46,10 +46,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from itsm_core.kernel.codec import instant, iso, optional_instant
-from itsm_core.satisfaction.callbacks import Callback, CallbackAttempt
 from itsm_core.satisfaction.campaigns import Campaign, Invitation, Question
-from itsm_core.satisfaction.customers import CustomerProfile
-from itsm_core.satisfaction.model import (
+from itsm_core.satisfaction.enums import (
     CallbackKind,
     CallbackOutcome,
     CallbackState,
@@ -63,9 +61,14 @@ from itsm_core.satisfaction.model import (
     SubjectKind,
     SurveyMethod,
 )
-from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction.model import (
+    Callback,
+    CallbackAttempt,
+    CustomerProfile,
+    Response,
+    ServiceRecord,
+)
 from itsm_core.satisfaction.scales import Score
-from itsm_core.satisfaction.service_records import ServiceRecord
 from itsm_core.storage.base import AggregateSpec, IndexField
 
 __all__ = [
@@ -163,7 +166,7 @@ RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec(
         IndexField("complaint_id", "str", lambda r: r.complaint_id),
     ),
 )
-"""Stores :class:`~itsm_core.satisfaction.responses.Response` (kind ``satisfaction_response``)."""
+"""Stores :class:`~itsm_core.satisfaction.model.Response` (kind ``satisfaction_response``)."""
 
 
 # --- service records -----------------------------------------------------------
@@ -237,7 +240,7 @@ SERVICE_RECORD_SPEC: AggregateSpec[ServiceRecord] = AggregateSpec(
         IndexField("callback_state", "str", lambda r: r.callback_status.value),
     ),
 )
-"""Stores :class:`~itsm_core.satisfaction.service_records.ServiceRecord`
+"""Stores :class:`~itsm_core.satisfaction.model.ServiceRecord`
 (kind ``service_record``)."""
 
 
@@ -440,7 +443,7 @@ CALLBACK_SPEC: AggregateSpec[Callback] = AggregateSpec(
         IndexField("done_at", "datetime", lambda c: c.done_at),
     ),
 )
-"""Stores :class:`~itsm_core.satisfaction.callbacks.Callback` (kind ``service_callback``)."""
+"""Stores :class:`~itsm_core.satisfaction.model.Callback` (kind ``service_callback``)."""
 
 
 # --- customers -------------------------------------------------------------------
@@ -479,7 +482,7 @@ CUSTOMER_SPEC: AggregateSpec[CustomerProfile] = AggregateSpec(
         IndexField("key_since", "datetime", lambda c: c.key_since),
     ),
 )
-"""Stores :class:`~itsm_core.satisfaction.customers.CustomerProfile` (kind ``customer_profile``)."""
+"""Stores :class:`~itsm_core.satisfaction.model.CustomerProfile` (kind ``customer_profile``)."""
 
 
 def satisfaction_specs() -> list[AggregateSpec[Any]]:

@@ -8,7 +8,7 @@ the policy says so. The complaint is opened through a :class:`ComplaintOpener`
 ``source_ref`` = the response's submission id: the opener returns the same
 complaint for the same ``(source, source_ref)``, so recording a response
 twice, retrying, or running
-:meth:`~itsm_core.satisfaction.service.SatisfactionService.open_pending_complaints`
+:meth:`~itsm_core.satisfaction.responses.ResponseService.open_pending_complaints`
 after a crash opens exactly one complaint per submission.
 
 **Returned records**: when a callback finds a problem not really solved, the
@@ -26,8 +26,8 @@ from typing import Any, Protocol, runtime_checkable
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.outbox import HookCall
-from itsm_core.satisfaction.model import Channel
-from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction.enums import Channel
+from itsm_core.satisfaction.model import Response
 from itsm_core.satisfaction.scales import get_scale
 
 __all__ = [

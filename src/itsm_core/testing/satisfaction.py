@@ -22,14 +22,9 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from itsm_core.satisfaction.model import (
-    DEFAULT_TIMEZONE,
-    Channel,
-    ServiceRecordState,
-    Subject,
-    SubjectKind,
-)
-from itsm_core.satisfaction.responses import Response
+from itsm_core.satisfaction._values import DEFAULT_TIMEZONE
+from itsm_core.satisfaction.enums import Channel, ServiceRecordState, Subject, SubjectKind
+from itsm_core.satisfaction.model import Response, ServiceRecord
 from itsm_core.satisfaction.scales import (
     FIVE_LEVEL,
     NPS_0_10,
@@ -39,7 +34,6 @@ from itsm_core.satisfaction.scales import (
     numeric_scale,
     stars_scale,
 )
-from itsm_core.satisfaction.service_records import ServiceRecord
 
 __all__ = [
     "CUSTOMERS",
@@ -133,7 +127,7 @@ def responses(
     responded: st.SearchStrategy[datetime] | None = None,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> Response:
-    """A valid, unsaved :class:`~itsm_core.satisfaction.responses.Response` with a unique id.
+    """A valid, unsaved :class:`~itsm_core.satisfaction.model.Response` with a unique id.
 
     :param channels: the channels to draw from.
     :param customers: the customers to draw from.
@@ -182,7 +176,7 @@ def service_records(
     closed: bool | None = None,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> ServiceRecord:
-    """A valid, unsaved :class:`~itsm_core.satisfaction.service_records.ServiceRecord`.
+    """A valid, unsaved :class:`~itsm_core.satisfaction.model.ServiceRecord`.
 
     Its state follows from its instants (open, resolved or closed), as
     ``register`` would set it; some records lack an engineer or a resolution

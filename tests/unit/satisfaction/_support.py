@@ -55,7 +55,7 @@ def closed_record(
     **kw: Any,
 ) -> ServiceRecord:
     """Register a record opened, resolved and closed before ``closed_at``."""
-    return core.satisfaction.register_service_record(
+    return core.satisfaction.service_records.register(
         DESK,
         record_id,
         customer=customer,

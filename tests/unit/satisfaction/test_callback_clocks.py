@@ -89,7 +89,7 @@ def core(clock: FrozenClock, desk: Desk) -> Iterator[ItsmCore]:
 
 
 def handled_record(core: ItsmCore, record_id: str = "T1", resolved_at: datetime = EVE) -> None:
-    core.satisfaction.register_service_record(
+    core.satisfaction.service_records.register(
         DESK,
         record_id,
         customer="acme",
@@ -113,7 +113,7 @@ def only_clock(core: ItsmCore, callback_id: str) -> SlaClock:
 
 
 def sampled(core: ItsmCore, day: str = "2025-09-30") -> str:
-    report = core.satisfaction.sample_daily_callbacks(COORD, day, rate=1.0)
+    report = core.satisfaction.callbacks.sample_daily(COORD, day=day, rate=1.0)
     (callback,) = report.scheduled
     return callback.id
 
@@ -124,7 +124,7 @@ def sampled(core: ItsmCore, day: str = "2025-09-30") -> str:
 def test_the_daily_sample_starts_a_clock_one_working_day_after_handling(core: ItsmCore) -> None:
     handled_record(core)
     cb_id = sampled(core)
-    callback = core.satisfaction.callback(OM, cb_id)
+    callback = core.satisfaction.callbacks.get(OM, cb_id)
     c = only_clock(core, cb_id)
     assert (c.subject_kind, c.subject_id, c.target) == (
         "service_callback",
@@ -142,13 +142,13 @@ def test_the_daily_sample_starts_a_clock_one_working_day_after_handling(core: It
     )
     assert c.working_days == 1
     assert c.state is ClockState.RUNNING
-    found = core.satisfaction.callback_clock(OM, cb_id)
+    found = core.satisfaction.callbacks.get_clock(OM, cb_id)
     assert found is not None and found.id == c.id
 
 
 def test_a_callback_scheduled_by_hand_gets_a_clock_too(core: ItsmCore) -> None:
     handled_record(core)
-    callback = core.satisfaction.schedule_callback(DESK, "T1")
+    callback = core.satisfaction.callbacks.schedule(DESK, "T1")
     c = only_clock(core, callback.id)
     assert c.due_at == DUE == callback.due_at
     assert c.handler is None  # the service desk scheduled it: the coordinator is not known
@@ -159,7 +159,7 @@ def test_the_makeup_working_day_counts(clock: FrozenClock) -> None:
     clock.set(saturday + 2 * H)
     with make_core(clock) as core:
         handled_record(core, resolved_at=saturday)
-        callback = core.satisfaction.schedule_callback(COORD, "T1")
+        callback = core.satisfaction.callbacks.schedule(COORD, "T1")
     assert callback.due_at == datetime(2025, 10, 13, 10, 0, tzinfo=SH)  # Monday, not Tuesday
 
 
@@ -168,7 +168,7 @@ def test_handled_after_hours_is_due_at_the_last_closing(clock: FrozenClock) -> N
     clock.set(evening + 2 * H)
     with make_core(clock) as core:
         handled_record(core, resolved_at=evening)
-        callback = core.satisfaction.schedule_callback(COORD, "T1")
+        callback = core.satisfaction.callbacks.schedule(COORD, "T1")
         c = only_clock(core, callback.id)
     # one working day of business time (Friday 09:00-18:00 less lunch) has run at 18:00
     assert c.due_at == callback.due_at == datetime(2025, 10, 10, 18, 0, tzinfo=SH)
@@ -188,8 +188,8 @@ def test_zero_working_days_runs_no_clock(clock: FrozenClock) -> None:
         handled_record(core)
         cb_id = sampled(core)
         assert clocks_of(core, cb_id) == []
-        assert core.satisfaction.callback_clock(OM, cb_id) is None
-        assert core.satisfaction.callback(OM, cb_id).due_at == EVE
+        assert core.satisfaction.callbacks.get_clock(OM, cb_id) is None
+        assert core.satisfaction.callbacks.get(OM, cb_id).due_at == EVE
 
 
 # -- late callbacks set off warnings and the breach chain -------------------------------
@@ -215,7 +215,7 @@ def test_a_late_callback_fires_the_warnings_and_the_breach_chain(
     assert core.sla.tick(SYSTEM, at=DUE + H).fired == 0  # each level once
     # the late callback is made: the clock stops, missed
     clock.set(DUE + 2 * H)
-    core.satisfaction.record_callback(COORD, cb_id, outcome="solved", score=4)
+    core.satisfaction.callbacks.record_outcome(COORD, cb_id, outcome="solved", score=4)
     stopped = only_clock(core, cb_id)
     assert stopped.state is ClockState.STOPPED
     assert stopped.breached_at == DUE
@@ -231,7 +231,7 @@ def test_recording_the_callback_stops_its_clock(
     handled_record(core)
     cb_id = sampled(core)
     clock.set(datetime(2025, 10, 9, 10, 0, tzinfo=SH))
-    core.satisfaction.record_callback(
+    core.satisfaction.callbacks.record_outcome(
         COORD, cb_id, outcome=outcome, reason="仍然断网" if outcome == "not_solved" else None
     )
     stopped = only_clock(core, cb_id)
@@ -252,7 +252,9 @@ def test_an_unreachable_customer_leaves_the_clock_running(
 ) -> None:
     handled_record(core)
     cb_id = sampled(core)
-    core.satisfaction.record_callback(COORD, cb_id, outcome="unreachable", reason="无人接听")
+    core.satisfaction.callbacks.record_outcome(
+        COORD, cb_id, outcome="unreachable", reason="无人接听"
+    )
     assert only_clock(core, cb_id).state is ClockState.RUNNING
     assert core.sla.tick(SYSTEM, at=DUE + H).breaches == 1
 
@@ -262,7 +264,7 @@ def test_cancelling_the_callback_stops_its_clock(
 ) -> None:
     handled_record(core)
     cb_id = sampled(core)
-    core.satisfaction.cancel_callback(COORD, cb_id, reason="客户要求不再回访")
+    core.satisfaction.callbacks.cancel(COORD, cb_id, reason="客户要求不再回访")
     stopped = only_clock(core, cb_id)
     assert stopped.state is ClockState.STOPPED
     assert "客户要求不再回访" in core.sla.history(SYSTEM, stopped.id)[-1].payload["reason"]
@@ -278,11 +280,13 @@ def test_the_second_callback_after_a_return_gets_its_own_clock(
 ) -> None:
     handled_record(core)
     first = sampled(core)
-    core.satisfaction.record_callback(COORD, first, outcome="not_solved", reason="仍然断网")
+    core.satisfaction.callbacks.record_outcome(
+        COORD, first, outcome="not_solved", reason="仍然断网"
+    )
     assert only_clock(core, first).state is ClockState.STOPPED
     fixed = datetime(2025, 10, 9, 16, 0, tzinfo=SH)
     clock.set(fixed)
-    record = core.satisfaction.resolve_service_record(ENG, "T1", resolution="换了交换机端口")
+    record = core.satisfaction.service_records.resolve(ENG, "T1", resolution="换了交换机端口")
     assert record.callback_status is CallbackStatus.RECHECK_DUE
     second = record.last_callback_id
     assert second is not None and second != first
@@ -291,7 +295,7 @@ def test_the_second_callback_after_a_return_gets_its_own_clock(
     # one working day after the new handling; Saturday 11 October is a makeup working day
     assert (
         c.due_at
-        == core.satisfaction.callback(OM, second).due_at
+        == core.satisfaction.callbacks.get(OM, second).due_at
         == datetime(2025, 10, 10, 16, 0, tzinfo=SH)
     )
     assert c.handler == "coord-1"  # who made the first callback, not the engineer
@@ -299,9 +303,9 @@ def test_the_second_callback_after_a_return_gets_its_own_clock(
     core.sla.tick(SYSTEM, at=datetime(2025, 10, 10, 17, 0, tzinfo=SH))
     assert [n.subject_id for n in desk.breaches()] == [second] * 3
     clock.set(datetime(2025, 10, 10, 17, 30, tzinfo=SH))
-    core.satisfaction.record_callback(COORD, second, outcome="solved", score=5)
+    core.satisfaction.callbacks.record_outcome(COORD, second, outcome="solved", score=5)
     assert only_clock(core, second).state is ClockState.STOPPED
-    assert core.satisfaction.close_service_record(DESK, "T1").callback_status is (
+    assert core.satisfaction.service_records.close(DESK, "T1").callback_status is (
         CallbackStatus.CONFIRMED
     )
 
@@ -312,16 +316,16 @@ def test_the_second_callback_after_a_return_gets_its_own_clock(
 def test_a_key_customers_monthly_callback_runs_from_the_months_start(
     core: ItsmCore, clock: FrozenClock
 ) -> None:
-    core.satisfaction.register_customer(RM, "acme", name="ACME", key=True)
+    core.satisfaction.customers.register(RM, "acme", name="ACME", key=True)
     clock.set(datetime(2025, 9, 29, 9, 0, tzinfo=SH))  # planned before the month starts
-    (monthly,) = core.satisfaction.schedule_monthly_callbacks(COORD, "2025-10")
+    (monthly,) = core.satisfaction.callbacks.schedule_monthly(COORD, period="2025-10")
     c = only_clock(core, monthly.id)
     assert c.started_at == datetime(2025, 10, 1, 0, 0, tzinfo=SH)
     assert (c.service, c.customer, c.handler) == ("", "acme", "coord-1")
     # five working days after National Day: 9, 10, 11 (makeup), 13 and 14 October
     assert c.due_at == monthly.due_at == datetime(2025, 10, 14, 18, 0, tzinfo=SH)
     # made before the month began: the clock stops at its start, met
-    core.satisfaction.record_callback(
+    core.satisfaction.callbacks.record_outcome(
         COORD, monthly.id, outcome="solved", score=5, respondent="zhao", service="desktop"
     )
     stopped = only_clock(core, monthly.id)
@@ -375,11 +379,11 @@ def test_a_failed_scheduling_leaves_neither_callback_nor_clock(
     handled_record(any_core)
     arm(any_core, monkeypatch, failing)
     with pytest.raises(RuntimeError):
-        any_core.satisfaction.sample_daily_callbacks(COORD, "2025-09-30", rate=1.0)
+        any_core.satisfaction.callbacks.sample_daily(COORD, day="2025-09-30", rate=1.0)
     monkeypatch.undo()
-    assert any_core.satisfaction.callbacks(OM, service_record_id="T1") == []
+    assert any_core.satisfaction.callbacks.find(OM, service_record_id="T1") == []
     assert any_core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND) == []
-    record = any_core.satisfaction.service_record(OM, "T1")
+    record = any_core.satisfaction.service_records.get(OM, "T1")
     assert record.callback_status is CallbackStatus.NONE
 
 
@@ -391,9 +395,9 @@ def test_a_failed_recording_leaves_the_callback_due_and_its_clock_running(
     cb_id = sampled(any_core)
     arm(any_core, monkeypatch, failing)
     with pytest.raises(RuntimeError):
-        any_core.satisfaction.record_callback(COORD, cb_id, outcome="solved")
+        any_core.satisfaction.callbacks.record_outcome(COORD, cb_id, outcome="solved")
     monkeypatch.undo()
-    assert any_core.satisfaction.callback(OM, cb_id).state is CallbackState.DUE
+    assert any_core.satisfaction.callbacks.get(OM, cb_id).state is CallbackState.DUE
     assert only_clock(any_core, cb_id).state is ClockState.RUNNING
 
 
@@ -404,9 +408,9 @@ def test_a_failed_clock_stop_leaves_the_callback_uncancelled(
     cb_id = sampled(any_core)
     arm(any_core, monkeypatch, SlaClock.KIND)
     with pytest.raises(RuntimeError):
-        any_core.satisfaction.cancel_callback(COORD, cb_id, reason="客户要求")
+        any_core.satisfaction.callbacks.cancel(COORD, cb_id, reason="客户要求")
     monkeypatch.undo()
-    assert any_core.satisfaction.callback(OM, cb_id).state is CallbackState.DUE
+    assert any_core.satisfaction.callbacks.get(OM, cb_id).state is CallbackState.DUE
     assert only_clock(any_core, cb_id).state is ClockState.RUNNING
 
 
@@ -415,14 +419,18 @@ def test_a_failed_callback_save_starts_no_recheck_clock(
 ) -> None:
     handled_record(core)
     first = sampled(core)
-    core.satisfaction.record_callback(COORD, first, outcome="not_solved", reason="仍然断网")
+    core.satisfaction.callbacks.record_outcome(
+        COORD, first, outcome="not_solved", reason="仍然断网"
+    )
     clock.set(datetime(2025, 10, 9, 16, 0, tzinfo=SH))
     arm(core, monkeypatch, CALLBACK_SPEC.kind)
     with pytest.raises(RuntimeError):
-        core.satisfaction.resolve_service_record(ENG, "T1", resolution="换了交换机端口")
+        core.satisfaction.service_records.resolve(ENG, "T1", resolution="换了交换机端口")
     monkeypatch.undo()
     assert core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND, open_only=True) == []
-    assert core.satisfaction.service_record(OM, "T1").callback_status is CallbackStatus.RETURNED
+    assert (
+        core.satisfaction.service_records.get(OM, "T1").callback_status is CallbackStatus.RETURNED
+    )
 
 
 # -- calendars and the service on its own -----------------------------------------------
@@ -432,12 +440,12 @@ def test_without_the_sla_service_callbacks_run_no_clock(core: ItsmCore) -> None:
     standalone = SatisfactionService(core.runtime, calendar=CN)
     assert standalone.sla is None
     handled_record(core)
-    callback = standalone.schedule_callback(COORD, "T1")
+    callback = standalone.callbacks.schedule(COORD, "T1")
     assert callback.due_at == DUE  # add_working_days on the calendar given
-    assert standalone.callback_clock(OM, callback.id) is None
+    assert standalone.callbacks.get_clock(OM, callback.id) is None
     assert core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND) == []
-    standalone.record_callback(COORD, callback.id, outcome="solved")
-    assert standalone.callback(OM, callback.id).state is CallbackState.DONE
+    standalone.callbacks.record_outcome(COORD, callback.id, outcome="solved")
+    assert standalone.callbacks.get(OM, callback.id).state is CallbackState.DONE
 
 
 def test_which_calendar_the_clocks_run_on(clock: FrozenClock) -> None:
@@ -453,7 +461,7 @@ def test_which_calendar_the_clocks_run_on(clock: FrozenClock) -> None:
         core.satisfaction.calendar = CN
         assert core.calendars.get(CALLBACK_CALENDAR) is CN
         handled_record(core, "T2")
-        assert core.satisfaction.schedule_callback(COORD, "T2").due_at == DUE
+        assert core.satisfaction.callbacks.schedule(COORD, "T2").due_at == DUE
     # a calendar registered as "satisfaction" is the callbacks' own
     with make_core(clock, calendar=None, calendars={CALLBACK_CALENDAR: CN}) as core:
         assert core.satisfaction.calendar is CN

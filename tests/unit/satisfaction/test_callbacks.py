@@ -105,7 +105,7 @@ def test_sampling_the_days_closed_records_schedules_callbacks_once() -> None:
         closed_record(core, f"T{i}")
     # closed the next local day (00:30 Shanghai), not in the population of the 11th
     closed_record(core, "LATE", closed_at=datetime(2026, 5, 12, 0, 30, tzinfo=SH))
-    report = core.satisfaction.sample_daily_callbacks(COORD, date(2026, 5, 11))
+    report = core.satisfaction.callbacks.sample_daily(COORD, day=date(2026, 5, 11))
     assert (report.day, report.population, report.rate) == ("2026-05-11", 8, 0.25)
     assert len(report.selected) == 2 == len(report.scheduled)
     assert list(report.selected) == daily_sample(
@@ -114,23 +114,23 @@ def test_sampling_the_days_closed_records_schedules_callbacks_once() -> None:
     for cb in report.scheduled:
         assert cb.kind is CallbackKind.DAILY and cb.state is CallbackState.DUE
         assert cb.sample_day == "2026-05-11" and cb.contact == "alice"
-        record = core.satisfaction.service_record(OM, cb.service_record_id or "")
+        record = core.satisfaction.service_records.get(OM, cb.service_record_id or "")
         assert record.callback_status is CallbackStatus.DUE
         assert record.last_callback_id == cb.id
-    again = core.satisfaction.sample_daily_callbacks(COORD, "2026-05-11")
+    again = core.satisfaction.callbacks.sample_daily(COORD, day="2026-05-11")
     assert again.selected == report.selected and again.scheduled == ()
     assert len(again.skipped) == 2
-    assert len(core.satisfaction.due_callbacks(COORD)) == 2
+    assert len(core.satisfaction.callbacks.find(COORD, state="due")) == 2
 
 
 def test_sampling_an_empty_day_and_roles() -> None:
     core, _ = make_core()
-    report = core.satisfaction.sample_daily_callbacks(COORD, "2026-05-10")
+    report = core.satisfaction.callbacks.sample_daily(COORD, day="2026-05-10")
     assert (report.population, report.selected) == (0, ())
     with pytest.raises(AccessDenied, match="sample daily callbacks"):
-        core.satisfaction.sample_daily_callbacks(ENG, "2026-05-10")
+        core.satisfaction.callbacks.sample_daily(ENG, day="2026-05-10")
     with pytest.raises(ValidationError, match="calendar date"):
-        core.satisfaction.sample_daily_callbacks(COORD, T0)  # type: ignore[arg-type]
+        core.satisfaction.callbacks.sample_daily(COORD, day=T0)  # type: ignore[arg-type]
 
 
 # -- due times ------------------------------------------------------------------------
@@ -154,7 +154,7 @@ def test_callback_is_due_one_working_day_after_handling() -> None:
     core, _ = make_core()
     resolved = datetime(2026, 5, 15, 16, 0, tzinfo=SH)  # Friday
     closed_record(core, "T1", resolved_at=resolved, closed_at=resolved + timedelta(hours=1))
-    cb = core.satisfaction.schedule_callback(COORD, "T1")
+    cb = core.satisfaction.callbacks.schedule(COORD, "T1")
     assert cb.due_at == datetime(2026, 5, 18, 16, 0, tzinfo=SH)
 
 
@@ -163,7 +163,7 @@ def test_the_facade_passes_the_providers_business_calendar() -> None:
     core.satisfaction.calendar = BusinessCalendar.china()
     resolved = datetime(2026, 4, 30, 15, 0, tzinfo=SH)  # before the May Day holidays
     closed_record(core, "T1", resolved_at=resolved, closed_at=resolved + timedelta(hours=1))
-    cb = core.satisfaction.schedule_callback(COORD, "T1")
+    cb = core.satisfaction.callbacks.schedule(COORD, "T1")
     assert cb.due_at == datetime(2026, 5, 6, 15, 0, tzinfo=SH)
     from itsm_core import FrozenClock, ItsmCore
 
@@ -175,17 +175,17 @@ def test_the_facade_passes_the_providers_business_calendar() -> None:
 
 def test_schedule_callback_refusals() -> None:
     core, _ = make_core()
-    core.satisfaction.register_service_record(
+    core.satisfaction.service_records.register(
         DESK, "OPEN", customer="acme", service="d", opened_at=T0
     )
     with pytest.raises(ValidationError, match="resolved or closed"):
-        core.satisfaction.schedule_callback(COORD, "OPEN")
+        core.satisfaction.callbacks.schedule(COORD, "OPEN")
     closed_record(core, "T1")
-    core.satisfaction.schedule_callback(COORD, "T1")
+    core.satisfaction.callbacks.schedule(COORD, "T1")
     from itsm_core import ConflictError
 
     with pytest.raises(ConflictError, match="due for service record"):
-        core.satisfaction.schedule_callback(COORD, "T1")
+        core.satisfaction.callbacks.schedule(COORD, "T1")
 
 
 # -- the register ---------------------------------------------------------------------
@@ -233,8 +233,8 @@ class Returned:
 def test_solved_callback_confirms_the_record_and_records_the_score() -> None:
     core, _ = make_core()
     closed_record(core, "T1")
-    cb = core.satisfaction.schedule_callback(COORD, "T1")
-    result = core.satisfaction.record_callback(
+    cb = core.satisfaction.callbacks.schedule(COORD, "T1")
+    result = core.satisfaction.callbacks.record_outcome(
         COORD, cb.id, outcome="solved", score="very_satisfied", comment="很好"
     )
     assert result.callback.state is CallbackState.DONE
@@ -246,23 +246,23 @@ def test_solved_callback_confirms_the_record_and_records_the_score() -> None:
     assert result.callback.response_id == result.response.id
     assert not result.returned
     with pytest.raises(InvalidTransition, match="done already"):
-        core.satisfaction.record_callback(COORD, cb.id, outcome="solved")
-    assert core.satisfaction.due_callbacks(COORD) == []
+        core.satisfaction.callbacks.record_outcome(COORD, cb.id, outcome="solved")
+    assert core.satisfaction.callbacks.find(COORD, state="due") == []
 
 
 def test_not_really_solved_returns_the_record_and_a_second_callback_gates_closing() -> None:
     front_end = Returned(fail=1)
     core, clock = make_core(plugins=[front_end])
     closed_record(core, "T1")
-    cb = core.satisfaction.schedule_callback(COORD, "T1")
+    cb = core.satisfaction.callbacks.schedule(COORD, "T1")
     clock.advance(hours=2)
     with pytest.raises(ValidationError, match="reason"):
-        core.satisfaction.record_callback(COORD, cb.id, outcome="not_solved")
-    result = core.satisfaction.record_callback(
+        core.satisfaction.callbacks.record_outcome(COORD, cb.id, outcome="not_solved")
+    result = core.satisfaction.callbacks.record_outcome(
         COORD, cb.id, outcome="not_solved", reason="打印机仍然卡纸"
     )
     assert result.returned
-    record = core.satisfaction.service_record(OM, "T1")
+    record = core.satisfaction.service_records.get(OM, "T1")
     assert record.state is ServiceRecordState.RETURNED
     assert record.callback_status is CallbackStatus.RETURNED
     assert (record.reopened_count, record.resolved_at, record.closed_at) == (1, None, None)
@@ -286,15 +286,15 @@ def test_not_really_solved_returns_the_record_and_a_second_callback_gates_closin
     assert len(front_end.calls) == 1  # delivered once
     # the engineer fixes it again: a second callback is due, closing waits for it
     clock.advance(hours=3)
-    record = core.satisfaction.resolve_service_record(ENG, "T1", resolution="换了定影器")
+    record = core.satisfaction.service_records.resolve(ENG, "T1", resolution="换了定影器")
     assert record.callback_status is CallbackStatus.RECHECK_DUE
-    (recheck,) = core.satisfaction.due_callbacks(COORD, kind="recheck")
+    (recheck,) = core.satisfaction.callbacks.find(COORD, kind="recheck", state="due")
     assert recheck.service_record_id == "T1"
     assert recheck.due_at == clock.now() + timedelta(days=1)
     with pytest.raises(InvalidTransition, match="second callback"):
-        core.satisfaction.close_service_record(DESK, "T1")
-    core.satisfaction.record_callback(COORD, recheck.id, outcome="solved", score=4)
-    closed = core.satisfaction.close_service_record(DESK, "T1")
+        core.satisfaction.service_records.close(DESK, "T1")
+    core.satisfaction.callbacks.record_outcome(COORD, recheck.id, outcome="solved", score=4)
+    closed = core.satisfaction.service_records.close(DESK, "T1")
     assert closed.state is ServiceRecordState.CLOSED
     assert closed.callback_status is CallbackStatus.CONFIRMED
     assert closed.reopened_count == 1
@@ -305,65 +305,69 @@ def test_a_raising_returned_hook_never_undoes_the_commit_without_auto_relay() ->
     core, _ = make_core(plugins=[front_end])
     core.runtime.auto_relay = False
     closed_record(core, "T1")
-    cb = core.satisfaction.schedule_callback(COORD, "T1")
-    core.satisfaction.record_callback(COORD, cb.id, outcome="not_solved", reason="no")
+    cb = core.satisfaction.callbacks.schedule(COORD, "T1")
+    core.satisfaction.callbacks.record_outcome(COORD, cb.id, outcome="not_solved", reason="no")
     report = core.relay()
     assert any("itsm_service_record_returned" in f.notifier for f in report.failures)
-    assert core.satisfaction.service_record(OM, "T1").state is ServiceRecordState.RETURNED
+    assert core.satisfaction.service_records.get(OM, "T1").state is ServiceRecordState.RETURNED
 
 
 def test_unreachable_is_an_attempt_and_the_callback_stays_due() -> None:
     core, clock = make_core()
     closed_record(core, "T1")
-    cb = core.satisfaction.schedule_callback(COORD, "T1")
-    result = core.satisfaction.record_callback(
+    cb = core.satisfaction.callbacks.schedule(COORD, "T1")
+    result = core.satisfaction.callbacks.record_outcome(
         COORD, cb.id, outcome="unreachable", reason="无人接听"
     )
     assert result.callback.state is CallbackState.DUE
     assert [(a.by, a.note) for a in result.callback.attempts] == [("coord-1", "无人接听")]
     with pytest.raises(ValidationError, match="no score"):
-        core.satisfaction.record_callback(COORD, cb.id, outcome="unreachable", score=3)
+        core.satisfaction.callbacks.record_outcome(COORD, cb.id, outcome="unreachable", score=3)
     clock.advance(days=3)
-    assert [c.id for c in core.satisfaction.due_callbacks(COORD, due_before=clock.now())] == [cb.id]
-    assert core.satisfaction.callback(COORD, cb.id).is_overdue(clock.now())
+    assert [
+        c.id for c in core.satisfaction.callbacks.find(COORD, due_before=clock.now(), state="due")
+    ] == [cb.id]
+    assert core.satisfaction.callbacks.get(COORD, cb.id).is_overdue(clock.now())
 
 
 def test_cancel_and_roles_of_the_register() -> None:
     core, _ = make_core()
     closed_record(core, "T1")
-    cb = core.satisfaction.schedule_callback(COORD, "T1")
+    cb = core.satisfaction.callbacks.schedule(COORD, "T1")
     with pytest.raises(AccessDenied, match="record a callback"):
-        core.satisfaction.record_callback(ENG, cb.id, outcome="solved")
-    cancelled = core.satisfaction.cancel_callback(COORD, cb.id, reason="客户要求不再回访")
+        core.satisfaction.callbacks.record_outcome(ENG, cb.id, outcome="solved")
+    cancelled = core.satisfaction.callbacks.cancel(COORD, cb.id, reason="客户要求不再回访")
     assert cancelled.state is CallbackState.CANCELLED
-    assert core.satisfaction.service_record(OM, "T1").callback_status is CallbackStatus.NONE
-    assert core.satisfaction.schedule_callback(COORD, "T1").id != cb.id  # may be planned again
+    assert core.satisfaction.service_records.get(OM, "T1").callback_status is CallbackStatus.NONE
+    assert core.satisfaction.callbacks.schedule(COORD, "T1").id != cb.id  # may be planned again
     with pytest.raises(InvalidTransition):
-        core.satisfaction.cancel_callback(COORD, cb.id, reason="again")
-    assert cb.id in [c.id for c in core.satisfaction.callbacks(OM, service_record_id="T1")]
+        core.satisfaction.callbacks.cancel(COORD, cb.id, reason="again")
+    assert cb.id in [c.id for c in core.satisfaction.callbacks.find(OM, service_record_id="T1")]
 
 
 def test_monthly_callbacks_for_key_customers() -> None:
     core, _ = make_core(monthly_callback_working_days=3)
     sat = core.satisfaction
-    sat.register_customer(RM, "acme", name="ACME 集团", key=True)
-    sat.register_customer(RM, "globex", name="Globex")
-    created = sat.schedule_monthly_callbacks(COORD, "2026-06")
+    sat.customers.register(RM, "acme", name="ACME 集团", key=True)
+    sat.customers.register(RM, "globex", name="Globex")
+    created = sat.callbacks.schedule_monthly(COORD, period="2026-06")
     assert [(c.customer, c.kind, c.period) for c in created] == [
         ("acme", CallbackKind.MONTHLY, "2026-06")
     ]
     # 2026-06-01 is a Monday: three weekdays later
     assert created[0].due_at == datetime(2026, 6, 4, 0, 0, tzinfo=SH)
-    assert sat.schedule_monthly_callbacks(COORD, "2026-06") == []
+    assert sat.callbacks.schedule_monthly(COORD, period="2026-06") == []
     with pytest.raises(ValidationError, match="service it rates"):
-        sat.record_callback(COORD, created[0].id, outcome="solved", score=5, respondent="zhao")
-    result = sat.record_callback(
+        sat.callbacks.record_outcome(
+            COORD, created[0].id, outcome="solved", score=5, respondent="zhao"
+        )
+    result = sat.callbacks.record_outcome(
         COORD, created[0].id, outcome="solved", score=5, respondent="zhao", service="desktop"
     )
     assert result.record is None and result.response is not None
     assert (result.response.subject.kind.value, result.response.subject.ref) == ("month", "2026-06")
     with pytest.raises(ValidationError, match="YYYY-MM"):
-        sat.schedule_monthly_callbacks(COORD, "June")
+        sat.callbacks.schedule_monthly(COORD, period="June")
 
 
 @pytest.mark.parametrize(

@@ -30,28 +30,34 @@ from ._support import COORD, DESK, ENG, OM, RM, T0, closed_record, customer_acto
 def test_customer_register_and_key_flag() -> None:
     core, clock = make_core()
     sat = core.satisfaction
-    acme = sat.register_customer(RM, "acme", name="ACME 集团", key=True, note="战略客户")
+    acme = sat.customers.register(RM, "acme", name="ACME 集团", key=True, note="战略客户")
     assert (acme.key, acme.key_since) == (True, T0)
     with pytest.raises(ConflictError, match="registered already"):
-        sat.register_customer(RM, "acme", name="again")
-    sat.register_customer(OM, "globex", name="Globex")
-    assert not sat.is_key_customer(COORD, "globex")
-    assert not sat.is_key_customer(COORD, "unknown")
-    clock.advance(days=1)
-    globex = sat.set_key_customer(OM, "globex", note="续约")
-    assert (globex.key, globex.key_since) == (True, T0 + timedelta(days=1))
-    sat.set_key_customer(OM, "globex")  # unchanged: no event
-    assert len(core.history("customer_profile", "globex")) == 2
-    assert [c.id for c in sat.key_customers(COORD)] == ["acme", "globex"]
-    sat.set_key_customer(OM, "acme", key=False)
-    assert sat.customer(COORD, "acme").key_since is None
-    assert [c.id for c in sat.key_customers(COORD)] == ["globex"]
+        sat.customers.register(RM, "acme", name="again")
+    sat.customers.register(OM, "globex", name="Globex")
+    assert not sat.customers.get(COORD, "globex").key
+    assert [c.id for c in sat.customers.find(COORD, key=False)] == ["globex"]
     with pytest.raises(NotFound):
-        sat.set_key_customer(OM, "nobody")
+        sat.customers.get(COORD, "unknown")
+    clock.advance(days=1)
+    globex = sat.customers.set_key(OM, "globex", note="续约")
+    assert (globex.key, globex.key_since) == (True, T0 + timedelta(days=1))
+    sat.customers.set_key(OM, "globex")  # unchanged: no event
+    assert len(core.history("customer_profile", "globex")) == 2
+    assert [e.name for e in sat.customers.history(COORD, "globex")] == [
+        "customer_profile.registered",
+        "customer_profile.key_changed",
+    ]
+    assert [c.id for c in sat.customers.find(COORD, key=True)] == ["acme", "globex"]
+    sat.customers.set_key(OM, "acme", key=False)
+    assert sat.customers.get(COORD, "acme").key_since is None
+    assert [c.id for c in sat.customers.find(COORD, key=True)] == ["globex"]
+    with pytest.raises(NotFound):
+        sat.customers.set_key(OM, "nobody")
     with pytest.raises(AccessDenied, match="register a customer"):
-        sat.register_customer(ENG, "x", name="X")
+        sat.customers.register(ENG, "x", name="X")
     with pytest.raises(AccessDenied):
-        sat.key_customers(customer_actor("alice"))
+        sat.customers.find(customer_actor("alice"), key=True)
 
 
 def roundtrip(spec: AggregateSpec[Any], entity: Any) -> None:
@@ -86,14 +92,16 @@ def test_service_records_round_trip(record: ServiceRecord) -> None:
 def test_every_kind_round_trips_after_a_full_programme() -> None:
     core, clock = make_core()
     sat = core.satisfaction
-    sat.register_customer(RM, "acme", name="ACME", key=True)
+    sat.customers.register(RM, "acme", name="ACME", key=True)
     closed_record(core, "T1")
     clock.advance(hours=4)
-    cb = sat.schedule_callback(COORD, "T1")
-    sat.record_callback(COORD, cb.id, outcome="unreachable", reason="忙线")
-    sat.record_callback(COORD, cb.id, outcome="not_solved", reason="仍故障", score=2, comment="慢")
-    sat.resolve_service_record(ENG, "T1", resolution="再次处理")
-    campaign = sat.create_campaign(
+    cb = sat.callbacks.schedule(COORD, "T1")
+    sat.callbacks.record_outcome(COORD, cb.id, outcome="unreachable", reason="忙线")
+    sat.callbacks.record_outcome(
+        COORD, cb.id, outcome="not_solved", reason="仍故障", score=2, comment="慢"
+    )
+    sat.service_records.resolve(ENG, "T1", resolution="再次处理")
+    campaign = sat.surveys.create_campaign(
         OM,
         title="t",
         motive="periodic",
@@ -101,12 +109,12 @@ def test_every_kind_round_trips_after_a_full_programme() -> None:
         target_customers=["acme"],
         questions=[Question("q", "总体", "stars_5")],
     )
-    sat.open_campaign(OM, campaign.id)
-    (inv,) = sat.invite(OM, campaign.id, [("acme", "alice")]).invited
+    sat.surveys.open_campaign(OM, campaign.id)
+    (inv,) = sat.surveys.invite(OM, campaign.id, respondents=[("acme", "alice")]).invited
     clock.advance(days=4)
-    sat.remind(OM, campaign.id)
-    sat.submit_survey(customer_actor("alice"), inv.token, {"q": "4星"})
-    sat.close_campaign(OM, campaign.id)
+    sat.surveys.remind(OM, campaign.id)
+    sat.surveys.submit_survey(customer_actor("alice"), inv.token, answers={"q": "4星"})
+    sat.surveys.close_campaign(OM, campaign.id)
     specs = {s.kind: s for s in satisfaction_specs()}
     with core.storage.unit_of_work() as uow:
         for kind, spec in specs.items():
@@ -122,14 +130,16 @@ def test_every_kind_round_trips_after_a_full_programme() -> None:
         "survey_campaign",
         "survey_invitation",
     ]
-    assert CUSTOMER_SPEC.index_values(sat.customer(OM, "acme"))["key"] == 1
+    assert CUSTOMER_SPEC.index_values(sat.customers.get(OM, "acme"))["key"] == 1
 
 
 def test_statistics_can_be_computed_in_the_store_over_the_index() -> None:
     core, _ = make_core()
     for n, score in enumerate([5, 4, 1, 3]):
         closed_record(core, f"T{n}")
-        core.satisfaction.record_ticket_score(DESK, f"T{n}", score, respondent="alice")
+        core.satisfaction.responses.record_ticket_score(
+            DESK, f"T{n}", score=score, respondent="alice"
+        )
     with core.storage.unit_of_work() as uow:
         (row,) = uow.aggregate(
             RESPONSE_SPEC,

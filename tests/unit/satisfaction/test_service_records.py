@@ -38,13 +38,13 @@ def test_state_follows_the_instants_given() -> None:
     sat = core.satisfaction
     opened = T0 - timedelta(hours=5)
     assert (
-        sat.register_service_record(
+        sat.service_records.register(
             DESK, "A", customer="acme", service="desktop", opened_at=opened
         ).state
         is ServiceRecordState.OPEN
     )
     assert (
-        sat.register_service_record(
+        sat.service_records.register(
             DESK, "B", customer="acme", service="desktop", opened_at=opened, resolved_at=T0
         ).state
         is ServiceRecordState.RESOLVED
@@ -57,11 +57,11 @@ def test_instants_out_of_order_or_naive_are_refused() -> None:
     core, _ = make_core()
     sat = core.satisfaction
     with pytest.raises(ValidationError, match="before opened_at"):
-        sat.register_service_record(
+        sat.service_records.register(
             DESK, "A", customer="acme", service="d", opened_at=T0, resolved_at=T0 - timedelta(1)
         )
     with pytest.raises(ValidationError, match="before resolved_at"):
-        sat.register_service_record(
+        sat.service_records.register(
             DESK,
             "A",
             customer="acme",
@@ -71,13 +71,13 @@ def test_instants_out_of_order_or_naive_are_refused() -> None:
             closed_at=T0 + timedelta(hours=1),
         )
     with pytest.raises(ValidationError, match="timezone-aware"):
-        sat.register_service_record(
+        sat.service_records.register(
             DESK, "A", customer="acme", service="d", opened_at=datetime(2026, 5, 1)
         )
     with pytest.raises(ValidationError, match="customer"):
-        sat.register_service_record(DESK, "A", customer=" ", service="d", opened_at=T0)
+        sat.service_records.register(DESK, "A", customer=" ", service="d", opened_at=T0)
     with pytest.raises(ValidationError, match="reopened_count"):
-        sat.register_service_record(
+        sat.service_records.register(
             DESK, "A", customer="acme", service="d", opened_at=T0, reopened_count=-1
         )
 
@@ -121,7 +121,7 @@ def test_record_completeness(changes: dict[str, object], complete: bool) -> None
 
 def test_an_open_record_is_not_complete() -> None:
     core, _ = make_core()
-    rec = core.satisfaction.register_service_record(
+    rec = core.satisfaction.service_records.register(
         DESK, "A", customer="acme", service="d", opened_at=T0, engineer="e", resolution="r"
     )
     assert not rec.complete
@@ -130,41 +130,41 @@ def test_an_open_record_is_not_complete() -> None:
 def test_resolve_close_reopen() -> None:
     core, clock = make_core()
     sat = core.satisfaction
-    sat.register_service_record(DESK, "A", customer="acme", service="d", opened_at=T0)
+    sat.service_records.register(DESK, "A", customer="acme", service="d", opened_at=T0)
     with pytest.raises(InvalidTransition, match="'close' is not allowed in state 'open'"):
-        sat.close_service_record(DESK, "A")
+        sat.service_records.close(DESK, "A")
     clock.advance(hours=1)
-    rec = sat.resolve_service_record(ENG, "A", resolution="reset", engineer="eng-li")
+    rec = sat.service_records.resolve(ENG, "A", resolution="reset", engineer="eng-li")
     assert (rec.state, rec.resolved_at, rec.engineer) == (
         ServiceRecordState.RESOLVED,
         clock.now(),
         "eng-li",
     )
     clock.advance(hours=1)
-    rec = sat.close_service_record(DESK, "A")
+    rec = sat.service_records.close(DESK, "A")
     assert rec.state is ServiceRecordState.CLOSED and rec.closed_at == clock.now()
     assert rec.complete
-    rec = sat.reopen_service_record(DESK, "A", reason="came back")
+    rec = sat.service_records.reopen(DESK, "A", reason="came back")
     assert (rec.state, rec.reopened_count, rec.closed_at) == (ServiceRecordState.OPEN, 1, None)
     assert not rec.complete
-    sat.resolve_service_record(ENG, "A")
+    sat.service_records.resolve(ENG, "A")
     with pytest.raises(ValidationError, match="reason"):
-        sat.reopen_service_record(DESK, "A", reason=" ")
+        sat.service_records.reopen(DESK, "A", reason=" ")
     with pytest.raises(ValidationError, match="before resolved_at"):
-        sat.close_service_record(DESK, "A", closed_at=T0 - timedelta(days=1))
-    assert sat.service_record(OM, "A").state is ServiceRecordState.RESOLVED
+        sat.service_records.close(DESK, "A", at=T0 - timedelta(days=1))
+    assert sat.service_records.get(OM, "A").state is ServiceRecordState.RESOLVED
 
 
 def test_roles_for_service_records() -> None:
     core, _ = make_core()
     with pytest.raises(AccessDenied, match="register a service record"):
-        core.satisfaction.register_service_record(
+        core.satisfaction.service_records.register(
             customer_actor("alice"), "A", customer="acme", service="d", opened_at=T0
         )
     closed_record(core, "T1")
-    assert core.satisfaction.service_record(OM, "T1").id == "T1"
+    assert core.satisfaction.service_records.get(OM, "T1").id == "T1"
     with pytest.raises(AccessDenied):
-        core.satisfaction.service_record(customer_actor("alice"), "T1")
+        core.satisfaction.service_records.get(customer_actor("alice"), "T1")
 
 
 def test_listing_records() -> None:
@@ -172,8 +172,8 @@ def test_listing_records() -> None:
     closed_record(core, "T1")
     closed_record(core, "T2", closed_at=T0 + timedelta(days=1), engineer="eng-wang")
     sat = core.satisfaction
-    assert [r.id for r in sat.service_records(OM, closed_day="2026-05-11")] == ["T1"]
-    assert [r.id for r in sat.service_records(OM, engineer="eng-wang")] == ["T2"]
-    assert len(sat.service_records(OM, closed_period="2026-05", callback_state="none")) == 2
-    assert sat.service_records(OM, callback_state=CallbackStatus.DUE) == []
+    assert [r.id for r in sat.service_records.find(OM, closed_day="2026-05-11")] == ["T1"]
+    assert [r.id for r in sat.service_records.find(OM, engineer="eng-wang")] == ["T2"]
+    assert len(sat.service_records.find(OM, closed_period="2026-05", callback_state="none")) == 2
+    assert sat.service_records.find(OM, callback_state=CallbackStatus.DUE) == []
     assert SH.key == "Asia/Shanghai"

@@ -25,8 +25,8 @@ from ._support import (
 def test_a_very_dissatisfied_ticket_score_opens_a_complaint_through_the_complaint_service() -> None:
     core, clock = make_core()
     closed_record(core, "T1")
-    resp = core.satisfaction.record_ticket_score(
-        customer_actor("alice"), "T1", "非常不满意", comment="工程师态度差"
+    resp = core.satisfaction.responses.record_ticket_score(
+        customer_actor("alice"), "T1", score="非常不满意", comment="工程师态度差"
     )
     assert resp.complaint_id is not None
     complaint = core.complaints.get(SPECIALIST, resp.complaint_id)
@@ -38,7 +38,7 @@ def test_a_very_dissatisfied_ticket_score_opens_a_complaint_through_the_complain
     assert "非常不满意" in complaint.summary and "工程师态度差" in complaint.summary
     # a retry returns the same response and opens nothing new
     clock.advance(minutes=1)
-    again = core.satisfaction.record_ticket_score(customer_actor("alice"), "T1", 1)
+    again = core.satisfaction.responses.record_ticket_score(customer_actor("alice"), "T1", score=1)
     assert again.complaint_id == resp.complaint_id
     assert len(core.complaints.find(SPECIALIST, source="satisfaction")) == 1
     names = [e.name for e in core.history("satisfaction_response", resp.id)]
@@ -50,14 +50,18 @@ def test_other_levels_open_no_complaint() -> None:
     for n, score in enumerate(["dissatisfied", "neutral", "very_satisfied"]):
         closed_record(core, f"T{n}")
         assert (
-            core.satisfaction.record_ticket_score(DESK, f"T{n}", score, respondent="a").complaint_id
+            core.satisfaction.responses.record_ticket_score(
+                DESK, f"T{n}", score=score, respondent="a"
+            ).complaint_id
             is None
         )
     core2, _ = make_core(default_scale="seed_4")
     closed_record(core2, "T1")
     # the seed scale's lowest level is 不满意: dissatisfied, not very dissatisfied
     assert (
-        core2.satisfaction.record_ticket_score(DESK, "T1", "不满意", respondent="a").complaint_id
+        core2.satisfaction.responses.record_ticket_score(
+            DESK, "T1", score="不满意", respondent="a"
+        ).complaint_id
         is None
     )
     assert core.complaints.find(SPECIALIST) == [] == core2.complaints.find(SPECIALIST)
@@ -68,7 +72,7 @@ def test_a_survey_submission_opens_one_complaint_however_many_answers_are_very_d
 ):
     core, _ = make_core()
     sat = core.satisfaction
-    campaign = sat.create_campaign(
+    campaign = sat.surveys.create_campaign(
         OM,
         title="突发事件后回访调查",
         motive="major_incident",
@@ -81,10 +85,12 @@ def test_a_survey_submission_opens_one_complaint_however_many_answers_are_very_d
         ],
         related_ref="INC-42",
     )
-    sat.open_campaign(OM, campaign.id)
-    (inv,) = sat.invite(OM, campaign.id, [("acme", "alice")]).invited
-    responses = sat.submit_survey(
-        customer_actor("alice"), inv.token, {"speed": 1, "quality": "very_dissatisfied", "nps": 0}
+    sat.surveys.open_campaign(OM, campaign.id)
+    (inv,) = sat.surveys.invite(OM, campaign.id, respondents=[("acme", "alice")]).invited
+    responses = sat.surveys.submit_survey(
+        customer_actor("alice"),
+        inv.token,
+        answers={"speed": 1, "quality": "very_dissatisfied", "nps": 0},
     )
     ids = {r.complaint_id for r in responses}
     assert len(ids) == 1 and None not in ids
@@ -95,8 +101,8 @@ def test_a_survey_submission_opens_one_complaint_however_many_answers_are_very_d
 def test_a_dissatisfied_callback_opens_a_complaint_where_configured() -> None:
     core, _ = make_core()
     closed_record(core, "T1")
-    cb = core.satisfaction.schedule_callback(COORD, "T1")
-    result = core.satisfaction.record_callback(
+    cb = core.satisfaction.callbacks.schedule(COORD, "T1")
+    result = core.satisfaction.callbacks.record_outcome(
         COORD, cb.id, outcome="solved", score="dissatisfied", comment="慢"
     )
     assert result.response is not None and result.response.complaint_id is not None
@@ -104,14 +110,16 @@ def test_a_dissatisfied_callback_opens_a_complaint_where_configured() -> None:
     assert complaint.source is ComplaintSource.CALLBACK
     off, _ = make_core(dissatisfied_callback_opens_complaint=False)
     closed_record(off, "T1")
-    cb = off.satisfaction.schedule_callback(COORD, "T1")
-    result = off.satisfaction.record_callback(COORD, cb.id, outcome="solved", score="dissatisfied")
+    cb = off.satisfaction.callbacks.schedule(COORD, "T1")
+    result = off.satisfaction.callbacks.record_outcome(
+        COORD, cb.id, outcome="solved", score="dissatisfied"
+    )
     assert result.response is not None and result.response.complaint_id is None
     assert off.complaints.find(SPECIALIST) == []
     # very dissatisfied always opens one
     closed_record(off, "T2")
-    cb = off.satisfaction.schedule_callback(COORD, "T2")
-    result = off.satisfaction.record_callback(COORD, cb.id, outcome="solved", score=1)
+    cb = off.satisfaction.callbacks.schedule(COORD, "T2")
+    result = off.satisfaction.callbacks.record_outcome(COORD, cb.id, outcome="solved", score=1)
     assert result.response is not None and result.response.complaint_id is not None
 
 
@@ -121,25 +129,25 @@ def test_a_failed_opening_is_caught_up_by_the_sweep_exactly_once() -> None:
     core.satisfaction.complaints = opener
     assert isinstance(opener, ComplaintOpener)
     closed_record(core, "T1")
-    resp = core.satisfaction.record_ticket_score(DESK, "T1", 1, respondent="alice")
+    resp = core.satisfaction.responses.record_ticket_score(DESK, "T1", score=1, respondent="alice")
     assert resp.complaint_id is None  # the response is stored all the same
-    assert core.satisfaction.response(OM, resp.id).complaint_pending
-    swept = core.satisfaction.open_pending_complaints(SPECIALIST)
+    assert core.satisfaction.responses.get(OM, resp.id).complaint_pending
+    swept = core.satisfaction.responses.open_pending_complaints(SPECIALIST)
     assert [r.complaint_id for r in swept] == ["cmp-1"]
-    assert core.satisfaction.open_pending_complaints(SPECIALIST) == []
+    assert core.satisfaction.responses.open_pending_complaints(SPECIALIST) == []
     assert len(opener.opened) == 1
     with pytest.raises(AccessDenied):
-        core.satisfaction.open_pending_complaints(RM)
+        core.satisfaction.responses.open_pending_complaints(RM)
 
 
 def test_without_a_complaint_service_responses_wait_for_one() -> None:
     core, _ = make_core()
     core.satisfaction.complaints = None
     closed_record(core, "T1")
-    resp = core.satisfaction.record_ticket_score(DESK, "T1", 1, respondent="alice")
+    resp = core.satisfaction.responses.record_ticket_score(DESK, "T1", score=1, respondent="alice")
     assert resp.complaint_pending
     core.satisfaction.complaints = core.complaints
-    (swept,) = core.satisfaction.open_pending_complaints(SPECIALIST)
+    (swept,) = core.satisfaction.responses.open_pending_complaints(SPECIALIST)
     assert swept.complaint_id is not None
     assert len(core.complaints.find(SPECIALIST)) == 1
 
@@ -157,14 +165,14 @@ def test_exactly_one_complaint_per_response_whatever_the_sequence(steps: list[st
         if step == "fail":
             opener.fail += 1
         elif step == "sweep":
-            core.satisfaction.open_pending_complaints(SPECIALIST)
+            core.satisfaction.responses.open_pending_complaints(SPECIALIST)
         else:
-            core.satisfaction.record_ticket_score(DESK, "T1", 1, respondent="alice")
+            core.satisfaction.responses.record_ticket_score(DESK, "T1", score=1, respondent="alice")
             recorded = True
     opener.fail = 0
-    core.satisfaction.open_pending_complaints(SPECIALIST)
+    core.satisfaction.responses.open_pending_complaints(SPECIALIST)
     assert len(opener.opened) == (1 if recorded else 0)
     if recorded:
-        (resp,) = core.satisfaction.responses(OM)
+        (resp,) = core.satisfaction.responses.find(OM)
         assert resp.complaint_id == "cmp-1"
         assert {(c["source"], c["source_ref"]) for c in opener.calls} == {("satisfaction", resp.id)}

@@ -81,7 +81,7 @@ def test_improvement_period_and_callback_skip_national_day() -> None:
 
 def test_satisfaction_callback_due_skips_national_day() -> None:
     core = _core(FrozenClock(EVE))
-    core.satisfaction.register_service_record(
+    core.satisfaction.service_records.register(
         DESK,
         "INC-1",
         customer="华东电网",
@@ -90,7 +90,7 @@ def test_satisfaction_callback_due_skips_national_day() -> None:
         resolved_at=EVE,
         engineer="eng-1",
     )
-    callback = core.satisfaction.schedule_callback(DESK, "INC-1")
+    callback = core.satisfaction.callbacks.schedule(DESK, "INC-1")
     assert callback.due_at == datetime(2025, 10, 9, 15, 0, tzinfo=SH)
 
 

@@ -7,13 +7,24 @@ significance test, targets with critical lines (临界线) and the measures at
 each level, level crossings and improvement items, the watch lists for
 focused care, and the service desk's KPIs. Everything is computed with
 ``aggregate`` over index fields, so the database does the counting.
+
+Two services share one :class:`AnalysisSources`: ``core.satisfaction.analysis``
+(a :class:`SatisfactionAnalysis`: figures and watch lists, all reports) and
+``core.satisfaction.targets`` (a :class:`TargetService`: targets, evaluation,
+standings).
 """
 
+from itsm_core.satisfaction.analysis.evaluation import TargetService
 from itsm_core.satisfaction.analysis.kpis import DeskKpi, KpiFigures
 from itsm_core.satisfaction.analysis.periods import period_window, previous_period
 from itsm_core.satisfaction.analysis.queries import Dimension
 from itsm_core.satisfaction.analysis.results import GroupFigures, PeriodChange, RateFigures, Trend
-from itsm_core.satisfaction.analysis.service import SatisfactionAnalysis, key_customers_from
+from itsm_core.satisfaction.analysis.service import SatisfactionAnalysis
+from itsm_core.satisfaction.analysis.sources import (
+    AnalysisSources,
+    KeyCustomerSource,
+    key_customers_from,
+)
 from itsm_core.satisfaction.analysis.standings import (
     CrossingDirection,
     Evaluation,
@@ -59,6 +70,7 @@ __all__ = [
     "STANDING_SPEC",
     "TARGET_SPEC",
     "AlertLevel",
+    "AnalysisSources",
     "ChannelWeights",
     "CombinedFigures",
     "CrossingDirection",
@@ -68,6 +80,7 @@ __all__ = [
     "Evaluation",
     "GroupFigures",
     "Interval",
+    "KeyCustomerSource",
     "KpiFigures",
     "LevelCrossing",
     "LevelRule",
@@ -82,6 +95,7 @@ __all__ = [
     "SubjectResult",
     "Tally",
     "TargetMetric",
+    "TargetService",
     "Trend",
     "WatchEntry",
     "WatchList",

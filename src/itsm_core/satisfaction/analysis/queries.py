@@ -26,7 +26,7 @@ from typing import Any
 
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.labels import Labelled
-from itsm_core.satisfaction.model import Channel
+from itsm_core.satisfaction.enums import Channel
 from itsm_core.storage.base import Measure, Query, Where
 
 __all__ = [

@@ -20,7 +20,12 @@ from itsm_core.kernel.ids import new_id
 from itsm_core.outbox import OutboxRelay
 from itsm_core.plugins import make_plugin_manager
 from itsm_core.runtime import Runtime
-from itsm_core.satisfaction.analysis import ANALYSIS_SPECS, SatisfactionAnalysis
+from itsm_core.satisfaction.analysis import (
+    ANALYSIS_SPECS,
+    AnalysisSources,
+    SatisfactionAnalysis,
+    TargetService,
+)
 from itsm_core.storage.base import AggregateSpec, IndexField, IndexType, Query
 from itsm_core.storage.memory import MemoryBackend, MemoryUnitOfWork
 
@@ -170,8 +175,16 @@ def make_runtime(plugins: Iterable[object] = (), at: datetime = AT) -> Runtime:
     return Runtime(clock, storage, pm, OutboxRelay(storage, pm, clock))
 
 
-def make_analysis(runtime: Runtime, **options: Any) -> SatisfactionAnalysis:
-    """Return the analysis over the stand-in specs."""
+@attrs.frozen
+class Analysed:
+    """The two analysis services over one set of sources, as ``core.satisfaction`` has them."""
+
+    analysis: SatisfactionAnalysis
+    targets: TargetService
+
+
+def make_analysis(runtime: Runtime, **options: Any) -> Analysed:
+    """Return the analysis services over the stand-in specs."""
 
     def key_customers(uow: Any) -> list[str]:
         return [str(r.values["name"]) for r in uow.find(CUSTOMERS, Query.eq(key=1))]
@@ -179,7 +192,8 @@ def make_analysis(runtime: Runtime, **options: Any) -> SatisfactionAnalysis:
     options.setdefault("service_records", RECORDS)
     options.setdefault("invitations", INVITATIONS)
     options.setdefault("key_customers", key_customers)
-    return SatisfactionAnalysis(runtime, responses=RESPONSES, **options)
+    sources = AnalysisSources(runtime, responses=RESPONSES, **options)
+    return Analysed(SatisfactionAnalysis(sources), TargetService(sources))
 
 
 def response(

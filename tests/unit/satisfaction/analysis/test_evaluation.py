@@ -73,8 +73,8 @@ class Broken:
 
 def setup(*plugins: object, **options: object):  # type: ignore[no-untyped-def]
     runtime = make_runtime(plugins)
-    analysis = make_analysis(runtime, **options)
-    analysis.set_target(
+    sat = make_analysis(runtime, **options)
+    sat.targets.set_target(
         DIRECTOR,
         "desktop",
         target=90,
@@ -82,14 +82,14 @@ def setup(*plugins: object, **options: object):  # type: ignore[no-untyped-def]
         owner=OWNER.id,
         improvement_period=timedelta(days=20),
     )
-    return runtime, analysis
+    return runtime, sat
 
 
 def test_first_evaluation_classifies_and_crosses_from_the_best_level() -> None:
     recorder = Recorder()
-    runtime, analysis = setup(recorder)
+    runtime, sat = setup(recorder)
     responses(runtime, *many(50, 47, customer="acme"), *many(50, 35, customer="globex"))
-    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    evaluation = sat.targets.evaluate(QUALITY, "2026-05")
     results = {r.customer: r for r in evaluation.results}
     assert results[None].value == pytest.approx(82.0)
     assert results[None].level is AlertLevel.YELLOW
@@ -122,26 +122,26 @@ def test_first_evaluation_classifies_and_crosses_from_the_best_level() -> None:
 
 def test_re_evaluating_raises_nothing_twice_and_later_periods_cross_back() -> None:
     recorder = Recorder()
-    runtime, analysis = setup(recorder)
+    runtime, sat = setup(recorder)
     responses(runtime, *many(50, 35, customer="globex"))
-    first = analysis.evaluate(QUALITY, "2026-05")
+    first = sat.targets.evaluate(QUALITY, "2026-05")
     assert len(first.crossings) == 2 and len(first.improvements) == 2
-    again = analysis.evaluate(SYSTEM, "2026-05")
+    again = sat.targets.evaluate(SYSTEM, "2026-05")
     assert again.crossings == () and again.improvements == ()
     assert len(recorder.crossings) == 2
     # June: globex recovers
     responses(runtime, *many(50, 48, customer="globex", period="2026-06"))
-    june = analysis.evaluate(QUALITY, "2026-06")
+    june = sat.targets.evaluate(QUALITY, "2026-06")
     assert {c.direction for c in june.crossings} == {CrossingDirection.IMPROVED}
     assert {c.previous_level for c in june.crossings} == {AlertLevel.RED}
     assert june.improvements == ()
     # evaluating May again afterwards changes no standing
-    late = analysis.evaluate(QUALITY, "2026-05")
+    late = sat.targets.evaluate(QUALITY, "2026-05")
     assert late.crossings == () and late.improvements == () and len(late.results) == 2
-    standings = analysis.standings(COORDINATOR, service="desktop")
+    standings = sat.targets.find_standings(COORDINATOR, service="desktop")
     assert {s.period for s in standings} == {"2026-06"}
     assert {s.level for s in standings} == {AlertLevel.GREEN}
-    red = analysis.standings(COORDINATOR, level="red")
+    red = sat.targets.find_standings(COORDINATOR, level="red")
     assert red == []
     # the standing survives a JSON round trip (restart, SQL backend)
     record = json.loads(json.dumps(STANDING_SPEC.to_record(standings[0])))
@@ -149,15 +149,15 @@ def test_re_evaluating_raises_nothing_twice_and_later_periods_cross_back() -> No
 
 
 def test_customer_target_overrides_the_service_target() -> None:
-    runtime, analysis = setup()
-    analysis.set_target(
+    runtime, sat = setup()
+    sat.targets.set_target(
         MANAGER,
         "desktop",
         customer="globex",
         target=60,
         levels=[LevelRule("green", 60), LevelRule("red")],
     )
-    analysis.set_target(
+    sat.targets.set_target(
         MANAGER,
         "network",
         customer="initech",
@@ -170,7 +170,7 @@ def test_customer_target_overrides_the_service_target() -> None:
         *many(10, 2, customer="initech", service="network"),
         *many(10, 2, customer="other", service="network"),
     )
-    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    evaluation = sat.targets.evaluate(QUALITY, "2026-05")
     results = {(r.service, r.customer): r for r in evaluation.results}
     assert results[("desktop", "globex")].level is AlertLevel.GREEN
     assert results[("desktop", "globex")].target_id.endswith(":globex")
@@ -178,20 +178,20 @@ def test_customer_target_overrides_the_service_target() -> None:
     assert results[("network", "initech")].small_sample
     # network has no service-wide target: neither the service nor "other" is classified
     assert ("network", None) not in results and ("network", "other") not in results
-    only = analysis.evaluate(QUALITY, "2026-05", service="network")
+    only = sat.targets.evaluate(QUALITY, "2026-05", service="network")
     assert {r.service for r in only.results} == {"network"}
 
 
 def test_a_raising_hook_never_undoes_the_evaluation_and_is_retried() -> None:
     recorder = Recorder()
     broken = Broken()
-    runtime, analysis = setup(broken, recorder)
+    runtime, sat = setup(broken, recorder)
     responses(runtime, *many(50, 35))
-    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    evaluation = sat.targets.evaluate(QUALITY, "2026-05")
     assert len(evaluation.crossings) == 2
     assert len(recorder.crossings) == 2  # the other implementation still ran
-    assert len(analysis.standings(QUALITY)) == 2  # committed
-    assert len(analysis.improvements(QUALITY)) == 2
+    assert len(sat.targets.find_standings(QUALITY)) == 2  # committed
+    assert len(sat.targets.improvements(QUALITY)) == 2
     # the failed deliveries wait in the outbox and are retried after the backoff
     runtime.clock.advance(hours=2)  # type: ignore[attr-defined]
     broken.fail = False
@@ -203,9 +203,9 @@ def test_a_raising_hook_never_undoes_the_evaluation_and_is_retried() -> None:
 
 
 def test_crossing_rebuilt_from_its_event() -> None:
-    runtime, analysis = setup()
+    runtime, sat = setup()
     responses(runtime, *many(50, 35))
-    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    evaluation = sat.targets.evaluate(QUALITY, "2026-05")
     crossing = evaluation.crossings[0]
     (event,) = [
         e
@@ -231,48 +231,48 @@ def test_crossing_rebuilt_from_its_event() -> None:
 
 def test_weighted_evaluation_and_strict_weights() -> None:
     weights = ChannelWeights({"ticket": 1, "callback": 1})
-    runtime, analysis = setup(weights=weights)
+    runtime, sat = setup(weights=weights)
     responses(runtime, *many(40, 40, channel="ticket"), *many(10, 6, channel="callback"))
-    (overall, _customer) = analysis.evaluate(QUALITY, "2026-05").results
+    (overall, _customer) = sat.targets.evaluate(QUALITY, "2026-05").results
     assert overall.value == pytest.approx(80.0)  # (100 + 60) / 2, not 92 pooled
     strict = ChannelWeights({"ticket": 1, "survey": 1}, MissingChannels.STRICT)
-    runtime2, analysis2 = setup(weights=strict)
+    runtime2, sat2 = setup(weights=strict)
     responses(runtime2, *many(40, 40, channel="ticket"))
-    evaluation = analysis2.evaluate(QUALITY, "2026-05")
+    evaluation = sat2.targets.evaluate(QUALITY, "2026-05")
     assert all(r.value is None and r.level is None for r in evaluation.results)
-    assert evaluation.crossings == () and analysis2.standings(QUALITY) == []
+    assert evaluation.crossings == () and sat2.targets.find_standings(QUALITY) == []
 
 
 def test_improvement_items_are_followed_up() -> None:
-    runtime, analysis = setup()
+    runtime, sat = setup()
     responses(runtime, *many(50, 35))
-    evaluation = analysis.evaluate(QUALITY, "2026-05")
+    evaluation = sat.targets.evaluate(QUALITY, "2026-05")
     overall = next(i for i in evaluation.improvements if i.source_ref.endswith(":*"))
     other = next(i for i in evaluation.improvements if i is not overall)
-    progressed = analysis.report_improvement_progress(OWNER, overall.id, "extra callbacks")
+    progressed = sat.targets.report_improvement_progress(OWNER, overall.id, "extra callbacks")
     assert progressed.progress[-1].note == "extra callbacks"
-    met = analysis.follow_up_improvement(QUALITY, overall.id, met=True, note="back above 90")
+    met = sat.targets.follow_up_improvement(QUALITY, overall.id, met=True, note="back above 90")
     assert met.status is ImprovementStatus.MET
     with pytest.raises(InvalidTransition):
-        analysis.report_improvement_progress(OWNER, overall.id, "too late")
-    escalated = analysis.follow_up_improvement(QUALITY, other.id, met=False, note="still low")
+        sat.targets.report_improvement_progress(OWNER, overall.id, "too late")
+    escalated = sat.targets.follow_up_improvement(QUALITY, other.id, met=False, note="still low")
     assert escalated.status is ImprovementStatus.ESCALATED
-    decided = analysis.decide_improvement(GMO, other.id, "replace the team lead")
+    decided = sat.targets.decide_improvement(GMO, other.id, "replace the team lead")
     assert decided.status is ImprovementStatus.DECIDED
-    assert analysis.improvements(QUALITY) == []
-    assert len(analysis.improvements(QUALITY, open_only=False)) == 2
+    assert sat.targets.improvements(QUALITY) == []
+    assert len(sat.targets.improvements(QUALITY, open_only=False)) == 2
     with pytest.raises(AccessDenied):
-        analysis.decide_improvement(QUALITY, other.id, "x")
+        sat.targets.decide_improvement(QUALITY, other.id, "x")
     with pytest.raises(NotFound):
-        analysis.follow_up_improvement(QUALITY, "sat-standing:x:*@2026-05", met=True, note="x")
+        sat.targets.follow_up_improvement(QUALITY, "sat-standing:x:*@2026-05", met=True, note="x")
     with pytest.raises(NotFound):
-        analysis.follow_up_improvement(QUALITY, "cmp-1", met=True, note="x")
+        sat.targets.follow_up_improvement(QUALITY, "cmp-1", met=True, note="x")
 
 
 def test_who_may_evaluate() -> None:
-    _runtime, analysis = setup()
+    _runtime, sat = setup()
     for actor in (ENGINEER, COORDINATOR):
         with pytest.raises(AccessDenied, match="evaluate"):
-            analysis.evaluate(actor, "2026-05")
-    empty = make_analysis(make_runtime()).evaluate(SYSTEM, "2026-05")
+            sat.targets.evaluate(actor, "2026-05")
+    empty = make_analysis(make_runtime()).targets.evaluate(SYSTEM, "2026-05")
     assert empty.results == () and empty.period == "2026-05"

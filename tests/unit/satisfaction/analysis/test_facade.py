@@ -58,7 +58,7 @@ def scores(
     engineer: str | None = "eng-li",
 ) -> None:
     for value in values:
-        core.satisfaction.record_response(
+        core.satisfaction.responses.record_response(
             DESK,
             channel=channel,
             customer=customer,
@@ -87,10 +87,10 @@ def test_a_programme_through_the_facade(url: str) -> None:
         load_entrypoints=False,
         satisfaction_weights=ChannelWeights({"ticket": 1, "callback": 1}),
     )
-    analysis = core.satisfaction_analysis
-    core.satisfaction.register_customer(RM, "acme", name="Acme", key=True)
-    core.satisfaction.register_customer(RM, "globex", name="Globex")
-    analysis.set_target(
+    sat = core.satisfaction
+    core.satisfaction.customers.register(RM, "acme", name="Acme", key=True)
+    core.satisfaction.customers.register(RM, "globex", name="Globex")
+    sat.targets.set_target(
         OM,
         "desktop",
         target=85,
@@ -113,7 +113,7 @@ def test_a_programme_through_the_facade(url: str) -> None:
 
     by_customer = {
         f.key["customer"]: f
-        for f in analysis.figures(QS, ["2026-04", "2026-05"], group_by=["customer", "period"])
+        for f in sat.analysis.figures(QS, ["2026-04", "2026-05"], group_by=["customer", "period"])
         if f.key["period"] == "2026-04"
     }
     assert by_customer["acme"].csat == pytest.approx(100 * 6 / 7)
@@ -121,13 +121,13 @@ def test_a_programme_through_the_facade(url: str) -> None:
     assert by_customer["globex"].mean == pytest.approx(
         (0.25 + 0.5 + 0.25 + 0.75 + 0.5 + 0.25 + 0.25 + 0.5) / 8
     )
-    (engineer,) = analysis.figures(QS, "2026-05", group_by=["engineer"])
+    (engineer,) = sat.analysis.figures(QS, "2026-05", group_by=["engineer"])
     assert engineer.key["engineer"] == "eng-li" and engineer.n == 13
 
-    april = analysis.evaluate(QS, "2026-04")
+    april = sat.targets.evaluate(QS, "2026-04")
     levels = {r.customer: r.level for r in april.results}
     assert levels == {None: AlertLevel.RED, "acme": AlertLevel.GREEN, "globex": AlertLevel.RED}
-    may = analysis.evaluate(QS, "2026-05")
+    may = sat.targets.evaluate(QS, "2026-05")
     levels = {r.customer: r.level for r in may.results}
     assert levels["globex"] is AlertLevel.GREEN
     assert {(c.customer, c.level) for c in listener.crossings} >= {
@@ -135,9 +135,9 @@ def test_a_programme_through_the_facade(url: str) -> None:
         ("globex", AlertLevel.GREEN),
     }
     assert "satisfaction_standing.level_crossed" in listener.names
-    assert len(analysis.improvements(QS)) == 2  # April: the service and globex
+    assert len(sat.targets.improvements(QS)) == 2  # April: the service and globex
 
-    (change,) = analysis.changes(QS, "2026-05", customer="globex")
+    (change,) = sat.analysis.changes(QS, "2026-05", customer="globex")
     assert change.trend in (Trend.IMPROVED, Trend.STABLE) and change.small_sample
     # 1/8 top box in April, 7/8 in May: pooled p = 1/2, z = 0.75 / sqrt(1/4 * 2/8) = 3
     assert (change.previous.n, change.previous.top_box) == (8, 1)
@@ -146,7 +146,7 @@ def test_a_programme_through_the_facade(url: str) -> None:
     assert change.p_value == pytest.approx(0.0027, abs=1e-4)
     assert change.trend is Trend.IMPROVED and change.csat_change == pytest.approx(75.0)
 
-    watch = analysis.watch_list(RM, "2026-05", window=2)
+    watch = sat.analysis.watch_list(RM, "2026-05", window=2)
     assert [e.customer for e in watch.key_customers] == ["acme"]
     assert [e.customer for e in watch.low_satisfaction] == ["globex"]
 
@@ -154,9 +154,9 @@ def test_a_programme_through_the_facade(url: str) -> None:
 def test_response_rates_and_kpis_through_the_facade(url: str) -> None:
     clock = FrozenClock(MAY)
     core = ItsmCore(url, clock=clock, load_entrypoints=False)
-    analysis = core.satisfaction_analysis
-    core.satisfaction.register_customer(RM, "acme", name="Acme")
-    campaign = core.satisfaction.create_campaign(
+    sat = core.satisfaction
+    core.satisfaction.customers.register(RM, "acme", name="Acme")
+    campaign = core.satisfaction.surveys.create_campaign(
         OM,
         title="after the outage",
         motive="major_incident",
@@ -164,22 +164,22 @@ def test_response_rates_and_kpis_through_the_facade(url: str) -> None:
         questions=[Question("overall", "How satisfied are you overall?")],
         target_customers=["acme"],
     )
-    core.satisfaction.open_campaign(OM, campaign.id)
-    report = core.satisfaction.invite(
-        OM, campaign.id, [Respondent("acme", f"p{i}") for i in range(4)]
+    core.satisfaction.surveys.open_campaign(OM, campaign.id)
+    report = core.satisfaction.surveys.invite(
+        OM, campaign.id, respondents=[Respondent("acme", f"p{i}") for i in range(4)]
     )
     token = report.invited[0].token
-    core.satisfaction.submit_survey(QS, token, {"overall": 4})
-    (rate,) = analysis.response_rates(QS, "2026-05")
+    core.satisfaction.surveys.submit_survey(QS, token, answers={"overall": 4})
+    (rate,) = sat.analysis.response_rates(QS, "2026-05")
     assert rate.key["campaign"] == campaign.id
     assert (rate.rate.numerator, rate.rate.denominator) == (1, 4)
-    (survey,) = analysis.figures(QS, "2026-05", group_by=["customer", "channel"])
+    (survey,) = sat.analysis.figures(QS, "2026-05", group_by=["customer", "channel"])
     assert survey.key["channel"] == "survey"
     assert survey.response_rate is not None and survey.response_rate.value == 0.25
 
     closed = MAY + timedelta(hours=4)
     for i in range(10):
-        core.satisfaction.register_service_record(
+        core.satisfaction.service_records.register(
             DESK,
             f"sr-{i}",
             customer="acme",
@@ -192,7 +192,7 @@ def test_response_rates_and_kpis_through_the_facade(url: str) -> None:
             reopened_count=1 if i < 2 else 0,
             resolution="replaced the cable" if i < 6 else None,
         )
-    (kpis,) = analysis.desk_kpis(QS, "2026-05")
+    (kpis,) = sat.analysis.desk_kpis(QS, "2026-05")
     assert kpis.closed == 10
     assert kpis.first_contact_resolution.value == 0.7
     assert kpis.one_time_fix.value == 0.8
@@ -218,10 +218,10 @@ def test_two_periods_together_equal_the_sum_of_each_on_stored_responses(
         for response in stored:
             uow.save(RESPONSE_SPEC, response)
         uow.commit()
-    analysis = core.satisfaction_analysis
+    sat = core.satisfaction
 
     def tallies(periods: list[str]) -> dict[tuple[str | None, ...], Tally]:
-        figures = analysis.figures(QS, periods, group_by=["service", "channel"])
+        figures = sat.analysis.figures(QS, periods, group_by=["service", "channel"])
         return {(f.key["service"], f.key["channel"]): f.tally for f in figures}
 
     both = tallies(["2026-04", "2026-05"])

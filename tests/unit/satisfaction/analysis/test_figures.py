@@ -69,8 +69,8 @@ def seeded():  # type: ignore[no-untyped-def]
 )
 def test_any_grouping_matches_a_direct_count(group_by: tuple[str, ...]) -> None:
     runtime, rows = seeded()
-    analysis = make_analysis(runtime)
-    found = analysis.figures(QUALITY, ["2026-04", "2026-05"], group_by=group_by)
+    sat = make_analysis(runtime)
+    found = sat.analysis.figures(QUALITY, ["2026-04", "2026-05"], group_by=group_by)
     expected: dict[tuple[str | None, ...], list[dict[str, object]]] = {}
     for row in rows:
         expected.setdefault(tuple(row[d] for d in group_by), []).append(row)  # type: ignore[misc]
@@ -98,20 +98,20 @@ def test_filters_and_nps_only_from_eligible_responses() -> None:
         *many(4, 4, channel="ticket"),
         response(service="network"),
     )
-    analysis = make_analysis(runtime)
-    (everything,) = analysis.figures(MANAGER, "2026-05", service="desktop")
+    sat = make_analysis(runtime)
+    (everything,) = sat.analysis.figures(MANAGER, "2026-05", service="desktop")
     assert everything.n == 10
     assert everything.tally.nps_n == 6
     assert everything.nps == pytest.approx(100 * (2 - 2) / 6)
     by_channel = {
         f.key["channel"]: f
-        for f in analysis.figures(MANAGER, "2026-05", group_by=["channel"], service="desktop")
+        for f in sat.analysis.figures(MANAGER, "2026-05", group_by=["channel"], service="desktop")
     }
     assert by_channel["ticket"].nps is None
     assert by_channel["survey"].nps == 0.0
-    (network,) = analysis.figures(MANAGER, "2026-05", service=["network"])
+    (network,) = sat.analysis.figures(MANAGER, "2026-05", service=["network"])
     assert network.n == 1
-    assert analysis.figures(MANAGER, "2026-05", customer="nobody") == ()
+    assert sat.analysis.figures(MANAGER, "2026-05", customer="nobody") == ()
     text = everything.describe("zh")
     assert "满意率" in text and "样本量小" in text
     assert "CSAT" in everything.describe("en") and "small sample" in everything.describe("en")
@@ -121,33 +121,33 @@ def test_filters_and_nps_only_from_eligible_responses() -> None:
 def test_deviation_from_the_target_of_the_service() -> None:
     runtime = make_runtime()
     responses(runtime, *many(40, 30), *many(10, 10, customer="globex"))
-    analysis = make_analysis(runtime)
-    analysis.set_target(
+    sat = make_analysis(runtime)
+    sat.targets.set_target(
         DIRECTOR, "desktop", target=90, levels=[LevelRule("green", 90), LevelRule("red")]
     )
-    analysis.set_target(
+    sat.targets.set_target(
         DIRECTOR,
         "desktop",
         customer="acme",
         target=70,
         levels=[LevelRule("green", 70), LevelRule("red")],
     )
-    (overall,) = analysis.figures(QUALITY, "2026-05", group_by=["service"])
+    (overall,) = sat.analysis.figures(QUALITY, "2026-05", group_by=["service"])
     assert overall.deviation is not None
     assert overall.deviation.target == 90
     assert overall.deviation.difference == pytest.approx(80 - 90)
     assert overall.deviation.below_target
     per_customer = {
         f.key["customer"]: f
-        for f in analysis.figures(QUALITY, "2026-05", group_by=["service", "customer"])
+        for f in sat.analysis.figures(QUALITY, "2026-05", group_by=["service", "customer"])
     }
     assert per_customer["acme"].deviation is not None
     assert per_customer["acme"].deviation.target == 70  # its own target
     assert per_customer["globex"].deviation is not None
     assert per_customer["globex"].deviation.target == 90  # the service's
-    (by_channel,) = analysis.figures(QUALITY, "2026-05", group_by=["channel"])
+    (by_channel,) = sat.analysis.figures(QUALITY, "2026-05", group_by=["channel"])
     assert by_channel.deviation is None  # several services pooled: no target applies
-    (one_service,) = analysis.figures(QUALITY, "2026-05", service="desktop")
+    (one_service,) = sat.analysis.figures(QUALITY, "2026-05", service="desktop")
     assert one_service.deviation is not None and "目标" in one_service.describe()
 
 
@@ -160,9 +160,9 @@ def test_combined_channels_with_weights() -> None:
         *many(5, 5, channel="ticket", service="network"),
     )
     weights = ChannelWeights({"ticket": 1, "callback": 3, "survey": 2})
-    analysis = make_analysis(runtime, weights=weights)
+    sat = make_analysis(runtime, weights=weights)
     combined = {
-        c.key["service"]: c for c in analysis.combined(MANAGER, "2026-05", group_by=["service"])
+        c.key["service"]: c for c in sat.analysis.combined(MANAGER, "2026-05", group_by=["service"])
     }
     desktop = combined["desktop"]
     assert desktop.csat == pytest.approx(25.0)
@@ -171,13 +171,13 @@ def test_combined_channels_with_weights() -> None:
     assert desktop.n == 20 and desktop.nps is None
     assert combined["network"].csat == 100.0
     strict = ChannelWeights(weights.weights, MissingChannels.STRICT)
-    (refused,) = analysis.combined(MANAGER, "2026-05", weights=strict, service="desktop")
+    (refused,) = sat.analysis.combined(MANAGER, "2026-05", weights=strict, service="desktop")
     assert refused.csat is None
     assert "加权渠道" in desktop.describe() and "weighted" in desktop.describe("en")
     with pytest.raises(ValidationError, match="channel"):
-        analysis.combined(MANAGER, "2026-05", group_by=["channel"])
+        sat.analysis.combined(MANAGER, "2026-05", group_by=["channel"])
     with pytest.raises(ValidationError, match="weights"):
-        make_analysis(runtime).combined(MANAGER, "2026-05")
+        make_analysis(runtime).analysis.combined(MANAGER, "2026-05")
 
 
 def test_changes_against_the_previous_period() -> None:
@@ -190,9 +190,9 @@ def test_changes_against_the_previous_period() -> None:
         *many(10, 6, period="2026-05", service="network"),
         *many(10, 6, period="2026-05", service="storage"),
     )
-    analysis = make_analysis(runtime)
+    sat = make_analysis(runtime)
     changes = {
-        c.key["service"]: c for c in analysis.changes(MANAGER, "2026-05", group_by=["service"])
+        c.key["service"]: c for c in sat.analysis.changes(MANAGER, "2026-05", group_by=["service"])
     }
     desktop = changes["desktop"]
     assert desktop.previous_period == "2026-04"
@@ -205,10 +205,10 @@ def test_changes_against_the_previous_period() -> None:
     assert changes["storage"].csat_change is None
     assert "显著上升" in desktop.describe() and "significantly improved" in desktop.describe("en")
     assert desktop.to_dict()["trend"] == "improved"
-    (declined,) = analysis.changes(MANAGER, "2026-04", service="desktop")
+    (declined,) = sat.analysis.changes(MANAGER, "2026-04", service="desktop")
     assert declined.trend is Trend.INSUFFICIENT_DATA  # nothing in 2026-03
     with pytest.raises(ValidationError, match="period"):
-        analysis.changes(MANAGER, "2026-05", group_by=["period"])
+        sat.analysis.changes(MANAGER, "2026-05", group_by=["period"])
 
 
 def test_response_rates_of_surveys() -> None:
@@ -243,14 +243,14 @@ def test_response_rates_of_surveys() -> None:
         response(channel="survey", campaign_id="c1", customer="globex"),
         response(channel="ticket"),
     )
-    analysis = make_analysis(runtime)
-    rates = {r.key["campaign"]: r.rate for r in analysis.response_rates(MANAGER, "2026-05")}
+    sat = make_analysis(runtime)
+    rates = {r.key["campaign"]: r.rate for r in sat.analysis.response_rates(MANAGER, "2026-05")}
     assert rates["c1"].numerator == 2 and rates["c1"].denominator == 3
     assert rates["c2"].value == 0.5
     assert "c3" not in rates
     by_customer = {
         (r.key["customer"], r.key["period"]): r.rate
-        for r in analysis.response_rates(
+        for r in sat.analysis.response_rates(
             MANAGER, ["2026-04", "2026-05"], group_by=["customer", "period"]
         )
     }
@@ -259,33 +259,33 @@ def test_response_rates_of_surveys() -> None:
     # attached to figures when the grouping allows it
     figures = {
         (f.key["customer"], f.key["channel"]): f
-        for f in analysis.figures(MANAGER, "2026-05", group_by=["customer", "channel"])
+        for f in sat.analysis.figures(MANAGER, "2026-05", group_by=["customer", "channel"])
     }
     survey_rate = figures[("acme", "survey")].response_rate
     assert survey_rate is not None and survey_rate.value == pytest.approx(2 / 4)
     assert figures[("acme", "ticket")].response_rate is None
     assert "回复率" in figures[("acme", "survey")].describe()
-    (by_service,) = analysis.figures(MANAGER, "2026-05", group_by=["service"])
+    (by_service,) = sat.analysis.figures(MANAGER, "2026-05", group_by=["service"])
     assert by_service.response_rate is None
-    text = analysis.response_rates(MANAGER, "2026-05")[0].describe("en")
+    text = sat.analysis.response_rates(MANAGER, "2026-05")[0].describe("en")
     assert "response rate" in text
 
 
 def test_who_may_read_and_bad_inputs() -> None:
     runtime = make_runtime()
-    analysis = make_analysis(runtime)
+    sat = make_analysis(runtime)
     for actor in (MANAGER, DIRECTOR, QUALITY, COORDINATOR):
-        assert analysis.figures(actor, "2026-05") == ()
+        assert sat.analysis.figures(actor, "2026-05") == ()
     with pytest.raises(AccessDenied, match="relationship_manager"):
-        analysis.figures(ENGINEER, "2026-05")
+        sat.analysis.figures(ENGINEER, "2026-05")
     with pytest.raises(ValidationError, match="YYYY-MM"):
-        analysis.figures(MANAGER, "2026-13")
+        sat.analysis.figures(MANAGER, "2026-13")
     with pytest.raises(ValidationError, match="allowed"):
-        analysis.figures(MANAGER, "2026-05", group_by=["colour"])
+        sat.analysis.figures(MANAGER, "2026-05", group_by=["colour"])
     with pytest.raises(ValidationError, match="at least one period"):
-        analysis.figures(MANAGER, [])
+        sat.analysis.figures(MANAGER, [])
     with pytest.raises(ValidationError, match="empty filter"):
-        analysis.figures(MANAGER, "2026-05", service=[])
+        sat.analysis.figures(MANAGER, "2026-05", service=[])
     assert Dimension.CHANNEL.zh == "渠道"
 
 
@@ -296,50 +296,50 @@ def test_survey_answers_filtered_by_question() -> None:
         *many(10, 9, channel="survey", campaign_id="c1", question="overall"),
         *many(10, 2, channel="survey", campaign_id="c1", question="speed"),
     )
-    analysis = make_analysis(runtime)
-    (every_answer,) = analysis.figures(MANAGER, "2026-05", campaign="c1")
+    sat = make_analysis(runtime)
+    (every_answer,) = sat.analysis.figures(MANAGER, "2026-05", campaign="c1")
     assert every_answer.n == 20
-    (overall,) = analysis.figures(MANAGER, "2026-05", campaign="c1", question="overall")
+    (overall,) = sat.analysis.figures(MANAGER, "2026-05", campaign="c1", question="overall")
     assert (overall.n, overall.csat) == (10, 90.0)
-    (change,) = analysis.changes(MANAGER, "2026-05", question="speed")
+    (change,) = sat.analysis.changes(MANAGER, "2026-05", question="speed")
     assert change.current.n == 10
-    by_campaign = analysis.figures(MANAGER, "2026-05", group_by=["campaign"])
+    by_campaign = sat.analysis.figures(MANAGER, "2026-05", group_by=["campaign"])
     assert [f.key["campaign"] for f in by_campaign] == ["c1"]
 
 
 def test_malformed_groupings_and_filters_are_validation_errors() -> None:
     runtime = make_runtime()
     responses(runtime, *many(4, 3))
-    analysis = make_analysis(runtime)
+    sat = make_analysis(runtime)
     with pytest.raises(ValidationError, match="group_by: give a dimension") as caught:
-        analysis.figures(MANAGER, "2026-05", group_by=5)  # type: ignore[arg-type]
+        sat.analysis.figures(MANAGER, "2026-05", group_by=5)  # type: ignore[arg-type]
     assert caught.value.field == "group_by"
     for bad in (5, b"desktop", {"desktop": 1}):
         with pytest.raises(ValidationError, match="service: filter by one value") as caught:
-            analysis.figures(MANAGER, "2026-05", service=bad)  # type: ignore[arg-type]
+            sat.analysis.figures(MANAGER, "2026-05", service=bad)  # type: ignore[arg-type]
         assert caught.value.field == "service"
     with pytest.raises(ValidationError, match="non-empty strings, got 5"):
-        analysis.figures(MANAGER, "2026-05", customer=["acme", 5])  # type: ignore[list-item]
+        sat.analysis.figures(MANAGER, "2026-05", customer=["acme", 5])  # type: ignore[list-item]
     with pytest.raises(ValidationError, match="service: filter by one value"):
-        analysis.evaluate(QUALITY, "2026-05", service=5)  # type: ignore[arg-type]
+        sat.targets.evaluate(QUALITY, "2026-05", service=5)  # type: ignore[arg-type]
     # a channel that does not exist is named, with the four that do
     for call in (
-        lambda: analysis.figures(MANAGER, "2026-05", channel="fax"),
-        lambda: analysis.figures(MANAGER, "2026-05", channel=["ticket", "phone"]),
-        lambda: analysis.changes(MANAGER, "2026-05", channel="fax"),
+        lambda: sat.analysis.figures(MANAGER, "2026-05", channel="fax"),
+        lambda: sat.analysis.figures(MANAGER, "2026-05", channel=["ticket", "phone"]),
+        lambda: sat.analysis.changes(MANAGER, "2026-05", channel="fax"),
     ):
         with pytest.raises(ValidationError, match="allowed: survey, monthly, ticket, callback"):
             call()
-    (ticket,) = analysis.figures(MANAGER, "2026-05", channel=["ticket"])
+    (ticket,) = sat.analysis.figures(MANAGER, "2026-05", channel=["ticket"])
     assert (ticket.n, ticket.csat) == (4, 75.0)
 
 
 def test_combined_weights_must_be_channel_weights() -> None:
     runtime = make_runtime()
     responses(runtime, *many(4, 3))
-    analysis = make_analysis(runtime)
+    sat = make_analysis(runtime)
     with pytest.raises(ValidationError, match="ChannelWeights") as caught:
-        analysis.combined(MANAGER, "2026-05", weights={"ticket": 1})  # type: ignore[arg-type]
+        sat.analysis.combined(MANAGER, "2026-05", weights={"ticket": 1})  # type: ignore[arg-type]
     assert caught.value.field == "weights"
     with pytest.raises(ValidationError, match="ChannelWeights"):
         make_analysis(runtime, weights={"ticket": 1})

@@ -112,14 +112,14 @@ def test_record_round_trip_through_json() -> None:
 
 def test_set_revise_retire_through_the_service() -> None:
     runtime = make_runtime()
-    analysis = make_analysis(runtime)
-    first = analysis.set_target(MANAGER, "desktop", target=90, levels=LEVELS)
+    sat = make_analysis(runtime)
+    first = sat.targets.set_target(MANAGER, "desktop", target=90, levels=LEVELS)
     assert first.version == 1 and first.owner == MANAGER.id
-    same = analysis.set_target(MANAGER, "desktop", target=90, levels=LEVELS)
+    same = sat.targets.set_target(MANAGER, "desktop", target=90, levels=LEVELS)
     assert same.version == 1  # nothing changed, nothing recorded
-    revised = analysis.set_target(DIRECTOR, "desktop", target=85, levels=LEVELS, owner="u-io-9")
+    revised = sat.targets.set_target(DIRECTOR, "desktop", target=85, levels=LEVELS, owner="u-io-9")
     assert revised.version == 2 and revised.target == 85 and revised.owner == "u-io-9"
-    analysis.set_target(
+    sat.targets.set_target(
         MANAGER,
         "desktop",
         customer="acme",
@@ -127,12 +127,12 @@ def test_set_revise_retire_through_the_service() -> None:
         metric="index",
         levels=[LevelRule("green", 95), LevelRule("red")],
     )
-    assert [t.customer for t in analysis.targets(QUALITY)] == [None, "acme"]
-    retired = analysis.retire_target(MANAGER, "desktop", customer="acme")
+    assert [t.customer for t in sat.targets.find(QUALITY)] == [None, "acme"]
+    retired = sat.targets.retire_target(MANAGER, "desktop", customer="acme")
     assert not retired.active and retired.version == 2
-    assert [t.customer for t in analysis.targets(QUALITY)] == [None]
-    assert len(analysis.targets(QUALITY, include_retired=True)) == 2
-    back = analysis.set_target(
+    assert [t.customer for t in sat.targets.find(QUALITY)] == [None]
+    assert len(sat.targets.find(QUALITY, include_retired=True)) == 2
+    back = sat.targets.set_target(
         MANAGER,
         "desktop",
         customer="acme",
@@ -141,42 +141,44 @@ def test_set_revise_retire_through_the_service() -> None:
         levels=[LevelRule("green", 95), LevelRule("red")],
     )
     assert back.active and back.version == 3
-    stored = analysis.target(COORDINATOR, "desktop")
+    stored = sat.targets.get(COORDINATOR, "desktop")
     assert stored.target == 85
     events = [
         e.name for e in runtime.storage.unit_of_work().history("satisfaction_target", stored.id)
     ]
     assert events == ["satisfaction_target.set", "satisfaction_target.revised"]
     with pytest.raises(NotFound):
-        analysis.target(QUALITY, "nothing")
+        sat.targets.get(QUALITY, "nothing")
 
 
 def test_who_may_set_targets() -> None:
-    analysis = make_analysis(make_runtime())
+    sat = make_analysis(make_runtime())
     for actor in (QUALITY, COORDINATOR):
         with pytest.raises(AccessDenied, match="operations_director"):
-            analysis.set_target(actor, "desktop", target=90, levels=LEVELS)
+            sat.targets.set_target(actor, "desktop", target=90, levels=LEVELS)
     with pytest.raises(AccessDenied):
-        analysis.retire_target(QUALITY, "desktop")
+        sat.targets.retire_target(QUALITY, "desktop")
 
 
 def test_levels_must_be_a_list_of_bands_and_nothing_is_stored_on_refusal() -> None:
-    analysis = make_analysis(make_runtime())
+    sat = make_analysis(make_runtime())
     for levels in (None, LEVELS[0], "green", {"green": 90}, 5):
         with pytest.raises(ValidationError, match="levels must be a list of LevelRule") as caught:
-            analysis.set_target(DIRECTOR, "desktop", target=90, levels=levels)  # type: ignore[arg-type]
+            sat.targets.set_target(DIRECTOR, "desktop", target=90, levels=levels)  # type: ignore[arg-type]
         assert caught.value.field == "levels"
-    assert analysis.targets(QUALITY, include_retired=True) == []
-    analysis.set_target(DIRECTOR, "desktop", target=90, levels=LEVELS)
+    assert sat.targets.find(QUALITY, include_retired=True) == []
+    sat.targets.set_target(DIRECTOR, "desktop", target=90, levels=LEVELS)
     with pytest.raises(ValidationError, match="levels must be a list"):
-        analysis.set_target(DIRECTOR, "desktop", target=80, levels=None)  # type: ignore[arg-type]
-    assert analysis.target(QUALITY, "desktop").target == 90
+        sat.targets.set_target(DIRECTOR, "desktop", target=80, levels=None)  # type: ignore[arg-type]
+    assert sat.targets.get(QUALITY, "desktop").target == 90
 
 
 def test_service_and_customer_are_taken_stripped_as_capture_stores_them() -> None:
-    analysis = make_analysis(make_runtime())
-    spaced = analysis.set_target(DIRECTOR, " desktop ", customer=" acme", target=90, levels=LEVELS)
+    sat = make_analysis(make_runtime())
+    spaced = sat.targets.set_target(
+        DIRECTOR, " desktop ", customer=" acme", target=90, levels=LEVELS
+    )
     assert (spaced.service, spaced.customer) == ("desktop", "acme")
     assert spaced.id == target_id("desktop", "acme")
-    assert analysis.target(QUALITY, "desktop", customer="acme") is not None
-    assert analysis.target(QUALITY, "desktop ", customer="acme ").id == spaced.id
+    assert sat.targets.get(QUALITY, "desktop", customer="acme") is not None
+    assert sat.targets.get(QUALITY, "desktop ", customer="acme ").id == spaced.id

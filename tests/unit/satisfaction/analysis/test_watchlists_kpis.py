@@ -43,8 +43,8 @@ LEVELS = (
 
 def watch_setup():  # type: ignore[no-untyped-def]
     runtime = make_runtime()
-    analysis = make_analysis(runtime)
-    analysis.set_target(DIRECTOR, "desktop", target=90, levels=LEVELS)
+    sat = make_analysis(runtime)
+    sat.targets.set_target(DIRECTOR, "desktop", target=90, levels=LEVELS)
     responses(
         runtime,
         # acme: fine in every month
@@ -65,12 +65,12 @@ def watch_setup():  # type: ignore[no-untyped-def]
         CUSTOMERS,
         [{"name": "acme", "key": 1}, {"name": "umbrella", "key": 1}, {"name": "globex", "key": 0}],
     )
-    return runtime, analysis
+    return runtime, sat
 
 
 def test_low_satisfaction_customers_over_a_window() -> None:
-    _runtime, analysis = watch_setup()
-    entries = analysis.low_satisfaction_customers(QUALITY, "2026-05", window=3)
+    _runtime, sat = watch_setup()
+    entries = sat.analysis.low_satisfaction_customers(QUALITY, "2026-05", window=3)
     assert [(e.customer, e.level) for e in entries] == [
         ("globex", AlertLevel.RED),
         ("initech", AlertLevel.YELLOW),
@@ -84,21 +84,21 @@ def test_low_satisfaction_customers_over_a_window() -> None:
     assert globex.deviation is not None and globex.deviation.below_target
     assert "满意度低的客户" in globex.describe() and "low-satisfaction" in globex.describe("en")
     # only the worst level
-    reds = analysis.low_satisfaction_customers(QUALITY, "2026-05", at_or_worse="red")
+    reds = sat.analysis.low_satisfaction_customers(QUALITY, "2026-05", at_or_worse="red")
     assert [e.customer for e in reds] == ["globex"]
     # a one-month window sees only May
-    may = analysis.low_satisfaction_customers(QUALITY, "2026-05", window=1)
+    may = sat.analysis.low_satisfaction_customers(QUALITY, "2026-05", window=1)
     assert [e.customer for e in may] == ["initech"]
     # without targets: a plain threshold
-    plain = analysis.low_satisfaction_customers(QUALITY, "2026-05", threshold=95)
+    plain = sat.analysis.low_satisfaction_customers(QUALITY, "2026-05", threshold=95)
     assert {e.customer for e in plain} == {"globex", "initech"}
     assert all(e.level is None for e in plain)
     assert plain[0].to_dict()["window"] == ["2026-03", "2026-04", "2026-05"]
 
 
 def test_watch_list_with_key_customers() -> None:
-    _runtime, analysis = watch_setup()
-    watch = analysis.watch_list(MANAGER, "2026-05")
+    _runtime, sat = watch_setup()
+    watch = sat.analysis.watch_list(MANAGER, "2026-05")
     assert [e.customer for e in watch.low_satisfaction] == ["globex", "initech"]
     keys = {e.customer: e for e in watch.key_customers}
     assert set(keys) == {"acme", "umbrella"}
@@ -111,11 +111,11 @@ def test_watch_list_with_key_customers() -> None:
     assert text.splitlines()[0].startswith("重点关怀名单")
     assert "重要客户" in text
     assert "Focused-care" in watch.describe("en")
-    assert analysis.key_customer_watch(MANAGER, "2026-05", window=1)[0].n == 20
+    assert sat.analysis.key_customer_watch(MANAGER, "2026-05", window=1)[0].n == 20
     with pytest.raises(AccessDenied):
-        analysis.watch_list(ENGINEER, "2026-05")
+        sat.analysis.watch_list(ENGINEER, "2026-05")
     with pytest.raises(ValidationError, match="window"):
-        analysis.watch_list(MANAGER, "2026-05", window=0)
+        sat.analysis.watch_list(MANAGER, "2026-05", window=0)
 
 
 def test_desk_kpis_from_service_records() -> None:
@@ -155,8 +155,8 @@ def test_desk_kpis_from_service_records() -> None:
         }
     )
     store(runtime, RECORDS, rows)
-    analysis = make_analysis(runtime)
-    (may,) = analysis.desk_kpis(QUALITY, "2026-05")
+    sat = make_analysis(runtime)
+    (may,) = sat.analysis.desk_kpis(QUALITY, "2026-05")
     assert may.closed == 40
     assert may.first_contact_resolution.value == 0.75
     assert may.one_time_fix.value == pytest.approx(36 / 40)
@@ -166,28 +166,32 @@ def test_desk_kpis_from_service_records() -> None:
     assert may.to_dict()[DeskKpi.RECORD_COMPLETENESS.value] == pytest.approx(0.8)
     by = {
         (k.key["service"], k.key["period"]): k
-        for k in analysis.desk_kpis(QUALITY, ["2026-04", "2026-05"], group_by=["service", "period"])
+        for k in sat.analysis.desk_kpis(
+            QUALITY, ["2026-04", "2026-05"], group_by=["service", "period"]
+        )
     }
     assert by[("desktop", "2026-05")].closed == 30
     assert by[("desktop", "2026-04")].one_time_fix.value == 0.0
     assert by[("network", "2026-05")].small_sample
     total = by[("desktop", "2026-05")] + by[("network", "2026-05")]
     assert total.closed == 40 and dict(total.key) == {"period": "2026-05"}
-    by_engineer = analysis.desk_kpis(QUALITY, "2026-05", group_by=["engineer"], service="desktop")
+    by_engineer = sat.analysis.desk_kpis(
+        QUALITY, "2026-05", group_by=["engineer"], service="desktop"
+    )
     assert sum(k.closed for k in by_engineer) == 30
     calls = runtime.storage.calls  # type: ignore[attr-defined]
     assert calls[("find", "service_record")] == 0 and calls[("get", "service_record")] == 0
     with pytest.raises(ValidationError, match="allowed"):
-        analysis.desk_kpis(QUALITY, "2026-05", group_by=["channel"])
+        sat.analysis.desk_kpis(QUALITY, "2026-05", group_by=["channel"])
     with pytest.raises(AccessDenied):
-        analysis.desk_kpis(ENGINEER, "2026-05")
+        sat.analysis.desk_kpis(ENGINEER, "2026-05")
 
 
 def test_evaluation_and_watch_lists_never_load_responses() -> None:
-    runtime, analysis = watch_setup()
-    analysis.evaluate(QUALITY, "2026-05")
-    analysis.watch_list(MANAGER, "2026-05")
-    analysis.changes(MANAGER, "2026-05", group_by=["customer"])
+    runtime, sat = watch_setup()
+    sat.targets.evaluate(QUALITY, "2026-05")
+    sat.analysis.watch_list(MANAGER, "2026-05")
+    sat.analysis.changes(MANAGER, "2026-05", group_by=["customer"])
     calls = runtime.storage.calls  # type: ignore[attr-defined]
     assert calls[("find", "satisfaction_response")] == 0
     assert calls[("get", "satisfaction_response")] == 0
@@ -213,15 +217,15 @@ def test_period_helpers() -> None:
 )
 def test_a_malformed_period_is_a_validation_error_everywhere(bad: object) -> None:
     runtime = make_runtime()
-    analysis = make_analysis(runtime)
+    sat = make_analysis(runtime)
     for call in (
-        lambda: analysis.figures(MANAGER, bad),  # type: ignore[arg-type]
-        lambda: analysis.figures(MANAGER, ["2026-05", bad]),  # type: ignore[list-item]
-        lambda: analysis.response_rates(MANAGER, bad),  # type: ignore[arg-type]
-        lambda: analysis.desk_kpis(QUALITY, bad),  # type: ignore[arg-type]
-        lambda: analysis.changes(MANAGER, bad),  # type: ignore[arg-type]
-        lambda: analysis.evaluate(QUALITY, bad),  # type: ignore[arg-type]
-        lambda: analysis.watch_list(MANAGER, bad),  # type: ignore[arg-type]
+        lambda: sat.analysis.figures(MANAGER, bad),  # type: ignore[arg-type]
+        lambda: sat.analysis.figures(MANAGER, ["2026-05", bad]),  # type: ignore[list-item]
+        lambda: sat.analysis.response_rates(MANAGER, bad),  # type: ignore[arg-type]
+        lambda: sat.analysis.desk_kpis(QUALITY, bad),  # type: ignore[arg-type]
+        lambda: sat.analysis.changes(MANAGER, bad),  # type: ignore[arg-type]
+        lambda: sat.targets.evaluate(QUALITY, bad),  # type: ignore[arg-type]
+        lambda: sat.analysis.watch_list(MANAGER, bad),  # type: ignore[arg-type]
     ):
         with pytest.raises(ValidationError, match="YYYY-MM") as caught:
             call()
@@ -229,19 +233,19 @@ def test_a_malformed_period_is_a_validation_error_everywhere(bad: object) -> Non
 
 
 def test_windows_and_steps_must_be_whole_numbers() -> None:
-    analysis = make_analysis(make_runtime())
+    sat = make_analysis(make_runtime())
     for window in ("3", 2.5, True, None):
         with pytest.raises(ValidationError, match="window must be a whole number"):
-            analysis.low_satisfaction_customers(MANAGER, "2026-05", window=window)  # type: ignore[arg-type]
+            sat.analysis.low_satisfaction_customers(MANAGER, "2026-05", window=window)  # type: ignore[arg-type]
         with pytest.raises(ValidationError, match="window"):
-            analysis.watch_list(MANAGER, "2026-05", window=window)  # type: ignore[arg-type]
+            sat.analysis.watch_list(MANAGER, "2026-05", window=window)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="steps must be a whole number"):
         previous_period("2026-05", "1")  # type: ignore[arg-type]
     # the first month has no month before it: refused, not "0000-12"
     with pytest.raises(ValidationError, match="before 0001-01"):
         previous_period("0001-01")
     with pytest.raises(ValidationError, match="before 0001-01"):
-        analysis.changes(MANAGER, "0001-01")
+        sat.analysis.changes(MANAGER, "0001-01")
     assert previous_period("9998-12", 0) == "9998-12"
     assert period_bounds("9998-12", ZoneInfo("Asia/Shanghai"))[1].year == 9999
 

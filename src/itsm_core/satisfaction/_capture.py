@@ -1,31 +1,29 @@
-"""What the satisfaction use cases share: settings, role sets, response building and
-the complaint trigger."""
+"""What the satisfaction sub-services share: settings, role sets, response building,
+the complaint trigger and the callback clocks.
+
+One :class:`Capture` is built by :class:`~itsm_core.satisfaction.service.SatisfactionService`
+and handed to each of its sub-services (composition: no sub-service inherits from another).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from itsm_core.calendars.working import WorkingCalendar
 from itsm_core.kernel.actors import SYSTEM, Actor, Role
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.runtime import Runtime
+from itsm_core.satisfaction._values import optional_text, require_text
 from itsm_core.satisfaction.callback_clocks import CallbackClocks
-from itsm_core.satisfaction.callbacks import Callback
-from itsm_core.satisfaction.model import (
-    CallbackKind,
-    Channel,
-    Subject,
-    optional_text,
-    require_text,
-)
+from itsm_core.satisfaction.enums import CallbackKind, Channel, Subject
+from itsm_core.satisfaction.model import Callback, Response, ServiceRecord
 from itsm_core.satisfaction.policy import SatisfactionPolicy
-from itsm_core.satisfaction.responses import Response
 from itsm_core.satisfaction.scales import Scale, Score
-from itsm_core.satisfaction.service_records import ServiceRecord
 from itsm_core.satisfaction.storage import CALLBACK_SPEC, RESPONSE_SPEC
 from itsm_core.satisfaction.triggers import (
     ComplaintOpener,
@@ -49,8 +47,8 @@ __all__ = [
     "STAFF_ROLES",
     "SURVEY_ROLES",
     "TICKET_SCORE_ROLES",
+    "Capture",
     "FatiguePolicy",
-    "UseCases",
     "load_or_none",
     "same_score",
 ]
@@ -108,8 +106,8 @@ def same_score(a: Score, b: Score) -> bool:
     return a.scale == b.scale and a.raw == b.raw
 
 
-class UseCases:
-    """The shared state and helpers of the satisfaction use cases.
+class Capture:
+    """The shared state and helpers of the satisfaction sub-services.
 
     See :class:`~itsm_core.satisfaction.service.SatisfactionService` for the parameters.
     """
@@ -140,14 +138,23 @@ class UseCases:
     def calendar(self, value: WorkingCalendar) -> None:
         self.callback_clocks.calendar = value
 
-    def _now(self, at: datetime | None = None, name: str = "at") -> datetime:
+    def now(self, at: datetime | None = None, name: str = "at") -> datetime:
         return require_aware(at, name) if at is not None else self.runtime.clock.now()
 
-    def _get(self, uow: UnitOfWork, spec: AggregateSpec[E], entity_id: str) -> E:
+    def get(self, uow: UnitOfWork, spec: AggregateSpec[E], entity_id: str) -> E:
         require_text(entity_id, f"{spec.kind} id")
         return uow.get(spec, entity_id)
 
-    def _respondent(self, actor: Actor, respondent: str | None, fallback: str | None) -> str:
+    def history(self, spec: AggregateSpec[Any], entity_id: str) -> list[DomainEvent]:
+        """Return the stored events of one entity, oldest first, redacted.
+
+        :raises NotFound: if there is no such entity.
+        """
+        with self.runtime.storage.unit_of_work() as uow:
+            self.get(uow, spec, entity_id)
+            return [event.redacted() for event in uow.history(spec.kind, entity_id)]
+
+    def respondent(self, actor: Actor, respondent: str | None, fallback: str | None) -> str:
         """Customers score for themselves; staff name the respondent."""
         if actor.has(Role.CUSTOMER) and not actor.has(*STAFF_ROLES):
             if respondent is not None and respondent != actor.id:
@@ -164,7 +171,7 @@ class UseCases:
             )
         return require_text(chosen, "respondent")
 
-    def _comment(self, score: Score, comment: str | None) -> str | None:
+    def comment(self, score: Score, comment: str | None) -> str | None:
         text = optional_text(comment, "comment")
         if text is None and self.policy.comment_required(score.normalised):
             raise ValidationError(
@@ -175,13 +182,13 @@ class UseCases:
             )
         return text
 
-    def _complaint_source(self, channel: Channel, score: Score) -> str | None:
+    def complaint_source(self, channel: Channel, score: Score) -> str | None:
         if channel is Channel.CALLBACK:
             dissatisfied = score.dissatisfied and self.policy.dissatisfied_callback_opens_complaint
             return "callback" if score.very_dissatisfied or dissatisfied else None
         return "satisfaction" if score.very_dissatisfied else None
 
-    def _build_response(
+    def build_response(
         self,
         actor: Actor,
         *,
@@ -209,7 +216,7 @@ class UseCases:
             subject=subject,
             respondent=respondent,
             score=scored,
-            comment=self._comment(scored, comment),
+            comment=self.comment(scored, comment),
             responded_at=require_aware(responded_at, "responded_at"),
             timezone=self.policy.timezone,
             engineer=optional_text(engineer, "engineer"),
@@ -217,10 +224,10 @@ class UseCases:
             question=question,
             submission_id=submission_id or response_id,
             recorded_by=actor.id,
-            complaint_source=self._complaint_source(channel, scored),
+            complaint_source=self.complaint_source(channel, scored),
         )
 
-    def _store_response(self, actor: Actor, response: Response, at: datetime) -> Response:
+    def store_response(self, actor: Actor, response: Response, at: datetime) -> Response:
         """Store a new response, or return the stored one for an identical retry."""
         with self.runtime.transaction() as uow:
             existing = load_or_none(uow, RESPONSE_SPEC, response.id)
@@ -243,10 +250,13 @@ class UseCases:
                 response.register(actor, at)
                 uow.save(RESPONSE_SPEC, response)
                 stored = response
-        return self._trigger([stored])[0]
+        return self.trigger([stored])[0]
 
-    def _trigger(self, responses: Sequence[Response]) -> list[Response]:
-        """Open the complaints the (committed) ``responses`` call for; return them updated."""
+    def trigger(self, responses: Sequence[Response], at: datetime | None = None) -> list[Response]:
+        """Open the complaints the (committed) ``responses`` call for; return them updated.
+
+        :param at: when the complaints are linked (default now).
+        """
         pending: dict[str, Response] = {}
         for r in responses:
             if r.complaint_pending:
@@ -257,13 +267,13 @@ class UseCases:
             return list(responses)
         linked: dict[str, str] = {}
         for submission, r in pending.items():
-            complaint_id = self._open_complaint(r)
+            complaint_id = self.open_complaint(r)
             if complaint_id is not None:
                 linked[submission] = complaint_id
         if not linked:
             return list(responses)
         updated: dict[str, Response] = {}
-        at = self.runtime.clock.now()
+        at = self.now(at)
         for submission, complaint_id in linked.items():
             try:
                 with self.runtime.transaction() as uow:
@@ -276,7 +286,7 @@ class UseCases:
                 log.info("responses of submission %r were linked concurrently", submission)
         return [updated.get(r.id, r) for r in responses]
 
-    def _open_complaint(self, response: Response) -> str | None:
+    def open_complaint(self, response: Response) -> str | None:
         opener = self.complaints
         if opener is None:
             log.warning(
@@ -293,11 +303,19 @@ class UseCases:
         complaint_id = getattr(complaint, "id", complaint)
         return str(complaint_id) if complaint_id is not None else None
 
-    def _coordinator(self, actor: Actor) -> str | None:
+    def first_caller(self, uow: UnitOfWork, record: ServiceRecord, actor: Actor) -> str | None:
+        """Who made the callback that sent ``record`` back (else the actor if coordinator)."""
+        if record.last_callback_id is not None:
+            previous = load_or_none(uow, CALLBACK_SPEC, record.last_callback_id)
+            if previous is not None and previous.done_by is not None:
+                return previous.done_by
+        return self.coordinator(actor)
+
+    def coordinator(self, actor: Actor) -> str | None:
         """The actor's id if they act as coordinator (the callback clock's handler)."""
         return actor.id if actor.has(Role.COORDINATOR) else None
 
-    def _new_record_callback(
+    def new_record_callback(
         self,
         uow: UnitOfWork,
         actor: Actor,
@@ -340,6 +358,6 @@ class UseCases:
             callback,
             promise,
             at=handled,
-            handler=handler if handler is not None else self._coordinator(actor),
+            handler=handler if handler is not None else self.coordinator(actor),
         )
         return callback

@@ -1,4 +1,10 @@
-"""Use cases: survey campaigns, invitations by token, reminders, submissions."""
+"""Survey campaigns (满意度调查): campaigns, invitations by token, reminders, submissions.
+
+``core.satisfaction.surveys`` is a :class:`SurveyService`. Its main aggregate is
+the campaign (:meth:`~SurveyService.get`, :meth:`~SurveyService.find`,
+:meth:`~SurveyService.history`); invitations are its second kind
+(:meth:`~SurveyService.get_invitation`, :meth:`~SurveyService.find_invitations`).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,20 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 
 from itsm_core.kernel.actors import Actor, Role, require_role
+from itsm_core.kernel.api import command, read, report
 from itsm_core.kernel.errors import AccessDenied, ConflictError, ValidationError
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.ids import new_id
+from itsm_core.satisfaction._capture import (
+    CAMPAIGN_ROLES,
+    ON_BEHALF_ROLES,
+    READ_ROLES,
+    SCHEDULING_ROLES,
+    SURVEY_ROLES,
+    Capture,
+    FatiguePolicy,
+)
+from itsm_core.satisfaction._values import optional_text, require_text
 from itsm_core.satisfaction.campaigns import (
     Answer,
     Campaign,
@@ -21,8 +39,7 @@ from itsm_core.satisfaction.campaigns import (
     questionnaire,
     target_customer_ids,
 )
-from itsm_core.satisfaction.lifecycle import CAMPAIGN, INVITATION
-from itsm_core.satisfaction.model import (
+from itsm_core.satisfaction.enums import (
     CampaignMotive,
     CampaignState,
     Channel,
@@ -30,19 +47,9 @@ from itsm_core.satisfaction.model import (
     Subject,
     SubjectKind,
     SurveyMethod,
-    optional_text,
-    require_text,
 )
-from itsm_core.satisfaction.responses import Response
-from itsm_core.satisfaction.service_base import (
-    CAMPAIGN_ROLES,
-    ON_BEHALF_ROLES,
-    READ_ROLES,
-    SCHEDULING_ROLES,
-    SURVEY_ROLES,
-    FatiguePolicy,
-    UseCases,
-)
+from itsm_core.satisfaction.lifecycle import CAMPAIGN, INVITATION
+from itsm_core.satisfaction.model import Response
 from itsm_core.satisfaction.storage import (
     CAMPAIGN_SPEC,
     CUSTOMER_SPEC,
@@ -51,12 +58,19 @@ from itsm_core.satisfaction.storage import (
 )
 from itsm_core.storage.base import Query, UnitOfWork
 
-__all__ = ["SurveyUseCases"]
+__all__ = ["SurveyService"]
 
 
-class SurveyUseCases(UseCases):
-    """Survey campaigns (part of ``core.satisfaction``)."""
+class SurveyService:
+    """Survey campaigns, invitations and submissions: ``core.satisfaction.surveys``.
 
+    :param capture: what the satisfaction sub-services share.
+    """
+
+    def __init__(self, capture: Capture) -> None:
+        self._capture = capture
+
+    @command
     def create_campaign(
         self,
         actor: Actor,
@@ -75,7 +89,7 @@ class SurveyUseCases(UseCases):
         :param actor: operations manager, project manager, relationship manager
             or quality specialist.
         :param title: a short title.
-        :param motive: why (:class:`~itsm_core.satisfaction.model.CampaignMotive`).
+        :param motive: why (:class:`~itsm_core.satisfaction.enums.CampaignMotive`).
         :param service: the service surveyed.
         :param questions: the questionnaire.
         :param target_customers: the customers surveyed (one id or several);
@@ -85,13 +99,13 @@ class SurveyUseCases(UseCases):
         :param at: when (default now).
         """
         require_role(actor, *CAMPAIGN_ROLES, action="create a survey campaign")
-        when = self._now(at)
+        when = self._capture.now(at)
         why = CampaignMotive.parse(motive, "motive")
         how = SurveyMethod.parse(method, "method")
         targets: Iterable[str]
         if target_customers is None:
             if why is CampaignMotive.ANNUAL_KEY_CUSTOMERS:
-                with self.runtime.storage.unit_of_work() as uow:
+                with self._capture.runtime.storage.unit_of_work() as uow:
                     targets = [c.id for c in uow.find(CUSTOMER_SPEC, Query.eq(key=1))]
             else:
                 targets = ()
@@ -110,10 +124,11 @@ class SurveyUseCases(UseCases):
             created_at=when,
         )
         campaign.register(actor, when)
-        with self.runtime.transaction() as uow:
+        with self._capture.runtime.transaction() as uow:
             uow.save(CAMPAIGN_SPEC, campaign)
         return campaign
 
+    @command
     def revise_campaign(
         self,
         actor: Actor,
@@ -122,34 +137,50 @@ class SurveyUseCases(UseCases):
         title: str | None = None,
         target_customers: Iterable[str] | None = None,
         questions: Iterable[Question] | None = None,
+        at: datetime | None = None,
     ) -> Campaign:
-        """Change a draft campaign's title, targets or questionnaire."""
+        """Change a draft campaign's title, targets or questionnaire.
+
+        :param at: when (default now).
+        """
         require_role(actor, *CAMPAIGN_ROLES, action="revise a survey campaign")
-        when = self._now()
-        with self.runtime.transaction() as uow:
-            campaign = self._get(uow, CAMPAIGN_SPEC, campaign_id)
+        when = self._capture.now(at)
+        with self._capture.runtime.transaction() as uow:
+            campaign = self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
             campaign.revise(
                 actor, when, title=title, target_customers=target_customers, questions=questions
             )
             uow.save(CAMPAIGN_SPEC, campaign)
         return campaign
 
-    def open_campaign(self, actor: Actor, campaign_id: str) -> Campaign:
-        """Open a draft campaign (it needs a question and a target customer)."""
+    @command
+    def open_campaign(
+        self, actor: Actor, campaign_id: str, *, at: datetime | None = None
+    ) -> Campaign:
+        """Open a draft campaign (it needs a question and a target customer).
+
+        :param at: when (default now).
+        """
         require_role(actor, *CAMPAIGN_ROLES, action="open a survey campaign")
-        when = self._now()
-        with self.runtime.transaction() as uow:
-            campaign = self._get(uow, CAMPAIGN_SPEC, campaign_id)
+        when = self._capture.now(at)
+        with self._capture.runtime.transaction() as uow:
+            campaign = self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
             campaign.open(actor, when)
             uow.save(CAMPAIGN_SPEC, campaign)
         return campaign
 
-    def close_campaign(self, actor: Actor, campaign_id: str) -> Campaign:
-        """Close an open campaign; its unanswered invitations expire."""
+    @command
+    def close_campaign(
+        self, actor: Actor, campaign_id: str, *, at: datetime | None = None
+    ) -> Campaign:
+        """Close an open campaign; its unanswered invitations expire.
+
+        :param at: when (default now).
+        """
         require_role(actor, *CAMPAIGN_ROLES, action="close a survey campaign")
-        when = self._now()
-        with self.runtime.transaction() as uow:
-            campaign = self._get(uow, CAMPAIGN_SPEC, campaign_id)
+        when = self._capture.now(at)
+        with self._capture.runtime.transaction() as uow:
+            campaign = self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
             campaign.close(actor, when)
             uow.save(CAMPAIGN_SPEC, campaign)
             query = Query.eq(campaign_id=campaign.id, state=InvitationState.INVITED.value)
@@ -158,28 +189,39 @@ class SurveyUseCases(UseCases):
                 uow.save(INVITATION_SPEC, invitation)
         return campaign
 
+    @command
     def mark_campaign_analysed(
-        self, actor: Actor, campaign_id: str, *, summary: str | None = None
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        summary: str | None = None,
+        at: datetime | None = None,
     ) -> Campaign:
-        """Mark a closed campaign analysed, with a summary of the findings."""
+        """Mark a closed campaign analysed, with a summary of the findings.
+
+        :param at: when (default now).
+        """
         require_role(actor, *CAMPAIGN_ROLES, action="mark a survey campaign analysed")
-        when = self._now()
-        with self.runtime.transaction() as uow:
-            campaign = self._get(uow, CAMPAIGN_SPEC, campaign_id)
+        when = self._capture.now(at)
+        with self._capture.runtime.transaction() as uow:
+            campaign = self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
             campaign.mark_analysed(actor, when, summary)
             uow.save(CAMPAIGN_SPEC, campaign)
         return campaign
 
-    def campaign(self, actor: Actor, campaign_id: str) -> Campaign:
+    @read
+    def get(self, actor: Actor, campaign_id: str) -> Campaign:
         """Return one campaign.
 
         :raises NotFound: if there is none such.
         """
         require_role(actor, *READ_ROLES, action="read a survey campaign")
-        with self.runtime.storage.unit_of_work() as uow:
-            return self._get(uow, CAMPAIGN_SPEC, campaign_id)
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            return self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
 
-    def campaigns(
+    @read
+    def find(
         self,
         actor: Actor,
         *,
@@ -194,16 +236,27 @@ class SurveyUseCases(UseCases):
             motive=CampaignMotive.parse(motive, "motive").value if motive is not None else None,
             service=service,
         )
-        with self.runtime.storage.unit_of_work() as uow:
+        with self._capture.runtime.storage.unit_of_work() as uow:
             return uow.find(CAMPAIGN_SPEC, Query(query.where, ("-created_at",)))
 
+    @read
+    def history(self, actor: Actor, campaign_id: str) -> list[DomainEvent]:
+        """Return the events of one campaign, oldest first.
+
+        :raises NotFound: if there is none such.
+        """
+        require_role(actor, *READ_ROLES, action="read a survey campaign's history")
+        return self._capture.history(CAMPAIGN_SPEC, campaign_id)
+
+    @command
     def invite(
         self,
         actor: Actor,
         campaign_id: str,
-        respondents: Iterable[Respondent | tuple[str, str]],
         *,
+        respondents: Iterable[Respondent | tuple[str, str]],
         on_fatigue: FatiguePolicy = "skip",
+        at: datetime | None = None,
     ) -> InvitationReport:
         """Invite respondents to an open campaign, each with a unique token.
 
@@ -217,6 +270,7 @@ class SurveyUseCases(UseCases):
             or quality specialist.
         :param respondents: :class:`Respondent` s or ``(customer, person)`` pairs;
             every customer must be a campaign target.
+        :param at: when (default now).
         :raises ValidationError: for a customer not targeted, or fatigue with ``"refuse"``.
         :raises InvalidTransition: unless the campaign is open.
         """
@@ -226,12 +280,13 @@ class SurveyUseCases(UseCases):
                 f"on_fatigue must be 'skip' or 'refuse', got {on_fatigue!r}", field="on_fatigue"
             )
         people = [self._as_respondent(r) for r in respondents]
-        now = self._now()
-        window = timedelta(days=self.policy.survey_fatigue_days)
+        fatigue_days = self._capture.policy.survey_fatigue_days
+        now = self._capture.now(at)
+        window = timedelta(days=self._capture.policy.survey_fatigue_days)
         invited: list[Invitation] = []
         skipped: list[SkippedRespondent] = []
-        with self.runtime.transaction() as uow:
-            campaign = self._get(uow, CAMPAIGN_SPEC, campaign_id)
+        with self._capture.runtime.transaction() as uow:
+            campaign = self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
             CAMPAIGN.check(campaign, "invite")
             strangers = sorted({p.customer for p in people} - set(campaign.target_customers))
             if strangers:
@@ -257,14 +312,14 @@ class SurveyUseCases(UseCases):
                 recent = [
                     i
                     for i in before
-                    if self.policy.survey_fatigue_days and i.invited_at > now - window
+                    if self._capture.policy.survey_fatigue_days and i.invited_at > now - window
                 ]
                 if recent:
                     last = recent[0].invited_at
                     skipped.append(
                         SkippedRespondent(
                             person,
-                            f"surveyed within the last {self.policy.survey_fatigue_days} days "
+                            f"surveyed within the last {fatigue_days} days "
                             f"(invited {last.isoformat()} to campaign {recent[0].campaign_id})",
                             last,
                         )
@@ -278,7 +333,7 @@ class SurveyUseCases(UseCases):
                     contact=person.contact,
                     token=self._unique_token(uow, tokens),
                     invited_at=now,
-                    expires_at=now + self.policy.invitation_valid_for,
+                    expires_at=now + self._capture.policy.invitation_valid_for,
                     invited_by=actor.id,
                 )
                 invitation.register(actor, now)
@@ -287,7 +342,7 @@ class SurveyUseCases(UseCases):
             if fatigued and on_fatigue == "refuse":
                 names = ", ".join(f"{s.respondent.person} ({s.reason})" for s in fatigued)
                 raise ValidationError(
-                    f"anti-fatigue window of {self.policy.survey_fatigue_days} days: {names}; "
+                    f"anti-fatigue window of {fatigue_days} days: {names}; "
                     "nobody was invited (use on_fatigue='skip' to invite the others)",
                     field="respondents",
                 )
@@ -317,77 +372,91 @@ class SurveyUseCases(UseCases):
             "could not draw a unique invitation token; try again"
         )  # pragma: no cover
 
-    def remind(self, actor: Actor, campaign_id: str) -> list[Invitation]:
+    @command
+    def remind(
+        self, actor: Actor, campaign_id: str, *, at: datetime | None = None
+    ) -> list[Invitation]:
         """Record a reminder for every unanswered, unexpired invitation that may get one.
 
         An invitation gets at most the policy's ``max_reminders``, and only when
         its last contact is at least ``reminder_gap`` ago. The front end sends
         the reminders returned (each carries its token).
 
+        :param at: when (default now).
+        :returns: the invitations reminded now.
         :raises InvalidTransition: unless the campaign is open.
         """
         require_role(actor, *CAMPAIGN_ROLES, action="remind survey respondents")
-        now = self._now()
+        now = self._capture.now(at)
         reminded: list[Invitation] = []
-        with self.runtime.transaction() as uow:
-            campaign = self._get(uow, CAMPAIGN_SPEC, campaign_id)
+        with self._capture.runtime.transaction() as uow:
+            campaign = self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
             CAMPAIGN.check(campaign, "invite")
             query = Query.eq(campaign_id=campaign.id, state=InvitationState.INVITED.value)
             for invitation in uow.find(INVITATION_SPEC, query):
                 if invitation.is_expired(now):
                     continue
-                if len(invitation.reminders) >= self.policy.max_reminders:
+                if len(invitation.reminders) >= self._capture.policy.max_reminders:
                     continue
-                if now - invitation.last_contact < self.policy.reminder_gap:
+                if now - invitation.last_contact < self._capture.policy.reminder_gap:
                     continue
                 invitation.remind(actor, now)
                 uow.save(INVITATION_SPEC, invitation)
                 reminded.append(invitation)
         return reminded
 
-    def expire_invitations(self, actor: Actor) -> int:
-        """Mark every unanswered invitation past its expiry as expired; return how many."""
+    @command
+    def expire_invitations(self, actor: Actor, *, at: datetime | None = None) -> list[Invitation]:
+        """Mark every unanswered invitation past its expiry as expired.
+
+        :param at: when (default now): invitations expired by then are marked.
+        :returns: the invitations expired now.
+        """
         require_role(actor, *SCHEDULING_ROLES, *CAMPAIGN_ROLES, action="expire invitations")
-        now = self._now()
-        with self.runtime.transaction() as uow:
+        now = self._capture.now(at)
+        with self._capture.runtime.transaction() as uow:
             query = Query.eq(state=InvitationState.INVITED.value).filter("expires_at", "le", now)
             expired = uow.find(INVITATION_SPEC, query)
             for invitation in expired:
                 invitation.expire(actor, now)
                 uow.save(INVITATION_SPEC, invitation)
-        return len(expired)
+        return expired
 
-    def invitation(self, actor: Actor, invitation_id: str) -> Invitation:
+    @read
+    def get_invitation(self, actor: Actor, invitation_id: str) -> Invitation:
         """Return one invitation (with its token, for the front end).
 
         :raises NotFound: if there is none such.
         """
         require_role(actor, *CAMPAIGN_ROLES, Role.SYSTEM, action="read a survey invitation")
-        with self.runtime.storage.unit_of_work() as uow:
-            return self._get(uow, INVITATION_SPEC, invitation_id)
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            return self._capture.get(uow, INVITATION_SPEC, invitation_id)
 
-    def invitations(self, actor: Actor, campaign_id: str) -> list[Invitation]:
+    @read
+    def find_invitations(self, actor: Actor, *, campaign_id: str) -> list[Invitation]:
         """Return a campaign's invitations, by invitation time."""
         require_role(actor, *CAMPAIGN_ROLES, Role.SYSTEM, action="list survey invitations")
-        with self.runtime.storage.unit_of_work() as uow:
+        with self._capture.runtime.storage.unit_of_work() as uow:
             query = Query(Query.eq(campaign_id=campaign_id).where, ("invited_at",))
             return uow.find(INVITATION_SPEC, query)
 
+    @report
     def response_rate(self, actor: Actor, campaign_id: str) -> ResponseRate:
         """Return how many of the campaign's invitations were answered."""
         require_role(actor, *READ_ROLES, action="read a campaign's response rate")
-        with self.runtime.storage.unit_of_work() as uow:
-            self._get(uow, CAMPAIGN_SPEC, campaign_id)
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
             invited = uow.count(INVITATION_SPEC, Query.eq(campaign_id=campaign_id))
             responded = uow.count(INVITATION_SPEC, Query.eq(campaign_id=campaign_id, responded=1))
         return ResponseRate(invited=invited, responded=responded)
 
+    @command
     def submit_survey(
         self,
         actor: Actor,
         token: str,
-        answers: Mapping[str, object],
         *,
+        answers: Mapping[str, object],
         comment: str | None = None,
         at: datetime | None = None,
     ) -> list[Response]:
@@ -407,10 +476,10 @@ class SurveyUseCases(UseCases):
         :raises AccessDenied: for a customer using someone else's token.
         """
         require_role(actor, *SURVEY_ROLES, action="submit a survey")
-        when = self._now(at)
+        when = self._capture.now(at)
         if not isinstance(answers, Mapping) or not answers:
             raise ValidationError("answers must map question codes to scores", field="answers")
-        with self.runtime.transaction() as uow:
+        with self._capture.runtime.transaction() as uow:
             invitation = self._invitation_by_token(uow, token)
             on_behalf = actor.has(*ON_BEHALF_ROLES)
             if not on_behalf and invitation.respondent != actor.id:
@@ -426,7 +495,7 @@ class SurveyUseCases(UseCases):
                     "this invitation was used already "
                     f"({invitation.responded_at.isoformat() if invitation.responded_at else ''})",
                 )
-            campaign = self._get(uow, CAMPAIGN_SPEC, invitation.campaign_id)
+            campaign = self._capture.get(uow, CAMPAIGN_SPEC, invitation.campaign_id)
             CAMPAIGN.check(campaign, "respond")
             if invitation.state is InvitationState.INVITED and when >= invitation.expires_at:
                 raise INVITATION.refuse(
@@ -442,7 +511,7 @@ class SurveyUseCases(UseCases):
             for response in responses:
                 response.register(actor, when)
                 uow.save(RESPONSE_SPEC, response)
-        return self._trigger(responses)
+        return self._capture.trigger(responses)
 
     @staticmethod
     def _invitation_by_token(uow: UnitOfWork, token: object) -> Invitation:
@@ -481,7 +550,7 @@ class SurveyUseCases(UseCases):
                 own = optional_text(value.comment, "comment")
                 value = value.score
             try:
-                response = self._build_response(
+                response = self._capture.build_response(
                     actor,
                     response_id=f"response-{invitation.id}-{question.code}",
                     channel=Channel.SURVEY,
@@ -489,7 +558,7 @@ class SurveyUseCases(UseCases):
                     service=question.service or campaign.service,
                     subject=Subject(SubjectKind.CAMPAIGN, campaign.id),
                     respondent=invitation.respondent,
-                    scale=self.policy.scale(question.scale),
+                    scale=self._capture.policy.scale(question.scale),
                     score=value,
                     comment=own or overall,
                     responded_at=at,
