@@ -13,6 +13,7 @@ from itsm_core.complaints import (
     ComplaintPolicy,
     ComplaintService,
 )
+from itsm_core.kernel.actors import Actor, Role, require_role
 from itsm_core.kernel.clock import Clock, SystemClock
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
@@ -23,7 +24,10 @@ from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, Satisfact
 from itsm_core.sla import ClockKeeper, SlaService
 from itsm_core.storage.base import AggregateSpec
 
-__all__ = ["ItsmCore"]
+__all__ = ["STAFF_ROLES", "ItsmCore"]
+
+STAFF_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.CUSTOMER)
+"""Who may read the history of any aggregate through the facade: the provider's staff."""
 
 
 class ItsmCore:
@@ -154,18 +158,32 @@ class ItsmCore:
             )
         return self.storage.outbox_purge(self.clock.now() - older_than)
 
-    def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
-        """Return the stored events of one aggregate, oldest first, redacted.
+    def history(self, actor: Actor, kind: str, aggregate_id: str) -> list[DomainEvent]:
+        """Return the stored events of one aggregate of any kind, oldest first.
 
-        Confidential payload values (an internal complainant's identity) are
-        replaced by :data:`~itsm_core.kernel.events.REDACTED`; the complaint
-        specialist reads them through ``core.complaints.history(actor, id)``.
+        The audit trail (留痕) across areas, for the provider's staff. Confidential
+        payload values (an internal complainant's identity) are replaced by
+        :data:`~itsm_core.kernel.events.REDACTED` for every role but the
+        complaint specialist. Each area's service has its own ``history`` for
+        its aggregates.
 
+        :param actor: who reads; a customer may not.
         :param kind: the aggregate kind, e.g. ``"complaint"`` or ``"sla_clock"``.
         :param aggregate_id: the aggregate's id.
+        :raises AccessDenied: for an actor with only the customer role.
+        :raises ValidationError: for a kind or id that is not a non-empty string.
         """
+        require_role(actor, *STAFF_ROLES, action="read the history of an aggregate")
+        for name, value in (("kind", kind), ("aggregate_id", aggregate_id)):
+            if not isinstance(value, str) or not value:
+                raise ValidationError(
+                    f"{name} must be a non-empty string, got {value!r}", field=name
+                )
         with self.storage.unit_of_work() as uow:
-            return [event.redacted() for event in uow.history(kind, aggregate_id)]
+            events = uow.history(kind, aggregate_id)
+        if actor.has(Role.COMPLAINT_SPECIALIST):
+            return events
+        return [event.redacted() for event in events]
 
     def close(self) -> None:
         """Close the store."""

@@ -7,10 +7,13 @@ import email.policy
 import json
 from email.message import EmailMessage
 
+from itsm_core import Actor
 from itsm_core.kernel.events import REDACTED
 from itsm_core.notifiers import EmailNotifier, WebhookNotifier, verify_signature
 
 from .support import IDENTITY, SmtpServer, WebhookServer, make_core, receive_ticket
+
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
 
 SECRET = "relay-secret"
 
@@ -60,7 +63,7 @@ def test_a_committed_event_reaches_both_notifiers_redacted(
     with core.storage.unit_of_work() as uow:
         (stored,) = uow.history("nt_ticket", "t-1")
     assert stored.payload["complainant"] == IDENTITY
-    (shown,) = core.history("nt_ticket", "t-1")
+    (shown,) = core.history(AUDITOR, "nt_ticket", "t-1")
     assert shown.payload["complainant"] == REDACTED
     assert req.headers["X-Itsm-Event-Id"] == stored.event_id
     assert core.storage.outbox_pending(clock.now()) == []

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from itsm_core import SYSTEM, ItsmCore
+from itsm_core import SYSTEM, Actor, ItsmCore
 from itsm_core.storage.base import Query, Where
 from itsm_core.storage.sqlalchemy import SqlBackend
 from itsm_core.testing.contract import ITEM_SPEC, T0, Item
@@ -35,6 +35,8 @@ from ._workers import (
     report_progress,
     tick,
 )
+
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -207,7 +209,7 @@ def test_concurrent_sla_ticks_fire_each_level_once(pg_url: str) -> None:
     with make_core(FrozenClock(late), storage_url=pg_url) as core:
         assert core.sla.tick(SYSTEM).fired == 0
         for clock_id in ids:
-            names = [e.name for e in core.history("sla_clock", clock_id)]
+            names = [e.name for e in core.history(AUDITOR, "sla_clock", clock_id)]
             assert names.count("sla_clock.warning") == 3
             assert names.count("sla_clock.breached") == 1
 
@@ -246,7 +248,7 @@ def test_event_committed_before_a_crash_is_delivered_later(store_url: str, tmp_p
         report = core.relay()
         assert report.delivered == 1
         assert core.relay().delivered == 0  # done: not delivered twice
-        (event,) = core.history(Item.KIND, "survivor")
+        (event,) = core.history(AUDITOR, Item.KIND, "survivor")
     assert [r["event_id"] for r in FileRecorder(recorder).received()] == [event_id]
     assert event.event_id == event_id
 

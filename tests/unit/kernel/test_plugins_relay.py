@@ -9,6 +9,8 @@ import pytest
 
 from itsm_core import (
     SYSTEM,
+    AccessDenied,
+    Actor,
     ConflictError,
     DomainEvent,
     FrozenClock,
@@ -27,6 +29,8 @@ from itsm_core.storage.memory import MemoryBackend
 from itsm_core.testing import RecordingNotifier
 
 from .toy import LAMP_SPEC, Lamp
+
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
 
 AT = datetime(2026, 5, 4, 10, tzinfo=UTC)
 
@@ -290,10 +294,20 @@ def test_facade_history_is_redacted() -> None:
         summary="late reports",
         party_complained_about="reporting team",
     )
-    events = core.history("complaint", c.id)
+    events = core.history(AUDITOR, "complaint", c.id)
     assert events
     assert "Zhang San" not in str([e.to_dict() for e in events])
     assert "Zhang San" in str([e.to_dict() for e in core.complaints.history(li, c.id)])
+    # the complaint specialist reads the identity through the facade too
+    assert "Zhang San" in str([e.to_dict() for e in core.history(li, "complaint", c.id)])
+    customer = Actor("acme", ["customer"])
+    with pytest.raises(AccessDenied):
+        core.history(customer, "complaint", c.id)
+    assert core.history(AUDITOR, "praise", c.id) == []
+    with pytest.raises(ValidationError, match="kind"):
+        core.history(AUDITOR, "", c.id)
+    with pytest.raises(ValidationError, match="actor"):
+        core.history("li", "complaint", c.id)  # type: ignore[arg-type]
 
 
 class FlakyStore(MemoryBackend):

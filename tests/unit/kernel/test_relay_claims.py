@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from itsm_core import SYSTEM, DomainEvent, FrozenClock, ItsmCore, ValidationError, hookimpl
+from itsm_core import SYSTEM, Actor, DomainEvent, FrozenClock, ItsmCore, ValidationError, hookimpl
 from itsm_core.outbox import DEFAULT_LEASE, Backoff, OutboxRelay
 from itsm_core.plugins import make_plugin_manager
 from itsm_core.runtime import Runtime
@@ -20,6 +20,8 @@ from itsm_core.storage.memory import MemoryBackend
 from itsm_core.testing import RecordingNotifier
 
 from .toy import LAMP_SPEC, Lamp
+
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
 
 AT = datetime(2026, 5, 4, 10, tzinfo=UTC)
 
@@ -189,6 +191,7 @@ def test_purge_outbox_removes_entries_done_long_enough_ago() -> None:
     assert core.purge_outbox(timedelta(0)) == 0
     (entry,) = core.storage.outbox_pending(clock.now())
     assert entry.event.aggregate_id == "pending"
-    assert [len(core.history("lamp", i)) for i in ("old", "recent", "pending")] == [1, 1, 1]
+    kept = [len(core.history(AUDITOR, "lamp", i)) for i in ("old", "recent", "pending")]
+    assert kept == [1, 1, 1]
     with pytest.raises(ValidationError, match="older_than"):
         core.purge_outbox(timedelta(seconds=-1))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itsm_core import AccessDenied, InvalidTransition, ValidationError
+from itsm_core import AccessDenied, Actor, InvalidTransition, ValidationError
 from itsm_core.satisfaction import (
     INVITATION_SPEC,
     Answer,
@@ -21,6 +21,8 @@ from itsm_core.satisfaction import (
 )
 
 from ._support import COORD, ENG, OM, PM, QS, RM, T0, customer_actor, make_core
+
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
 
 QUESTIONS = [
     Question("overall", "您对我们的服务总体是否满意?", "five_level"),
@@ -78,7 +80,7 @@ def test_lifecycle_draft_open_closed_analysed() -> None:
     assert sat.surveys.close_campaign(PM, draft.id).state is CampaignState.CLOSED
     done = sat.surveys.mark_campaign_analysed(QS, draft.id, summary="满意度稳定")
     assert (done.state, done.analysis_summary) == (CampaignState.ANALYSED, "满意度稳定")
-    assert [e.name for e in core.history("survey_campaign", draft.id)] == [
+    assert [e.name for e in core.history(AUDITOR, "survey_campaign", draft.id)] == [
         "survey_campaign.created",
         "survey_campaign.revised",
         "survey_campaign.revised",
@@ -183,7 +185,7 @@ def test_invitations_have_unique_tokens_and_expire() -> None:
         "alice@acme.cn",
     )
     # tokens never leave in events
-    events = core.history("survey_invitation", inv.id)
+    events = core.history(AUDITOR, "survey_invitation", inv.id)
     assert inv.token not in repr([e.payload for e in events])
     with pytest.raises(ValidationError, match="not targeted"):
         core.satisfaction.surveys.invite(OM, campaign.id, respondents=[("umbrella", "dave")])
@@ -272,7 +274,7 @@ def test_reminders_are_recorded_spaced_and_limited() -> None:
         if i.respondent == "alice"
     ]
     assert len(alice.reminders) == 2
-    assert [e.name for e in core.history("survey_invitation", alice.id)][-1] == (
+    assert [e.name for e in core.history(AUDITOR, "survey_invitation", alice.id)][-1] == (
         "survey_invitation.reminded"
     )
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import find, given
 from hypothesis.errors import HypothesisWarning
 
-from itsm_core import AccessDenied, ConflictError, NotFound
+from itsm_core import AccessDenied, Actor, ConflictError, NotFound
 from itsm_core.satisfaction import (
     CUSTOMER_SPEC,
     RESPONSE_SPEC,
@@ -25,6 +25,8 @@ from itsm_core.storage.base import AggregateSpec, Measure, Query
 from itsm_core.testing import satisfaction as st_sat
 
 from ._support import COORD, DESK, ENG, OM, RM, T0, closed_record, customer_actor, make_core
+
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
 
 
 def test_customer_register_and_key_flag() -> None:
@@ -43,7 +45,7 @@ def test_customer_register_and_key_flag() -> None:
     globex = sat.customers.set_key(OM, "globex", note="续约")
     assert (globex.key, globex.key_since) == (True, T0 + timedelta(days=1))
     sat.customers.set_key(OM, "globex")  # unchanged: no event
-    assert len(core.history("customer_profile", "globex")) == 2
+    assert len(core.history(AUDITOR, "customer_profile", "globex")) == 2
     assert [e.name for e in sat.customers.history(COORD, "globex")] == [
         "customer_profile.registered",
         "customer_profile.key_changed",

@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itsm_core import AccessDenied, ConflictError, NotFound, ValidationError
+from itsm_core import AccessDenied, Actor, ConflictError, NotFound, ValidationError
 from itsm_core.satisfaction import RESPONSE_SPEC, Channel, SatisfactionPolicy, SubjectKind
 
 from ._support import COORD, DESK, ENG, OM, PM, QS, SH, T0, closed_record, customer_actor, make_core
+
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
 
 RESPONSE_FIELDS = {
     "channel": "str",
@@ -59,7 +61,7 @@ def test_ticket_score_records_channel_subject_engineer_and_raw_and_normalised() 
     assert values["period"] == "2026-05"
     assert values["top_box"] == 1 and values["promoter"] == 0 and values["nps_eligible"] == 0
     assert values["campaign_id"] is None
-    events = core.history("satisfaction_response", resp.id)
+    events = core.history(AUDITOR, "satisfaction_response", resp.id)
     assert [e.name for e in events] == ["satisfaction_response.recorded"]
 
 

@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from itsm_core import AccessDenied, ConflictError, InvalidTransition, ValidationError
+from itsm_core import AccessDenied, Actor, ConflictError, InvalidTransition, ValidationError
 from itsm_core.satisfaction import SERVICE_RECORD_SPEC, CallbackStatus, ServiceRecordState
 
 from ._support import DESK, ENG, OM, SH, T0, closed_record, customer_actor, make_core
+
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
 
 RECORD_FIELDS = {
     "customer": "str",
@@ -50,7 +52,8 @@ def test_state_follows_the_instants_given() -> None:
         is ServiceRecordState.RESOLVED
     )
     assert closed_record(core, "C").state is ServiceRecordState.CLOSED
-    assert [e.name for e in core.history("service_record", "C")] == ["service_record.registered"]
+    names = [e.name for e in core.history(AUDITOR, "service_record", "C")]
+    assert names == ["service_record.registered"]
 
 
 def test_instants_out_of_order_or_naive_are_refused() -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itsm_core import AccessDenied, ComplaintSource, Origin
+from itsm_core import AccessDenied, Actor, ComplaintSource, Origin
 from itsm_core.satisfaction import ComplaintOpener, Question
 
 from ._support import (
@@ -20,6 +20,8 @@ from ._support import (
     customer_actor,
     make_core,
 )
+
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
 
 
 def test_a_very_dissatisfied_ticket_score_opens_a_complaint_through_the_complaint_service() -> None:
@@ -41,7 +43,7 @@ def test_a_very_dissatisfied_ticket_score_opens_a_complaint_through_the_complain
     again = core.satisfaction.responses.record_ticket_score(customer_actor("alice"), "T1", score=1)
     assert again.complaint_id == resp.complaint_id
     assert len(core.complaints.find(SPECIALIST, source="satisfaction")) == 1
-    names = [e.name for e in core.history("satisfaction_response", resp.id)]
+    names = [e.name for e in core.history(AUDITOR, "satisfaction_response", resp.id)]
     assert names == ["satisfaction_response.recorded", "satisfaction_response.complaint_opened"]
 
 

@@ -18,6 +18,8 @@ from itsm_core.sla import (
 
 from .clock_support import DESK, MON, RM, make_core, target
 
+AUDITOR = Actor("qa", ["quality_specialist"], "质控专员")
+
 OM = Actor("om-1", [Role.OPERATIONS_MANAGER], "运维经理")
 
 
@@ -174,7 +176,7 @@ def test_the_service_defines_and_queries_agreements() -> None:
     assert core.sla.get_agreement(SYSTEM, uc.id).targets == ()
     with pytest.raises(NotFound):
         core.sla.get_agreement(SYSTEM, "nope")
-    history = [e.name for e in core.history("sla_agreement", uc.id)]
+    history = [e.name for e in core.history(AUDITOR, "sla_agreement", uc.id)]
     assert history == [
         "sla_agreement.defined",
         "sla_agreement.target_set",
