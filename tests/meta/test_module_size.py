@@ -19,7 +19,6 @@ PENDING: frozenset[str] = frozenset(
         "complaints/records.py",
         "complaints/service.py",
         "storage/sqlalchemy/backend.py",
-        "testing/contract.py",
     }
 )
 

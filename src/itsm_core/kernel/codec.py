@@ -9,7 +9,7 @@ field, following the declared types:
 * a :class:`~datetime.timedelta` is a whole number of microseconds;
 * a :class:`~itsm_core.kernel.labels.Labelled` enumeration member (and any
   other enumeration member) is its code;
-* tuples, lists, sets and frozensets are lists;
+* tuples and lists are lists; sets and frozensets are sorted lists;
 * a nested attrs class is a dict of its fields, ``None`` stays ``None``;
 * ``str``, ``int``, ``float`` and ``bool`` are checked, not coerced: a record
   holding ``"3"`` for an ``int`` field is refused rather than read as 3;
@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import enum
 import functools
+import json
+import typing
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,7 +107,9 @@ def _load_duration(value: Any, _type: Any) -> timedelta:
 
 
 def _strict(kind: type, accepts: tuple[type, ...]) -> Callable[[Any, Any], Any]:
-    def load(value: Any, _type: Any) -> Any:
+    def load(value: Any, type_: Any) -> Any:
+        if type_ is not kind and _is_enum(type_):  # a str or int enumeration
+            return _load_enum(type_)(value, type_)
         if isinstance(value, accepts) and (kind is bool or not isinstance(value, bool)):
             return kind(value)
         raise ValidationError(
@@ -113,10 +117,6 @@ def _strict(kind: type, accepts: tuple[type, ...]) -> Callable[[Any, Any], Any]:
         )
 
     return load
-
-
-def _exactly(kind: type) -> Callable[[Any], bool]:
-    return lambda type_: type_ is kind
 
 
 def _load_enum(cls: type[enum.Enum]) -> Callable[[Any, Any], Any]:
@@ -149,6 +149,16 @@ def _is_enum(cls: Any) -> bool:
     return isinstance(cls, type) and issubclass(cls, enum.Enum)
 
 
+def _is_set(type_: Any) -> bool:
+    origin = typing.get_origin(type_) or type_
+    return isinstance(origin, type) and issubclass(origin, set | frozenset)
+
+
+def _sorted(values: list[Any]) -> list[Any]:
+    """A set's members in a stable order, so that equal sets give equal records."""
+    return sorted(values, key=lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False))
+
+
 def _private(cls: type) -> dict[str, Any]:
     return {a.name: override(omit=True) for a in attrs.fields(cls) if a.name.startswith("_")}
 
@@ -165,13 +175,16 @@ def make_record_converter() -> cattrs.Converter:
     converter.register_structure_hook(datetime, _load_instant)
     converter.register_unstructure_hook(timedelta, _dump_duration)
     converter.register_structure_hook(timedelta, _load_duration)
-    # exact types: a str or int enumeration is not structured as a plain str or int
+    # checked, not coerced; these hooks also receive str and int enumerations (subclasses)
     for kind, accepts in ((str, (str,)), (int, (int,)), (float, (int, float)), (bool, (bool,))):
-        converter.register_structure_hook_func(_exactly(kind), _strict(kind, accepts))
+        converter.register_structure_hook(kind, _strict(kind, accepts))
     # a str or int enumeration member is its code (an enum hook alone would come after str's)
     converter.register_unstructure_hook(str, _plain)
     converter.register_unstructure_hook(int, _plain)
     converter.register_unstructure_hook_func(_is_enum, _dump_enum)
+    converter.register_unstructure_hook_func(
+        _is_set, lambda value: _sorted([converter.unstructure(v) for v in value])
+    )
     converter.register_structure_hook_factory(_is_enum, _load_enum)
     converter.register_unstructure_hook_factory(
         attrs.has,

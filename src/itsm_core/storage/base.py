@@ -144,7 +144,8 @@ class AggregateSpec(Generic[T]):
     upcasters: Mapping[int, Upcaster] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        check_versions(self.kind, self.record_version, self.upcasters)
+        checked = check_versions(self.kind, self.record_version, self.upcasters)
+        object.__setattr__(self, "upcasters", checked)  # a copy of its own
 
     @classmethod
     def of(
@@ -191,7 +192,7 @@ class AggregateSpec(Generic[T]):
             from_record,
             tuple(index),
             record_version,
-            dict(upcasters or {}),
+            {} if upcasters is None else upcasters,
         )
 
     def to_record(self, entity: T) -> dict[str, Any]:
