@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 
 from itsm_core.kernel.errors import ValidationError
 
-__all__ = ["COLUMN_TYPES", "add_index_columns", "create_aggregate_table", "drop_aggregate_table"]
+__all__ = ["COLUMN_TYPES", "create_aggregate_table", "drop_aggregate_table"]
 
 
 def _text() -> sa.types.TypeEngine[Any]:
@@ -86,12 +86,3 @@ def drop_aggregate_table(kind: str, fields: str) -> None:
         for name, _ in sorted(_fields(fields), reverse=True):
             batch_op.drop_index(batch_op.f(f"ix_{table}_{name}"))
     op.drop_table(table)
-
-
-def add_index_columns(kind: str, fields: str) -> None:
-    """Add index field columns (nullable, indexed) to the existing table ``itsm_<kind>``."""
-    table = f"itsm_{kind}"
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        for name, t in _fields(fields):
-            batch_op.add_column(sa.Column(name, COLUMN_TYPES[t](), nullable=True))
-            batch_op.create_index(batch_op.f(f"ix_{table}_{name}"), [name], unique=False)
