@@ -138,11 +138,6 @@ class LevelRule:
         """Return the band as JSON-able data."""
         return {"level": self.level.value, "at_least": self.at_least, "measures": self.measures}
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LevelRule:
-        """Rebuild a band from :meth:`to_dict` output."""
-        return cls(data["level"], data.get("at_least"), data.get("measures", ""))
-
 
 @attrs.frozen
 class Deviation:
