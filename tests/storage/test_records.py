@@ -301,3 +301,19 @@ def test_a_hand_written_mapping_is_versioned_too() -> None:
     )
     assert spec.to_record(Thing(id="a")) == {"id": "a", "version": 0, RECORD_VERSION_KEY: 2}
     assert spec.from_record({"id": "a", "version": 0}).version == 7
+
+
+def test_field_types_that_cannot_be_resolved_are_named() -> None:
+    namespace: dict[str, Any] = {"__name__": "not_an_importable_module"}
+    exec(
+        "from __future__ import annotations\n"
+        "import attrs\n"
+        "from datetime import datetime\n"
+        "@attrs.define\n"
+        "class Loose:\n"
+        "    id: str\n"
+        "    at: datetime\n",
+        namespace,
+    )
+    with pytest.raises(ValidationError, match=r"cannot be resolved.*resolve_types"):
+        AggregateSpec.of(namespace["Loose"], kind="loose")

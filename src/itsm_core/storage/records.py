@@ -150,9 +150,20 @@ def derived_mapping(
 
     ``from_record`` ignores :data:`RECORD_VERSION_KEY` (and any key that is
     not a field) and raises :class:`StorageError` naming what does not fit.
+
+    :raises ValidationError: if the field types cannot be resolved (a string
+        annotation naming something the class's module does not hold).
     """
-    unstructure = RECORDS.get_unstructure_hook(entity_type)
-    structure = RECORDS.get_structure_hook(entity_type)
+    try:
+        unstructure = RECORDS.get_unstructure_hook(entity_type)
+        structure = RECORDS.get_structure_hook(entity_type)
+    except NameError as exc:
+        raise ValidationError(
+            f"{kind}: the field types of {entity_type.__name__} cannot be resolved ({exc}); "
+            "define the class in an importable module, or call "
+            "attrs.resolve_types(cls, globals()) first",
+            field="entity_type",
+        ) from exc
 
     def to_record(entity: T) -> dict[str, Any]:
         record: dict[str, Any] = unstructure(entity)
