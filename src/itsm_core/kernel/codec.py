@@ -119,20 +119,21 @@ def _strict(kind: type, accepts: tuple[type, ...]) -> Callable[[Any, Any], Any]:
     return load
 
 
+@functools.cache
 def _load_enum(cls: type[enum.Enum]) -> Callable[[Any, Any], Any]:
+    members: dict[Any, enum.Enum] = {m.value: m for m in cls}
     parse = getattr(cls, "parse", None)
 
     def load(value: Any, _type: Any) -> Any:
-        if parse is not None:
+        member = members.get(value) if isinstance(value, str | int) else None
+        if member is not None and type(member.value) is type(value):
+            return member
+        if parse is not None:  # a Labelled enumeration: its own message
             return parse(value, cls.__name__)
-        try:
-            return cls(value)
-        except ValueError:
-            allowed = ", ".join(repr(m.value) for m in cls)
-            raise ValidationError(
-                f"{value!r} is not a valid {cls.__name__}; allowed: {allowed}",
-                field=cls.__name__,
-            ) from None
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise ValidationError(
+            f"{value!r} is not a valid {cls.__name__}; allowed: {allowed}", field=cls.__name__
+        )
 
     return load
 
@@ -142,6 +143,8 @@ def _dump_enum(value: enum.Enum) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    if value.__class__ is str or value.__class__ is int:
+        return value
     return value.value if isinstance(value, enum.Enum) else value
 
 
