@@ -317,3 +317,15 @@ def test_field_types_that_cannot_be_resolved_are_named() -> None:
     )
     with pytest.raises(ValidationError, match=r"cannot be resolved.*resolve_types"):
         AggregateSpec.of(namespace["Loose"], kind="loose")
+
+
+def test_a_key_that_is_no_field_is_refused_not_dropped() -> None:
+    record = THING_SPEC.to_record(Thing(id="t1", parts=(Part(T0),)))
+    record["colour"] = "red"  # say, a field that moved into the parts without an upcaster
+    with pytest.raises(StorageError, match="colour") as info:
+        THING_SPEC.from_record(record)
+    assert "does not fit Thing" in str(info.value)
+    record = THING_SPEC.to_record(Thing(id="t1", parts=(Part(T0),)))
+    record["parts"][0]["size"] = 1
+    with pytest.raises(StorageError, match="size"):
+        THING_SPEC.from_record(record)

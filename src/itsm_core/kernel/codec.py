@@ -15,7 +15,9 @@ field, following the declared types:
   holding ``"3"`` for an ``int`` field is refused rather than read as 3;
 * private attributes (a name starting with ``_``, such as an aggregate's
   pending events) and attributes not set by ``__init__`` are not part of the
-  record.
+  record;
+* a key that is no field is refused when reading, so that nothing stored is
+  dropped without a word (a shape change needs an upcaster).
 
 Structuring calls the class itself, so its converters and validators check a
 record as they check any other input.
@@ -173,7 +175,7 @@ def make_record_converter() -> cattrs.Converter:
     (a field of a type no rule covers) copies it with
     ``RECORDS.copy()`` rather than changing it.
     """
-    converter = cattrs.Converter(forbid_extra_keys=False)
+    converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_unstructure_hook(datetime, _dump_instant)
     converter.register_structure_hook(datetime, _load_instant)
     converter.register_unstructure_hook(timedelta, _dump_duration)

@@ -148,8 +148,9 @@ def derived_mapping(
 ) -> tuple[Callable[[T], dict[str, Any]], Callable[[Mapping[str, Any]], T]]:
     """Return ``(to_record, from_record)`` of ``entity_type`` derived by :data:`RECORDS`.
 
-    ``from_record`` ignores :data:`RECORD_VERSION_KEY` (and any key that is
-    not a field) and raises :class:`StorageError` naming what does not fit.
+    ``from_record`` skips :data:`RECORD_VERSION_KEY` and raises
+    :class:`StorageError` naming what does not fit: a value of the wrong
+    type, a field missing, a key that is no field.
 
     :raises ValidationError: if the field types cannot be resolved (a string
         annotation naming something the class's module does not hold).
@@ -170,8 +171,9 @@ def derived_mapping(
         return record
 
     def from_record(record: Mapping[str, Any]) -> T:
+        fields = {k: v for k, v in record.items() if k != RECORD_VERSION_KEY}
         try:
-            entity: T = structure(record, entity_type)
+            entity: T = structure(fields, entity_type)
         except Exception as exc:
             raise StorageError(
                 f"{_label(kind, record)} does not fit {entity_type.__name__}: {record_errors(exc)}"
