@@ -151,10 +151,10 @@ def _read_through_the_public_api(core: ItsmCore, ids: dict[str, list[str]]) -> N
     assert all(core.complaints.history(SPECIALIST, c.id) for c in complaints)
     (praise,) = ids["itsm_praise"]
     assert core.complaints.get_praise(SPECIALIST, praise).summary == "夜间抢修及时"
-    clocks = [core.sla.get(i) for i in ids["itsm_sla_clock"]]
+    clocks = [core.sla.get(DESK, i) for i in ids["itsm_sla_clock"]]
     assert {"running", "paused", "stopped"} <= {c.state.value for c in clocks}
     assert any(c.breached_at is not None for c in clocks)
-    assert core.sla.get_agreement("agr-sla").targets
+    assert core.sla.get_agreement(DESK, "agr-sla").targets
     sat = core.satisfaction
     assert sat.customer(DESK, "acme").key
     assert {sat.service_record(DESK, i).id for i in ids["itsm_service_record"]}
@@ -167,8 +167,8 @@ def _read_through_the_public_api(core: ItsmCore, ids: dict[str, list[str]]) -> N
 
 def _change_after_the_upgrade(core: ItsmCore, ids: dict[str, list[str]]) -> None:
     """An aggregate of the old shape changes and is saved in the current one."""
-    (paused,) = (c for c in ids["itsm_sla_clock"] if core.sla.get(c).state.value == "paused")
-    before = core.sla.get(paused)
+    (paused,) = (c for c in ids["itsm_sla_clock"] if core.sla.get(DESK, c).state.value == "paused")
+    before = core.sla.get(DESK, paused)
     resumed = core.sla.resume(DESK, paused, at=before.log[-1].at)
     assert resumed.state.value == "running" and resumed.budget == before.budget
     engine = sa.create_engine(core.storage.url, poolclass=sa.pool.NullPool)  # type: ignore[attr-defined]
