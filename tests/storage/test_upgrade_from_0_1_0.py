@@ -156,12 +156,12 @@ def _read_through_the_public_api(core: ItsmCore, ids: dict[str, list[str]]) -> N
     assert any(c.breached_at is not None for c in clocks)
     assert core.sla.get_agreement(DESK, "agr-sla").targets
     sat = core.satisfaction
-    assert sat.customer(DESK, "acme").key
-    assert {sat.service_record(DESK, i).id for i in ids["itsm_service_record"]}
-    assert all(sat.callback(DESK, i).kind for i in ids["itsm_service_callback"])
+    assert sat.customers.get(DESK, "acme").key
+    assert {sat.service_records.get(DESK, i).id for i in ids["itsm_service_record"]}
+    assert all(sat.callbacks.get(DESK, i).kind for i in ids["itsm_service_callback"])
     (campaign,) = ids["itsm_survey_campaign"]
-    assert sat.campaign(DESK, campaign).state.value == "closed"
-    improvements = core.satisfaction_analysis.improvements(QUALITY)
+    assert sat.surveys.get(DESK, campaign).state.value == "closed"
+    improvements = sat.targets.improvements(QUALITY)
     assert improvements and all(i.progress for i in improvements)
 
 
