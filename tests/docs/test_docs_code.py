@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -32,7 +34,9 @@ def test_docs_have_runnable_code() -> None:
 )
 def test_page_code_runs(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
+    # a module of its own, as a reader's code runs (attrs and cattrs resolve annotations in it)
+    module = types.ModuleType(f"docs_{page.stem.replace('-', '_')}")
+    monkeypatch.setitem(sys.modules, module.__name__, module)
     for line, code in python_blocks(page):
         compiled = compile(code, f"{page.relative_to(ROOT)}:{line}", "exec")
-        exec(compiled, namespace)
+        exec(compiled, module.__dict__)

@@ -18,8 +18,6 @@ PENDING: frozenset[str] = frozenset(
         "complaints/model.py",
         "complaints/records.py",
         "complaints/service.py",
-        "storage/sqlalchemy/backend.py",
-        "testing/contract.py",
     }
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,13 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "how-to" / "write-a-storag
 
 
 def _namespace() -> dict[str, Any]:
-    namespace: dict[str, Any] = {"__name__": "docs_write_a_storage_backend"}
+    # a module of its own, as a reader's code runs (attrs and cattrs resolve annotations in it)
+    module = types.ModuleType("docs_write_a_storage_backend")
+    sys.modules[module.__name__] = module
     for token in MarkdownIt("commonmark").parse(PAGE.read_text(encoding="utf-8")):
         if token.type == "fence" and token.info.strip() == "python":
-            exec(compile(token.content, str(PAGE), "exec"), namespace)
-    return namespace
+            exec(compile(token.content, str(PAGE), "exec"), module.__dict__)
+    return module.__dict__
 
 
 _DOCS = _namespace()

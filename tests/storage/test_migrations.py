@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from itsm_core import ItsmCore, SchemaOutOfDate, StorageError
+from itsm_core import ItsmCore, SchemaOutOfDate, StorageError, ValidationError
 from itsm_core.areas import aggregate_specs
 from itsm_core.schema import main
 from itsm_core.storage.sqlalchemy import SqlBackend, make_engine
@@ -276,3 +276,16 @@ def test_command_diff_shows_what_differs(
     engine.dispose()
     assert main(["diff", sqlite_url]) == 1
     assert "ix_itsm_outbox_pending" in capsys.readouterr().out
+
+
+def test_the_revisions_table_helper_refuses_a_field_it_cannot_type() -> None:
+    from itsm_core.storage.sqlalchemy.migrations.aggregate_tables import _fields
+
+    assert _fields("state:str  due_at:datetime\n n:int") == [
+        ("state", "str"),
+        ("due_at", "datetime"),
+        ("n", "int"),
+    ]
+    for bad in ("state", "state:text", "a:b:c"):
+        with pytest.raises(ValidationError, match="'name:type'"):
+            _fields(bad)

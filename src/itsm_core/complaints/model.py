@@ -39,7 +39,6 @@ from itsm_core.improvements import quality_indicators as parse_indicators
 from itsm_core.kernel.actors import Actor, Role
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.clock import require_aware
-from itsm_core.kernel.codec import instant, iso, optional_instant
 from itsm_core.kernel.errors import AccessDenied, ValidationError
 from itsm_core.kernel.events import REDACTED
 from itsm_core.kernel.ids import new_id
@@ -207,15 +206,6 @@ class Statement:
     by: str = attrs.field(validator=_text_validator)
     text: str = attrs.field(validator=_text_validator)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the statement as JSON-able data."""
-        return {"at": self.at.isoformat(), "by": self.by, "text": self.text}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Statement:
-        """Rebuild a statement from :meth:`to_dict` output."""
-        return cls(at=instant(data["at"]), by=data["by"], text=data["text"])
-
 
 Finding = Statement
 """An investigation finding is a :class:`Statement` of the specialist."""
@@ -257,33 +247,6 @@ class Escalation:
         """True for an escalation to the general manager's office not yet decided."""
         return self.level is EscalationLevel.GENERAL_MANAGER_OFFICE and self.decision is None
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the escalation as JSON-able data."""
-        return {
-            "level": self.level.value,
-            "stage": self.stage.value,
-            "at": self.at.isoformat(),
-            "by": self.by,
-            "reason": self.reason,
-            "decision": self.decision,
-            "decided_at": iso(self.decided_at),
-            "decided_by": self.decided_by,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Escalation:
-        """Rebuild an escalation from :meth:`to_dict` output."""
-        return cls(
-            level=data["level"],
-            stage=data["stage"],
-            at=instant(data["at"]),
-            by=data["by"],
-            reason=data["reason"],
-            decision=data.get("decision"),
-            decided_at=optional_instant(data.get("decided_at")),
-            decided_by=data.get("decided_by"),
-        )
-
 
 @attrs.frozen
 class Callback:
@@ -301,27 +264,6 @@ class Callback:
     satisfied: bool
     reason: str | None = None
     reopened: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the callback as JSON-able data."""
-        return {
-            "at": self.at.isoformat(),
-            "by": self.by,
-            "satisfied": self.satisfied,
-            "reason": self.reason,
-            "reopened": self.reopened,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Callback:
-        """Rebuild a callback from :meth:`to_dict` output."""
-        return cls(
-            at=instant(data["at"]),
-            by=data["by"],
-            satisfied=bool(data["satisfied"]),
-            reason=data.get("reason"),
-            reopened=bool(data.get("reopened", False)),
-        )
 
 
 def _state(value: object) -> ComplaintState:

@@ -1,5 +1,8 @@
 """Storage specs of satisfaction capture: records and the indexed fields.
 
+The records are derived from the entities' attrs fields (see
+:meth:`~itsm_core.storage.AggregateSpec.of`).
+
 The indexed fields are what queries and in-database statistics may use
 (``uow.aggregate(spec, query, group_by, measures)``); flags are ``int`` 0/1
 so that ``sum`` counts them.
@@ -42,33 +45,16 @@ so that ``sum`` counts them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from itsm_core.kernel.codec import instant, iso, optional_instant
-from itsm_core.satisfaction.campaigns import Campaign, Invitation, Question
-from itsm_core.satisfaction.enums import (
-    CallbackKind,
-    CallbackOutcome,
-    CallbackState,
-    CallbackStatus,
-    CampaignMotive,
-    CampaignState,
-    Channel,
-    InvitationState,
-    ServiceRecordState,
-    Subject,
-    SubjectKind,
-    SurveyMethod,
-)
+from itsm_core.satisfaction.campaigns import Campaign, Invitation
+from itsm_core.satisfaction.enums import InvitationState
 from itsm_core.satisfaction.model import (
     Callback,
-    CallbackAttempt,
     CustomerProfile,
     Response,
     ServiceRecord,
 )
-from itsm_core.satisfaction.scales import Score
 from itsm_core.storage.base import AggregateSpec, IndexField
 
 __all__ = [
@@ -89,57 +75,10 @@ def _flag(value: bool) -> int:
 # --- responses ---------------------------------------------------------------
 
 
-def _response_to(r: Response) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "version": r.version,
-        "channel": r.channel.value,
-        "customer": r.customer,
-        "service": r.service,
-        "subject": {"kind": r.subject.kind.value, "ref": r.subject.ref},
-        "respondent": r.respondent,
-        "score": r.score.to_dict(),
-        "comment": r.comment,
-        "responded_at": iso(r.responded_at),
-        "timezone": r.timezone,
-        "engineer": r.engineer,
-        "campaign_id": r.campaign_id,
-        "question": r.question,
-        "submission_id": r.submission_id,
-        "recorded_by": r.recorded_by,
-        "complaint_source": r.complaint_source,
-        "complaint_id": r.complaint_id,
-    }
-
-
-def _response_from(d: Mapping[str, Any]) -> Response:
-    return Response(
-        id=d["id"],
-        version=d["version"],
-        channel=Channel(d["channel"]),
-        customer=d["customer"],
-        service=d["service"],
-        subject=Subject(SubjectKind(d["subject"]["kind"]), d["subject"]["ref"]),
-        respondent=d["respondent"],
-        score=Score.from_dict(d["score"]),
-        comment=d["comment"],
-        responded_at=instant(d["responded_at"]),
-        timezone=d["timezone"],
-        engineer=d["engineer"],
-        campaign_id=d["campaign_id"],
-        question=d["question"],
-        submission_id=d["submission_id"],
-        recorded_by=d["recorded_by"],
-        complaint_source=d["complaint_source"],
-        complaint_id=d["complaint_id"],
-    )
-
-
-RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec(
+RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec.of(
+    Response,
     kind=Response.KIND,
-    entity_type=Response,
-    to_record=_response_to,
-    from_record=_response_from,
+    record_version=1,
     index=(
         IndexField("channel", "str", lambda r: r.channel.value),
         IndexField("customer", "str", lambda r: r.customer),
@@ -172,57 +111,10 @@ RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec(
 # --- service records -----------------------------------------------------------
 
 
-def _record_to(r: ServiceRecord) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "version": r.version,
-        "customer": r.customer,
-        "service": r.service,
-        "engineer": r.engineer,
-        "requester": r.requester,
-        "summary": r.summary,
-        "resolution": r.resolution,
-        "opened_at": iso(r.opened_at),
-        "resolved_at": iso(r.resolved_at),
-        "closed_at": iso(r.closed_at),
-        "first_contact": r.first_contact,
-        "reopened_count": r.reopened_count,
-        "state": r.state.value,
-        "callback_status": r.callback_status.value,
-        "last_callback_id": r.last_callback_id,
-        "last_return_reason": r.last_return_reason,
-        "timezone": r.timezone,
-    }
-
-
-def _record_from(d: Mapping[str, Any]) -> ServiceRecord:
-    return ServiceRecord(
-        id=d["id"],
-        version=d["version"],
-        customer=d["customer"],
-        service=d["service"],
-        engineer=d["engineer"],
-        requester=d["requester"],
-        summary=d["summary"],
-        resolution=d["resolution"],
-        opened_at=instant(d["opened_at"]),
-        resolved_at=optional_instant(d["resolved_at"]),
-        closed_at=optional_instant(d["closed_at"]),
-        first_contact=d["first_contact"],
-        reopened_count=d["reopened_count"],
-        state=ServiceRecordState(d["state"]),
-        callback_status=CallbackStatus(d["callback_status"]),
-        last_callback_id=d["last_callback_id"],
-        last_return_reason=d["last_return_reason"],
-        timezone=d["timezone"],
-    )
-
-
-SERVICE_RECORD_SPEC: AggregateSpec[ServiceRecord] = AggregateSpec(
+SERVICE_RECORD_SPEC: AggregateSpec[ServiceRecord] = AggregateSpec.of(
+    ServiceRecord,
     kind=ServiceRecord.KIND,
-    entity_type=ServiceRecord,
-    to_record=_record_to,
-    from_record=_record_from,
+    record_version=1,
     index=(
         IndexField("customer", "str", lambda r: r.customer),
         IndexField("service", "str", lambda r: r.service),
@@ -247,62 +139,10 @@ SERVICE_RECORD_SPEC: AggregateSpec[ServiceRecord] = AggregateSpec(
 # --- campaigns and invitations ---------------------------------------------------
 
 
-def _campaign_to(c: Campaign) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "version": c.version,
-        "title": c.title,
-        "motive": c.motive.value,
-        "method": c.method.value,
-        "service": c.service,
-        "target_customers": list(c.target_customers),
-        "questions": [
-            {
-                "code": q.code,
-                "text": q.text,
-                "scale": q.scale,
-                "required": q.required,
-                "service": q.service,
-            }
-            for q in c.questions
-        ],
-        "related_ref": c.related_ref,
-        "state": c.state.value,
-        "created_by": c.created_by,
-        "created_at": iso(c.created_at),
-        "opened_at": iso(c.opened_at),
-        "closed_at": iso(c.closed_at),
-        "analysed_at": iso(c.analysed_at),
-        "analysis_summary": c.analysis_summary,
-    }
-
-
-def _campaign_from(d: Mapping[str, Any]) -> Campaign:
-    return Campaign(
-        id=d["id"],
-        version=d["version"],
-        title=d["title"],
-        motive=CampaignMotive(d["motive"]),
-        method=SurveyMethod(d["method"]),
-        service=d["service"],
-        target_customers=tuple(d["target_customers"]),
-        questions=tuple(Question(**q) for q in d["questions"]),
-        related_ref=d["related_ref"],
-        state=CampaignState(d["state"]),
-        created_by=d["created_by"],
-        created_at=instant(d["created_at"]),
-        opened_at=optional_instant(d["opened_at"]),
-        closed_at=optional_instant(d["closed_at"]),
-        analysed_at=optional_instant(d["analysed_at"]),
-        analysis_summary=d["analysis_summary"],
-    )
-
-
-CAMPAIGN_SPEC: AggregateSpec[Campaign] = AggregateSpec(
+CAMPAIGN_SPEC: AggregateSpec[Campaign] = AggregateSpec.of(
+    Campaign,
     kind=Campaign.KIND,
-    entity_type=Campaign,
-    to_record=_campaign_to,
-    from_record=_campaign_from,
+    record_version=1,
     index=(
         IndexField("state", "str", lambda c: c.state.value),
         IndexField("motive", "str", lambda c: c.motive.value),
@@ -315,47 +155,10 @@ CAMPAIGN_SPEC: AggregateSpec[Campaign] = AggregateSpec(
 """Stores :class:`~itsm_core.satisfaction.campaigns.Campaign` (kind ``survey_campaign``)."""
 
 
-def _invitation_to(i: Invitation) -> dict[str, Any]:
-    return {
-        "id": i.id,
-        "version": i.version,
-        "campaign_id": i.campaign_id,
-        "customer": i.customer,
-        "respondent": i.respondent,
-        "contact": i.contact,
-        "token": i.token,
-        "state": i.state.value,
-        "invited_at": iso(i.invited_at),
-        "expires_at": iso(i.expires_at),
-        "reminders": [iso(t) for t in i.reminders],
-        "responded_at": iso(i.responded_at),
-        "invited_by": i.invited_by,
-    }
-
-
-def _invitation_from(d: Mapping[str, Any]) -> Invitation:
-    return Invitation(
-        id=d["id"],
-        version=d["version"],
-        campaign_id=d["campaign_id"],
-        customer=d["customer"],
-        respondent=d["respondent"],
-        contact=d["contact"],
-        token=d["token"],
-        state=InvitationState(d["state"]),
-        invited_at=instant(d["invited_at"]),
-        expires_at=instant(d["expires_at"]),
-        reminders=tuple(instant(t) for t in d["reminders"]),
-        responded_at=optional_instant(d["responded_at"]),
-        invited_by=d["invited_by"],
-    )
-
-
-INVITATION_SPEC: AggregateSpec[Invitation] = AggregateSpec(
+INVITATION_SPEC: AggregateSpec[Invitation] = AggregateSpec.of(
+    Invitation,
     kind=Invitation.KIND,
-    entity_type=Invitation,
-    to_record=_invitation_to,
-    from_record=_invitation_from,
+    record_version=1,
     index=(
         IndexField("campaign_id", "str", lambda i: i.campaign_id),
         IndexField("customer", "str", lambda i: i.customer),
@@ -374,61 +177,10 @@ INVITATION_SPEC: AggregateSpec[Invitation] = AggregateSpec(
 # --- callbacks -------------------------------------------------------------------
 
 
-def _callback_to(c: Callback) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "version": c.version,
-        "kind": c.kind.value,
-        "customer": c.customer,
-        "service": c.service,
-        "service_record_id": c.service_record_id,
-        "engineer": c.engineer,
-        "contact": c.contact,
-        "sample_day": c.sample_day,
-        "period": c.period,
-        "due_at": iso(c.due_at),
-        "state": c.state.value,
-        "attempts": [{"at": iso(a.at), "by": a.by, "note": a.note} for a in c.attempts],
-        "outcome": c.outcome.value if c.outcome else None,
-        "reason": c.reason,
-        "response_id": c.response_id,
-        "done_at": iso(c.done_at),
-        "done_by": c.done_by,
-        "scheduled_at": iso(c.scheduled_at),
-    }
-
-
-def _callback_from(d: Mapping[str, Any]) -> Callback:
-    return Callback(
-        id=d["id"],
-        version=d["version"],
-        kind=CallbackKind(d["kind"]),
-        customer=d["customer"],
-        service=d["service"],
-        service_record_id=d["service_record_id"],
-        engineer=d["engineer"],
-        contact=d["contact"],
-        sample_day=d["sample_day"],
-        period=d["period"],
-        due_at=instant(d["due_at"]),
-        state=CallbackState(d["state"]),
-        attempts=tuple(
-            CallbackAttempt(instant(a["at"]), a["by"], a["note"]) for a in d["attempts"]
-        ),
-        outcome=CallbackOutcome(d["outcome"]) if d["outcome"] else None,
-        reason=d["reason"],
-        response_id=d["response_id"],
-        done_at=optional_instant(d["done_at"]),
-        done_by=d["done_by"],
-        scheduled_at=instant(d["scheduled_at"]),
-    )
-
-
-CALLBACK_SPEC: AggregateSpec[Callback] = AggregateSpec(
+CALLBACK_SPEC: AggregateSpec[Callback] = AggregateSpec.of(
+    Callback,
     kind=Callback.KIND,
-    entity_type=Callback,
-    to_record=_callback_to,
-    from_record=_callback_from,
+    record_version=1,
     index=(
         IndexField("kind", "str", lambda c: c.kind.value),
         IndexField("customer", "str", lambda c: c.customer),
@@ -449,33 +201,10 @@ CALLBACK_SPEC: AggregateSpec[Callback] = AggregateSpec(
 # --- customers -------------------------------------------------------------------
 
 
-def _customer_to(c: CustomerProfile) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "version": c.version,
-        "name": c.name,
-        "key": c.key,
-        "key_since": iso(c.key_since),
-        "note": c.note,
-    }
-
-
-def _customer_from(d: Mapping[str, Any]) -> CustomerProfile:
-    return CustomerProfile(
-        id=d["id"],
-        version=d["version"],
-        name=d["name"],
-        key=d["key"],
-        key_since=optional_instant(d["key_since"]),
-        note=d["note"],
-    )
-
-
-CUSTOMER_SPEC: AggregateSpec[CustomerProfile] = AggregateSpec(
+CUSTOMER_SPEC: AggregateSpec[CustomerProfile] = AggregateSpec.of(
+    CustomerProfile,
     kind=CustomerProfile.KIND,
-    entity_type=CustomerProfile,
-    to_record=_customer_to,
-    from_record=_customer_from,
+    record_version=1,
     index=(
         IndexField("name", "str", lambda c: c.name),
         IndexField("key", "int", lambda c: _flag(c.key)),

@@ -10,9 +10,7 @@ log gives a :class:`ClockReplay`, and a clock seen at an instant is a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 import attrs
 
@@ -72,28 +70,6 @@ class ClockEntry:
     reason: str = ""
     calendar: str | None = None
     budget: timedelta | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form; the budget in microseconds."""
-        return {
-            "action": self.action.value,
-            "at": self.at.isoformat(),
-            "reason": self.reason,
-            "calendar": self.calendar,
-            "budget_us": None if self.budget is None else micros(self.budget),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ClockEntry:
-        """Rebuild an entry from :meth:`to_dict` output."""
-        budget = data.get("budget_us")
-        return cls(
-            ClockAction(data["action"]),
-            datetime.fromisoformat(data["at"]),
-            data.get("reason", ""),
-            data.get("calendar"),
-            None if budget is None else from_micros(budget),
-        )
 
 
 @attrs.frozen

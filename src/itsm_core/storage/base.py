@@ -25,6 +25,14 @@ import attrs
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.storage.records import (
+    RECORD_VERSION_KEY,
+    Upcaster,
+    check_versions,
+    derived_mapping,
+    stamp,
+    upcast,
+)
 
 __all__ = [
     "AggregateSpec",
@@ -37,6 +45,7 @@ __all__ = [
     "Query",
     "StorageBackend",
     "UnitOfWork",
+    "Upcaster",
     "Where",
     "check_value",
     "lease_end",
@@ -110,18 +119,99 @@ class IndexField(Generic[T]):
 class AggregateSpec(Generic[T]):
     """How one kind of aggregate is stored.
 
+    Build it from the entity class with :meth:`of`: the record mapping is then
+    derived from the attrs fields (:data:`~itsm_core.kernel.codec.RECORDS`).
+    The constructor takes a hand-written mapping instead.
+
     :param kind: the kind's name, e.g. ``"complaint"``.
     :param entity_type: the entity class.
     :param to_record: entity → JSON-able dict (the whole state).
     :param from_record: that dict → entity.
     :param index: the fields queries and aggregates may use.
+    :param record_version: the version of the record's current shape (1 until
+        it first changes); see :mod:`itsm_core.storage.records`.
+    :param upcasters: for each older version ``n`` (1 to ``record_version - 1``),
+        the function turning a record of version ``n`` into one of ``n + 1``.
+    :raises ValidationError: unless there is exactly one upcaster per older version.
     """
 
     kind: str
     entity_type: type[T]
-    to_record: Callable[[T], dict[str, Any]]
-    from_record: Callable[[Mapping[str, Any]], T]
+    _to_record: Callable[[T], dict[str, Any]]
+    _from_record: Callable[[Mapping[str, Any]], T]
     index: tuple[IndexField[T], ...] = ()
+    record_version: int = 1
+    upcasters: Mapping[int, Upcaster] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        checked = check_versions(self.kind, self.record_version, self.upcasters)
+        object.__setattr__(self, "upcasters", checked)  # a copy of its own
+
+    @classmethod
+    def of(
+        cls,
+        entity_type: type[E],
+        *,
+        kind: str | None = None,
+        index: Sequence[IndexField[E]] = (),
+        record_version: int = 1,
+        upcasters: Mapping[int, Upcaster] | None = None,
+    ) -> AggregateSpec[E]:
+        """Return the spec of ``entity_type`` with its record mapping derived from its fields.
+
+        :param entity_type: an attrs class (an :class:`~itsm_core.kernel.aggregate.Aggregate`).
+        :param kind: the kind's name; default ``entity_type.KIND``.
+        :param index: the fields queries and aggregates may use.
+        :param record_version: the version of the record's current shape.
+        :param upcasters: one per older version, see :mod:`itsm_core.storage.records`.
+        :raises ValidationError: for a class that is not an attrs class, no kind,
+            a field named ``record_version``, or upcasters that do not fit.
+        """
+        candidate: Any = entity_type  # attrs.has would narrow entity_type's own type
+        if not (isinstance(candidate, type) and attrs.has(candidate)):
+            raise ValidationError(
+                f"AggregateSpec.of needs an attrs class, got {entity_type!r}", field="entity_type"
+            )
+        name = kind if kind is not None else getattr(entity_type, "KIND", None)
+        if not isinstance(name, str) or not name:
+            raise ValidationError(
+                f"{entity_type.__name__}: give kind=..., or a KIND class attribute",
+                field="kind",
+            )
+        if any(a.name == RECORD_VERSION_KEY for a in attrs.fields(candidate)):
+            raise ValidationError(
+                f"{entity_type.__name__}: a field may not be named {RECORD_VERSION_KEY!r}: "
+                "every record holds the version of its shape under that key",
+                field=RECORD_VERSION_KEY,
+            )
+        to_record, from_record = derived_mapping(name, entity_type)
+        return AggregateSpec(
+            name,
+            entity_type,
+            to_record,
+            from_record,
+            tuple(index),
+            record_version,
+            {} if upcasters is None else upcasters,
+        )
+
+    def to_record(self, entity: T) -> dict[str, Any]:
+        """Return the whole state of ``entity`` as a JSON-able dict of the current shape.
+
+        The dict holds the shape's version under ``"record_version"``.
+        """
+        return stamp(self._to_record(entity), self.record_version)
+
+    def from_record(self, record: Mapping[str, Any]) -> T:
+        """Rebuild an entity from a record of this or any older shape.
+
+        An older record is upcast first (in memory; the stored row is unchanged);
+        the mapping then receives a record of the current shape, with its
+        ``"record_version"`` key.
+
+        :raises StorageError: for a record of a newer shape, or one that does not fit.
+        """
+        return self._from_record(upcast(self.kind, record, self.record_version, self.upcasters))
 
     def index_values(self, entity: T) -> dict[str, Any]:
         """Return ``{field name: value}`` of every indexed field of ``entity``."""

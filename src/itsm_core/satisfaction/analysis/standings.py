@@ -10,7 +10,6 @@ at most one per subject and period, which the standing holds and follows up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -415,46 +414,6 @@ class SatisfactionStanding(Aggregate):
         self.improvements = tuple(item if i.id == item.id else i for i in self.improvements)
         payload = {"improvement_id": item.id, "status": item.status.value, **facts}
         self._record(event, actor, at, payload)
-
-
-def standing_to_record(entity: SatisfactionStanding) -> dict[str, Any]:
-    """Return the whole state of a standing as JSON-able data."""
-    return {
-        "id": entity.id,
-        "version": entity.version,
-        "service": entity.service,
-        "customer": entity.customer,
-        "target_id": entity.target_id,
-        "metric": entity.metric.value,
-        "period": entity.period,
-        "level": None if entity.level is None else entity.level.value,
-        "value": entity.value,
-        "n": entity.n,
-        "target": entity.target,
-        "evaluated_at": None if entity.evaluated_at is None else entity.evaluated_at.isoformat(),
-        "improvements": [i.to_dict() for i in entity.improvements],
-    }
-
-
-def standing_from_record(record: Mapping[str, Any]) -> SatisfactionStanding:
-    """Rebuild a standing from :func:`standing_to_record` output."""
-    evaluated_at = record.get("evaluated_at")
-    level = record.get("level")
-    return SatisfactionStanding(
-        id=record["id"],
-        version=int(record["version"]),
-        service=record["service"],
-        customer=record.get("customer"),
-        target_id=record.get("target_id", ""),
-        metric=TargetMetric(record["metric"]),
-        period=record.get("period"),
-        level=None if level is None else AlertLevel(level),
-        value=record.get("value"),
-        n=int(record.get("n", 0)),
-        target=record.get("target"),
-        evaluated_at=None if evaluated_at is None else datetime.fromisoformat(evaluated_at),
-        improvements=tuple(ImprovementItem.from_dict(i) for i in record.get("improvements", ())),
-    )
 
 
 LEVEL_CROSSED = f"{SatisfactionStanding.KIND}.level_crossed"

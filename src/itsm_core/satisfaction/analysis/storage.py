@@ -1,28 +1,33 @@
-"""How targets and standings are stored: their aggregate specs."""
+"""How targets and standings are stored: their aggregate specs.
+
+The records are derived from the entities' attrs fields (see
+:meth:`~itsm_core.storage.AggregateSpec.of`). A target's record version 2
+holds its improvement period in whole microseconds, as every duration;
+version 1, the shape of 0.1.0, held it in seconds.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from itsm_core.satisfaction.analysis.standings import (
-    SatisfactionStanding,
-    standing_from_record,
-    standing_to_record,
-)
-from itsm_core.satisfaction.analysis.targets import (
-    SatisfactionTarget,
-    target_from_record,
-    target_to_record,
-)
+from itsm_core.satisfaction.analysis.standings import SatisfactionStanding
+from itsm_core.satisfaction.analysis.targets import SatisfactionTarget
 from itsm_core.storage.base import AggregateSpec, IndexField
 
 __all__ = ["ANALYSIS_SPECS", "STANDING_SPEC", "TARGET_SPEC"]
 
-TARGET_SPEC: AggregateSpec[SatisfactionTarget] = AggregateSpec(
+
+def _target_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 (0.1.0) held the improvement period in seconds (a float)."""
+    record["improvement_period"] = round(float(record["improvement_period"]) * 1_000_000)
+    return record
+
+
+TARGET_SPEC: AggregateSpec[SatisfactionTarget] = AggregateSpec.of(
+    SatisfactionTarget,
     kind=SatisfactionTarget.KIND,
-    entity_type=SatisfactionTarget,
-    to_record=target_to_record,
-    from_record=target_from_record,
+    record_version=2,
+    upcasters={1: _target_v1_to_v2},
     index=(
         IndexField("service", "str", lambda t: t.service),
         IndexField("customer", "str", lambda t: t.customer),
@@ -37,11 +42,10 @@ def _level(s: SatisfactionStanding) -> Any:
     return None if s.level is None else s.level.value
 
 
-STANDING_SPEC: AggregateSpec[SatisfactionStanding] = AggregateSpec(
+STANDING_SPEC: AggregateSpec[SatisfactionStanding] = AggregateSpec.of(
+    SatisfactionStanding,
     kind=SatisfactionStanding.KIND,
-    entity_type=SatisfactionStanding,
-    to_record=standing_to_record,
-    from_record=standing_from_record,
+    record_version=1,
     index=(
         IndexField("service", "str", lambda s: s.service),
         IndexField("customer", "str", lambda s: s.customer),

@@ -138,11 +138,6 @@ class LevelRule:
         """Return the band as JSON-able data."""
         return {"level": self.level.value, "at_least": self.at_least, "measures": self.measures}
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> LevelRule:
-        """Rebuild a band from :meth:`to_dict` output."""
-        return cls(data["level"], data.get("at_least"), data.get("measures", ""))
-
 
 @attrs.frozen
 class Deviation:
@@ -473,40 +468,3 @@ class SatisfactionTarget(Aggregate):
     def deviation(self, value: float | None) -> Deviation | None:
         """Return how far ``value`` is from the target; None when there is no value."""
         return None if value is None else Deviation(self.metric, self.target, value)
-
-
-def target_to_record(entity: SatisfactionTarget) -> dict[str, Any]:
-    """Return the whole state of a target as JSON-able data."""
-    return {
-        "id": entity.id,
-        "version": entity.version,
-        "service": entity.service,
-        "customer": entity.customer,
-        "metric": entity.metric.value,
-        "target": entity.target,
-        "levels": [r.to_dict() for r in entity.levels],
-        "owner": entity.owner,
-        "improvement_period": entity.improvement_period.total_seconds(),
-        "active": entity.active,
-        "updated_by": entity.updated_by,
-        "updated_at": None if entity.updated_at is None else entity.updated_at.isoformat(),
-    }
-
-
-def target_from_record(record: Mapping[str, Any]) -> SatisfactionTarget:
-    """Rebuild a target from :func:`target_to_record` output."""
-    updated_at = record.get("updated_at")
-    return SatisfactionTarget(
-        id=record["id"],
-        version=int(record["version"]),
-        service=record["service"],
-        customer=record.get("customer"),
-        metric=TargetMetric(record["metric"]),
-        target=float(record["target"]),
-        levels=tuple(LevelRule.from_dict(r) for r in record["levels"]),
-        owner=record.get("owner", ""),
-        improvement_period=timedelta(seconds=float(record["improvement_period"])),
-        active=bool(record["active"]),
-        updated_by=record.get("updated_by", ""),
-        updated_at=None if updated_at is None else datetime.fromisoformat(updated_at),
-    )

@@ -15,10 +15,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from itsm_core.storage.sqlalchemy.backend import SqlBackend, SqlUnitOfWork
+    from itsm_core.storage.sqlalchemy.backend import SqlBackend
     from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url
     from itsm_core.storage.sqlalchemy.migrate import head_revision, upgrade
     from itsm_core.storage.sqlalchemy.tables import build_metadata, library_metadata
+    from itsm_core.storage.sqlalchemy.unit_of_work import SqlUnitOfWork
 
 __all__ = [
     "SqlBackend",
@@ -33,7 +34,7 @@ __all__ = [
 
 _HOMES = {
     "SqlBackend": "backend",
-    "SqlUnitOfWork": "backend",
+    "SqlUnitOfWork": "unit_of_work",
     "make_engine": "engine",
     "parse_url": "engine",
     "head_revision": "migrate",

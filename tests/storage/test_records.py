@@ -1,0 +1,331 @@
+"""Records: derived from the attrs classes, versioned, upcast; stored fixtures of every shape load.
+
+``tests/fixtures/records/<kind>.v<N>.json`` holds one record of each aggregate
+kind in the shape of record version ``N``: ``v1`` as release 0.1.0 wrote it
+(without a ``record_version`` key). Every fixture must load with today's
+specs, and each kind needs a fixture of its current version that round-trips
+exactly: an entity whose shape changes without a new record version (and an
+upcaster) fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any, ClassVar
+
+import attrs
+import pytest
+
+from itsm_core.areas import aggregate_specs
+from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.codec import RECORDS
+from itsm_core.kernel.errors import StorageError, ValidationError
+from itsm_core.kernel.labels import Labelled
+from itsm_core.storage import AggregateSpec, IndexField
+from itsm_core.storage.records import RECORD_VERSION_KEY, upcast
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "records"
+SPECS = {spec.kind: spec for spec in aggregate_specs()}
+_NAME = re.compile(r"^(?P<kind>[a-z_]+)\.v(?P<version>\d+)\.json$")
+
+
+def _fixtures() -> list[tuple[str, int, Path]]:
+    found = []
+    for path in sorted(FIXTURES.glob("*.json")):
+        match = _NAME.match(path.name)
+        assert match, f"{path.name}: name record fixtures <kind>.v<version>.json"
+        found.append((match["kind"], int(match["version"]), path))
+    return found
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.mark.parametrize(("kind", "version", "path"), _fixtures(), ids=lambda v: str(v))
+def test_a_stored_record_of_every_shape_loads(kind: str, version: int, path: Path) -> None:
+    spec = SPECS[kind]
+    record = _load(path)
+    assert record.get(RECORD_VERSION_KEY, 1) == version
+    entity = spec.from_record(record)
+    assert isinstance(entity, spec.entity_type)
+    assert entity.id == record["id"]  # type: ignore[attr-defined]
+    assert entity.version == record["version"]  # type: ignore[attr-defined]
+    again = spec.to_record(entity)
+    assert again[RECORD_VERSION_KEY] == spec.record_version
+    assert json.loads(json.dumps(again)) == again
+    assert spec.to_record(spec.from_record(again)) == again
+    spec.index_values(entity)  # every index field reads the loaded entity
+
+
+@pytest.mark.parametrize("kind", sorted(SPECS))
+def test_every_kind_has_fixtures_of_0_1_0_and_of_its_current_shape(kind: str) -> None:
+    spec = SPECS[kind]
+    assert (FIXTURES / f"{kind}.v1.json").exists(), f"no record of {kind} as 0.1.0 stored it"
+    current = FIXTURES / f"{kind}.v{spec.record_version}.json"
+    assert current.exists(), (
+        f"{kind} is at record version {spec.record_version}: add {current.name}, a record of "
+        "that shape (and keep the older fixtures)"
+    )
+    record = _load(current)
+    expected = {**record, RECORD_VERSION_KEY: spec.record_version}
+    assert spec.to_record(spec.from_record(record)) == expected, (
+        f"the record of {kind} no longer has the shape of version {spec.record_version}: "
+        "raise its record_version, add an upcaster from the old shape and a fixture of the new"
+    )
+
+
+# -- the converter ---------------------------------------------------------------------
+
+
+class Colour(Labelled):
+    RED = "red", "红", "red"
+
+
+class Size(Enum):
+    SMALL = 1
+
+
+@attrs.frozen
+class Part:
+    at: datetime
+    colour: Colour = Colour.RED
+    note: str | None = None
+
+
+@attrs.define(eq=False, kw_only=True)
+class Thing(Aggregate):
+    KIND: ClassVar[str] = "thing"
+
+    parts: tuple[Part, ...] = ()
+    tags: frozenset[str] = frozenset()
+    size: Size = Size.SMALL
+    wait: timedelta = timedelta(0)
+    count: int = 0
+    ratio: float = 0.0
+    flag: bool = False
+    label: str = ""
+
+
+T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+THING_SPEC = AggregateSpec.of(Thing, index=(IndexField("count", "int", lambda t: t.count),))
+
+
+def test_the_record_follows_the_declared_types() -> None:
+    thing = Thing(
+        id="t1",
+        parts=(Part(T0, note="x"), Part(T0 + timedelta(hours=1))),
+        tags=frozenset({"b"}),
+        wait=timedelta(seconds=1, microseconds=5),
+        count=3,
+        ratio=0.5,
+        flag=True,
+        label=Colour.RED,
+    )
+    thing._record("made", _system(), T0)
+    record = THING_SPEC.to_record(thing)
+    assert record == {
+        "id": "t1",
+        "version": 1,
+        "parts": [
+            {"at": "2025-01-06T09:00:00+00:00", "colour": "red", "note": "x"},
+            {"at": "2025-01-06T10:00:00+00:00", "colour": "red", "note": None},
+        ],
+        "tags": ["b"],
+        "size": 1,
+        "wait": 1_000_005,
+        "count": 3,
+        "ratio": 0.5,
+        "flag": True,
+        "label": "red",
+        RECORD_VERSION_KEY: 1,
+    }
+    assert type(record["label"]) is str and type(record["parts"][0]["colour"]) is str
+    back = THING_SPEC.from_record(record)
+    assert back.pending_events == () and back.parts == thing.parts and back.tags == thing.tags
+    assert THING_SPEC.to_record(back) == record
+
+
+def _system() -> Any:
+    from itsm_core.kernel.actors import SYSTEM
+
+    return SYSTEM
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"count": "3"}, r"\$\.count"),
+        ({"count": True}, r"\$\.count"),
+        ({"flag": 1}, r"\$\.flag"),
+        ({"ratio": "0.5"}, r"\$\.ratio"),
+        ({"wait": 1.5}, "microseconds"),
+        ({"size": 7}, "Size"),
+        ({"parts": [{"at": "2025-01-06T09:00:00", "colour": "red"}]}, "naive"),
+        ({"parts": [{"at": "yesterday", "colour": "red"}]}, "ISO 8601"),
+        ({"parts": [{"at": "2025-01-06T09:00:00+00:00", "colour": "blue"}]}, "allowed: red"),
+        ({"label": None}, r"\$\.label"),
+    ],
+)
+def test_a_record_that_does_not_fit_is_refused_naming_where(
+    change: dict[str, Any], problem: str
+) -> None:
+    record = THING_SPEC.to_record(Thing(id="t1"))
+    record.update(change)
+    with pytest.raises(StorageError, match=problem) as info:
+        THING_SPEC.from_record(record)
+    assert "the stored thing 't1' does not fit Thing" in str(info.value)
+
+
+def test_a_required_field_missing_is_named() -> None:
+    record = THING_SPEC.to_record(Thing(id="t1"))
+    del record["id"]
+    with pytest.raises(StorageError, match=r"required field missing @ \$\.id"):
+        THING_SPEC.from_record(record)
+
+
+def test_a_naive_datetime_is_refused_when_writing() -> None:
+    thing = Thing(id="t1", parts=(Part(datetime(2025, 1, 6)),))
+    with pytest.raises(ValidationError, match="naive"):
+        THING_SPEC.to_record(thing)
+
+
+def test_the_shared_converter_unstructures_values_too() -> None:
+    assert RECORDS.unstructure(Part(T0)) == {
+        "at": "2025-01-06T09:00:00+00:00",
+        "colour": "red",
+        "note": None,
+    }
+    assert RECORDS.structure({"at": "2025-01-06T17:00:00+08:00"}, Part).at == T0
+
+
+# -- versions and upcasters ---------------------------------------------------------------
+
+
+def _v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
+    record["label"] = record.pop("name")
+    return record
+
+
+def _v2_to_v3(record: dict[str, Any]) -> dict[str, Any]:
+    record["count"] = len(record.pop("counted"))
+    return record
+
+
+THING_V3 = AggregateSpec.of(Thing, record_version=3, upcasters={1: _v1_to_v2, 2: _v2_to_v3})
+
+
+def test_upcasters_run_in_order_from_the_record_s_version() -> None:
+    v1 = {**THING_SPEC.to_record(Thing(id="t1")), "name": "old", "counted": [1, 2]}
+    del v1["label"], v1["count"], v1[RECORD_VERSION_KEY]
+    original = json.loads(json.dumps(v1))
+    thing = THING_V3.from_record(v1)
+    assert (thing.label, thing.count) == ("old", 2)
+    assert v1 == original  # the stored record is not changed
+    assert THING_V3.to_record(thing)[RECORD_VERSION_KEY] == 3
+    v2 = {**THING_SPEC.to_record(Thing(id="t1", label="new")), "counted": [1]}
+    del v2["count"]
+    v2[RECORD_VERSION_KEY] = 2
+    assert THING_V3.from_record(v2).count == 1
+    current = THING_V3.to_record(Thing(id="t1", count=5))
+    assert upcast("thing", current, 3, THING_V3.upcasters) is current
+
+
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (4, "newer than the 3 this release reads"),
+        (0, "whole number from 1"),
+        ("2", "whole number from 1"),
+        (True, "whole number from 1"),
+    ],
+)
+def test_a_record_version_this_release_cannot_read_is_refused(version: Any, message: str) -> None:
+    record = THING_V3.to_record(Thing(id="t1"))
+    record[RECORD_VERSION_KEY] = version
+    with pytest.raises(StorageError, match=message):
+        THING_V3.from_record(record)
+
+
+def test_an_upcaster_that_returns_no_dict_is_refused() -> None:
+    spec = AggregateSpec.of(Thing, record_version=2, upcasters={1: lambda r: None})  # type: ignore[arg-type, return-value]
+    with pytest.raises(StorageError, match="upcaster of version 1 returned NoneType"):
+        spec.from_record({"id": "t1"})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"record_version": 0}, "whole number from 1"),
+        ({"record_version": 2}, "missing for 1"),
+        ({"record_version": 2, "upcasters": {1: _v1_to_v2, 2: _v2_to_v3}}, "not expected for 2"),
+        ({"upcasters": {1: _v1_to_v2}}, "not expected for 1"),
+        ({"record_version": 2, "upcasters": {1: "rename"}}, "not callable"),
+        ({"record_version": 2, "upcasters": [_v1_to_v2]}, "a mapping"),
+    ],
+)
+def test_versions_and_upcasters_must_fit(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        AggregateSpec.of(Thing, **kwargs)
+
+
+def test_of_needs_an_attrs_class_with_a_kind_and_no_record_version_field() -> None:
+    with pytest.raises(ValidationError, match="needs an attrs class"):
+        AggregateSpec.of(dict)
+    with pytest.raises(ValidationError, match="give kind"):
+        AggregateSpec.of(Part)
+
+    @attrs.define
+    class Versioned:
+        id: str
+        record_version: int
+
+    with pytest.raises(ValidationError, match="may not be named 'record_version'"):
+        AggregateSpec.of(Versioned, kind="versioned")
+    assert AggregateSpec.of(Part, kind="part").kind == "part"
+
+
+def test_a_hand_written_mapping_is_versioned_too() -> None:
+    spec: AggregateSpec[Thing] = AggregateSpec(
+        "thing",
+        Thing,
+        lambda t: {"id": t.id, "version": t.version},
+        lambda r: Thing(id=r["id"], version=r["version"]),
+        record_version=2,
+        upcasters={1: lambda r: {**r, "version": 7}},
+    )
+    assert spec.to_record(Thing(id="a")) == {"id": "a", "version": 0, RECORD_VERSION_KEY: 2}
+    assert spec.from_record({"id": "a", "version": 0}).version == 7
+
+
+def test_field_types_that_cannot_be_resolved_are_named() -> None:
+    namespace: dict[str, Any] = {"__name__": "not_an_importable_module"}
+    exec(
+        "from __future__ import annotations\n"
+        "import attrs\n"
+        "from datetime import datetime\n"
+        "@attrs.define\n"
+        "class Loose:\n"
+        "    id: str\n"
+        "    at: datetime\n",
+        namespace,
+    )
+    with pytest.raises(ValidationError, match=r"cannot be resolved.*resolve_types"):
+        AggregateSpec.of(namespace["Loose"], kind="loose")
+
+
+def test_a_key_that_is_no_field_is_refused_not_dropped() -> None:
+    record = THING_SPEC.to_record(Thing(id="t1", parts=(Part(T0),)))
+    record["colour"] = "red"  # say, a field that moved into the parts without an upcaster
+    with pytest.raises(StorageError, match="colour") as info:
+        THING_SPEC.from_record(record)
+    assert "does not fit Thing" in str(info.value)
+    record = THING_SPEC.to_record(Thing(id="t1", parts=(Part(T0),)))
+    record["parts"][0]["size"] = 1
+    with pytest.raises(StorageError, match="size"):
+        THING_SPEC.from_record(record)
