@@ -6,6 +6,7 @@ the four seed records are rebuilt from the history
 (:mod:`itsm_core.complaints.records`).
 """
 
+from itsm_core.complaints._fields import ComplaintFields
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -19,9 +20,9 @@ from itsm_core.complaints.enums import (
 )
 from itsm_core.complaints.lifecycle import LIFECYCLE, TRANSITIONS, Transition
 from itsm_core.complaints.model import (
-    Callback,
     Complainant,
     Complaint,
+    ComplaintCallback,
     Escalation,
     Finding,
     Praise,
@@ -37,10 +38,11 @@ __all__ = [
     "LIFECYCLE",
     "PRAISE_SPEC",
     "TRANSITIONS",
-    "Callback",
     "Complainant",
     "Complaint",
+    "ComplaintCallback",
     "ComplaintChannel",
+    "ComplaintFields",
     "ComplaintPolicy",
     "ComplaintService",
     "ComplaintSource",

@@ -17,12 +17,20 @@ as the complaint (:mod:`itsm_core.complaints.promises`).
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from itsm_core.calendars.working import WorkingCalendar
+from itsm_core.complaints._access import (
+    AREA_COMMANDS,
+    READERS,
+    RECEIVERS,
+    check_area,
+    complaint_id_for,
+    may_see_complainant,
+)
+from itsm_core.complaints._items import ItemFollower
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -43,15 +51,12 @@ from itsm_core.complaints.lifecycle import (
 from itsm_core.complaints.model import Complainant, Complaint, Praise, text
 from itsm_core.complaints.policy import ComplaintPolicy
 from itsm_core.complaints.promises import ComplaintPromises, Promise
-from itsm_core.complaints.queries import (
-    callbacks_overdue_query,
-    complaints_query,
-    overdue_improvements_query,
-    praise_query,
-)
+from itsm_core.complaints.queries import complaints_query, praise_query
 from itsm_core.complaints.records import RecordKind, SeedRecord, build_record, build_records
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
-from itsm_core.kernel.actors import Actor, Role, require_role
+from itsm_core.improvements import IMPROVEMENT_SPEC, ImprovementService, ImprovementSource
+from itsm_core.kernel.actors import Actor, require_role
+from itsm_core.kernel.api import command, read, report
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
 from itsm_core.kernel.events import DomainEvent
@@ -68,34 +73,6 @@ __all__ = [
     "complaint_id_for",
     "may_see_complainant",
 ]
-
-RECEIVERS: frozenset[Role] = frozenset({Role.COMPLAINT_SPECIALIST, Role.SERVICE_DESK, Role.SYSTEM})
-"""Who may record a complaint or praise: the specialist, the service desk, and
-the library itself on a trigger (a "very dissatisfied" satisfaction response)."""
-
-READERS: frozenset[Role] = frozenset(r for r in Role if r is not Role.CUSTOMER)
-"""Who may read complaints: the provider's staff and the system, not customers."""
-
-AREA_COMMANDS: frozenset[str] = frozenset({"dispatch", "judge", "give_feedback", "callback"})
-"""The commands a relationship manager gives only on the complaints of their own area
-when :attr:`ComplaintPolicy.assigned_relationship_manager_only` is set (003 §3.2)."""
-
-_NAMESPACE = uuid.UUID("5b0c7d8e-3f4a-5e2b-9c1d-6a7b8c9d0e1f")
-
-
-def complaint_id_for(source: ComplaintSource | str, source_ref: str) -> str:
-    """Return the complaint id derived from a trigger's ``(source, source_ref)``.
-
-    The same pair always gives the same id, which makes receipt idempotent.
-    """
-    code = ComplaintSource.parse(source, "source").value
-    ref = text(source_ref, "source_ref")
-    return "cmp-" + uuid.uuid5(_NAMESPACE, f"{code}\x1f{ref}").hex
-
-
-def may_see_complainant(actor: Actor) -> bool:
-    """Return True if ``actor`` may see an internal complainant's identity (000 §7.2.3.1)."""
-    return actor.has(Role.COMPLAINT_SPECIALIST)
 
 
 class ComplaintService:
@@ -114,6 +91,9 @@ class ComplaintService:
         are computed on its calendar named by
         :attr:`ComplaintPolicy.sla_calendar` and run on its clocks, each
         started, changed or stopped in the same unit of work as the complaint.
+    :param improvements: the improvement register (the facade passes
+        ``core.improvements``); a complaint's improvement requirement is an
+        item of it. Default: a register of its own on the same store.
     :raises ValidationError: for a policy that is not a :class:`ComplaintPolicy`,
         both ``calendar`` and ``sla``, a calendar without the protocol's
         methods, or a policy naming an agreement or a calendar the SLA service
@@ -127,6 +107,7 @@ class ComplaintService:
         policy: ComplaintPolicy | None = None,
         calendar: WorkingCalendar | None = None,
         sla: ClockKeeper | None = None,
+        improvements: ImprovementService | None = None,
     ) -> None:
         if policy is not None and not isinstance(policy, ComplaintPolicy):
             raise ValidationError(
@@ -139,6 +120,11 @@ class ComplaintService:
         self.sla = sla
         self.promises = ComplaintPromises(self.policy, calendar=calendar, sla=sla)
         """Computes the due instants and runs them on SLA clocks."""
+        self.improvements = improvements or ImprovementService(
+            runtime, sla=sla, calendar=None if sla is not None else self.promises.calendar
+        )
+        """The improvement register the complaints' items are kept in."""
+        self.improvements.register.listen(ImprovementSource.COMPLAINT, ItemFollower(self.promises))
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -162,22 +148,22 @@ class ComplaintService:
         self,
         actor: Actor,
         complaint_id: str,
-        command: str,
+        name: str,
         at: datetime | None,
         apply: Callable[[Complaint, datetime], None],
     ) -> Complaint:
-        return self._change_in(actor, complaint_id, command, at, lambda _u, c, w: apply(c, w))
+        return self._change_in(actor, complaint_id, name, at, lambda _u, c, w: apply(c, w))
 
     def _change_in(
         self,
         actor: Actor,
         complaint_id: str,
-        command: str,
+        name: str,
         at: datetime | None,
         apply: Callable[[UnitOfWork, Complaint, datetime], None],
     ) -> Complaint:
         """Load, change (and settle the clocks), save — all in one unit of work."""
-        require_role(actor, *sorted(command_roles(command)), action=f"complaint: {command}")
+        require_role(actor, *sorted(command_roles(name)), action=f"complaint: {name}")
         key = text(complaint_id, "complaint_id")
         given = None if at is None else require_aware(at, "at")
         with self.runtime.transaction() as uow:
@@ -186,7 +172,7 @@ class ComplaintService:
             # another process may have committed a moment ago by a clock a
             # little ahead of ours; an explicit ``at`` is checked by the entity.
             when = given if given is not None else max(self.runtime.clock.now(), entity.updated_at)
-            self._check_area(actor, entity, command)
+            self._check_area(actor, entity, name)
             apply(uow, entity, when)
             uow.save(COMPLAINT_SPEC, entity)
         return self._view(actor, entity)
@@ -199,30 +185,15 @@ class ComplaintService:
             return self.promises.callback(uow, entity, when)
         return Promise(when)  # not used: the complaint is not handled by this command
 
-    def _check_area(self, actor: Actor, entity: Complaint, command: str) -> None:
-        """Refuse a relationship manager acting outside their area, if the policy says so."""
-        if not self.policy.assigned_relationship_manager_only or command not in AREA_COMMANDS:
-            return
-        if not actor.has(Role.RELATIONSHIP_MANAGER) or actor.has(Role.COMPLAINT_SPECIALIST):
-            return
-        assigned = entity.relationship_manager
-        if assigned is None or assigned == actor.id:
-            return
-        others = sorted(
-            r.value for r in command_roles(command) if r is not Role.RELATIONSHIP_MANAGER
-        )
-        raise AccessDenied(
-            f"complaint: {command!r}: a relationship manager acts on the complaints of their "
-            f"own area only (003 §3.2; ComplaintPolicy.assigned_relationship_manager_only); "
-            f"complaint {entity.id!r} is assigned to {assigned!r}, not to {actor.id!r}",
-            required=others,
-        )
+    def _check_area(self, actor: Actor, entity: Complaint, command_name: str) -> None:
+        check_area(self.policy.assigned_relationship_manager_only, actor, entity, command_name)
 
     def _read(self, actor: Actor, action: str) -> Actor:
         return require_role(actor, *sorted(READERS), action=action)
 
     # ------------------------------------------------------------------ receipt
 
+    @command
     def receive(
         self,
         actor: Actor,
@@ -307,6 +278,7 @@ class ComplaintService:
 
     # ------------------------------------------------------------------ investigation
 
+    @command
     def dispatch(
         self,
         actor: Actor,
@@ -334,6 +306,7 @@ class ComplaintService:
             lambda c, when: c.dispatch(actor, when, handler=handler, severity=severity),
         )
 
+    @command
     def record_finding(
         self, actor: Actor, complaint_id: str, *, finding: str, at: datetime | None = None
     ) -> Complaint:
@@ -350,6 +323,7 @@ class ComplaintService:
             lambda c, when: c.record_finding(actor, when, finding=finding),
         )
 
+    @command
     def judge(
         self,
         actor: Actor,
@@ -383,6 +357,7 @@ class ComplaintService:
 
     # ------------------------------------------------------------------ invalid path
 
+    @command
     def explain(
         self,
         actor: Actor,
@@ -405,6 +380,7 @@ class ComplaintService:
             lambda c, when: c.explain(actor, when, apology=apology, explanation=explanation),
         )
 
+    @command
     def close(self, actor: Actor, complaint_id: str, *, at: datetime | None = None) -> Complaint:
         """Close an invalid complaint after its explanation.
 
@@ -417,6 +393,7 @@ class ComplaintService:
 
     # ------------------------------------------------------------------ transferred path
 
+    @command
     def record_business_unit_result(
         self,
         actor: Actor,
@@ -456,6 +433,7 @@ class ComplaintService:
 
     # ------------------------------------------------------------------ valid path
 
+    @command
     def register(
         self,
         actor: Actor,
@@ -478,6 +456,7 @@ class ComplaintService:
             lambda c, when: c.register(actor, when, project_ref=project_ref),
         )
 
+    @command
     def apologise(
         self, actor: Actor, complaint_id: str, *, apology: str, at: datetime | None = None
     ) -> Complaint:
@@ -496,6 +475,7 @@ class ComplaintService:
             lambda c, when: c.apologise(actor, when, apology=apology),
         )
 
+    @command
     def resolve(
         self, actor: Actor, complaint_id: str, *, resolution: str, at: datetime | None = None
     ) -> Complaint:
@@ -512,6 +492,7 @@ class ComplaintService:
             lambda c, when: c.resolve(actor, when, resolution=resolution),
         )
 
+    @command
     def escalate(
         self, actor: Actor, complaint_id: str, *, reason: str, at: datetime | None = None
     ) -> Complaint:
@@ -528,52 +509,34 @@ class ComplaintService:
             lambda c, when: c.escalate(actor, when, reason=reason),
         )
 
+    @command
     def decide(
-        self,
-        actor: Actor,
-        complaint_id: str,
-        *,
-        decision: str,
-        new_period: timedelta | None = None,
-        new_due_at: datetime | None = None,
-        at: datetime | None = None,
+        self, actor: Actor, complaint_id: str, *, decision: str, at: datetime | None = None
     ) -> Complaint:
         """Record the decision of the general manager's office on the pending escalation.
 
         After an unresolved problem, the complaint goes on to improvement; after
-        an unresolved transfer or an improvement not done, it is handled. On an
-        improvement not done at its second follow-up the office may instead
-        grant a new period — ``new_period`` (business time from now) or
-        ``new_due_at`` — and the improvement goes on, extended (its SLA clock
-        carries on, as for an extension).
+        an unresolved transfer, it is handled. An improvement escalated to the
+        office is decided on its item: ``core.improvements.decide(actor,
+        complaint.improvement_id, ...)`` (which may also grant a new period).
 
         :raises AccessDenied: unless the actor is the general manager's office.
-        :raises InvalidTransition: unless an escalation awaits the decision; for
-            a new period, unless the escalation is of an improvement.
-        :raises ValidationError: for both ``new_period`` and ``new_due_at``, or a
-            period not longer than zero.
+        :raises InvalidTransition: unless an escalation of the problem or the
+            transfer awaits the decision.
         """
 
         def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
             before = c.state
-            extension = self.promises.extension(uow, c, when, new_period, new_due_at)
             row = transition(before, "decide")
-            handled = extension is None and row is not None and row.dest is ComplaintState.HANDLED
+            handled = row is not None and row.dest is ComplaintState.HANDLED
             callback = self._callback(uow, c, when, handled)
-            c.decide(
-                actor,
-                when,
-                decision=decision,
-                callback_due_at=callback.due_at,
-                extend_to=None if extension is None else extension.due_at,
-            )
+            c.decide(actor, when, decision=decision, callback_due_at=callback.due_at)
             self.promises.settle(
                 uow,
                 actor,
                 c,
                 before,
                 when,
-                improvement=extension,
                 callback=callback,
                 reason=f"decided by the general manager's office: {decision}",
             )
@@ -582,6 +545,7 @@ class ComplaintService:
 
     # ------------------------------------------------------------------ improvement
 
+    @command
     def require_improvement(
         self,
         actor: Actor,
@@ -598,6 +562,12 @@ class ComplaintService:
     ) -> Complaint:
         """Issue the improvement requirement (000 §7.2.3.4.3, §7.2.3.5).
 
+        The requirement is an improvement item (``core.improvements``) raised
+        in the same unit of work; the complaint refers to it by
+        ``improvement_id``. Its owner reports progress, and the specialist
+        follows it up, on the item; the complaint moves on when the item is
+        done or decided.
+
         :param cause: the cause analysis.
         :param description: what is to be improved.
         :param quality_indicators: the targets (质量指标), at least one:
@@ -612,93 +582,31 @@ class ComplaintService:
         """
 
         def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
             authorise(check(c, "require_improvement"), c, actor)
+            why = text(cause, "cause")
             promise = self.promises.improvement(uow, c, when, period, due_at)
-            c.require_improvement(
+            item = self.improvements.register.raise_item(
+                uow,
                 actor,
                 when,
-                cause=cause,
+                source_kind=ImprovementSource.COMPLAINT,
+                source_ref=c.id,
                 description=description,
                 quality_indicators=quality_indicators,
                 owner=owner,
                 due_at=promise.due_at,
+                promise=promise,
                 business_unit=business_unit,
+                cause=why,
+                customer=c.customer,
             )
-            self.promises.settle(
-                uow, actor, c, before, when, improvement=promise, reason="improvement required"
-            )
+            c.require_improvement(actor, when, item=item)
 
         return self._change_in(actor, complaint_id, "require_improvement", at, apply)
 
-    def report_progress(
-        self, actor: Actor, complaint_id: str, *, note: str, at: datetime | None = None
-    ) -> Complaint:
-        """Record the improvement owner's progress.
-
-        :raises AccessDenied: unless the actor is the improvement owner named
-            in the requirement.
-        :raises InvalidTransition: unless the improvement is in progress.
-        """
-        return self._change(
-            actor,
-            complaint_id,
-            "report_progress",
-            at,
-            lambda c, when: c.report_progress(actor, when, note=note),
-        )
-
-    def follow_up(
-        self,
-        actor: Actor,
-        complaint_id: str,
-        *,
-        met: bool,
-        note: str,
-        new_period: timedelta | None = None,
-        new_due_at: datetime | None = None,
-        at: datetime | None = None,
-    ) -> Complaint:
-        """Follow the improvement up against its requirement (改进质量跟踪, 000 §7.2.3.5).
-
-        - met → the complaint is handled (feedback and callback follow);
-        - not met at the first follow-up → the period is extended: give
-          ``new_period`` (business time from now) or ``new_due_at``;
-        - not met at the second → it goes to the general manager's office.
-
-        :raises AccessDenied: unless the actor is a complaint specialist.
-        :raises InvalidTransition: unless the improvement is in progress.
-        :raises ValidationError: for a missing extension, or an extension
-            where none is allowed.
-        """
-
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
-            extension = self.promises.extension(uow, c, when, new_period, new_due_at)
-            callback = self._callback(uow, c, when, met is True)
-            c.follow_up(
-                actor,
-                when,
-                met=met,
-                note=note,
-                extend_to=None if extension is None else extension.due_at,
-                callback_due_at=callback.due_at,
-            )
-            self.promises.settle(
-                uow,
-                actor,
-                c,
-                before,
-                when,
-                improvement=extension,
-                callback=callback,
-                reason=f"follow-up ({'met' if met else 'not met'}): {note}",
-            )
-
-        return self._change_in(actor, complaint_id, "follow_up", at, apply)
-
     # ------------------------------------------------------------------ feedback and callback
 
+    @command
     def give_feedback(
         self, actor: Actor, complaint_id: str, *, result: str, at: datetime | None = None
     ) -> Complaint:
@@ -716,6 +624,7 @@ class ComplaintService:
             lambda c, when: c.give_feedback(actor, when, result=result),
         )
 
+    @command
     def callback(
         self,
         actor: Actor,
@@ -748,6 +657,7 @@ class ComplaintService:
 
     # ------------------------------------------------------------------ reading
 
+    @read
     def get(self, actor: Actor, complaint_id: str) -> Complaint:
         """Return the complaint as ``actor`` may see it (a detached copy).
 
@@ -759,6 +669,7 @@ class ComplaintService:
             entity = uow.get(COMPLAINT_SPEC, text(complaint_id, "complaint_id"))
         return self._view(actor, entity)
 
+    @read
     def history(self, actor: Actor, complaint_id: str) -> list[DomainEvent]:
         """Return the complaint's events, oldest first, redacted for ``actor``.
 
@@ -773,20 +684,38 @@ class ComplaintService:
             raise NotFound(COMPLAINT_SPEC.kind, key)
         return self._events(actor, events)
 
+    def _record_events(self, actor: Actor, complaint_id: str) -> list[DomainEvent]:
+        """The complaint's events and its improvement items', redacted for ``actor``."""
+        events = self.history(actor, complaint_id)
+        items = [
+            e.payload["improvement_id"]
+            for e in events
+            if e.name == "complaint.improvement_required" and e.payload.get("improvement_id")
+        ]
+        with self.runtime.storage.unit_of_work() as uow:
+            for item_id in dict.fromkeys(items):
+                events.extend(self._events(actor, uow.history(IMPROVEMENT_SPEC.kind, item_id)))
+        return events
+
+    @report
     def record(self, actor: Actor, complaint_id: str, kind: RecordKind | str) -> SeedRecord:
         """Return one seed record of the complaint, rebuilt from its history.
+
+        The history read is the complaint's and its improvement items'.
 
         :param kind: registration form, handling report, improvement tracking
             sheet or supervision record (:class:`RecordKind`).
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
-        return build_record(kind, self.history(actor, complaint_id))
+        return build_record(kind, self._record_events(actor, complaint_id))
 
+    @report
     def records(self, actor: Actor, complaint_id: str) -> dict[RecordKind, SeedRecord]:
         """Return all four seed records of the complaint, rebuilt from its history."""
-        return build_records(self.history(actor, complaint_id))
+        return build_records(self._record_events(actor, complaint_id))
 
+    @read
     def find(
         self,
         actor: Actor,
@@ -800,8 +729,9 @@ class ComplaintService:
         channel: ComplaintChannel | str | None = None,
         verdict: Verdict | str | None = None,
         relationship_manager: str | None = None,
-        improvement_owner: str | None = None,
+        improvement_id: str | None = None,
         closed: bool | None = None,
+        callback_due_before: datetime | None = None,
         received_from: datetime | None = None,
         received_before: datetime | None = None,
         limit: int | None = None,
@@ -810,10 +740,12 @@ class ComplaintService:
         """Return the complaints matching every criterion given, oldest first.
 
         Each is redacted for ``actor``. ``state`` and ``source`` take one code
-        or several (any of them matches); ``improvement_owner`` finds the
-        complaints whose improvement requirement names that owner (e.g. with
-        ``closed=False``, an owner's work in hand); ``limit`` and ``offset``
-        page through the result.
+        or several (any of them matches); ``improvement_id`` finds the
+        complaint of an improvement item; ``callback_due_before`` the handled
+        complaints whose callback was due before that instant and is not made
+        (overdue callbacks); ``limit`` and ``offset`` page through the result.
+        An owner's improvements, or the overdue ones, are found on the items:
+        ``core.improvements.find(actor, source_kind="complaint", ...)``.
 
         :raises AccessDenied: for a customer or an actor without a role.
         :raises ValidationError: for an unknown code, a name filter that is not
@@ -831,8 +763,9 @@ class ComplaintService:
             channel=channel,
             verdict=verdict,
             relationship_manager=relationship_manager,
-            improvement_owner=improvement_owner,
+            improvement_id=improvement_id,
             closed=closed,
+            callback_due_before=callback_due_before,
             received_from=received_from,
             received_before=received_before,
             limit=limit,
@@ -842,49 +775,30 @@ class ComplaintService:
             found = uow.find(COMPLAINT_SPEC, query)
         return [self._view(actor, c) for c in found]
 
-    def overdue_improvements(self, actor: Actor, *, at: datetime | None = None) -> list[Complaint]:
-        """Return the complaints whose improvement is still open and was due before ``at``.
-
-        :param at: the instant to judge by (default: now).
-        """
-        self._read(actor, "complaint: overdue improvements")
-        query = overdue_improvements_query(self._at(at))
-        with self.runtime.storage.unit_of_work() as uow:
-            found = uow.find(COMPLAINT_SPEC, query)
-        return [self._view(actor, c) for c in found]
-
-    def callbacks_overdue(self, actor: Actor, *, at: datetime | None = None) -> list[Complaint]:
-        """Return the handled complaints whose callback was due before ``at`` and not made.
-
-        :param at: the instant to judge by (default: now).
-        """
-        self._read(actor, "complaint: callbacks overdue")
-        query = callbacks_overdue_query(self._at(at))
-        with self.runtime.storage.unit_of_work() as uow:
-            found = uow.find(COMPLAINT_SPEC, query)
-        return [self._view(actor, c) for c in found]
-
+    @report
     def allowed_commands(self, actor: Actor, complaint_id: str) -> tuple[str, ...]:
         """Return the service commands ``actor`` may give on the complaint now (for a UI).
 
         A command is listed when some event it fires is allowed in the
         complaint's state and origin, the actor holds a role for it (for a
         major complaint, the service team lead's roles), and the rules that
-        depend on who acts or on what is recorded let it through: progress is
-        reported by the improvement owner named in the requirement only, a
+        depend on who acts or on what is recorded let it through: a
         complaint is judged once a finding is recorded, and — with
         :attr:`ComplaintPolicy.assigned_relationship_manager_only` — a
         relationship manager acts on their own complaints only. The command
         may still be refused for its inputs (e.g. a follow-up not met without
-        the extended period).
+        the extended period). The improvement's follow-up and decision are
+        listed as ``improvements.follow_up`` and ``improvements.decide``: they
+        are given on the complaint's item (``core.improvements``); its owner's
+        commands are listed by ``core.improvements.allowed_commands``.
 
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
         complaint = self.get(actor, complaint_id)
         names: list[str] = []
-        for command, events in COMMANDS.items():
-            if not self._may_give(actor, complaint, command):
+        for name, events in COMMANDS.items():
+            if not self._may_give(actor, complaint, name):
                 continue
             for t in TRANSITIONS:
                 if (
@@ -893,25 +807,23 @@ class ComplaintService:
                     and complaint.origin in t.origins
                     and actor.has(*roles_for(t, complaint.severity))
                 ):
-                    names.append(command)
+                    names.append(name)
                     break
         return tuple(names)
 
-    def _may_give(self, actor: Actor, complaint: Complaint, command: str) -> bool:
+    def _may_give(self, actor: Actor, complaint: Complaint, name: str) -> bool:
         """The rules beyond the table's role and state that :meth:`allowed_commands` knows."""
-        if command == "report_progress":
-            item = complaint.improvement
-            return item is not None and item.owner == actor.id
-        if command == "judge" and len(complaint.findings) <= complaint.findings_at_reopen:
+        if name == "judge" and len(complaint.findings) <= complaint.findings_at_reopen:
             return False
         try:
-            self._check_area(actor, complaint, command)
+            self._check_area(actor, complaint, name)
         except AccessDenied:
             return False
         return True
 
     # ------------------------------------------------------------------ praise
 
+    @command
     def record_praise(
         self,
         actor: Actor,
@@ -942,6 +854,7 @@ class ComplaintService:
             uow.save(PRAISE_SPEC, praise)
         return praise
 
+    @read
     def get_praise(self, actor: Actor, praise_id: str) -> Praise:
         """Return one praise record.
 
@@ -951,6 +864,7 @@ class ComplaintService:
         with self.runtime.storage.unit_of_work() as uow:
             return uow.get(PRAISE_SPEC, text(praise_id, "praise_id"))
 
+    @read
     def find_praise(
         self, actor: Actor, *, customer: str | None = None, praised_party: str | None = None
     ) -> list[Praise]:

@@ -2,8 +2,8 @@
 
 The record is the whole state as JSON-able data and round-trips exactly
 through :func:`complaint_from_record`. The index fields are what the public
-queries use (by state, customer, party complained about, source; open and
-overdue improvements; callbacks due). The complainant is deliberately *not*
+queries use (by state, customer, party complained about, source; the
+improvement item; callbacks due). The complainant is deliberately *not*
 indexed: a column with an internal complainant's identity would leak it.
 """
 
@@ -13,16 +13,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from itsm_core.complaints._values import Complainant, ComplaintCallback, Escalation, Statement
 from itsm_core.complaints.enums import ComplaintState
-from itsm_core.complaints.model import (
-    Callback,
-    Complainant,
-    Complaint,
-    Escalation,
-    Praise,
-    Statement,
-)
-from itsm_core.improvements import ImprovementItem
+from itsm_core.complaints.model import Complaint
+from itsm_core.complaints.praise import Praise
 from itsm_core.kernel.codec import iso, optional_instant
 from itsm_core.storage.base import AggregateSpec, IndexField
 
@@ -80,7 +74,7 @@ def complaint_to_record(c: Complaint) -> dict[str, Any]:
         "registered_at": iso(c.registered_at),
         "resolution": _statement(c.resolution),
         "escalations": [e.to_dict() for e in c.escalations],
-        "improvement": c.improvement.to_dict() if c.improvement else None,
+        "improvement_id": c.improvement_id,
         "handled_at": iso(c.handled_at),
         "callback_due_at": iso(c.callback_due_at),
         "feedback": _statement(c.feedback),
@@ -94,7 +88,6 @@ def complaint_to_record(c: Complaint) -> dict[str, Any]:
 
 def complaint_from_record(r: Mapping[str, Any]) -> Complaint:
     """Rebuild a complaint from :func:`complaint_to_record` output."""
-    improvement = r.get("improvement")
     return Complaint(
         id=r["id"],
         version=int(r["version"]),
@@ -129,28 +122,16 @@ def complaint_from_record(r: Mapping[str, Any]) -> Complaint:
         registered_at=optional_instant(r.get("registered_at")),
         resolution=_statement_from(r.get("resolution")),
         escalations=[Escalation.from_dict(e) for e in r.get("escalations", ())],
-        improvement=ImprovementItem.from_dict(improvement) if improvement else None,
+        improvement_id=r.get("improvement_id"),
         handled_at=optional_instant(r.get("handled_at")),
         callback_due_at=optional_instant(r.get("callback_due_at")),
         feedback=_statement_from(r.get("feedback")),
-        callbacks=[Callback.from_dict(cb) for cb in r.get("callbacks", ())],
+        callbacks=[ComplaintCallback.from_dict(cb) for cb in r.get("callbacks", ())],
         reopened=int(r.get("reopened", 0)),
         findings_at_reopen=int(r.get("findings_at_reopen", 0)),
         closed_at=optional_instant(r.get("closed_at")),
         closed_by=r.get("closed_by"),
     )
-
-
-def _improvement_open(c: Complaint) -> bool:
-    return c.improvement is not None and c.improvement.is_open
-
-
-def _improvement_due(c: Complaint) -> datetime | None:
-    return c.improvement.due_at if c.improvement is not None else None
-
-
-def _improvement_owner(c: Complaint) -> str | None:
-    return c.improvement.owner if c.improvement is not None else None
 
 
 _AWAITING_CALLBACK = frozenset({ComplaintState.HANDLED, ComplaintState.FEEDBACK_GIVEN})
@@ -179,9 +160,7 @@ COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec(
         IndexField("received_at", "datetime", lambda c: c.received_at),
         IndexField("updated_at", "datetime", lambda c: c.updated_at),
         IndexField("closed", "bool", lambda c: c.is_closed),
-        IndexField("improvement_open", "bool", _improvement_open),
-        IndexField("improvement_due_at", "datetime", _improvement_due),
-        IndexField("improvement_owner", "str", _improvement_owner),
+        IndexField("improvement_id", "str", lambda c: c.improvement_id),
         IndexField("callback_pending", "bool", _callback_pending),
         IndexField("callback_due_at", "datetime", lambda c: c.callback_due_at),
         IndexField("closed_at", "datetime", lambda c: c.closed_at),
