@@ -15,9 +15,6 @@ LIMIT = 600
 
 PENDING: frozenset[str] = frozenset(
     {
-        "complaints/model.py",
-        "complaints/records.py",
-        "complaints/service.py",
         "storage/sqlalchemy/backend.py",
         "testing/contract.py",
     }

@@ -6,6 +6,7 @@ the four seed records are rebuilt from the history
 (:mod:`itsm_core.complaints.records`).
 """
 
+from itsm_core.complaints._access import complaint_id_for
 from itsm_core.complaints._fields import ComplaintFields
 from itsm_core.complaints.enums import (
     ComplaintChannel,
@@ -30,7 +31,7 @@ from itsm_core.complaints.model import (
 )
 from itsm_core.complaints.policy import ComplaintPolicy
 from itsm_core.complaints.records import RecordField, RecordKind, RecordTable, SeedRecord
-from itsm_core.complaints.service import ComplaintService, complaint_id_for
+from itsm_core.complaints.service import ComplaintService
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
 
 __all__ = [

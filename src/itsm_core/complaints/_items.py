@@ -1,4 +1,4 @@
-"""A complaint follows its improvement item: met or decided, it is handled.
+"""A complaint raises its improvement item, and follows it: met or decided, it is handled.
 
 The complaint service registers :class:`ItemFollower` with the improvement
 register for items of source ``complaint``. When ``core.improvements``
@@ -10,15 +10,20 @@ is handled.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import attrs
+
 from itsm_core.complaints.enums import ComplaintState
-from itsm_core.complaints.lifecycle import transition
-from itsm_core.complaints.model import ITEM_EVENTS
+from itsm_core.complaints.lifecycle import authorise, check, transition
+from itsm_core.complaints.model import ITEM_EVENTS, Complaint, text
 from itsm_core.complaints.promises import ComplaintPromises, Promise
 from itsm_core.complaints.storage import COMPLAINT_SPEC
-from itsm_core.improvements import ItemChange
+from itsm_core.improvements import ImprovementRegister, ImprovementSource, ItemChange
+from itsm_core.kernel.actors import Actor
 from itsm_core.storage.base import UnitOfWork
 
-__all__ = ["ItemFollower"]
+__all__ = ["ItemFollower", "Requirement"]
 
 _REASONS = {
     "meet": "improvement met",
@@ -29,14 +34,59 @@ _REASONS = {
 }
 
 
-class ItemFollower:
-    """Moves a complaint on with its improvement item.
+@attrs.frozen
+class Requirement:
+    """The improvement requirement a specialist issues (the arguments of
+    :meth:`~itsm_core.complaints.ComplaintService.require_improvement`)."""
 
-    :param promises: the complaint's promises (the callback clock).
+    cause: str
+    description: str
+    quality_indicators: object
+    owner: str
+    period: timedelta | None
+    due_at: datetime | None
+    business_unit: str | None
+
+
+class ItemFollower:
+    """Raises a complaint's improvement item, and moves the complaint on with it.
+
+    :param promises: the complaint's promises (the improvement period, the callback clock).
+    :param register: the improvement register.
     """
 
-    def __init__(self, promises: ComplaintPromises) -> None:
+    def __init__(self, promises: ComplaintPromises, register: ImprovementRegister) -> None:
         self.promises = promises
+        self.register = register
+
+    def require(
+        self, uow: UnitOfWork, actor: Actor, complaint: Complaint, at: datetime, req: Requirement
+    ) -> None:
+        """Raise the complaint's improvement item in ``uow`` and record the requirement.
+
+        :raises AccessDenied: unless the actor may require it.
+        :raises InvalidTransition: unless the complaint is resolved.
+        :raises ValidationError: for a missing or malformed field.
+        """
+        authorise(check(complaint, "require_improvement"), complaint, actor)
+        cause = text(req.cause, "cause")
+        promise = self.promises.improvement(uow, complaint, at, req.period, req.due_at)
+        item = self.register.raise_item(
+            uow,
+            actor,
+            at,
+            source_kind=ImprovementSource.COMPLAINT,
+            source_ref=complaint.id,
+            description=req.description,
+            quality_indicators=req.quality_indicators,
+            owner=req.owner,
+            due_at=promise.due_at,
+            promise=promise,
+            business_unit=req.business_unit,
+            cause=cause,
+            customer=complaint.customer,
+        )
+        complaint.require_improvement(actor, at, item=item)
 
     def __call__(self, uow: UnitOfWork, change: ItemChange) -> None:
         """Follow ``change`` of a complaint's item in ``uow``.

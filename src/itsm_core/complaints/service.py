@@ -1,36 +1,24 @@
 """The complaint use cases: what an application calls, as ``core.complaints.<command>``.
 
-Every method takes the acting :class:`~itsm_core.kernel.actors.Actor` first. The
-role is checked before anything is read (:class:`~itsm_core.kernel.errors.AccessDenied`
-naming the roles required); a command then loads the complaint in a unit of
-work, lets the entity check the state table and the rules, and commits the
-change with its one event. A refused command changes nothing.
-
-Every read path is redacted for the reader: an internal complainant's identity
-is shown to the complaint specialist alone — in the complaints returned, in
-the history, and in the seed records.
-
-The provider's promises — the improvement period and the callback after
-handling — run on SLA clocks of ``core.sla``, changed in the same unit of work
-as the complaint (:mod:`itsm_core.complaints.promises`).
+Every method takes the acting :class:`~itsm_core.kernel.actors.Actor` first; the
+role is checked before anything is read. A command loads the complaint in a
+unit of work (:mod:`itsm_core.complaints._unit`), lets the entity check the
+state table and the rules, runs its promises on SLA clocks of ``core.sla``
+(:mod:`itsm_core.complaints.promises`) and commits it all with its one event:
+a refused command changes nothing. Every read is redacted for the reader: an
+internal complainant's identity is shown to the complaint specialist alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from itsm_core.calendars.working import WorkingCalendar
-from itsm_core.complaints._access import (
-    AREA_COMMANDS,
-    READERS,
-    RECEIVERS,
-    check_area,
-    complaint_id_for,
-    may_see_complainant,
-)
-from itsm_core.complaints._items import ItemFollower
+from itsm_core.complaints._access import RECEIVERS
+from itsm_core.complaints._items import ItemFollower, Requirement
+from itsm_core.complaints._unit import ComplaintUnit
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -39,40 +27,20 @@ from itsm_core.complaints.enums import (
     Severity,
     Verdict,
 )
-from itsm_core.complaints.lifecycle import (
-    COMMANDS,
-    TRANSITIONS,
-    authorise,
-    check,
-    command_roles,
-    roles_for,
-    transition,
-)
 from itsm_core.complaints.model import Complainant, Complaint, Praise, text
 from itsm_core.complaints.policy import ComplaintPolicy
-from itsm_core.complaints.promises import ComplaintPromises, Promise
+from itsm_core.complaints.promises import ComplaintPromises
 from itsm_core.complaints.queries import complaints_query, praise_query
 from itsm_core.complaints.records import RecordKind, SeedRecord, build_record, build_records
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
-from itsm_core.improvements import IMPROVEMENT_SPEC, ImprovementService, ImprovementSource
+from itsm_core.improvements import ImprovementService, ImprovementSource
 from itsm_core.kernel.actors import Actor, require_role
 from itsm_core.kernel.api import command, read, report
-from itsm_core.kernel.clock import require_aware
-from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
 from itsm_core.kernel.events import DomainEvent
-from itsm_core.kernel.ids import new_id
 from itsm_core.runtime import Runtime
 from itsm_core.sla.keeper import ClockKeeper
-from itsm_core.storage.base import UnitOfWork
 
-__all__ = [
-    "AREA_COMMANDS",
-    "READERS",
-    "RECEIVERS",
-    "ComplaintService",
-    "complaint_id_for",
-    "may_see_complainant",
-]
+__all__ = ["ComplaintService"]
 
 
 class ComplaintService:
@@ -109,14 +77,8 @@ class ComplaintService:
         sla: ClockKeeper | None = None,
         improvements: ImprovementService | None = None,
     ) -> None:
-        if policy is not None and not isinstance(policy, ComplaintPolicy):
-            raise ValidationError(
-                "policy must be a ComplaintPolicy or None, got a value of type "
-                f"{type(policy).__name__}",
-                field="policy",
-            )
         self.runtime = runtime
-        self.policy = policy or ComplaintPolicy()
+        self.policy = ComplaintUnit.checked(policy)
         self.sla = sla
         self.promises = ComplaintPromises(self.policy, calendar=calendar, sla=sla)
         """Computes the due instants and runs them on SLA clocks."""
@@ -124,72 +86,14 @@ class ComplaintService:
             runtime, sla=sla, calendar=None if sla is not None else self.promises.calendar
         )
         """The improvement register the complaints' items are kept in."""
-        self.improvements.register.listen(ImprovementSource.COMPLAINT, ItemFollower(self.promises))
+        self._unit = ComplaintUnit(runtime, self.policy, self.promises)
+        self._items = ItemFollower(self.promises, self.improvements.register)
+        self.improvements.register.listen(ImprovementSource.COMPLAINT, self._items)
 
     @property
     def calendar(self) -> WorkingCalendar:
         """The calendar improvement periods and callbacks are computed on."""
         return self.promises.calendar
-
-    # ------------------------------------------------------------------ helpers
-
-    def _at(self, at: datetime | None) -> datetime:
-        return self.runtime.clock.now() if at is None else require_aware(at, "at")
-
-    def _view(self, actor: Actor, entity: Complaint) -> Complaint:
-        return entity if may_see_complainant(actor) else entity.redacted()
-
-    def _events(self, actor: Actor, events: Iterable[DomainEvent]) -> list[DomainEvent]:
-        if may_see_complainant(actor):
-            return list(events)
-        return [e.redacted() for e in events]
-
-    def _change(
-        self,
-        actor: Actor,
-        complaint_id: str,
-        name: str,
-        at: datetime | None,
-        apply: Callable[[Complaint, datetime], None],
-    ) -> Complaint:
-        return self._change_in(actor, complaint_id, name, at, lambda _u, c, w: apply(c, w))
-
-    def _change_in(
-        self,
-        actor: Actor,
-        complaint_id: str,
-        name: str,
-        at: datetime | None,
-        apply: Callable[[UnitOfWork, Complaint, datetime], None],
-    ) -> Complaint:
-        """Load, change (and settle the clocks), save — all in one unit of work."""
-        require_role(actor, *sorted(command_roles(name)), action=f"complaint: {name}")
-        key = text(complaint_id, "complaint_id")
-        given = None if at is None else require_aware(at, "at")
-        with self.runtime.transaction() as uow:
-            entity = uow.get(COMPLAINT_SPEC, key)
-            # "now" is read after loading, and never before the last change:
-            # another process may have committed a moment ago by a clock a
-            # little ahead of ours; an explicit ``at`` is checked by the entity.
-            when = given if given is not None else max(self.runtime.clock.now(), entity.updated_at)
-            self._check_area(actor, entity, name)
-            apply(uow, entity, when)
-            uow.save(COMPLAINT_SPEC, entity)
-        return self._view(actor, entity)
-
-    def _callback(
-        self, uow: UnitOfWork, entity: Complaint, when: datetime, handled: bool
-    ) -> Promise:
-        """The callback promise if the command hands the complaint over as handled."""
-        if handled:
-            return self.promises.callback(uow, entity, when)
-        return Promise(when)  # not used: the complaint is not handled by this command
-
-    def _check_area(self, actor: Actor, entity: Complaint, command_name: str) -> None:
-        check_area(self.policy.assigned_relationship_manager_only, actor, entity, command_name)
-
-    def _read(self, actor: Actor, action: str) -> Actor:
-        return require_role(actor, *sorted(READERS), action=action)
 
     # ------------------------------------------------------------------ receipt
 
@@ -235,46 +139,14 @@ class ComplaintService:
         :raises ValidationError: for a missing or malformed field.
         """
         require_role(actor, *sorted(RECEIVERS), action="complaint: receive")
-        when = self._at(at)
-        src = ComplaintSource.parse(source, "source")
-        if source_ref is not None:
-            complaint_id = complaint_id_for(src, source_ref)
-            existing = self._existing(complaint_id)
-            if existing is not None:
-                return self._view(actor, existing)
-        else:
-            complaint_id = new_id("cmp-")
-        entity = Complaint.receive(
-            actor,
-            when,
-            complaint_id=complaint_id,
-            customer=customer,
-            complainant=complainant,
-            origin=origin,
-            channel=channel,
-            source=src,
-            summary=summary,
-            party_complained_about=party_complained_about,
-            severity=severity,
-            source_ref=source_ref,
-            relationship_manager=relationship_manager,
-        )
-        try:
-            with self.runtime.transaction() as uow:
-                uow.save(COMPLAINT_SPEC, entity)
-        except ConflictError:
-            existing = self._existing(complaint_id) if source_ref is not None else None
-            if existing is None:
-                raise
-            return self._view(actor, existing)
-        return self._view(actor, entity)
-
-    def _existing(self, complaint_id: str) -> Complaint | None:
-        with self.runtime.storage.unit_of_work() as uow:
-            try:
-                return uow.get(COMPLAINT_SPEC, complaint_id)
-            except NotFound:
-                return None
+        fields = {
+            "customer": customer, "complainant": complainant, "origin": origin,
+            "channel": channel, "summary": summary, "severity": severity,
+            "party_complained_about": party_complained_about, "source_ref": source_ref,
+            "relationship_manager": relationship_manager,
+        }  # fmt: skip
+        when = self._unit.now(at)
+        return self._unit.receive(actor, when, ComplaintSource.parse(source, "source"), fields)
 
     # ------------------------------------------------------------------ investigation
 
@@ -298,12 +170,8 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a relationship manager.
         :raises InvalidTransition: unless the complaint is received.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "dispatch",
-            at,
-            lambda c, when: c.dispatch(actor, when, handler=handler, severity=severity),
+        return self._unit.run(
+            actor, complaint_id, at, "dispatch", handler=handler, severity=severity
         )
 
     @command
@@ -315,13 +183,7 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the complaint is being investigated.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "record_finding",
-            at,
-            lambda c, when: c.record_finding(actor, when, finding=finding),
-        )
+        return self._unit.run(actor, complaint_id, at, "record_finding", finding=finding)
 
     @command
     def judge(
@@ -345,14 +207,14 @@ class ComplaintService:
             (after a reopening, a new one); for ``transferred`` on an external
             complaint.
         """
-        return self._change(
+        return self._unit.run(
             actor,
             complaint_id,
-            "judge",
             at,
-            lambda c, when: c.judge(
-                actor, when, verdict=verdict, reason=reason, business_unit=business_unit
-            ),
+            "judge",
+            verdict=verdict,
+            reason=reason,
+            business_unit=business_unit,
         )
 
     # ------------------------------------------------------------------ invalid path
@@ -372,12 +234,8 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the complaint is judged invalid.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "explain",
-            at,
-            lambda c, when: c.explain(actor, when, apology=apology, explanation=explanation),
+        return self._unit.run(
+            actor, complaint_id, at, "explain", apology=apology, explanation=explanation
         )
 
     @command
@@ -389,7 +247,7 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the invalid complaint is explained.
         """
-        return self._change(actor, complaint_id, "close", at, lambda c, when: c.close(actor, when))
+        return self._unit.run(actor, complaint_id, at, "close")
 
     # ------------------------------------------------------------------ transferred path
 
@@ -413,23 +271,12 @@ class ComplaintService:
         :raises InvalidTransition: unless the complaint is transferred.
         """
 
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
-            callback = self._callback(uow, c, when, resolved is True)
-            c.record_business_unit_result(
-                actor, when, resolved=resolved, result=result, callback_due_at=callback.due_at
-            )
-            self.promises.settle(
-                uow,
-                actor,
-                c,
-                before,
-                when,
-                callback=callback,
-                reason="resolved by the business unit",
-            )
-
-        return self._change_in(actor, complaint_id, "record_business_unit_result", at, apply)
+        event = "business_unit_resolved" if resolved is True else "business_unit_unresolved"
+        why = "resolved by the business unit"
+        return self._unit.handover(
+            actor, complaint_id, at, "record_business_unit_result", why, event,
+            resolved=resolved, result=result,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ valid path
 
@@ -448,13 +295,7 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the complaint is judged valid.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "register",
-            at,
-            lambda c, when: c.register(actor, when, project_ref=project_ref),
-        )
+        return self._unit.run(actor, complaint_id, at, "register", project_ref=project_ref)
 
     @command
     def apologise(
@@ -467,13 +308,7 @@ class ComplaintService:
             specialist or the service team lead).
         :raises InvalidTransition: unless registered; always for an internal complaint.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "apologise",
-            at,
-            lambda c, when: c.apologise(actor, when, apology=apology),
-        )
+        return self._unit.run(actor, complaint_id, at, "apologise", apology=apology)
 
     @command
     def resolve(
@@ -484,13 +319,7 @@ class ComplaintService:
         :raises AccessDenied: as for :meth:`apologise`.
         :raises InvalidTransition: unless registered (internal) or apologised (external).
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "resolve",
-            at,
-            lambda c, when: c.resolve(actor, when, resolution=resolution),
-        )
+        return self._unit.run(actor, complaint_id, at, "resolve", resolution=resolution)
 
     @command
     def escalate(
@@ -501,13 +330,7 @@ class ComplaintService:
         :raises AccessDenied: as for :meth:`apologise`.
         :raises InvalidTransition: unless registered (internal) or apologised (external).
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "escalate",
-            at,
-            lambda c, when: c.escalate(actor, when, reason=reason),
-        )
+        return self._unit.run(actor, complaint_id, at, "escalate", reason=reason)
 
     @command
     def decide(
@@ -525,23 +348,10 @@ class ComplaintService:
             transfer awaits the decision.
         """
 
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
-            row = transition(before, "decide")
-            handled = row is not None and row.dest is ComplaintState.HANDLED
-            callback = self._callback(uow, c, when, handled)
-            c.decide(actor, when, decision=decision, callback_due_at=callback.due_at)
-            self.promises.settle(
-                uow,
-                actor,
-                c,
-                before,
-                when,
-                callback=callback,
-                reason=f"decided by the general manager's office: {decision}",
-            )
-
-        return self._change_in(actor, complaint_id, "decide", at, apply)
+        why = f"decided by the general manager's office: {decision}"
+        return self._unit.handover(
+            actor, complaint_id, at, "decide", why, "decide", decision=decision
+        )
 
     # ------------------------------------------------------------------ improvement
 
@@ -580,29 +390,13 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the immediate problem is resolved.
         """
-
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            authorise(check(c, "require_improvement"), c, actor)
-            why = text(cause, "cause")
-            promise = self.promises.improvement(uow, c, when, period, due_at)
-            item = self.improvements.register.raise_item(
-                uow,
-                actor,
-                when,
-                source_kind=ImprovementSource.COMPLAINT,
-                source_ref=c.id,
-                description=description,
-                quality_indicators=quality_indicators,
-                owner=owner,
-                due_at=promise.due_at,
-                promise=promise,
-                business_unit=business_unit,
-                cause=why,
-                customer=c.customer,
-            )
-            c.require_improvement(actor, when, item=item)
-
-        return self._change_in(actor, complaint_id, "require_improvement", at, apply)
+        req = Requirement(
+            cause, description, quality_indicators, owner, period, due_at, business_unit
+        )
+        return self._unit.change(
+            actor, complaint_id, "require_improvement", at,
+            lambda uow, c, when: self._items.require(uow, actor, c, when, req),
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ feedback and callback
 
@@ -616,13 +410,7 @@ class ComplaintService:
             relationship manager.
         :raises InvalidTransition: unless the complaint is handled.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "give_feedback",
-            at,
-            lambda c, when: c.give_feedback(actor, when, result=result),
-        )
+        return self._unit.run(actor, complaint_id, at, "give_feedback", result=result)
 
     @command
     def callback(
@@ -646,14 +434,11 @@ class ComplaintService:
         :raises InvalidTransition: unless feedback was given.
         """
         reopen = self.policy.reopen_on_dissatisfied
-
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
-            c.callback(actor, when, satisfied=satisfied, reason=reason, reopen=reopen)
-            outcome = "satisfied" if satisfied else f"not satisfied: {reason}"
-            self.promises.settle(uow, actor, c, before, when, reason=f"callback made ({outcome})")
-
-        return self._change_in(actor, complaint_id, "callback", at, apply)
+        why = "callback made (" + ("satisfied" if satisfied is True else f"not satisfied: {reason}")
+        return self._unit.handover(
+            actor, complaint_id, at, "callback", why + ")", "callback",
+            satisfied=satisfied, reason=reason, reopen=reopen,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ reading
 
@@ -664,10 +449,9 @@ class ComplaintService:
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
-        self._read(actor, "complaint: read")
-        with self.runtime.storage.unit_of_work() as uow:
-            entity = uow.get(COMPLAINT_SPEC, text(complaint_id, "complaint_id"))
-        return self._view(actor, entity)
+        self._unit.read(actor, "complaint: read")
+        entity = self._unit.load(COMPLAINT_SPEC, text(complaint_id, "complaint_id"))
+        return self._unit.view(actor, entity)
 
     @read
     def history(self, actor: Actor, complaint_id: str) -> list[DomainEvent]:
@@ -676,26 +460,8 @@ class ComplaintService:
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
-        self._read(actor, "complaint: read the history")
-        key = text(complaint_id, "complaint_id")
-        with self.runtime.storage.unit_of_work() as uow:
-            events = uow.history(COMPLAINT_SPEC.kind, key)
-        if not events:
-            raise NotFound(COMPLAINT_SPEC.kind, key)
-        return self._events(actor, events)
-
-    def _record_events(self, actor: Actor, complaint_id: str) -> list[DomainEvent]:
-        """The complaint's events and its improvement items', redacted for ``actor``."""
-        events = self.history(actor, complaint_id)
-        items = [
-            e.payload["improvement_id"]
-            for e in events
-            if e.name == "complaint.improvement_required" and e.payload.get("improvement_id")
-        ]
-        with self.runtime.storage.unit_of_work() as uow:
-            for item_id in dict.fromkeys(items):
-                events.extend(self._events(actor, uow.history(IMPROVEMENT_SPEC.kind, item_id)))
-        return events
+        self._unit.read(actor, "complaint: read the history")
+        return self._unit.history(actor, complaint_id)
 
     @report
     def record(self, actor: Actor, complaint_id: str, kind: RecordKind | str) -> SeedRecord:
@@ -708,12 +474,14 @@ class ComplaintService:
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
-        return build_record(kind, self._record_events(actor, complaint_id))
+        self._unit.read(actor, "complaint: read a seed record")
+        return build_record(kind, self._unit.record_events(actor, complaint_id))
 
     @report
     def records(self, actor: Actor, complaint_id: str) -> dict[RecordKind, SeedRecord]:
         """Return all four seed records of the complaint, rebuilt from its history."""
-        return build_records(self._record_events(actor, complaint_id))
+        self._unit.read(actor, "complaint: read the seed records")
+        return build_records(self._unit.record_events(actor, complaint_id))
 
     @read
     def find(
@@ -752,28 +520,15 @@ class ComplaintService:
             a non-empty string, a ``closed`` that is not a bool, a ``limit`` or
             ``offset`` that is not a non-negative int, or a naive datetime.
         """
-        self._read(actor, "complaint: find")
+        self._unit.read(actor, "complaint: find")
         query = complaints_query(
-            state=state,
-            customer=customer,
-            party_complained_about=party_complained_about,
-            source=source,
-            origin=origin,
-            severity=severity,
-            channel=channel,
-            verdict=verdict,
-            relationship_manager=relationship_manager,
-            improvement_id=improvement_id,
-            closed=closed,
-            callback_due_before=callback_due_before,
-            received_from=received_from,
-            received_before=received_before,
-            limit=limit,
-            offset=offset,
-        )
-        with self.runtime.storage.unit_of_work() as uow:
-            found = uow.find(COMPLAINT_SPEC, query)
-        return [self._view(actor, c) for c in found]
+            state=state, customer=customer, party_complained_about=party_complained_about,
+            source=source, origin=origin, severity=severity, channel=channel, verdict=verdict,
+            relationship_manager=relationship_manager, improvement_id=improvement_id,
+            closed=closed, callback_due_before=callback_due_before, received_from=received_from,
+            received_before=received_before, limit=limit, offset=offset,
+        )  # fmt: skip
+        return [self._unit.view(actor, c) for c in self._unit.search(COMPLAINT_SPEC, query)]
 
     @report
     def allowed_commands(self, actor: Actor, complaint_id: str) -> tuple[str, ...]:
@@ -782,44 +537,18 @@ class ComplaintService:
         A command is listed when some event it fires is allowed in the
         complaint's state and origin, the actor holds a role for it (for a
         major complaint, the service team lead's roles), and the rules that
-        depend on who acts or on what is recorded let it through: a
-        complaint is judged once a finding is recorded, and — with
-        :attr:`ComplaintPolicy.assigned_relationship_manager_only` — a
-        relationship manager acts on their own complaints only. The command
-        may still be refused for its inputs (e.g. a follow-up not met without
-        the extended period). The improvement's follow-up and decision are
-        listed as ``improvements.follow_up`` and ``improvements.decide``: they
-        are given on the complaint's item (``core.improvements``); its owner's
-        commands are listed by ``core.improvements.allowed_commands``.
+        depend on who acts or what is recorded let it through (a complaint is
+        judged once a finding is recorded; a relationship manager acts on
+        their own complaints only with
+        :attr:`ComplaintPolicy.assigned_relationship_manager_only`). It may
+        still be refused for its inputs. ``improvements.follow_up`` and
+        ``improvements.decide`` are given on the complaint's item
+        (``core.improvements``), whose ``allowed_commands`` lists the owner's.
 
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
-        complaint = self.get(actor, complaint_id)
-        names: list[str] = []
-        for name, events in COMMANDS.items():
-            if not self._may_give(actor, complaint, name):
-                continue
-            for t in TRANSITIONS:
-                if (
-                    t.event in events
-                    and t.source is complaint.state
-                    and complaint.origin in t.origins
-                    and actor.has(*roles_for(t, complaint.severity))
-                ):
-                    names.append(name)
-                    break
-        return tuple(names)
-
-    def _may_give(self, actor: Actor, complaint: Complaint, name: str) -> bool:
-        """The rules beyond the table's role and state that :meth:`allowed_commands` knows."""
-        if name == "judge" and len(complaint.findings) <= complaint.findings_at_reopen:
-            return False
-        try:
-            self._check_area(actor, complaint, name)
-        except AccessDenied:
-            return False
-        return True
+        return self._unit.allowed(actor, self.get(actor, complaint_id))
 
     # ------------------------------------------------------------------ praise
 
@@ -840,19 +569,8 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a receiver.
         """
         require_role(actor, *sorted(RECEIVERS), action="praise: record")
-        praise = Praise.record(
-            actor,
-            self._at(at),
-            praise_id=new_id("prs-"),
-            customer=customer,
-            praised_party=praised_party,
-            summary=summary,
-            channel=channel,
-            praiser=praiser,
-        )
-        with self.runtime.transaction() as uow:
-            uow.save(PRAISE_SPEC, praise)
-        return praise
+        fields = {"customer": customer, "praised_party": praised_party, "summary": summary}
+        return self._unit.record_praise(actor, at, channel=channel, praiser=praiser, **fields)
 
     @read
     def get_praise(self, actor: Actor, praise_id: str) -> Praise:
@@ -860,9 +578,8 @@ class ComplaintService:
 
         :raises NotFound: if there is none such.
         """
-        self._read(actor, "praise: read")
-        with self.runtime.storage.unit_of_work() as uow:
-            return uow.get(PRAISE_SPEC, text(praise_id, "praise_id"))
+        self._unit.read(actor, "praise: read")
+        return self._unit.load(PRAISE_SPEC, text(praise_id, "praise_id"))
 
     @read
     def find_praise(
@@ -873,8 +590,6 @@ class ComplaintService:
         :raises AccessDenied: for a customer or an actor without a role.
         :raises ValidationError: for a filter that is not a non-empty string or None.
         """
-        self._read(actor, "praise: find")
-        with self.runtime.storage.unit_of_work() as uow:
-            return uow.find(
-                PRAISE_SPEC, praise_query(customer=customer, praised_party=praised_party)
-            )
+        self._unit.read(actor, "praise: find")
+        query = praise_query(customer=customer, praised_party=praised_party)
+        return self._unit.search(PRAISE_SPEC, query)

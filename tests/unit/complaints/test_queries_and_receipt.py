@@ -305,14 +305,14 @@ def test_a_receipt_racing_another_returns_the_winner(
     core: ItsmCore, service: ComplaintService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = satisfaction_receipt(service, "resp-race")
-    real = service._existing
+    real = service._unit._existing
     calls: list[str] = []
 
     def not_yet(complaint_id: str):  # type: ignore[no-untyped-def]
         calls.append(complaint_id)
         return None if len(calls) == 1 else real(complaint_id)
 
-    monkeypatch.setattr(service, "_existing", not_yet)
+    monkeypatch.setattr(service._unit, "_existing", not_yet)
     again = satisfaction_receipt(service, "resp-race")
     assert again.id == first.id and again.version == 1
     assert len(calls) == 2

@@ -58,7 +58,7 @@ from itsm_core.complaints.lifecycle import (
     roles_for,
     transition,
 )
-from itsm_core.complaints.service import RECEIVERS
+from itsm_core.complaints._access import RECEIVERS
 from itsm_core.testing import strategies as its
 from itsm_core.testing.strategies import ComplaintCommand
 
