@@ -6,8 +6,8 @@ the four seed records are rebuilt from the history
 (:mod:`itsm_core.complaints.records`).
 """
 
-from itsm_core.complaints._access import complaint_id_for
 from itsm_core.complaints._fields import ComplaintFields
+from itsm_core.complaints.access import complaint_id_for
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,

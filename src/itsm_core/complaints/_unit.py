@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from itsm_core.complaints._access import (
+from itsm_core.complaints.access import (
     READERS,
     check_area,
     complaint_id_for,

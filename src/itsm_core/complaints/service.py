@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsm_core.calendars.working import WorkingCalendar
-from itsm_core.complaints._access import RECEIVERS
 from itsm_core.complaints._items import ItemFollower, Requirement
 from itsm_core.complaints._unit import ComplaintUnit
+from itsm_core.complaints.access import RECEIVERS
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,

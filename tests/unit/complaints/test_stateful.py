@@ -51,6 +51,7 @@ from itsm_core.complaints import (
     Severity,
     Verdict,
 )
+from itsm_core.complaints.access import RECEIVERS
 from itsm_core.complaints.lifecycle import (
     TRANSITIONS,
     Transition,
@@ -58,7 +59,6 @@ from itsm_core.complaints.lifecycle import (
     roles_for,
     transition,
 )
-from itsm_core.complaints._access import RECEIVERS
 from itsm_core.testing import strategies as its
 from itsm_core.testing.strategies import ComplaintCommand
 
