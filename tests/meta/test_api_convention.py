@@ -45,14 +45,7 @@ SERVICES: tuple[str, ...] = (
 NOT_SERVICES = frozenset({"calendars", "clock", "plugins", "runtime", "specs", "storage"})
 READ_NAME = re.compile(r"^(get|find|history)(_[a-z]+)*$")
 
-PENDING: frozenset[str] = frozenset(
-    {
-        "satisfaction.targets.decide_improvement",
-        "satisfaction.targets.follow_up_improvement",
-        "satisfaction.targets.improvements",
-        "satisfaction.targets.report_improvement_progress",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 @pytest.fixture(scope="module")

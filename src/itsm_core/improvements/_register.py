@@ -34,8 +34,8 @@ from itsm_core.kernel.clock import require_aware, require_duration
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.ids import new_id
 from itsm_core.sla.agreements import DEFAULT_CALENDAR, Target, TargetKind
-from itsm_core.sla.promises import Promise, PromiseClocks, PromiseTerms
 from itsm_core.sla.keeper import ClockKeeper
+from itsm_core.sla.promises import Promise, PromiseClocks, PromiseTerms
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = ["SUBJECT_KIND", "ImprovementRegister", "ItemChange", "SourceListener"]

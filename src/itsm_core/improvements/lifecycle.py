@@ -10,14 +10,18 @@ DOMAIN §2 steps 7–8), which every source of improvement requirements shares::
     in_progress | verifying ─extend→ extended          (not met: extended once)
     extended (report_progress ↺) ─submit→ verifying
     extended | verifying ─escalate→ escalated          (not met again)
+    (in_progress ─escalate→, extended ─extend→: for sources whose rules allow it)
     escalated ─decide→ decided                         (the office concludes it)
     escalated ─grant_period→ extended                  (the office grants a new period)
     any open state ─cancel→ cancelled                  (with a reason)
 
 ``done``, ``decided`` and ``cancelled`` are terminal. Whether a not-met
-follow-up extends or escalates depends on whether the period was already
-extended (``extensions``), not on the state alone: a follow-up from
-``verifying`` may do either, and the entity refuses the other.
+follow-up extends or escalates depends on the item's source and on how often
+the period was already extended (``extensions``), not on the state alone
+(:meth:`SourceRules.follow_up_event`): the period of a complaint's item is
+extended once, and not met again it goes to the general manager's office
+(000 §7.2.3.5); a satisfaction item may be extended again, or escalated at
+once.
 
 Who may fire an event depends on the item's source (:data:`RULES`): a
 complaint's item is followed up by the complaint specialist, a satisfaction
@@ -56,8 +60,8 @@ TRANSITIONS: tuple[Row, ...] = (
     ("report_progress", S.EXTENDED, S.EXTENDED),
     ("submit", (S.IN_PROGRESS, S.EXTENDED), S.VERIFYING),
     ("meet", (S.IN_PROGRESS, S.VERIFYING, S.EXTENDED), S.DONE),
-    ("extend", (S.IN_PROGRESS, S.VERIFYING), S.EXTENDED),
-    ("escalate", (S.EXTENDED, S.VERIFYING), S.ESCALATED),
+    ("extend", (S.IN_PROGRESS, S.VERIFYING, S.EXTENDED), S.EXTENDED),
+    ("escalate", (S.IN_PROGRESS, S.VERIFYING, S.EXTENDED), S.ESCALATED),
     ("decide", S.ESCALATED, S.DECIDED),
     ("grant_period", S.ESCALATED, S.EXTENDED),
     (
@@ -114,6 +118,10 @@ class SourceRules:
     :param raised_by_area: items of this source are raised by their area
         (``core.complaints.require_improvement``, a satisfaction evaluation),
         never proposed through ``core.improvements``.
+    :param max_extensions: how many times a follow-up may extend the period
+        (None: no limit); not met once they are used, the item is escalated.
+    :param escalate_unextended: a follow-up not met that gives no new period
+        escalates the item at once (else it must give the extended period).
     """
 
     propose: frozenset[Role]
@@ -124,6 +132,23 @@ class SourceRules:
     cancel: frozenset[Role]
     owner_only: bool = True
     raised_by_area: bool = False
+    max_extensions: int | None = 1
+    escalate_unextended: bool = False
+
+    def follow_up_event(self, met: bool, extensions: int, extending: bool) -> str:
+        """The event a follow-up fires: ``meet``, ``extend`` or ``escalate``.
+
+        :param met: whether the improvement was met.
+        :param extensions: how many times the period was extended so far.
+        :param extending: whether the follow-up gives a new period.
+        """
+        if met:
+            return "meet"
+        if self.max_extensions is not None and extensions >= self.max_extensions:
+            return "escalate"
+        if extending or not self.escalate_unextended:
+            return "extend"
+        return "escalate"
 
     def roles(self, command: str) -> frozenset[Role]:
         """The roles for a command of :class:`~itsm_core.improvements.ImprovementService`."""
@@ -176,6 +201,8 @@ RULES: Mapping[ImprovementSource, SourceRules] = {
         cancel=_roles(Role.OPERATIONS_DIRECTOR, Role.GENERAL_MANAGER_OFFICE),
         owner_only=False,
         raised_by_area=True,
+        max_extensions=None,
+        escalate_unextended=True,
     ),
     ImprovementSource.SERVICE_REVIEW: _GENERAL,
     ImprovementSource.TREND_ANALYSIS: _GENERAL,

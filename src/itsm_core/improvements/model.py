@@ -29,7 +29,7 @@ from itsm_core.improvements._values import (
     quality_indicators,
 )
 from itsm_core.improvements.enums import ImprovementSource, ImprovementState
-from itsm_core.improvements.lifecycle import LIFECYCLE, OPEN_STATES, RECORDED
+from itsm_core.improvements.lifecycle import LIFECYCLE, OPEN_STATES, RECORDED, RULES
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.clock import require_aware
@@ -305,16 +305,16 @@ class ImprovementItem(Aggregate):
 
     # ------------------------------------------------------------------ tracking
 
-    def follow_up_event(self, met: bool) -> str:
+    def follow_up_event(self, met: bool, extending: bool) -> str:
         """The lifecycle event a follow-up fires: ``meet``, ``extend`` or ``escalate``.
+
+        By the rules of the item's source (:meth:`SourceRules.follow_up_event`).
 
         :raises ValidationError: if ``met`` is not a bool.
         """
         if not isinstance(met, bool):
             raise ValidationError("met must be True or False", field="met")
-        if met:
-            return "meet"
-        return "extend" if self.extensions == 0 else "escalate"
+        return RULES[self.source_kind].follow_up_event(met, self.extensions, extending)
 
     def follow_up(
         self, actor: Actor, at: datetime, *, met: bool, note: str, extend_to: datetime | None
@@ -323,12 +323,14 @@ class ImprovementItem(Aggregate):
 
         Met: done. Not met at the first follow-up: the period is extended to
         ``extend_to`` (required). Not met again: it goes to the general
-        manager's office (``extend_to`` must be None).
+        manager's office (``extend_to`` must be None). A source's rules may
+        allow more extensions, or an escalation at once
+        (:class:`~itsm_core.improvements.lifecycle.SourceRules`).
 
         :raises InvalidTransition: unless the item is in progress, extended or verifying.
         :raises ValidationError: for a missing extension, or one where none is allowed.
         """
-        event = self.follow_up_event(met)
+        event = self.follow_up_event(met, extend_to is not None)
         self._begin(event, at)
         said = _text(note, "note")
         if event == "extend" and extend_to is None:

@@ -336,7 +336,7 @@ class ImprovementService:
         said = _text(note, "note")
 
         def apply(uow: UnitOfWork, item: ImprovementItem, when: datetime) -> str:
-            event = item.follow_up_event(met)
+            event = item.follow_up_event(met, new_period is not None or new_due_at is not None)
             LIFECYCLE.check(item, event)
             extension = self.register.extension(uow, item, when, new_period, new_due_at)
             extend_to = None if extension is None else extension.due_at

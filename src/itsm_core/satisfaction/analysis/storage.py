@@ -48,10 +48,9 @@ STANDING_SPEC: AggregateSpec[SatisfactionStanding] = AggregateSpec(
         IndexField("period", "str", lambda s: s.period),
         IndexField("level", "str", _level),
         IndexField("below_target", "bool", lambda s: s.below_target),
-        IndexField("open_improvements", "int", lambda s: len(s.open_improvements)),
     ),
 )
-"""The last classification of each service and customer, with its improvement items."""
+"""The last classification of each service and customer, with the ids of its improvement items."""
 
 ANALYSIS_SPECS: tuple[AggregateSpec[Any], ...] = (TARGET_SPEC, STANDING_SPEC)
 """Every aggregate kind of the analysis side."""
