@@ -10,6 +10,7 @@ complaint's own events, which the fold still reads.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -31,7 +32,9 @@ class Facts:
     complaint_id: str = ""
     version: int = 0
     complaint_state: str | None = None
-    item_events: bool = False
+    item_starts: dict[str, datetime] = attrs.field(factory=dict)
+    item_since: datetime | None = None
+    now: datetime | None = None
     received: dict[str, Any] = attrs.field(factory=dict)
     dispatch: dict[str, Any] = attrs.field(factory=dict)
     findings: list[dict[str, Any]] = attrs.field(factory=list)
@@ -83,8 +86,12 @@ def fold(events: Iterable[DomainEvent]) -> Facts:
         raise ValidationError(
             "no events: a seed record needs the complaint's history", field="events"
         )
+    for ev in ordered:  # when each item's own events begin (a migrated item: after the move)
+        if ev.aggregate_kind == ITEM_KIND and not ev.name.endswith(".migrated"):
+            facts.item_starts.setdefault(ev.aggregate_id, ev.occurred_at)
     for ev in ordered:
         p = dict(ev.payload)
+        facts.now = ev.occurred_at
         at = ev.occurred_at.isoformat()
         name = ev.name.split(".", 1)[1]
         if ev.aggregate_kind == ITEM_KIND:
@@ -94,6 +101,7 @@ def fold(events: Iterable[DomainEvent]) -> Facts:
                     f"{facts.complaint_id!r}",
                     field="events",
                 )
+            p.setdefault("item_id", ev.aggregate_id)
             _apply_item(facts, name, p, at, ev.actor_id)
             continue
         facts.version = ev.aggregate_version
@@ -104,7 +112,9 @@ def fold(events: Iterable[DomainEvent]) -> Facts:
 
 def _apply_item(facts: Facts, name: str, p: dict[str, Any], at: str, who: str) -> None:
     """One event of the complaint's improvement item."""
-    facts.item_events = True
+    if name == "migrated":  # its facts are in the complaint's own (older) events
+        return
+    facts.item_since = facts.item_starts.get(str(p["item_id"]))
     if name in ("issued", "proposed"):
         facts.improvement = {**p, "id": p.get("item_id")}
         facts.follow_ups, facts.progress = [], []
@@ -183,7 +193,7 @@ def _apply(facts: Facts, name: str, p: dict[str, Any], at: str, who: str) -> Non
             ):
                 esc.update(decision=p.get("decision"), decided_at=at)
                 break
-        if p.get("stage") == EscalationStage.IMPROVEMENT.value and not facts.item_events:
+        if p.get("stage") == EscalationStage.IMPROVEMENT.value and _legacy(facts):
             if p.get("extended_to"):  # the office granted a new period
                 facts.improvement_status = "extended"
                 facts.improvement_due = p.get("extended_to")
@@ -204,7 +214,7 @@ def _apply(facts: Facts, name: str, p: dict[str, Any], at: str, who: str) -> Non
             facts.escalations.append(
                 _escalation(at, who, EscalationStage.IMPROVEMENT, p.get("note"))
             )
-        if not facts.item_events:
+        if _legacy(facts):
             _legacy_follow_up(facts, name, p, at, who)
     elif name == "feedback_given":
         facts.feedback = {"text": p.get("result"), "at": at, "by": who}
@@ -250,12 +260,12 @@ def _required(facts: Facts, p: Mapping[str, Any]) -> None:
     legacy = p.get("improvement")
     if isinstance(legacy, Mapping):  # stored before items were their own aggregates
         item = dict(legacy)
-        facts.item_events = False
+        facts.item_since = facts.item_starts.get(str(item.get("id")))
         facts.improvement = item
         facts.improvement_status = _LEGACY.get(item.get("status", ""), item.get("status"))
         facts.improvement_due = item.get("due_at")
     elif facts.improvement.get("id") != p.get("improvement_id"):
-        facts.item_events = True
+        facts.item_since = facts.item_starts.get(str(p.get("improvement_id")))
         facts.improvement = {
             "id": p.get("improvement_id"),
             "owner": p.get("owner"),
@@ -289,3 +299,14 @@ def _legacy_follow_up(facts: Facts, name: str, p: Mapping[str, Any], at: str, wh
         facts.extensions += 1
     else:
         facts.improvement_status = "escalated"
+
+
+def _legacy(facts: Facts) -> bool:
+    """True if the improvement's facts come from the complaint's own event now.
+
+    A history stored before items were aggregates of their own records the
+    follow-ups and the decision in the complaint's events; once the item
+    records its own events, they carry those facts.
+    """
+    since = facts.item_since
+    return since is None or (facts.now is not None and facts.now < since)

@@ -248,11 +248,14 @@ class ComplaintUnit:
     def record_events(self, actor: Actor, complaint_id: str) -> list[DomainEvent]:
         """The complaint's events and its improvement items', redacted for ``actor``."""
         events = self.history(actor, complaint_id)
-        items = [
-            e.payload["improvement_id"]
-            for e in events
-            if e.name == "complaint.improvement_required" and e.payload.get("improvement_id")
-        ]
+        items: list[str] = []
+        for e in events:
+            if e.name == "complaint.improvement_required":
+                embedded = e.payload.get("improvement")  # a history stored before items
+                found = embedded.get("id") if isinstance(embedded, Mapping) else None
+                found = e.payload.get("improvement_id") or found
+                if isinstance(found, str):
+                    items.append(found)
         with self.runtime.storage.unit_of_work() as uow:
             for item_id in dict.fromkeys(items):
                 events.extend(self.events(actor, uow.history(IMPROVEMENT_SPEC.kind, item_id)))
