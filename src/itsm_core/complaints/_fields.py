@@ -12,15 +12,6 @@ from typing import Any, ClassVar, Self
 
 import attrs
 
-from itsm_core.complaints._values import (
-    Complainant,
-    ComplaintCallback,
-    Escalation,
-    Statement,
-    aware_or_none,
-    aware_validator,
-    text_validator,
-)
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -29,6 +20,15 @@ from itsm_core.complaints.enums import (
     Origin,
     Severity,
     Verdict,
+)
+from itsm_core.complaints.values import (
+    Complainant,
+    ComplaintCallback,
+    Escalation,
+    Statement,
+    aware_or_none,
+    aware_validator,
+    text_validator,
 )
 from itsm_core.kernel.aggregate import Aggregate
 

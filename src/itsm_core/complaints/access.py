@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from itsm_core.complaints._fields import ComplaintFields
-from itsm_core.complaints._values import text
 from itsm_core.complaints.enums import ComplaintSource
 from itsm_core.complaints.lifecycle import command_roles
+from itsm_core.complaints.values import text
 from itsm_core.kernel.actors import Actor, Role
 from itsm_core.kernel.errors import AccessDenied
 

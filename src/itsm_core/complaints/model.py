@@ -14,7 +14,7 @@ Its improvement requirement is an :class:`~itsm_core.improvements.ImprovementIte
 of its own, which the complaint refers to by id (``improvement_id``); the
 complaint moves on when its item is done or decided
 (:meth:`Complaint.follow_improvement`). Its value objects are in
-:mod:`itsm_core.complaints._values`; :class:`~itsm_core.complaints.Praise`,
+:mod:`itsm_core.complaints.values`; :class:`~itsm_core.complaints.Praise`,
 taken on the same hotline, is its own kind.
 """
 
@@ -27,15 +27,6 @@ from typing import Any
 import attrs
 
 from itsm_core.complaints._fields import ComplaintFields
-from itsm_core.complaints._values import (
-    Complainant,
-    ComplaintCallback,
-    Escalation,
-    Finding,
-    Statement,
-    optional_text,
-    text,
-)
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -49,6 +40,15 @@ from itsm_core.complaints.enums import (
 )
 from itsm_core.complaints.lifecycle import LIFECYCLE, Transition, authorise, check, refuse
 from itsm_core.complaints.praise import Praise
+from itsm_core.complaints.values import (
+    Complainant,
+    ComplaintCallback,
+    Escalation,
+    Finding,
+    Statement,
+    optional_text,
+    text,
+)
 from itsm_core.improvements import ImprovementItem
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.clock import require_aware

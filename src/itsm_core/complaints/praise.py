@@ -7,8 +7,8 @@ from typing import ClassVar
 
 import attrs
 
-from itsm_core.complaints._values import aware_validator, optional_text, text, text_validator
 from itsm_core.complaints.enums import ComplaintChannel
+from itsm_core.complaints.values import aware_validator, optional_text, text, text_validator
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.clock import require_aware

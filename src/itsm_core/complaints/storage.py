@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from itsm_core.complaints._values import Complainant, ComplaintCallback, Escalation, Statement
 from itsm_core.complaints.enums import ComplaintState
 from itsm_core.complaints.model import Complaint
 from itsm_core.complaints.praise import Praise
+from itsm_core.complaints.values import Complainant, ComplaintCallback, Escalation, Statement
 from itsm_core.kernel.codec import iso, optional_instant
 from itsm_core.storage.base import AggregateSpec, IndexField
 

@@ -12,17 +12,17 @@ from itsm_core.improvements._register import (
     ItemChange,
     SourceListener,
 )
-from itsm_core.improvements._values import (
-    FollowUp,
-    ProgressNote,
-    QualityIndicator,
-    quality_indicators,
-)
 from itsm_core.improvements.enums import ImprovementSource, ImprovementState
 from itsm_core.improvements.lifecycle import LIFECYCLE, RULES, TRANSITIONS, SourceRules
 from itsm_core.improvements.model import ImprovementItem
 from itsm_core.improvements.service import ImprovementService
 from itsm_core.improvements.storage import IMPROVEMENT_SPEC
+from itsm_core.improvements.values import (
+    FollowUp,
+    ProgressNote,
+    QualityIndicator,
+    quality_indicators,
+)
 
 __all__ = [
     "IMPROVEMENT_SPEC",

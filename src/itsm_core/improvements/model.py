@@ -22,14 +22,14 @@ from typing import Any, ClassVar
 
 import attrs
 
-from itsm_core.improvements._values import (
+from itsm_core.improvements.enums import ImprovementSource, ImprovementState
+from itsm_core.improvements.lifecycle import LIFECYCLE, OPEN_STATES, RECORDED, RULES
+from itsm_core.improvements.values import (
     FollowUp,
     ProgressNote,
     QualityIndicator,
     quality_indicators,
 )
-from itsm_core.improvements.enums import ImprovementSource, ImprovementState
-from itsm_core.improvements.lifecycle import LIFECYCLE, OPEN_STATES, RECORDED, RULES
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.clock import require_aware

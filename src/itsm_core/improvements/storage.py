@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from itsm_core.improvements._values import FollowUp, ProgressNote, QualityIndicator
 from itsm_core.improvements.model import ImprovementItem
+from itsm_core.improvements.values import FollowUp, ProgressNote, QualityIndicator
 from itsm_core.kernel.codec import instant, iso, optional_instant
 from itsm_core.storage.base import AggregateSpec, IndexField
 

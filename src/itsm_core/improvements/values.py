@@ -12,18 +12,10 @@ from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.codec import instant, iso, optional_instant
 from itsm_core.kernel.errors import ValidationError
 
-__all__ = [
-    "FollowUp",
-    "ProgressNote",
-    "QualityIndicator",
-    "aware",
-    "aware_or_none",
-    "quality_indicators",
-    "text",
-]
+__all__ = ["FollowUp", "ProgressNote", "QualityIndicator", "quality_indicators"]
 
 
-def text(field: str) -> Any:
+def _text(field: str) -> Any:
     def check(_instance: object, _attribute: object, value: object) -> None:
         if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{field} must be a non-empty string, got {value!r}", field=field)
@@ -31,14 +23,14 @@ def text(field: str) -> Any:
     return check
 
 
-def aware(field: str) -> Any:
+def _aware(field: str) -> Any:
     def check(_instance: object, _attribute: object, value: object) -> None:
         require_aware(value, field)
 
     return check
 
 
-def aware_or_none(field: str) -> Any:
+def _aware_or_none(field: str) -> Any:
     def check(_instance: object, _attribute: object, value: object) -> None:
         if value is not None:
             require_aware(value, field)
@@ -54,8 +46,8 @@ class QualityIndicator:
     :param target: the level to reach, e.g. ``"≤ 15 分钟"``.
     """
 
-    name: str = attrs.field(validator=text("quality indicator name"))
-    target: str = attrs.field(validator=text("quality indicator target"))
+    name: str = attrs.field(validator=_text("quality indicator name"))
+    target: str = attrs.field(validator=_text("quality indicator target"))
 
     def to_dict(self) -> dict[str, str]:
         """Return the indicator as JSON-able data."""
@@ -122,9 +114,9 @@ class ProgressNote:
     :param note: the report.
     """
 
-    at: datetime = attrs.field(validator=aware("at"))
-    by: str = attrs.field(validator=text("by"))
-    note: str = attrs.field(validator=text("note"))
+    at: datetime = attrs.field(validator=_aware("at"))
+    by: str = attrs.field(validator=_text("by"))
+    note: str = attrs.field(validator=_text("note"))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the note as JSON-able data."""
@@ -148,13 +140,13 @@ class FollowUp:
     :param extended_to: the new due instant, when the period was extended.
     """
 
-    at: datetime = attrs.field(validator=aware("at"))
-    by: str = attrs.field(validator=text("by"))
+    at: datetime = attrs.field(validator=_aware("at"))
+    by: str = attrs.field(validator=_text("by"))
     met: bool
-    note: str = attrs.field(validator=text("note"))
-    due_at: datetime = attrs.field(validator=aware("due_at"))
+    note: str = attrs.field(validator=_text("note"))
+    due_at: datetime = attrs.field(validator=_aware("due_at"))
     extended_to: datetime | None = attrs.field(
-        default=None, validator=aware_or_none("extended_to")
+        default=None, validator=_aware_or_none("extended_to")
     )
 
     def to_dict(self) -> dict[str, Any]:
