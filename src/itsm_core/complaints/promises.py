@@ -5,10 +5,12 @@ improvement period (改进期限) and the callback after handling (回访, withi
 one working day, 002 §4.1.6). :class:`ComplaintPromises` computes their due
 instants on a business calendar and, when the complaint service has the SLA
 service (as it always does through the facade), runs each on an
-:class:`~itsm_core.sla.SlaClock` — subject kind ``"complaint"``, subject id
-the complaint's id, target kind ``improvement`` or ``callback`` — in the same
-unit of work as the complaint's change, so both commit together or neither
-does. The clocks' warnings (50/75/90 % by default) and breaches then reach
+:class:`~itsm_core.sla.SlaClock` in the same unit of work as the
+complaint's change, so both commit together or neither does: the callback's
+clock has the complaint as subject (kind ``"complaint"``, target
+``callback``), the improvement period's the complaint's improvement item
+(kind ``"improvement_item"``, target ``improvement``; computed here, run by
+the improvement register). The clocks' warnings (50/75/90 % by default) and breaches then reach
 plug-ins through ``itsm_sla_warning`` and ``itsm_sla_breach`` like any other
 promise, when :meth:`~itsm_core.sla.SlaService.tick` finds them due (or a
 complaint command catches them up).
