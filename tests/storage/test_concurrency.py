@@ -118,9 +118,7 @@ def test_processes_reporting_on_the_same_improvement_lose_no_report(store_url: s
     barrier = SPAWN.Barrier(processes)
     results = SPAWN.Queue()
     workers = [
-        SPAWN.Process(
-            target=report_progress, args=(store_url, item_id, rounds, barrier, results)
-        )
+        SPAWN.Process(target=report_progress, args=(store_url, item_id, rounds, barrier, results))
         for _ in range(processes)
     ]
     conflicts = _collect(workers, results)

@@ -79,7 +79,6 @@ def _callbacks(value: Iterable[ComplaintCallback]) -> tuple[ComplaintCallback, .
     return tuple(value)
 
 
-
 @attrs.define(eq=False, kw_only=True)
 class ComplaintFields(Aggregate):
     """The fields of a complaint from receipt to closure (DOMAIN §2).

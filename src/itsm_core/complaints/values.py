@@ -31,6 +31,7 @@ __all__ = [
     "text_validator",
 ]
 
+
 def text(value: object, field: str) -> str:
     """Return ``value`` stripped if it is a non-empty string, else raise ValidationError."""
     if not isinstance(value, str) or not value.strip():

@@ -523,4 +523,3 @@ class ImprovementService:
                 continue
             names.append(name)
         return tuple(names)
-

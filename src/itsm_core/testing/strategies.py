@@ -319,9 +319,7 @@ def command_sequences(
     def step(draw: st.DrawFn) -> tuple[Actor, ComplaintCommand]:
         command = draw(commands(owner="owner-1"))
         if draw(st.floats(0, 1)) < authorised:
-            who = draw(
-                authorised_actors(command.name)
-            )
+            who = draw(authorised_actors(command.name))
         else:
             who = draw(actors())
         return who, command
