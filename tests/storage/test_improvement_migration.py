@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from itsm_core import Actor, FrozenClock, ItsmCore, Role
+from itsm_core import SYSTEM, Actor, FrozenClock, ItsmCore, Role
 from itsm_core.complaints import ComplaintState
 from itsm_core.improvements import ImprovementState
 from itsm_core.storage.sqlalchemy import make_engine
@@ -338,7 +338,7 @@ def test_a_downgrade_puts_the_items_back_and_an_upgrade_moves_them_out_again(
         )  # fmt: skip
         item_id = c.improvement_id
         assert item_id is not None
-        (clock_before,) = core.sla.find(subject_kind="improvement_item", subject_id=item_id)
+        (clock_before,) = core.sla.find(SYSTEM, subject_kind="improvement_item", subject_id=item_id)
     downgrade(empty_db_url, "0003")
     engine = make_engine(empty_db_url)
     try:
@@ -362,9 +362,9 @@ def test_a_downgrade_puts_the_items_back_and_an_upgrade_moves_them_out_again(
     upgrade(empty_db_url)
     with ItsmCore(empty_db_url, clock=clock, load_entrypoints=False) as core:
         assert core.complaints.get(SPECIALIST, c.id).improvement_id == item_id
-        (clock_after,) = core.sla.find(subject_kind="improvement_item", subject_id=item_id)
+        (clock_after,) = core.sla.find(SYSTEM, subject_kind="improvement_item", subject_id=item_id)
         assert clock_after.id == clock_before.id
         item = core.improvements.follow_up(SPECIALIST, item_id, met=True, note="done")
         assert item.state is ImprovementState.DONE
-        assert core.sla.get(clock_before.id).met is True
+        assert core.sla.get(SYSTEM, clock_before.id).met is True
         assert core.complaints.get(SPECIALIST, c.id).state is ComplaintState.HANDLED

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from itsm_core import (
+    SYSTEM,
     AccessDenied,
     Actor,
     FrozenClock,
@@ -101,11 +102,11 @@ def refused(
 
 
 def clocks(core: ItsmCore) -> list[dict[str, Any]]:
-    return [CLOCK_SPEC.to_record(c) for c in core.sla.find(subject_kind=SUBJECT_KIND)]
+    return [CLOCK_SPEC.to_record(c) for c in core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND)]
 
 
 def clock_of(core: ItsmCore, item_id: str) -> Any:
-    found = core.sla.find(subject_kind=SUBJECT_KIND, subject_id=item_id)
+    found = core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND, subject_id=item_id)
     assert len(found) == 1, found
     return found[0]
 
@@ -118,7 +119,7 @@ def test_proposed_approved_started_reported_submitted_and_met(
 ) -> None:
     item = propose(items)
     assert (item.state, item.due_at, item.issued_by) == (S.PROPOSED, T0 + timedelta(30), PM.id)
-    assert core.sla.find(subject_kind=SUBJECT_KIND) == []  # no clock before it starts
+    assert core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND) == []  # no clock before it starts
     item = items.approve(DIRECTOR, item.id)
     assert item.state is S.APPROVED
     clock.advance(days=1)
