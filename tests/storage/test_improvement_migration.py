@@ -293,7 +293,7 @@ def test_embedded_improvements_become_items_and_the_library_carries_on(
             "satisfaction",
             "desktop",
         )
-        (standing,) = core.satisfaction_analysis.standings(QUALITY, service="desktop")
+        (standing,) = core.satisfaction.targets.find_standings(QUALITY, service="desktop")
         assert standing.improvements == (SAT_ITEM,)
         # the tracking sheet is still rebuilt from the history stored before items
         sheet = core.complaints.record(SPECIALIST, CID, "improvement_tracking_sheet")
