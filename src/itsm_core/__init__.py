@@ -23,7 +23,13 @@ from itsm_core.complaints import (
 )
 from itsm_core.facade import ItsmCore
 from itsm_core.hookspecs import hookimpl
-from itsm_core.improvements import ImprovementItem, QualityIndicator
+from itsm_core.improvements import (
+    ImprovementItem,
+    ImprovementService,
+    ImprovementSource,
+    ImprovementState,
+    QualityIndicator,
+)
 from itsm_core.kernel.actors import SYSTEM, Actor, Role
 from itsm_core.kernel.clock import Clock, FrozenClock, SystemClock
 from itsm_core.kernel.errors import (
@@ -103,6 +109,9 @@ __all__ = [
     "EscalationStep",
     "FrozenClock",
     "ImprovementItem",
+    "ImprovementService",
+    "ImprovementSource",
+    "ImprovementState",
     "InvalidTransition",
     "ItsmCore",
     "ItsmError",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from itsm_core.complaints import COMPLAINT_SPEC, PRAISE_SPEC
+from itsm_core.improvements import IMPROVEMENT_SPEC
 from itsm_core.satisfaction import satisfaction_specs
 from itsm_core.satisfaction.analysis import ANALYSIS_SPECS
 from itsm_core.sla import AGREEMENT_SPEC, CLOCK_SPEC
@@ -20,7 +21,13 @@ __all__ = ["aggregate_specs"]
 
 def aggregate_specs() -> list[AggregateSpec[Any]]:
     """Return the storage specs of every aggregate kind of the library."""
-    specs: list[AggregateSpec[Any]] = [COMPLAINT_SPEC, PRAISE_SPEC, CLOCK_SPEC, AGREEMENT_SPEC]
+    specs: list[AggregateSpec[Any]] = [
+        COMPLAINT_SPEC,
+        PRAISE_SPEC,
+        IMPROVEMENT_SPEC,
+        CLOCK_SPEC,
+        AGREEMENT_SPEC,
+    ]
     specs.extend(satisfaction_specs())
     specs.extend(ANALYSIS_SPECS)
     return specs

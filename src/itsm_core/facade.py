@@ -13,6 +13,7 @@ from itsm_core.complaints import (
     ComplaintPolicy,
     ComplaintService,
 )
+from itsm_core.improvements import ImprovementService
 from itsm_core.kernel.actors import Actor, Role, require_role
 from itsm_core.kernel.clock import Clock, SystemClock
 from itsm_core.kernel.errors import ValidationError
@@ -109,7 +110,11 @@ class ItsmCore:
             clocks = ClockKeeper(self.calendars)  # the areas' clocks, in their units of work
             self.sla = SlaService(self.runtime, clocks)
             """Agreements, SLA clocks and the tick (DOMAIN §5)."""
-            self.complaints = ComplaintService(self.runtime, policy=complaint_policy, sla=clocks)
+            self.improvements = ImprovementService(self.runtime, sla=clocks)
+            """The improvement register: items of every source (DOMAIN §2 steps 7–8)."""
+            self.complaints = ComplaintService(
+                self.runtime, policy=complaint_policy, sla=clocks, improvements=self.improvements
+            )
             """Complaints and praise (DOMAIN §2)."""
             self.satisfaction = SatisfactionService(
                 self.runtime,
@@ -118,6 +123,7 @@ class ItsmCore:
                 complaints=self.complaints,
                 sla=clocks,
                 weights=satisfaction_weights,
+                improvements=self.improvements.register,
             )
             """Satisfaction (DOMAIN §3, §5): surveys, service records, callbacks,
             responses, customers; analysis (figures, watch lists, desk KPIs) and

@@ -26,6 +26,7 @@ from itsm_core.kernel.api import api_kind
 
 SERVICES: tuple[str, ...] = (
     "complaints",
+    "improvements",
     "sla",
     "satisfaction",
     "satisfaction.surveys",
@@ -44,42 +45,7 @@ SERVICES: tuple[str, ...] = (
 NOT_SERVICES = frozenset({"calendars", "clock", "plugins", "runtime", "specs", "storage"})
 READ_NAME = re.compile(r"^(get|find|history)(_[a-z]+)*$")
 
-PENDING: frozenset[str] = frozenset(
-    {
-        "complaints.allowed_commands",
-        "complaints.apologise",
-        "complaints.callback",
-        "complaints.callbacks_overdue",
-        "complaints.close",
-        "complaints.decide",
-        "complaints.dispatch",
-        "complaints.escalate",
-        "complaints.explain",
-        "complaints.find",
-        "complaints.find_praise",
-        "complaints.follow_up",
-        "complaints.get",
-        "complaints.get_praise",
-        "complaints.give_feedback",
-        "complaints.history",
-        "complaints.judge",
-        "complaints.overdue_improvements",
-        "complaints.receive",
-        "complaints.record",
-        "complaints.record_business_unit_result",
-        "complaints.record_finding",
-        "complaints.record_praise",
-        "complaints.records",
-        "complaints.register",
-        "complaints.report_progress",
-        "complaints.require_improvement",
-        "complaints.resolve",
-        "satisfaction.targets.decide_improvement",
-        "satisfaction.targets.follow_up_improvement",
-        "satisfaction.targets.improvements",
-        "satisfaction.targets.report_improvement_progress",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 @pytest.fixture(scope="module")

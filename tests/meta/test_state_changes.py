@@ -24,11 +24,7 @@ from itsm_core.kernel.lifecycle import Lifecycle
 SRC = Path(itsm_core.__file__).parent
 EXEMPT_MODULES = frozenset({"kernel/lifecycle.py", "kernel/errors.py"})
 
-PENDING: frozenset[str] = frozenset(
-    {
-        "complaints/records.py:_fold",
-    }
-)
+PENDING: frozenset[str] = frozenset()
 
 
 def _lifecycles() -> list[Lifecycle[object]]:  # type: ignore[type-var]

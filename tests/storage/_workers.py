@@ -122,8 +122,9 @@ def commit_then_die(url: str, recorder: str, marker: str) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def report_progress(url: str, complaint_id: str, rounds: int, barrier: Any, results: Any) -> None:
-    """Report progress on one complaint ``rounds`` times through the facade, retrying conflicts.
+def report_progress(url: str, item_id: str, rounds: int, barrier: Any, results: Any) -> None:
+    """Report progress on one improvement item ``rounds`` times through the facade, retrying
+    conflicts.
 
     The first save of each process waits for the others: they all loaded the
     same version, so all but one get a conflict.
@@ -146,13 +147,13 @@ def report_progress(url: str, complaint_id: str, rounds: int, barrier: Any, resu
         for n in range(rounds):
             while True:
                 try:
-                    core.complaints.report_progress(OWNER, complaint_id, note=f"{os.getpid()}/{n}")
+                    core.improvements.report_progress(OWNER, item_id, note=f"{os.getpid()}/{n}")
                     break
                 except ConflictError:
                     conflicts += 1
                 except ValidationError as exc:
                     # the command read the clock, then another process committed a later
-                    # change before this one loaded the complaint: its history must run
+                    # change before this one loaded the item: its history must run
                     # forwards, so the command is refused; try again, as after a conflict
                     if "runs forwards" not in str(exc):
                         raise

@@ -102,7 +102,7 @@ def test_processes_updating_the_same_items_lose_no_update(store_url: str) -> Non
         backend.close()
 
 
-def test_processes_reporting_on_the_same_complaint_lose_no_report(store_url: str) -> None:
+def test_processes_reporting_on_the_same_improvement_lose_no_report(store_url: str) -> None:
     from itsm_core import FrozenClock
     from itsm_core.complaints import ComplaintState
     from tests.unit.complaints.conftest import SPECIALIST, at_state
@@ -111,21 +111,22 @@ def test_processes_reporting_on_the_same_complaint_lose_no_report(store_url: str
     processes, rounds = 3, 4
     with ItsmCore(store_url, clock=FrozenClock(MONDAY), load_entrypoints=False) as core:
         complaint = at_state(core.complaints, ComplaintState.IMPROVING)
-        before = core.complaints.get(SPECIALIST, complaint.id).version
+        item_id = complaint.improvement_id
+        assert item_id is not None
+        before = core.improvements.get(SPECIALIST, item_id).version
+        complaint_version = complaint.version
     barrier = SPAWN.Barrier(processes)
     results = SPAWN.Queue()
     workers = [
-        SPAWN.Process(
-            target=report_progress, args=(store_url, complaint.id, rounds, barrier, results)
-        )
+        SPAWN.Process(target=report_progress, args=(store_url, item_id, rounds, barrier, results))
         for _ in range(processes)
     ]
     conflicts = _collect(workers, results)
     with ItsmCore(store_url, load_entrypoints=False) as core:
-        after = core.complaints.get(SPECIALIST, complaint.id)
-        history = core.complaints.history(SPECIALIST, complaint.id)
-    assert after.improvement is not None
-    notes = [p.note for p in after.improvement.progress]
+        after = core.improvements.get(SPECIALIST, item_id)
+        history = core.improvements.history(SPECIALIST, item_id)
+        assert core.complaints.get(SPECIALIST, complaint.id).version == complaint_version
+    notes = [p.note for p in after.progress]
     assert len(notes) == len(set(notes)) == processes * rounds
     assert after.version == before + processes * rounds
     assert [e.aggregate_version for e in history] == list(range(1, after.version + 1))

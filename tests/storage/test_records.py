@@ -2,7 +2,8 @@
 
 ``tests/fixtures/records/<kind>.v<N>.json`` holds one record of each aggregate
 kind in the shape of record version ``N``: ``v1`` as release 0.1.0 wrote it
-(without a ``record_version`` key). Every fixture must load with today's
+(without a ``record_version`` key), or, for a kind added since, its first
+shape. Every fixture must load with today's
 specs, and each kind needs a fixture of its current version that round-trips
 exactly: an entity whose shape changes without a new record version (and an
 upcaster) fails here.
@@ -66,7 +67,9 @@ def test_a_stored_record_of_every_shape_loads(kind: str, version: int, path: Pat
 @pytest.mark.parametrize("kind", sorted(SPECS))
 def test_every_kind_has_fixtures_of_0_1_0_and_of_its_current_shape(kind: str) -> None:
     spec = SPECS[kind]
-    assert (FIXTURES / f"{kind}.v1.json").exists(), f"no record of {kind} as 0.1.0 stored it"
+    assert (FIXTURES / f"{kind}.v1.json").exists(), (
+        f"no record of {kind} in its first shape (as 0.1.0 stored it, for a kind of 0.1.0)"
+    )
     current = FIXTURES / f"{kind}.v{spec.record_version}.json"
     assert current.exists(), (
         f"{kind} is at record version {spec.record_version}: add {current.name}, a record of "

@@ -6,6 +6,8 @@ the four seed records are rebuilt from the history
 (:mod:`itsm_core.complaints.records`).
 """
 
+from itsm_core.complaints._fields import ComplaintFields
+from itsm_core.complaints.access import complaint_id_for
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -19,9 +21,9 @@ from itsm_core.complaints.enums import (
 )
 from itsm_core.complaints.lifecycle import LIFECYCLE, TRANSITIONS, Transition
 from itsm_core.complaints.model import (
-    Callback,
     Complainant,
     Complaint,
+    ComplaintCallback,
     Escalation,
     Finding,
     Praise,
@@ -29,7 +31,7 @@ from itsm_core.complaints.model import (
 )
 from itsm_core.complaints.policy import ComplaintPolicy
 from itsm_core.complaints.records import RecordField, RecordKind, RecordTable, SeedRecord
-from itsm_core.complaints.service import ComplaintService, complaint_id_for
+from itsm_core.complaints.service import ComplaintService
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
 
 __all__ = [
@@ -37,10 +39,11 @@ __all__ = [
     "LIFECYCLE",
     "PRAISE_SPEC",
     "TRANSITIONS",
-    "Callback",
     "Complainant",
     "Complaint",
+    "ComplaintCallback",
     "ComplaintChannel",
+    "ComplaintFields",
     "ComplaintPolicy",
     "ComplaintService",
     "ComplaintSource",

@@ -3,7 +3,9 @@
 :data:`TRANSITIONS` is the whole table. Each row names the event, the state
 it leaves and the state it enters, the domain event it records
 (``complaint.<recorded>``), the roles that may fire it, the origins
-(external / internal) it applies to, and the service method that fires it.
+(external / internal) it applies to, and the service method that fires it
+(``improvements.follow_up`` / ``improvements.decide``: the complaint moves on
+when its improvement item, ``core.improvements``, is followed up or decided).
 :data:`LIFECYCLE` is the one shared ``transitions`` machine built from it
 (kernel :class:`~itsm_core.kernel.lifecycle.Lifecycle`); tests are driven by the
 same table.
@@ -19,12 +21,12 @@ The paths (000 §7.2.3, 003 §3.3)::
             ├─apologise→ apologised                (external only)
             ├─resolve→ resolved      (internal from registered, external from apologised)
             └─escalate→ escalated ─decide→ resolved
-    resolved ─require_improvement→ improving (report_progress ↺)
-      ├─improvement_met→ handled
-      └─extend_improvement→ improvement_extended (report_progress ↺)
+    resolved ─require_improvement→ improving          (its improvement item is issued)
+      ├─improvement_met→ handled                       (the item is met)
+      └─extend_improvement→ improvement_extended       (the item is extended)
             ├─improvement_met→ handled
             └─escalate_improvement→ improvement_escalated
-                  ├─decide→ handled
+                  ├─improvement_decided→ handled      (the office decides the item)
                   └─grant_period→ improvement_extended   (the office grants a new period)
     handled ─give_feedback→ feedback_given
       ├─close_satisfied→ closed
@@ -72,6 +74,11 @@ MAJOR_HANDLERS = frozenset({Role.COMPLAINT_SPECIALIST, Role.SERVICE_TEAM_LEAD})
 BUSINESS_UNIT = frozenset({Role.COMPLAINT_SPECIALIST, Role.INCIDENT_HANDLER, Role.BUSINESS_UNIT})
 GM_OFFICE = frozenset({Role.GENERAL_MANAGER_OFFICE})
 VERIFIERS = frozenset({Role.COMPLAINT_SPECIALIST, Role.RELATIONSHIP_MANAGER})
+
+FOLLOW_UP = "improvements.follow_up"
+"""The command that follows a complaint's improvement item up (``core.improvements``)."""
+ITEM_DECIDE = "improvements.decide"
+"""The command by which the office decides an escalated improvement item."""
 
 NO_TRANSFER_EXTERNAL = (
     "an external complaint can never be transferred (000 §7.2.3.3); judge it valid or invalid"
@@ -165,23 +172,21 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("escalate", S.APOLOGISED, S.ESCALATED, "escalated", "escalate", HANDLERS,
        EXTERNAL, NO_APOLOGY_INTERNAL, MAJOR_HANDLERS),
     _t("decide", S.ESCALATED, S.RESOLVED, "gm_decided", "decide", GM_OFFICE),
-    # improvement and its tracking (000 §7.2.3.5)
+    # improvement and its tracking (000 §7.2.3.5): the item's follow-up and decision
+    # (core.improvements) move the complaint on
     _t("require_improvement", S.RESOLVED, S.IMPROVING, "improvement_required",
        "require_improvement", SPECIALIST),
-    _t("report_progress", S.IMPROVING, S.IMPROVING, "improvement_progress_reported",
-       "report_progress", frozenset({Role.IMPROVEMENT_OWNER})),
-    _t("report_progress", S.IMPROVEMENT_EXTENDED, S.IMPROVEMENT_EXTENDED,
-       "improvement_progress_reported", "report_progress", frozenset({Role.IMPROVEMENT_OWNER})),
-    _t("improvement_met", S.IMPROVING, S.HANDLED, "improvement_met", "follow_up", SPECIALIST),
+    _t("improvement_met", S.IMPROVING, S.HANDLED, "improvement_met", FOLLOW_UP, SPECIALIST),
     _t("extend_improvement", S.IMPROVING, S.IMPROVEMENT_EXTENDED, "improvement_extended",
-       "follow_up", SPECIALIST),
-    _t("improvement_met", S.IMPROVEMENT_EXTENDED, S.HANDLED, "improvement_met", "follow_up",
+       FOLLOW_UP, SPECIALIST),
+    _t("improvement_met", S.IMPROVEMENT_EXTENDED, S.HANDLED, "improvement_met", FOLLOW_UP,
        SPECIALIST),
     _t("escalate_improvement", S.IMPROVEMENT_EXTENDED, S.IMPROVEMENT_ESCALATED,
-       "improvement_escalated", "follow_up", SPECIALIST),
-    _t("decide", S.IMPROVEMENT_ESCALATED, S.HANDLED, "gm_decided", "decide", GM_OFFICE),
-    _t("grant_period", S.IMPROVEMENT_ESCALATED, S.IMPROVEMENT_EXTENDED, "gm_decided", "decide",
+       "improvement_escalated", FOLLOW_UP, SPECIALIST),
+    _t("improvement_decided", S.IMPROVEMENT_ESCALATED, S.HANDLED, "gm_decided", ITEM_DECIDE,
        GM_OFFICE),
+    _t("grant_period", S.IMPROVEMENT_ESCALATED, S.IMPROVEMENT_EXTENDED, "gm_decided",
+       ITEM_DECIDE, GM_OFFICE),
     # feedback, callback and closure (003 §3.3 c, 000 §7.2.3.6)
     _t("give_feedback", S.HANDLED, S.FEEDBACK_GIVEN, "feedback_given", "give_feedback",
        VERIFIERS),

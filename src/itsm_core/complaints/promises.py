@@ -5,10 +5,12 @@ improvement period (改进期限) and the callback after handling (回访, withi
 one working day, 002 §4.1.6). :class:`ComplaintPromises` computes their due
 instants on a business calendar and, when the complaint service has the SLA
 service (as it always does through the facade), runs each on an
-:class:`~itsm_core.sla.SlaClock` — subject kind ``"complaint"``, subject id
-the complaint's id, target kind ``improvement`` or ``callback`` — in the same
-unit of work as the complaint's change, so both commit together or neither
-does. The clocks' warnings (50/75/90 % by default) and breaches then reach
+:class:`~itsm_core.sla.SlaClock` in the same unit of work as the
+complaint's change, so both commit together or neither does: the callback's
+clock has the complaint as subject (kind ``"complaint"``, target
+``callback``), the improvement period's the complaint's improvement item
+(kind ``"improvement_item"``, target ``improvement``; computed here, run by
+the improvement register). The clocks' warnings (50/75/90 % by default) and breaches then reach
 plug-ins through ``itsm_sla_warning`` and ``itsm_sla_breach`` like any other
 promise, when :meth:`~itsm_core.sla.SlaService.tick` finds them due (or a
 complaint command catches them up).
@@ -24,19 +26,10 @@ How each step of the complaint maps onto a clock:
   which that business time has run — the same instant when it lies in working
   time, else the last closing before it (no business time passes in between).
   An instant that leaves no business time is refused.
-* **Extended at the first follow-up** (the period is extended once, 000
-  §7.2.3.5): the same clock carries on with the elapsed business time carried
-  over. Its target becomes the business time already counted plus the
-  extension (``new_period``, or the business time up to ``new_due_at``), so
-  its deadline is the extended due instant. Levels the elapsed time has
-  passed stay fired; the others are armed again; a breach of the first
-  period is cleared (its event and breach chain stay in the clock's history)
-  because the promise in force is now the extended period.
-* **Met at a follow-up**: the improvement clock stops — met, or missed if it
-  breached. **Not met at the second follow-up**: it keeps running while the
-  general manager's office decides (a breach still sets off the chain).
-  **The office decides**: the clock stops, the decision as its reason; if the
-  office grants a new period, the clock carries on as for an extension.
+* The improvement clock is the improvement item's (subject kind
+  ``improvement_item``, :mod:`itsm_core.improvements`): extended at the
+  first follow-up or by the office's new period, it carries the elapsed
+  business time over; met or decided, it stops.
 * **Handled** (met, decided, or a transferred complaint the business unit
   resolved): the callback clock starts — the business time of the policy's
   working days from handling (or the agreement's callback target). The
@@ -55,8 +48,6 @@ caller's unit of work — lives in :mod:`itsm_core.sla.promises`;
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
-import attrs
 
 from itsm_core.calendars.working import WorkingCalendar
 from itsm_core.complaints.enums import ComplaintState, Severity
@@ -77,13 +68,6 @@ __all__ = ["SUBJECT_KIND", "ComplaintPromises", "Promise", "promised_instant"]
 SUBJECT_KIND = "complaint"
 
 _ZERO = timedelta(0)
-_IMPROVING = frozenset(
-    {
-        ComplaintState.IMPROVING,
-        ComplaintState.IMPROVEMENT_EXTENDED,
-        ComplaintState.IMPROVEMENT_ESCALATED,
-    }
-)
 
 
 def _positive(value: timedelta, what: str) -> timedelta:
@@ -225,51 +209,6 @@ class ComplaintPromises:
         target = self._target(complaint.severity, TargetKind.IMPROVEMENT, template, duration=span)
         return self._promise(due, target)
 
-    def extension(
-        self,
-        uow: UnitOfWork,
-        complaint: Complaint,
-        at: datetime,
-        period: timedelta | None,
-        due_at: datetime | None,
-        what: str = "new_period",
-    ) -> Promise | None:
-        """The extended (or newly granted) period from ``at``, or None if neither is given.
-
-        Computed on the calendar of the complaint's running improvement clock.
-
-        :raises ValidationError: for both, a period not longer than zero, or a
-            due instant with no business time before it.
-        """
-        if period is None and due_at is None:
-            return None
-        _one_of(period, due_at, what)
-        clock = self.open_clock(uow, complaint, TargetKind.IMPROVEMENT)
-        if clock is not None:
-            name = clock.calendar
-            template: Target | None = Target(
-                clock.service,
-                clock.priority,
-                TargetKind.IMPROVEMENT,
-                clock.budget,
-                calendar=clock.calendar,
-                thresholds=clock.thresholds,
-            )
-        else:
-            template = self._template(uow, complaint.severity, TargetKind.IMPROVEMENT)
-            name = template.calendar if template is not None else self.policy.sla_calendar
-        calendar = self._named(name)
-        if period is not None:
-            span = _positive(period, what)
-            due = calendar.add(at, span)
-        else:
-            due = require_aware(due_at, what.replace("period", "due_at"))
-            if self.sla is None or due <= at:
-                return Promise(due)  # not after ``at``: the complaint refuses it
-            span = self._clocks.span(name, at, due)
-        target = self._target(complaint.severity, TargetKind.IMPROVEMENT, template, duration=span)
-        return self._promise(due, target)
-
     def callback(self, uow: UnitOfWork, complaint: Complaint, at: datetime) -> Promise:
         """The callback promise of a complaint handled at ``at``."""
         template = self._template(uow, complaint.severity, TargetKind.CALLBACK)
@@ -304,7 +243,6 @@ class ComplaintPromises:
         before: ComplaintState,
         at: datetime,
         *,
-        improvement: Promise | None = None,
         callback: Promise | None = None,
         reason: str = "",
     ) -> None:
@@ -314,19 +252,14 @@ class ComplaintPromises:
         change; what happens follows from the states before and after (see the
         module's description). Without the SLA service it does nothing.
 
-        :param improvement: the improvement period required, extended or granted.
         :param callback: the callback promise, when the complaint became handled.
-        :param reason: why, for the clocks' logs (the follow-up note, the decision).
+        :param reason: why, for the clocks' logs (the callback's outcome).
         """
         sla = self.sla
         after = complaint.state
         if sla is None or after is before:
             return
         S = ComplaintState
-        if after in (S.IMPROVING, S.IMPROVEMENT_EXTENDED) and improvement is not None:
-            self._run_improvement(sla, uow, actor, complaint, at, improvement, reason)
-        if before in _IMPROVING and after is S.HANDLED:
-            self._stop(uow, actor, complaint, TargetKind.IMPROVEMENT, at, reason)
         if after is S.HANDLED and callback is not None:
             self._clocks.start(
                 uow,
@@ -358,38 +291,4 @@ class ComplaintPromises:
             kind=kind,
             at=at,
             reason=reason,
-        )
-
-    def _run_improvement(
-        self,
-        sla: ClockKeeper,
-        uow: UnitOfWork,
-        actor: Actor,
-        complaint: Complaint,
-        at: datetime,
-        promise: Promise,
-        reason: str,
-    ) -> None:
-        target = promise.target
-        if target is None:
-            return
-        clock = None
-        if complaint.state is not ComplaintState.IMPROVING:  # extended or granted anew
-            clock = self.open_clock(uow, complaint, TargetKind.IMPROVEMENT)
-        if clock is not None:
-            assert target.duration is not None
-            elapsed = clock.elapsed(at, sla.calendar)
-            carried = attrs.evolve(target, duration=elapsed + target.duration)
-            sla.change_target_in(uow, actor, clock.id, carried, reason=reason, at=at)
-            return
-        owner = complaint.improvement.owner if complaint.improvement is not None else None
-        self._clocks.start(
-            uow,
-            actor,
-            promise,
-            subject_kind=SUBJECT_KIND,
-            subject_id=complaint.id,
-            at=at,
-            handler=owner,
-            customer=complaint.customer,
         )

@@ -23,9 +23,7 @@ from itsm_core.kernel.labels import Labelled
 from itsm_core.storage.base import Query, Where
 
 __all__ = [
-    "callbacks_overdue_query",
     "complaints_query",
-    "overdue_improvements_query",
     "praise_query",
 ]
 
@@ -95,8 +93,9 @@ def complaints_query(
     channel: ComplaintChannel | str | None = None,
     verdict: Verdict | str | None = None,
     relationship_manager: str | None = None,
-    improvement_owner: str | None = None,
+    improvement_id: str | None = None,
     closed: bool | None = None,
+    callback_due_before: datetime | None = None,
     received_from: datetime | None = None,
     received_before: datetime | None = None,
     limit: int | None = None,
@@ -105,8 +104,9 @@ def complaints_query(
     """Return the query for complaints matching every criterion given (oldest first).
 
     ``state`` and ``source`` take one value or several (any of them matches).
-    ``improvement_owner`` matches the complaints whose improvement requirement
-    names that owner (改进负责人), whatever its status.
+    ``improvement_id`` matches the complaint whose improvement item it is;
+    ``callback_due_before`` the handled complaints whose callback was due
+    before that instant and is not made yet (overdue callbacks).
 
     :raises ValidationError: for an unknown code, an empty collection of codes,
         a name that is not a non-empty string, a ``closed`` that is not a bool,
@@ -115,7 +115,7 @@ def complaints_query(
     customer = _name(customer, "customer")
     party_complained_about = _name(party_complained_about, "party_complained_about")
     relationship_manager = _name(relationship_manager, "relationship_manager")
-    improvement_owner = _name(improvement_owner, "improvement_owner")
+    improvement_id = _name(improvement_id, "improvement_id")
     closed = _flag(closed, "closed")
     limit = _count(limit, "limit", optional=True)
     offset = _count(offset, "offset", optional=False) or 0
@@ -130,7 +130,7 @@ def complaints_query(
         ("customer", customer),
         ("party_complained_about", party_complained_about),
         ("relationship_manager", relationship_manager),
-        ("improvement_owner", improvement_owner),
+        ("improvement_id", improvement_id),
         ("closed", closed),
     ):
         if value is not None:
@@ -139,35 +139,10 @@ def complaints_query(
         where.append(Where("received_at", "ge", require_aware(received_from, "received_from")))
     if received_before is not None:
         where.append(Where("received_at", "lt", require_aware(received_before, "received_before")))
+    if callback_due_before is not None:
+        due = require_aware(callback_due_before, "callback_due_before")
+        where += (Where("callback_pending", "eq", True), Where("callback_due_at", "lt", due))
     return Query(tuple(where), order_by=("received_at",), limit=limit, offset=offset)
-
-
-def overdue_improvements_query(at: datetime) -> Query:
-    """Return the query for complaints whose improvement is still open and due before ``at``.
-
-    :raises ValidationError: if ``at`` is naive.
-    """
-    return Query(
-        (
-            Where("improvement_open", "eq", True),
-            Where("improvement_due_at", "lt", require_aware(at, "at")),
-        ),
-        order_by=("improvement_due_at",),
-    )
-
-
-def callbacks_overdue_query(at: datetime) -> Query:
-    """Return the query for handled complaints whose callback was due before ``at``.
-
-    :raises ValidationError: if ``at`` is naive.
-    """
-    return Query(
-        (
-            Where("callback_pending", "eq", True),
-            Where("callback_due_at", "lt", require_aware(at, "at")),
-        ),
-        order_by=("callback_due_at",),
-    )
 
 
 def praise_query(*, customer: str | None = None, praised_party: str | None = None) -> Query:

@@ -1,28 +1,24 @@
 """The complaint use cases: what an application calls, as ``core.complaints.<command>``.
 
-Every method takes the acting :class:`~itsm_core.kernel.actors.Actor` first. The
-role is checked before anything is read (:class:`~itsm_core.kernel.errors.AccessDenied`
-naming the roles required); a command then loads the complaint in a unit of
-work, lets the entity check the state table and the rules, and commits the
-change with its one event. A refused command changes nothing.
-
-Every read path is redacted for the reader: an internal complainant's identity
-is shown to the complaint specialist alone — in the complaints returned, in
-the history, and in the seed records.
-
-The provider's promises — the improvement period and the callback after
-handling — run on SLA clocks of ``core.sla``, changed in the same unit of work
-as the complaint (:mod:`itsm_core.complaints.promises`).
+Every method takes the acting :class:`~itsm_core.kernel.actors.Actor` first; the
+role is checked before anything is read. A command loads the complaint in a
+unit of work (:mod:`itsm_core.complaints._unit`), lets the entity check the
+state table and the rules, runs its promises on SLA clocks of ``core.sla``
+(:mod:`itsm_core.complaints.promises`) and commits it all with its one event:
+a refused command changes nothing. Every read is redacted for the reader: an
+internal complainant's identity is shown to the complaint specialist alone.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from itsm_core.calendars.working import WorkingCalendar
+from itsm_core.complaints._items import ItemFollower, Requirement
+from itsm_core.complaints._unit import ComplaintUnit
+from itsm_core.complaints.access import RECEIVERS
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
@@ -31,71 +27,20 @@ from itsm_core.complaints.enums import (
     Severity,
     Verdict,
 )
-from itsm_core.complaints.lifecycle import (
-    COMMANDS,
-    TRANSITIONS,
-    authorise,
-    check,
-    command_roles,
-    roles_for,
-    transition,
-)
 from itsm_core.complaints.model import Complainant, Complaint, Praise, text
 from itsm_core.complaints.policy import ComplaintPolicy
-from itsm_core.complaints.promises import ComplaintPromises, Promise
-from itsm_core.complaints.queries import (
-    callbacks_overdue_query,
-    complaints_query,
-    overdue_improvements_query,
-    praise_query,
-)
+from itsm_core.complaints.promises import ComplaintPromises
+from itsm_core.complaints.queries import complaints_query, praise_query
 from itsm_core.complaints.records import RecordKind, SeedRecord, build_record, build_records
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
-from itsm_core.kernel.actors import Actor, Role, require_role
-from itsm_core.kernel.clock import require_aware
-from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
+from itsm_core.improvements import ImprovementService, ImprovementSource
+from itsm_core.kernel.actors import Actor, require_role
+from itsm_core.kernel.api import command, read, report
 from itsm_core.kernel.events import DomainEvent
-from itsm_core.kernel.ids import new_id
 from itsm_core.runtime import Runtime
 from itsm_core.sla.keeper import ClockKeeper
-from itsm_core.storage.base import UnitOfWork
 
-__all__ = [
-    "AREA_COMMANDS",
-    "READERS",
-    "RECEIVERS",
-    "ComplaintService",
-    "complaint_id_for",
-    "may_see_complainant",
-]
-
-RECEIVERS: frozenset[Role] = frozenset({Role.COMPLAINT_SPECIALIST, Role.SERVICE_DESK, Role.SYSTEM})
-"""Who may record a complaint or praise: the specialist, the service desk, and
-the library itself on a trigger (a "very dissatisfied" satisfaction response)."""
-
-READERS: frozenset[Role] = frozenset(r for r in Role if r is not Role.CUSTOMER)
-"""Who may read complaints: the provider's staff and the system, not customers."""
-
-AREA_COMMANDS: frozenset[str] = frozenset({"dispatch", "judge", "give_feedback", "callback"})
-"""The commands a relationship manager gives only on the complaints of their own area
-when :attr:`ComplaintPolicy.assigned_relationship_manager_only` is set (003 §3.2)."""
-
-_NAMESPACE = uuid.UUID("5b0c7d8e-3f4a-5e2b-9c1d-6a7b8c9d0e1f")
-
-
-def complaint_id_for(source: ComplaintSource | str, source_ref: str) -> str:
-    """Return the complaint id derived from a trigger's ``(source, source_ref)``.
-
-    The same pair always gives the same id, which makes receipt idempotent.
-    """
-    code = ComplaintSource.parse(source, "source").value
-    ref = text(source_ref, "source_ref")
-    return "cmp-" + uuid.uuid5(_NAMESPACE, f"{code}\x1f{ref}").hex
-
-
-def may_see_complainant(actor: Actor) -> bool:
-    """Return True if ``actor`` may see an internal complainant's identity (000 §7.2.3.1)."""
-    return actor.has(Role.COMPLAINT_SPECIALIST)
+__all__ = ["ComplaintService"]
 
 
 class ComplaintService:
@@ -114,6 +59,9 @@ class ComplaintService:
         are computed on its calendar named by
         :attr:`ComplaintPolicy.sla_calendar` and run on its clocks, each
         started, changed or stopped in the same unit of work as the complaint.
+    :param improvements: the improvement register (the facade passes
+        ``core.improvements``); a complaint's improvement requirement is an
+        item of it. Default: a register of its own on the same store.
     :raises ValidationError: for a policy that is not a :class:`ComplaintPolicy`,
         both ``calendar`` and ``sla``, a calendar without the protocol's
         methods, or a policy naming an agreement or a calendar the SLA service
@@ -127,102 +75,29 @@ class ComplaintService:
         policy: ComplaintPolicy | None = None,
         calendar: WorkingCalendar | None = None,
         sla: ClockKeeper | None = None,
+        improvements: ImprovementService | None = None,
     ) -> None:
-        if policy is not None and not isinstance(policy, ComplaintPolicy):
-            raise ValidationError(
-                "policy must be a ComplaintPolicy or None, got a value of type "
-                f"{type(policy).__name__}",
-                field="policy",
-            )
         self.runtime = runtime
-        self.policy = policy or ComplaintPolicy()
+        self.policy = ComplaintUnit.checked(policy)
         self.sla = sla
         self.promises = ComplaintPromises(self.policy, calendar=calendar, sla=sla)
         """Computes the due instants and runs them on SLA clocks."""
+        self.improvements = improvements or ImprovementService(
+            runtime, sla=sla, calendar=None if sla is not None else self.promises.calendar
+        )
+        """The improvement register the complaints' items are kept in."""
+        self._unit = ComplaintUnit(runtime, self.policy, self.promises)
+        self._items = ItemFollower(self.promises, self.improvements.register)
+        self.improvements.register.listen(ImprovementSource.COMPLAINT, self._items)
 
     @property
     def calendar(self) -> WorkingCalendar:
         """The calendar improvement periods and callbacks are computed on."""
         return self.promises.calendar
 
-    # ------------------------------------------------------------------ helpers
-
-    def _at(self, at: datetime | None) -> datetime:
-        return self.runtime.clock.now() if at is None else require_aware(at, "at")
-
-    def _view(self, actor: Actor, entity: Complaint) -> Complaint:
-        return entity if may_see_complainant(actor) else entity.redacted()
-
-    def _events(self, actor: Actor, events: Iterable[DomainEvent]) -> list[DomainEvent]:
-        if may_see_complainant(actor):
-            return list(events)
-        return [e.redacted() for e in events]
-
-    def _change(
-        self,
-        actor: Actor,
-        complaint_id: str,
-        command: str,
-        at: datetime | None,
-        apply: Callable[[Complaint, datetime], None],
-    ) -> Complaint:
-        return self._change_in(actor, complaint_id, command, at, lambda _u, c, w: apply(c, w))
-
-    def _change_in(
-        self,
-        actor: Actor,
-        complaint_id: str,
-        command: str,
-        at: datetime | None,
-        apply: Callable[[UnitOfWork, Complaint, datetime], None],
-    ) -> Complaint:
-        """Load, change (and settle the clocks), save — all in one unit of work."""
-        require_role(actor, *sorted(command_roles(command)), action=f"complaint: {command}")
-        key = text(complaint_id, "complaint_id")
-        given = None if at is None else require_aware(at, "at")
-        with self.runtime.transaction() as uow:
-            entity = uow.get(COMPLAINT_SPEC, key)
-            # "now" is read after loading, and never before the last change:
-            # another process may have committed a moment ago by a clock a
-            # little ahead of ours; an explicit ``at`` is checked by the entity.
-            when = given if given is not None else max(self.runtime.clock.now(), entity.updated_at)
-            self._check_area(actor, entity, command)
-            apply(uow, entity, when)
-            uow.save(COMPLAINT_SPEC, entity)
-        return self._view(actor, entity)
-
-    def _callback(
-        self, uow: UnitOfWork, entity: Complaint, when: datetime, handled: bool
-    ) -> Promise:
-        """The callback promise if the command hands the complaint over as handled."""
-        if handled:
-            return self.promises.callback(uow, entity, when)
-        return Promise(when)  # not used: the complaint is not handled by this command
-
-    def _check_area(self, actor: Actor, entity: Complaint, command: str) -> None:
-        """Refuse a relationship manager acting outside their area, if the policy says so."""
-        if not self.policy.assigned_relationship_manager_only or command not in AREA_COMMANDS:
-            return
-        if not actor.has(Role.RELATIONSHIP_MANAGER) or actor.has(Role.COMPLAINT_SPECIALIST):
-            return
-        assigned = entity.relationship_manager
-        if assigned is None or assigned == actor.id:
-            return
-        others = sorted(
-            r.value for r in command_roles(command) if r is not Role.RELATIONSHIP_MANAGER
-        )
-        raise AccessDenied(
-            f"complaint: {command!r}: a relationship manager acts on the complaints of their "
-            f"own area only (003 §3.2; ComplaintPolicy.assigned_relationship_manager_only); "
-            f"complaint {entity.id!r} is assigned to {assigned!r}, not to {actor.id!r}",
-            required=others,
-        )
-
-    def _read(self, actor: Actor, action: str) -> Actor:
-        return require_role(actor, *sorted(READERS), action=action)
-
     # ------------------------------------------------------------------ receipt
 
+    @command
     def receive(
         self,
         actor: Actor,
@@ -264,49 +139,18 @@ class ComplaintService:
         :raises ValidationError: for a missing or malformed field.
         """
         require_role(actor, *sorted(RECEIVERS), action="complaint: receive")
-        when = self._at(at)
-        src = ComplaintSource.parse(source, "source")
-        if source_ref is not None:
-            complaint_id = complaint_id_for(src, source_ref)
-            existing = self._existing(complaint_id)
-            if existing is not None:
-                return self._view(actor, existing)
-        else:
-            complaint_id = new_id("cmp-")
-        entity = Complaint.receive(
-            actor,
-            when,
-            complaint_id=complaint_id,
-            customer=customer,
-            complainant=complainant,
-            origin=origin,
-            channel=channel,
-            source=src,
-            summary=summary,
-            party_complained_about=party_complained_about,
-            severity=severity,
-            source_ref=source_ref,
-            relationship_manager=relationship_manager,
-        )
-        try:
-            with self.runtime.transaction() as uow:
-                uow.save(COMPLAINT_SPEC, entity)
-        except ConflictError:
-            existing = self._existing(complaint_id) if source_ref is not None else None
-            if existing is None:
-                raise
-            return self._view(actor, existing)
-        return self._view(actor, entity)
-
-    def _existing(self, complaint_id: str) -> Complaint | None:
-        with self.runtime.storage.unit_of_work() as uow:
-            try:
-                return uow.get(COMPLAINT_SPEC, complaint_id)
-            except NotFound:
-                return None
+        fields = {
+            "customer": customer, "complainant": complainant, "origin": origin,
+            "channel": channel, "summary": summary, "severity": severity,
+            "party_complained_about": party_complained_about, "source_ref": source_ref,
+            "relationship_manager": relationship_manager,
+        }  # fmt: skip
+        when = self._unit.now(at)
+        return self._unit.receive(actor, when, ComplaintSource.parse(source, "source"), fields)
 
     # ------------------------------------------------------------------ investigation
 
+    @command
     def dispatch(
         self,
         actor: Actor,
@@ -326,14 +170,11 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a relationship manager.
         :raises InvalidTransition: unless the complaint is received.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "dispatch",
-            at,
-            lambda c, when: c.dispatch(actor, when, handler=handler, severity=severity),
+        return self._unit.run(
+            actor, complaint_id, at, "dispatch", handler=handler, severity=severity
         )
 
+    @command
     def record_finding(
         self, actor: Actor, complaint_id: str, *, finding: str, at: datetime | None = None
     ) -> Complaint:
@@ -342,14 +183,9 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the complaint is being investigated.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "record_finding",
-            at,
-            lambda c, when: c.record_finding(actor, when, finding=finding),
-        )
+        return self._unit.run(actor, complaint_id, at, "record_finding", finding=finding)
 
+    @command
     def judge(
         self,
         actor: Actor,
@@ -371,18 +207,19 @@ class ComplaintService:
             (after a reopening, a new one); for ``transferred`` on an external
             complaint.
         """
-        return self._change(
+        return self._unit.run(
             actor,
             complaint_id,
-            "judge",
             at,
-            lambda c, when: c.judge(
-                actor, when, verdict=verdict, reason=reason, business_unit=business_unit
-            ),
+            "judge",
+            verdict=verdict,
+            reason=reason,
+            business_unit=business_unit,
         )
 
     # ------------------------------------------------------------------ invalid path
 
+    @command
     def explain(
         self,
         actor: Actor,
@@ -397,14 +234,11 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the complaint is judged invalid.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "explain",
-            at,
-            lambda c, when: c.explain(actor, when, apology=apology, explanation=explanation),
+        return self._unit.run(
+            actor, complaint_id, at, "explain", apology=apology, explanation=explanation
         )
 
+    @command
     def close(self, actor: Actor, complaint_id: str, *, at: datetime | None = None) -> Complaint:
         """Close an invalid complaint after its explanation.
 
@@ -413,10 +247,11 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the invalid complaint is explained.
         """
-        return self._change(actor, complaint_id, "close", at, lambda c, when: c.close(actor, when))
+        return self._unit.run(actor, complaint_id, at, "close")
 
     # ------------------------------------------------------------------ transferred path
 
+    @command
     def record_business_unit_result(
         self,
         actor: Actor,
@@ -436,26 +271,16 @@ class ComplaintService:
         :raises InvalidTransition: unless the complaint is transferred.
         """
 
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
-            callback = self._callback(uow, c, when, resolved is True)
-            c.record_business_unit_result(
-                actor, when, resolved=resolved, result=result, callback_due_at=callback.due_at
-            )
-            self.promises.settle(
-                uow,
-                actor,
-                c,
-                before,
-                when,
-                callback=callback,
-                reason="resolved by the business unit",
-            )
-
-        return self._change_in(actor, complaint_id, "record_business_unit_result", at, apply)
+        event = "business_unit_resolved" if resolved is True else "business_unit_unresolved"
+        why = "resolved by the business unit"
+        return self._unit.handover(
+            actor, complaint_id, at, "record_business_unit_result", why, event,
+            resolved=resolved, result=result,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ valid path
 
+    @command
     def register(
         self,
         actor: Actor,
@@ -470,14 +295,9 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the complaint is judged valid.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "register",
-            at,
-            lambda c, when: c.register(actor, when, project_ref=project_ref),
-        )
+        return self._unit.run(actor, complaint_id, at, "register", project_ref=project_ref)
 
+    @command
     def apologise(
         self, actor: Actor, complaint_id: str, *, apology: str, at: datetime | None = None
     ) -> Complaint:
@@ -488,14 +308,9 @@ class ComplaintService:
             specialist or the service team lead).
         :raises InvalidTransition: unless registered; always for an internal complaint.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "apologise",
-            at,
-            lambda c, when: c.apologise(actor, when, apology=apology),
-        )
+        return self._unit.run(actor, complaint_id, at, "apologise", apology=apology)
 
+    @command
     def resolve(
         self, actor: Actor, complaint_id: str, *, resolution: str, at: datetime | None = None
     ) -> Complaint:
@@ -504,14 +319,9 @@ class ComplaintService:
         :raises AccessDenied: as for :meth:`apologise`.
         :raises InvalidTransition: unless registered (internal) or apologised (external).
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "resolve",
-            at,
-            lambda c, when: c.resolve(actor, when, resolution=resolution),
-        )
+        return self._unit.run(actor, complaint_id, at, "resolve", resolution=resolution)
 
+    @command
     def escalate(
         self, actor: Actor, complaint_id: str, *, reason: str, at: datetime | None = None
     ) -> Complaint:
@@ -520,68 +330,32 @@ class ComplaintService:
         :raises AccessDenied: as for :meth:`apologise`.
         :raises InvalidTransition: unless registered (internal) or apologised (external).
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "escalate",
-            at,
-            lambda c, when: c.escalate(actor, when, reason=reason),
-        )
+        return self._unit.run(actor, complaint_id, at, "escalate", reason=reason)
 
+    @command
     def decide(
-        self,
-        actor: Actor,
-        complaint_id: str,
-        *,
-        decision: str,
-        new_period: timedelta | None = None,
-        new_due_at: datetime | None = None,
-        at: datetime | None = None,
+        self, actor: Actor, complaint_id: str, *, decision: str, at: datetime | None = None
     ) -> Complaint:
         """Record the decision of the general manager's office on the pending escalation.
 
         After an unresolved problem, the complaint goes on to improvement; after
-        an unresolved transfer or an improvement not done, it is handled. On an
-        improvement not done at its second follow-up the office may instead
-        grant a new period — ``new_period`` (business time from now) or
-        ``new_due_at`` — and the improvement goes on, extended (its SLA clock
-        carries on, as for an extension).
+        an unresolved transfer, it is handled. An improvement escalated to the
+        office is decided on its item: ``core.improvements.decide(actor,
+        complaint.improvement_id, ...)`` (which may also grant a new period).
 
         :raises AccessDenied: unless the actor is the general manager's office.
-        :raises InvalidTransition: unless an escalation awaits the decision; for
-            a new period, unless the escalation is of an improvement.
-        :raises ValidationError: for both ``new_period`` and ``new_due_at``, or a
-            period not longer than zero.
+        :raises InvalidTransition: unless an escalation of the problem or the
+            transfer awaits the decision.
         """
 
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
-            extension = self.promises.extension(uow, c, when, new_period, new_due_at)
-            row = transition(before, "decide")
-            handled = extension is None and row is not None and row.dest is ComplaintState.HANDLED
-            callback = self._callback(uow, c, when, handled)
-            c.decide(
-                actor,
-                when,
-                decision=decision,
-                callback_due_at=callback.due_at,
-                extend_to=None if extension is None else extension.due_at,
-            )
-            self.promises.settle(
-                uow,
-                actor,
-                c,
-                before,
-                when,
-                improvement=extension,
-                callback=callback,
-                reason=f"decided by the general manager's office: {decision}",
-            )
-
-        return self._change_in(actor, complaint_id, "decide", at, apply)
+        why = f"decided by the general manager's office: {decision}"
+        return self._unit.handover(
+            actor, complaint_id, at, "decide", why, "decide", decision=decision
+        )
 
     # ------------------------------------------------------------------ improvement
 
+    @command
     def require_improvement(
         self,
         actor: Actor,
@@ -598,6 +372,12 @@ class ComplaintService:
     ) -> Complaint:
         """Issue the improvement requirement (000 §7.2.3.4.3, §7.2.3.5).
 
+        The requirement is an improvement item (``core.improvements``) raised
+        in the same unit of work; the complaint refers to it by
+        ``improvement_id``. Its owner reports progress, and the specialist
+        follows it up, on the item; the complaint moves on when the item is
+        done or decided.
+
         :param cause: the cause analysis.
         :param description: what is to be improved.
         :param quality_indicators: the targets (质量指标), at least one:
@@ -610,95 +390,17 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the immediate problem is resolved.
         """
-
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
-            authorise(check(c, "require_improvement"), c, actor)
-            promise = self.promises.improvement(uow, c, when, period, due_at)
-            c.require_improvement(
-                actor,
-                when,
-                cause=cause,
-                description=description,
-                quality_indicators=quality_indicators,
-                owner=owner,
-                due_at=promise.due_at,
-                business_unit=business_unit,
-            )
-            self.promises.settle(
-                uow, actor, c, before, when, improvement=promise, reason="improvement required"
-            )
-
-        return self._change_in(actor, complaint_id, "require_improvement", at, apply)
-
-    def report_progress(
-        self, actor: Actor, complaint_id: str, *, note: str, at: datetime | None = None
-    ) -> Complaint:
-        """Record the improvement owner's progress.
-
-        :raises AccessDenied: unless the actor is the improvement owner named
-            in the requirement.
-        :raises InvalidTransition: unless the improvement is in progress.
-        """
-        return self._change(
-            actor,
-            complaint_id,
-            "report_progress",
-            at,
-            lambda c, when: c.report_progress(actor, when, note=note),
+        req = Requirement(
+            cause, description, quality_indicators, owner, period, due_at, business_unit
         )
-
-    def follow_up(
-        self,
-        actor: Actor,
-        complaint_id: str,
-        *,
-        met: bool,
-        note: str,
-        new_period: timedelta | None = None,
-        new_due_at: datetime | None = None,
-        at: datetime | None = None,
-    ) -> Complaint:
-        """Follow the improvement up against its requirement (改进质量跟踪, 000 §7.2.3.5).
-
-        - met → the complaint is handled (feedback and callback follow);
-        - not met at the first follow-up → the period is extended: give
-          ``new_period`` (business time from now) or ``new_due_at``;
-        - not met at the second → it goes to the general manager's office.
-
-        :raises AccessDenied: unless the actor is a complaint specialist.
-        :raises InvalidTransition: unless the improvement is in progress.
-        :raises ValidationError: for a missing extension, or an extension
-            where none is allowed.
-        """
-
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
-            extension = self.promises.extension(uow, c, when, new_period, new_due_at)
-            callback = self._callback(uow, c, when, met is True)
-            c.follow_up(
-                actor,
-                when,
-                met=met,
-                note=note,
-                extend_to=None if extension is None else extension.due_at,
-                callback_due_at=callback.due_at,
-            )
-            self.promises.settle(
-                uow,
-                actor,
-                c,
-                before,
-                when,
-                improvement=extension,
-                callback=callback,
-                reason=f"follow-up ({'met' if met else 'not met'}): {note}",
-            )
-
-        return self._change_in(actor, complaint_id, "follow_up", at, apply)
+        return self._unit.change(
+            actor, complaint_id, "require_improvement", at,
+            lambda uow, c, when: self._items.require(uow, actor, c, when, req),
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ feedback and callback
 
+    @command
     def give_feedback(
         self, actor: Actor, complaint_id: str, *, result: str, at: datetime | None = None
     ) -> Complaint:
@@ -708,14 +410,9 @@ class ComplaintService:
             relationship manager.
         :raises InvalidTransition: unless the complaint is handled.
         """
-        return self._change(
-            actor,
-            complaint_id,
-            "give_feedback",
-            at,
-            lambda c, when: c.give_feedback(actor, when, result=result),
-        )
+        return self._unit.run(actor, complaint_id, at, "give_feedback", result=result)
 
+    @command
     def callback(
         self,
         actor: Actor,
@@ -737,56 +434,56 @@ class ComplaintService:
         :raises InvalidTransition: unless feedback was given.
         """
         reopen = self.policy.reopen_on_dissatisfied
-
-        def apply(uow: UnitOfWork, c: Complaint, when: datetime) -> None:
-            before = c.state
-            c.callback(actor, when, satisfied=satisfied, reason=reason, reopen=reopen)
-            outcome = "satisfied" if satisfied else f"not satisfied: {reason}"
-            self.promises.settle(uow, actor, c, before, when, reason=f"callback made ({outcome})")
-
-        return self._change_in(actor, complaint_id, "callback", at, apply)
+        why = "callback made (" + ("satisfied" if satisfied is True else f"not satisfied: {reason}")
+        return self._unit.handover(
+            actor, complaint_id, at, "callback", why + ")", "callback",
+            satisfied=satisfied, reason=reason, reopen=reopen,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ reading
 
+    @read
     def get(self, actor: Actor, complaint_id: str) -> Complaint:
         """Return the complaint as ``actor`` may see it (a detached copy).
 
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
-        self._read(actor, "complaint: read")
-        with self.runtime.storage.unit_of_work() as uow:
-            entity = uow.get(COMPLAINT_SPEC, text(complaint_id, "complaint_id"))
-        return self._view(actor, entity)
+        self._unit.read(actor, "complaint: read")
+        entity = self._unit.load(COMPLAINT_SPEC, text(complaint_id, "complaint_id"))
+        return self._unit.view(actor, entity)
 
+    @read
     def history(self, actor: Actor, complaint_id: str) -> list[DomainEvent]:
         """Return the complaint's events, oldest first, redacted for ``actor``.
 
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
-        self._read(actor, "complaint: read the history")
-        key = text(complaint_id, "complaint_id")
-        with self.runtime.storage.unit_of_work() as uow:
-            events = uow.history(COMPLAINT_SPEC.kind, key)
-        if not events:
-            raise NotFound(COMPLAINT_SPEC.kind, key)
-        return self._events(actor, events)
+        self._unit.read(actor, "complaint: read the history")
+        return self._unit.history(actor, complaint_id)
 
+    @report
     def record(self, actor: Actor, complaint_id: str, kind: RecordKind | str) -> SeedRecord:
         """Return one seed record of the complaint, rebuilt from its history.
+
+        The history read is the complaint's and its improvement items'.
 
         :param kind: registration form, handling report, improvement tracking
             sheet or supervision record (:class:`RecordKind`).
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
-        return build_record(kind, self.history(actor, complaint_id))
+        self._unit.read(actor, "complaint: read a seed record")
+        return build_record(kind, self._unit.record_events(actor, complaint_id))
 
+    @report
     def records(self, actor: Actor, complaint_id: str) -> dict[RecordKind, SeedRecord]:
         """Return all four seed records of the complaint, rebuilt from its history."""
-        return build_records(self.history(actor, complaint_id))
+        self._unit.read(actor, "complaint: read the seed records")
+        return build_records(self._unit.record_events(actor, complaint_id))
 
+    @read
     def find(
         self,
         actor: Actor,
@@ -800,8 +497,9 @@ class ComplaintService:
         channel: ComplaintChannel | str | None = None,
         verdict: Verdict | str | None = None,
         relationship_manager: str | None = None,
-        improvement_owner: str | None = None,
+        improvement_id: str | None = None,
         closed: bool | None = None,
+        callback_due_before: datetime | None = None,
         received_from: datetime | None = None,
         received_before: datetime | None = None,
         limit: int | None = None,
@@ -810,108 +508,51 @@ class ComplaintService:
         """Return the complaints matching every criterion given, oldest first.
 
         Each is redacted for ``actor``. ``state`` and ``source`` take one code
-        or several (any of them matches); ``improvement_owner`` finds the
-        complaints whose improvement requirement names that owner (e.g. with
-        ``closed=False``, an owner's work in hand); ``limit`` and ``offset``
-        page through the result.
+        or several (any of them matches); ``improvement_id`` finds the
+        complaint of an improvement item; ``callback_due_before`` the handled
+        complaints whose callback was due before that instant and is not made
+        (overdue callbacks); ``limit`` and ``offset`` page through the result.
+        An owner's improvements, or the overdue ones, are found on the items:
+        ``core.improvements.find(actor, source_kind="complaint", ...)``.
 
         :raises AccessDenied: for a customer or an actor without a role.
         :raises ValidationError: for an unknown code, a name filter that is not
             a non-empty string, a ``closed`` that is not a bool, a ``limit`` or
             ``offset`` that is not a non-negative int, or a naive datetime.
         """
-        self._read(actor, "complaint: find")
+        self._unit.read(actor, "complaint: find")
         query = complaints_query(
-            state=state,
-            customer=customer,
-            party_complained_about=party_complained_about,
-            source=source,
-            origin=origin,
-            severity=severity,
-            channel=channel,
-            verdict=verdict,
-            relationship_manager=relationship_manager,
-            improvement_owner=improvement_owner,
-            closed=closed,
-            received_from=received_from,
-            received_before=received_before,
-            limit=limit,
-            offset=offset,
-        )
-        with self.runtime.storage.unit_of_work() as uow:
-            found = uow.find(COMPLAINT_SPEC, query)
-        return [self._view(actor, c) for c in found]
+            state=state, customer=customer, party_complained_about=party_complained_about,
+            source=source, origin=origin, severity=severity, channel=channel, verdict=verdict,
+            relationship_manager=relationship_manager, improvement_id=improvement_id,
+            closed=closed, callback_due_before=callback_due_before, received_from=received_from,
+            received_before=received_before, limit=limit, offset=offset,
+        )  # fmt: skip
+        return [self._unit.view(actor, c) for c in self._unit.search(COMPLAINT_SPEC, query)]
 
-    def overdue_improvements(self, actor: Actor, *, at: datetime | None = None) -> list[Complaint]:
-        """Return the complaints whose improvement is still open and was due before ``at``.
-
-        :param at: the instant to judge by (default: now).
-        """
-        self._read(actor, "complaint: overdue improvements")
-        query = overdue_improvements_query(self._at(at))
-        with self.runtime.storage.unit_of_work() as uow:
-            found = uow.find(COMPLAINT_SPEC, query)
-        return [self._view(actor, c) for c in found]
-
-    def callbacks_overdue(self, actor: Actor, *, at: datetime | None = None) -> list[Complaint]:
-        """Return the handled complaints whose callback was due before ``at`` and not made.
-
-        :param at: the instant to judge by (default: now).
-        """
-        self._read(actor, "complaint: callbacks overdue")
-        query = callbacks_overdue_query(self._at(at))
-        with self.runtime.storage.unit_of_work() as uow:
-            found = uow.find(COMPLAINT_SPEC, query)
-        return [self._view(actor, c) for c in found]
-
+    @report
     def allowed_commands(self, actor: Actor, complaint_id: str) -> tuple[str, ...]:
         """Return the service commands ``actor`` may give on the complaint now (for a UI).
 
         A command is listed when some event it fires is allowed in the
         complaint's state and origin, the actor holds a role for it (for a
         major complaint, the service team lead's roles), and the rules that
-        depend on who acts or on what is recorded let it through: progress is
-        reported by the improvement owner named in the requirement only, a
-        complaint is judged once a finding is recorded, and — with
-        :attr:`ComplaintPolicy.assigned_relationship_manager_only` — a
-        relationship manager acts on their own complaints only. The command
-        may still be refused for its inputs (e.g. a follow-up not met without
-        the extended period).
+        depend on who acts or what is recorded let it through (a complaint is
+        judged once a finding is recorded; a relationship manager acts on
+        their own complaints only with
+        :attr:`ComplaintPolicy.assigned_relationship_manager_only`). It may
+        still be refused for its inputs. ``improvements.follow_up`` and
+        ``improvements.decide`` are given on the complaint's item
+        (``core.improvements``), whose ``allowed_commands`` lists the owner's.
 
         :raises AccessDenied: for a customer or an actor without a role.
         :raises NotFound: if there is no such complaint.
         """
-        complaint = self.get(actor, complaint_id)
-        names: list[str] = []
-        for command, events in COMMANDS.items():
-            if not self._may_give(actor, complaint, command):
-                continue
-            for t in TRANSITIONS:
-                if (
-                    t.event in events
-                    and t.source is complaint.state
-                    and complaint.origin in t.origins
-                    and actor.has(*roles_for(t, complaint.severity))
-                ):
-                    names.append(command)
-                    break
-        return tuple(names)
-
-    def _may_give(self, actor: Actor, complaint: Complaint, command: str) -> bool:
-        """The rules beyond the table's role and state that :meth:`allowed_commands` knows."""
-        if command == "report_progress":
-            item = complaint.improvement
-            return item is not None and item.owner == actor.id
-        if command == "judge" and len(complaint.findings) <= complaint.findings_at_reopen:
-            return False
-        try:
-            self._check_area(actor, complaint, command)
-        except AccessDenied:
-            return False
-        return True
+        return self._unit.allowed(actor, self.get(actor, complaint_id))
 
     # ------------------------------------------------------------------ praise
 
+    @command
     def record_praise(
         self,
         actor: Actor,
@@ -928,29 +569,19 @@ class ComplaintService:
         :raises AccessDenied: unless the actor is a receiver.
         """
         require_role(actor, *sorted(RECEIVERS), action="praise: record")
-        praise = Praise.record(
-            actor,
-            self._at(at),
-            praise_id=new_id("prs-"),
-            customer=customer,
-            praised_party=praised_party,
-            summary=summary,
-            channel=channel,
-            praiser=praiser,
-        )
-        with self.runtime.transaction() as uow:
-            uow.save(PRAISE_SPEC, praise)
-        return praise
+        fields = {"customer": customer, "praised_party": praised_party, "summary": summary}
+        return self._unit.record_praise(actor, at, channel=channel, praiser=praiser, **fields)
 
+    @read
     def get_praise(self, actor: Actor, praise_id: str) -> Praise:
         """Return one praise record.
 
         :raises NotFound: if there is none such.
         """
-        self._read(actor, "praise: read")
-        with self.runtime.storage.unit_of_work() as uow:
-            return uow.get(PRAISE_SPEC, text(praise_id, "praise_id"))
+        self._unit.read(actor, "praise: read")
+        return self._unit.load(PRAISE_SPEC, text(praise_id, "praise_id"))
 
+    @read
     def find_praise(
         self, actor: Actor, *, customer: str | None = None, praised_party: str | None = None
     ) -> list[Praise]:
@@ -959,8 +590,6 @@ class ComplaintService:
         :raises AccessDenied: for a customer or an actor without a role.
         :raises ValidationError: for a filter that is not a non-empty string or None.
         """
-        self._read(actor, "praise: find")
-        with self.runtime.storage.unit_of_work() as uow:
-            return uow.find(
-                PRAISE_SPEC, praise_query(customer=customer, praised_party=praised_party)
-            )
+        self._unit.read(actor, "praise: find")
+        query = praise_query(customer=customer, praised_party=praised_party)
+        return self._unit.search(PRAISE_SPEC, query)

@@ -1,33 +1,34 @@
 """How complaints and praise are stored: records and index fields.
 
 The records are derived from the entities' attrs fields (see
-:meth:`~itsm_core.storage.AggregateSpec.of`). The index fields are what the public
-queries use (by state, customer, party complained about, source; open and
-overdue improvements; callbacks due). The complainant is deliberately *not*
-indexed: a column with an internal complainant's identity would leak it.
+:meth:`~itsm_core.storage.AggregateSpec.of`). Record version 2 refers to the
+complaint's improvement item by id (``improvement_id``); version 1, the shape
+of 0.1.0, embedded the item (``improvement``). Revision 0004 moves embedded
+items out into the improvement register; the upcaster reads a record of
+either shape. The index fields are what the public queries use (by state,
+customer, party complained about, source; the improvement item; callbacks
+due). The complainant is deliberately *not* indexed: a column with an
+internal complainant's identity would leak it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
 from itsm_core.complaints.enums import ComplaintState
-from itsm_core.complaints.model import Complaint, Praise
+from itsm_core.complaints.model import Complaint
+from itsm_core.complaints.praise import Praise
 from itsm_core.storage.base import AggregateSpec, IndexField
 
 __all__ = ["COMPLAINT_SPEC", "PRAISE_SPEC"]
 
 
-def _improvement_open(c: Complaint) -> bool:
-    return c.improvement is not None and c.improvement.is_open
-
-
-def _improvement_due(c: Complaint) -> datetime | None:
-    return c.improvement.due_at if c.improvement is not None else None
-
-
-def _improvement_owner(c: Complaint) -> str | None:
-    return c.improvement.owner if c.improvement is not None else None
+def _complaint_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 (0.1.0) embedded the improvement item; version 2 keeps its id."""
+    embedded = record.pop("improvement", None)
+    if "improvement_id" not in record:
+        record["improvement_id"] = embedded["id"] if isinstance(embedded, dict) else None
+    return record
 
 
 _AWAITING_CALLBACK = frozenset({ComplaintState.HANDLED, ComplaintState.FEEDBACK_GIVEN})
@@ -40,7 +41,8 @@ def _callback_pending(c: Complaint) -> bool:
 COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec.of(
     Complaint,
     kind=Complaint.KIND,
-    record_version=1,
+    record_version=2,
+    upcasters={1: _complaint_v1_to_v2},
     index=(
         IndexField("state", "str", lambda c: c.state.value),
         IndexField("origin", "str", lambda c: c.origin.value),
@@ -55,9 +57,7 @@ COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec.of(
         IndexField("received_at", "datetime", lambda c: c.received_at),
         IndexField("updated_at", "datetime", lambda c: c.updated_at),
         IndexField("closed", "bool", lambda c: c.is_closed),
-        IndexField("improvement_open", "bool", _improvement_open),
-        IndexField("improvement_due_at", "datetime", _improvement_due),
-        IndexField("improvement_owner", "str", _improvement_owner),
+        IndexField("improvement_id", "str", lambda c: c.improvement_id),
         IndexField("callback_pending", "bool", _callback_pending),
         IndexField("callback_due_at", "datetime", lambda c: c.callback_due_at),
         IndexField("closed_at", "datetime", lambda c: c.closed_at),

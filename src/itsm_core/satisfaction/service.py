@@ -39,6 +39,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from itsm_core.calendars.working import WorkingCalendar
+from itsm_core.improvements import ImprovementRegister
 from itsm_core.runtime import Runtime
 from itsm_core.satisfaction._capture import Capture
 from itsm_core.satisfaction.analysis import (
@@ -87,6 +88,8 @@ class SatisfactionService:
         None: no clocks.
     :param weights: the weight of each channel in combined figures, target
         evaluation and watch lists (None: all responses pooled).
+    :param improvements: the improvement register the items raised below
+        target go to (the facade passes ``core.improvements.register``).
     """
 
     def __init__(
@@ -98,6 +101,7 @@ class SatisfactionService:
         complaints: ComplaintOpener | None = None,
         sla: ClockKeeper | None = None,
         weights: ChannelWeights | None = None,
+        improvements: ImprovementRegister | None = None,
     ) -> None:
         self._capture = Capture(
             runtime, policy=policy, calendar=calendar, complaints=complaints, sla=sla
@@ -124,7 +128,7 @@ class SatisfactionService:
         """The customer register and key customers."""
         self.analysis = SatisfactionAnalysis(sources)
         """Figures, changes, response rates, desk KPIs and watch lists."""
-        self.targets = TargetService(sources)
+        self.targets = TargetService(sources, improvements)
         """Targets and critical lines, evaluation and standings."""
 
     @property

@@ -33,11 +33,11 @@ import attrs
 from hypothesis import strategies as st
 
 from itsm_core.complaints.enums import ComplaintChannel, ComplaintSource, Origin, Severity, Verdict
-from itsm_core.complaints.lifecycle import COMMANDS, TRANSITIONS, command_roles
+from itsm_core.complaints.lifecycle import COMMANDS, TRANSITIONS, command_roles, refuse
 from itsm_core.complaints.model import Complainant, Complaint
 from itsm_core.complaints.service import ComplaintService
 from itsm_core.improvements import QualityIndicator
-from itsm_core.kernel.actors import Actor, Role
+from itsm_core.kernel.actors import SYSTEM, Actor, Role, require_role
 from itsm_core.kernel.errors import ValidationError
 
 __all__ = [
@@ -57,7 +57,10 @@ __all__ = [
 ]
 
 COMMAND_NAMES: tuple[str, ...] = tuple(COMMANDS)
-"""The :class:`~itsm_core.complaints.ComplaintService` methods that change a complaint."""
+"""The commands that change a complaint: :class:`~itsm_core.complaints.ComplaintService`
+methods, and ``improvements.follow_up`` / ``improvements.decide`` on its item."""
+
+ITEM_PREFIX = "improvements."
 
 _ALPHABET = st.characters(
     codec="utf-8",
@@ -95,7 +98,7 @@ def actors(roles: Iterable[Role] | None = None, *, max_roles: int = 3) -> st.Sea
 def authorised_actors(command: str, *, owner: str | None = None) -> st.SearchStrategy[Actor]:
     """Actors holding one role that some event of ``command`` allows (the state may still refuse).
 
-    :param owner: for ``report_progress``, the improvement owner's id to act as.
+    :param owner: the id to act as (e.g. the improvement owner named in an item).
     """
     roles = sorted(command_roles(command))
     if not roles:  # pragma: no cover - every command has roles
@@ -194,10 +197,23 @@ class ComplaintCommand:
         complaint_id: str,
         at: datetime | None = None,
     ) -> Complaint:
-        """Call the method on ``service`` and return what it returns."""
-        method = getattr(service, self.name)
-        result: Complaint = method(actor, complaint_id, at=at, **dict(self.kwargs))
-        return result
+        """Call the method on ``service`` and return the complaint it changed.
+
+        ``improvements.follow_up`` and ``improvements.decide`` are called on
+        the complaint's improvement item (``service.improvements``); without
+        one they are refused as the complaint's state refuses them.
+        """
+        if not self.name.startswith(ITEM_PREFIX):
+            method = getattr(service, self.name)
+            result: Complaint = method(actor, complaint_id, at=at, **dict(self.kwargs))
+            return result
+        require_role(actor, *sorted(command_roles(self.name)), action=f"complaint: {self.name}")
+        complaint = service.get(SYSTEM, complaint_id)
+        if complaint.improvement_id is None:
+            raise refuse(complaint, COMMANDS[self.name][0], "no improvement item is issued")
+        item_method = getattr(service.improvements, self.name.removeprefix(ITEM_PREFIX))
+        item_method(actor, complaint.improvement_id, at=at, **dict(self.kwargs))
+        return service.get(SYSTEM, complaint_id)
 
     def __str__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
@@ -254,13 +270,13 @@ def _kwargs(owner: str | None) -> Mapping[str, st.SearchStrategy[dict[str, Any]]
         "apologise": st.fixed_dictionaries({"apology": texts()}),
         "resolve": st.fixed_dictionaries({"resolution": texts()}),
         "escalate": st.fixed_dictionaries({"reason": texts()}),
-        "decide": st.fixed_dictionaries(
+        "decide": st.fixed_dictionaries({"decision": texts()}),
+        "require_improvement": improvement_requirements(owner=owner),
+        "improvements.follow_up": _follow_up(),
+        "improvements.decide": st.fixed_dictionaries(
             {"decision": texts()},
             optional={"new_period": _periods()},
         ),
-        "require_improvement": improvement_requirements(owner=owner),
-        "report_progress": st.fixed_dictionaries({"note": texts()}),
-        "follow_up": _follow_up(),
         "give_feedback": st.fixed_dictionaries({"result": texts()}),
         "callback": _callback(),
     }
@@ -303,11 +319,7 @@ def command_sequences(
     def step(draw: st.DrawFn) -> tuple[Actor, ComplaintCommand]:
         command = draw(commands(owner="owner-1"))
         if draw(st.floats(0, 1)) < authorised:
-            who = draw(
-                authorised_actors(
-                    command.name, owner="owner-1" if command.name == "report_progress" else None
-                )
-            )
+            who = draw(authorised_actors(command.name))
         else:
             who = draw(actors())
         return who, command

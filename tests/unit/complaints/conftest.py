@@ -21,6 +21,8 @@ from itsm_core.complaints import (
     Origin,
     Severity,
 )
+from itsm_core.improvements import IMPROVEMENT_SPEC, ImprovementItem
+from itsm_core.storage import Query
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday
@@ -107,6 +109,31 @@ def intake(**overrides: Any) -> dict[str, Any]:
     return base
 
 
+def item_id(service: ComplaintService, complaint_id: str) -> str:
+    """The id of the complaint's improvement item."""
+    found = service.get(SPECIALIST, complaint_id).improvement_id
+    assert found is not None, "no improvement item is issued for this complaint"
+    return found
+
+
+def item_of(service: ComplaintService, complaint_id: str) -> ImprovementItem:
+    """The complaint's improvement item, as the specialist reads it."""
+    return service.improvements.get(SPECIALIST, item_id(service, complaint_id))
+
+
+def give(
+    service: ComplaintService, command: str, actor: Actor, complaint_id: str, **kwargs: Any
+) -> Complaint:
+    """Give a command of the complaint's table: a service method, or
+    ``improvements.follow_up`` / ``improvements.decide`` on its item."""
+    if command.startswith("improvements."):
+        method = getattr(service.improvements, command.removeprefix("improvements."))
+        method(actor, item_id(service, complaint_id), **kwargs)
+        return service.get(SPECIALIST, complaint_id)
+    result: Complaint = getattr(service, command)(actor, complaint_id, **kwargs)
+    return result
+
+
 def stored(core: ItsmCore, complaint_id: str) -> Complaint:
     """Load the complaint as stored (unredacted), bypassing the service."""
     with core.storage.unit_of_work() as uow:
@@ -115,6 +142,16 @@ def stored(core: ItsmCore, complaint_id: str) -> Complaint:
 
 def stored_record(core: ItsmCore, complaint_id: str) -> dict[str, Any]:
     return COMPLAINT_SPEC.to_record(stored(core, complaint_id))
+
+
+def stored_items(core: ItsmCore) -> list[dict[str, Any]]:
+    """Every stored improvement item's record, with its event count."""
+    with core.storage.unit_of_work() as uow:
+        items = uow.find(IMPROVEMENT_SPEC, Query(()))
+        return [
+            {**IMPROVEMENT_SPEC.to_record(i), "events": len(uow.history(i.KIND, i.id))}
+            for i in items
+        ]
 
 
 def history(core: ItsmCore, complaint_id: str) -> list[DomainEvent]:
@@ -158,12 +195,21 @@ STEPS: dict[str, Step] = {
         period=timedelta(days=14),
         business_unit="运维事业部",
     ),
-    "progress": lambda s, i: s.report_progress(OWNER, i, note="已排班，待培训"),
-    "met": lambda s, i: s.follow_up(SPECIALIST, i, met=True, note="按质量指标完成"),
-    "extend": lambda s, i: s.follow_up(
-        SPECIALIST, i, met=False, note="培训未完成", new_period=timedelta(days=7)
+    "progress": lambda s, i: s.improvements.report_progress(
+        OWNER, item_id(s, i), note="已排班，待培训"
     ),
-    "not_met_again": lambda s, i: s.follow_up(SPECIALIST, i, met=False, note="仍未完成"),
+    "met": lambda s, i: s.improvements.follow_up(
+        SPECIALIST, item_id(s, i), met=True, note="按质量指标完成"
+    ),
+    "extend": lambda s, i: s.improvements.follow_up(
+        SPECIALIST, item_id(s, i), met=False, note="培训未完成", new_period=timedelta(days=7)
+    ),
+    "not_met_again": lambda s, i: s.improvements.follow_up(
+        SPECIALIST, item_id(s, i), met=False, note="仍未完成"
+    ),
+    "decide_item": lambda s, i: s.improvements.decide(
+        GM, item_id(s, i), decision="总经理室决定结案"
+    ),
     "feedback": lambda s, i: s.give_feedback(SPECIALIST, i, result="已增加夜间值班"),
     "satisfied": lambda s, i: s.callback(RM, i, satisfied=True),
     "dissatisfied": lambda s, i: s.callback(RM, i, satisfied=False, reason="响应仍然偏慢"),

@@ -23,9 +23,12 @@ from .conftest import (
     SPECIALIST,
     TEAM_LEAD,
     at_state,
+    give,
     history,
     intake,
+    item_id,
     receive,
+    stored_items,
     stored_record,
     walk,
 )
@@ -43,6 +46,7 @@ ARGS: dict[str, dict[str, Any]] = {
     "resolve": {"resolution": "r"},
     "escalate": {"reason": "r"},
     "decide": {"decision": "d"},
+    "improvements.decide": {"decision": "d"},
     "require_improvement": {
         "cause": "c",
         "description": "d",
@@ -50,7 +54,6 @@ ARGS: dict[str, dict[str, Any]] = {
         "owner": OWNER.id,
         "period": timedelta(days=3),
     },
-    "report_progress": {"note": "n"},
     "give_feedback": {"result": "r"},
 }
 EVENT_ARGS: dict[str, dict[str, Any]] = {
@@ -102,21 +105,21 @@ def test_every_row_refuses_every_role_it_does_not_name(
     for role in Role:
         if role in allowed:
             continue
-        before = stored_record(core, c.id)
+        before = stored_record(core, c.id), stored_items(core)
         with pytest.raises(AccessDenied) as info:
-            getattr(service, row.command)(actor_for(role), c.id, **args_for(row))
+            give(service, row.command, actor_for(role), c.id, **args_for(row))
         assert set(info.value.required) & {r.value for r in allowed}
         assert "needs one of the roles" in str(info.value) or "only the improvement owner" in str(
             info.value
         )
-        assert stored_record(core, c.id) == before
+        assert (stored_record(core, c.id), stored_items(core)) == before
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda t: f"{t.source.value}-{t.event}")
 def test_every_row_admits_each_role_it_names(service: ComplaintService, row: Transition) -> None:
     for role in roles_for(row, Severity.GENERAL):
         c = at_state(service, row.source, origin_for(row))
-        after = getattr(service, row.command)(actor_for(role), c.id, **args_for(row))
+        after = give(service, row.command, actor_for(role), c.id, **args_for(row))
         assert after.state is row.dest
         assert after.version == c.version + 1
 
@@ -155,11 +158,12 @@ def test_only_the_named_improvement_owner_reports_progress(
     core: ItsmCore, service: ComplaintService
 ) -> None:
     c = at_state(service, S.IMPROVING)
-    before = stored_record(core, c.id)
+    item = item_id(service, c.id)
+    before = stored_record(core, c.id), stored_items(core)
     with pytest.raises(AccessDenied, match="only the improvement owner named"):
-        service.report_progress(OTHER_OWNER, c.id, note="n")
-    assert stored_record(core, c.id) == before
-    assert service.report_progress(OWNER, c.id, note="n").improvement is not None
+        service.improvements.report_progress(OTHER_OWNER, item, note="n")
+    assert (stored_record(core, c.id), stored_items(core)) == before
+    assert service.improvements.report_progress(OWNER, item, note="n").progress[-1].note == "n"
 
 
 @pytest.mark.parametrize("actor", [SPECIALIST, DESK, SYSTEM])
@@ -184,7 +188,9 @@ def test_customers_and_roleless_actors_read_nothing(
         lambda: service.history(actor, c.id),
         lambda: service.find(actor),
         lambda: service.record(actor, c.id, "registration_form"),
-        lambda: service.overdue_improvements(actor),
+        lambda: service.records(actor, c.id),
+        lambda: service.allowed_commands(actor, c.id),
+        lambda: service.improvements.find(actor),
         lambda: service.find_praise(actor),
     ):
         with pytest.raises(AccessDenied):
@@ -213,8 +219,12 @@ def test_allowed_commands_know_the_rules_that_depend_on_who_acts(
     service: ComplaintService,
 ) -> None:
     c = at_state(service, S.IMPROVING)
-    assert service.allowed_commands(OWNER, c.id) == ("report_progress",)
-    assert service.allowed_commands(OTHER_OWNER, c.id) == ()
+    item = item_id(service, c.id)
+    assert service.allowed_commands(OWNER, c.id) == ()  # the owner acts on the item
+    assert service.improvements.allowed_commands(OWNER, item) == ("report_progress", "submit")
+    assert service.improvements.allowed_commands(OTHER_OWNER, item) == ()
+    assert service.allowed_commands(SPECIALIST, c.id) == ("improvements.follow_up",)
+    assert service.improvements.allowed_commands(SPECIALIST, item) == ("follow_up",)
     d = walk(service, receive(service).id, ["dispatch"])
     assert d.findings == ()
     assert service.allowed_commands(SPECIALIST, d.id) == ("record_finding",)
@@ -223,13 +233,13 @@ def test_allowed_commands_know_the_rules_that_depend_on_who_acts(
     assert service.allowed_commands(HANDLER, m.id) == ()
     assert service.allowed_commands(TEAM_LEAD, m.id) == ("apologise",)
     # every command listed is accepted with well-formed arguments
+    assert service.improvements.report_progress(OWNER, item, note="n").version == 2
     for actor, complaint, command, kwargs in [
-        (OWNER, c, "report_progress", {"note": "n"}),
+        (SPECIALIST, c, "improvements.follow_up", {"met": True, "note": "n"}),
         (TEAM_LEAD, m, "apologise", {"apology": "a"}),
     ]:
         assert (
-            getattr(service, command)(actor, complaint.id, **kwargs).version
-            == complaint.version + 1
+            give(service, command, actor, complaint.id, **kwargs).version == complaint.version + 1
         )
 
 

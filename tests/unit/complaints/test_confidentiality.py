@@ -21,6 +21,7 @@ from itsm_core.complaints import (
     ComplaintState,
     Origin,
 )
+from itsm_core.improvements import IMPROVEMENT_SPEC, ImprovementItem
 from itsm_core.kernel.events import REDACTED
 
 from .conftest import (
@@ -63,7 +64,7 @@ FULL = [
     "improve",
     "extend",
     "not_met_again",
-    "decide",
+    "decide_item",
     "feedback",
     "satisfied",
 ]
@@ -73,6 +74,8 @@ def dump(value: Any) -> str:
     """Everything a value would show, as text."""
     if hasattr(value, "to_dict"):
         value = value.to_dict()
+    elif isinstance(value, ImprovementItem):
+        value = IMPROVEMENT_SPEC.to_record(value)
     elif hasattr(value, "__attrs_attrs__"):
         value = COMPLAINT_SPEC.to_record(value)
     return json.dumps(value, ensure_ascii=False, default=str)
@@ -181,10 +184,15 @@ def test_command_results_and_queries_are_redacted(
     assert not leaks(service.dispatch(RM, c.id))
     walk(service, c.id, ["finding", "judge_valid", "register", "resolve", "improve"])
     clock.advance(days=30)
-    overdue = service.overdue_improvements(actor)
+    now = clock.now()
+    items = service.improvements.find(actor, is_open=True, due_before=now)
+    assert [i.source_ref for i in items] == [c.id]
+    assert not leaks(items)
+    overdue = service.find(actor, improvement_id=items[0].id)
     assert [x.id for x in overdue] == [c.id]
     assert not leaks(overdue)
-    assert not leaks(service.report_progress(OWNER, c.id, note="n"))
+    assert not leaks(service.improvements.report_progress(OWNER, items[0].id, note="n"))
+    assert not leaks(service.improvements.history(actor, items[0].id))
 
 
 def test_the_receipt_returns_it_redacted_to_a_desk_receiver(service: ComplaintService) -> None:

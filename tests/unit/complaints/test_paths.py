@@ -17,7 +17,7 @@ from itsm_core.complaints import (
     Severity,
     Verdict,
 )
-from itsm_core.improvements import ImprovementStatus
+from itsm_core.improvements import ImprovementState
 
 from .conftest import (
     GM,
@@ -27,6 +27,8 @@ from .conftest import (
     SPECIALIST,
     TEAM_LEAD,
     history,
+    item_id,
+    item_of,
     receive,
     walk,
 )
@@ -119,20 +121,26 @@ def test_valid_external_path_with_apology_improvement_and_callback(
     assert c.apology.by == HANDLER.id
     c = walk(service, c.id, ["resolve", "improve"])
     assert c.state is S.IMPROVING
-    item = c.improvement
-    assert item is not None
+    item = item_of(service, c.id)
     assert item.owner == OWNER.id
     assert item.source_ref == c.id
     assert item.due_at == clock.now() + timedelta(days=14)
     assert [q.name for q in item.quality_indicators] == ["故障进展通报", "超时率"]
     c = walk(service, c.id, ["progress", "met"])
     assert c.state is S.HANDLED
-    assert c.improvement is not None and c.improvement.status is ImprovementStatus.MET
+    assert item_of(service, c.id).state is ImprovementState.DONE
     c = walk(service, c.id, ["feedback", "satisfied"])
     assert c.state is S.CLOSED
     assert c.callbacks[-1].satisfied is True
     assert names(core, c.id)[-1] == "complaint.closed"
-    assert c.version == len(history(core, c.id)) == 12
+    # the progress report is the item's event: the complaint does not change for it
+    assert c.version == len(history(core, c.id)) == 11
+    events = service.improvements.history(SPECIALIST, item.id)
+    assert [e.name for e in events] == [
+        "improvement_item.issued",
+        "improvement_item.progress_reported",
+        "improvement_item.met",
+    ]
 
 
 def test_valid_internal_path_has_no_apology_step(service: ComplaintService) -> None:
@@ -203,14 +211,14 @@ def test_improvement_not_met_is_extended_once_then_met(
         c.id,
         ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"],
     )
-    first_due = c.improvement.due_at if c.improvement else None
+    first_due = item_of(service, c.id).due_at
     clock.advance(days=15)
     c = walk(service, c.id, ["extend"])
     assert c.state is S.IMPROVEMENT_EXTENDED
-    assert c.improvement is not None
-    assert c.improvement.extensions == 1
-    assert c.improvement.due_at == clock.now() + timedelta(days=7)
-    assert c.improvement.follow_ups[0].due_at == first_due
+    item = item_of(service, c.id)
+    assert item.extensions == 1
+    assert item.due_at == clock.now() + timedelta(days=7)
+    assert item.follow_ups[0].due_at == first_due
     c = walk(service, c.id, ["progress", "met"])
     assert c.state is S.HANDLED
 
@@ -222,15 +230,17 @@ def test_improvement_not_met_at_second_follow_up_goes_to_the_gm_office(
     steps = ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve"]
     c = walk(service, c.id, [*steps, "improve", "extend", "not_met_again"])
     assert c.state is S.IMPROVEMENT_ESCALATED
-    assert c.improvement is not None
-    assert c.improvement.status is ImprovementStatus.ESCALATED
+    assert item_of(service, c.id).state is ImprovementState.ESCALATED
     assert c.pending_escalation is not None
     assert c.pending_escalation.stage is EscalationStage.IMPROVEMENT
-    c = walk(service, c.id, ["decide"])
+    service.improvements.decide(GM, item_id(service, c.id), decision="批准更换设备，由运维经理负责")
+    c = service.get(SPECIALIST, c.id)
     assert c.state is S.HANDLED
-    assert c.improvement is not None
-    assert c.improvement.status is ImprovementStatus.DECIDED
-    assert c.improvement.decision == "批准更换设备，由运维经理负责"
+    assert c.pending_escalation is None
+    assert c.escalations[-1].decision == "批准更换设备，由运维经理负责"
+    item = item_of(service, c.id)
+    assert item.state is ImprovementState.DECIDED
+    assert item.decision == "批准更换设备，由运维经理负责"
     assert names(core, c.id)[-1] == "complaint.gm_decided"
     c = walk(service, c.id, ["feedback", "satisfied"])
     assert c.state is S.CLOSED

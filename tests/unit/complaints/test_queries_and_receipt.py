@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -16,15 +16,23 @@ from itsm_core.complaints import (
     Origin,
     complaint_id_for,
 )
-from itsm_core.complaints.queries import (
-    callbacks_overdue_query,
-    complaints_query,
-    overdue_improvements_query,
-)
+from itsm_core.complaints.queries import complaints_query
 from itsm_core.complaints.storage import COMPLAINT_SPEC
+from itsm_core.improvements import IMPROVEMENT_SPEC
 from itsm_core.storage.base import Where
 
-from .conftest import RM, SPECIALIST, T0, at_state, history, intake, receive, walk
+from .conftest import (
+    RM,
+    SPECIALIST,
+    T0,
+    at_state,
+    history,
+    intake,
+    item_id,
+    item_of,
+    receive,
+    walk,
+)
 
 S = ComplaintState
 
@@ -55,20 +63,29 @@ def test_find_by_state_customer_party_and_source(service: ComplaintService) -> N
     assert len(service.find(RM, limit=2)) == 2
 
 
+def sources(found: list) -> set[str]:  # type: ignore[type-arg]
+    return {i.source_ref for i in found}
+
+
 def test_find_by_improvement_owner(service: ComplaintService) -> None:
     from .conftest import OWNER
 
+    items = service.improvements
     a = at_state(service, S.IMPROVING)
     b = at_state(service, S.RESOLVED)
-    assert ids(service.find(RM, improvement_owner=OWNER.id)) == {a.id}
-    assert ids(service.find(RM, improvement_owner=OWNER.id, closed=False)) == {a.id}
-    assert service.find(RM, improvement_owner="owner-9") == []
+    assert sources(items.find(RM, owner=OWNER.id, source_kind="complaint")) == {a.id}
+    assert sources(items.find(RM, owner=OWNER.id, is_open=True)) == {a.id}
+    assert items.find(RM, owner="owner-9") == []
+    assert ids(service.find(RM, improvement_id=item_id(service, a.id))) == {a.id}
     walk(service, a.id, ["met", "feedback", "satisfied"])
-    assert ids(service.find(RM, improvement_owner=OWNER.id)) == {a.id}
-    assert service.find(RM, improvement_owner=OWNER.id, closed=False) == []
-    assert b.id not in ids(service.find(RM, improvement_owner=OWNER.id))
-    with pytest.raises(ValidationError, match="improvement_owner must be"):
-        service.find(RM, improvement_owner="")
+    assert sources(items.find(RM, owner=OWNER.id)) == {a.id}
+    assert items.find(RM, owner=OWNER.id, is_open=True) == []
+    assert sources(items.find(RM, owner=OWNER.id, is_open=False)) == {a.id}
+    assert b.id not in sources(items.find(RM, owner=OWNER.id))
+    with pytest.raises(ValidationError, match="owner must be"):
+        items.find(RM, owner="")
+    with pytest.raises(ValidationError, match="improvement_id must be"):
+        service.find(RM, improvement_id="")
 
 
 def test_find_by_received_period(service: ComplaintService, clock: FrozenClock) -> None:
@@ -134,53 +151,66 @@ def test_queries_are_kernel_queries_over_index_fields() -> None:
     q.validate(COMPLAINT_SPEC)
     assert Where("state", "eq", "closed") in q.where
     assert Where("source", "in", ("callback", "satisfaction")) in q.where
-    overdue_improvements_query(T0).validate(COMPLAINT_SPEC)
-    callbacks_overdue_query(T0).validate(COMPLAINT_SPEC)
+    overdue = complaints_query(callback_due_before=T0)
+    overdue.validate(COMPLAINT_SPEC)
+    assert Where("callback_pending", "eq", True) in overdue.where
+    assert Where("callback_due_at", "lt", T0) in overdue.where
+    complaints_query(improvement_id="imp-1").validate(COMPLAINT_SPEC)
     names = {f.name for f in COMPLAINT_SPEC.index}
     assert {"state", "customer", "party_complained_about", "source"} <= names
-    assert {"improvement_open", "improvement_due_at"} <= names
+    assert {"improvement_id", "callback_pending", "callback_due_at"} <= names
+    assert {"open", "due_at", "owner"} <= {f.name for f in IMPROVEMENT_SPEC.index}
     assert "complainant" not in names
+
+
+def overdue(service: ComplaintService, at: datetime | None = None) -> set[str]:
+    """The complaints whose improvement item is open and was due before ``at`` (now)."""
+    when = at if at is not None else service.runtime.clock.now()
+    found = service.improvements.find(RM, source_kind="complaint", is_open=True, due_before=when)
+    return sources(found)
 
 
 def test_overdue_improvements_at_a_given_instant(
     service: ComplaintService, clock: FrozenClock
 ) -> None:
     c = at_state(service, S.IMPROVING)
-    due = c.improvement.due_at if c.improvement else T0
-    assert service.overdue_improvements(RM, at=due) == []
-    assert ids(service.overdue_improvements(RM, at=due + timedelta(seconds=1))) == {c.id}
+    due = item_of(service, c.id).due_at
+    assert overdue(service, due) == set()
+    assert overdue(service, due + timedelta(seconds=1)) == {c.id}
     # an extension moves the due instant
     clock.set(due + timedelta(days=1))
-    assert ids(service.overdue_improvements(RM)) == {c.id}
+    assert overdue(service) == {c.id}
     walk(service, c.id, ["extend"])
-    assert service.overdue_improvements(RM) == []
+    assert overdue(service) == set()
     clock.advance(days=8)
-    assert ids(service.overdue_improvements(RM)) == {c.id}
+    assert overdue(service) == {c.id}
     # met improvements are never overdue
     walk(service, c.id, ["met"])
-    assert service.overdue_improvements(RM, at=clock.now() + timedelta(days=365)) == []
+    assert overdue(service, clock.now() + timedelta(days=365)) == set()
 
 
 def test_escalated_improvements_are_with_the_gm_office_not_overdue(
     service: ComplaintService,
 ) -> None:
     c = at_state(service, S.IMPROVEMENT_ESCALATED)
-    assert service.overdue_improvements(RM, at=T0 + timedelta(days=365)) == []
+    assert overdue(service, T0 + timedelta(days=365)) == set()
     assert ids(service.find(RM, state=S.IMPROVEMENT_ESCALATED)) == {c.id}
 
 
 def test_callbacks_overdue(service: ComplaintService, clock: FrozenClock) -> None:
     c = at_state(service, S.HANDLED)
     assert c.callback_due_at == clock.now() + timedelta(days=1)
-    assert service.callbacks_overdue(RM, at=clock.now() + timedelta(hours=23)) == []
-    assert ids(service.callbacks_overdue(RM, at=clock.now() + timedelta(days=2))) == {c.id}
+    assert service.find(RM, callback_due_before=clock.now() + timedelta(hours=23)) == []
+    assert ids(service.find(RM, callback_due_before=clock.now() + timedelta(days=2))) == {c.id}
     walk(service, c.id, ["feedback"])
-    assert ids(service.callbacks_overdue(RM, at=clock.now() + timedelta(days=2))) == {c.id}
+    assert ids(service.find(RM, callback_due_before=clock.now() + timedelta(days=2))) == {c.id}
     clock.advance(days=3)
     walk(service, c.id, ["satisfied"])
-    assert service.callbacks_overdue(RM, at=clock.now() + timedelta(days=2)) == []
+    assert service.find(RM, callback_due_before=clock.now() + timedelta(days=2)) == []
     closed = history_last(service, c.id)
     assert closed.payload["callback_overdue"] is True
+    with pytest.raises(ValidationError, match="callback_due_before"):
+        service.find(RM, callback_due_before=datetime(2026, 3, 2))  # naive
 
 
 def history_last(service: ComplaintService, complaint_id: str):  # type: ignore[no-untyped-def]
@@ -275,14 +305,14 @@ def test_a_receipt_racing_another_returns_the_winner(
     core: ItsmCore, service: ComplaintService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = satisfaction_receipt(service, "resp-race")
-    real = service._existing
+    real = service._unit._existing
     calls: list[str] = []
 
     def not_yet(complaint_id: str):  # type: ignore[no-untyped-def]
         calls.append(complaint_id)
         return None if len(calls) == 1 else real(complaint_id)
 
-    monkeypatch.setattr(service, "_existing", not_yet)
+    monkeypatch.setattr(service._unit, "_existing", not_yet)
     again = satisfaction_receipt(service, "resp-race")
     assert again.id == first.id and again.version == 1
     assert len(calls) == 2

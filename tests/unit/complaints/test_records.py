@@ -17,7 +17,18 @@ from itsm_core.complaints import (
 )
 from itsm_core.complaints.records import LABELS, build_record, build_records
 
-from .conftest import GM, HANDLER, OWNER, RM, SPECIALIST, history, receive, walk
+from .conftest import (
+    GM,
+    HANDLER,
+    OWNER,
+    RM,
+    SPECIALIST,
+    history,
+    item_id,
+    item_of,
+    receive,
+    walk,
+)
 
 S = ComplaintState
 
@@ -61,7 +72,7 @@ def test_the_four_records_have_their_titles(
     for kind, record in records.items():
         assert record.kind is kind
         assert record.complaint_id == closed_external
-        assert record.version == 14
+        assert record.version == 13  # the complaint's version; progress is its item's
         for f in record.fields:
             assert f.zh and f.en and f.label("zh") == f.zh and f.label("en") == f.en
         json.dumps(record.to_dict(), ensure_ascii=False)
@@ -251,7 +262,7 @@ def test_improvement_escalation_decision_on_the_tracking_sheet(
         .display("zh")
         == "已递交总经理室"
     )
-    service.decide(GM, c.id, decision="更换负责人并再给两周")
+    service.improvements.decide(GM, item_id(service, c.id), decision="更换负责人并再给两周")
     sheet = service.record(RM, c.id, "improvement_tracking_sheet")
     assert sheet.value("gm_decision") == "更换负责人并再给两周"
     assert sheet.value("improvement_status") == "decided"
@@ -267,21 +278,22 @@ def test_a_period_granted_by_the_office_counts_as_an_extension_on_the_sheet(
         ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"],
     )
     walk(service, c.id, ["extend", "not_met_again"])
-    granted = service.decide(GM, c.id, decision="再给一周", new_period=timedelta(days=7))
-    assert granted.improvement is not None and granted.improvement.extensions == 2
+    granted = service.improvements.decide(
+        GM, item_id(service, c.id), decision="再给一周", new_period=timedelta(days=7)
+    )
+    assert granted.extensions == 2
     sheet = service.record(RM, c.id, "improvement_tracking_sheet")
     assert sheet.value("extensions") == 2
     assert sheet.value("improvement_status") == "extended"
     assert sheet.value("gm_decision") == "再给一周"
-    assert sheet.value("due_at") == granted.improvement.due_at.isoformat()
+    assert sheet.value("due_at") == granted.due_at.isoformat()
     walk(service, c.id, ["not_met_again"])
-    service.decide(GM, c.id, decision="更换负责人")
-    final = service.get(SPECIALIST, c.id)
+    service.improvements.decide(GM, granted.id, decision="更换负责人")
+    final = item_of(service, c.id)
     sheet = service.record(RM, c.id, "improvement_tracking_sheet")
-    assert final.improvement is not None
-    assert sheet.value("extensions") == final.improvement.extensions == 2
-    assert sheet.value("improvement_status") == final.improvement.status.value == "decided"
-    assert len(sheet.table("follow_ups").rows) == len(final.improvement.follow_ups) == 3
+    assert sheet.value("extensions") == final.extensions == 2
+    assert sheet.value("improvement_status") == final.state.value == "decided"
+    assert len(sheet.table("follow_ups").rows) == len(final.follow_ups) == 3
 
 
 def test_reopened_complaints_count_and_show_the_callback(reopening_core: ItsmCore) -> None:
@@ -304,8 +316,11 @@ def test_records_are_rebuilt_from_the_history_alone(
     core: ItsmCore, service: ComplaintService, closed_external: str
 ) -> None:
     events = history(core, closed_external)
-    built = build_records(events)
+    with core.storage.unit_of_work() as uow:
+        item_events = uow.history("improvement_item", item_id(service, closed_external))
+    built = build_records(events + item_events)
     assert built == service.records(SPECIALIST, closed_external)
+    assert build_records(item_events + events) == built  # folded in the order of time
     partial = build_record("handling_report", events[:5])
     assert partial.version == 5
     assert partial.value("project_ref") == "TS-2026-001"

@@ -29,7 +29,10 @@ from .conftest import (
     at_state,
     history,
     intake,
+    item_id,
+    item_of,
     receive,
+    stored_items,
     stored_record,
     walk,
 )
@@ -46,10 +49,12 @@ def refused(
 ) -> ItsmError:
     """Assert that ``call`` raises ``error`` and that nothing stored changed."""
     before = stored_record(core, complaint_id)
+    items = stored_items(core)
     events = len(history(core, complaint_id))
     with pytest.raises(error, match=match) as info:
         call()
     assert stored_record(core, complaint_id) == before
+    assert stored_items(core) == items
     assert len(history(core, complaint_id)) == events
     return info.value
 
@@ -154,7 +159,9 @@ def test_the_first_miss_needs_an_extended_period(core: ItsmCore, service: Compla
     refused(
         core,
         c.id,
-        lambda: service.follow_up(SPECIALIST, c.id, met=False, note="未完成"),
+        lambda: service.improvements.follow_up(
+            SPECIALIST, item_id(service, c.id), met=False, note="未完成"
+        ),
         ValidationError,
         "extended period",
     )
@@ -165,8 +172,12 @@ def test_the_period_is_extended_once_only(core: ItsmCore, service: ComplaintServ
     refused(
         core,
         c.id,
-        lambda: service.follow_up(
-            SPECIALIST, c.id, met=False, note="again", new_period=timedelta(days=3)
+        lambda: service.improvements.follow_up(
+            SPECIALIST,
+            item_id(service, c.id),
+            met=False,
+            note="again",
+            new_period=timedelta(days=3),
         ),
         ValidationError,
         "extended once only",
@@ -178,8 +189,8 @@ def test_a_met_improvement_is_not_extended(core: ItsmCore, service: ComplaintSer
     refused(
         core,
         c.id,
-        lambda: service.follow_up(
-            SPECIALIST, c.id, met=True, note="ok", new_period=timedelta(days=3)
+        lambda: service.improvements.follow_up(
+            SPECIALIST, item_id(service, c.id), met=True, note="ok", new_period=timedelta(days=3)
         ),
         ValidationError,
         "not extended",
@@ -232,7 +243,7 @@ def test_an_improvement_period_is_a_duration_or_a_due_instant(
         "at least one quality indicator",
     )
     c = service.require_improvement(SPECIALIST, c.id, **base, due_at=T0 + timedelta(days=3))
-    assert c.improvement is not None and c.improvement.due_at == T0 + timedelta(days=3)
+    assert item_of(service, c.id).due_at == T0 + timedelta(days=3)
 
 
 def test_a_dissatisfied_callback_needs_the_reason(
@@ -356,10 +367,21 @@ def test_each_change_adds_exactly_one_event_and_one_version(
     steps = ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"]
     steps += ["progress", "extend", "met", "feedback", "satisfied"]
     version = c.version
+    item_version = 0
     for name in steps:
         clock.advance(hours=1)
         c = walk(service, c.id, [name])
         events = history(core, c.id)
+        if c.improvement_id is not None:  # the item records one event per change of its own
+            item = service.improvements.get(SPECIALIST, c.improvement_id)
+            item_events = service.improvements.history(SPECIALIST, item.id)
+            assert item.version in (item_version, item_version + 1)
+            assert item.version == len(item_events) == item_events[-1].aggregate_version
+            item_version = item.version
+        if name == "progress":  # the owner's report changes the item, not the complaint
+            assert c.version == version == len(events)
+            assert item_events[-1].occurred_at == clock.now()
+            continue
         assert c.version == version + 1 == len(events)
         assert events[-1].aggregate_version == c.version
         assert events[-1].occurred_at == clock.now()

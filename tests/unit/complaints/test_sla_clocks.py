@@ -16,12 +16,14 @@ from itsm_core import SYSTEM, FrozenClock, ItsmCore, hookimpl
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.complaints import (
     COMPLAINT_SPEC,
+    Complaint,
     ComplaintPolicy,
     ComplaintService,
     ComplaintState,
     Origin,
 )
 from itsm_core.complaints.promises import SUBJECT_KIND, promised_instant
+from itsm_core.improvements import SUBJECT_KIND as ITEM_SUBJECT
 from itsm_core.kernel.errors import InvalidTransition, ValidationError
 from itsm_core.sla import (
     ClockKeeper,
@@ -30,11 +32,10 @@ from itsm_core.sla import (
     SlaClock,
     SlaNotification,
     Target,
-    TargetKind,
 )
 from itsm_core.storage.base import AggregateSpec
 
-from .conftest import BU, GM, OWNER, RM, SPECIALIST, TZ, at_state, stored, walk
+from .conftest import BU, GM, OWNER, RM, SPECIALIST, TZ, at_state, item_id, item_of, stored, walk
 
 S = ComplaintState
 #: Tuesday 30 September 2025, 15:00: the last working afternoon before National Day.
@@ -100,7 +101,23 @@ def require(service: ComplaintService, complaint_id: str, **period: Any) -> Any:
 
 
 def clocks(core: ItsmCore, complaint_id: str, kind: str | None = None) -> list[SlaClock]:
-    return core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND, subject_id=complaint_id, target=kind)
+    """The complaint's clocks, and its improvement items' (their period's clock)."""
+    found = core.sla.find(SYSTEM, subject_kind=SUBJECT_KIND, subject_id=complaint_id, target=kind)
+    for item in core.improvements.find(SPECIALIST, source_ref=complaint_id):
+        found += core.sla.find(SYSTEM, subject_kind=ITEM_SUBJECT, subject_id=item.id, target=kind)
+    return found
+
+
+def follow_up(core: ItsmCore, complaint_id: str, **kwargs: Any) -> Complaint:
+    """Follow the complaint's improvement item up; return the complaint."""
+    core.improvements.follow_up(SPECIALIST, item_id(core.complaints, complaint_id), **kwargs)
+    return core.complaints.get(SPECIALIST, complaint_id)
+
+
+def decide_item(core: ItsmCore, complaint_id: str, **kwargs: Any) -> Complaint:
+    """The office decides the complaint's escalated improvement item; return the complaint."""
+    core.improvements.decide(GM, item_id(core.complaints, complaint_id), **kwargs)
+    return core.complaints.get(SPECIALIST, complaint_id)
 
 
 def only(core: ItsmCore, complaint_id: str, kind: str) -> SlaClock:
@@ -122,10 +139,9 @@ def improving(core: ItsmCore, hours: float = 16) -> str:
 def test_requiring_an_improvement_starts_its_clock_on_the_cn_calendar(core: ItsmCore) -> None:
     cid = improving(core)
     c = stored(core, cid)
-    assert c.improvement is not None
     # 15:00-18:00 on 30 Sep (3 h); 1-8 Oct are holidays; 9 Oct (7.5 h); 5.5 h on 10 Oct
     due = datetime(2025, 10, 10, 16, 0, tzinfo=TZ)
-    assert c.improvement.due_at == due
+    assert item_of(core.complaints, cid).due_at == due
     clock = only(core, cid, "improvement")
     assert (clock.state, clock.due_at, clock.budget) == (ClockState.RUNNING, due, 16 * H)
     assert (clock.calendar, clock.thresholds) == ("default", (0.5, 0.75, 0.9))
@@ -145,7 +161,7 @@ def test_warnings_and_the_breach_chain_fire_through_the_hooks(
     clock.set(datetime(2025, 10, 9, 15, 30, tzinfo=TZ))  # 3 h + 5 h = 50 %
     report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (1, 0)
-    assert desk.calls == [("warning", "complaint", "improvement", 50, "service_desk")]
+    assert desk.calls == [("warning", ITEM_SUBJECT, "improvement", 50, "service_desk")]
     clock.set(datetime(2025, 10, 10, 16, 0, tzinfo=TZ))
     report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (2, 1)
@@ -163,13 +179,11 @@ def test_the_extension_changes_the_target_carrying_the_elapsed_time_over(
     cid = improving(core)
     clock.set(datetime(2025, 10, 10, 17, 0, tzinfo=TZ))  # 1 h past the due instant
     core.sla.tick(SYSTEM)
-    c = core.complaints.follow_up(
-        SPECIALIST, cid, met=False, note="培训未完成", new_period=timedelta(hours=8)
-    )
+    c = follow_up(core, cid, met=False, note="培训未完成", new_period=timedelta(hours=8))
     # 17:00-18:00 Friday, then Saturday 11 Oct is a makeup working day: 09:00-12:00, 13:30-17:30
     extended = datetime(2025, 10, 11, 17, 30, tzinfo=TZ)
     assert c.state is S.IMPROVEMENT_EXTENDED
-    assert c.improvement is not None and c.improvement.due_at == extended
+    assert item_of(core.complaints, c.id).due_at == extended
     ticking = only(core, cid, "improvement")  # the same clock carries on
     assert (ticking.budget, ticking.due_at) == (17 * H + 8 * H, extended)
     assert ticking.breached_at is None  # the promise in force is the extended period
@@ -183,8 +197,8 @@ def test_an_extension_to_an_explicit_instant(core: ItsmCore, clock: FrozenClock)
     cid = improving(core)
     clock.set(datetime(2025, 10, 10, 9, 0, tzinfo=TZ))  # 10.5 h counted
     new_due = datetime(2025, 10, 13, 12, 0, tzinfo=TZ)  # Monday noon
-    c = core.complaints.follow_up(SPECIALIST, cid, met=False, note="未完成", new_due_at=new_due)
-    assert c.improvement is not None and c.improvement.due_at == new_due
+    c = follow_up(core, cid, met=False, note="未完成", new_due_at=new_due)
+    assert item_of(core.complaints, c.id).due_at == new_due
     ticking = only(core, cid, "improvement")
     assert ticking.due_at == new_due
     # Friday 7.5 h, Saturday (makeup day) 7.5 h, Monday 3 h
@@ -196,7 +210,7 @@ def test_met_stops_the_clock_and_nothing_fires_afterwards(
 ) -> None:
     cid = improving(core)
     clock.set(datetime(2025, 10, 9, 10, 0, tzinfo=TZ))
-    c = core.complaints.follow_up(SPECIALIST, cid, met=True, note="按质量指标完成")
+    c = follow_up(core, cid, met=True, note="按质量指标完成")
     stopped = only(core, cid, "improvement")
     assert (stopped.state, stopped.met, stopped.stopped_at) == (
         ClockState.STOPPED,
@@ -213,9 +227,9 @@ def test_met_stops_the_clock_and_nothing_fires_afterwards(
 def test_a_missed_period_met_late_is_recorded_as_missed(core: ItsmCore, clock: FrozenClock) -> None:
     cid = improving(core)
     clock.set(datetime(2025, 10, 10, 17, 0, tzinfo=TZ))  # no tick ran: the stop catches up
-    core.complaints.follow_up(SPECIALIST, cid, met=False, note="未完成", new_period=4 * H)
+    follow_up(core, cid, met=False, note="未完成", new_period=4 * H)
     clock.set(datetime(2025, 10, 13, 10, 0, tzinfo=TZ))  # past the extended instant
-    core.complaints.follow_up(SPECIALIST, cid, met=True, note="完成")
+    follow_up(core, cid, met=True, note="完成")
     stopped = only(core, cid, "improvement")
     assert stopped.met is False
     assert stopped.breached_at == datetime(2025, 10, 11, 12, 0, tzinfo=TZ)
@@ -225,7 +239,7 @@ def test_an_explicit_due_instant_maps_onto_its_business_time(core: ItsmCore) -> 
     c = at_state(core.complaints, S.RESOLVED)
     saturday_evening = datetime(2025, 10, 18, 20, 0, tzinfo=TZ)  # not a working time
     c = require(core.complaints, c.id, due_at=saturday_evening)
-    assert c.improvement is not None and c.improvement.due_at == saturday_evening
+    assert item_of(core.complaints, c.id).due_at == saturday_evening
     ticking = only(core, c.id, "improvement")
     assert ticking.budget == CN.between(EVE, saturday_evening)
     # the business time has run at the last closing before the instant
@@ -246,13 +260,13 @@ def test_a_due_instant_without_business_time_is_refused(core: ItsmCore) -> None:
 def test_the_office_decision_stops_the_clock(core: ItsmCore, clock: FrozenClock) -> None:
     cid = improving(core)
     clock.set(datetime(2025, 10, 10, 17, 0, tzinfo=TZ))
-    core.complaints.follow_up(SPECIALIST, cid, met=False, note="未完成", new_period=4 * H)
+    follow_up(core, cid, met=False, note="未完成", new_period=4 * H)
     clock.set(datetime(2025, 10, 13, 10, 0, tzinfo=TZ))
-    c = core.complaints.follow_up(SPECIALIST, cid, met=False, note="仍未完成")
+    c = follow_up(core, cid, met=False, note="仍未完成")
     assert c.state is S.IMPROVEMENT_ESCALATED
     assert only(core, cid, "improvement").state is ClockState.RUNNING  # still measured
     clock.set(datetime(2025, 10, 14, 10, 0, tzinfo=TZ))
-    c = core.complaints.decide(GM, cid, decision="更换改进负责人，结案")
+    c = decide_item(core, cid, decision="更换改进负责人，结案")
     stopped = only(core, cid, "improvement")
     assert stopped.state is ClockState.STOPPED and stopped.met is False
     assert "更换改进负责人" in core.sla.history(SYSTEM, stopped.id)[-1].payload["reason"]
@@ -268,7 +282,7 @@ def test_the_callback_clock_starts_when_handled_and_stops_at_the_callback(
 ) -> None:
     cid = improving(core)
     clock.set(datetime(2025, 9, 30, 17, 0, tzinfo=TZ))
-    c = core.complaints.follow_up(SPECIALIST, cid, met=True, note="完成")
+    c = follow_up(core, cid, met=True, note="完成")
     callback = only(core, cid, "callback")
     # one working day of business time: 17:00-18:00, then 9 Oct until 17:00
     assert c.callback_due_at == callback.due_at == datetime(2025, 10, 9, 17, 0, tzinfo=TZ)
@@ -371,24 +385,26 @@ def test_a_failing_clock_save_leaves_the_complaint_unchanged(
     failing("sla_clock")
     clock.set(datetime(2025, 10, 9, 10, 0, tzinfo=TZ))
     with pytest.raises(RuntimeError):
-        core.complaints.follow_up(SPECIALIST, cid, met=True, note="完成")
+        follow_up(core, cid, met=True, note="完成")
     after = stored(core, cid)
     assert (after.state, after.version) == (before.state, before.version)
     assert only(core, cid, "improvement").state is ClockState.RUNNING
 
 
-def test_a_refused_clock_start_refuses_the_complaint_change(core: ItsmCore) -> None:
+def test_a_refused_clock_start_refuses_the_complaint_change(
+    core: ItsmCore, monkeypatch: pytest.MonkeyPatch
+) -> None:
     c = at_state(core.complaints, S.RESOLVED)
-    core.sla.start(
-        SPECIALIST,
-        subject_kind=SUBJECT_KIND,
-        subject_id=c.id,
-        target=Target("", "", TargetKind.IMPROVEMENT, 4 * H),
-    )
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise ValidationError("already has an open 'improvement' clock", field="target")
+
+    monkeypatch.setattr(core.improvements.register.clocks, "start", refuse)
     with pytest.raises(ValidationError, match="already has an open 'improvement' clock"):
         require(core.complaints, c.id, period=16 * H)
     assert stored(core, c.id).state is S.RESOLVED
-    assert len(clocks(core, c.id)) == 1
+    assert core.improvements.find(SPECIALIST, source_ref=c.id) == []
+    assert clocks(core, c.id) == []
 
 
 # ---------------------------------------------------------------- targets and wiring
@@ -414,7 +430,7 @@ def test_an_agreement_gives_the_targets(clock: FrozenClock, desk: Desk) -> None:
     improvement = only(core, c.id, "improvement")
     assert (improvement.budget, improvement.thresholds) == (10 * H, (0.8,))
     assert improvement.agreement_id == "agr-complaints"
-    assert c.improvement is not None and c.improvement.due_at == improvement.due_at
+    assert item_of(core.complaints, c.id).due_at == improvement.due_at
     require_other = at_state(core.complaints, S.RESOLVED, customer="y")
     require(core.complaints, require_other.id, period=2 * H)
     assert only(core, require_other.id, "improvement").thresholds == (0.8,)
@@ -427,7 +443,7 @@ def test_an_agreement_gives_the_targets(clock: FrozenClock, desk: Desk) -> None:
     )
     other = require_other.id
     with pytest.raises(ValidationError, match="no 'callback' target"):
-        core.complaints.follow_up(SPECIALIST, other, met=True, note="完成")
+        follow_up(core, other, met=True, note="完成")
     assert stored(core, other).state is S.IMPROVING
     assert only(core, other, "improvement").state is ClockState.RUNNING
 
@@ -453,8 +469,7 @@ def test_without_the_sla_service_no_clock_runs(core: ItsmCore) -> None:
     standalone = ComplaintService(core.runtime, calendar=CN)
     c = at_state(standalone, S.RESOLVED)
     c = require(standalone, c.id, period=16 * H)
-    assert c.improvement is not None
-    assert c.improvement.due_at == datetime(2025, 10, 10, 16, 0, tzinfo=TZ)
+    assert item_of(standalone, c.id).due_at == datetime(2025, 10, 10, 16, 0, tzinfo=TZ)
     assert clocks(core, c.id) == []
     with pytest.raises(ValidationError, match="not both"):
         ComplaintService(core.runtime, calendar=CN, sla=ClockKeeper(core.calendars))
@@ -480,21 +495,20 @@ def escalated(core: ItsmCore, clock: FrozenClock) -> str:
     """An improvement not done at its second follow-up, awaiting the office."""
     cid = improving(core)
     clock.set(datetime(2025, 10, 10, 17, 0, tzinfo=TZ))
-    core.complaints.follow_up(SPECIALIST, cid, met=False, note="未完成", new_period=4 * H)
+    follow_up(core, cid, met=False, note="未完成", new_period=4 * H)
     clock.set(datetime(2025, 10, 13, 10, 0, tzinfo=TZ))
-    core.complaints.follow_up(SPECIALIST, cid, met=False, note="仍未完成")
+    follow_up(core, cid, met=False, note="仍未完成")
     return cid
 
 
 def test_the_office_may_grant_a_new_period(core: ItsmCore, clock: FrozenClock) -> None:
     cid = escalated(core, clock)
     clock.set(datetime(2025, 10, 14, 10, 0, tzinfo=TZ))
-    c = core.complaints.decide(GM, cid, decision="再给一天，周三前完成", new_period=7.5 * H)
+    c = decide_item(core, cid, decision="再给一天，周三前完成", new_period=7.5 * H)
     new_due = datetime(2025, 10, 15, 10, 0, tzinfo=TZ)
     assert c.state is S.IMPROVEMENT_EXTENDED
-    item = c.improvement
-    assert item is not None
-    assert (item.status.value, item.due_at, item.extensions) == ("extended", new_due, 2)
+    item = item_of(core.complaints, cid)
+    assert (item.state.value, item.due_at, item.extensions) == ("extended", new_due, 2)
     assert (item.decision, item.decided_by, item.concluded_at) == (
         "再给一天，周三前完成",
         GM.id,
@@ -516,7 +530,7 @@ def test_the_office_may_grant_a_new_period(core: ItsmCore, clock: FrozenClock) -
     )
     assert sheet.value("gm_decision") == "再给一天，周三前完成"
     clock.set(datetime(2025, 10, 15, 9, 0, tzinfo=TZ))
-    c = core.complaints.follow_up(SPECIALIST, cid, met=True, note="完成")
+    c = follow_up(core, cid, met=True, note="完成")
     assert c.state is S.HANDLED
     assert only(core, cid, "improvement").met is True
     assert only(core, cid, "callback").state is ClockState.RUNNING
@@ -527,26 +541,32 @@ def test_not_done_in_the_granted_period_it_goes_back_to_the_office(
 ) -> None:
     cid = escalated(core, clock)
     clock.set(datetime(2025, 10, 14, 10, 0, tzinfo=TZ))
-    core.complaints.decide(
-        GM, cid, decision="再给一天", new_due_at=datetime(2025, 10, 15, 18, 0, tzinfo=TZ)
-    )
+    decide_item(core, cid, decision="再给一天", new_due_at=datetime(2025, 10, 15, 18, 0, tzinfo=TZ))
     clock.set(datetime(2025, 10, 16, 10, 0, tzinfo=TZ))
     with pytest.raises(ValidationError, match="extended once only"):
-        core.complaints.follow_up(SPECIALIST, cid, met=False, note="n", new_period=H)
-    c = core.complaints.follow_up(SPECIALIST, cid, met=False, note="仍未完成")
+        follow_up(core, cid, met=False, note="n", new_period=H)
+    c = follow_up(core, cid, met=False, note="仍未完成")
     assert c.state is S.IMPROVEMENT_ESCALATED
-    c = core.complaints.decide(GM, cid, decision="更换改进负责人")
+    c = decide_item(core, cid, decision="更换改进负责人")
     assert c.state is S.HANDLED
-    assert c.improvement is not None and c.improvement.status.value == "decided"
+    assert item_of(core.complaints, cid).state.value == "decided"
     assert only(core, cid, "improvement").met is False
 
 
-def test_a_new_period_is_only_for_an_improvement_escalation(core: ItsmCore) -> None:
+def test_a_new_period_is_only_for_an_improvement_escalation(
+    core: ItsmCore, clock: FrozenClock
+) -> None:
     c = at_state(core.complaints, S.TRANSFER_ESCALATED, Origin.INTERNAL)
-    with pytest.raises(InvalidTransition, match="grants a new period only"):
-        core.complaints.decide(GM, c.id, decision="d", new_period=H)
+    with pytest.raises(TypeError):
+        core.complaints.decide(GM, c.id, decision="d", new_period=H)  # type: ignore[call-arg]
     assert stored(core, c.id).state is S.TRANSFER_ESCALATED
+    cid = improving(core)
+    with pytest.raises(InvalidTransition, match="'grant_period' is not allowed"):
+        decide_item(core, cid, decision="d", new_period=H)
+    assert stored(core, cid).state is S.IMPROVING
+    cid = escalated(core, clock)
     with pytest.raises(ValidationError, match="not both"):
-        core.complaints.decide(
-            GM, c.id, decision="d", new_period=H, new_due_at=EVE + timedelta(days=30)
-        )
+        decide_item(core, cid, decision="d", new_period=H, new_due_at=EVE + timedelta(days=30))
+    with pytest.raises(InvalidTransition, match=r"core\.improvements\.decide"):
+        core.complaints.decide(GM, cid, decision="d")
+    assert stored(core, cid).state is S.IMPROVEMENT_ESCALATED

@@ -71,10 +71,12 @@ def test_improvement_period_and_callback_skip_national_day() -> None:
         period=timedelta(hours=16),  # two working days of business time
     )
     # 15:00-18:00 on 30 Sep (3 h), then 9 Oct (7.5 h), then 5.5 h on Friday 10 Oct
-    assert c.improvement is not None
-    assert c.improvement.due_at == datetime(2025, 10, 10, 16, 0, tzinfo=SH)
+    assert c.improvement_id is not None
+    item = core.improvements.get(SPECIALIST, c.improvement_id)
+    assert item.due_at == datetime(2025, 10, 10, 16, 0, tzinfo=SH)
     clock.set(datetime(2025, 9, 30, 17, 0, tzinfo=SH))
-    c = core.complaints.follow_up(SPECIALIST, complaint_id, met=True, note="按质量指标完成")
+    core.improvements.follow_up(SPECIALIST, item.id, met=True, note="按质量指标完成")
+    c = core.complaints.get(SPECIALIST, complaint_id)
     # the callback within one working day: the same point of the next working day
     assert c.callback_due_at == datetime(2025, 10, 9, 17, 0, tzinfo=SH)
 

@@ -9,11 +9,10 @@ level crossing and raises an improvement item below target.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
-from itsm_core.improvements import ImprovementItem
+from itsm_core.improvements import ImprovementItem, ImprovementRegister
 from itsm_core.kernel.actors import Actor, Role, require_role
 from itsm_core.kernel.api import command, read
 from itsm_core.kernel.clock import require_aware
@@ -37,7 +36,6 @@ from itsm_core.satisfaction.analysis.standings import (
     SubjectResult,
     level_crossing_hook_calls,
     standing_id,
-    standing_of_improvement,
 )
 from itsm_core.satisfaction.analysis.storage import STANDING_SPEC, TARGET_SPEC
 from itsm_core.satisfaction.analysis.targets import (
@@ -55,9 +53,6 @@ from itsm_core.storage.base import Query, Where
 
 __all__ = [
     "EVALUATE_ROLES",
-    "IMPROVEMENT_DECIDE_ROLES",
-    "IMPROVEMENT_FOLLOW_UP_ROLES",
-    "IMPROVEMENT_PROGRESS_ROLES",
     "TARGET_ROLES",
     "TargetService",
 ]
@@ -74,32 +69,20 @@ charge of satisfaction management, 000 §7.2.4)."""
 EVALUATE_ROLES: tuple[Role, ...] = (*TARGET_ROLES, Role.QUALITY_SPECIALIST, Role.SYSTEM)
 """Who evaluates a period (a scheduled job acts as :data:`~itsm_core.SYSTEM`)."""
 
-IMPROVEMENT_FOLLOW_UP_ROLES: tuple[Role, ...] = (
-    Role.QUALITY_SPECIALIST,
-    Role.RELATIONSHIP_MANAGER,
-    Role.OPERATIONS_MANAGER,
-    Role.OPERATIONS_DIRECTOR,
-)
-"""Who follows up a satisfaction improvement item against its indicators."""
-
-IMPROVEMENT_PROGRESS_ROLES: tuple[Role, ...] = (
-    Role.IMPROVEMENT_OWNER,
-    *IMPROVEMENT_FOLLOW_UP_ROLES,
-)
-"""Who reports progress on a satisfaction improvement item."""
-
-IMPROVEMENT_DECIDE_ROLES: tuple[Role, ...] = (Role.GENERAL_MANAGER_OFFICE,)
-"""Who decides an escalated improvement item."""
-
-
 class TargetService:
     """Targets, critical lines, evaluation and standings: ``core.satisfaction.targets``.
 
     :param sources: what the analysis reads (shared with the figures service).
+    :param improvements: the improvement register the items raised below
+        target go to (the facade's ``core.improvements.register``); default: a
+        register of its own on the same store, without clocks.
     """
 
-    def __init__(self, sources: AnalysisSources) -> None:
+    def __init__(
+        self, sources: AnalysisSources, improvements: ImprovementRegister | None = None
+    ) -> None:
         self._sources = sources
+        self._improvements = improvements or ImprovementRegister(None)
         sources.runtime.relay.add_dispatcher(level_crossing_hook_calls)
 
     # ------------------------------------------------------------------ targets
@@ -251,7 +234,8 @@ class TargetService:
         delivers after the commit to ``itsm_on_event`` notifiers and to the
         ``itsm_satisfaction_level_crossed`` hook (at least once, with retries). A value below target
         raises one improvement item (source ``satisfaction``) per subject and
-        period, owned by the target's improvement owner.
+        period, owned by the target's improvement owner, in the same unit of
+        work; ``core.improvements`` follows it up.
 
         Evaluating a period earlier than the last one evaluated classifies it
         but changes no standing.
@@ -288,7 +272,7 @@ class TargetService:
                 standing = stored.get(standing_id(subject.service, subject.customer))
                 if standing is None:
                     standing = SatisfactionStanding.new(subject.service, subject.customer)
-                crossing, item = standing.evaluate(
+                crossing, request = standing.evaluate(
                     result,
                     best=subject.target.best.level,
                     owner=subject.target.owner or actor.id,
@@ -300,8 +284,8 @@ class TargetService:
                     uow.save(STANDING_SPEC, standing)
                 if crossing is not None:
                     crossings.append(crossing)
-                if item is not None:
-                    raised.append(item)
+                if request is not None:  # raised in this unit of work: both commit or neither
+                    raised.append(self._improvements.raise_item(uow, actor, now, **request))
         return Evaluation(period, tuple(results), tuple(crossings), tuple(raised))
 
     @read
@@ -323,100 +307,3 @@ class TargetService:
         query = Query(tuple(c for c in conditions if c is not None), order_by=("service", "id"))
         with self._sources.runtime.transaction() as uow:
             return uow.find(STANDING_SPEC, query)
-
-    # ------------------------------------------------------------------ improvements
-
-    def improvements(
-        self, actor: Actor, *, service: Filter = None, open_only: bool = True
-    ) -> list[ImprovementItem]:
-        """Return the improvement items raised by satisfaction evaluations, oldest first."""
-        require_role(actor, *READ_ROLES, action="read satisfaction improvement items")
-        conditions = [filter_condition("service", service)]
-        if open_only:
-            conditions.append(Where("open_improvements", "gt", 0))
-        query = Query(tuple(c for c in conditions if c is not None), order_by=("service", "id"))
-        with self._sources.runtime.transaction() as uow:
-            standings = uow.find(STANDING_SPEC, query)
-        items = [
-            i for s in standings for i in (s.open_improvements if open_only else s.improvements)
-        ]
-        return sorted(items, key=lambda i: (i.issued_at, i.id))
-
-    def report_improvement_progress(self, actor: Actor, item_id: str, note: str) -> ImprovementItem:
-        """Record the improvement owner's progress report on an item.
-
-        :raises NotFound: if there is no such item.
-        :raises InvalidTransition: if the item is no longer open.
-        """
-        require_role(actor, *IMPROVEMENT_PROGRESS_ROLES, action="report improvement progress")
-        text = required_text(note, "note")
-        return self._change_item(
-            item_id,
-            "improvement_progress",
-            actor,
-            lambda item, at: item.with_progress(at, actor.id, text),
-            note=text,
-        )
-
-    def follow_up_improvement(
-        self,
-        actor: Actor,
-        item_id: str,
-        *,
-        met: bool,
-        note: str,
-        extend_to: datetime | None = None,
-    ) -> ImprovementItem:
-        """Follow an item up against its indicators: met, extended, or escalated.
-
-        :raises NotFound: if there is no such item.
-        :raises InvalidTransition: if the item is no longer open.
-        """
-        require_role(actor, *IMPROVEMENT_FOLLOW_UP_ROLES, action="follow up an improvement")
-        text = required_text(note, "note")
-        return self._change_item(
-            item_id,
-            "improvement_followed_up",
-            actor,
-            lambda item, at: item.followed_up(
-                at, actor.id, met=met, note=text, extend_to=extend_to
-            ),
-            met=met,
-            note=text,
-            extend_to=extend_to,
-        )
-
-    def decide_improvement(self, actor: Actor, item_id: str, decision: str) -> ImprovementItem:
-        """Record the general manager's office's decision on an escalated item.
-
-        :raises InvalidTransition: unless the item is escalated.
-        """
-        require_role(actor, *IMPROVEMENT_DECIDE_ROLES, action="decide an escalated improvement")
-        text = required_text(decision, "decision")
-        return self._change_item(
-            item_id,
-            "improvement_decided",
-            actor,
-            lambda item, at: item.decided(at, actor.id, text),
-            decision=text,
-        )
-
-    def _change_item(
-        self,
-        item_id: str,
-        event: str,
-        actor: Actor,
-        change: Callable[[ImprovementItem, datetime], ImprovementItem],
-        **facts: Any,
-    ) -> ImprovementItem:
-        entity_id = standing_of_improvement(item_id)
-        now = self._sources.runtime.clock.now()
-        with self._sources.runtime.transaction() as uow:
-            try:
-                standing = uow.get(STANDING_SPEC, entity_id)
-            except NotFound:
-                raise NotFound("satisfaction improvement item", item_id) from None
-            changed = change(standing.improvement(item_id), now)
-            standing.replace_improvement(changed, event, actor, now, **facts)
-            uow.save(STANDING_SPEC, standing)
-        return changed

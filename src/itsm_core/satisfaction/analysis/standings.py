@@ -4,8 +4,10 @@ Evaluating a period classifies every service (and every customer of it) by
 its target's critical lines. The last classification of each is kept as a
 :class:`SatisfactionStanding`, so the next evaluation knows whether a level
 was *crossed*; and a figure below target raises an improvement requirement
-(:class:`~itsm_core.improvements.ImprovementItem`, source ``satisfaction``),
-at most one per subject and period, which the standing holds and follows up.
+(an :class:`~itsm_core.improvements.ImprovementItem` of the improvement
+register, source ``satisfaction``), at most one per subject and period, in
+the evaluation's unit of work; the standing keeps the ids of the items it
+raised, and ``core.improvements`` follows them up.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import attrs
 from itsm_core.improvements import ImprovementItem, ImprovementSource, QualityIndicator
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
-from itsm_core.kernel.errors import NotFound, ValidationError
+from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.labels import Labelled, Language
 from itsm_core.outbox import HookCall
@@ -48,20 +50,6 @@ def standing_id(service: str, customer: str | None) -> str:
 def improvement_id(standing: str, period: str) -> str:
     """Return the id of the improvement item a standing raises for ``period``."""
     return f"{standing}@{period}"
-
-
-def standing_of_improvement(item_id: str) -> str:
-    """Return the standing id of an improvement item id.
-
-    :raises NotFound: if ``item_id`` is not a satisfaction improvement id.
-    """
-    if (
-        not isinstance(item_id, str)
-        or not item_id.startswith("sat-standing:")
-        or "@" not in item_id
-    ):
-        raise NotFound("satisfaction improvement item", str(item_id))
-    return item_id.rsplit("@", 1)[0]
 
 
 def _subject_label(service: str, customer: str | None, lang: Language) -> str:
@@ -243,7 +231,7 @@ class SatisfactionStanding(Aggregate):
     :param n: the responses behind it.
     :param target: the target value then.
     :param evaluated_at: when it was evaluated.
-    :param improvements: the improvement items raised, oldest first.
+    :param improvements: the ids of the improvement items raised, oldest first.
     """
 
     KIND: ClassVar[str] = "satisfaction_standing"
@@ -258,7 +246,7 @@ class SatisfactionStanding(Aggregate):
     n: int = 0
     target: float | None = None
     evaluated_at: datetime | None = None
-    improvements: tuple[ImprovementItem, ...] = ()
+    improvements: tuple[str, ...] = ()
 
     @classmethod
     def new(cls, service: str, customer: str | None) -> SatisfactionStanding:
@@ -270,21 +258,6 @@ class SatisfactionStanding(Aggregate):
         """True if the last value was below the target."""
         return self.value is not None and self.target is not None and self.value < self.target
 
-    @property
-    def open_improvements(self) -> tuple[ImprovementItem, ...]:
-        """The improvement items still being worked on."""
-        return tuple(i for i in self.improvements if i.is_open)
-
-    def improvement(self, item_id: str) -> ImprovementItem:
-        """Return the improvement item ``item_id``.
-
-        :raises NotFound: if this standing holds none such.
-        """
-        for item in self.improvements:
-            if item.id == item_id:
-                return item
-        raise NotFound("satisfaction improvement item", item_id)
-
     def evaluate(
         self,
         result: SubjectResult,
@@ -294,7 +267,7 @@ class SatisfactionStanding(Aggregate):
         improvement_period: timedelta,
         actor: Actor,
         at: datetime,
-    ) -> tuple[LevelCrossing | None, ImprovementItem | None]:
+    ) -> tuple[LevelCrossing | None, dict[str, Any] | None]:
         """Take in one period's classification.
 
         Records ``level_crossed`` when the level differs from the previous
@@ -309,7 +282,8 @@ class SatisfactionStanding(Aggregate):
         :param improvement_period: how long the owner has for it.
         :param actor: who evaluates.
         :param at: when.
-        :returns: the crossing and the raised item, either None.
+        :returns: the crossing, and the item to raise (the arguments of
+            :meth:`~itsm_core.improvements.ImprovementRegister.raise_item`); either None.
         """
         if result.level is None or result.value is None or result.deviation is None:
             raise ValidationError("only a classified result can be taken in", field="result")
@@ -317,9 +291,9 @@ class SatisfactionStanding(Aggregate):
             return None, None
         previous_level, previous_period = self.level, self.period
         crossed = result.level is not (previous_level or best)
-        item: ImprovementItem | None = None
+        item: dict[str, Any] | None = None
         item_key = improvement_id(self.id, result.period)
-        if result.below_target and all(i.id != item_key for i in self.improvements):
+        if result.below_target and item_key not in self.improvements:
             item = self._improvement_item(result, item_key, owner, improvement_period, actor, at)
         unchanged = (
             not crossed
@@ -338,7 +312,7 @@ class SatisfactionStanding(Aggregate):
         self.target = result.deviation.target
         self.evaluated_at = at
         if item is not None:
-            self.improvements = (*self.improvements, item)
+            self.improvements = (*self.improvements, item_key)
         payload = {
             "service": self.service,
             "customer": self.customer,
@@ -352,7 +326,7 @@ class SatisfactionStanding(Aggregate):
             "n": result.n,
             "below_target": result.below_target,
             "measures": result.measures,
-            "improvement_id": None if item is None else item.id,
+            "improvement_id": None if item is None else item_key,
         }
         event = self._record("level_crossed" if crossed else "evaluated", actor, at, payload)
         crossing = None
@@ -382,7 +356,7 @@ class SatisfactionStanding(Aggregate):
         improvement_period: timedelta,
         actor: Actor,
         at: datetime,
-    ) -> ImprovementItem:
+    ) -> dict[str, Any]:
         assert result.deviation is not None and result.level is not None
         dev = result.deviation
         who = _subject_label(self.service, self.customer, "zh")
@@ -390,30 +364,18 @@ class SatisfactionStanding(Aggregate):
             f"{result.period} {who} {dev.describe('zh')}，低于目标；"
             f"级别 {result.level.zh}，措施：{result.measures or '按改进计划执行'}"
         )
-        return ImprovementItem(
-            id=item_key,
-            source_kind=ImprovementSource.SATISFACTION,
-            source_ref=self.id,
-            description=description,
-            quality_indicators=(QualityIndicator(result.metric.zh, f"≥ {dev.target:g}"),),
-            owner=owner,
-            issued_by=actor.id,
-            issued_at=at,
-            due_at=at + improvement_period,
-            cause=f"{result.metric.en} {dev.value:.1f} below target {dev.target:g}",
-        )
-
-    def replace_improvement(
-        self, item: ImprovementItem, event: str, actor: Actor, at: datetime, **facts: Any
-    ) -> None:
-        """Store a changed improvement item and record ``event`` for it.
-
-        :raises NotFound: if this standing does not hold the item.
-        """
-        self.improvement(item.id)
-        self.improvements = tuple(item if i.id == item.id else i for i in self.improvements)
-        payload = {"improvement_id": item.id, "status": item.status.value, **facts}
-        self._record(event, actor, at, payload)
+        return {
+            "item_id": item_key,
+            "source_kind": ImprovementSource.SATISFACTION,
+            "source_ref": self.id,
+            "description": description,
+            "quality_indicators": (QualityIndicator(result.metric.zh, f"≥ {dev.target:g}"),),
+            "owner": owner,
+            "due_at": at + improvement_period,
+            "cause": f"{result.metric.en} {dev.value:.1f} below target {dev.target:g}",
+            "service": self.service,
+            "customer": self.customer,
+        }
 
 
 LEVEL_CROSSED = f"{SatisfactionStanding.KIND}.level_crossed"

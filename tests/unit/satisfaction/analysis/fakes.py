@@ -15,6 +15,7 @@ from typing import Any
 import attrs
 
 from itsm_core import Actor, FrozenClock
+from itsm_core.improvements import IMPROVEMENT_SPEC, ImprovementService
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.ids import new_id
 from itsm_core.outbox import OutboxRelay
@@ -171,16 +172,18 @@ def make_runtime(plugins: Iterable[object] = (), at: datetime = AT) -> Runtime:
     """Return a runtime over a spy memory store of the row specs and the analysis specs."""
     clock = FrozenClock(at)
     pm = make_plugin_manager(plugins, load_entrypoints=False)
-    storage = SpyBackend("memory://analysis", [*ROW_SPECS, *ANALYSIS_SPECS])
+    storage = SpyBackend("memory://analysis", [*ROW_SPECS, *ANALYSIS_SPECS, IMPROVEMENT_SPEC])
     return Runtime(clock, storage, pm, OutboxRelay(storage, pm, clock))
 
 
 @attrs.frozen
 class Analysed:
-    """The two analysis services over one set of sources, as ``core.satisfaction`` has them."""
+    """The two analysis services over one set of sources, as ``core.satisfaction`` has them,
+    and the improvement register their evaluations raise items in."""
 
     analysis: SatisfactionAnalysis
     targets: TargetService
+    improvements: ImprovementService
 
 
 def make_analysis(runtime: Runtime, **options: Any) -> Analysed:
@@ -193,7 +196,8 @@ def make_analysis(runtime: Runtime, **options: Any) -> Analysed:
     options.setdefault("invitations", INVITATIONS)
     options.setdefault("key_customers", key_customers)
     sources = AnalysisSources(runtime, responses=RESPONSES, **options)
-    return Analysed(SatisfactionAnalysis(sources), TargetService(sources))
+    items = ImprovementService(runtime)  # the register the items raised below target go to
+    return Analysed(SatisfactionAnalysis(sources), TargetService(sources, items.register), items)
 
 
 def response(

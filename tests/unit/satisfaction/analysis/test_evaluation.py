@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from itsm_core import SYSTEM, AccessDenied, DomainEvent, InvalidTransition, NotFound, hookimpl
-from itsm_core.improvements import ImprovementSource, ImprovementStatus
+from itsm_core.improvements import ImprovementSource, ImprovementState
 from itsm_core.satisfaction.analysis import (
     STANDING_SPEC,
     AlertLevel,
@@ -191,7 +191,7 @@ def test_a_raising_hook_never_undoes_the_evaluation_and_is_retried() -> None:
     assert len(evaluation.crossings) == 2
     assert len(recorder.crossings) == 2  # the other implementation still ran
     assert len(sat.targets.find_standings(QUALITY)) == 2  # committed
-    assert len(sat.targets.improvements(QUALITY)) == 2
+    assert len(sat.improvements.find(QUALITY, source_kind="satisfaction")) == 2
     # the failed deliveries wait in the outbox and are retried after the backoff
     runtime.clock.advance(hours=2)  # type: ignore[attr-defined]
     broken.fail = False
@@ -245,28 +245,48 @@ def test_weighted_evaluation_and_strict_weights() -> None:
 
 def test_improvement_items_are_followed_up() -> None:
     runtime, sat = setup()
+    items = sat.improvements
     responses(runtime, *many(50, 35))
     evaluation = sat.targets.evaluate(QUALITY, "2026-05")
     overall = next(i for i in evaluation.improvements if i.source_ref.endswith(":*"))
     other = next(i for i in evaluation.improvements if i is not overall)
-    progressed = sat.targets.report_improvement_progress(OWNER, overall.id, "extra callbacks")
+    assert items.get(QUALITY, overall.id).state is ImprovementState.IN_PROGRESS  # stored
+    progressed = items.report_progress(OWNER, overall.id, note="extra callbacks")
     assert progressed.progress[-1].note == "extra callbacks"
-    met = sat.targets.follow_up_improvement(QUALITY, overall.id, met=True, note="back above 90")
-    assert met.status is ImprovementStatus.MET
+    # the roles that follow satisfaction items up may report progress too
+    assert items.report_progress(QUALITY, overall.id, note="checked").progress[-1].by == QUALITY.id
+    met = items.follow_up(QUALITY, overall.id, met=True, note="back above 90")
+    assert met.state is ImprovementState.DONE
     with pytest.raises(InvalidTransition):
-        sat.targets.report_improvement_progress(OWNER, overall.id, "too late")
-    escalated = sat.targets.follow_up_improvement(QUALITY, other.id, met=False, note="still low")
-    assert escalated.status is ImprovementStatus.ESCALATED
-    decided = sat.targets.decide_improvement(GMO, other.id, "replace the team lead")
-    assert decided.status is ImprovementStatus.DECIDED
-    assert sat.targets.improvements(QUALITY) == []
-    assert len(sat.targets.improvements(QUALITY, open_only=False)) == 2
+        items.report_progress(OWNER, overall.id, note="too late")
+    escalated = items.follow_up(QUALITY, other.id, met=False, note="still low")
+    assert escalated.state is ImprovementState.ESCALATED  # at once: no extension is required
+    decided = items.decide(GMO, other.id, decision="replace the team lead")
+    assert decided.state is ImprovementState.DECIDED
+    assert items.find(QUALITY, source_kind="satisfaction", is_open=True) == []
+    assert len(items.find(QUALITY, source_kind="satisfaction")) == 2
     with pytest.raises(AccessDenied):
-        sat.targets.decide_improvement(QUALITY, other.id, "x")
+        items.decide(QUALITY, other.id, decision="x")
     with pytest.raises(NotFound):
-        sat.targets.follow_up_improvement(QUALITY, "sat-standing:x:*@2026-05", met=True, note="x")
+        items.follow_up(QUALITY, "sat-standing:x:*@2026-05", met=True, note="x")
     with pytest.raises(NotFound):
-        sat.targets.follow_up_improvement(QUALITY, "cmp-1", met=True, note="x")
+        items.follow_up(QUALITY, "cmp-1", met=True, note="x")
+    standing = sat.targets.find_standings(QUALITY, service="desktop")[0]
+    assert set(standing.improvements) <= {overall.id, other.id}
+
+
+def test_a_satisfaction_item_may_be_extended_more_than_once() -> None:
+    runtime = make_runtime()
+    sat = make_analysis(runtime)
+    sat.targets.set_target(DIRECTOR, "desktop", target=90, levels=LEVELS, owner=OWNER.id)
+    responses(runtime, *many(50, 35))
+    item = sat.targets.evaluate(QUALITY, "2026-05").improvements[0]
+    for days in (10, 20):
+        item = sat.improvements.follow_up(
+            QUALITY, item.id, met=False, note="n", new_due_at=item.due_at + timedelta(days=days)
+        )
+        assert item.state is ImprovementState.EXTENDED
+    assert item.extensions == 2
 
 
 def test_who_may_evaluate() -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, hookimpl
+from itsm_core import SYSTEM, Actor, DomainEvent, FrozenClock, ItsmCore, hookimpl
 from itsm_core.satisfaction import (
     RESPONSE_SPEC,
     AlertLevel,
@@ -135,7 +135,12 @@ def test_a_programme_through_the_facade(url: str) -> None:
         ("globex", AlertLevel.GREEN),
     }
     assert "satisfaction_standing.level_crossed" in listener.names
-    assert len(sat.targets.improvements(QS)) == 2  # April: the service and globex
+    items = core.improvements.find(QS, source_kind="satisfaction", is_open=True)
+    assert len(items) == 2  # April: the service and globex
+    assert {i.customer for i in items} == {None, "globex"}
+    # each item's period runs on an SLA clock, the item as its subject
+    clocks = core.sla.find(SYSTEM, subject_kind="improvement_item")
+    assert sorted(c.subject_id for c in clocks) == sorted(i.id for i in items)
 
     (change,) = sat.analysis.changes(QS, "2026-05", customer="globex")
     assert change.trend in (Trend.IMPROVED, Trend.STABLE) and change.small_sample

@@ -1,0 +1,45 @@
+"""The service improvement register: improvement items of every source (DOMAIN §2 steps 7–8).
+
+Use it through the facade: ``core.improvements`` is an
+:class:`ImprovementService`. Complaints and satisfaction evaluations raise
+items in their own units of work and refer to them by id; the lifecycle is
+data (:data:`~itsm_core.improvements.lifecycle.TRANSITIONS`).
+"""
+
+from itsm_core.improvements._register import (
+    SUBJECT_KIND,
+    ImprovementRegister,
+    ItemChange,
+    SourceListener,
+)
+from itsm_core.improvements.enums import ImprovementSource, ImprovementState
+from itsm_core.improvements.lifecycle import LIFECYCLE, RULES, TRANSITIONS, SourceRules
+from itsm_core.improvements.model import ImprovementItem
+from itsm_core.improvements.service import ImprovementService
+from itsm_core.improvements.storage import IMPROVEMENT_SPEC
+from itsm_core.improvements.values import (
+    FollowUp,
+    ProgressNote,
+    QualityIndicator,
+    quality_indicators,
+)
+
+__all__ = [
+    "IMPROVEMENT_SPEC",
+    "LIFECYCLE",
+    "RULES",
+    "SUBJECT_KIND",
+    "TRANSITIONS",
+    "FollowUp",
+    "ImprovementItem",
+    "ImprovementRegister",
+    "ImprovementService",
+    "ImprovementSource",
+    "ImprovementState",
+    "ItemChange",
+    "ProgressNote",
+    "QualityIndicator",
+    "SourceListener",
+    "SourceRules",
+    "quality_indicators",
+]
