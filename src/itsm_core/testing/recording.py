@@ -15,10 +15,15 @@ records sent back, satisfaction level crossings), kept in
 :attr:`RecordingNotifier.calls` in the order they arrived. With
 ``failures=n`` the first ``n`` deliveries raise :class:`OSError`, as a
 notifier whose server is down would; the relay retries them with backoff.
+With ``fail_when=predicate`` every delivery for which ``predicate(call)``
+is true raises, until the predicate says otherwise (e.g. one step of the
+breach chain that cannot be reached). :attr:`RecordingNotifier.attempts`
+lists every delivery tried, failed ones included.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -52,24 +57,41 @@ class RecordingNotifier:
     :param name: the plug-in's name (deliveries are tracked per name, so two
         recorders in one facade need different names).
     :param failures: raise :class:`OSError` on this many deliveries first.
+    :param fail_when: raise :class:`OSError` on every delivery this predicate
+        accepts (it gets the :class:`HookCall`; an event delivery is the call
+        ``itsm_on_event`` with the argument ``event``).
     """
 
-    def __init__(self, name: str = "recording", *, failures: int = 0) -> None:
+    def __init__(
+        self,
+        name: str = "recording",
+        *,
+        failures: int = 0,
+        fail_when: Callable[[HookCall], bool] | None = None,
+    ) -> None:
         if not isinstance(failures, int) or isinstance(failures, bool) or failures < 0:
             raise ValidationError(
                 f"failures must be a non-negative integer, got {failures!r}", field="failures"
             )
+        if fail_when is not None and not callable(fail_when):
+            raise ValidationError(
+                f"fail_when must be a callable taking a HookCall, got {fail_when!r}",
+                field="fail_when",
+            )
         self.plugin_name = name
         self.failures = failures
+        self.fail_when = fail_when
         self.failed = 0
         self.events: list[DomainEvent] = []
         self.calls: list[HookCall] = []
+        self.attempts: list[HookCall] = []
 
-    def _deliver(self) -> None:
-        if self.failures > 0:
-            self.failures -= 1
+    def _deliver(self, call: HookCall) -> None:
+        self.attempts.append(call)
+        if self.failures > 0 or (self.fail_when is not None and self.fail_when(call)):
+            self.failures = max(self.failures - 1, 0)
             self.failed += 1
-            raise OSError(f"{self.plugin_name}: delivery refused (a simulated failure)")
+            raise OSError(f"{self.plugin_name}: {call.hook} refused (a simulated failure)")
 
     # -- what was delivered -------------------------------------------------
 
@@ -90,21 +112,23 @@ class RecordingNotifier:
         return [c.value for c in self.calls if c.hook == hook]
 
     def clear(self) -> None:
-        """Forget everything received so far."""
+        """Forget everything received and tried so far."""
         self.events.clear()
         self.calls.clear()
+        self.attempts.clear()
 
     # -- the hooks ----------------------------------------------------------
 
     @hookimpl
     def itsm_on_event(self, event: DomainEvent) -> None:
         """Keep a committed event."""
-        self._deliver()
+        self._deliver(HookCall("itsm_on_event", {"event": event}))
         self.events.append(event)
 
     def _call(self, hook: str, **kwargs: Any) -> None:
-        self._deliver()
-        self.calls.append(HookCall(hook, kwargs))
+        call = HookCall(hook, kwargs)
+        self._deliver(call)
+        self.calls.append(call)
 
     @hookimpl
     def itsm_sla_warning(self, notification: Any) -> None:

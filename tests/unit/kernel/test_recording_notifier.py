@@ -100,3 +100,16 @@ def test_it_implements_every_notifier_hook() -> None:
 def test_a_bad_failure_count_is_refused(failures: object) -> None:
     with pytest.raises(ValidationError, match="failures"):
         RecordingNotifier(failures=failures)  # type: ignore[arg-type]
+
+
+def test_a_predicate_fails_the_deliveries_it_accepts_and_attempts_are_kept() -> None:
+    rec = RecordingNotifier(fail_when=lambda call: call.hook == "itsm_sla_breach")
+    pm = make_plugin_manager([rec], load_entrypoints=False)
+    with pytest.raises(OSError, match="itsm_sla_breach"):
+        pm.hook.itsm_sla_breach(notification="n1")
+    pm.hook.itsm_sla_warning(notification="w1")
+    assert rec.calls_of("itsm_sla_breach") == [] and rec.calls_of("itsm_sla_warning") == ["w1"]
+    assert [c.hook for c in rec.attempts] == ["itsm_sla_breach", "itsm_sla_warning"]
+    assert rec.failed == 1
+    with pytest.raises(ValidationError, match="fail_when"):
+        RecordingNotifier(fail_when="breach")  # type: ignore[arg-type]
