@@ -205,6 +205,18 @@ def test_password_is_not_shown_in_errors() -> None:
 
 
 def test_command_upgrade_current_check(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _command_round_trip(sqlite_url, capsys)
+
+
+@pytest.mark.postgres
+def test_command_upgrade_current_check_on_postgresql(
+    pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the tool opens PostgreSQL without a pool: no pool sizes may reach the engine
+    _command_round_trip(pg_url, capsys)
+
+
+def _command_round_trip(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", sqlite_url]) == 1
     assert "itsm-core-db upgrade" in capsys.readouterr().err
     assert main(["upgrade", sqlite_url]) == 0

@@ -186,6 +186,11 @@ def make_engine(options: EngineOptions | str, **engine_kwargs: Any) -> sa.Engine
         if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
             kwargs.update(connect_args={"connect_timeout": DEFAULT_CONNECT_TIMEOUT})
     kwargs.update(engine_kwargs)
+    if kwargs.get("poolclass") in (sa.pool.NullPool, StaticPool):
+        # these pools keep no sized set of connections: sizes are refused
+        for sized in ("pool_size", "max_overflow", "pool_recycle", "pool_timeout"):
+            if sized not in engine_kwargs:
+                kwargs.pop(sized, None)
     try:
         engine = sa.create_engine(url, **kwargs)
     except ImportError as exc:
