@@ -107,9 +107,14 @@ class RecordingNotifier:
         """The events received about one aggregate, in order."""
         return [e for e in self.events if e.aggregate_id == aggregate_id]
 
-    def calls_of(self, hook: str) -> list[Any]:
-        """The values passed to the dedicated hook ``hook`` (e.g. ``"itsm_sla_breach"``)."""
-        return [c.value for c in self.calls if c.hook == hook]
+    def calls_of(self, hook: str, *hooks: str) -> list[Any]:
+        """The values passed to the dedicated hook ``hook`` (e.g. ``"itsm_sla_breach"``).
+
+        With more hooks, the values passed to any of them, in the order they
+        arrived (e.g. the SLA warnings and breach steps as a desk saw them).
+        """
+        wanted = {hook, *hooks}
+        return [c.value for c in self.calls if c.hook in wanted]
 
     def clear(self) -> None:
         """Forget everything received and tried so far."""

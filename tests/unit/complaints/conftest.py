@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, Role, hookimpl
+from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, Role
 from itsm_core.complaints import (
     COMPLAINT_SPEC,
     Complaint,
@@ -23,6 +23,7 @@ from itsm_core.complaints import (
 )
 from itsm_core.improvements import IMPROVEMENT_SPEC, ImprovementItem
 from itsm_core.storage import Query
+from itsm_core.testing import RecordingNotifier
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)  # a Monday
@@ -45,34 +46,23 @@ IDENTITY = "内部员工王小明-7731"
 CONTACT = "13800001234"
 
 
-class Recorder:
-    """A notifier plug-in that keeps every event the relay delivers."""
-
-    def __init__(self) -> None:
-        self.events: list[DomainEvent] = []
-
-    @hookimpl
-    def itsm_on_event(self, event: DomainEvent) -> None:
-        self.events.append(event)
-
-
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(T0)
 
 
 @pytest.fixture
-def recorder() -> Recorder:
-    return Recorder()
+def recorder() -> RecordingNotifier:
+    return RecordingNotifier()
 
 
 @pytest.fixture
-def core(clock: FrozenClock, recorder: Recorder) -> ItsmCore:
+def core(clock: FrozenClock, recorder: RecordingNotifier) -> ItsmCore:
     return ItsmCore("memory://", clock=clock, plugins=[recorder], load_entrypoints=False)
 
 
 @pytest.fixture
-def reopening_core(clock: FrozenClock, recorder: Recorder) -> ItsmCore:
+def reopening_core(clock: FrozenClock, recorder: RecordingNotifier) -> ItsmCore:
     return ItsmCore(
         "memory://",
         clock=clock,

@@ -23,6 +23,7 @@ from itsm_core.complaints import (
 )
 from itsm_core.improvements import IMPROVEMENT_SPEC, ImprovementItem
 from itsm_core.kernel.events import REDACTED
+from itsm_core.testing import RecordingNotifier
 
 from .conftest import (
     CONTACT,
@@ -34,7 +35,6 @@ from .conftest import (
     RM,
     SPECIALIST,
     TEAM_LEAD,
-    Recorder,
     at_state,
     history,
     receive,
@@ -121,14 +121,14 @@ def test_get_and_find_redact_it_for_everyone_else(
 
 @pytest.mark.parametrize("actor", OTHERS, ids=lambda a: a.id)
 def test_repr_and_str_of_what_others_see_do_not_show_it(
-    service: ComplaintService, recorder: Recorder, internal: str, actor: Actor
+    service: ComplaintService, recorder: RecordingNotifier, internal: str, actor: Actor
 ) -> None:
     shown = [
         service.get(actor, internal),
         *service.find(actor, origin=Origin.INTERNAL),
         *service.history(actor, internal),
         *service.records(actor, internal).values(),
-        *[e for e in recorder.events if e.aggregate_id == internal],
+        *recorder.for_aggregate(internal),
     ]
     assert len(shown) > 4
     for value in shown:
@@ -164,9 +164,9 @@ def test_every_seed_record_is_redacted_for_everyone_else(
 
 
 def test_events_delivered_to_hooks_are_redacted(
-    core: ItsmCore, recorder: Recorder, internal: str
+    core: ItsmCore, recorder: RecordingNotifier, internal: str
 ) -> None:
-    delivered = [e for e in recorder.events if e.aggregate_id == internal]
+    delivered = recorder.for_aggregate(internal)
     assert len(delivered) == len(FULL) + 1
     assert not any(leaks(e) for e in delivered)
     assert delivered[0].payload["complainant"] == REDACTED
@@ -204,7 +204,7 @@ def test_the_receipt_returns_it_redacted_to_a_desk_receiver(service: ComplaintSe
 
 
 def test_an_external_complainant_is_not_confidential(
-    service: ComplaintService, recorder: Recorder
+    service: ComplaintService, recorder: RecordingNotifier
 ) -> None:
     c = at_state(service, S.INVESTIGATING)
     assert service.get(RM, c.id).complainant.name == "客户李女士"
@@ -238,7 +238,7 @@ def test_a_redacted_copy_changes_nothing_stored(core: ItsmCore, service: Complai
     ],
 )
 def test_a_refused_complainant_is_never_echoed_in_the_error(
-    service: ComplaintService, recorder: Recorder, complainant: Any, match: str
+    service: ComplaintService, recorder: RecordingNotifier, complainant: Any, match: str
 ) -> None:
     from itsm_core import ValidationError
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from itsm_core import SYSTEM, FrozenClock, ItsmCore, hookimpl
+from itsm_core import SYSTEM, FrozenClock, ItsmCore
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.complaints import (
     COMPLAINT_SPEC,
@@ -30,10 +30,10 @@ from itsm_core.sla import (
     ClockState,
     EscalationStep,
     SlaClock,
-    SlaNotification,
     Target,
 )
 from itsm_core.storage.base import AggregateSpec
+from itsm_core.testing import RecordingNotifier
 
 from .conftest import BU, GM, OWNER, RM, SPECIALIST, TZ, at_state, item_id, item_of, stored, walk
 
@@ -44,22 +44,19 @@ CN = BusinessCalendar.china()
 H = timedelta(hours=1)
 
 
-class Desk:
-    """A notifier plug-in that keeps the SLA warnings and breach steps it receives."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, str, int, str]] = []
-
-    def _keep(self, kind: str, n: SlaNotification) -> None:
-        self.calls.append((kind, n.subject_kind, n.target.value, n.percent, n.step.value))
-
-    @hookimpl
-    def itsm_sla_warning(self, notification: SlaNotification) -> None:
-        self._keep("warning", notification)
-
-    @hookimpl
-    def itsm_sla_breach(self, notification: SlaNotification) -> None:
-        self._keep("breach", notification)
+def sla_calls(desk: RecordingNotifier) -> list[tuple[str, str, str, int, str]]:
+    """The SLA warnings and breach steps the desk received, in order, in short."""
+    return [
+        (
+            c.hook.removeprefix("itsm_sla_"),
+            c.value.subject_kind,
+            c.value.target.value,
+            c.value.percent,
+            c.value.step.value,
+        )
+        for c in desk.calls
+        if c.hook in ("itsm_sla_warning", "itsm_sla_breach")
+    ]
 
 
 @pytest.fixture
@@ -68,11 +65,11 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def desk() -> Desk:
-    return Desk()
+def desk() -> RecordingNotifier:
+    return RecordingNotifier()
 
 
-def make_core(clock: FrozenClock, desk: Desk, **kwargs: Any) -> ItsmCore:
+def make_core(clock: FrozenClock, desk: RecordingNotifier, **kwargs: Any) -> ItsmCore:
     return ItsmCore(
         "memory://",
         clock=clock,
@@ -84,7 +81,7 @@ def make_core(clock: FrozenClock, desk: Desk, **kwargs: Any) -> ItsmCore:
 
 
 @pytest.fixture
-def core(clock: FrozenClock, desk: Desk) -> ItsmCore:
+def core(clock: FrozenClock, desk: RecordingNotifier) -> ItsmCore:
     return make_core(clock, desk)
 
 
@@ -153,7 +150,7 @@ def test_requiring_an_improvement_starts_its_clock_on_the_cn_calendar(core: Itsm
 
 
 def test_warnings_and_the_breach_chain_fire_through_the_hooks(
-    core: ItsmCore, clock: FrozenClock, desk: Desk
+    core: ItsmCore, clock: FrozenClock, desk: RecordingNotifier
 ) -> None:
     cid = improving(core)
     clock.set(datetime(2025, 10, 8, 23, 0, tzinfo=TZ))
@@ -161,12 +158,12 @@ def test_warnings_and_the_breach_chain_fire_through_the_hooks(
     clock.set(datetime(2025, 10, 9, 15, 30, tzinfo=TZ))  # 3 h + 5 h = 50 %
     report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (1, 0)
-    assert desk.calls == [("warning", ITEM_SUBJECT, "improvement", 50, "service_desk")]
+    assert sla_calls(desk) == [("warning", ITEM_SUBJECT, "improvement", 50, "service_desk")]
     clock.set(datetime(2025, 10, 10, 16, 0, tzinfo=TZ))
     report = core.sla.tick(SYSTEM)
     assert (report.warnings, report.breaches) == (2, 1)
-    assert [c[0] for c in desk.calls] == ["warning"] * 3 + ["breach"] * 3
-    assert [c[4] for c in desk.calls[3:]] == [s.value for s in EscalationStep]
+    assert [c[0] for c in sla_calls(desk)] == ["warning"] * 3 + ["breach"] * 3
+    assert [c[4] for c in sla_calls(desk)[3:]] == [s.value for s in EscalationStep]
     assert core.sla.tick(SYSTEM).fired == 0  # each level once
     breached = only(core, cid, "improvement")
     assert breached.breached_at == datetime(2025, 10, 10, 16, 0, tzinfo=TZ)
@@ -206,7 +203,7 @@ def test_an_extension_to_an_explicit_instant(core: ItsmCore, clock: FrozenClock)
 
 
 def test_met_stops_the_clock_and_nothing_fires_afterwards(
-    core: ItsmCore, clock: FrozenClock, desk: Desk
+    core: ItsmCore, clock: FrozenClock, desk: RecordingNotifier
 ) -> None:
     cid = improving(core)
     clock.set(datetime(2025, 10, 9, 10, 0, tzinfo=TZ))
@@ -220,7 +217,7 @@ def test_met_stops_the_clock_and_nothing_fires_afterwards(
     assert "按质量指标完成" in core.sla.history(SYSTEM, stopped.id)[-1].payload["reason"]
     clock.set(datetime(2025, 12, 31, 12, 0, tzinfo=TZ))
     core.sla.tick(SYSTEM)
-    assert not [call for call in desk.calls if call[2] == "improvement"]
+    assert not [call for call in sla_calls(desk) if call[2] == "improvement"]
     assert c.state is S.HANDLED
 
 
@@ -296,13 +293,15 @@ def test_the_callback_clock_starts_when_handled_and_stops_at_the_callback(
     assert "satisfied" in core.sla.history(SYSTEM, done.id)[-1].payload["reason"]
 
 
-def test_a_late_callback_breaches(core: ItsmCore, clock: FrozenClock, desk: Desk) -> None:
+def test_a_late_callback_breaches(
+    core: ItsmCore, clock: FrozenClock, desk: RecordingNotifier
+) -> None:
     cid = improving(core)
     clock.set(datetime(2025, 9, 30, 17, 0, tzinfo=TZ))
     walk(core.complaints, cid, ["met", "feedback"])
     clock.set(datetime(2025, 10, 10, 9, 0, tzinfo=TZ))
     core.sla.tick(SYSTEM)
-    assert ("breach", "complaint", "callback", 100, "customer") in desk.calls
+    assert ("breach", "complaint", "callback", 100, "customer") in sla_calls(desk)
     walk(core.complaints, cid, ["dissatisfied"])
     assert only(core, cid, "callback").met is False
 
@@ -314,7 +313,9 @@ def test_the_clock_starts_the_same_way_after_a_transfer(core: ItsmCore) -> None:
     assert clocks(core, c.id, "improvement") == []
 
 
-def test_a_reopened_complaint_stops_its_callback_clock(clock: FrozenClock, desk: Desk) -> None:
+def test_a_reopened_complaint_stops_its_callback_clock(
+    clock: FrozenClock, desk: RecordingNotifier
+) -> None:
     core = make_core(clock, desk, complaint_policy=ComplaintPolicy(reopen_on_dissatisfied=True))
     cid = improving(core)
     walk(core.complaints, cid, ["met", "feedback", "dissatisfied"])
@@ -323,7 +324,7 @@ def test_a_reopened_complaint_stops_its_callback_clock(clock: FrozenClock, desk:
 
 
 def test_no_callback_clock_for_a_callback_at_the_next_opening(
-    clock: FrozenClock, desk: Desk
+    clock: FrozenClock, desk: RecordingNotifier
 ) -> None:
     core = make_core(clock, desk, complaint_policy=ComplaintPolicy(callback_working_days=0))
     clock.set(datetime(2025, 9, 30, 19, 0, tzinfo=TZ))
@@ -410,7 +411,7 @@ def test_a_refused_clock_start_refuses_the_complaint_change(
 # ---------------------------------------------------------------- targets and wiring
 
 
-def test_an_agreement_gives_the_targets(clock: FrozenClock, desk: Desk) -> None:
+def test_an_agreement_gives_the_targets(clock: FrozenClock, desk: RecordingNotifier) -> None:
     policy = ComplaintPolicy(agreement_id="agr-complaints")
     always = BusinessCalendar.always_open("Asia/Shanghai")
     core = make_core(clock, desk, complaint_policy=policy, calendars={"24x7": always})
@@ -448,7 +449,9 @@ def test_an_agreement_gives_the_targets(clock: FrozenClock, desk: Desk) -> None:
     assert only(core, other, "improvement").state is ClockState.RUNNING
 
 
-def test_the_policy_names_the_calendar_and_thresholds(clock: FrozenClock, desk: Desk) -> None:
+def test_the_policy_names_the_calendar_and_thresholds(
+    clock: FrozenClock, desk: RecordingNotifier
+) -> None:
     always = BusinessCalendar.always_open("Asia/Shanghai")
     policy = ComplaintPolicy(sla_calendar="24x7", warning_thresholds=(0.25, 0.5))
     core = make_core(clock, desk, complaint_policy=policy, calendars={"24x7": always})

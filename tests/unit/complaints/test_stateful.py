@@ -59,10 +59,11 @@ from itsm_core.complaints.lifecycle import (
     roles_for,
     transition,
 )
+from itsm_core.testing import RecordingNotifier
 from itsm_core.testing import strategies as its
 from itsm_core.testing.strategies import ComplaintCommand
 
-from .conftest import RM, SPECIALIST, T0, Recorder
+from .conftest import RM, SPECIALIST, T0
 
 S = ComplaintState
 OWNER_ID = "owner-1"
@@ -170,7 +171,7 @@ class ComplaintLifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FrozenClock(T0)
-        self.recorder = Recorder()
+        self.recorder = RecordingNotifier()
         self.reopen = False
         self.core: ItsmCore | None = None
         self.models: dict[str, Model] = {}

@@ -81,6 +81,18 @@ def test_dedicated_hooks_are_kept_with_their_arguments() -> None:
     assert rec.calls_of("itsm_sla_warning") == []
 
 
+def test_calls_of_several_hooks_keeps_the_order_they_arrived_in() -> None:
+    rec = RecordingNotifier()
+    pm = make_plugin_manager([rec], load_entrypoints=False)
+    pm.hook.itsm_sla_warning(notification="w1")
+    pm.hook.itsm_service_period_notice(notice="p1")
+    pm.hook.itsm_sla_breach(notification="b1")
+    pm.hook.itsm_sla_warning(notification="w2")
+    assert rec.calls_of("itsm_sla_warning", "itsm_sla_breach") == ["w1", "b1", "w2"]
+    assert rec.calls_of("itsm_sla_breach", "itsm_sla_warning") == ["w1", "b1", "w2"]
+    assert rec.calls_of("itsm_service_period_notice") == ["p1"]
+
+
 def test_it_implements_every_notifier_hook() -> None:
     from itsm_core import hookspecs
 

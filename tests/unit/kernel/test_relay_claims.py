@@ -27,7 +27,8 @@ AT = datetime(2026, 5, 4, 10, tzinfo=UTC)
 
 
 class Recorder:
-    """Records every event; optionally slow, or running ``action`` before each delivery."""
+    """Records every event under a lock, for relays in threads; optionally slow, or
+    running ``action`` before each delivery (which a RecordingNotifier does not do)."""
 
     def __init__(self, delay: float = 0.0, action: Callable[[DomainEvent], None] | None = None):
         self.delay = delay
@@ -98,7 +99,7 @@ def test_a_failed_entry_is_released_and_retried_at_its_time_not_at_the_lease_end
     storage = MemoryBackend("memory://", [LAMP_SPEC])
     clock = FrozenClock(AT)
     (event_id,) = commit_lamps(storage, 1)
-    good, flaky = Recorder(), RecordingNotifier("flaky", failures=1)
+    good, flaky = RecordingNotifier("good"), RecordingNotifier("flaky", failures=1)
     relay = relay_on(storage, clock, good, flaky, lease=timedelta(hours=1))
     first = relay.run()
     assert (first.claimed, first.delivered, len(first.failures)) == (1, 1, 1)
@@ -174,7 +175,7 @@ def switch_on(rt: Runtime, lamp_id: str) -> None:
 
 def test_purge_outbox_removes_entries_done_long_enough_ago() -> None:
     clock = FrozenClock(AT)
-    recorder = Recorder()
+    recorder = RecordingNotifier()
     core = ItsmCore(
         "lamps://", clock=clock, plugins=[LampStorage(), recorder], load_entrypoints=False
     )

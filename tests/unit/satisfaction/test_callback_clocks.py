@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from itsm_core import SYSTEM, FrozenClock, ItsmCore, hookimpl
+from itsm_core import SYSTEM, FrozenClock, ItsmCore
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.satisfaction import (
@@ -26,8 +26,9 @@ from itsm_core.satisfaction import (
     SatisfactionService,
 )
 from itsm_core.satisfaction.callback_clocks import CALLBACK_CALENDAR, SUBJECT_KIND
-from itsm_core.sla import BREACH_CHAIN, ClockState, SlaClock, SlaNotification, TargetKind
+from itsm_core.sla import BREACH_CHAIN, ClockState, SlaClock, TargetKind
 from itsm_core.storage.base import AggregateSpec
+from itsm_core.testing import RecordingNotifier
 
 from ._support import COORD, DESK, ENG, OM, RM, SH
 
@@ -39,22 +40,8 @@ EVE = datetime(2025, 9, 30, 15, 0, tzinfo=SH)
 DUE = datetime(2025, 10, 9, 15, 0, tzinfo=SH)
 
 
-class Desk:
-    """A notifier plug-in that keeps the SLA warnings and breach steps it receives."""
-
-    def __init__(self) -> None:
-        self.calls: list[SlaNotification] = []
-
-    @hookimpl
-    def itsm_sla_warning(self, notification: SlaNotification) -> None:
-        self.calls.append(notification)
-
-    @hookimpl
-    def itsm_sla_breach(self, notification: SlaNotification) -> None:
-        self.calls.append(notification)
-
-    def breaches(self) -> list[SlaNotification]:
-        return [n for n in self.calls if n.level.value == "breach"]
+SLA_HOOKS = ("itsm_sla_warning", "itsm_sla_breach")
+"""The hooks a service desk acts on: SLA warnings and breach steps."""
 
 
 @pytest.fixture
@@ -63,12 +50,15 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def desk() -> Desk:
-    return Desk()
+def desk() -> RecordingNotifier:
+    return RecordingNotifier()
 
 
 def make_core(
-    clock: FrozenClock, desk: Desk | None = None, storage_url: str = "memory://", **kw: Any
+    clock: FrozenClock,
+    desk: RecordingNotifier | None = None,
+    storage_url: str = "memory://",
+    **kw: Any,
 ) -> ItsmCore:
     policy = SatisfactionPolicy(timezone="Asia/Shanghai", **kw.pop("policy", {}))
     return ItsmCore(
@@ -83,7 +73,7 @@ def make_core(
 
 
 @pytest.fixture
-def core(clock: FrozenClock, desk: Desk) -> Iterator[ItsmCore]:
+def core(clock: FrozenClock, desk: RecordingNotifier) -> Iterator[ItsmCore]:
     with make_core(clock, desk) as c:
         yield c
 
@@ -196,16 +186,16 @@ def test_zero_working_days_runs_no_clock(clock: FrozenClock) -> None:
 
 
 def test_a_late_callback_fires_the_warnings_and_the_breach_chain(
-    core: ItsmCore, clock: FrozenClock, desk: Desk
+    core: ItsmCore, clock: FrozenClock, desk: RecordingNotifier
 ) -> None:
     handled_record(core)
     cb_id = sampled(core)
     assert core.sla.tick(SYSTEM, at=datetime(2025, 10, 8, 23, 0, tzinfo=SH)).fired == 0  # holidays
     report = core.sla.tick(SYSTEM, at=DUE + timedelta(minutes=1))
     assert (report.warnings, report.breaches) == (3, 1)
-    assert [n.percent for n in desk.calls] == [50, 75, 90, 100, 100, 100]
-    assert [n.step for n in desk.breaches()] == list(BREACH_CHAIN)
-    breach = desk.breaches()[0]
+    assert [n.percent for n in desk.calls_of(*SLA_HOOKS)] == [50, 75, 90, 100, 100, 100]
+    assert [n.step for n in desk.calls_of("itsm_sla_breach")] == list(BREACH_CHAIN)
+    breach = desk.calls_of("itsm_sla_breach")[0]
     assert (breach.subject_kind, breach.subject_id, breach.target) == (
         "service_callback",
         cb_id,
@@ -226,7 +216,7 @@ def test_a_late_callback_fires_the_warnings_and_the_breach_chain(
 
 @pytest.mark.parametrize("outcome", ["solved", "not_solved"])
 def test_recording_the_callback_stops_its_clock(
-    core: ItsmCore, clock: FrozenClock, desk: Desk, outcome: str
+    core: ItsmCore, clock: FrozenClock, desk: RecordingNotifier, outcome: str
 ) -> None:
     handled_record(core)
     cb_id = sampled(core)
@@ -244,7 +234,7 @@ def test_recording_the_callback_stops_its_clock(
         f"callback made ({outcome})" in core.sla.history(SYSTEM, stopped.id)[-1].payload["reason"]
     )
     assert core.sla.tick(SYSTEM, at=DUE + 24 * H).breaches == 0
-    assert desk.breaches() == []
+    assert desk.calls_of("itsm_sla_breach") == []
 
 
 def test_an_unreachable_customer_leaves_the_clock_running(
@@ -260,7 +250,7 @@ def test_an_unreachable_customer_leaves_the_clock_running(
 
 
 def test_cancelling_the_callback_stops_its_clock(
-    core: ItsmCore, clock: FrozenClock, desk: Desk
+    core: ItsmCore, clock: FrozenClock, desk: RecordingNotifier
 ) -> None:
     handled_record(core)
     cb_id = sampled(core)
@@ -269,14 +259,14 @@ def test_cancelling_the_callback_stops_its_clock(
     assert stopped.state is ClockState.STOPPED
     assert "客户要求不再回访" in core.sla.history(SYSTEM, stopped.id)[-1].payload["reason"]
     assert core.sla.tick(SYSTEM, at=DUE + 24 * H).fired == 0
-    assert desk.calls == []
+    assert desk.calls_of(*SLA_HOOKS) == []
 
 
 # -- the return flow's second callback --------------------------------------------------
 
 
 def test_the_second_callback_after_a_return_gets_its_own_clock(
-    core: ItsmCore, clock: FrozenClock, desk: Desk
+    core: ItsmCore, clock: FrozenClock, desk: RecordingNotifier
 ) -> None:
     handled_record(core)
     first = sampled(core)
@@ -301,7 +291,7 @@ def test_the_second_callback_after_a_return_gets_its_own_clock(
     assert c.handler == "coord-1"  # who made the first callback, not the engineer
     assert only_clock(core, first).state is ClockState.STOPPED  # one clock per callback
     core.sla.tick(SYSTEM, at=datetime(2025, 10, 10, 17, 0, tzinfo=SH))
-    assert [n.subject_id for n in desk.breaches()] == [second] * 3
+    assert [n.subject_id for n in desk.calls_of("itsm_sla_breach")] == [second] * 3
     clock.set(datetime(2025, 10, 10, 17, 30, tzinfo=SH))
     core.satisfaction.callbacks.record_outcome(COORD, second, outcome="solved", score=5)
     assert only_clock(core, second).state is ClockState.STOPPED

@@ -11,11 +11,9 @@ from hypothesis import strategies as st
 
 from itsm_core import (
     AccessDenied,
-    DomainEvent,
     InvalidTransition,
     ValidationError,
     calendars,
-    hookimpl,
 )
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.satisfaction import (
@@ -30,6 +28,7 @@ from itsm_core.satisfaction import (
     daily_sample,
     sample_size,
 )
+from itsm_core.testing import HookCall, RecordingNotifier
 
 from ._support import COORD, DESK, ENG, OM, RM, SH, T0, closed_record, make_core
 
@@ -191,43 +190,17 @@ def test_schedule_callback_refusals() -> None:
 # -- the register ---------------------------------------------------------------------
 
 
-class Returned:
-    """A front end acting on returned records; fails the first ``fail`` times."""
+RETURNED = "itsm_service_record_returned"
 
-    def __init__(self, fail: int = 0) -> None:
-        self.fail = fail
-        self.calls: list[dict[str, Any]] = []
-        self.events: list[DomainEvent] = []
 
-    @hookimpl
-    def itsm_service_record_returned(
-        self,
-        record_id: str,
-        reason: str,
-        customer: str,
-        service: str,
-        engineer: str | None,
-        callback_id: str,
-        returned_at: datetime,
-    ) -> None:
-        if self.fail:
-            self.fail -= 1
-            raise RuntimeError("ticketing tool down")
-        self.calls.append(
-            {
-                "record_id": record_id,
-                "reason": reason,
-                "customer": customer,
-                "service": service,
-                "engineer": engineer,
-                "callback_id": callback_id,
-                "returned_at": returned_at,
-            }
-        )
+def front_end(failures: int | None = None) -> RecordingNotifier:
+    """A front end acting on returned records; fails the first ``failures`` (all by default)."""
 
-    @hookimpl
-    def itsm_on_event(self, event: DomainEvent) -> None:
-        self.events.append(event)
+    def down(call: HookCall) -> bool:
+        return call.hook == RETURNED and (failures is None or recorder.failed < failures)
+
+    recorder = RecordingNotifier("front-end", fail_when=down)
+    return recorder
 
 
 def test_solved_callback_confirms_the_record_and_records_the_score() -> None:
@@ -251,8 +224,8 @@ def test_solved_callback_confirms_the_record_and_records_the_score() -> None:
 
 
 def test_not_really_solved_returns_the_record_and_a_second_callback_gates_closing() -> None:
-    front_end = Returned(fail=1)
-    core, clock = make_core(plugins=[front_end])
+    returns = front_end(failures=1)
+    core, clock = make_core(plugins=[returns])
     closed_record(core, "T1")
     cb = core.satisfaction.callbacks.schedule(COORD, "T1")
     clock.advance(hours=2)
@@ -267,11 +240,11 @@ def test_not_really_solved_returns_the_record_and_a_second_callback_gates_closin
     assert record.callback_status is CallbackStatus.RETURNED
     assert (record.reopened_count, record.resolved_at, record.closed_at) == (1, None, None)
     # the failing hook did not undo the commit; the relay retries it
-    assert front_end.calls == []
-    assert "service_record.returned" in [e.name for e in front_end.events]
+    assert returns.calls_of(RETURNED) == []
+    assert "service_record.returned" in returns.names()
     clock.advance(minutes=5)
     core.relay()
-    assert front_end.calls == [
+    assert returns.calls_of(RETURNED) == [
         {
             "record_id": "T1",
             "reason": "打印机仍然卡纸",
@@ -283,7 +256,7 @@ def test_not_really_solved_returns_the_record_and_a_second_callback_gates_closin
         }
     ]
     core.relay()
-    assert len(front_end.calls) == 1  # delivered once
+    assert len(returns.calls_of(RETURNED)) == 1  # delivered once
     # the engineer fixes it again: a second callback is due, closing waits for it
     clock.advance(hours=3)
     record = core.satisfaction.service_records.resolve(ENG, "T1", resolution="换了定影器")
@@ -301,8 +274,7 @@ def test_not_really_solved_returns_the_record_and_a_second_callback_gates_closin
 
 
 def test_a_raising_returned_hook_never_undoes_the_commit_without_auto_relay() -> None:
-    front_end = Returned(fail=100)
-    core, _ = make_core(plugins=[front_end])
+    core, _ = make_core(plugins=[front_end()])
     core.runtime.auto_relay = False
     closed_record(core, "T1")
     cb = core.satisfaction.callbacks.schedule(COORD, "T1")

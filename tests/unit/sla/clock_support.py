@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from itsm_core import Actor, DomainEvent, FrozenClock, ItsmCore, Role, hookimpl
+from itsm_core import Actor, FrozenClock, ItsmCore, Role
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.sla import EscalationStep, ServicePeriodNotice, SlaNotification, Target
+from itsm_core.testing import RecordingNotifier
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -62,44 +63,26 @@ def target(
     )
 
 
-class Notifier:
-    """A plug-in recording everything the SLA area delivers.
+class Notifier(RecordingNotifier):
+    """A recording notifier with the SLA area's deliveries by kind."""
 
-    :param fail_steps: breach steps whose delivery raises (until cleared).
-    """
+    @property
+    def warnings(self) -> list[SlaNotification]:
+        return self.calls_of("itsm_sla_warning")
 
-    def __init__(self, fail_steps: Iterable[str] = ()) -> None:
-        self.warnings: list[SlaNotification] = []
-        self.breaches: list[SlaNotification] = []
-        self.notices: list[ServicePeriodNotice] = []
-        self.events: list[DomainEvent] = []
-        self.fail_steps = set(fail_steps)
-        self.attempts: list[str] = []
+    @property
+    def breaches(self) -> list[SlaNotification]:
+        return self.calls_of("itsm_sla_breach")
 
-    @hookimpl
-    def itsm_on_event(self, event: DomainEvent) -> None:
-        self.events.append(event)
-
-    @hookimpl
-    def itsm_sla_warning(self, notification: SlaNotification) -> None:
-        self.warnings.append(notification)
-
-    @hookimpl
-    def itsm_sla_breach(self, notification: SlaNotification) -> None:
-        self.attempts.append(notification.step.value)
-        if notification.step.value in self.fail_steps:
-            raise RuntimeError(f"cannot reach the {notification.step.value}")
-        self.breaches.append(notification)
-
-    @hookimpl
-    def itsm_service_period_notice(self, notice: ServicePeriodNotice) -> None:
-        self.notices.append(notice)
+    @property
+    def notices(self) -> list[ServicePeriodNotice]:
+        return self.calls_of("itsm_service_period_notice")
 
     def steps(self) -> list[EscalationStep]:
         return [n.step for n in self.breaches]
 
     def sla_events(self) -> list[str]:
-        return [e.name for e in self.events if e.name.startswith("sla_")]
+        return [name for name in self.names() if name.startswith("sla_")]
 
 
 def make_core(

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from itsm_core import SYSTEM, AccessDenied, DomainEvent, InvalidTransition, NotFound, hookimpl
+from itsm_core import SYSTEM, AccessDenied, DomainEvent, InvalidTransition, NotFound
 from itsm_core.improvements import ImprovementSource, ImprovementState
 from itsm_core.satisfaction.analysis import (
     STANDING_SPEC,
@@ -19,6 +19,7 @@ from itsm_core.satisfaction.analysis import (
     MissingChannels,
     level_crossing_hook_calls,
 )
+from itsm_core.testing import RecordingNotifier
 
 from .fakes import (
     COORDINATOR,
@@ -41,34 +42,7 @@ LEVELS = (
 )
 
 
-class Recorder:
-    """Records crossings (the hook) and committed events (the notifier)."""
-
-    def __init__(self) -> None:
-        self.crossings: list[LevelCrossing] = []
-        self.events: list[DomainEvent] = []
-
-    @hookimpl
-    def itsm_satisfaction_level_crossed(self, crossing: LevelCrossing) -> None:
-        self.crossings.append(crossing)
-
-    @hookimpl
-    def itsm_on_event(self, event: DomainEvent) -> None:
-        self.events.append(event)
-
-
-class Broken:
-    """Fails until repaired, then records."""
-
-    def __init__(self) -> None:
-        self.fail = True
-        self.crossings: list[LevelCrossing] = []
-
-    @hookimpl
-    def itsm_satisfaction_level_crossed(self, crossing: LevelCrossing) -> None:
-        if self.fail:
-            raise RuntimeError("pager is down")
-        self.crossings.append(crossing)
+CROSSED = "itsm_satisfaction_level_crossed"
 
 
 def setup(*plugins: object, **options: object):  # type: ignore[no-untyped-def]
@@ -86,7 +60,7 @@ def setup(*plugins: object, **options: object):  # type: ignore[no-untyped-def]
 
 
 def test_first_evaluation_classifies_and_crosses_from_the_best_level() -> None:
-    recorder = Recorder()
+    recorder = RecordingNotifier()
     runtime, sat = setup(recorder)
     responses(runtime, *many(50, 47, customer="acme"), *many(50, 35, customer="globex"))
     evaluation = sat.targets.evaluate(QUALITY, "2026-05")
@@ -102,7 +76,7 @@ def test_first_evaluation_classifies_and_crosses_from_the_best_level() -> None:
     assert set(crossed) == {None, "globex"}
     assert crossed["globex"].previous_level is None
     assert crossed["globex"].direction is CrossingDirection.WORSENED
-    assert recorder.crossings == list(evaluation.crossings)
+    assert recorder.calls_of(CROSSED) == list(evaluation.crossings)
     assert "措施" in crossed["globex"].describe() and "measures" in crossed[None].describe("en")
     # the same crossings reach the notifiers as events
     names = [e.name for e in recorder.events if e.aggregate_kind == "satisfaction_standing"]
@@ -121,14 +95,14 @@ def test_first_evaluation_classifies_and_crosses_from_the_best_level() -> None:
 
 
 def test_re_evaluating_raises_nothing_twice_and_later_periods_cross_back() -> None:
-    recorder = Recorder()
+    recorder = RecordingNotifier()
     runtime, sat = setup(recorder)
     responses(runtime, *many(50, 35, customer="globex"))
     first = sat.targets.evaluate(QUALITY, "2026-05")
     assert len(first.crossings) == 2 and len(first.improvements) == 2
     again = sat.targets.evaluate(SYSTEM, "2026-05")
     assert again.crossings == () and again.improvements == ()
-    assert len(recorder.crossings) == 2
+    assert len(recorder.calls_of(CROSSED)) == 2
     # June: globex recovers
     responses(runtime, *many(50, 48, customer="globex", period="2026-06"))
     june = sat.targets.evaluate(QUALITY, "2026-06")
@@ -183,23 +157,25 @@ def test_customer_target_overrides_the_service_target() -> None:
 
 
 def test_a_raising_hook_never_undoes_the_evaluation_and_is_retried() -> None:
-    recorder = Recorder()
-    broken = Broken()
+    recorder = RecordingNotifier()
+    # a pager that is down until repaired
+    broken = RecordingNotifier("broken", fail_when=lambda call: call.hook == CROSSED)
     runtime, sat = setup(broken, recorder)
     responses(runtime, *many(50, 35))
     evaluation = sat.targets.evaluate(QUALITY, "2026-05")
     assert len(evaluation.crossings) == 2
-    assert len(recorder.crossings) == 2  # the other implementation still ran
+    assert len(recorder.calls_of(CROSSED)) == 2  # the other implementation still ran
     assert len(sat.targets.find_standings(QUALITY)) == 2  # committed
     assert len(sat.improvements.find(QUALITY, source_kind="satisfaction")) == 2
     # the failed deliveries wait in the outbox and are retried after the backoff
     runtime.clock.advance(hours=2)  # type: ignore[attr-defined]
-    broken.fail = False
+    broken.fail_when = None  # repaired
     report = runtime.relay.run()
     assert report.failures == ()
-    assert len(broken.crossings) == 2
-    assert {c.event_id for c in broken.crossings} == {c.event_id for c in evaluation.crossings}
-    assert len(recorder.crossings) == 2  # delivered once each to the working one
+    paged = broken.calls_of(CROSSED)
+    assert len(paged) == 2
+    assert {c.event_id for c in paged} == {c.event_id for c in evaluation.crossings}
+    assert len(recorder.calls_of(CROSSED)) == 2  # delivered once each to the working one
 
 
 def test_crossing_rebuilt_from_its_event() -> None:

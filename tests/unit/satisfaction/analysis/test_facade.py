@@ -10,12 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from itsm_core import SYSTEM, Actor, DomainEvent, FrozenClock, ItsmCore, hookimpl
+from itsm_core import SYSTEM, Actor, FrozenClock, ItsmCore
 from itsm_core.satisfaction import (
     RESPONSE_SPEC,
     AlertLevel,
     ChannelWeights,
-    LevelCrossing,
     LevelRule,
     Question,
     Respondent,
@@ -23,6 +22,7 @@ from itsm_core.satisfaction import (
     Tally,
     Trend,
 )
+from itsm_core.testing import RecordingNotifier
 from itsm_core.testing import satisfaction as st_sat
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -32,20 +32,6 @@ DESK = Actor("desk-1", ["service_desk"])
 RM = Actor("rm-1", ["relationship_manager"])
 OM = Actor("om-1", ["operations_manager"])
 QS = Actor("qs-1", ["quality_specialist"])
-
-
-class Listener:
-    def __init__(self) -> None:
-        self.crossings: list[LevelCrossing] = []
-        self.names: list[str] = []
-
-    @hookimpl
-    def itsm_satisfaction_level_crossed(self, crossing: LevelCrossing) -> None:
-        self.crossings.append(crossing)
-
-    @hookimpl
-    def itsm_on_event(self, event: DomainEvent) -> None:
-        self.names.append(event.name)
 
 
 def scores(
@@ -79,7 +65,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def test_a_programme_through_the_facade(url: str) -> None:
     clock = FrozenClock(MAY)
-    listener = Listener()
+    listener = RecordingNotifier()
     core = ItsmCore(
         url,
         clock=clock,
@@ -130,11 +116,12 @@ def test_a_programme_through_the_facade(url: str) -> None:
     may = sat.targets.evaluate(QS, "2026-05")
     levels = {r.customer: r.level for r in may.results}
     assert levels["globex"] is AlertLevel.GREEN
-    assert {(c.customer, c.level) for c in listener.crossings} >= {
+    crossings = listener.calls_of("itsm_satisfaction_level_crossed")
+    assert {(c.customer, c.level) for c in crossings} >= {
         ("globex", AlertLevel.RED),
         ("globex", AlertLevel.GREEN),
     }
-    assert "satisfaction_standing.level_crossed" in listener.names
+    assert "satisfaction_standing.level_crossed" in listener.names()
     items = core.improvements.find(QS, source_kind="satisfaction", is_open=True)
     assert len(items) == 2  # April: the service and globex
     assert {i.customer for i in items} == {None, "globex"}
