@@ -16,7 +16,7 @@ from itsm_core.kernel.markers import PROJECT, hookimpl, hookspec
 from itsm_core.storage.base import BackendFactory
 
 if TYPE_CHECKING:
-    from itsm_core.satisfaction.analysis.standings import LevelCrossing
+    from itsm_core.satisfaction.analysis.model import LevelCrossing
     from itsm_core.sla.notifications import SlaNotification
     from itsm_core.sla.periods import ServicePeriodNotice
 

@@ -329,7 +329,7 @@ def test_a_downgrade_puts_the_items_back_and_an_upgrade_moves_them_out_again(
         core.complaints.dispatch(RM, c.id)
         core.complaints.record_finding(SPECIALIST, c.id, finding="f")
         core.complaints.judge(SPECIALIST, c.id, verdict="valid", reason="r")
-        core.complaints.register(SPECIALIST, c.id)
+        core.complaints.register_project(SPECIALIST, c.id)
         core.complaints.apologise(SPECIALIST, c.id, apology="a")
         core.complaints.resolve(SPECIALIST, c.id, resolution="r")
         c = core.complaints.require_improvement(

@@ -160,7 +160,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("decide", S.TRANSFER_ESCALATED, S.HANDLED, "gm_decided", "decide", GM_OFFICE,
        INTERNAL, NO_TRANSFER_EXTERNAL),
     # valid path (000 §7.2.3.4.3)
-    _t("register", S.VALID, S.REGISTERED, "registered", "register", SPECIALIST),
+    _t("register", S.VALID, S.REGISTERED, "registered", "register_project", SPECIALIST),
     _t("apologise", S.REGISTERED, S.APOLOGISED, "apologised", "apologise", HANDLERS,
        EXTERNAL, NO_APOLOGY_INTERNAL, MAJOR_HANDLERS),
     _t("resolve", S.REGISTERED, S.RESOLVED, "resolved", "resolve", HANDLERS,

@@ -370,7 +370,9 @@ class Complaint(ComplaintFields):
 
     # ------------------------------------------------------------------ valid path
 
-    def register(self, actor: Actor, at: datetime, *, project_ref: str | None = None) -> None:
+    def register_project(
+        self, actor: Actor, at: datetime, *, project_ref: str | None = None
+    ) -> None:
         """Register a valid complaint as a project (立项, 000 §7.2.3.4.3).
 
         :param project_ref: the project number; the complaint id when not given.

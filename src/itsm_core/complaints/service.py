@@ -281,7 +281,7 @@ class ComplaintService:
     # ------------------------------------------------------------------ valid path
 
     @command
-    def register(
+    def register_project(
         self,
         actor: Actor,
         complaint_id: str,
@@ -289,13 +289,13 @@ class ComplaintService:
         project_ref: str | None = None,
         at: datetime | None = None,
     ) -> Complaint:
-        """Register a valid complaint as a project (立项).
+        """Register a valid complaint as a project (立项): the event ``complaint.registered``.
 
         :param project_ref: the project number (default: the complaint id).
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the complaint is judged valid.
         """
-        return self._unit.run(actor, complaint_id, at, "register", project_ref=project_ref)
+        return self._unit.run(actor, complaint_id, at, "register_project", project_ref=project_ref)
 
     @command
     def apologise(

@@ -42,16 +42,6 @@ from itsm_core.satisfaction.analysis import (
     WatchReason,
 )
 from itsm_core.satisfaction.callbacks import CallbackService
-from itsm_core.satisfaction.campaigns import (
-    Answer,
-    Campaign,
-    Invitation,
-    InvitationReport,
-    Question,
-    Respondent,
-    ResponseRate,
-    SkippedRespondent,
-)
 from itsm_core.satisfaction.customers import CustomerService
 from itsm_core.satisfaction.enums import (
     CallbackKind,
@@ -75,11 +65,19 @@ from itsm_core.satisfaction.lifecycle import (
     SERVICE_RECORD,
 )
 from itsm_core.satisfaction.model import (
+    Answer,
     Callback,
     CallbackAttempt,
+    Campaign,
     CustomerProfile,
+    Invitation,
+    InvitationReport,
+    Question,
+    Respondent,
     Response,
+    ResponseRate,
     ServiceRecord,
+    SkippedRespondent,
 )
 from itsm_core.satisfaction.policy import SatisfactionPolicy
 from itsm_core.satisfaction.responses import ResponseService

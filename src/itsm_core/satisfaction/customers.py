@@ -2,7 +2,7 @@
 
 Key customers get a monthly callback and the annual survey (004), and have a
 watch list of their own (001 §2.3). A
-:class:`~itsm_core.satisfaction.model.CustomerProfile` records the flag and
+:class:`~itsm_core.satisfaction.customer_profile.CustomerProfile` records the flag and
 since when it holds; every change is an event, so the history of the flag is kept.
 """
 

@@ -47,11 +47,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from itsm_core.satisfaction.campaigns import Campaign, Invitation
 from itsm_core.satisfaction.enums import InvitationState
 from itsm_core.satisfaction.model import (
     Callback,
+    Campaign,
     CustomerProfile,
+    Invitation,
     Response,
     ServiceRecord,
 )
@@ -105,7 +106,7 @@ RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec.of(
         IndexField("complaint_id", "str", lambda r: r.complaint_id),
     ),
 )
-"""Stores :class:`~itsm_core.satisfaction.model.Response` (kind ``satisfaction_response``)."""
+"""Stores :class:`~itsm_core.satisfaction.response.Response` (kind ``satisfaction_response``)."""
 
 
 # --- service records -----------------------------------------------------------
@@ -132,7 +133,7 @@ SERVICE_RECORD_SPEC: AggregateSpec[ServiceRecord] = AggregateSpec.of(
         IndexField("callback_state", "str", lambda r: r.callback_status.value),
     ),
 )
-"""Stores :class:`~itsm_core.satisfaction.model.ServiceRecord`
+"""Stores :class:`~itsm_core.satisfaction.service_record.ServiceRecord`
 (kind ``service_record``)."""
 
 
@@ -195,7 +196,7 @@ CALLBACK_SPEC: AggregateSpec[Callback] = AggregateSpec.of(
         IndexField("done_at", "datetime", lambda c: c.done_at),
     ),
 )
-"""Stores :class:`~itsm_core.satisfaction.model.Callback` (kind ``service_callback``)."""
+"""Stores :class:`~itsm_core.satisfaction.callback.Callback` (kind ``service_callback``)."""
 
 
 # --- customers -------------------------------------------------------------------
@@ -211,7 +212,8 @@ CUSTOMER_SPEC: AggregateSpec[CustomerProfile] = AggregateSpec.of(
         IndexField("key_since", "datetime", lambda c: c.key_since),
     ),
 )
-"""Stores :class:`~itsm_core.satisfaction.model.CustomerProfile` (kind ``customer_profile``)."""
+"""Stores :class:`~itsm_core.satisfaction.customer_profile.CustomerProfile`
+(kind ``customer_profile``)."""
 
 
 def satisfaction_specs() -> list[AggregateSpec[Any]]:

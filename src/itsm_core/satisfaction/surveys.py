@@ -26,19 +26,7 @@ from itsm_core.satisfaction._capture import (
     FatiguePolicy,
 )
 from itsm_core.satisfaction._values import optional_text, require_text
-from itsm_core.satisfaction.campaigns import (
-    Answer,
-    Campaign,
-    Invitation,
-    InvitationReport,
-    Question,
-    Respondent,
-    ResponseRate,
-    SkippedRespondent,
-    new_token,
-    questionnaire,
-    target_customer_ids,
-)
+from itsm_core.satisfaction.campaigns import new_token, questionnaire, target_customer_ids
 from itsm_core.satisfaction.enums import (
     CampaignMotive,
     CampaignState,
@@ -49,7 +37,17 @@ from itsm_core.satisfaction.enums import (
     SurveyMethod,
 )
 from itsm_core.satisfaction.lifecycle import CAMPAIGN, INVITATION
-from itsm_core.satisfaction.model import Response
+from itsm_core.satisfaction.model import (
+    Answer,
+    Campaign,
+    Invitation,
+    InvitationReport,
+    Question,
+    Respondent,
+    Response,
+    ResponseRate,
+    SkippedRespondent,
+)
 from itsm_core.satisfaction.storage import (
     CAMPAIGN_SPEC,
     CUSTOMER_SPEC,

@@ -127,7 +127,7 @@ def responses(
     responded: st.SearchStrategy[datetime] | None = None,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> Response:
-    """A valid, unsaved :class:`~itsm_core.satisfaction.model.Response` with a unique id.
+    """A valid, unsaved :class:`~itsm_core.satisfaction.response.Response` with a unique id.
 
     :param channels: the channels to draw from.
     :param customers: the customers to draw from.
@@ -176,7 +176,7 @@ def service_records(
     closed: bool | None = None,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> ServiceRecord:
-    """A valid, unsaved :class:`~itsm_core.satisfaction.model.ServiceRecord`.
+    """A valid, unsaved :class:`~itsm_core.satisfaction.service_record.ServiceRecord`.
 
     Its state follows from its instants (open, resolved or closed), as
     ``register`` would set it; some records lack an engineer or a resolution

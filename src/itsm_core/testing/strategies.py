@@ -264,7 +264,7 @@ def _kwargs(owner: str | None) -> Mapping[str, st.SearchStrategy[dict[str, Any]]
         "record_business_unit_result": st.fixed_dictionaries(
             {"resolved": st.booleans(), "result": texts()}
         ),
-        "register": st.fixed_dictionaries(
+        "register_project": st.fixed_dictionaries(
             {}, optional={"project_ref": st.from_regex(r"PRJ-[0-9]{4}", fullmatch=True)}
         ),
         "apologise": st.fixed_dictionaries({"apology": texts()}),

@@ -41,7 +41,7 @@ ARGS: dict[str, dict[str, Any]] = {
     "record_finding": {"finding": "f"},
     "explain": {"apology": "a", "explanation": "e"},
     "close": {},
-    "register": {},
+    "register_project": {},
     "apologise": {"apology": "a"},
     "resolve": {"resolution": "r"},
     "escalate": {"reason": "r"},

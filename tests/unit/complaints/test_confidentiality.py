@@ -59,7 +59,7 @@ FULL = [
     "dispatch",
     "finding",
     "judge_valid",
-    "register",
+    "project",
     "resolve",
     "improve",
     "extend",
@@ -182,7 +182,7 @@ def test_command_results_and_queries_are_redacted(
 ) -> None:
     c = receive(service, origin=Origin.INTERNAL)
     assert not leaks(service.dispatch(RM, c.id))
-    walk(service, c.id, ["finding", "judge_valid", "register", "resolve", "improve"])
+    walk(service, c.id, ["finding", "judge_valid", "project", "resolve", "improve"])
     clock.advance(days=30)
     now = clock.now()
     items = service.improvements.find(actor, is_open=True, due_before=now)

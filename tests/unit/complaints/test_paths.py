@@ -114,7 +114,7 @@ def test_valid_external_path_with_apology_improvement_and_callback(
     core: ItsmCore, service: ComplaintService, clock: FrozenClock
 ) -> None:
     c = receive(service)
-    c = walk(service, c.id, ["dispatch", "finding", "judge_valid", "register"])
+    c = walk(service, c.id, ["dispatch", "finding", "judge_valid", "project"])
     assert (c.state, c.project_ref) == (S.REGISTERED, "TS-2026-001")
     c = walk(service, c.id, ["apologise"])
     assert c.state is S.APOLOGISED and c.apology is not None
@@ -145,7 +145,7 @@ def test_valid_external_path_with_apology_improvement_and_callback(
 
 def test_valid_internal_path_has_no_apology_step(service: ComplaintService) -> None:
     c = receive(service, origin=Origin.INTERNAL)
-    c = walk(service, c.id, ["dispatch", "finding", "judge_valid", "register", "resolve"])
+    c = walk(service, c.id, ["dispatch", "finding", "judge_valid", "project", "resolve"])
     assert c.state is S.RESOLVED
     assert c.apology is None
 
@@ -154,7 +154,7 @@ def test_unresolved_problem_escalates_and_the_decision_leads_on_to_improvement(
     service: ComplaintService,
 ) -> None:
     c = receive(service)
-    c = walk(service, c.id, ["dispatch", "finding", "judge_valid", "register", "apologise"])
+    c = walk(service, c.id, ["dispatch", "finding", "judge_valid", "project", "apologise"])
     c = walk(service, c.id, ["escalate"])
     assert c.state is S.ESCALATED
     assert c.pending_escalation is not None
@@ -168,7 +168,7 @@ def test_unresolved_problem_escalates_and_the_decision_leads_on_to_improvement(
 
 def test_internal_unresolved_problem_escalates_without_apology(service: ComplaintService) -> None:
     c = receive(service, origin=Origin.INTERNAL)
-    c = walk(service, c.id, ["dispatch", "finding", "judge_valid", "register", "escalate"])
+    c = walk(service, c.id, ["dispatch", "finding", "judge_valid", "project", "escalate"])
     assert c.state is S.ESCALATED
 
 
@@ -185,7 +185,7 @@ def test_major_complaint_escalates_to_the_service_team_lead_at_dispatch(
     assert event.payload["escalated_to"] == "service_team_lead"
     assert event.payload["notify"] == ["service_team_lead"]
     # the service team lead handles it
-    c = walk(service, c.id, ["finding", "judge_valid", "register"])
+    c = walk(service, c.id, ["finding", "judge_valid", "project"])
     service.apologise(TEAM_LEAD, c.id, apology="团队负责人致歉")
     c = service.resolve(TEAM_LEAD, c.id, resolution="团队负责人协调解决")
     assert c.state is S.RESOLVED
@@ -209,7 +209,7 @@ def test_improvement_not_met_is_extended_once_then_met(
     c = walk(
         service,
         c.id,
-        ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"],
+        ["dispatch", "finding", "judge_valid", "project", "apologise", "resolve", "improve"],
     )
     first_due = item_of(service, c.id).due_at
     clock.advance(days=15)
@@ -227,7 +227,7 @@ def test_improvement_not_met_at_second_follow_up_goes_to_the_gm_office(
     core: ItsmCore, service: ComplaintService
 ) -> None:
     c = receive(service)
-    steps = ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve"]
+    steps = ["dispatch", "finding", "judge_valid", "project", "apologise", "resolve"]
     c = walk(service, c.id, [*steps, "improve", "extend", "not_met_again"])
     assert c.state is S.IMPROVEMENT_ESCALATED
     assert item_of(service, c.id).state is ImprovementState.ESCALATED
@@ -250,7 +250,7 @@ def test_dissatisfied_callback_records_the_reason_and_closes(
     core: ItsmCore, service: ComplaintService
 ) -> None:
     c = receive(service)
-    steps = ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"]
+    steps = ["dispatch", "finding", "judge_valid", "project", "apologise", "resolve", "improve"]
     c = walk(service, c.id, [*steps, "met", "feedback", "dissatisfied"])
     assert c.state is S.CLOSED
     assert c.callbacks[-1].satisfied is False
@@ -265,7 +265,7 @@ def test_dissatisfied_callback_reopens_where_the_policy_says_so(
 ) -> None:
     service = reopening_core.complaints
     c = receive(service)
-    steps = ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"]
+    steps = ["dispatch", "finding", "judge_valid", "project", "apologise", "resolve", "improve"]
     c = walk(service, c.id, [*steps, "met", "feedback", "dissatisfied"])
     assert c.state is S.INVESTIGATING
     assert c.reopened == 1
@@ -281,7 +281,7 @@ def test_dissatisfied_callback_reopens_where_the_policy_says_so(
     assert service.get(SPECIALIST, c.id).version == version
     # the reopened complaint runs the lifecycle again and can close
     c = walk(
-        service, c.id, ["finding", "judge_valid", "register", "apologise", "resolve", "improve"]
+        service, c.id, ["finding", "judge_valid", "project", "apologise", "resolve", "improve"]
     )
     c = walk(service, c.id, ["met", "feedback", "satisfied"])
     assert c.state is S.CLOSED

@@ -43,7 +43,7 @@ def closed_external(service: ComplaintService) -> str:
             "dispatch",
             "finding",
             "judge_valid",
-            "register",
+            "project",
             "apologise",
             "escalate",
             "decide",
@@ -172,7 +172,7 @@ def test_the_supervision_record_shows_receipt_and_the_result_of_the_handling(
     resolved = walk(
         service,
         receive(service).id,
-        ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve"],
+        ["dispatch", "finding", "judge_valid", "project", "apologise", "resolve"],
     )
     record = service.record(RM, resolved.id, "supervision_record")
     assert record.value("handling_result") == "已恢复业务并补发报告"
@@ -253,7 +253,7 @@ def test_improvement_escalation_decision_on_the_tracking_sheet(
     walk(
         service,
         c.id,
-        ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"],
+        ["dispatch", "finding", "judge_valid", "project", "apologise", "resolve", "improve"],
     )
     walk(service, c.id, ["extend", "not_met_again"])
     assert (
@@ -275,7 +275,7 @@ def test_a_period_granted_by_the_office_counts_as_an_extension_on_the_sheet(
     walk(
         service,
         c.id,
-        ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"],
+        ["dispatch", "finding", "judge_valid", "project", "apologise", "resolve", "improve"],
     )
     walk(service, c.id, ["extend", "not_met_again"])
     granted = service.improvements.decide(
@@ -302,7 +302,7 @@ def test_reopened_complaints_count_and_show_the_callback(reopening_core: ItsmCor
     walk(
         service,
         c.id,
-        ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"],
+        ["dispatch", "finding", "judge_valid", "project", "apologise", "resolve", "improve"],
     )
     walk(service, c.id, ["met", "feedback", "dissatisfied"])
     sup = service.record(RM, c.id, "supervision_record")

@@ -364,7 +364,7 @@ def test_each_change_adds_exactly_one_event_and_one_version(
     core: ItsmCore, service: ComplaintService, clock: FrozenClock
 ) -> None:
     c = receive(service)
-    steps = ["dispatch", "finding", "judge_valid", "register", "apologise", "resolve", "improve"]
+    steps = ["dispatch", "finding", "judge_valid", "project", "apologise", "resolve", "improve"]
     steps += ["progress", "extend", "met", "feedback", "satisfied"]
     version = c.version
     item_version = 0

@@ -103,6 +103,8 @@ def event_for(command: ComplaintCommand, state: S, reopen: bool) -> str:
         if kw["satisfied"]:
             return "close_satisfied"
         return "reopen" if reopen else "close_dissatisfied"
+    if command.name == "register_project":
+        return "register"  # the lifecycle's event keeps its name (立项)
     return command.name
 
 

@@ -41,7 +41,7 @@ def _resolved_complaint(core: ItsmCore) -> str:
     s.dispatch(RM, c.id, handler=HANDLER.id)
     s.record_finding(SPECIALIST, c.id, finding="工单记录显示三次超时")
     s.judge(SPECIALIST, c.id, verdict="valid", reason="调查属实")
-    s.register(SPECIALIST, c.id, project_ref="TS-2025-001")
+    s.register_project(SPECIALIST, c.id, project_ref="TS-2025-001")
     s.apologise(HANDLER, c.id, apology="当面致歉")
     s.resolve(HANDLER, c.id, resolution="已恢复业务")
     return c.id

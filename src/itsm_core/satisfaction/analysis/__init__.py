@@ -16,6 +16,18 @@ standings).
 
 from itsm_core.satisfaction.analysis.evaluation import TargetService
 from itsm_core.satisfaction.analysis.kpis import DeskKpi, KpiFigures
+from itsm_core.satisfaction.analysis.model import (
+    AlertLevel,
+    CrossingDirection,
+    Deviation,
+    Evaluation,
+    LevelCrossing,
+    LevelRule,
+    SatisfactionStanding,
+    SatisfactionTarget,
+    SubjectResult,
+    TargetMetric,
+)
 from itsm_core.satisfaction.analysis.periods import period_window, previous_period
 from itsm_core.satisfaction.analysis.queries import Dimension
 from itsm_core.satisfaction.analysis.results import GroupFigures, PeriodChange, RateFigures, Trend
@@ -25,14 +37,7 @@ from itsm_core.satisfaction.analysis.sources import (
     KeyCustomerSource,
     key_customers_from,
 )
-from itsm_core.satisfaction.analysis.standings import (
-    CrossingDirection,
-    Evaluation,
-    LevelCrossing,
-    SatisfactionStanding,
-    SubjectResult,
-    level_crossing_hook_calls,
-)
+from itsm_core.satisfaction.analysis.standings import level_crossing_hook_calls
 from itsm_core.satisfaction.analysis.statistics import (
     SMALL_SAMPLE,
     Interval,
@@ -44,13 +49,6 @@ from itsm_core.satisfaction.analysis.statistics import (
     wilson_interval,
 )
 from itsm_core.satisfaction.analysis.storage import ANALYSIS_SPECS, STANDING_SPEC, TARGET_SPEC
-from itsm_core.satisfaction.analysis.targets import (
-    AlertLevel,
-    Deviation,
-    LevelRule,
-    SatisfactionTarget,
-    TargetMetric,
-)
 from itsm_core.satisfaction.analysis.watchlists import (
     PeriodLevel,
     WatchEntry,

@@ -18,6 +18,16 @@ from itsm_core.kernel.api import command, read
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import NotFound
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.satisfaction.analysis.model import (
+    AlertLevel,
+    Evaluation,
+    LevelCrossing,
+    LevelRule,
+    SatisfactionStanding,
+    SatisfactionTarget,
+    SubjectResult,
+    TargetMetric,
+)
 from itsm_core.satisfaction.analysis.periods import (
     parse_period,
 )
@@ -29,21 +39,10 @@ from itsm_core.satisfaction.analysis.queries import (
 )
 from itsm_core.satisfaction.analysis.service import READ_ROLES
 from itsm_core.satisfaction.analysis.sources import AnalysisSources
-from itsm_core.satisfaction.analysis.standings import (
-    Evaluation,
-    LevelCrossing,
-    SatisfactionStanding,
-    SubjectResult,
-    level_crossing_hook_calls,
-    standing_id,
-)
+from itsm_core.satisfaction.analysis.standings import level_crossing_hook_calls, standing_id
 from itsm_core.satisfaction.analysis.storage import STANDING_SPEC, TARGET_SPEC
 from itsm_core.satisfaction.analysis.targets import (
     DEFAULT_IMPROVEMENT_PERIOD,
-    AlertLevel,
-    LevelRule,
-    SatisfactionTarget,
-    TargetMetric,
     level_rules,
     optional_text,
     required_text,

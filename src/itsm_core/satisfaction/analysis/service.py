@@ -20,6 +20,7 @@ from itsm_core.kernel.actors import Actor, Role, require_role
 from itsm_core.kernel.api import report
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.satisfaction.analysis.kpis import KpiFigures
+from itsm_core.satisfaction.analysis.model import AlertLevel, TargetMetric
 from itsm_core.satisfaction.analysis.periods import (
     parse_period,
     period_window,
@@ -46,10 +47,6 @@ from itsm_core.satisfaction.analysis.sources import (
     invitation_dims,
 )
 from itsm_core.satisfaction.analysis.statistics import Rate, Tally
-from itsm_core.satisfaction.analysis.targets import (
-    AlertLevel,
-    TargetMetric,
-)
 from itsm_core.satisfaction.analysis.watchlists import (
     WatchEntry,
     WatchList,

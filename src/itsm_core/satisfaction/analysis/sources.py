@@ -19,6 +19,12 @@ import attrs
 
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.runtime import Runtime
+from itsm_core.satisfaction.analysis.model import (
+    AlertLevel,
+    SatisfactionTarget,
+    SubjectResult,
+    TargetMetric,
+)
 from itsm_core.satisfaction.analysis.periods import (
     period_bounds,
     periods_of,
@@ -39,17 +45,9 @@ from itsm_core.satisfaction.analysis.queries import (
     where,
 )
 from itsm_core.satisfaction.analysis.results import GroupFigures
-from itsm_core.satisfaction.analysis.standings import (
-    SubjectResult,
-)
 from itsm_core.satisfaction.analysis.statistics import DEFAULT_ALPHA, Rate, Tally
 from itsm_core.satisfaction.analysis.storage import TARGET_SPEC
-from itsm_core.satisfaction.analysis.targets import (
-    AlertLevel,
-    SatisfactionTarget,
-    TargetMetric,
-    target_id,
-)
+from itsm_core.satisfaction.analysis.targets import target_id
 from itsm_core.satisfaction.analysis.watchlists import (
     PeriodLevel,
     WatchEntry,

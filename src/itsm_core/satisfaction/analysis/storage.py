@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from itsm_core.satisfaction.analysis.standings import SatisfactionStanding
-from itsm_core.satisfaction.analysis.targets import SatisfactionTarget
+from itsm_core.satisfaction.analysis.model import SatisfactionStanding, SatisfactionTarget
 from itsm_core.storage.base import AggregateSpec, IndexField
 
 __all__ = ["ANALYSIS_SPECS", "STANDING_SPEC", "TARGET_SPEC"]
