@@ -123,7 +123,7 @@ class ItsmCore:
                 complaints=self.complaints,
                 sla=clocks,
                 weights=satisfaction_weights,
-                improvements=self.improvements.register,
+                improvements=self.improvements.keeper,
             )
             """Satisfaction (DOMAIN §3, §5): surveys, service records, callbacks,
             responses, customers; analysis (figures, watch lists, desk KPIs) and

@@ -87,8 +87,8 @@ class ComplaintService:
         )
         """The improvement register the complaints' items are kept in."""
         self._unit = ComplaintUnit(runtime, self.policy, self.promises)
-        self._items = ItemFollower(self.promises, self.improvements.register)
-        self.improvements.register.listen(ImprovementSource.COMPLAINT, self._items)
+        self._items = ItemFollower(self.promises, self.improvements.keeper)
+        self.improvements.keeper.listen(ImprovementSource.COMPLAINT, self._items)
 
     @property
     def calendar(self) -> WorkingCalendar:

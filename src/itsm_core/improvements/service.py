@@ -101,8 +101,10 @@ class ImprovementService:
         calendar: WorkingCalendar | None = None,
     ) -> None:
         self.runtime = runtime
-        self.register = ImprovementRegister(sla, calendar)
-        """Raises and changes items in another area's unit of work."""
+        self.keeper = ImprovementRegister(sla, calendar)
+        """The internal collaborator that raises and changes items in another
+        area's unit of work (as :class:`~itsm_core.sla.keeper.ClockKeeper` does
+        for SLA clocks); not part of the public API."""
 
     # ------------------------------------------------------------------ helpers
 
@@ -150,7 +152,7 @@ class ImprovementService:
             item = uow.get(IMPROVEMENT_SPEC, key)
             self._rules(actor, item, command_name)
             when = given if given is not None else max(self.runtime.clock.now(), item.updated_at)
-            self.register.change(
+            self.keeper.change(
                 uow, actor, item, when, lambda i: apply(uow, i, when), reason=reason
             )
         return item
@@ -158,7 +160,7 @@ class ImprovementService:
     def _due(self, at: datetime, period: timedelta | None, due_at: datetime | None) -> datetime:
         one_of(period, due_at, "period")
         if period is not None:
-            calendar = self.register.clocks.calendar(self.register.terms.calendar)
+            calendar = self.keeper.clocks.calendar(self.keeper.terms.calendar)
             return calendar.add(at, positive(period, "period"))
         return require_aware(due_at, "due_at")
 
@@ -221,7 +223,7 @@ class ImprovementService:
         when = self.runtime.clock.now() if at is None else require_aware(at, "at")
         due = self._due(when, period, due_at)
         with self.runtime.transaction() as uow:
-            item = self.register.raise_item(
+            item = self.keeper.raise_item(
                 uow,
                 actor,
                 when,
@@ -338,11 +340,11 @@ class ImprovementService:
         def apply(uow: UnitOfWork, item: ImprovementItem, when: datetime) -> str:
             event = item.follow_up_event(met, new_period is not None or new_due_at is not None)
             LIFECYCLE.check(item, event)
-            extension = self.register.extension(uow, item, when, new_period, new_due_at)
+            extension = self.keeper.extension(uow, item, when, new_period, new_due_at)
             extend_to = None if extension is None else extension.due_at
             item.follow_up(actor, when, met=met, note=said, extend_to=extend_to)
             if extension is not None:
-                self.register.carry_over(uow, actor, item, when, extension, said)
+                self.keeper.carry_over(uow, actor, item, when, extension, said)
             return event
 
         reason = f"follow-up ({'met' if met is True else 'not met'}): {said}"
@@ -375,11 +377,11 @@ class ImprovementService:
         def apply(uow: UnitOfWork, item: ImprovementItem, when: datetime) -> str:
             event = "decide" if new_period is None and new_due_at is None else "grant_period"
             LIFECYCLE.check(item, event)
-            extension = self.register.extension(uow, item, when, new_period, new_due_at)
+            extension = self.keeper.extension(uow, item, when, new_period, new_due_at)
             extend_to = None if extension is None else extension.due_at
             item.decide(actor, when, decision=said, extend_to=extend_to)
             if extension is not None:
-                self.register.carry_over(uow, actor, item, when, extension, said)
+                self.keeper.carry_over(uow, actor, item, when, extension, said)
             return event
 
         reason = f"decided by the general manager's office: {said}"

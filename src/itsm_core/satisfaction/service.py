@@ -89,7 +89,7 @@ class SatisfactionService:
     :param weights: the weight of each channel in combined figures, target
         evaluation and watch lists (None: all responses pooled).
     :param improvements: the improvement register the items raised below
-        target go to (the facade passes ``core.improvements.register``).
+        target go to (the facade passes ``core.improvements.keeper``).
     """
 
     def __init__(

@@ -400,7 +400,7 @@ def test_a_refused_clock_start_refuses_the_complaint_change(
     def refuse(*_args: Any, **_kwargs: Any) -> None:
         raise ValidationError("already has an open 'improvement' clock", field="target")
 
-    monkeypatch.setattr(core.improvements.register.clocks, "start", refuse)
+    monkeypatch.setattr(core.improvements.keeper.clocks, "start", refuse)
     with pytest.raises(ValidationError, match="already has an open 'improvement' clock"):
         require(core.complaints, c.id, period=16 * H)
     assert stored(core, c.id).state is S.RESOLVED

@@ -73,7 +73,7 @@ class TargetService:
 
     :param sources: what the analysis reads (shared with the figures service).
     :param improvements: the improvement register the items raised below
-        target go to (the facade's ``core.improvements.register``); default: a
+        target go to (the facade's ``core.improvements.keeper``); default: a
         register of its own on the same store, without clocks.
     """
 

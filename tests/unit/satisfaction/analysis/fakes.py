@@ -197,7 +197,7 @@ def make_analysis(runtime: Runtime, **options: Any) -> Analysed:
     options.setdefault("key_customers", key_customers)
     sources = AnalysisSources(runtime, responses=RESPONSES, **options)
     items = ImprovementService(runtime)  # the register the items raised below target go to
-    return Analysed(SatisfactionAnalysis(sources), TargetService(sources, items.register), items)
+    return Analysed(SatisfactionAnalysis(sources), TargetService(sources, items.keeper), items)
 
 
 def response(
