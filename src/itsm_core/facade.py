@@ -14,7 +14,7 @@ from itsm_core.complaints import (
     ComplaintService,
 )
 from itsm_core.improvements import ImprovementService
-from itsm_core.kernel.actors import Actor, Role, require_role
+from itsm_core.kernel.actors import STAFF_ROLES, Actor, Role, require_role
 from itsm_core.kernel.clock import Clock, SystemClock
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
@@ -25,10 +25,7 @@ from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, Satisfact
 from itsm_core.sla import ClockKeeper, SlaService
 from itsm_core.storage.base import AggregateSpec
 
-__all__ = ["STAFF_ROLES", "ItsmCore"]
-
-STAFF_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.CUSTOMER)
-"""Who may read the history of any aggregate through the facade: the provider's staff."""
+__all__ = ["ItsmCore"]
 
 
 class ItsmCore:

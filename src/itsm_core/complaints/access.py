@@ -8,7 +8,7 @@ from itsm_core.complaints._fields import ComplaintFields
 from itsm_core.complaints.enums import ComplaintSource
 from itsm_core.complaints.lifecycle import command_roles
 from itsm_core.complaints.values import text
-from itsm_core.kernel.actors import Actor, Role
+from itsm_core.kernel.actors import STAFF_ROLES, Actor, Role
 from itsm_core.kernel.errors import AccessDenied
 
 __all__ = [
@@ -24,7 +24,7 @@ RECEIVERS: frozenset[Role] = frozenset({Role.COMPLAINT_SPECIALIST, Role.SERVICE_
 """Who may record a complaint or praise: the specialist, the service desk, and
 the library itself on a trigger (a "very dissatisfied" satisfaction response)."""
 
-READERS: frozenset[Role] = frozenset(r for r in Role if r is not Role.CUSTOMER)
+READERS: frozenset[Role] = STAFF_ROLES
 """Who may read complaints: the provider's staff and the system, not customers."""
 
 AREA_COMMANDS: frozenset[str] = frozenset({"dispatch", "judge", "give_feedback", "callback"})

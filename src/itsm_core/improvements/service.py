@@ -19,7 +19,7 @@ from itsm_core.improvements.enums import ImprovementSource, ImprovementState
 from itsm_core.improvements.lifecycle import LIFECYCLE, RULES, SourceRules
 from itsm_core.improvements.model import ImprovementItem
 from itsm_core.improvements.storage import IMPROVEMENT_SPEC
-from itsm_core.kernel.actors import Actor, Role, require_role
+from itsm_core.kernel.actors import STAFF_ROLES, Actor, Role, require_role
 from itsm_core.kernel.api import command, read, report
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AccessDenied, InvalidTransition, NotFound, ValidationError
@@ -30,7 +30,7 @@ from itsm_core.storage.base import Query, UnitOfWork, Where
 
 __all__ = ["COMMANDS", "READERS", "ImprovementService"]
 
-READERS: frozenset[Role] = frozenset(r for r in Role if r is not Role.CUSTOMER)
+READERS: frozenset[Role] = STAFF_ROLES
 """Who may read the register: the provider's staff and the system, not customers."""
 
 COMMANDS: dict[str, tuple[str, ...]] = {

@@ -9,7 +9,7 @@ import attrs
 from itsm_core.kernel.errors import AccessDenied, ValidationError
 from itsm_core.kernel.labels import Labelled
 
-__all__ = ["SYSTEM", "Actor", "Role", "require_role"]
+__all__ = ["STAFF_ROLES", "SYSTEM", "Actor", "Role", "require_role"]
 
 
 class Role(Labelled):
@@ -32,6 +32,12 @@ class Role(Labelled):
     BUSINESS_UNIT = "business_unit", "业务部门", "business unit"
     CUSTOMER = "customer", "客户", "customer"
     SYSTEM = "system", "系统", "system"
+
+
+STAFF_ROLES: frozenset[Role] = frozenset(r for r in Role if r is not Role.CUSTOMER)
+"""Every role of the provider's staff (and the system): all but the customer.
+
+Reads of stored records, histories included, are for these roles."""
 
 
 def _roles(value: Iterable[Role | str]) -> frozenset[Role]:

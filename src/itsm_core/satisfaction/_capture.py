@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from itsm_core.calendars.working import WorkingCalendar
-from itsm_core.kernel.actors import SYSTEM, Actor, Role
+from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, Role
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
 from itsm_core.kernel.events import DomainEvent
@@ -88,7 +88,6 @@ READ_ROLES = (
     _R.COMPLAINT_SPECIALIST,
     _R.SYSTEM,
 )
-STAFF_ROLES = frozenset(r for r in Role if r is not Role.CUSTOMER)
 
 FatiguePolicy = Literal["skip", "refuse"]
 

@@ -11,7 +11,7 @@ by reading clocks.
 
 from __future__ import annotations
 
-from itsm_core.kernel.actors import Actor, Role
+from itsm_core.kernel.actors import STAFF_ROLES, Actor, Role
 
 __all__ = [
     "AGREEMENT_ROLES",
@@ -64,7 +64,7 @@ TICK_ROLES: tuple[Role, ...] = (Role.SYSTEM, Role.SERVICE_DESK)
 
 #: Who may read clocks, agreements, targets, histories and statuses: every role
 #: of the provider's staff and the system, not the customer.
-READ_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.CUSTOMER)
+READ_ROLES: tuple[Role, ...] = tuple(sorted(STAFF_ROLES))
 
 
 def may_see_confidential(actor: Actor) -> bool:
