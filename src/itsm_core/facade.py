@@ -14,10 +14,10 @@ from itsm_core.complaints import (
     ComplaintService,
 )
 from itsm_core.improvements import ImprovementService
-from itsm_core.kernel.actors import STAFF_ROLES, Actor, Role, require_role
+from itsm_core.kernel.actors import STAFF_ROLES, Actor, require_role
 from itsm_core.kernel.clock import Clock, SystemClock
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.runtime import Runtime
@@ -184,9 +184,7 @@ class ItsmCore:
                 )
         with self.storage.unit_of_work() as uow:
             events = uow.history(kind, aggregate_id)
-        if actor.has(Role.COMPLAINT_SPECIALIST):
-            return events
-        return [event.redacted() for event in events]
+        return visible_to(actor, events)
 
     def close(self) -> None:
         """Close the store."""

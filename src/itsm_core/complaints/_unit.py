@@ -36,7 +36,7 @@ from itsm_core.improvements import IMPROVEMENT_SPEC
 from itsm_core.kernel.actors import Actor, require_role
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
-from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.kernel.ids import new_id
 from itsm_core.runtime import Runtime
 from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork
@@ -87,9 +87,7 @@ class ComplaintUnit:
 
     def events(self, actor: Actor, events: Iterable[DomainEvent]) -> list[DomainEvent]:
         """The events as ``actor`` may see them."""
-        if may_see_complainant(actor):
-            return list(events)
-        return [e.redacted() for e in events]
+        return visible_to(actor, events)
 
     def read(self, actor: Actor, action: str) -> Actor:
         """Refuse an actor who may not read complaints (a customer, no role).

@@ -10,6 +10,7 @@ from itsm_core.complaints.lifecycle import command_roles
 from itsm_core.complaints.values import text
 from itsm_core.kernel.actors import STAFF_ROLES, Actor, Role
 from itsm_core.kernel.errors import AccessDenied
+from itsm_core.kernel.events import may_see_confidential
 
 __all__ = [
     "AREA_COMMANDS",
@@ -46,7 +47,7 @@ def complaint_id_for(source: ComplaintSource | str, source_ref: str) -> str:
 
 def may_see_complainant(actor: Actor) -> bool:
     """Return True if ``actor`` may see an internal complainant's identity (000 §7.2.3.1)."""
-    return actor.has(Role.COMPLAINT_SPECIALIST)
+    return may_see_confidential(actor)
 
 
 def check_area(own_area_only: bool, actor: Actor, entity: ComplaintFields, command: str) -> None:

@@ -23,7 +23,7 @@ from itsm_core.kernel.actors import STAFF_ROLES, Actor, Role, require_role
 from itsm_core.kernel.api import command, read, report
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AccessDenied, InvalidTransition, NotFound, ValidationError
-from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.runtime import Runtime
 from itsm_core.sla.keeper import ClockKeeper
 from itsm_core.storage.base import Query, UnitOfWork, Where
@@ -436,7 +436,7 @@ class ImprovementService:
             events = uow.history(IMPROVEMENT_SPEC.kind, key)
         if not events:
             raise NotFound(IMPROVEMENT_SPEC.kind, key)
-        return [e.redacted() for e in events]
+        return visible_to(actor, events)
 
     @read
     def find(

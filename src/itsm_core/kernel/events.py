@@ -10,11 +10,11 @@ from typing import Any
 
 import attrs
 
-from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.actors import Actor, Role
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.ids import new_id
 
-__all__ = ["REDACTED", "DomainEvent", "jsonable"]
+__all__ = ["REDACTED", "DomainEvent", "jsonable", "may_see_confidential", "visible_to"]
 
 REDACTED = "[redacted]"
 """What a confidential payload value is replaced with outside its permitted readers."""
@@ -151,3 +151,19 @@ class DomainEvent:
             confidential=frozenset(data.get("confidential", ())),
             event_id=data["event_id"],
         )
+
+
+def may_see_confidential(actor: Actor) -> bool:
+    """Return True if ``actor`` may read confidential payload values.
+
+    The one confidential value of the domain is an internal complainant's
+    identity, which the complaint specialist alone may see (000 §7.2.3.1).
+    """
+    return actor.has(Role.COMPLAINT_SPECIALIST)
+
+
+def visible_to(actor: Actor, events: Iterable[DomainEvent]) -> list[DomainEvent]:
+    """Return ``events`` as ``actor`` may read them: redacted unless they may see all."""
+    if may_see_confidential(actor):
+        return list(events)
+    return [event.redacted() for event in events]

@@ -16,7 +16,7 @@ from itsm_core.calendars.working import WorkingCalendar
 from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, Role
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
-from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.runtime import Runtime
 from itsm_core.satisfaction._values import optional_text, require_text
 from itsm_core.satisfaction.callback_clocks import CallbackClocks
@@ -144,14 +144,16 @@ class Capture:
         require_text(entity_id, f"{spec.kind} id")
         return uow.get(spec, entity_id)
 
-    def history(self, spec: AggregateSpec[Any], entity_id: str) -> list[DomainEvent]:
-        """Return the stored events of one entity, oldest first, redacted.
+    def history(
+        self, actor: Actor, spec: AggregateSpec[Any], entity_id: str
+    ) -> list[DomainEvent]:
+        """Return the stored events of one entity, oldest first, as ``actor`` may read them.
 
         :raises NotFound: if there is no such entity.
         """
         with self.runtime.storage.unit_of_work() as uow:
             self.get(uow, spec, entity_id)
-            return [event.redacted() for event in uow.history(spec.kind, entity_id)]
+            return visible_to(actor, uow.history(spec.kind, entity_id))
 
     def respondent(self, actor: Actor, respondent: str | None, fallback: str | None) -> str:
         """Customers score for themselves; staff name the respondent."""

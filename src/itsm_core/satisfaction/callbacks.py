@@ -391,7 +391,7 @@ class CallbackService:
         :raises NotFound: if there is none such.
         """
         require_role(actor, *READ_ROLES, action="read a callback's history")
-        return self._capture.history(CALLBACK_SPEC, callback_id)
+        return self._capture.history(actor, CALLBACK_SPEC, callback_id)
 
     @read
     def get_clock(self, actor: Actor, callback_id: str) -> SlaClock | None:

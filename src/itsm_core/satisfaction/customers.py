@@ -122,4 +122,4 @@ class CustomerService:
         :raises NotFound: if there is none such.
         """
         require_role(actor, *READ_ROLES, action="read a customer's history")
-        return self._capture.history(CUSTOMER_SPEC, customer)
+        return self._capture.history(actor, CUSTOMER_SPEC, customer)

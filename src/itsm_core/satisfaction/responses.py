@@ -257,7 +257,7 @@ class ResponseService:
         :raises NotFound: if there is none such.
         """
         require_role(actor, *READ_ROLES, action="read a satisfaction response's history")
-        return self._capture.history(RESPONSE_SPEC, response_id)
+        return self._capture.history(actor, RESPONSE_SPEC, response_id)
 
     @command
     def open_pending_complaints(

@@ -233,4 +233,4 @@ class ServiceRecordService:
         :raises NotFound: if there is none such.
         """
         require_role(actor, *READ_ROLES, action="read a service record's history")
-        return self._capture.history(SERVICE_RECORD_SPEC, record_id)
+        return self._capture.history(actor, SERVICE_RECORD_SPEC, record_id)

@@ -244,7 +244,7 @@ class SurveyService:
         :raises NotFound: if there is none such.
         """
         require_role(actor, *READ_ROLES, action="read a survey campaign's history")
-        return self._capture.history(CAMPAIGN_SPEC, campaign_id)
+        return self._capture.history(actor, CAMPAIGN_SPEC, campaign_id)
 
     @command
     def invite(

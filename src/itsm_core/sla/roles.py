@@ -11,7 +11,8 @@ by reading clocks.
 
 from __future__ import annotations
 
-from itsm_core.kernel.actors import STAFF_ROLES, Actor, Role
+from itsm_core.kernel.actors import STAFF_ROLES, Role
+from itsm_core.kernel.events import may_see_confidential
 
 __all__ = [
     "AGREEMENT_ROLES",
@@ -66,11 +67,3 @@ TICK_ROLES: tuple[Role, ...] = (Role.SYSTEM, Role.SERVICE_DESK)
 #: of the provider's staff and the system, not the customer.
 READ_ROLES: tuple[Role, ...] = tuple(sorted(STAFF_ROLES))
 
-
-def may_see_confidential(actor: Actor) -> bool:
-    """Return True if ``actor`` may read confidential payload values of SLA events.
-
-    The one confidential value of the domain is an internal complainant's
-    identity, which the complaint specialist alone may see (000 §7.2.3.1).
-    """
-    return actor.has(Role.COMPLAINT_SPECIALIST)

@@ -29,7 +29,7 @@ from itsm_core.kernel.actors import Actor, require_role
 from itsm_core.kernel.api import command, read, report
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.kernel.ids import new_id
 from itsm_core.runtime import Runtime
 from itsm_core.sla.agreements import Agreement, AgreementKind, Target, TargetKind
@@ -558,9 +558,7 @@ class SlaService:
         self._reader(actor, "read an SLA clock's history")
         with self.runtime.storage.unit_of_work() as uow:
             events = uow.history(SlaClock.KIND, clock_id)
-        if may_see_confidential(actor):
-            return events
-        return [e.redacted() for e in events]
+        return visible_to(actor, events)
 
     # ------------------------------------------------------------------ internals
 

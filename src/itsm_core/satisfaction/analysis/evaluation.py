@@ -17,7 +17,7 @@ from itsm_core.kernel.actors import Actor, Role, require_role
 from itsm_core.kernel.api import command, read
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import NotFound
-from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.satisfaction.analysis.model import (
     AlertLevel,
     Evaluation,
@@ -213,7 +213,7 @@ class TargetService:
         )
         with self._sources.runtime.storage.unit_of_work() as uow:
             uow.get(TARGET_SPEC, entity_id)
-            return [e.redacted() for e in uow.history(TARGET_SPEC.kind, entity_id)]
+            return visible_to(actor, uow.history(TARGET_SPEC.kind, entity_id))
 
     def _now(self, at: datetime | None) -> datetime:
         return require_aware(at, "at") if at is not None else self._sources.runtime.clock.now()
