@@ -18,6 +18,8 @@ from itsm_core.reviews.enums import (
 from itsm_core.reviews.lifecycle import LIFECYCLE, PLAN_LIFECYCLE, ROLES, TRANSITIONS
 from itsm_core.reviews.model import ServiceReview
 from itsm_core.reviews.plans import ReviewPlan, ScheduledPeriod
+from itsm_core.reviews.records import ReviewRecord, ReviewRecordKind
+from itsm_core.reviews.service import ReviewService
 from itsm_core.reviews.storage import PLAN_SPEC, REVIEW_SPEC
 from itsm_core.reviews.values import (
     Opinion,
@@ -45,6 +47,9 @@ __all__ = [
     "ReviewForm",
     "ReviewPlan",
     "ReviewProblem",
+    "ReviewRecord",
+    "ReviewRecordKind",
+    "ReviewService",
     "ReviewState",
     "ScheduledPeriod",
     "ServiceReview",
