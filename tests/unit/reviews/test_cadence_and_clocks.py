@@ -25,7 +25,8 @@ def test_cadence_labels_and_lengths() -> None:
         date(2026, 2, 28),
         date(2026, 3, 31),
     )
-    assert period_bounds(date(2026, 1, 1), Cadence.ANNUAL, 0) == (date(2026, 1, 1), date(2027, 1, 1))
+    annual = period_bounds(date(2026, 1, 1), Cadence.ANNUAL, 0)
+    assert annual == (date(2026, 1, 1), date(2027, 1, 1))
 
 
 def test_a_review_after_the_national_day_falls_on_the_first_working_day(core: ItsmCore) -> None:
