@@ -328,3 +328,31 @@ def test_find_by_state_customer_and_period(core: ItsmCore) -> None:
     assert len(core.reviews.find(PM, state=["planned", "prepared"], is_open=True)) == 2
     events = core.reviews.history(PM, first.id)
     assert [e.name for e in events] == ["service_review.planned"]
+
+
+def test_rescheduling_is_for_the_project_manager_or_the_coordinator(core: ItsmCore) -> None:
+    review = planned(core)
+    new = review.scheduled_at + timedelta(days=1)
+    with pytest.raises(AccessDenied):
+        core.reviews.reschedule(OM, review.id, scheduled_at=new, reason="x")
+    with pytest.raises(ValidationError):
+        core.reviews.reschedule(PM, review.id, scheduled_at=new, reason="")
+    assert core.reviews.get(PM, review.id).reschedules == ()
+
+
+def test_the_history_runs_forwards_and_actions_take_known_fields(core: ItsmCore) -> None:
+    review = prepared(core)
+    with pytest.raises(ValidationError, match="forwards"):
+        core.reviews.cancel(PM, review.id, reason="x", at=T0 - timedelta(days=1))
+    other = minuted(core)
+    with pytest.raises(ValidationError, match="no field"):
+        core.reviews.report(PM, other.id, summary="s", actions=[action(colour="red")])
+    with pytest.raises(ValidationError, match="quality indicator"):
+        core.reviews.report(PM, other.id, summary="s", actions=[action(quality_indicators=[])])
+    events = [e.name for e in core.reviews.history(PM, other.id)]
+    assert events == [
+        "service_review.planned",
+        "service_review.prepared",
+        "service_review.held",
+        "service_review.minuted",
+    ]
