@@ -423,6 +423,13 @@ class ServiceReview(Aggregate):
         """
         self._begin("hold", at)
         present = tuple(self._attendee(v) for v in parse_all(attended, lambda v: v, "attended"))
+        persons = [p.person for p in present]
+        twice = sorted({p for p in persons if persons.count(p) > 1})
+        if twice:
+            raise ValidationError(
+                f"each person attends once; named more than once: {', '.join(twice)}",
+                field="attended",
+            )
         said = parse_all(opinions, Opinion.parse, "opinions")
         known = {p.person for p in (*self.participants, *present)}
         strangers = sorted({o.by for o in said} - known)

@@ -188,8 +188,10 @@ def test_third_party_form_counts_the_customer_when_their_opinions_were_gathered(
     assert done.state is ReviewState.HELD
 
 
-def test_opinions_are_by_participants(core: ItsmCore) -> None:
+def test_opinions_are_by_participants_and_each_person_attends_once(core: ItsmCore) -> None:
     review = prepared(core)
+    with pytest.raises(ValidationError, match="more than once"):
+        core.reviews.hold(PM, review.id, attended=["zhao", "pm-1", "om-1", "zhao"], record="r")
     with pytest.raises(ValidationError, match="opinions"):
         core.reviews.hold(PM, review.id, attended=["zhao", "pm-1", "om-1"], record="r",
                           opinions=[("stranger", "opinion", "x")])  # fmt: skip
