@@ -34,6 +34,7 @@ from itsm_core.kernel.actors import SYSTEM, Actor, Role
 from itsm_core.kernel.clock import Clock, FrozenClock, SystemClock
 from itsm_core.kernel.errors import (
     AccessDenied,
+    AttendanceIncomplete,
     CalendarDataMissing,
     CalendarError,
     ConflictError,
@@ -49,6 +50,15 @@ from itsm_core.kernel.errors import (
 )
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.labels import Labelled
+from itsm_core.reviews import (
+    Cadence,
+    ParticipantRole,
+    ReviewForm,
+    ReviewPlan,
+    ReviewService,
+    ReviewState,
+    ServiceReview,
+)
 from itsm_core.satisfaction import (
     Answer,
     CallbackOutcome,
@@ -88,7 +98,9 @@ __all__ = [
     "Agreement",
     "AgreementKind",
     "Answer",
+    "AttendanceIncomplete",
     "BusinessCalendar",
+    "Cadence",
     "CalendarDataMissing",
     "CalendarError",
     "CallbackOutcome",
@@ -118,12 +130,17 @@ __all__ = [
     "Labelled",
     "NotFound",
     "Origin",
+    "ParticipantRole",
     "PluginError",
     "Praise",
     "QualityIndicator",
     "Question",
     "RecordKind",
     "Respondent",
+    "ReviewForm",
+    "ReviewPlan",
+    "ReviewService",
+    "ReviewState",
     "Role",
     "Satisfaction",
     "SatisfactionPolicy",
@@ -135,6 +152,7 @@ __all__ = [
     "ServicePeriod",
     "ServicePeriodNotice",
     "ServiceRecord",
+    "ServiceReview",
     "Severity",
     "SlaClock",
     "SlaNotification",

@@ -11,6 +11,7 @@ from typing import Any
 
 from itsm_core.complaints import COMPLAINT_SPEC, PRAISE_SPEC
 from itsm_core.improvements import IMPROVEMENT_SPEC
+from itsm_core.reviews import PLAN_SPEC, REVIEW_SPEC
 from itsm_core.satisfaction import satisfaction_specs
 from itsm_core.satisfaction.analysis import ANALYSIS_SPECS
 from itsm_core.sla import AGREEMENT_SPEC, CLOCK_SPEC
@@ -30,4 +31,5 @@ def aggregate_specs() -> list[AggregateSpec[Any]]:
     ]
     specs.extend(satisfaction_specs())
     specs.extend(ANALYSIS_SPECS)
+    specs.extend((REVIEW_SPEC, PLAN_SPEC))
     return specs

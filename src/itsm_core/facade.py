@@ -20,6 +20,7 @@ from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
+from itsm_core.reviews import ReviewService
 from itsm_core.runtime import Runtime
 from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, SatisfactionService
 from itsm_core.sla import ClockKeeper, SlaService
@@ -125,6 +126,13 @@ class ItsmCore:
             """Satisfaction (DOMAIN §3, §5): surveys, service records, callbacks,
             responses, customers; analysis (figures, watch lists, desk KPIs) and
             targets (critical lines, evaluation)."""
+            self.reviews = ReviewService(
+                self.runtime,
+                sla=clocks,
+                improvements=self.improvements.keeper,
+                surveys=self.satisfaction.surveys,
+            )
+            """Customer service reviews (DOMAIN §4): plans, reviews, their seed records."""
         except BaseException:
             self.storage.close()  # a refused setting must not leave the store open
             raise

@@ -27,6 +27,7 @@ from itsm_core.kernel.api import api_kind
 SERVICES: tuple[str, ...] = (
     "complaints",
     "improvements",
+    "reviews",
     "sla",
     "satisfaction",
     "satisfaction.surveys",

@@ -11,8 +11,9 @@ is allowed.
     ItsmError
     ├── DomainError
     │   ├── ValidationError          (ValueError)
-    │   │   └── CalendarError
-    │   │       └── CalendarDataMissing
+    │   │   ├── CalendarError
+    │   │   │   └── CalendarDataMissing
+    │   │   └── AttendanceIncomplete
     │   ├── InvalidTransition        (ValueError)
     │   └── AccessDenied             (PermissionError)
     ├── StorageError                 (RuntimeError)
@@ -29,6 +30,7 @@ from collections.abc import Iterable
 
 __all__ = [
     "AccessDenied",
+    "AttendanceIncomplete",
     "CalendarDataMissing",
     "CalendarError",
     "ConflictError",
@@ -77,6 +79,19 @@ class CalendarDataMissing(CalendarError):
     def __init__(self, message: str, *, year: int) -> None:
         super().__init__(message, field="year")
         self.year = year
+
+
+class AttendanceIncomplete(ValidationError):
+    """A meeting cannot be recorded as held: people it needs did not attend.
+
+    :param message: who is missing and what the rule asks.
+    :param missing: the codes of the missing parts (e.g. ``"customer_representative"``,
+        ``"operations_manager|incident_manager"`` when one of the two is needed).
+    """
+
+    def __init__(self, message: str, *, missing: Iterable[str]) -> None:
+        super().__init__(message, field="attended")
+        self.missing = tuple(missing)
 
 
 class InvalidTransition(DomainError, ValueError):

@@ -68,6 +68,8 @@ class TargetKind(Labelled):
     CALLBACK = "callback", "回访时限", "callback after handling"
     #: A complaint's improvement period (改进期限).
     IMPROVEMENT = "improvement", "改进期限", "improvement period"
+    #: A service review is held by its due instant (回顾期限).
+    REVIEW = "review", "回顾期限", "service review due"
 
 
 def _text(value: object, field: str, *, required: bool) -> str:

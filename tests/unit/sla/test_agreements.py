@@ -51,8 +51,10 @@ def test_kinds_are_labelled() -> None:
         "resolution",
         "callback",
         "improvement",
+        "review",
     ]
     assert TargetKind.IMPROVEMENT.zh == "改进期限"
+    assert TargetKind.REVIEW.zh == "回顾期限"
 
 
 def test_target_defaults_and_validation() -> None:

@@ -1,0 +1,137 @@
+"""The seven seed records of a service review, rebuilt from its history (留痕).
+
+The source documents (000 §7.2.2) name the records of a review:
+
+- 回顾活动安排表 (review arrangement): customer, period, time, form, place, scope, lead;
+- 参与人员名单 (participant list): who is invited, in which part, and who attended;
+- 回顾议程 (agenda): the topics and the agenda items;
+- 服务回顾记录 (review record): when it was held, who attended, their
+  situations, opinions and suggestions, the record;
+- 回顾活动纪要 (minutes): the coordinator's minutes;
+- 服务回顾报告 (review report): the summary and the problems found;
+- 服务改进行动计划 (improvement action plan): the actions, their owners,
+  indicators, due dates and improvement items.
+
+Each is built by folding the review's events (oldest first), not from its
+current state. The result is data — :class:`ReviewRecord` with
+:class:`~itsm_core.complaints.records.RecordField` values and
+:class:`~itsm_core.complaints.records.RecordTable` rows (the shapes the
+complaint records use), every label in Chinese and English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+
+from itsm_core.complaints.records import RecordField, RecordTable
+from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.labels import Labelled, Language
+from itsm_core.reviews._fold import fold
+from itsm_core.reviews._forms import BUILDERS
+
+__all__ = ["ReviewRecord", "ReviewRecordKind", "build_record", "build_records"]
+
+
+class ReviewRecordKind(Labelled):
+    """The seed records of a service review."""
+
+    ARRANGEMENT = "arrangement", "回顾活动安排表", "review arrangement"
+    PARTICIPANT_LIST = "participant_list", "参与人员名单", "participant list"
+    AGENDA = "agenda", "回顾议程", "review agenda"
+    REVIEW_RECORD = "review_record", "服务回顾记录", "service review record"
+    MINUTES = "minutes", "回顾活动纪要", "review minutes"
+    REVIEW_REPORT = "review_report", "服务回顾报告", "service review report"
+    ACTION_PLAN = "action_plan", "服务改进行动计划", "service improvement action plan"
+
+
+@attrs.frozen
+class ReviewRecord:
+    """One seed record of one review, as of a version of its history.
+
+    :param kind: which record.
+    :param review_id: the review.
+    :param version: the review version the record reflects (its last event).
+    :param fields: the labelled fields, in form order.
+    :param tables: the labelled tables, in form order.
+    """
+
+    kind: ReviewRecordKind
+    review_id: str
+    version: int
+    fields: tuple[RecordField, ...]
+    tables: tuple[RecordTable, ...] = ()
+
+    def title(self, lang: Language = "zh") -> str:
+        """Return the record's title in ``lang``."""
+        return self.kind.label(lang)
+
+    def field(self, key: str) -> RecordField:
+        """Return the field ``key``.
+
+        :raises ValidationError: naming the record's fields when there is none such.
+        """
+        for f in self.fields:
+            if f.key == key:
+                return f
+        allowed = ", ".join(f.key for f in self.fields)
+        raise ValidationError(f"{self.kind.en} has no field {key!r}; fields: {allowed}", field=key)
+
+    def value(self, key: str) -> Any:
+        """Return the value of the field ``key``."""
+        return self.field(key).value
+
+    def table(self, key: str) -> RecordTable:
+        """Return the table ``key``.
+
+        :raises ValidationError: naming the record's tables when there is none such.
+        """
+        for t in self.tables:
+            if t.key == key:
+                return t
+        allowed = ", ".join(t.key for t in self.tables) or "none"
+        raise ValidationError(f"{self.kind.en} has no table {key!r}; tables: {allowed}", field=key)
+
+    def as_mapping(self, lang: Language = "zh") -> dict[str, Any]:
+        """Return ``{label: display value}`` of the fields, and each table as a list of rows."""
+        self.kind.label(lang)  # refuses an unknown language
+        out: dict[str, Any] = {f.label(lang): f.display(lang) for f in self.fields}
+        for t in self.tables:
+            out[t.label(lang)] = [{f.label(lang): f.display(lang) for f in row} for row in t.rows]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record as JSON-able data with both languages' labels."""
+        return {
+            "kind": self.kind.value,
+            "title": {"zh": self.kind.zh, "en": self.kind.en},
+            "review_id": self.review_id,
+            "version": self.version,
+            "fields": [f.to_dict() for f in self.fields],
+            "tables": [t.to_dict() for t in self.tables],
+        }
+
+
+def build_record(kind: ReviewRecordKind | str, events: Iterable[DomainEvent]) -> ReviewRecord:
+    """Build one seed record from a review's events (oldest first).
+
+    :raises ValidationError: for an unknown kind, no events, or events of
+        another kind or of several reviews.
+    """
+    which = ReviewRecordKind.parse(kind, "kind")
+    facts = fold(events)
+    fields, tables = BUILDERS[which.value](facts)
+    return ReviewRecord(which, facts["review_id"], facts["version"], fields, tables)
+
+
+def build_records(events: Iterable[DomainEvent]) -> dict[ReviewRecordKind, ReviewRecord]:
+    """Build all seven seed records from a review's events (oldest first)."""
+    facts = fold(events)
+    out: dict[ReviewRecordKind, ReviewRecord] = {}
+    for kind in ReviewRecordKind:
+        fields, tables = BUILDERS[kind.value](facts)
+        out[kind] = ReviewRecord(kind, facts["review_id"], facts["version"], fields, tables)
+    return out
