@@ -9,7 +9,7 @@ over index fields; satisfaction figures come from
 """
 
 from itsm_core.reviews.analysis._satisfaction import Satisfaction
-from itsm_core.reviews.analysis._trends import ReviewProblem
+from itsm_core.reviews.analysis._trends import ReportedProblem
 from itsm_core.reviews.analysis.model import (
     ComplaintFigures,
     ComplaintMonth,
@@ -57,9 +57,9 @@ __all__ = [
     "ProgressContent",
     "ProgressItem",
     "ProgressReport",
+    "ReportedProblem",
     "ReviewAnalysis",
     "ReviewPack",
-    "ReviewProblem",
     "ReviewReader",
     "Satisfaction",
     "SatisfactionLine",

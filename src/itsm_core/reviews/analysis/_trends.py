@@ -30,7 +30,7 @@ from itsm_core.satisfaction.analysis.statistics import Tally, two_proportion_z_t
 from itsm_core.storage.base import UnitOfWork
 
 __all__ = [
-    "ReviewProblem",
+    "ReportedProblem",
     "complaint_tables",
     "review_findings",
     "satisfaction_trends",
@@ -41,7 +41,7 @@ _INVALID = Verdict.INVALID.value
 
 
 @attrs.frozen
-class ReviewProblem:
+class ReportedProblem:
     """A problem written in a reported service review (what the analysis reads of a review).
 
     :param review_id: the review.
@@ -250,7 +250,7 @@ def satisfaction_trends(
     return tuple(trends), findings
 
 
-def review_findings(problems: Sequence[ReviewProblem]) -> list[Finding]:
+def review_findings(problems: Sequence[ReportedProblem]) -> list[Finding]:
     """One ``review_problem`` finding per problem of a reported review."""
     return [
         Finding(

@@ -43,9 +43,10 @@ from itsm_core.reviews.analysis._queries import (
     improvement_summary,
     sla_fulfilment,
 )
+from itsm_core.reviews.analysis._reviews import StoredReviews
 from itsm_core.reviews.analysis._satisfaction import Satisfaction
 from itsm_core.reviews.analysis._trends import (
-    ReviewProblem,
+    ReportedProblem,
     complaint_tables,
     review_findings,
     satisfaction_trends,
@@ -119,7 +120,7 @@ class ReviewReader(Protocol):
 
     def problems(
         self, uow: UnitOfWork, start: datetime, end: datetime, customer: str | None, zone: tzinfo
-    ) -> list[ReviewProblem]:
+    ) -> list[ReportedProblem]:
         """The problems of the reviews reported in ``[start, end)`` (of ``customer``)."""
 
 
@@ -131,8 +132,7 @@ class ReviewAnalysis:
         packs and trends have no satisfaction part).
     :param improvements: the register findings become items in (the facade
         passes ``core.improvements.keeper``); default: one of its own, without clocks.
-    :param reviews: reads the service reviews (None: no review findings, no
-        pack by review id).
+    :param reviews: reads the service reviews (default: those of the store).
     :param timezone: the zone months are read in (the satisfaction policy's).
     """
 
@@ -148,7 +148,7 @@ class ReviewAnalysis:
         self._runtime = runtime
         self._satisfaction = satisfaction
         self._improvements = improvements or ImprovementRegister(None)
-        self._reviews = reviews
+        self._reviews: ReviewReader = reviews or StoredReviews()
         self._zone = zone_of(timezone)
 
     def _now(self, at: datetime | None) -> datetime:
@@ -227,11 +227,6 @@ class ReviewAnalysis:
     def _review_window(
         self, uow: UnitOfWork, review_id: str
     ) -> tuple[str, Window, tuple[str, ...]]:
-        if self._reviews is None:
-            raise ValidationError(
-                "this analysis reads no service reviews; give customer=... and periods=...",
-                field="review",
-            )
         customer, start, end, services = self._reviews.window_of(uow, review_id)
         return customer, Window.between(start, end, self._zone), services
 
@@ -302,11 +297,7 @@ class ReviewAnalysis:
             sla, sla_findings = sla_months(
                 uow, window, compared, customer=who, services=names, alpha=level
             )
-            problems = (
-                []
-                if self._reviews is None
-                else self._reviews.problems(uow, window.start, window.end, who, self._zone)
-            )
+            problems = self._reviews.problems(uow, window.start, window.end, who, self._zone)
             entity = TrendAnalysis.run(
                 actor,
                 now,
