@@ -161,3 +161,50 @@ def set_target(core: ItsmCore) -> None:
             LevelRule("red", None, "上门拜访"),
         ],
     )
+
+
+COORD = Actor("coord-1", [Role.COORDINATOR], "协调员")
+
+
+def reported_review(
+    core: ItsmCore,
+    *,
+    reported: datetime,
+    problems: list[dict[str, Any]],
+    customer: str = CUSTOMER,
+    period: tuple[datetime, datetime] = (at(4, 1, 0), at(7, 1, 0)),
+) -> str:
+    """Store a service review reported at ``reported`` with ``problems``, through its model."""
+    from itsm_core.kernel.ids import new_id
+    from itsm_core.reviews import REVIEW_SPEC, ServiceReview
+
+    start = reported - timedelta(days=3)
+    review = ServiceReview.plan(
+        PM,
+        start,
+        review_id=new_id("rev-"),
+        customer=customer,
+        scheduled_at=start + timedelta(days=1),
+        due_at=reported + timedelta(days=5),
+        period_start=period[0],
+        period_end=period[1],
+        project_manager=PM.id,
+    )
+    review.prepare(
+        PM,
+        start + timedelta(hours=1),
+        scope="季度服务回顾",
+        topics=["SLA 完成情况"],
+        agenda=["SLA 报告"],
+        participants=[
+            {"person": "zhao", "role": "customer_representative"},
+            {"person": PM.id, "role": "project_manager"},
+            {"person": OM.id, "role": "operations_manager"},
+        ],
+    )
+    review.hold(PM, start + timedelta(days=1), attended=["zhao", PM.id, OM.id], record="回顾记录")
+    review.minute(COORD, start + timedelta(days=2), minutes="回顾活动纪要")
+    review.report(PM, reported, summary="回顾报告", problems=problems, actions=[])
+    with core.runtime.transaction() as uow:
+        uow.save(REVIEW_SPEC, review)
+    return review.id
