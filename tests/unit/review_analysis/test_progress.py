@@ -116,5 +116,6 @@ def test_the_report_is_json_and_markdown(
     report = ra.progress_report(OM, customer=CUSTOMER, periods="2026-05")
     data = json.loads(json.dumps(report.as_dict()))
     assert data["items"][0]["progress"][0]["note"] == "已排班" and data["late"] == 0
-    assert "# 服务改进情况报告: 华东电网" in report.markdown("zh") and "已排班" in report.markdown("zh")
+    zh = report.markdown("zh")
+    assert "# 服务改进情况报告: 华东电网" in zh and "已排班" in zh
     assert "improvement progress report" in report.markdown("en")

@@ -159,7 +159,8 @@ def test_a_finding_becomes_a_proposed_improvement_item_in_one_call(
     assert item.customer == CUSTOMER and "二线网络组" in item.description
     assert ra.get(OM, analysis.id).finding("party:二线网络组").item_id == item.id
     history = ra.history(DIRECTOR, analysis.id)
-    assert [e.name for e in history] == ["trend_analysis.run", "trend_analysis.improvement_proposed"]
+    names = [e.name for e in history]
+    assert names == ["trend_analysis.run", "trend_analysis.improvement_proposed"]
     assert history[0].actor_id == OM.id and history[1].payload["item_id"] == item.id
 
 
