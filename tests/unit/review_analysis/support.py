@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from itsm_core import Actor, FrozenClock, ItsmCore, Role
-from itsm_core.reviews.analysis import ReviewAnalysis, Satisfaction
+from itsm_core.reviews.analysis import ReviewAnalysis
 from itsm_core.satisfaction import LevelRule
 from itsm_core.sla import Target
 
@@ -30,17 +30,8 @@ IDENTITY = "内部员工王小明-7731"
 
 
 def analysis_of(core: ItsmCore) -> ReviewAnalysis:
-    """``core.reviews.analysis`` once the reviews area composes it; else one on the same store."""
-    reviews = getattr(core, "reviews", None)
-    if reviews is not None:
-        found: ReviewAnalysis = reviews.analysis
-        return found
-    return ReviewAnalysis(
-        core.runtime,
-        satisfaction=Satisfaction(core.satisfaction.analysis, core.satisfaction.targets),
-        improvements=core.improvements.keeper,
-        timezone=core.satisfaction.policy.timezone,
-    )
+    """``core.reviews.analysis``."""
+    return core.reviews.analysis
 
 
 def at(month: int, day: int, hour: int = 10) -> datetime:
