@@ -14,13 +14,15 @@ service review (its customer and period). It holds:
 * **complaints** (:class:`ComplaintFigures`) received in the period, by
   verdict, source and party complained about, with their escalations, and
   the complaint improvement items of the customer open or overdue now;
+  an item is *open* until it is concluded (done, decided or cancelled):
+  proposed, approved, in progress, verifying, extended or escalated;
 * **satisfaction** per service and channel (:class:`SatisfactionLine`) from
   ``core.satisfaction.analysis`` and ``core.satisfaction.targets``: the
   figures, the target and critical line (the level the value falls in, with
   its measures), and the change of the last month against the month before
   with its significance test;
-* the **open improvement items** of the customer, from every source
-  (:class:`ImprovementSummary`).
+* the **open improvement items** of the customer, from every source and
+  service (:class:`ImprovementSummary`).
 
 Everything is counted with aggregates in the database. Every class is frozen
 attrs; :meth:`ReviewPack.as_dict` is JSON-able (instants as ISO 8601
@@ -117,7 +119,8 @@ class ComplaintFigures:
     :param by_verdict: counts by verdict (None: not judged yet).
     :param by_source: counts by source (complaint channel, callback, satisfaction...).
     :param by_party: counts by party complained about, most first.
-    :param improvements_open: the customer's complaint improvement items open now.
+    :param improvements_open: the customer's complaint improvement items open
+        now (not concluded), whenever the complaint came in.
     :param improvements_overdue: of those, past their due instant.
     """
 
