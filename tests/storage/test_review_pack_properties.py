@@ -2,9 +2,9 @@
 
 Hypothesis writes complaints, SLA clocks and satisfaction scores through the
 public API, each example for a customer of its own (so the examples share one
-store without seeing each other), compiles the pack and compares its counts
-with the records loaded one by one. On the SQL stores the pack's figures come
-from ``GROUP BY`` in the database.
+store without seeing each other), compiles the pack and runs the trend
+analysis, and compares their counts with the records loaded one by one. On
+the SQL stores the figures come from ``GROUP BY`` in the database.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from itsm_core.satisfaction import RESPONSE_SPEC
 from itsm_core.sla import CLOCK_SPEC
 from itsm_core.storage import Query, Where
 from tests.unit.review_analysis.support import (
+    OM,
     PM,
     at,
     clock_for,
@@ -151,6 +152,15 @@ def test_the_pack_counts_equal_the_records(
     }
     for s in pack.sla:
         assert s.lateness_hours == pytest.approx(expected[s.target.value][2])
+
+    analysis = core.reviews.analysis.analyse(OM, periods=WINDOW, customer=customer)
+    for month in analysis.complaint_months:
+        first, last = at(int(month.period[5:]), 1, 0), at(int(month.period[5:]) + 1, 1, 0)
+        assert month.received == sum(1 for c in stored if first <= c.received_at < last)
+        closed = [c for c in stored if c.closed_at is not None and first <= c.closed_at < last]
+        assert month.closed == len(closed)
+        hours = sum((c.closed_at - c.received_at).total_seconds() / 3600 for c in closed)
+        assert month.hours_to_close == pytest.approx(hours)
 
     answered = Counter(
         (r.service, r.channel.value) for r in answers if r.period in WINDOW

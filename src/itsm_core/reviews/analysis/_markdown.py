@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from itsm_core.complaints.enums import ComplaintSource, Verdict
@@ -39,8 +39,11 @@ def _num(value: float | None, digits: int = 1) -> str:
     return DASH if value is None else f"{value:.{digits}f}"
 
 
-def _when(value: datetime | None) -> str:
-    return DASH if value is None else value.isoformat(timespec="minutes")
+def _when(value: datetime | None, zone: tzinfo | None = None) -> str:
+    """An instant on the wall clock of ``zone`` (the report's), to the minute."""
+    if value is None:
+        return DASH
+    return (value if zone is None else value.astimezone(zone)).isoformat(timespec="minutes")
 
 
 def _cell(text: object) -> str:
@@ -90,7 +93,9 @@ def pack_markdown(pack: ReviewPack, lang: object = "zh") -> str:
     ]
     if pack.review_id:
         out.append(f"- {_t(lg, '服务回顾', 'Service review')}: {pack.review_id}")
-    out += [f"- {_t(lg, '编制', 'Compiled')}: {pack.compiled_by}, {_when(pack.compiled_at)}", ""]
+    zone = pack.start.tzinfo
+    when = pack.compiled_at
+    out += [f"- {_t(lg, '编制', 'Compiled')}: {pack.compiled_by}, {_when(when, zone)}", ""]
 
     out += [f"## {_t(lg, 'SLA 达成情况', 'SLA fulfilment')}", ""]
     if pack.sla:
@@ -187,7 +192,7 @@ def pack_markdown(pack: ReviewPack, lang: object = "zh") -> str:
             [
                 (
                     i.id, i.source_kind.label(lg), i.state.label(lg), i.description, i.owner,
-                    _when(i.due_at), _t(lg, "是", "yes") if i.overdue else _t(lg, "否", "no"),
+                    _when(i.due_at, zone), _t(lg, "是", "yes") if i.overdue else _t(lg, "否", "no"),
                 )
                 for i in imp.items
             ],
@@ -337,12 +342,13 @@ def _on_time(value: bool | None, lang: Language) -> str:
 def progress_markdown(content: ProgressContent, lang: object = "zh") -> str:
     """The improvement progress report as Markdown."""
     lg = _lang(lang)
+    zone = content.start.tzinfo
     out = [
         f"# {_t(lg, '服务改进情况报告', 'Service improvement progress report')}: "
         f"{content.customer}",
         "",
         f"- {_t(lg, '周期', 'Period')}: {_period(content.periods)}",
-        f"- {_t(lg, '编制时间', 'Compiled')}: {_when(content.compiled_at)}",
+        f"- {_t(lg, '编制时间', 'Compiled')}: {_when(content.compiled_at, zone)}",
         f"- {_t(lg, '改进项', 'Items')}: {len(content.items)}; "
         f"{_t(lg, '按期完成', 'done on time')} {content.done_on_time}; "
         f"{_t(lg, '未按期', 'late')} {content.late}",
@@ -358,20 +364,22 @@ def progress_markdown(content: ProgressContent, lang: object = "zh") -> str:
             f"- {_t(lg, '质量指标', 'Quality indicators')}: {'; '.join(item.quality_indicators)}",
             f"- {_t(lg, '负责人', 'Owner')}: {item.owner}",
             f"- {_t(lg, '状态', 'State')}: {item.state.label(lg)}",
-            f"- {_t(lg, '提出', 'Raised')}: {_when(item.issued_at)}; "
-            f"{_t(lg, '期限', 'due')}: {_when(item.due_at)}; "
-            f"{_t(lg, '完成', 'concluded')}: {_when(item.concluded_at)}",
+            f"- {_t(lg, '提出', 'Raised')}: {_when(item.issued_at, zone)}; "
+            f"{_t(lg, '期限', 'due')}: {_when(item.due_at, zone)}; "
+            f"{_t(lg, '完成', 'concluded')}: {_when(item.concluded_at, zone)}",
             f"- {_t(lg, '延期次数', 'Extensions')}: {item.extensions}; "
             f"{_t(lg, '是否按期', 'On time')}: {_on_time(item.on_time, lg)}",
         ]
         if item.decision:
             out.append(f"- {_t(lg, '总经理室决定', 'Decision of the GM office')}: {item.decision}")
         for note in item.progress:
-            out.append(f"- {_t(lg, '进展', 'Progress')} {_when(note.at)} ({note.by}): {note.note}")
+            stamp = _when(note.at, zone)
+            out.append(f"- {_t(lg, '进展', 'Progress')} {stamp} ({note.by}): {note.note}")
         for fu in item.follow_ups:
             verdict = _t(lg, "达标", "met") if fu.met else _t(lg, "未达标", "not met")
             out.append(
-                f"- {_t(lg, '跟踪', 'Follow-up')} {_when(fu.at)} ({fu.by}, {verdict}): {fu.note}"
+                f"- {_t(lg, '跟踪', 'Follow-up')} {_when(fu.at, zone)} ({fu.by}, {verdict}): "
+                f"{fu.note}"
             )
         out.append("")
     if not content.items:
