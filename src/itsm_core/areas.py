@@ -12,6 +12,7 @@ from typing import Any
 from itsm_core.complaints import COMPLAINT_SPEC, PRAISE_SPEC
 from itsm_core.improvements import IMPROVEMENT_SPEC
 from itsm_core.reviews import PLAN_SPEC, REVIEW_SPEC
+from itsm_core.reviews.analysis import ANALYSIS_SPECS as REVIEW_ANALYSIS_SPECS
 from itsm_core.satisfaction import satisfaction_specs
 from itsm_core.satisfaction.analysis import ANALYSIS_SPECS
 from itsm_core.sla import AGREEMENT_SPEC, CLOCK_SPEC
@@ -32,4 +33,5 @@ def aggregate_specs() -> list[AggregateSpec[Any]]:
     specs.extend(satisfaction_specs())
     specs.extend(ANALYSIS_SPECS)
     specs.extend((REVIEW_SPEC, PLAN_SPEC))
+    specs.extend(REVIEW_ANALYSIS_SPECS)
     return specs

@@ -131,8 +131,10 @@ class ItsmCore:
                 sla=clocks,
                 improvements=self.improvements.keeper,
                 surveys=self.satisfaction.surveys,
+                satisfaction=self.satisfaction,
             )
-            """Customer service reviews (DOMAIN §4): plans, reviews, their seed records."""
+            """Customer service reviews (DOMAIN §4): plans, reviews, their seed records;
+            ``analysis``: the review pack, trend analysis, progress reports (§7.2.5–7.2.6)."""
         except BaseException:
             self.storage.close()  # a refused setting must not leave the store open
             raise

@@ -28,6 +28,7 @@ SERVICES: tuple[str, ...] = (
     "complaints",
     "improvements",
     "reviews",
+    "reviews.analysis",
     "sla",
     "satisfaction",
     "satisfaction.surveys",

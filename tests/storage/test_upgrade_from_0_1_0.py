@@ -23,6 +23,8 @@ import sqlalchemy as sa
 
 from itsm_core import Actor, ItsmCore, Role
 from itsm_core.areas import aggregate_specs
+from itsm_core.complaints import COMPLAINT_SPEC
+from itsm_core.sla import CLOCK_SPEC
 from itsm_core.storage.records import RECORD_VERSION_KEY
 from itsm_core.storage.sqlalchemy.migrate import current_revision, head_revision, upgrade
 from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE
@@ -36,6 +38,8 @@ ADDED_SINCE = {
     "itsm_improvement_item",
     "itsm_service_review",
     "itsm_review_plan",
+    "itsm_trend_analysis",
+    "itsm_improvement_progress_report",
 }
 """The tables of kinds added since 0.1.0 (0004 fills the first with the items it moves out)."""
 
@@ -151,6 +155,7 @@ def test_every_aggregate_and_event_of_0_1_0_is_kept(old_db: tuple[str, Any]) -> 
         assert {kind for kind, _ in events} == set(loaded)  # every kind had events
         assert sum(events.values()) == len(event_ids) == 196
         _read_through_the_public_api(core, ids)
+        _index_columns_are_filled(core)
         _change_after_the_upgrade(core, ids)
     finally:
         core.close()
@@ -184,6 +189,30 @@ def _read_through_the_public_api(core: ItsmCore, ids: dict[str, list[str]]) -> N
     for c in complaints:
         if c.improvement_id is not None:
             assert by_complaint[c.id].id == c.improvement_id
+
+
+def _index_columns_are_filled(core: ItsmCore) -> None:
+    """Revision 0006 fills the columns it adds from the records: each equals its spec's value."""
+    engine = sa.create_engine(core.storage.url, poolclass=sa.pool.NullPool)  # type: ignore[attr-defined]
+    checked = Counter[str]()
+    try:
+        with engine.connect() as connection, core.storage.unit_of_work() as uow:
+            for spec, names in (
+                (COMPLAINT_SPEC, ("escalations", "hours_to_close")),
+                (CLOCK_SPEC, ("lateness_hours",)),
+            ):
+                rows = connection.execute(
+                    sa.text(f"SELECT id, {', '.join(names)} FROM itsm_{spec.kind}")
+                ).all()
+                for row in rows:
+                    expected = spec.index_values(uow.get(spec, row[0]))
+                    for n, name in enumerate(names, start=1):
+                        assert row[n] == pytest.approx(expected[name]), (spec.kind, row[0], name)
+                        checked[name] += row[n] is not None
+    finally:
+        engine.dispose()
+    # the fixture has closed complaints, an escalated one, and stopped clocks
+    assert checked["hours_to_close"] and checked["escalations"] and checked["lateness_hours"]
 
 
 def _change_after_the_upgrade(core: ItsmCore, ids: dict[str, list[str]]) -> None:

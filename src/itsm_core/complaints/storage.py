@@ -7,8 +7,10 @@ of 0.1.0, embedded the item (``improvement``). Revision 0004 moves embedded
 items out into the improvement register; the upcaster reads a record of
 either shape. The index fields are what the public queries use (by state,
 customer, party complained about, source; the improvement item; callbacks
-due). The complainant is deliberately *not* indexed: a column with an
-internal complainant's identity would leak it.
+due; since revision 0006 the number of escalations and the hours from
+receipt to closure, which trend analysis sums in the database). The
+complainant is deliberately *not* indexed: a column with an internal
+complainant's identity would leak it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from itsm_core.complaints.model import Complaint
 from itsm_core.complaints.praise import Praise
 from itsm_core.storage.base import AggregateSpec, IndexField
 
-__all__ = ["COMPLAINT_SPEC", "PRAISE_SPEC"]
+__all__ = ["COMPLAINT_SPEC", "PRAISE_SPEC", "hours_to_close"]
 
 
 def _complaint_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
@@ -32,6 +34,13 @@ def _complaint_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
 
 
 _AWAITING_CALLBACK = frozenset({ComplaintState.HANDLED, ComplaintState.FEEDBACK_GIVEN})
+
+
+def hours_to_close(c: Complaint) -> float | None:
+    """Wall-clock hours from receipt to closure; None while the complaint is open."""
+    if c.closed_at is None:
+        return None
+    return (c.closed_at - c.received_at).total_seconds() / 3600
 
 
 def _callback_pending(c: Complaint) -> bool:
@@ -61,6 +70,8 @@ COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec.of(
         IndexField("callback_pending", "bool", _callback_pending),
         IndexField("callback_due_at", "datetime", lambda c: c.callback_due_at),
         IndexField("closed_at", "datetime", lambda c: c.closed_at),
+        IndexField("escalations", "int", lambda c: len(c.escalations)),
+        IndexField("hours_to_close", "float", hours_to_close),
     ),
 )
 """The storage spec of complaints (kind ``"complaint"``)."""

@@ -25,6 +25,8 @@ from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.ids import new_id
 from itsm_core.reviews._due import DueClocks
 from itsm_core.reviews._reads import ReviewReads
+from itsm_core.reviews.analysis import ReviewAnalysis, Satisfaction
+from itsm_core.reviews.analysis.service import DEFAULT_ZONE
 from itsm_core.reviews.enums import Cadence, ReviewForm, ReviewState
 from itsm_core.reviews.lifecycle import LIFECYCLE, PLAN_ROLES, ROLES
 from itsm_core.reviews.model import ServiceReview
@@ -34,6 +36,7 @@ from itsm_core.reviews.values import ReviewAction, text
 from itsm_core.runtime import Runtime
 from itsm_core.satisfaction.enums import CampaignMotive, SurveyMethod
 from itsm_core.satisfaction.model import Question
+from itsm_core.satisfaction.service import SatisfactionService
 from itsm_core.satisfaction.surveys import SurveyService
 from itsm_core.sla.keeper import ClockKeeper
 from itsm_core.storage.base import Query, UnitOfWork, Where
@@ -57,6 +60,9 @@ class ReviewService(ReviewReads):
     :param surveys: the satisfaction survey service campaigns are opened with
         (the facade passes ``core.satisfaction.surveys``).
     :param calendar: without an SLA service, the calendar reviews are scheduled on.
+    :param satisfaction: the satisfaction service whose analysis and targets the
+        review pack and the trend analysis read (the facade passes
+        ``core.satisfaction``); None: they have no satisfaction part.
     """
 
     def __init__(
@@ -67,11 +73,21 @@ class ReviewService(ReviewReads):
         improvements: ImprovementRegister | None = None,
         surveys: SurveyService | None = None,
         calendar: BusinessCalendar | None = None,
+        satisfaction: SatisfactionService | None = None,
     ) -> None:
         self.runtime = runtime
         self._clocks = DueClocks(sla, calendar)
         self._improvements = improvements or ImprovementRegister(sla)
         self._surveys = surveys
+        self.analysis = ReviewAnalysis(
+            runtime,
+            satisfaction=None
+            if satisfaction is None
+            else Satisfaction(satisfaction.analysis, satisfaction.targets),
+            improvements=self._improvements,
+            timezone=DEFAULT_ZONE if satisfaction is None else satisfaction.policy.timezone,
+        )
+        """The review pack, the result and trend analysis, improvement progress reports."""
 
     # ------------------------------------------------------------------ helpers
 

@@ -10,7 +10,9 @@ named them ``budget_us``, ``elapsed_before_us`` and ``duration_us``.
 The indexed fields are what the service's queries use; ``next_due_at`` is
 the one :meth:`~itsm_core.sla.SlaService.tick` orders and limits by
 (``WHERE next_due_at <= now ORDER BY next_due_at LIMIT n``), so a tick's
-cost follows what is due, not how many clocks are open.
+cost follows what is due, not how many clocks are open. ``lateness_hours``
+(revision 0006) is the business time a stopped clock ran past its budget,
+so SLA fulfilment reports sum and compare lateness in the database.
 
 Calendars are not stored: they are configuration, registered by name with the
 service when the application starts (a clock stores its calendar's name).
@@ -24,7 +26,19 @@ from itsm_core.sla.agreements import Agreement
 from itsm_core.sla.clock import SlaClock
 from itsm_core.storage.base import AggregateSpec, IndexField
 
-__all__ = ["AGREEMENT_SPEC", "CLOCK_SPEC"]
+__all__ = ["AGREEMENT_SPEC", "CLOCK_SPEC", "lateness_hours"]
+
+
+def lateness_hours(clock: SlaClock) -> float | None:
+    """The business time a stopped clock ran past its budget, in hours (0.0 when met).
+
+    None while the clock runs or is paused: lateness is settled when the
+    promise is (``sla_clock.stopped`` records the same amount as ``lateness_us``).
+    """
+    if clock.stopped_at is None:
+        return None
+    over = clock.elapsed_before - clock.budget
+    return max(over.total_seconds(), 0.0) / 3600
 
 
 def _clock_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
@@ -58,6 +72,7 @@ CLOCK_SPEC: AggregateSpec[SlaClock] = AggregateSpec.of(
         IndexField("due_at", "datetime", lambda c: c.due_at),
         IndexField("next_due_at", "datetime", lambda c: c.next_due_at),
         IndexField("stopped_at", "datetime", lambda c: c.stopped_at),
+        IndexField("lateness_hours", "float", lateness_hours),
     ),
 )
 """The storage spec of :class:`~itsm_core.sla.SlaClock` (kind ``sla_clock``)."""

@@ -1,0 +1,70 @@
+"""Review analysis (DOMAIN §4, 000 §7.2.2, §7.2.5, §7.2.6): ``core.reviews.analysis``.
+
+The review pack of a customer and period (SLA fulfilment, complaints,
+satisfaction against targets, open improvement items), the result and trend
+analysis whose findings become improvement items, and the improvement
+progress reports sent to customers. Everything is counted with ``aggregate``
+over index fields; satisfaction figures come from
+``core.satisfaction.analysis``.
+"""
+
+from itsm_core.reviews.analysis._satisfaction import Satisfaction
+from itsm_core.reviews.analysis._trends import ReportedProblem
+from itsm_core.reviews.analysis.model import (
+    ComplaintFigures,
+    ComplaintMonth,
+    Count,
+    Evidence,
+    Finding,
+    FindingKind,
+    FollowUpLine,
+    ImprovementLine,
+    ImprovementSummary,
+    NoteLine,
+    PartyComplaints,
+    ProgressContent,
+    ProgressItem,
+    ProgressReport,
+    ReviewPack,
+    SatisfactionLine,
+    ServiceTrend,
+    SlaFulfilment,
+    SlaMonth,
+    TrendAnalysis,
+)
+from itsm_core.reviews.analysis.service import ReviewAnalysis, ReviewReader
+from itsm_core.reviews.analysis.storage import (
+    ANALYSIS_SPECS,
+    PROGRESS_REPORT_SPEC,
+    TREND_ANALYSIS_SPEC,
+)
+
+__all__ = [
+    "ANALYSIS_SPECS",
+    "PROGRESS_REPORT_SPEC",
+    "TREND_ANALYSIS_SPEC",
+    "ComplaintFigures",
+    "ComplaintMonth",
+    "Count",
+    "Evidence",
+    "Finding",
+    "FindingKind",
+    "FollowUpLine",
+    "ImprovementLine",
+    "ImprovementSummary",
+    "NoteLine",
+    "PartyComplaints",
+    "ProgressContent",
+    "ProgressItem",
+    "ProgressReport",
+    "ReportedProblem",
+    "ReviewAnalysis",
+    "ReviewPack",
+    "ReviewReader",
+    "Satisfaction",
+    "SatisfactionLine",
+    "ServiceTrend",
+    "SlaFulfilment",
+    "SlaMonth",
+    "TrendAnalysis",
+]
