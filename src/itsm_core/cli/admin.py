@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
 
+from itsm_core import __version__
 from itsm_core.calendars import BusinessCalendar, DayKind
 
 __all__ = ["calendar", "db", "load_calendar", "plugins"]
@@ -73,10 +73,7 @@ def plugins() -> None:
     from itsm_core.plugins import make_plugin_manager, storage_schemes
 
     pm = make_plugin_manager((), load_entrypoints=True)
-    try:
-        own = version("itsm-core")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        own = "source"
+    own = __version__
     dists = {id(plugin): f"{dist.project_name} {dist.version}" for plugin, dist in pm.list_plugin_distinfo()}
     click.echo(f"storage backends: {', '.join(storage_schemes(pm))}")
     click.echo("plug-ins:")

@@ -16,7 +16,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from itsm_core import BusinessCalendar, FrozenClock, ItsmCore, ItsmError
+from itsm_core import BusinessCalendar, FrozenClock, ItsmCore, ItsmError, __version__
 from itsm_core.cli.report import Lang, collect_report, report_actor
 
 __all__ = ["MissingExtra", "cli", "open_core", "run", "write_report"]
@@ -55,7 +55,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="itsm-core", prog_name="itsm")
+@click.version_option(version=__version__, prog_name="itsm")
 def cli() -> None:
     """itsm_core from the command line: a demo year, reports, records, the worker."""
 

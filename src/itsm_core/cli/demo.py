@@ -239,7 +239,7 @@ class _Player:
 
     def import_records(self, day: date) -> None:
         self.at(day, 18, 30)
-        for _ in range(self.rng.randint(2, 5)):
+        for _ in range(self.rng.randint(2, 4)):
             self.records += 1
             customer = self.rng.choice(CUSTOMERS)[0]
             service, _team, _handler = self.rng.choice(SERVICES)
@@ -421,9 +421,9 @@ def play(
     first_working_seen: set[str] = set()
     incidents = 0
     for n, day in enumerate(days, 1):
-        player.at(day, 8, 30)
-        player.step("run_due", lambda: core.run_due())
         if player.calendar.day(day).is_working:
+            player.at(day, 8, 30)  # the worker's morning pass (weekends are caught up Monday)
+            player.step("run_due", lambda: core.run_due())
             month = day.strftime("%Y-%m")
             player.at(day, 9, 0)
             if month not in first_working_seen:

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from itsm_core import ItsmCore, NotFound, ValidationError
+from itsm_core import ItsmCore, ValidationError
 from itsm_core.complaints import ComplaintSource, Origin, Verdict
 from itsm_core.improvements import ImprovementSource, ImprovementState
 from itsm_core.kernel.actors import Actor
@@ -93,18 +93,17 @@ def collect_report(
     """Collect the business relationship report of ``start`` … ``end`` (local dates, inclusive).
 
     :param customer: one customer (its id in the customer register), or None for all.
-    :raises NotFound: for a customer that is not in the register.
-    :raises ValidationError: for a period that ends before it starts.
+    :raises ValidationError: for a customer that is not in the register,
+        or a period that ends before it starts.
     """
     months = months_between(start, end)
     if customer is not None:
         known = [c.id for c in core.satisfaction.customers.find(actor)]
         if customer not in known:
-            raise NotFound(
+            raise ValidationError(
                 f"no customer {customer!r} in the customer register; known: "
                 + (", ".join(sorted(known)) or "none"),
-                kind="customer_profile",
-                entity_id=customer,
+                field="customer",
             )
     lo = datetime.combine(start, time(0), SH)
     hi = datetime.combine(end + timedelta(days=1), time(0), SH)

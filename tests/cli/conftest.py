@@ -1,0 +1,30 @@
+"""Fixtures of the ``itsm`` command's tests: one small demo database per session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from itsm_core.cli.app import cli
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder holding a one-month demo database (demo.db) and its report (report/)."""
+    folder = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(
+        cli,
+        ["demo", "--months", "1", "--seed", "7", "--db", f"sqlite:///{folder / 'demo.db'}",
+         "--out", str(folder / "report")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    yield folder
+
+
+@pytest.fixture(scope="session")
+def demo_url(demo_dir: Path) -> str:
+    """The URL of the demo database."""
+    return f"sqlite:///{demo_dir / 'demo.db'}"
