@@ -17,7 +17,7 @@ from itsm_core.complaints import (
     ComplaintService,
 )
 from itsm_core.improvements import ImprovementService
-from itsm_core.kernel.actors import SYSTEM, STAFF_ROLES, Actor, require_role
+from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, require_role
 from itsm_core.kernel.api import command
 from itsm_core.kernel.clock import Clock, SystemClock, require_aware
 from itsm_core.kernel.errors import ConflictError, ValidationError

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,16 +11,25 @@ from itsm_core.cli.app import cli
 
 
 @pytest.fixture(scope="session")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding a one-month demo database (demo.db) and its report (report/)."""
     folder = tmp_path_factory.mktemp("demo")
     result = CliRunner().invoke(
         cli,
-        ["demo", "--months", "1", "--seed", "7", "--db", f"sqlite:///{folder / 'demo.db'}",
-         "--out", str(folder / "report")],
-    )  # fmt: skip
+        [
+            "demo",
+            "--months",
+            "1",
+            "--seed",
+            "7",
+            "--db",
+            f"sqlite:///{folder / 'demo.db'}",
+            "--out",
+            str(folder / "report"),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    yield folder
+    return folder
 
 
 @pytest.fixture(scope="session")

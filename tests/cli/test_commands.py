@@ -36,8 +36,11 @@ def one_error_line(result: Result) -> str:
 def test_demo_writes_the_report_in_every_format(demo_dir: Path) -> None:
     report = demo_dir / "report"
     assert sorted(p.name for p in report.iterdir()) == [
-        "report.html", "report.json", "report.md", "report.xlsx",
-    ]  # fmt: skip
+        "report.html",
+        "report.json",
+        "report.md",
+        "report.xlsx",
+    ]
     data = json.loads((report / "report.json").read_text(encoding="utf-8"))
     jsonschema.validate(data, report_schema())
     assert data["complaints"]["total"] > 0
@@ -48,9 +51,16 @@ def test_demo_writes_the_report_in_every_format(demo_dir: Path) -> None:
 
 def test_the_demo_is_the_same_for_a_seed(demo_dir: Path, tmp_path: Path) -> None:
     again = invoke(
-        "demo", "--months", "1", "--seed", "7", "--db", f"sqlite:///{tmp_path / 'again.db'}",
-        "--out", str(tmp_path / "report"),
-    )  # fmt: skip
+        "demo",
+        "--months",
+        "1",
+        "--seed",
+        "7",
+        "--db",
+        f"sqlite:///{tmp_path / 'again.db'}",
+        "--out",
+        str(tmp_path / "report"),
+    )
     assert again.exit_code == 0, again.output
     first = json.loads((demo_dir / "report" / "report.json").read_text(encoding="utf-8"))
     second = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
@@ -72,9 +82,18 @@ def test_demo_refuses_a_database_that_exists(demo_url: str) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_report_formats(demo_url: str, fmt: str, lang: str) -> None:
     result = invoke(
-        "report", "--db", demo_url, "--from", "2025-01-01", "--to", "2025-01-31",
-        "--lang", lang, "--format", fmt,
-    )  # fmt: skip
+        "report",
+        "--db",
+        demo_url,
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-01-31",
+        "--lang",
+        lang,
+        "--format",
+        fmt,
+    )
     assert result.exit_code == 0, result.output
     if fmt == "json":
         data = json.loads(result.output)
@@ -89,9 +108,20 @@ def test_report_of_one_customer_as_a_workbook(demo_url: str, tmp_path: Path) -> 
 
     out = tmp_path / "hdgrid.xlsx"
     result = invoke(
-        "report", "--db", demo_url, "--from", "2025-01-01", "--to", "2025-01-31",
-        "--customer", "hdgrid", "--format", "xlsx", "--out", str(out),
-    )  # fmt: skip
+        "report",
+        "--db",
+        demo_url,
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-01-31",
+        "--customer",
+        "hdgrid",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
     assert book.sheetnames == ["汇总", "投诉台账", "回访登记表"]
@@ -112,7 +142,9 @@ def test_report_errors_are_one_line(demo_url: str, tmp_path: Path) -> None:
         invoke("report", "--db", f"sqlite:///{tmp_path / 'missing.db'}", *period)
     )
     assert "storage" in one_error_line(invoke("report", "--db", "nosuch://x", *period)).lower()
-    assert "--out" in one_error_line(invoke("report", "--db", demo_url, *period, "--format", "xlsx"))
+    assert "--out" in one_error_line(
+        invoke("report", "--db", demo_url, *period, "--format", "xlsx")
+    )
 
 
 def test_a_missing_extra_is_one_line(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,9 +159,20 @@ def test_a_missing_extra_is_one_line(demo_url: str, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(builtins, "__import__", no_openpyxl)
     line = one_error_line(
-        invoke("report", "--db", demo_url, "--from", "2025-01-01", "--to", "2025-01-31",
-               "--format", "xlsx", "--out", "x.xlsx")
-    )  # fmt: skip
+        invoke(
+            "report",
+            "--db",
+            demo_url,
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-01-31",
+            "--format",
+            "xlsx",
+            "--out",
+            "x.xlsx",
+        )
+    )
     assert "pip install 'itsm-core[xlsx]'" in line
 
 
@@ -138,9 +181,18 @@ def test_html_without_matplotlib_says_how_to_get_charts(
 ) -> None:
     monkeypatch.setattr("itsm_core.cli.charts.charts_available", lambda: False)
     result = invoke(
-        "report", "--db", demo_url, "--from", "2025-01-01", "--to", "2025-01-31",
-        "--format", "html", "--lang", "en",
-    )  # fmt: skip
+        "report",
+        "--db",
+        demo_url,
+        "--from",
+        "2025-01-01",
+        "--to",
+        "2025-01-31",
+        "--format",
+        "html",
+        "--lang",
+        "en",
+    )
     assert result.exit_code == 0
     assert "pip install &#x27;itsm-core[charts]&#x27;" in result.output
     assert "<img" not in result.output
@@ -211,10 +263,18 @@ def test_calendar_show_and_add_year(tmp_path: Path) -> None:
     assert "调休工作日" in shown.output
     out = tmp_path / "calendar.json"
     added = invoke(
-        "calendar", "add-year", "2031", "--holiday", "2031-01-01=元旦",
-        "--holiday", "2031-10-01..2031-10-07=国庆节", "--workday", "2031-09-28",
-        "--out", str(out),
-    )  # fmt: skip
+        "calendar",
+        "add-year",
+        "2031",
+        "--holiday",
+        "2031-01-01=元旦",
+        "--holiday",
+        "2031-10-01..2031-10-07=国庆节",
+        "--workday",
+        "2031-09-28",
+        "--out",
+        str(out),
+    )
     assert added.exit_code == 0, added.output
     shown = invoke("calendar", "show", "2031", "--calendar", str(out), "--lang", "en")
     assert shown.exit_code == 0, shown.output

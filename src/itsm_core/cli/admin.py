@@ -74,7 +74,10 @@ def plugins() -> None:
 
     pm = make_plugin_manager((), load_entrypoints=True)
     own = __version__
-    dists = {id(plugin): f"{dist.project_name} {dist.version}" for plugin, dist in pm.list_plugin_distinfo()}
+    dists = {
+        id(plugin): f"{dist.project_name} {dist.version}"
+        for plugin, dist in pm.list_plugin_distinfo()
+    }
     click.echo(f"storage backends: {', '.join(storage_schemes(pm))}")
     click.echo("plug-ins:")
     for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: str(item[0])):
@@ -92,7 +95,9 @@ def calendar() -> None:
 
 @calendar.command()
 @click.argument("year", type=click.IntRange(1900, 2200))
-@click.option("--calendar", "calendar_file", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option(
+    "--calendar", "calendar_file", type=click.Path(exists=True, dir_okay=False), default=None
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 def show(year: int, calendar_file: str | None, lang: str) -> None:
     """The working days, holidays and makeup working days of YEAR."""
@@ -117,12 +122,26 @@ def show(year: int, calendar_file: str | None, lang: str) -> None:
 
 @calendar.command("add-year")
 @click.argument("year", type=click.IntRange(1900, 2200))
-@click.option("--holiday", "holidays", multiple=True, metavar="DATE[=NAME]",
-              help="A day off, e.g. 2027-10-01=国庆节 (repeat; or a range FROM..TO=NAME).")  # fmt: skip
-@click.option("--workday", "workdays", multiple=True, metavar="DATE", help="A makeup working day (repeat).")
-@click.option("--merge", is_flag=True, help="Change only the dates given; keep the rest of the year.")
-@click.option("--calendar", "calendar_file", type=click.Path(dir_okay=False), default=None,
-              help="The calendar file to start from (default: the China calendar).")  # fmt: skip
+@click.option(
+    "--holiday",
+    "holidays",
+    multiple=True,
+    metavar="DATE[=NAME]",
+    help="A day off, e.g. 2027-10-01=国庆节 (repeat; or a range FROM..TO=NAME).",
+)
+@click.option(
+    "--workday", "workdays", multiple=True, metavar="DATE", help="A makeup working day (repeat)."
+)
+@click.option(
+    "--merge", is_flag=True, help="Change only the dates given; keep the rest of the year."
+)
+@click.option(
+    "--calendar",
+    "calendar_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The calendar file to start from (default: the China calendar).",
+)
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="The file to write.")
 def add_year(
     year: int,
@@ -141,13 +160,16 @@ def add_year(
         try:
             day, end = date.fromisoformat(first), date.fromisoformat(last or first)
         except ValueError:
-            raise click.BadParameter(f"give DATE[=NAME] or FROM..TO=NAME, got {spec!r}",
-                                     param_hint="--holiday") from None  # fmt: skip
+            raise click.BadParameter(
+                f"give DATE[=NAME] or FROM..TO=NAME, got {spec!r}", param_hint="--holiday"
+            ) from None
         while day <= end:
             named[day.isoformat()] = name or None
             day += timedelta(days=1)
     updated = base.with_official_year(
         year, holidays=named if named or not merge else None, workdays=workdays, merge=merge
     )
-    Path(out).write_text(json.dumps(updated.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    Path(out).write_text(
+        json.dumps(updated.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     click.echo(f"wrote {out}: {year} with {len(named)} days off and {len(workdays)} makeup days")

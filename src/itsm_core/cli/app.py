@@ -104,9 +104,9 @@ def write_report(data: dict[str, Any], fmt: str, out: Path | None) -> str | None
     """Render ``data`` as ``fmt`` into ``out`` (None: return the text; xlsx needs a file)."""
     if fmt == "xlsx":
         try:
-            from itsm_core.cli.render_xlsx import render_xlsx
-
             import openpyxl  # noqa: F401
+
+            from itsm_core.cli.render_xlsx import render_xlsx
         except ModuleNotFoundError as exc:
             raise MissingExtra("openpyxl", "the xlsx format") from exc
         if out is None:
@@ -132,7 +132,9 @@ def write_report(data: dict[str, Any], fmt: str, out: Path | None) -> str | None
 
 
 @cli.command()
-@click.option("--db", "url", envvar="ITSM_DB", required=True, help="The database URL (or $ITSM_DB).")
+@click.option(
+    "--db", "url", envvar="ITSM_DB", required=True, help="The database URL (or $ITSM_DB)."
+)
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), required=True)
 @click.option("--customer", default=None, help="One customer's id (default: all).")
@@ -164,14 +166,21 @@ def report(
 @click.option("--db", "url", envvar="ITSM_DB", default="sqlite:///itsm-demo.db", show_default=True)
 @click.option("--months", type=click.IntRange(1, 24), default=12, show_default=True)
 @click.option("--seed", type=int, default=2026, show_default=True)
-@click.option("--start", "start_month", default=None, help="First month YYYY-MM (default: "
-              "January of the year before the calendar's last official year).")  # fmt: skip
+@click.option(
+    "--start",
+    "start_month",
+    default=None,
+    help="First month YYYY-MM (default: "
+    "January of the year before the calendar's last official year).",
+)
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("itsm-demo-report"), show_default=True)  # fmt: skip
-def demo(
-    url: str, months: int, seed: int, start_month: str | None, lang: Lang, out: Path
-) -> None:
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("itsm-demo-report"),
+    show_default=True,
+)
+def demo(url: str, months: int, seed: int, start_month: str | None, lang: Lang, out: Path) -> None:
     """Play a realistic stretch of one provider's year and write its report."""
     from rich.console import Console
     from rich.progress import Progress
@@ -236,7 +245,9 @@ def _first_of(month: str | None) -> date:
     try:
         return datetime.strptime(month, "%Y-%m").date()
     except ValueError:
-        raise click.BadParameter(f"give a month as YYYY-MM, got {month!r}", param_hint="--start") from None
+        raise click.BadParameter(
+            f"give a month as YYYY-MM, got {month!r}", param_hint="--start"
+        ) from None
 
 
 def _register() -> None:

@@ -42,7 +42,7 @@ def _uri(fig: Any) -> str:
 
 
 def make_charts(data: dict[str, Any]) -> dict[str, str] | None:
-    """The satisfaction trend, complaints by month and SLA fulfilment, or None without matplotlib."""
+    """The satisfaction trend, complaints and SLA fulfilment by month; None without matplotlib."""
     if not charts_available():
         return None
     import matplotlib
@@ -78,7 +78,9 @@ def make_charts(data: dict[str, Any]) -> dict[str, str] | None:
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(7, 3.2))
     rows = [r for r in data["sla"]["by_month"] if r["fulfilment"] is not None]
-    ax.plot([r["month"] for r in rows], [r["fulfilment"] for r in rows], marker="s", color="#17becf")
+    ax.plot(
+        [r["month"] for r in rows], [r["fulfilment"] for r in rows], marker="s", color="#17becf"
+    )
     ax.set_ylim(0, 100)
     ax.set_title(heading("chart_sla", title_lang))
     ax.tick_params(axis="x", labelrotation=45)

@@ -17,6 +17,7 @@ import heapq
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from random import Random
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -84,9 +85,7 @@ def _months_after(start: date, months: int) -> date:
 
 
 class _Player:
-    def __init__(
-        self, core: ItsmCore, clock: FrozenClock, rng: Random, result: DemoResult
-    ) -> None:
+    def __init__(self, core: ItsmCore, clock: FrozenClock, rng: Random, result: DemoResult) -> None:
         self.core, self.clock, self.rng, self.result = core, clock, rng, result
         self.sat = core.satisfaction
         self.agenda: list[tuple[date, int, Scenario]] = []
@@ -106,9 +105,9 @@ class _Player:
     def tick(self, minutes: int = 4) -> None:
         self.clock.advance(minutes=minutes)
 
-    def step(self, what: str, action: Callable[[], object]) -> object:
+    def step(self, what: str, action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
-            return action()
+            return action(*args, **kwargs)
         except ItsmError as exc:
             self.result.failures.append(f"{self.clock.now():%Y-%m-%d %H:%M} {what}: {exc}")
             return None
@@ -197,21 +196,21 @@ class _Player:
                 kwargs.update(reason="无人接听")
             result = self.step(
                 "callback",
-                lambda cb=callback, kw=kwargs: self.sat.callbacks.record_outcome(  # type: ignore[misc]
-                    Cast.coordinator, cb.id, **kw
-                ),
+                self.sat.callbacks.record_outcome,
+                Cast.coordinator,
+                callback.id,
+                **kwargs,
             )
             if result is None:
                 continue
             self.result.add(f"callback_{outcome}")
-            response = getattr(result, "response", None)
-            if response is not None and response.complaint_id:
-                self.start_complaint(day, existing=response.complaint_id)
-            if getattr(result, "returned", False) and callback.service_record_id:
+            if result.response is not None and result.response.complaint_id:
+                self.start_complaint(day, existing=result.response.complaint_id)
+            if result.returned and callback.service_record_id:
                 self.schedule(day + timedelta(days=1), self.fix_again(callback.service_record_id))
             elif callback.kind == "recheck" and outcome == "solved" and callback.service_record_id:
                 rid = callback.service_record_id
-                self.step("close record", lambda r=rid: self.sat.service_records.close(Cast.desk, r))
+                self.step("close record", self.sat.service_records.close, Cast.desk, rid)
 
     def fix_again(self, record_id: str) -> Scenario:
         self.sat.service_records.resolve(Cast.desk, record_id, resolution="更换部件后复测正常")
@@ -243,24 +242,25 @@ class _Player:
             self.records += 1
             customer = self.rng.choice(CUSTOMERS)[0]
             service, _team, _handler = self.rng.choice(SERVICES)
-            opened = datetime.combine(day, time(self.rng.randint(9, 14), self.rng.randint(0, 59)), SH)
+            opened = datetime.combine(
+                day, time(self.rng.randint(9, 14), self.rng.randint(0, 59)), SH
+            )
             resolved = opened + timedelta(minutes=self.rng.randint(20, 180))
             record_id = f"REQ-{self.records:05d}"
             done = self.step(
                 "service record",
-                lambda: self.sat.service_records.register(
-                    Cast.desk,
-                    record_id,
-                    customer=customer,
-                    service=service,
-                    engineer=f"eng-{self.rng.randint(1, 8)}",
-                    requester=f"{customer}-user-{self.rng.randint(1, 20)}",
-                    resolution=None if self.rng.random() < 0.05 else "已处理",
-                    opened_at=opened,
-                    resolved_at=resolved,
-                    closed_at=resolved + timedelta(minutes=30),
-                    first_contact=self.rng.random() < 0.6,
-                ),
+                self.sat.service_records.register,
+                Cast.desk,
+                record_id,
+                customer=customer,
+                service=service,
+                engineer=f"eng-{self.rng.randint(1, 8)}",
+                requester=f"{customer}-user-{self.rng.randint(1, 20)}",
+                resolution=None if self.rng.random() < 0.05 else "已处理",
+                opened_at=opened,
+                resolved_at=resolved,
+                closed_at=resolved + timedelta(minutes=30),
+                first_contact=self.rng.random() < 0.6,
             )
             if done is None:
                 continue
@@ -269,13 +269,12 @@ class _Player:
                 level = level_for(self.rng, self.quality(customer, day))
                 response = self.step(
                     "ticket score",
-                    lambda: self.sat.responses.record_ticket_score(
-                        Cast.desk,
-                        record_id,
-                        score=level,
-                        respondent=f"{customer}-user",
-                        comment="服务单评价",
-                    ),
+                    self.sat.responses.record_ticket_score,
+                    Cast.desk,
+                    record_id,
+                    score=level,
+                    respondent=f"{customer}-user",
+                    comment="服务单评价",
                 )
                 if response is not None:
                     self.result.add("ticket_scores")
@@ -317,21 +316,18 @@ class _Player:
             level = level_for(self.rng, self.quality(customer, day))
             self.step(
                 "monthly score",
-                lambda c=customer, lv=level: self.sat.responses.record_monthly_score(
-                    Cast.project_manager,
-                    customer=c,
-                    service="desktop",
-                    month=previous,
-                    score=lv,
-                    respondent=f"{c}-manager",
-                    comment="月度评分",
-                ),
+                self.sat.responses.record_monthly_score,
+                Cast.project_manager,
+                customer=customer,
+                service="desktop",
+                month=previous,
+                score=level,
+                respondent=f"{customer}-manager",
+                comment="月度评分",
             )
             self.result.add("monthly_scores")
         self.tick()
-        evaluation = self.step(
-            "evaluate", lambda: self.sat.targets.evaluate(Cast.quality, previous)
-        )
+        evaluation = self.step("evaluate", self.sat.targets.evaluate, Cast.quality, previous)
         if evaluation is not None:
             self.result.add("evaluations")
         for item in self.core.improvements.find(
@@ -423,7 +419,7 @@ def play(
     for n, day in enumerate(days, 1):
         if player.calendar.day(day).is_working:
             player.at(day, 8, 30)  # the worker's morning pass (weekends are caught up Monday)
-            player.step("run_due", lambda: core.run_due())
+            player.step("run_due", core.run_due)
             month = day.strftime("%Y-%m")
             player.at(day, 9, 0)
             if month not in first_working_seen:
@@ -447,12 +443,11 @@ def play(
             if rng.random() < 0.07:
                 player.step(
                     "praise",
-                    lambda: core.complaints.record_praise(
-                        Cast.specialist,
-                        customer=rng.choice(CUSTOMERS)[0],
-                        praised_party=rng.choice(SERVICES)[1],
-                        summary="感谢工程师周末加班恢复业务",
-                    ),
+                    core.complaints.record_praise,
+                    Cast.specialist,
+                    customer=rng.choice(CUSTOMERS)[0],
+                    praised_party=rng.choice(SERVICES)[1],
+                    summary="感谢工程师周末加班恢复业务",
                 )
                 result.add("praise")
             player.run_agenda(day)
@@ -460,5 +455,5 @@ def play(
         if progress is not None:
             progress(n, len(days))
     player.at(end, 8, 30)
-    player.step("run_due", lambda: core.run_due())
+    player.step("run_due", core.run_due)
     return result

@@ -107,7 +107,7 @@ def complaint_scenario(
     c, cs, rm = core.complaints, Cast.specialist, Cast.manager
     internal = path in ("internal", "transferred", "transferred_unresolved")
     summary = rng.choice(_SUMMARIES[service])
-    complainant: object = (
+    complainant: dict[str, str] = (
         {"name": rng.choice(("张工", "刘工", "吴工")), "organisation": "运维二部"}
         if internal
         else {"name": rng.choice(("李女士", "王先生", "陈经理", "赵主任")), "contact": "电话"}

@@ -46,7 +46,9 @@ def render_records_md(found: Mapping[RecordKind, SeedRecord], lang: Language) ->
                 continue
             head = [f.label(lang) for f in table.rows[0]]
             out += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-            out += ["| " + " | ".join(_text(f.display(lang)) for f in row) + " |" for row in table.rows]
+            out += [
+                "| " + " | ".join(_text(f.display(lang)) for f in row) + " |" for row in table.rows
+            ]
             out.append("")
     return "\n".join(out)
 
@@ -85,10 +87,14 @@ def render_records_html(found: Mapping[RecordKind, SeedRecord], lang: Language) 
 
 
 @click.command()
-@click.option("--db", "url", envvar="ITSM_DB", required=True, help="The database URL (or $ITSM_DB).")
+@click.option(
+    "--db", "url", envvar="ITSM_DB", required=True, help="The database URL (or $ITSM_DB)."
+)
 @click.argument("complaint_id")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True
+)
 @click.option(
     "--as",
     "role",

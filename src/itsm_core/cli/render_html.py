@@ -13,7 +13,8 @@ from itsm_core.cli.report import Lang
 __all__ = ["render_html"]
 
 _STYLE = """
-body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
+body{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei","PingFang SC",sans-serif;
+margin:2em;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.2em}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}
 th{background:#f3f3f3} .chart{max-width:100%} .note{color:#a33}
@@ -40,7 +41,10 @@ def _counts(title: str, rows: list[dict[str, Any]], lang: Lang) -> str:
 def render_html(data: dict[str, Any], *, charts: bool = True) -> str:
     """Render :func:`~itsm_core.cli.report.collect_report` data as an HTML page."""
     lang: Lang = data["lang"]
-    h = lambda key: heading(key, lang)  # noqa: E731
+
+    def h(key: str) -> str:
+        return heading(key, lang)
+
     images = make_charts(data) if charts else None
 
     def chart(name: str) -> str:
@@ -69,16 +73,37 @@ def render_html(data: dict[str, Any], *, charts: bool = True) -> str:
         + "".join(f"<li>{_e(r['text'])}</li>" for r in s["changes"])
         + "</ul>",
         f"<h3>{_e(h('watch_list'))}</h3><ul>"
-        + ("".join(f"<li>{_e(r['text'])}</li>" for r in s["watch_list"]) or f"<li>{_e(h('none'))}</li>")
+        + (
+            "".join(f"<li>{_e(r['text'])}</li>" for r in s["watch_list"])
+            or f"<li>{_e(h('none'))}</li>"
+        )
         + "</ul>",
         f"<h2>{_e(h('complaints'))}</h2>",
         chart("complaints"),
         _table(
-            (h("total"), h("closed"), h("escalations"), h("reopened"), h("praise"),
-             f"{h('time_to_close')} {h('mean')}", h("median"), h("max")),
-            [(c["total"], c["closed"], c["escalations"], c["reopened"], c["praise"],
-              ttc["mean"], ttc["median"], ttc["max"])],
-        ),  # fmt: skip
+            (
+                h("total"),
+                h("closed"),
+                h("escalations"),
+                h("reopened"),
+                h("praise"),
+                f"{h('time_to_close')} {h('mean')}",
+                h("median"),
+                h("max"),
+            ),
+            [
+                (
+                    c["total"],
+                    c["closed"],
+                    c["escalations"],
+                    c["reopened"],
+                    c["praise"],
+                    ttc["mean"],
+                    ttc["median"],
+                    ttc["max"],
+                )
+            ],
+        ),
         *(_counts(h(k), c[k], lang) for k in ("by_verdict", "by_source", "by_origin", "by_party")),
         f"<h2>{_e(h('improvements'))}</h2>",
         _table(
@@ -96,9 +121,11 @@ def render_html(data: dict[str, Any], *, charts: bool = True) -> str:
         f"<h3>{_e(h('breaches'))} ({len(sla['breaches'])})</h3>",
         _table(
             ("id", h("customer"), h("target"), "due", "breached"),
-            ((b["subject"], b["customer"], b["target"], b["due_at"], b["breached_at"])
-             for b in sla["breaches"][:50]),
-        ),  # fmt: skip
+            (
+                (b["subject"], b["customer"], b["target"], b["due_at"], b["breached_at"])
+                for b in sla["breaches"][:50]
+            ),
+        ),
         f"<h2>{_e(h('reviews'))}</h2><p>{_e(data['reviews']['note'])}</p>",
         "</body></html>",
     ]

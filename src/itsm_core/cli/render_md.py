@@ -25,13 +25,20 @@ def table(head: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
 
 
 def _counts(title: str, rows: list[dict[str, Any]], lang: Lang) -> list[str]:
-    return [f"**{title}**", "", *table((title, heading("count", lang)), ((r["label"], r["count"]) for r in rows))]
+    return [
+        f"**{title}**",
+        "",
+        *table((title, heading("count", lang)), ((r["label"], r["count"]) for r in rows)),
+    ]
 
 
 def render_md(data: dict[str, Any]) -> str:
     """Render :func:`~itsm_core.cli.report.collect_report` data as Markdown."""
     lang: Lang = data["lang"]
-    h = lambda key: heading(key, lang)  # noqa: E731
+
+    def h(key: str) -> str:
+        return heading(key, lang)
+
     period = data["period"]
     out = [
         f"# {data['title']}",
@@ -44,11 +51,29 @@ def render_md(data: dict[str, Any]) -> str:
     ttc = c["time_to_close_days"]
     out += [f"## {h('complaints')}", ""]
     out += table(
-        (h("total"), h("closed"), h("escalations"), h("reopened"), h("praise"),
-         f"{h('time_to_close')} {h('mean')}", h("median"), h("max")),
-        [(c["total"], c["closed"], c["escalations"], c["reopened"], c["praise"],
-          ttc["mean"], ttc["median"], ttc["max"])],
-    )  # fmt: skip
+        (
+            h("total"),
+            h("closed"),
+            h("escalations"),
+            h("reopened"),
+            h("praise"),
+            f"{h('time_to_close')} {h('mean')}",
+            h("median"),
+            h("max"),
+        ),
+        [
+            (
+                c["total"],
+                c["closed"],
+                c["escalations"],
+                c["reopened"],
+                c["praise"],
+                ttc["mean"],
+                ttc["median"],
+                ttc["max"],
+            )
+        ],
+    )
     for key in ("by_verdict", "by_source", "by_origin", "by_party"):
         out += _counts(h(key), c[key], lang)
     out += [f"**{h('by_month')}**", ""]
@@ -70,7 +95,9 @@ def render_md(data: dict[str, Any]) -> str:
         ((r["label"], r["n"], r["csat"], r["margin"], r["index"]) for r in s["channels"]),
     )
     out += [f"**{h('trend')}**", ""]
-    out += table((h("month"), "n", h("csat")), ((r["month"], r["n"], r["csat"]) for r in s["trend"]))
+    out += table(
+        (h("month"), "n", h("csat")), ((r["month"], r["n"], r["csat"]) for r in s["trend"])
+    )
     out += [f"**{h('changes')}**", ""] + [f"- {r['text']}" for r in s["changes"]] + [""]
     out += [f"**{h('watch_list')}**", ""]
     out += [f"- {r['text']}" for r in s["watch_list"]] or [f"- {h('none')}"]
@@ -88,8 +115,10 @@ def render_md(data: dict[str, Any]) -> str:
     out += [f"**{h('breaches')}** ({len(sla['breaches'])})", ""]
     out += table(
         ("id", h("customer"), h("target"), "due", "breached"),
-        ((b["subject"], b["customer"], b["target"], b["due_at"], b["breached_at"])
-         for b in sla["breaches"][:50]),
-    )  # fmt: skip
+        (
+            (b["subject"], b["customer"], b["target"], b["due_at"], b["breached_at"])
+            for b in sla["breaches"][:50]
+        ),
+    )
     out += [f"## {h('reviews')}", "", data["reviews"]["note"], ""]
     return "\n".join(out)

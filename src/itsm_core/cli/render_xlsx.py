@@ -14,22 +14,93 @@ from itsm_core.cli.report import Lang
 __all__ = ["render_xlsx"]
 
 _LEDGER = {
-    "zh": ("编号", "受理时间", "客户", "投诉方", "渠道", "来源", "级别", "被投诉方", "内容",
-           "状态", "判定", "升级次数", "改进项", "关闭时间"),
-    "en": ("id", "received", "customer", "origin", "channel", "source", "severity", "party",
-           "summary", "state", "verdict", "escalations", "improvement", "closed"),
-}  # fmt: skip
-_LEDGER_KEYS = ("id", "received_at", "customer", "origin", "channel", "source", "severity",
-                "party", "summary", "state", "verdict", "escalations", "improvement_id",
-                "closed_at")  # fmt: skip
+    "zh": (
+        "编号",
+        "受理时间",
+        "客户",
+        "投诉方",
+        "渠道",
+        "来源",
+        "级别",
+        "被投诉方",
+        "内容",
+        "状态",
+        "判定",
+        "升级次数",
+        "改进项",
+        "关闭时间",
+    ),
+    "en": (
+        "id",
+        "received",
+        "customer",
+        "origin",
+        "channel",
+        "source",
+        "severity",
+        "party",
+        "summary",
+        "state",
+        "verdict",
+        "escalations",
+        "improvement",
+        "closed",
+    ),
+}
+_LEDGER_KEYS = (
+    "id",
+    "received_at",
+    "customer",
+    "origin",
+    "channel",
+    "source",
+    "severity",
+    "party",
+    "summary",
+    "state",
+    "verdict",
+    "escalations",
+    "improvement_id",
+    "closed_at",
+)
 _CALLBACKS = {
-    "zh": ("编号", "类型", "客户", "服务", "服务单", "应回访时间", "状态", "结果", "未接通次数",
-           "完成时间"),
-    "en": ("id", "kind", "customer", "service", "service record", "due", "state", "outcome",
-           "failed attempts", "done"),
-}  # fmt: skip
-_CALLBACK_KEYS = ("id", "kind", "customer", "service", "service_record_id", "due_at", "state",
-                  "outcome", "attempts", "done_at")  # fmt: skip
+    "zh": (
+        "编号",
+        "类型",
+        "客户",
+        "服务",
+        "服务单",
+        "应回访时间",
+        "状态",
+        "结果",
+        "未接通次数",
+        "完成时间",
+    ),
+    "en": (
+        "id",
+        "kind",
+        "customer",
+        "service",
+        "service record",
+        "due",
+        "state",
+        "outcome",
+        "failed attempts",
+        "done",
+    ),
+}
+_CALLBACK_KEYS = (
+    "id",
+    "kind",
+    "customer",
+    "service",
+    "service_record_id",
+    "due_at",
+    "state",
+    "outcome",
+    "attempts",
+    "done_at",
+)
 
 
 def render_xlsx(data: dict[str, Any], path: Path) -> None:

@@ -184,11 +184,7 @@ def _complaints(
 def _improvements(
     core: ItsmCore, actor: Actor, lo: datetime, hi: datetime, customer: str | None, lang: Lang
 ) -> dict[str, Any]:
-    items = [
-        i
-        for i in core.improvements.find(actor, customer=customer)
-        if lo <= i.issued_at < hi
-    ]
+    items = [i for i in core.improvements.find(actor, customer=customer) if lo <= i.issued_at < hi]
     now = core.clock.now()
     rows, on_time, late, overdue = [], 0, 0, 0
     for item in sorted(items, key=lambda i: i.issued_at):

@@ -35,11 +35,18 @@ def parse_interval(text: str) -> float:
 
 
 @click.command("run")
-@click.option("--db", "url", envvar="ITSM_DB", required=True, help="The database URL (or $ITSM_DB).")
+@click.option(
+    "--db", "url", envvar="ITSM_DB", required=True, help="The database URL (or $ITSM_DB)."
+)
 @click.option("--once", is_flag=True, help="Run what is due once and exit.")
 @click.option("--every", default="60s", show_default=True, help="The interval between passes.")
-@click.option("--calendar", "calendar_file", type=click.Path(exists=True, dir_okay=False),
-              default=None, help="A calendar file written by 'itsm calendar add-year'.")  # fmt: skip
+@click.option(
+    "--calendar",
+    "calendar_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A calendar file written by 'itsm calendar add-year'.",
+)
 @click.option("--passes", type=click.IntRange(min=1), default=None, hidden=True)
 def run_command(
     url: str, once: bool, every: str, calendar_file: str | None, passes: int | None
