@@ -36,3 +36,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_url(demo_dir: Path) -> str:
     """The URL of the demo database."""
     return f"sqlite:///{demo_dir / 'demo.db'}"
+
+
+# the PostgreSQL fixtures of the storage tests (skip without a server, fail under CI)
+from tests.storage.conftest import pg_schemas, pg_url, postgres_url  # noqa: E402, F401
