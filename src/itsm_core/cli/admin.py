@@ -70,21 +70,26 @@ def check(url: str) -> None:
 @click.command()
 def plugins() -> None:
     """List the installed storage backends and notifiers, with their versions."""
+    from importlib.metadata import entry_points
+
+    from itsm_core.notifiers.base import Unconfigured
     from itsm_core.plugins import make_plugin_manager, storage_schemes
 
     pm = make_plugin_manager((), load_entrypoints=True)
-    own = __version__
     dists = {
-        id(plugin): f"{dist.project_name} {dist.version}"
-        for plugin, dist in pm.list_plugin_distinfo()
+        ep.name: f"{ep.dist.name} {ep.dist.version}" if ep.dist else "unknown distribution"
+        for ep in entry_points(group="itsm_core")
     }
     click.echo(f"storage backends: {', '.join(storage_schemes(pm))}")
     click.echo("plug-ins:")
     for name, plugin in sorted(pm.list_name_plugin(), key=lambda item: str(item[0])):
         if plugin is None:
             continue
+        source = dists.get(str(name), f"itsm-core {__version__} (built in)")
+        if isinstance(plugin, Unconfigured):
+            click.echo(f"  {name}  [{source}]  off: {plugin.hint}")
+            continue
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or ())
-        source = dists.get(id(plugin), f"itsm-core {own} (built in)")
         click.echo(f"  {name}  [{source}]  {', '.join(hooks)}")
 
 
