@@ -45,9 +45,12 @@ def make_charts(data: dict[str, Any]) -> dict[str, str] | None:
     """The satisfaction trend, complaints and SLA fulfilment by month; None without matplotlib."""
     if not charts_available():
         return None
+    import logging
+
     import matplotlib
 
     matplotlib.use("Agg")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     import matplotlib.pyplot as plt
 
     lang: Lang = data["lang"]
