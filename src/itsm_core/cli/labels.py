@@ -37,6 +37,7 @@ _HEADINGS: dict[str, tuple[str, str]] = {
     "csat": ("满意率 %", "CSAT %"),
     "margin": ("误差 ±", "Margin ±"),
     "index": ("满意度指数", "Index"),
+    "level": ("等级（对照临界线）", "Level (against the critical lines)"),
     "trend": ("趋势", "Trend"),
     "changes": ("与上月相比（显著性检验）", "Against the previous month (significance)"),
     "watch_list": ("重点关怀名单", "Focused-care watch list"),

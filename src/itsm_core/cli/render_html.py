@@ -66,8 +66,11 @@ def render_html(data: dict[str, Any], *, charts: bool = True) -> str:
         f"{_e(' / '.join(str(x) for x in s['critical_lines']) or None)}</p>",
         chart("satisfaction"),
         _table(
-            (h("channel"), "n", h("csat"), h("margin"), h("index")),
-            ((r["label"], r["n"], r["csat"], r["margin"], r["index"]) for r in s["channels"]),
+            (h("channel"), "n", h("csat"), h("margin"), h("index"), h("level")),
+            (
+                (r["label"], r["n"], r["csat"], r["margin"], r["index"], r["level"])
+                for r in s["channels"]
+            ),
         ),
         f"<h3>{_e(h('changes'))}</h3><ul>"
         + "".join(f"<li>{_e(r['text'])}</li>" for r in s["changes"])

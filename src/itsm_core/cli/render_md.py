@@ -91,12 +91,16 @@ def render_md(data: dict[str, Any]) -> str:
     lines = " / ".join(str(x) for x in s["critical_lines"]) or "—"
     out += [f"{h('target')}: {_cell(s['target'])}; {h('critical_lines')}: {lines}", ""]
     out += table(
-        (h("channel"), "n", h("csat"), h("margin"), h("index")),
-        ((r["label"], r["n"], r["csat"], r["margin"], r["index"]) for r in s["channels"]),
+        (h("channel"), "n", h("csat"), h("margin"), h("index"), h("level")),
+        (
+            (r["label"], r["n"], r["csat"], r["margin"], r["index"], r["level"])
+            for r in s["channels"]
+        ),
     )
     out += [f"**{h('trend')}**", ""]
     out += table(
-        (h("month"), "n", h("csat")), ((r["month"], r["n"], r["csat"]) for r in s["trend"])
+        (h("month"), "n", h("csat"), h("level")),
+        ((r["month"], r["n"], r["csat"], r["level"]) for r in s["trend"]),
     )
     out += [f"**{h('changes')}**", ""] + [f"- {r['text']}" for r in s["changes"]] + [""]
     out += [f"**{h('watch_list')}**", ""]

@@ -268,6 +268,12 @@ def _satisfaction(
     if targets:
         target_value = targets[0].target
         lines = [float(x) for x in targets[0].critical_lines]
+
+    def level(csat: float | None) -> str | None:
+        """The band of the (first) service-wide target a CSAT falls in, e.g. 黄色（预警）."""
+        rule = targets[0].classify(csat) if targets else None
+        return None if rule is None else rule.level.label(lang)
+
     channels = []
     for fig in ana.figures(actor, months, group_by=["channel"], customer=customer):
         code = str(fig.key.get("channel", "")) if hasattr(fig.key, "get") else ""
@@ -280,12 +286,20 @@ def _satisfaction(
                 "csat": _round(row["csat"]),
                 "margin": _round(row["csat_margin"]),
                 "index": None if row["mean"] is None else round(100 * row["mean"], 1),
+                "level": level(row["csat"]),
             }
         )
     trend = []
     for fig in ana.figures(actor, months, group_by=["period"], customer=customer):
         row = fig.to_dict()
-        trend.append({"month": row["key"]["period"], "n": row["n"], "csat": _round(row["csat"])})
+        trend.append(
+            {
+                "month": row["key"]["period"],
+                "n": row["n"],
+                "csat": _round(row["csat"]),
+                "level": level(row["csat"]),
+            }
+        )
     changes = [
         {
             "key": {k: str(v) for k, v in dict(ch.key).items()},
