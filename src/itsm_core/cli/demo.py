@@ -238,7 +238,7 @@ class _Player:
 
     def import_records(self, day: date) -> None:
         self.at(day, 18, 30)
-        for _ in range(self.rng.randint(2, 4)):
+        for _ in range(self.rng.randint(2, 3)):
             self.records += 1
             customer = self.rng.choice(CUSTOMERS)[0]
             service, _team, _handler = self.rng.choice(SERVICES)
@@ -435,7 +435,7 @@ def play(
             player.at(day, 9, 30)
             player.callbacks(day)
             player.at(day, 10, 0)
-            for _ in range(rng.choice((0, 1, 1, 2))):
+            for _ in range(rng.choice((0, 1, 1))):
                 incidents += 1
                 player.schedule(day, player.incident(day, incidents))
             if rng.random() < 0.28:
