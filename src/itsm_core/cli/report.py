@@ -3,11 +3,10 @@
 :func:`collect_report` is the one place the report's data comes from; the
 renderers (:mod:`~itsm_core.cli.render_md`, ``render_html``, ``render_json``,
 ``render_xlsx``) only lay it out. It is a JSON-able dict that validates against
-``report.schema.json`` (shipped in this package). Where the library has the
-reviews area, the reviews held and, for one customer, the review pack
-(``core.reviews.analysis.pack``) are part of it; the pack covers SLA,
-complaints, satisfaction and improvements too, so this function is where the
-report can switch its other sections to the pack.
+``report.schema.json`` (shipped in this package). The reviews held and, for
+one customer, the review pack (``core.reviews.analysis.pack``) are part of it;
+the pack covers SLA, complaints, satisfaction and improvements too, so this
+function is where the report can switch its other sections to the pack.
 """
 
 from __future__ import annotations
@@ -133,33 +132,18 @@ def _reviews(
     months: list[str],
     lang: Lang,
 ) -> dict[str, Any]:
-    """Service reviews held, and the review pack of one customer, where the library has them.
-
-    The reviews area (``core.reviews``, with its analysis's ``pack``) is
-    newer than this report: the section is filled when the installed library
-    has it, and says so when it does not.
-    """
-    reviews: Any = getattr(core, "reviews", None)
-    if reviews is None:
-        return {
-            "available": False,
-            "held": 0,
-            "note": _t(
-                lang,
-                "本版本尚无服务回顾（core.reviews）",
-                "this version has no service reviews (core.reviews)",
-            ),
-        }
-    held = reviews.find(actor, customer=customer, held_from=lo, held_before=hi)
+    """The service reviews held in the period and, for one customer, its review pack."""
+    held = core.reviews.find(actor, customer=customer, held_from=lo, held_before=hi)
     section: dict[str, Any] = {
         "available": True,
         "held": len(held),
         "note": _t(lang, f"本期举行服务回顾 {len(held)} 次", f"{len(held)} service reviews held"),
         "ids": [r.id for r in held],
     }
-    analysis: Any = getattr(reviews, "analysis", None)
-    if analysis is not None and customer is not None:
-        section["pack"] = analysis.pack(actor, customer=customer, periods=months).as_dict()
+    if customer is not None:
+        section["pack"] = core.reviews.analysis.pack(
+            actor, customer=customer, periods=months
+        ).as_dict()
     return section
 
 
