@@ -7,7 +7,8 @@ reminders, the SLA tick, the relay); during the working day the callback
 register, incidents on SLA clocks, complaints along every path of DOMAIN §2,
 praise, survey campaigns; each evening the import of the day's service
 records with their ticket scores; at each month's start the monthly scores, the
-target evaluation and the improvement items it raises. Everything is drawn from
+target evaluation and the improvement items it raises; each quarter a service
+review with each key customer. Everything is drawn from
 ``random.Random(seed)``, so a seed always gives the same data.
 """
 
@@ -80,7 +81,7 @@ def make_core(url: str, clock: FrozenClock | None = None) -> ItsmCore:
 
 
 def _months_after(start: date, months: int) -> date:
-    year, month = divmod(start.month - 1 + months, 12)
+    year, month = divmod(start.month - 1 + months, 12)  # months may be negative
     return date(start.year + year, month + 1, 1)
 
 
@@ -343,6 +344,63 @@ class _Player:
         items.follow_up(Cast.quality, item_id, met=True, note="回访显示满意度回升")
         self.result.add("improvements_done")
 
+    def review(self, day: date, customer: str) -> Scenario:
+        """A key customer's quarterly service review (DOMAIN §4), from plan to close."""
+        reviews, pm, coord = self.core.reviews, Cast.project_manager, Cast.coordinator
+        end = day.replace(day=1)
+        start = _months_after(end, -3)
+        scheduled = datetime.combine(day + timedelta(days=7), time(14, 0), SH)
+        review = reviews.plan(
+            pm,
+            customer=customer,
+            scheduled_at=scheduled,
+            period_start=datetime.combine(start, time(0), SH),
+            period_end=datetime.combine(end, time(0), SH),
+        )
+        reviews.prepare(
+            coord,
+            review.id,
+            scope="季度服务回顾",
+            topics=["业务需求", "SLA 完成情况", "工作量和服务范围"],
+            agenda=["SLA 报告", "投诉与满意度", "改进计划"],
+            participants=[
+                (f"{customer}-rep", "customer_representative"),
+                (pm.id, "project_manager"),
+                (Cast.ops_manager.id, "operations_manager"),
+                (coord.id, "coordinator"),
+            ],
+        )
+        yield 7
+        self.clock.set(max(self.clock.now(), scheduled + timedelta(minutes=5)))
+        reviews.hold(
+            pm,
+            review.id,
+            attended=[f"{customer}-rep", pm.id, Cast.ops_manager.id],
+            record="SLA 基本达成；客户希望每周通报网络运行情况",
+            opinions=[(f"{customer}-rep", "suggestion", "每周网络运行周报")],
+        )
+        self.result.add("reviews_held")
+        yield 2
+        reviews.minute(coord, review.id, minutes="回顾活动纪要")
+        yield 1
+        reviews.report(
+            pm,
+            review.id,
+            summary="服务回顾报告",
+            problems=["网络故障通报不及时"],
+            actions=[
+                {
+                    "description": "每周发送网络运行周报",
+                    "owner": Cast.owner.id,
+                    "due_at": self.clock.now() + timedelta(days=30),
+                    "quality_indicators": {"周报及时率": "100%"},
+                    "service": "network",
+                }
+            ],
+        )
+        yield 1
+        reviews.close(pm, review.id)
+
     def survey(self, day: date, motive: str, title: str) -> Scenario:
         sat, om = self.sat, Cast.ops_manager
         key_only = motive == "annual_key_customers"
@@ -425,6 +483,10 @@ def play(
             if month not in first_working_seen:
                 first_working_seen.add(month)
                 player.month_start(day)
+                if day.month in (1, 4, 7, 10) and day.replace(day=1) > result.start:
+                    for customer, _n, key, _b, _d in CUSTOMERS:
+                        if key:
+                            player.schedule(day, player.review(day, customer))
                 if day.month in (3, 6, 12):
                     motive, title = {
                         3: ("after_major_change", "机房搬迁后满意度调查"),
