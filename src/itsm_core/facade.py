@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta, tzinfo
 from types import TracebackType
 from typing import Any, Self
+from zoneinfo import ZoneInfo
+
+import attrs
 
 from itsm_core.areas import aggregate_specs
 from itsm_core.calendars import BusinessCalendar, CalendarRegistry
@@ -14,9 +17,10 @@ from itsm_core.complaints import (
     ComplaintService,
 )
 from itsm_core.improvements import ImprovementService
-from itsm_core.kernel.actors import STAFF_ROLES, Actor, require_role
-from itsm_core.kernel.clock import Clock, SystemClock
-from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, require_role
+from itsm_core.kernel.api import command
+from itsm_core.kernel.clock import Clock, SystemClock, require_aware
+from itsm_core.kernel.errors import ConflictError, ValidationError
 from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
@@ -24,9 +28,85 @@ from itsm_core.reviews import ReviewService
 from itsm_core.runtime import Runtime
 from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, SatisfactionService
 from itsm_core.sla import ClockKeeper, SlaService
+from itsm_core.sla.roles import TICK_ROLES
+from itsm_core.sla.tick import TickReport
 from itsm_core.storage.base import AggregateSpec
 
-__all__ = ["ItsmCore"]
+__all__ = ["DueReport", "ItsmCore"]
+
+
+@attrs.frozen
+class DueReport:
+    """What one :meth:`ItsmCore.run_due` did.
+
+    :param at: the instant the jobs ran for.
+    :param expired_invitations: survey invitations marked expired.
+    :param reminders: survey reminders recorded (over every open campaign).
+    :param complaints_opened: very dissatisfied responses whose complaint the
+        sweep opened (normally none: they open at once).
+    :param sampled_day: the local day whose daily callback sample was taken.
+    :param daily_callbacks: callbacks scheduled from that sample.
+    :param monthly_period: the month whose key-customer callbacks were scheduled.
+    :param monthly_callbacks: monthly callbacks scheduled now.
+    :param tick: what the SLA tick fired.
+    :param relayed: deliveries to notifiers that succeeded.
+    :param relay_failures: deliveries that failed (retried later).
+    :param purged: done outbox entries removed.
+    :param deferred: the jobs left to the next run because another worker
+        changed the same records meanwhile (a conflict; nothing fired twice).
+    """
+
+    at: datetime
+    expired_invitations: int = 0
+    reminders: int = 0
+    complaints_opened: int = 0
+    sampled_day: str = ""
+    daily_callbacks: int = 0
+    monthly_period: str = ""
+    monthly_callbacks: int = 0
+    tick: TickReport | None = None
+    relayed: int = 0
+    relay_failures: int = 0
+    purged: int = 0
+    deferred: tuple[str, ...] = ()
+
+    @property
+    def done(self) -> int:
+        """How many things happened in all (0: nothing was due)."""
+        fired = self.tick.fired if self.tick is not None else 0
+        return (
+            self.expired_invitations
+            + self.reminders
+            + self.complaints_opened
+            + self.daily_callbacks
+            + self.monthly_callbacks
+            + fired
+            + self.relayed
+            + self.purged
+        )
+
+    def describe(self) -> str:
+        """One line of what ran, e.g. for a worker's log."""
+        tick = self.tick or TickReport(at=self.at)
+        parts = [
+            f"{self.at.isoformat()}:",
+            f"expired {self.expired_invitations}",
+            f"reminded {self.reminders}",
+            f"callbacks {self.daily_callbacks} ({self.sampled_day})",
+            f"monthly {self.monthly_callbacks} ({self.monthly_period})",
+            f"warnings {tick.warnings}",
+            f"breaches {tick.breaches}",
+            f"notices {tick.period_notices}",
+            f"relayed {self.relayed}",
+            f"purged {self.purged}",
+        ]
+        if self.complaints_opened:
+            parts.append(f"complaints opened {self.complaints_opened}")
+        if self.relay_failures:
+            parts.append(f"delivery failures {self.relay_failures}")
+        if self.deferred:
+            parts.append("deferred " + ", ".join(self.deferred))
+        return " ".join(parts)
 
 
 class ItsmCore:
@@ -171,6 +251,112 @@ class ItsmCore:
             )
         return self.storage.outbox_purge(self.clock.now() - older_than)
 
+    @command
+    def run_due(
+        self,
+        actor: Actor = SYSTEM,
+        *,
+        at: datetime | None = None,
+        purge_after: timedelta = timedelta(days=30),
+        relay_limit: int = 100,
+    ) -> DueReport:
+        """Run every scheduled job that is due; a worker calls it every minute or so.
+
+        In order: expire survey invitations past their expiry
+        (``satisfaction.surveys.expire_invitations``), remind the respondents of
+        every open campaign (``surveys.remind``), open the complaints responses
+        called for but did not get (``responses.open_pending_complaints``), take
+        yesterday's daily callback sample (``callbacks.sample_daily``, the local
+        day in the satisfaction policy's zone), schedule this month's callbacks
+        of key customers (``callbacks.schedule_monthly``), fire the SLA warnings,
+        breaches and notices due (``sla.tick``), deliver the outbox to the
+        notifiers (:meth:`relay`, until nothing is due) and remove done outbox
+        entries older than ``purge_after`` (:meth:`purge_outbox`).
+
+        Every job is idempotent, so running this often is cheap and running it
+        late catches up. The jobs act as the library
+        (:data:`~itsm_core.kernel.actors.SYSTEM`) whoever calls: what they record
+        is the system's doing. Several workers may run it at once on
+        PostgreSQL: the tick and the relay claim their rows (``SKIP LOCKED``), and
+        a job that meets another worker's change (a
+        :class:`~itsm_core.kernel.errors.ConflictError`) is left to the next run
+        and named in :attr:`DueReport.deferred`; nothing fires twice.
+
+        :param actor: who runs the jobs: the system or the service desk
+            (:data:`~itsm_core.sla.roles.TICK_ROLES`); default the system.
+        :param at: the instant to run for (default: now).
+        :param purge_after: how long done outbox entries are kept.
+        :param relay_limit: outbox entries per relay pass.
+        :raises AccessDenied: without one of the tick roles.
+        :raises ValidationError: for a naive ``at`` or a negative ``purge_after``.
+        """
+        require_role(actor, *TICK_ROLES, action="run the scheduled jobs")
+        when = require_aware(self.clock.now() if at is None else at, "at")
+        if not isinstance(purge_after, timedelta) or purge_after < timedelta(0):
+            raise ValidationError(
+                f"purge_after must be a timedelta of zero or more, got {purge_after!r}",
+                field="purge_after",
+            )
+        sat = self.satisfaction
+        zone = _zone(sat.policy.timezone)
+        local = when.astimezone(zone)
+        yesterday = (local - timedelta(days=1)).date().isoformat()
+        month = local.strftime("%Y-%m")
+        deferred: list[str] = []
+        counts: dict[str, int] = {}
+
+        def job(name: str, run: Callable[[], int]) -> None:
+            try:
+                counts[name] = run()
+            except ConflictError:
+                deferred.append(name)
+                counts[name] = 0
+
+        def remind_all() -> int:
+            campaigns = sat.surveys.find(SYSTEM, state="open")
+            return sum(len(sat.surveys.remind(SYSTEM, c.id, at=when)) for c in campaigns)
+
+        job("expire_invitations", lambda: len(sat.surveys.expire_invitations(SYSTEM, at=when)))
+        job("remind", remind_all)
+        job(
+            "open_pending_complaints",
+            lambda: len(sat.responses.open_pending_complaints(SYSTEM, at=when)),
+        )
+        job(
+            "sample_daily_callbacks",
+            lambda: len(sat.callbacks.sample_daily(SYSTEM, day=yesterday, at=when).scheduled),
+        )
+        job(
+            "schedule_monthly_callbacks",
+            lambda: len(sat.callbacks.schedule_monthly(SYSTEM, period=month, at=when)),
+        )
+        tick = self.sla.tick(SYSTEM, at=when)
+        if tick.conflicts:
+            deferred.append("sla.tick")
+        delivered = failures = 0
+        for _ in range(100):  # at most 100 passes per run; the next run carries on
+            relayed = self.relay(relay_limit)
+            delivered += relayed.delivered
+            failures += len(relayed.failures)
+            if relayed.claimed < relay_limit:
+                break
+        purged = self.storage.outbox_purge(when - purge_after)
+        return DueReport(
+            at=when,
+            expired_invitations=counts["expire_invitations"],
+            reminders=counts["remind"],
+            complaints_opened=counts["open_pending_complaints"],
+            sampled_day=yesterday,
+            daily_callbacks=counts["sample_daily_callbacks"],
+            monthly_period=month,
+            monthly_callbacks=counts["schedule_monthly_callbacks"],
+            tick=attrs.evolve(tick, events=()),
+            relayed=delivered,
+            relay_failures=failures,
+            purged=purged,
+            deferred=tuple(deferred),
+        )
+
     def history(self, actor: Actor, kind: str, aggregate_id: str) -> list[DomainEvent]:
         """Return the stored events of one aggregate of any kind, oldest first.
 
@@ -210,3 +396,7 @@ class ItsmCore:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def _zone(value: str | tzinfo) -> tzinfo:
+    return ZoneInfo(value) if isinstance(value, str) else value

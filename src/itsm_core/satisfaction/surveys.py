@@ -377,14 +377,15 @@ class SurveyService:
         """Record a reminder for every unanswered, unexpired invitation that may get one.
 
         An invitation gets at most the policy's ``max_reminders``, and only when
-        its last contact is at least ``reminder_gap`` ago. The front end sends
+        its last contact is at least ``reminder_gap`` ago. The system actor may
+        run it (a scheduled job, see :meth:`itsm_core.ItsmCore.run_due`). The front end sends
         the reminders returned (each carries its token).
 
         :param at: when (default now).
         :returns: the invitations reminded now.
         :raises InvalidTransition: unless the campaign is open.
         """
-        require_role(actor, *CAMPAIGN_ROLES, action="remind survey respondents")
+        require_role(actor, *CAMPAIGN_ROLES, Role.SYSTEM, action="remind survey respondents")
         now = self._capture.now(at)
         reminded: list[Invitation] = []
         with self._capture.runtime.transaction() as uow:
