@@ -41,7 +41,11 @@ TRANSLATED = [
     "tutorial/first-complaint",
     "tutorial/satisfaction-programme",
     "how-to/index",
+    "how-to/complaint-promises",
+    "how-to/define-agreements",
+    "how-to/test-with-strategies",
     "explanation/index",
+    "explanation/conventions",
     "explanation/processes",
 ]
 
