@@ -48,6 +48,7 @@ TRANSLATED = [
     "how-to/test-with-strategies",
     "how-to/use-postgresql",
     "how-to/write-a-notifier",
+    "how-to/write-a-storage-backend",
     "explanation/index",
     "explanation/conventions",
     "explanation/processes",
