@@ -94,7 +94,7 @@ def _summary(enum: type[Labelled]) -> str:
 def _import_path(enum: type[Labelled]) -> str:
     """Return the shortest public path of ``enum`` (its area package's, when it exports it)."""
     parts = enum.__module__.split(".")
-    for depth in range(2, len(parts) + 1):
+    for depth in range(1, len(parts) + 1):
         module = importlib.import_module(".".join(parts[:depth]))
         if getattr(module, enum.__name__, None) is enum:
             return f"{module.__name__}.{enum.__qualname__}"
