@@ -4,18 +4,22 @@ The pages in :data:`TRANSLATED` are translated in full: every message Sphinx
 extracts from them (``sphinx-build -b gettext``) has a Chinese translation in
 ``docs/locale/zh_CN/LC_MESSAGES/<page>.po`` that is neither empty nor fuzzy.
 When an English paragraph of one of them changes, this test names the page and
-the messages to translate again; a page nobody has translated yet (a new page
-of the tutorial, a new how-to) is shown in English in the Chinese build and is
-reported here as a skip, without failing.
+the messages to translate again. The pages in :data:`MAY_LAG` are translated
+too, but a change of theirs is reported as a skip rather than a failure. A page
+nobody has translated yet (a new page of the tutorial, a new how-to) is shown
+in English in the Chinese build and is reported here as a skip, without failing.
 
-To bring the catalogs up to date after changing the English sources::
+To bring the catalogs up to date after changing the English sources (the API
+reference is not translated, so it is left out)::
 
     cd docs
-    python -m sphinx -E -b gettext . _build/gettext
+    python -m sphinx -E -b gettext -D exclude_patterns=_build,locale,reference . _build/gettext
     sphinx-intl update -p _build/gettext -l zh_CN
-    # translate the empty and "#, fuzzy" entries, remove the fuzzy flags
+    # translate the empty and "#, fuzzy" entries and remove the fuzzy flags;
+    # delete the new catalogs of pages you do not translate
 
-and add a page to :data:`TRANSLATED` once its catalog is complete.
+and add a page to :data:`TRANSLATED` once its catalog is complete. The Chinese
+build (``-D language=zh_CN``) compiles the catalogs itself.
 """
 
 from __future__ import annotations
@@ -52,6 +56,14 @@ TRANSLATED = [
     "explanation/index",
     "explanation/conventions",
     "explanation/processes",
+]
+
+#: Pages translated in full whose translation may lag behind for a while: the
+#: design record changes with every change of design it records. A message of
+#: theirs that changed is shown in English until it is translated again, and
+#: this test reports how many there are (as a skip) instead of failing.
+MAY_LAG = [
+    "explanation/architecture",
 ]
 
 #: Pages that are not translated on purpose: the API reference is the code's
@@ -107,22 +119,22 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_declared_pages_exist() -> None:
-    missing = sorted(set(TRANSLATED) - set(_source_pages()))
+    missing = sorted(set(TRANSLATED + MAY_LAG) - set(_source_pages()))
     assert not missing, f"TRANSLATED names pages that are not in docs/: {missing}"
 
 
 def test_every_catalog_is_of_a_declared_page() -> None:
     """A catalog of an undeclared page would be shown without being checked."""
     catalogs = sorted(_docname(p, LOCALE, ".po") for p in LOCALE.rglob("*.po"))
-    undeclared = [c for c in catalogs if c not in TRANSLATED]
+    undeclared = [c for c in catalogs if c not in TRANSLATED + MAY_LAG]
     assert not undeclared, (
         f"catalogs of pages not in TRANSLATED: {undeclared}; finish them and add the "
         "pages to TRANSLATED in tests/docs/test_translations.py, or delete the catalogs"
     )
 
 
-@pytest.mark.parametrize("page", TRANSLATED)
-def test_translated_page_is_current(page: str, templates: Path) -> None:
+def _stale(page: str, templates: Path) -> tuple[list[str], list[str]]:
+    """Return the messages of ``page`` without a translation, and the fuzzy ones."""
     pot = templates / f"{page}.pot"
     po = LOCALE / f"{page}.po"
     assert pot.exists(), f"docs/{page}.md produced no messages"
@@ -137,20 +149,43 @@ def test_translated_page_is_current(page: str, templates: Path) -> None:
             continue
         found = catalog.get(message.id)
         if found is None or not found.string:
-            untranslated.append(message.id)
+            untranslated.append(str(message.id))
         elif found.fuzzy:
-            fuzzy.append(message.id)
-    problems = [f"  untranslated: {str(m)[:100]!r}" for m in untranslated]
-    problems += [f"  fuzzy: {str(m)[:100]!r}" for m in fuzzy]
+            fuzzy.append(str(message.id))
+    return untranslated, fuzzy
+
+
+@pytest.mark.parametrize("page", TRANSLATED)
+def test_translated_page_is_current(page: str, templates: Path) -> None:
+    untranslated, fuzzy = _stale(page, templates)
+    problems = [f"  untranslated: {m[:100]!r}" for m in untranslated]
+    problems += [f"  fuzzy: {m[:100]!r}" for m in fuzzy]
     assert not problems, (
-        f"docs/{page}.md changed since its Chinese translation ({po.relative_to(ROOT)}): "
-        f"{len(untranslated)} message(s) untranslated, {len(fuzzy)} fuzzy; run sphinx-intl "
-        "update (see this module's docstring) and translate them:\n" + "\n".join(problems)
+        f"docs/{page}.md changed since its Chinese translation "
+        f"(docs/locale/zh_CN/LC_MESSAGES/{page}.po): {len(untranslated)} message(s) "
+        f"untranslated, {len(fuzzy)} fuzzy; run sphinx-intl update (see this module's "
+        "docstring) and translate them:\n" + "\n".join(problems)
     )
 
 
+@pytest.mark.parametrize("page", MAY_LAG)
+def test_lagging_page(page: str, templates: Path) -> None:
+    """A page that may lag is reported when it does, without failing."""
+    untranslated, fuzzy = _stale(page, templates)
+    if untranslated or fuzzy:
+        pytest.skip(
+            f"docs/{page}.md: {len(untranslated)} message(s) untranslated and "
+            f"{len(fuzzy)} fuzzy in its Chinese translation (shown in English)"
+        )
+
+
 @pytest.mark.parametrize(
-    "page", [p for p in _source_pages() if p not in TRANSLATED and not p.startswith(NOT_TRANSLATED)]
+    "page",
+    [
+        p
+        for p in _source_pages()
+        if p not in TRANSLATED + MAY_LAG and not p.startswith(NOT_TRANSLATED)
+    ],
 )
 def test_untranslated_page(page: str) -> None:
     """A page without a translation is shown in English; say so, without failing."""
