@@ -40,7 +40,6 @@ LOCALE = DOCS / "locale" / "zh_CN" / "LC_MESSAGES"
 #: The pages translated in full (docnames: paths under docs/ without ``.md``).
 TRANSLATED = [
     "index",
-    "start",
     "tutorial/index",
     "tutorial/first-complaint",
     "tutorial/satisfaction-programme",
@@ -59,10 +58,13 @@ TRANSLATED = [
 ]
 
 #: Pages translated in full whose translation may lag behind for a while: the
-#: design record changes with every change of design it records. A message of
-#: theirs that changed is shown in English until it is translated again, and
-#: this test reports how many there are (as a skip) instead of failing.
+#: design record changes with every change of design it records, and the start
+#: page is the README's (what it is, install, first run), which changes with
+#: most features. A message of theirs that changed is shown in English until it
+#: is translated again, and this test reports how many there are (as a skip)
+#: instead of failing.
 MAY_LAG = [
+    "start",
     "explanation/architecture",
 ]
 
