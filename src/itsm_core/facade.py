@@ -187,13 +187,13 @@ class ItsmCore:
             """The business calendars by name (configuration: ``register``, ``get``, ``names``)."""
             clocks = ClockKeeper(self.calendars)  # the areas' clocks, in their units of work
             self.sla = SlaService(self.runtime, clocks)
-            """Agreements, SLA clocks and the tick (DOMAIN §5)."""
+            """Agreements, SLA clocks and the tick (SLA and time promises)."""
             self.improvements = ImprovementService(self.runtime, sla=clocks)
-            """The improvement register: items of every source (DOMAIN §2 steps 7–8)."""
+            """The improvement register: items of every source."""
             self.complaints = ComplaintService(
                 self.runtime, policy=complaint_policy, sla=clocks, improvements=self.improvements
             )
-            """Complaints and praise (DOMAIN §2)."""
+            """Complaints and praise (the complaint process)."""
             self.satisfaction = SatisfactionService(
                 self.runtime,
                 policy=satisfaction_policy,
@@ -203,7 +203,7 @@ class ItsmCore:
                 weights=satisfaction_weights,
                 improvements=self.improvements.keeper,
             )
-            """Satisfaction (DOMAIN §3, §5): surveys, service records, callbacks,
+            """Satisfaction on four channels: surveys, service records, callbacks,
             responses, customers; analysis (figures, watch lists, desk KPIs) and
             targets (critical lines, evaluation)."""
             self.reviews = ReviewService(
@@ -213,8 +213,8 @@ class ItsmCore:
                 surveys=self.satisfaction.surveys,
                 satisfaction=self.satisfaction,
             )
-            """Customer service reviews (DOMAIN §4): plans, reviews, their seed records;
-            ``analysis``: the review pack, trend analysis, progress reports (§7.2.5–7.2.6)."""
+            """Customer service reviews: plans, reviews, their seed records;
+            ``analysis``: the review pack, trend analysis, progress reports."""
         except BaseException:
             self.storage.close()  # a refused setting must not leave the store open
             raise

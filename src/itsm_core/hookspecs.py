@@ -74,7 +74,7 @@ def itsm_service_record_returned(
     callback_id: str,
     returned_at: datetime,
 ) -> None:
-    """A callback found a service record's problem not really solved (004): the
+    """A callback found a service record's problem not really solved: the
     front end sends the request back to the engineer in the ticketing tool.
 
     Delivered through the outbox after the return is committed (from the
@@ -133,7 +133,7 @@ def itsm_sla_warning(notification: SlaNotification) -> None:
 
 @hookspec
 def itsm_sla_breach(notification: SlaNotification) -> None:
-    """Act on one step of the breach chain when a promised time is broken (DOMAIN §5).
+    """Act on one step of the breach chain when a promised time is broken.
 
     Called by the outbox relay after the clock's ``sla_clock.breached`` event is
     committed, once per step of :data:`~itsm_core.sla.BREACH_CHAIN`, in order:
@@ -155,7 +155,7 @@ def itsm_service_period_notice(notice: ServicePeriodNotice) -> None:
 
     Called by the outbox relay after the agreement's ``sla_agreement.period_notice``
     event is committed by :meth:`SlaService.tick <itsm_core.sla.SlaService.tick>`
-    (seed 004, 服务期监管流程): once when the period starts and once the
+    (服务期监管流程, the service period supervision): once when the period starts and once the
     configured number of days before it ends, at least once per implementation
     (``notice.key`` is the idempotency key), retried with backoff if it raises.
 

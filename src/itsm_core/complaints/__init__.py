@@ -1,4 +1,4 @@
-"""Complaints from receipt to a verified improvement, and praise (DOMAIN §2).
+"""Complaints from receipt to a verified improvement, and praise (the complaint process).
 
 Use it through the facade: ``core.complaints`` is a :class:`ComplaintService`.
 The lifecycle is data (:data:`~itsm_core.complaints.lifecycle.TRANSITIONS`);

@@ -81,7 +81,7 @@ def _callbacks(value: Iterable[ComplaintCallback]) -> tuple[ComplaintCallback, .
 
 @attrs.define(eq=False, kw_only=True)
 class ComplaintFields(Aggregate):
-    """The fields of a complaint from receipt to closure (DOMAIN §2).
+    """The fields of a complaint from receipt to closure (the complaint process).
 
     :param state: where it stands.
     :param origin: external (a customer) or internal (staff).

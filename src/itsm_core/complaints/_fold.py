@@ -157,7 +157,7 @@ def _apply(facts: Facts, name: str, p: dict[str, Any], at: str, who: str) -> Non
                     "by": who,
                     "level": p["escalated_to"],
                     "stage": EscalationStage.DISPATCH.value,
-                    "reason": "major complaint (003 §3.3 b)",
+                    "reason": "major complaint: to the service team lead",
                     "decision": None,
                     "decided_at": None,
                 }

@@ -302,7 +302,7 @@ def _tracking_sheet(f: Facts) -> SeedRecord:
 
 
 def _handling_result(f: Facts) -> Any:
-    """What the handling achieved, for the supervision record (003 §3.3 b).
+    """What the handling achieved, for the supervision complaint record.
 
     The explanation of an invalid complaint; the resolution of the immediate
     problem; else the decision of the general manager's office on an

@@ -30,7 +30,7 @@ READERS: frozenset[Role] = STAFF_ROLES
 
 AREA_COMMANDS: frozenset[str] = frozenset({"dispatch", "judge", "give_feedback", "callback"})
 """The commands a relationship manager gives only on the complaints of their own area
-when :attr:`ComplaintPolicy.assigned_relationship_manager_only` is set (003 §3.2)."""
+when :attr:`ComplaintPolicy.assigned_relationship_manager_only` is set."""
 
 _NAMESPACE = uuid.UUID("5b0c7d8e-3f4a-5e2b-9c1d-6a7b8c9d0e1f")
 
@@ -46,7 +46,7 @@ def complaint_id_for(source: ComplaintSource | str, source_ref: str) -> str:
 
 
 def may_see_complainant(actor: Actor) -> bool:
-    """Return True if ``actor`` may see an internal complainant's identity (000 §7.2.3.1)."""
+    """Return True if ``actor`` may see an internal complainant's identity (specialist only)."""
     return may_see_confidential(actor)
 
 
@@ -66,7 +66,7 @@ def check_area(own_area_only: bool, actor: Actor, entity: ComplaintFields, comma
     others = sorted(r.value for r in command_roles(command) if r is not Role.RELATIONSHIP_MANAGER)
     raise AccessDenied(
         f"complaint: {command!r}: a relationship manager acts on the complaints of their "
-        f"own area only (003 §3.2; ComplaintPolicy.assigned_relationship_manager_only); "
+        f"own area only (ComplaintPolicy.assigned_relationship_manager_only); "
         f"complaint {entity.id!r} is assigned to {assigned!r}, not to {actor.id!r}",
         required=others,
     )

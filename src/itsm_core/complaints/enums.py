@@ -1,4 +1,4 @@
-"""The labelled enumerations of the complaint area (DOMAIN §2).
+"""The labelled enumerations of the complaint area.
 
 Every member is its code string and carries a Chinese (``zh``) and an English
 (``en``) display label, e.g. ``Origin.INTERNAL.zh == "内部投诉"``.
@@ -29,7 +29,7 @@ class Origin(Labelled):
 
 
 class ComplaintChannel(Labelled):
-    """How the complaint reached the provider: the single complaint channel (002 §4.2)."""
+    """How the complaint reached the provider: the single complaint channel."""
 
     HOTLINE = "hotline", "热线电话", "hotline"
     EMAIL = "email", "电子邮件", "e-mail"
@@ -41,7 +41,7 @@ class ComplaintChannel(Labelled):
 
 
 class ComplaintSource(Labelled):
-    """What triggered the complaint (003 §2.1, §3.1; 004)."""
+    """What triggered the complaint: a channel, a report, a callback, a score."""
 
     COMPLAINT_CHANNEL = "complaint_channel", "投诉渠道", "complaint channel"
     TEAM_LEAD_REPORT = (
@@ -60,14 +60,14 @@ class ComplaintSource(Labelled):
 
 
 class Severity(Labelled):
-    """How grave the complaint is; a major one goes to the service team lead (003 §3.3 b)."""
+    """How grave the complaint is; a major one goes to the service team lead."""
 
     GENERAL = "general", "一般投诉", "general"
     MAJOR = "major", "重大投诉", "major"
 
 
 class Verdict(Labelled):
-    """The judgement after investigation (000 §7.2.3.3)."""
+    """The judgement after investigation (complaint process, step 3)."""
 
     INVALID = "invalid", "无效投诉", "invalid"
     VALID = "valid", "有效投诉", "valid"
@@ -75,7 +75,7 @@ class Verdict(Labelled):
 
 
 class HandlingLevel(Labelled):
-    """Who handles a dispatched complaint (003 §3.3 b)."""
+    """Who handles a dispatched complaint."""
 
     SERVICE_GROUP = "service_group", "服务小组", "service group"
     SERVICE_TEAM_LEAD = "service_team_lead", "服务团队负责人", "service team lead"
@@ -102,7 +102,7 @@ class EscalationStage(Labelled):
 
 
 class ComplaintState(Labelled):
-    """The states of a complaint (000 §7.2.3, 003 §3.3)."""
+    """The states of a complaint, step by step of the complaint process."""
 
     RECEIVED = "received", "已受理", "received"
     INVESTIGATING = "investigating", "调查中", "investigating"

@@ -10,7 +10,7 @@ when its improvement item, ``core.improvements``, is followed up or decided).
 (kernel :class:`~itsm_core.kernel.lifecycle.Lifecycle`); tests are driven by the
 same table.
 
-The paths (000 §7.2.3, 003 §3.3)::
+The paths (the complaint process, steps 1–10)::
 
     received ─dispatch→ investigating (record_finding ↺)
       ├─judge_invalid→ invalid ─explain→ explained ─close→ closed
@@ -81,14 +81,14 @@ ITEM_DECIDE = "improvements.decide"
 """The command by which the office decides an escalated improvement item."""
 
 NO_TRANSFER_EXTERNAL = (
-    "an external complaint can never be transferred (000 §7.2.3.3); judge it valid or invalid"
+    "an external complaint can never be transferred; judge it valid or invalid"
 )
 NO_APOLOGY_INTERNAL = (
-    "an internal complaint has no apology step (000 §7.2.3.4.3.2); resolve or escalate it"
+    "an internal complaint has no apology step; resolve or escalate it"
 )
 APOLOGY_FIRST = (
     "an external complaint needs the apology recorded before the problem is resolved "
-    "or escalated (000 §7.2.3.4.3.1); record it with 'apologise'"
+    "or escalated; record it with 'apologise'"
 )
 
 
@@ -107,7 +107,7 @@ class Transition:
     :param origins: the origins it applies to.
     :param origin_rule: why it is refused for the other origin.
     :param major_roles: the roles for a major complaint, when they differ
-        (a major complaint is handled by the service team lead, 003 §3.3 b).
+        (a major complaint is handled by the service team lead).
     """
 
     event: str
@@ -138,20 +138,20 @@ def _t(
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    # receipt and investigation (000 §7.2.3.1-2, 003 §3.3 a-b)
+    # receipt and investigation (complaint process, steps 1-2)
     _t("dispatch", S.RECEIVED, S.INVESTIGATING, "dispatched", "dispatch",
        frozenset({Role.RELATIONSHIP_MANAGER})),
     _t("record_finding", S.INVESTIGATING, S.INVESTIGATING, "finding_recorded",
        "record_finding", SPECIALIST),
-    # judgement (000 §7.2.3.3)
+    # judgement (step 3)
     _t("judge_invalid", S.INVESTIGATING, S.INVALID, "judged", "judge", JUDGES),
     _t("judge_valid", S.INVESTIGATING, S.VALID, "judged", "judge", JUDGES),
     _t("judge_transferred", S.INVESTIGATING, S.TRANSFERRED, "judged", "judge", JUDGES,
        INTERNAL, NO_TRANSFER_EXTERNAL),
-    # invalid path (000 §7.2.3.4.1)
+    # invalid path (step 4)
     _t("explain", S.INVALID, S.EXPLAINED, "explained", "explain", SPECIALIST),
     _t("close", S.EXPLAINED, S.CLOSED, "closed", "close", SPECIALIST),
-    # transferred path (000 §7.2.3.4.2)
+    # transferred path (step 5)
     _t("business_unit_resolved", S.TRANSFERRED, S.HANDLED, "business_unit_resolved",
        "record_business_unit_result", BUSINESS_UNIT, INTERNAL, NO_TRANSFER_EXTERNAL),
     _t("business_unit_unresolved", S.TRANSFERRED, S.TRANSFER_ESCALATED,
@@ -159,7 +159,7 @@ TRANSITIONS: tuple[Transition, ...] = (
        NO_TRANSFER_EXTERNAL),
     _t("decide", S.TRANSFER_ESCALATED, S.HANDLED, "gm_decided", "decide", GM_OFFICE,
        INTERNAL, NO_TRANSFER_EXTERNAL),
-    # valid path (000 §7.2.3.4.3)
+    # valid path (step 6)
     _t("register", S.VALID, S.REGISTERED, "registered", "register_project", SPECIALIST),
     _t("apologise", S.REGISTERED, S.APOLOGISED, "apologised", "apologise", HANDLERS,
        EXTERNAL, NO_APOLOGY_INTERNAL, MAJOR_HANDLERS),
@@ -172,7 +172,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("escalate", S.APOLOGISED, S.ESCALATED, "escalated", "escalate", HANDLERS,
        EXTERNAL, NO_APOLOGY_INTERNAL, MAJOR_HANDLERS),
     _t("decide", S.ESCALATED, S.RESOLVED, "gm_decided", "decide", GM_OFFICE),
-    # improvement and its tracking (000 §7.2.3.5): the item's follow-up and decision
+    # improvement and its tracking (steps 7-8): the item's follow-up and decision
     # (core.improvements) move the complaint on
     _t("require_improvement", S.RESOLVED, S.IMPROVING, "improvement_required",
        "require_improvement", SPECIALIST),
@@ -187,7 +187,7 @@ TRANSITIONS: tuple[Transition, ...] = (
        GM_OFFICE),
     _t("grant_period", S.IMPROVEMENT_ESCALATED, S.IMPROVEMENT_EXTENDED, "gm_decided",
        ITEM_DECIDE, GM_OFFICE),
-    # feedback, callback and closure (003 §3.3 c, 000 §7.2.3.6)
+    # feedback, callback and closure (steps 9-10)
     _t("give_feedback", S.HANDLED, S.FEEDBACK_GIVEN, "feedback_given", "give_feedback",
        VERIFIERS),
     _t("close_satisfied", S.FEEDBACK_GIVEN, S.CLOSED, "closed", "callback", VERIFIERS),
@@ -284,7 +284,7 @@ def authorise(row: Transition, entity: _Complaintish, actor: Actor) -> None:
         held = ", ".join(sorted(r.value for r in actor.roles)) or "none"
         what = f"complaint: {row.event!r}"
         if entity.severity is Severity.MAJOR and row.major_roles is not None:
-            what += " on a major complaint (handled by the service team lead, 003 §3.3 b)"
+            what += " on a major complaint (handled by the service team lead)"
         raise AccessDenied(
             f"{what} needs one of the roles: {names}; actor {actor.id!r} holds: {held}",
             required=sorted(r.value for r in roles),

@@ -1,4 +1,4 @@
-"""The complaint aggregate (DOMAIN §2).
+"""The complaint aggregate (the complaint process).
 
 A :class:`Complaint` checks every rule itself and records exactly one
 :class:`~itsm_core.kernel.events.DomainEvent` per change. Its methods are
@@ -79,7 +79,7 @@ ITEM_EVENTS: Mapping[str, str] = {
 
 @attrs.define(eq=False, kw_only=True)
 class Complaint(ComplaintFields):
-    """A complaint from receipt to closure (DOMAIN §2); its fields are :class:`ComplaintFields`.
+    """A complaint from receipt to closure; its fields are :class:`ComplaintFields`.
 
     Build one with :meth:`receive`. Every other change goes through a method
     named after its command, which fires one row of
@@ -193,7 +193,7 @@ class Complaint(ComplaintFields):
         handler: str | None = None,
         severity: Severity | str | None = None,
     ) -> None:
-        """Dispatch the complaint for handling (003 §3.3 b).
+        """Dispatch the complaint for handling (complaint process, step 2).
 
         A major complaint goes straight to the service team lead: the handling
         level is the service team lead and the escalation is recorded. A
@@ -218,7 +218,7 @@ class Complaint(ComplaintFields):
                     stage=EscalationStage.DISPATCH,
                     at=at,
                     by=actor.id,
-                    reason="major complaint: escalated to the service team lead (003 §3.3 b)",
+                    reason="major complaint: escalated to the service team lead",
                 ),
             )
         self._apply(
@@ -247,7 +247,7 @@ class Complaint(ComplaintFields):
         )
 
     def record_finding(self, actor: Actor, at: datetime, *, finding: str) -> None:
-        """Record one investigation finding (000 §7.2.3.2)."""
+        """Record one investigation finding (complaint process, step 2)."""
         row = self._begin("record_finding", actor, at)
         note = Statement(at, actor.id, text(finding, "finding"))
         self._apply(row, actor, at, {"finding": note.text})
@@ -262,7 +262,7 @@ class Complaint(ComplaintFields):
         reason: str,
         business_unit: str | None = None,
     ) -> None:
-        """Judge the complaint by the findings (000 §7.2.3.3).
+        """Judge the complaint by the findings (complaint process, step 3).
 
         :param verdict: invalid, valid, or transferred (internal complaints only).
         :param reason: why.
@@ -278,7 +278,7 @@ class Complaint(ComplaintFields):
             raise refuse(
                 self,
                 row.event,
-                "a complaint is judged by the findings (000 §7.2.3.3); record at least one "
+                "a complaint is judged by the findings; record at least one "
                 "with 'record_finding' first",
             )
         if len(self.findings) <= self.findings_at_reopen:
@@ -312,7 +312,7 @@ class Complaint(ComplaintFields):
     # ------------------------------------------------------------------ invalid path
 
     def explain(self, actor: Actor, at: datetime, *, apology: str, explanation: str) -> None:
-        """Record the apology and why the complaint is invalid (000 §7.2.3.4.1)."""
+        """Record the apology and why the complaint is invalid (step 4)."""
         row = self._begin("explain", actor, at)
         sorry = Statement(at, actor.id, text(apology, "apology"))
         why = Statement(at, actor.id, text(explanation, "explanation"))
@@ -320,7 +320,7 @@ class Complaint(ComplaintFields):
         self._set({"apology": sorry, "explanation": why})
 
     def close(self, actor: Actor, at: datetime) -> None:
-        """Close an invalid complaint once it is explained (000 §7.2.3.4.1)."""
+        """Close an invalid complaint once it is explained (step 4)."""
         row = self._begin("close", actor, at)
         self._apply(row, actor, at, {"path": "invalid", "satisfied": None, "reason": None})
         self._set({"closed_at": at, "closed_by": actor.id})
@@ -336,7 +336,7 @@ class Complaint(ComplaintFields):
         result: str,
         callback_due_at: datetime,
     ) -> None:
-        """Record how the business unit handled a transferred complaint (000 §7.2.3.4.2).
+        """Record how the business unit handled a transferred complaint (step 5).
 
         Unresolved after their handling, it escalates to the general manager's office.
         """
@@ -373,7 +373,7 @@ class Complaint(ComplaintFields):
     def register_project(
         self, actor: Actor, at: datetime, *, project_ref: str | None = None
     ) -> None:
-        """Register a valid complaint as a project (立项, 000 §7.2.3.4.3).
+        """Register a valid complaint as a project (立项, step 6).
 
         :param project_ref: the project number; the complaint id when not given.
         """
@@ -383,7 +383,7 @@ class Complaint(ComplaintFields):
         self._set({"project_ref": ref, "registered_at": at})
 
     def apologise(self, actor: Actor, at: datetime, *, apology: str) -> None:
-        """Record the apology to an external complainant (000 §7.2.3.4.3.1)."""
+        """Record the apology to an external complainant (step 6)."""
         row = self._begin("apologise", actor, at)
         sorry = Statement(at, actor.id, text(apology, "apology"))
         self._apply(row, actor, at, {"apology": sorry.text})
@@ -460,7 +460,7 @@ class Complaint(ComplaintFields):
     # ------------------------------------------------------------------ improvement
 
     def require_improvement(self, actor: Actor, at: datetime, *, item: ImprovementItem) -> None:
-        """Record the improvement requirement issued as ``item`` (000 §7.2.3.4.3, 7.2.3.5).
+        """Record the improvement requirement issued as ``item`` (step 7).
 
         The item is raised in the same unit of work; the complaint refers to it by id.
         """
@@ -541,7 +541,7 @@ class Complaint(ComplaintFields):
     # ------------------------------------------------------------------ feedback and callback
 
     def give_feedback(self, actor: Actor, at: datetime, *, result: str) -> None:
-        """Record the result reported to the complainant (003 §3.3 b-c)."""
+        """Record the result reported to the complainant (step 9)."""
         row = self._begin("give_feedback", actor, at)
         note = Statement(at, actor.id, text(result, "result"))
         self._apply(row, actor, at, {"result": note.text, "callback_due_at": self.callback_due_at})
@@ -556,7 +556,7 @@ class Complaint(ComplaintFields):
         reason: str | None = None,
         reopen: bool = False,
     ) -> None:
-        """Record the callback verifying the result (003 §3.3 c).
+        """Record the callback verifying the result (step 9).
 
         Satisfied: closed. Not satisfied: the reason is recorded and the
         complaint closes, or — with ``reopen`` (the provider's policy) — it is
@@ -570,7 +570,7 @@ class Complaint(ComplaintFields):
         why = optional_text(reason, "reason")
         if not satisfied and why is None:
             raise ValidationError(
-                "the complainant is not satisfied: record the reason (003 §3.3 c)", field="reason"
+                "the complainant is not satisfied: record the reason", field="reason"
             )
         call = ComplaintCallback(at, actor.id, satisfied, why, reopened=event == "reopen")
         overdue = self.callback_due_at is not None and at > self.callback_due_at

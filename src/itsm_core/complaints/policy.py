@@ -60,10 +60,10 @@ class ComplaintPolicy:
 
     :param reopen_on_dissatisfied: when the complainant is not satisfied at the
         callback, reopen the complaint for a new investigation instead of
-        recording the reason and closing it (003 §3.3 c closes; some providers
-        reopen).
+        recording the reason and closing it (the complaint process closes; some
+        providers reopen).
     :param callback_working_days: the callback is due this many working days
-        after the complaint is handled (002 §4.1.6: within one working day).
+        after the complaint is handled (within one working day).
         ``0`` means "at the next opening" and runs no clock.
     :param sla_calendar: the name of the SLA business calendar the promises run
         on (:meth:`~itsm_core.calendars.CalendarRegistry.register`; default: the
@@ -78,8 +78,8 @@ class ComplaintPolicy:
         gives none; the callback target's replaces ``callback_working_days``.
         Every such target must exist in the agreement.
     :param assigned_relationship_manager_only: a relationship manager confirms
-        validity and handles the valid complaints *of their own area* (003
-        §3.2). With True, an actor acting as relationship manager (without
+        validity and handles the valid complaints *of their own area*. With
+        True, an actor acting as relationship manager (without
         the complaint specialist's role) may dispatch, judge, give feedback on
         and call back only the complaints whose ``relationship_manager`` is
         their own id; anyone else is refused with

@@ -1,4 +1,4 @@
-"""Praise (表扬) taken on the complaint hotline: recorded, never processed as a complaint (004)."""
+"""Praise (表扬) taken on the complaint hotline: recorded, never processed as a complaint."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """A complaint's promises in business time, and the SLA clocks they run on.
 
-A complaint carries two promises of the provider (DOMAIN §2, §5): the
+A complaint carries two promises of the provider (SLA and time promises): the
 improvement period (改进期限) and the callback after handling (回访, within
-one working day, 002 §4.1.6). :class:`ComplaintPromises` computes their due
+one working day of handling). :class:`ComplaintPromises` computes their due
 instants on a business calendar and, when the complaint service has the SLA
 service (as it always does through the facade), runs each on an
 :class:`~itsm_core.sla.SlaClock` in the same unit of work as the

@@ -2,15 +2,15 @@
 
 The source documents name four records of complaint handling:
 
-- 投诉事件登记表 (complaint registration form, 000 §7.2.3.2-3): what was
+- 投诉事件登记表 (complaint registration form, steps 1-3): what was
   received, from whom, through which channel, the findings and the verdict;
-- 投诉处理报告 (complaint handling report, 000 §7.2.3.4-5): the handling on
+- 投诉处理报告 (complaint handling report, steps 4-8): the handling on
   each path and who handled it, escalations and decisions, the cause and the
   improvement required of which business unit, with its quality indicators
   and period;
-- 改进跟踪单 (improvement tracking sheet, 000 §7.2.3.5): the requirement, its
+- 改进跟踪单 (improvement tracking sheet, steps 7-8): the requirement, its
   quality indicators, owner and period, and every follow-up;
-- 监督投诉记录表 (supervision complaint record, 003 §3.3): receipt (who
+- 监督投诉记录表 (supervision complaint record, steps 1-10): receipt (who
   received it, through which channel, about whom), dispatch, handling level
   and handler, the result of the handling, feedback, callbacks and closure.
 

@@ -44,7 +44,7 @@ __all__ = ["ComplaintService"]
 
 
 class ComplaintService:
-    """Complaints from receipt to closure, and praise (DOMAIN §2).
+    """Complaints from receipt to closure, and praise (the complaint process).
 
     Built by :class:`~itsm_core.ItsmCore` as ``core.complaints``.
 
@@ -114,7 +114,7 @@ class ComplaintService:
         relationship_manager: str | None = None,
         at: datetime | None = None,
     ) -> Complaint:
-        """Receive and record a complaint (已受理, 000 §7.2.3.1, 003 §3.3 a).
+        """Receive and record a complaint (已受理, complaint process, step 1).
 
         Its ``complaint.received`` event notifies the relationship manager.
         With ``source_ref`` (e.g. the id of a "very dissatisfied" satisfaction
@@ -160,7 +160,7 @@ class ComplaintService:
         severity: Severity | str | None = None,
         at: datetime | None = None,
     ) -> Complaint:
-        """Dispatch the complaint for investigation and handling (003 §3.3 b).
+        """Dispatch the complaint for investigation and handling (step 2).
 
         A major complaint goes straight to the service team lead.
 
@@ -178,7 +178,7 @@ class ComplaintService:
     def record_finding(
         self, actor: Actor, complaint_id: str, *, finding: str, at: datetime | None = None
     ) -> Complaint:
-        """Record an investigation finding (000 §7.2.3.2).
+        """Record an investigation finding (step 2).
 
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the complaint is being investigated.
@@ -196,7 +196,7 @@ class ComplaintService:
         business_unit: str | None = None,
         at: datetime | None = None,
     ) -> Complaint:
-        """Judge the complaint by the findings (000 §7.2.3.3).
+        """Judge the complaint by the findings (step 3).
 
         :param verdict: invalid, valid, or transferred (internal complaints only).
         :param reason: why.
@@ -229,7 +229,7 @@ class ComplaintService:
         explanation: str,
         at: datetime | None = None,
     ) -> Complaint:
-        """Record the apology and the explanation of an invalid complaint (000 §7.2.3.4.1).
+        """Record the apology and the explanation of an invalid complaint (step 4).
 
         :raises AccessDenied: unless the actor is a complaint specialist.
         :raises InvalidTransition: unless the complaint is judged invalid.
@@ -261,7 +261,7 @@ class ComplaintService:
         result: str,
         at: datetime | None = None,
     ) -> Complaint:
-        """Record how the business unit handled a transferred complaint (000 §7.2.3.4.2).
+        """Record how the business unit handled a transferred complaint (step 5).
 
         Resolved: the complaint is handled (feedback and callback follow).
         Unresolved: it escalates to the general manager's office.
@@ -301,7 +301,7 @@ class ComplaintService:
     def apologise(
         self, actor: Actor, complaint_id: str, *, apology: str, at: datetime | None = None
     ) -> Complaint:
-        """Record the apology to an external complainant (000 §7.2.3.4.3.1).
+        """Record the apology to an external complainant (step 6).
 
         :raises AccessDenied: unless the actor is a complaint specialist,
             incident handler or service team lead (a major complaint: the
@@ -370,7 +370,7 @@ class ComplaintService:
         business_unit: str | None = None,
         at: datetime | None = None,
     ) -> Complaint:
-        """Issue the improvement requirement (000 §7.2.3.4.3, §7.2.3.5).
+        """Issue the improvement requirement (step 7).
 
         The requirement is an improvement item (``core.improvements``) raised
         in the same unit of work; the complaint refers to it by
@@ -404,7 +404,7 @@ class ComplaintService:
     def give_feedback(
         self, actor: Actor, complaint_id: str, *, result: str, at: datetime | None = None
     ) -> Complaint:
-        """Record the result reported to the complainant (003 §3.3 b).
+        """Record the result reported to the complainant (step 9).
 
         :raises AccessDenied: unless the actor is a complaint specialist or
             relationship manager.
@@ -422,7 +422,7 @@ class ComplaintService:
         reason: str | None = None,
         at: datetime | None = None,
     ) -> Complaint:
-        """Record the callback verifying the result with the complainant (003 §3.3 c).
+        """Record the callback verifying the result with the complainant (step 9).
 
         Satisfied → closed. Not satisfied → the reason (required) is recorded
         and the complaint closes, or is reopened for a new investigation when
@@ -564,7 +564,7 @@ class ComplaintService:
         praiser: str | None = None,
         at: datetime | None = None,
     ) -> Praise:
-        """Record praise (表扬) taken on the complaint hotline; it never enters the lifecycle (004).
+        """Record praise (表扬) taken on the complaint hotline; it never enters the lifecycle.
 
         :raises AccessDenied: unless the actor is a receiver.
         """

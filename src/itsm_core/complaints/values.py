@@ -65,7 +65,7 @@ def _identity_text(value: object, field: str) -> str:
     """Check one part of a complainant's identity without echoing it.
 
     An internal complainant's identity is for the complaint specialist alone
-    (000 §7.2.3.1): an error message may be logged or shown to whoever typed
+    (the complaint process): an error message may be logged or shown to whoever typed
     the receipt, so it names the field and the type, never the value.
     """
     if not isinstance(value, str):
@@ -264,7 +264,7 @@ class Escalation:
 
 @attrs.frozen
 class ComplaintCallback:
-    """A callback (回访) verifying the result with the complainant (003 §3.3 c).
+    """A callback (回访) verifying the result with the complainant (complaint process, step 9).
 
     :param at: when.
     :param by: who called (actor id).

@@ -1,4 +1,4 @@
-"""The service improvement register: improvement items of every source (DOMAIN §2 steps 7–8).
+"""The service improvement register: improvement items of every source.
 
 Use it through the facade: ``core.improvements`` is an
 :class:`ImprovementService`. Complaints and satisfaction evaluations raise

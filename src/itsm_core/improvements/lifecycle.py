@@ -1,7 +1,7 @@
 """The improvement item's lifecycle as data, and who may fire each event.
 
-The table follows the improvement steps of complaint handling (000 §7.2.3.5,
-DOMAIN §2 steps 7–8), which every source of improvement requirements shares::
+The table follows the improvement steps of complaint handling (steps 7
+and 8 of the complaint process), which every source of improvement requirements shares::
 
     proposed ─approve→ approved ─start→ in_progress
     proposed ─issue→ in_progress                 (issued at once: complaints, satisfaction)
@@ -20,7 +20,7 @@ follow-up extends or escalates depends on the item's source and on how often
 the period was already extended (``extensions``), not on the state alone
 (:meth:`SourceRules.follow_up_event`): the period of a complaint's item is
 extended once, and not met again it goes to the general manager's office
-(000 §7.2.3.5); a satisfaction item may be extended again, or escalated at
+(complaint process, step 8); a satisfaction item may be extended again, or escalated at
 once.
 
 Who may fire an event depends on the item's source (:data:`RULES`): a
@@ -181,7 +181,7 @@ _GENERAL = SourceRules(
 )
 
 RULES: Mapping[ImprovementSource, SourceRules] = {
-    # 000 §7.2.3.5: the specialist issues and tracks; the owner carries it out
+    # complaint process, steps 7-8: the specialist issues and tracks; the owner carries it out
     ImprovementSource.COMPLAINT: SourceRules(
         propose=_roles(Role.COMPLAINT_SPECIALIST),
         approve=frozenset(),
@@ -191,7 +191,7 @@ RULES: Mapping[ImprovementSource, SourceRules] = {
         cancel=frozenset(),
         raised_by_area=True,
     ),
-    # the roles satisfaction analysis gave its items (000 §7.2.4)
+    # the roles satisfaction analysis gave its items (satisfaction management)
     ImprovementSource.SATISFACTION: SourceRules(
         propose=_roles(*_SATISFACTION_FOLLOW_UP, Role.SYSTEM),
         approve=frozenset(),

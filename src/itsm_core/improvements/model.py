@@ -6,7 +6,7 @@ one such requirement as an aggregate of its own: where it came from
 (``source_kind`` and ``source_ref``), what is to be done, the quality
 indicators (质量指标) it is measured against, who carries it out (the
 improvement owner, 改进负责人), when it is due, what the owner reported and
-what the follow-ups found (000 §7.2.3.5).
+what the follow-ups found (improvement tracking, 改进质量跟踪).
 
 Each method follows one order, so that a refused command changes nothing:
 the state table (:data:`~itsm_core.improvements.lifecycle.LIFECYCLE`), then
@@ -342,7 +342,7 @@ class ImprovementItem(Aggregate):
             reason = (
                 "a met improvement is not extended"
                 if met
-                else "the period is extended once only (000 §7.2.3.5); not met at the second "
+                else "the period is extended once only; not met at the second "
                 "follow-up, it goes to the general manager's office"
             )
             raise ValidationError(reason, field="new_period")

@@ -82,7 +82,7 @@ def _all_roles(command_name: str) -> list[Role]:
 
 
 class ImprovementService:
-    """The improvement register: items of every source, from raising to conclusion (DOMAIN §2).
+    """The improvement register: items of every source, from raising to conclusion.
 
     Built by :class:`~itsm_core.ItsmCore` as ``core.improvements``.
 
@@ -322,7 +322,7 @@ class ImprovementService:
         new_due_at: datetime | None = None,
         at: datetime | None = None,
     ) -> ImprovementItem:
-        """Follow the item up against its requirement and indicators (改进质量跟踪, 000 §7.2.3.5).
+        """Follow the item up against its requirement and indicators (改进质量跟踪).
 
         - met → done (a complaint's item: the complaint is handled);
         - not met at the first follow-up → the period is extended: give

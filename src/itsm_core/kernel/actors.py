@@ -1,4 +1,4 @@
-"""Who acts: every command names an :class:`Actor` with an id and roles (DOMAIN §1)."""
+"""Who acts: every command names an :class:`Actor` with an id and roles."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ __all__ = ["STAFF_ROLES", "SYSTEM", "Actor", "Role", "require_role"]
 
 
 class Role(Labelled):
-    """The roles of business relationship management (DOMAIN §1)."""
+    """The roles of business relationship management, as its processes name them."""
 
     COMPLAINT_SPECIALIST = "complaint_specialist", "投诉专员", "complaint specialist"
     INCIDENT_HANDLER = "incident_handler", "事件处理人", "incident handler"

@@ -157,7 +157,7 @@ def may_see_confidential(actor: Actor) -> bool:
     """Return True if ``actor`` may read confidential payload values.
 
     The one confidential value of the domain is an internal complainant's
-    identity, which the complaint specialist alone may see (000 §7.2.3.1).
+    identity, which the complaint specialist alone may see (the complaint process).
     """
     return actor.has(Role.COMPLAINT_SPECIALIST)
 

@@ -1,4 +1,4 @@
-"""Customer satisfaction (DOMAIN §3): scales, the four channels, survey campaigns,
+"""Customer satisfaction: scales, the four channels, survey campaigns,
 service records and callbacks, and the complaint trigger; and its analysis
 (figures, targets and critical lines, watch lists, desk KPIs).
 

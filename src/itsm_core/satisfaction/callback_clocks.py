@@ -1,7 +1,7 @@
 """Callbacks on SLA clocks: the callback within one working day is a promise.
 
 Every callback the satisfaction service schedules is a time the provider
-promises (DOMAIN §3 channel 4, §5; 002 §4.1.6):
+promises (a callback within one working day of handling):
 
 * a callback of the daily sample (or one the coordinator adds), and the second
   callback after a record was sent back to the engineer, are due

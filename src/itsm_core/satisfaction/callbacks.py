@@ -2,7 +2,7 @@
 
 A :class:`CallbackService` samples each day's closed service records for
 callbacks, schedules one for a record outside the sample and each key
-customer's monthly callback (004), records what a callback found (a score
+customer's monthly callback, records what a callback found (a score
 opens a complaint when very dissatisfied; a problem not really solved sends
 the record back to the engineer) and cancels one. Each callback runs on an
 SLA clock (:mod:`~itsm_core.satisfaction.callback_clocks`). The sample itself

@@ -1,7 +1,7 @@
 """The customer register (重要客户/关键客户): ``core.satisfaction.customers``.
 
-Key customers get a monthly callback and the annual survey (004), and have a
-watch list of their own (001 §2.3). A
+Key customers get a monthly callback and the annual survey, and have a
+watch list of their own. A
 :class:`~itsm_core.satisfaction.customer_profile.CustomerProfile` records the flag and
 since when it holds; every change is an event, so the history of the flag is kept.
 """

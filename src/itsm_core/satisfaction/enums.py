@@ -1,4 +1,4 @@
-"""The enumerations and the subject of a response (DOMAIN §3): channels, subjects,
+"""The enumerations and the subject of a response: channels, subjects,
 campaign motives and methods, and the states and outcomes of satisfaction capture.
 
 Every one is a :class:`~itsm_core.kernel.labels.Labelled` enum: an English
@@ -29,7 +29,7 @@ __all__ = [
 
 
 class Channel(Labelled):
-    """The four channels through which satisfaction is learned (000 §7.2.4.2)."""
+    """The four channels through which satisfaction is learned."""
 
     SURVEY = "survey", "满意度调查", "satisfaction survey"
     MONTHLY = "monthly", "客户月度评分", "customer monthly score"
@@ -70,7 +70,7 @@ class Subject:
 
 
 class CampaignMotive(Labelled):
-    """Why a survey is run (000 §7.2.4; 004 for the annual key-customer survey)."""
+    """Why a survey is run, from a major incident to the annual key-customer survey."""
 
     MAJOR_INCIDENT = "major_incident", "突发事件处理后", "after a major incident"
     BEFORE_MAJOR_CHANGE = "before_major_change", "重大变更前", "before a major change"
@@ -88,7 +88,7 @@ class CampaignMotive(Labelled):
 
 
 class SurveyMethod(Labelled):
-    """How a survey reaches the respondents (000 §7.2.4.3)."""
+    """How a survey reaches the respondents."""
 
     INTERVIEW = "interview", "访谈", "interview"
     MAIL = "mail", "通信(邮件/问卷)", "mail"

@@ -1,4 +1,4 @@
-"""The entities of customer satisfaction (DOMAIN §3) and their value objects, in one place.
+"""The entities of customer satisfaction and their value objects, in one place.
 
 The model is made of small modules, each with one job, re-exported here:
 

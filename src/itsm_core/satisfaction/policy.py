@@ -85,7 +85,7 @@ class SatisfactionPolicy:
         called back (``0 < rate <= 1``).
     :param sampling_seed: the provider's seed for the reproducible daily sample.
     :param callback_due_working_days: a callback is due this many working
-        days after the record was handled (002 §4.1.6: one).
+        days after the record was handled (the service desk's rule: one).
     :param monthly_callback_working_days: a key customer's monthly callback is
         due within this many working days of the month's start (004: "每个月初").
     :param callback_warning_thresholds: the warning thresholds of the callbacks'

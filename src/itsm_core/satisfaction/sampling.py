@@ -1,6 +1,6 @@
 """Callbacks (回访): daily sampling, the callback register, working-day due times.
 
-**Daily sampling** (004 "每日回访", 002 §4.1.6): each day the coordinator
+**Daily sampling** (日回访, within one day of handling): each day the coordinator
 calls back a sample of the service records *closed* that (local) day. The
 sample is reproducible: every record id is ranked by
 ``sha256(seed | day | record id)`` and the first ``k`` are taken, so the same

@@ -11,9 +11,9 @@ triggers use.
 The built-in scales (codes in brackets):
 
 ========================  =====================================================
-seed scale (``seed_4``)   不满意 1 · 一般 2 · 满意 3 · 非常满意 4 (002 §4.1.8)
+seed scale (``seed_4``)   不满意 1 · 一般 2 · 满意 3 · 非常满意 4 (the service desk's levels)
 five levels               非常不满意 1 · 不满意 2 · 一般 3 · 满意 4 · 非常满意 5
-(``five_level``)          (003)
+(``five_level``)          (complaint handling)
 scores (``score_L_H``)    the integers ``L..H``, e.g. ``score_1_5``
 stars (``stars_N``)       1..N stars, ``3 <= N <= 10``, e.g. ``stars_5``
 NPS (``nps_0_10``)        0..10, "how likely are you to recommend us"
@@ -67,7 +67,7 @@ __all__ = [
 
 
 class Satisfaction(Labelled):
-    """The verbal satisfaction levels of the seed (002 §4.1.8) and of 003."""
+    """The verbal satisfaction levels: the service desk's four and very dissatisfied."""
 
     VERY_SATISFIED = "very_satisfied", "非常满意", "very satisfied"
     SATISFIED = "satisfied", "满意", "satisfied"
@@ -381,7 +381,7 @@ SEED_4 = _verbal(
     dissatisfied_to=1,
     very_dissatisfied_to=None,
 )
-"""The seed scale (002 §4.1.8): 不满意 1, 一般 2, 满意 3, 非常满意 4."""
+"""The service desk's four-level scale: 不满意 1, 一般 2, 满意 3, 非常满意 4."""
 
 FIVE_LEVEL = _verbal(
     "five_level",
@@ -398,7 +398,7 @@ FIVE_LEVEL = _verbal(
     dissatisfied_to=2,
     very_dissatisfied_to=1,
 )
-"""The five-level scale (003): 非常不满意 1 … 非常满意 5."""
+"""The five-level scale of complaint handling: 非常不满意 1 … 非常满意 5."""
 
 SCORE_1_5 = numeric_scale(1, 5)
 """Scores 1–5."""

@@ -1,33 +1,39 @@
-"""Satisfaction (DOMAIN §3) as the facade offers it: ``core.satisfaction``.
+"""Satisfaction as the facade offers it: ``core.satisfaction``.
 
 A :class:`SatisfactionService` composes one sub-service per job; each checks
-the actor's role first (DOMAIN §1, seed 000 §7.2.4):
+the actor's role first:
 
-==============================  ============================================  ==================
-sub-service                     what it does                                  who acts
-==============================  ============================================  ==================
-``surveys``                     survey campaigns, invitations by token,       operations, project
-                                reminders, survey submission                  and relationship
-                                                                              managers, quality
-                                                                              specialist; the
-                                                                              invited customer
-``service_records``             the requests handled in the ticketing tool    service desk,
-                                (register, resolve, close, reopen)            coordinator,
-                                                                              engineer, system
-``callbacks``                   the callback register: daily sampling,        coordinator,
-                                monthly key-customer callbacks, outcomes      service desk,
-                                                                              system
-``responses``                   ticket, monthly and other scores; the         the customer, the
-                                complaint sweep                               staff entering it
-``customers``                   the customer register (key customers)         relationship,
-                                                                              operations, project
-                                                                              manager, system
-``analysis``                    figures, changes, response rates, desk KPIs,  readers of the
-                                watch lists (reports)                         analysis
-``targets``                     targets and critical lines, evaluation,       relationship
-                                standings                                     manager, operations
-                                                                              manager / director
-==============================  ============================================  ==================
+.. list-table::
+   :header-rows: 1
+   :widths: 18 46 36
+
+   * - sub-service
+     - what it does
+     - who acts
+   * - ``surveys``
+     - survey campaigns, invitations by token, reminders, survey submission
+     - the operations, project and relationship managers, the quality
+       specialist; the invited customer
+   * - ``service_records``
+     - the requests handled in the ticketing tool (register, resolve, close,
+       reopen)
+     - the service desk, the coordinator, the engineer, the system
+   * - ``callbacks``
+     - the callback register: daily sampling, monthly key-customer callbacks,
+       outcomes
+     - the coordinator, the service desk, the system
+   * - ``responses``
+     - ticket, monthly and other scores; the complaint sweep
+     - the customer, or the staff entering a score for them
+   * - ``customers``
+     - the customer register (key customers)
+     - the relationship, operations and project managers, the system
+   * - ``analysis``
+     - figures, changes, response rates, desk KPIs, watch lists (reports)
+     - the readers of the analysis
+   * - ``targets``
+     - targets and critical lines, evaluation, standings
+     - the relationship manager, the operations manager or director
 
 Reading is open to the staff roles named in each sub-service. The
 sub-services share one ``Capture``, a private helper holding the settings, the

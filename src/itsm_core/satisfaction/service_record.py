@@ -7,11 +7,11 @@ who the customer and engineer were, when the request was opened, resolved and
 closed, whether it was resolved at first contact, how often it was reopened,
 and where it stands with callbacks.
 
-**Record completeness** (工作记录完整率, 002 §4.6.3): a record is *complete*
+**Record completeness** (工作记录完整率, a desk indicator): a record is *complete*
 when it names the engineer, has a non-blank resolution, and has its opened,
 resolved and closed instants, in that order.
 
-**Callbacks** (004): a record sampled for a daily callback has
+**Callbacks**: a record sampled for a daily callback has
 ``callback_state`` ``due``. If the customer says the problem is not really
 solved, the record is *returned* to the engineer (its reopened count goes up,
 its resolved and closed instants are cleared); once the engineer resolves it

@@ -1,6 +1,6 @@
 """What satisfaction capture sets off elsewhere: complaints and the "returned" hook.
 
-**Complaints** (DOMAIN §2 sources, 003 §2.1, §3.1): a response rated very
+**Complaints** (a source of complaints): a response rated very
 dissatisfied (非常不满意) opens a complaint with source ``satisfaction``; a
 callback scored dissatisfied or worse opens one with source ``callback`` when
 the policy says so. The complaint is opened through a :class:`ComplaintOpener`

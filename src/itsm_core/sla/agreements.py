@@ -1,6 +1,6 @@
 """Agreements and their targets: what was promised, per service and priority.
 
-An :class:`Agreement` is one of three kinds (seed 004): a service level
+An :class:`Agreement` is one of three kinds: a service level
 agreement with a customer (SLA), an operational level agreement with another
 department of the provider (OLA, 内部支持协议), or an underpinning contract with
 a supplier (UC, 外部支持合同). It holds :class:`Target` rows keyed by service,
@@ -45,7 +45,7 @@ DEFAULT_THRESHOLDS: tuple[float, ...] = (0.5, 0.75, 0.9)
 
 
 class AgreementKind(Labelled):
-    """Who the promise is made to (seed 004: 二个协议 besides the customer SLA)."""
+    """Who the promise is made to (the customer SLA and the 二个协议, OLA and UC)."""
 
     #: Service level agreement with a customer.
     SLA = "sla", "服务级别协议", "service level agreement"
@@ -56,7 +56,7 @@ class AgreementKind(Labelled):
 
 
 class TargetKind(Labelled):
-    """Which promised time a target is (DOMAIN §5)."""
+    """Which promised time a target is."""
 
     #: The request is accepted (受理).
     ACCEPTANCE = "acceptance", "受理时限", "acceptance time"

@@ -1,4 +1,4 @@
-"""What plug-ins receive when a promise is at risk or broken (DOMAIN §5, seed 001 §2.3).
+"""What plug-ins receive when a promise is at risk or broken.
 
 When a promised time is broken, the system notifies the service desk
 automatically; the desk chases the handler, escalates to the handler's
@@ -50,7 +50,7 @@ class NotificationLevel(Labelled):
 
 
 class EscalationStep(Labelled):
-    """One step of the breach chain (seed 001 §2.3 item 1)."""
+    """One step of the breach chain: the desk, the handler's superior, the customer."""
 
     #: Notify the service desk, which chases the handler (通知服务台督促).
     SERVICE_DESK = "service_desk", "通知服务台", "notify the service desk"

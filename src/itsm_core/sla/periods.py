@@ -1,4 +1,4 @@
-"""Service periods of a contract and the notices at their key points (seed 004).
+"""Service periods of a contract and the notices at their key points.
 
 The customer service centre writes to the customer when a contract's service
 period starts and shortly before it ends (服务期监管流程), so that the service

@@ -1,7 +1,7 @@
-"""Who may do what with agreements and SLA clocks (DOMAIN §1, §5).
+"""Who may do what with agreements and SLA clocks.
 
 The service desk is told of every promise at risk and tracks every open
-request daily (001 §2.3, 002 §4.1.5); the people who handle a request keep its
+request daily; the people who handle a request keep its
 clock; managers define agreements and may reset a clock. Reads are open to
 the provider's staff: a clock names the handler, and agreements include the
 provider's internal arrangements (OLAs, underpinning contracts), so the
@@ -60,7 +60,7 @@ AGREEMENT_ROLES: tuple[Role, ...] = (
 )
 
 #: Who may run the tick: the system (a scheduler) and the service desk, which
-#: tracks every open request daily (002 §4.1.5).
+#: tracks every open request daily.
 TICK_ROLES: tuple[Role, ...] = (Role.SYSTEM, Role.SERVICE_DESK)
 
 #: Who may read clocks, agreements, targets, histories and statuses: every role

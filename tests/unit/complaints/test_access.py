@@ -1,4 +1,4 @@
-"""Role checks (DOMAIN §1): AccessDenied names the role required; nothing changes."""
+"""Role checks: AccessDenied names the role required; nothing changes."""
 
 from __future__ import annotations
 

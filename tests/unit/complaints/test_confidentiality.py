@@ -1,4 +1,4 @@
-"""An internal complainant's identity is seen by the complaint specialist alone (000 §7.2.3.1).
+"""An internal complainant's identity is seen by the complaint specialist alone.
 
 Each read path is tested: the entity as another role sees it (get, find,
 queries, command results), the history, the events delivered to hooks, the

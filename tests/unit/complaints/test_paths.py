@@ -1,4 +1,4 @@
-"""Every path of DOMAIN §2, end to end through the service."""
+"""Every path of the complaint process, end to end through the service."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every rule of DOMAIN §2 refuses what it must, and a refusal changes nothing."""
+"""Every rule of the complaint process refuses what it must, and a refusal changes nothing."""
 
 from __future__ import annotations
 

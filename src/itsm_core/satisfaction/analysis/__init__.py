@@ -1,4 +1,4 @@
-"""Satisfaction analysis (DOMAIN §3): statistics, targets and critical lines, watch lists, KPIs.
+"""Satisfaction analysis: statistics, targets and critical lines, watch lists, KPIs.
 
 Figures per service, customer, channel, engineer and period — CSAT with its
 margin of error, the mean normalised score, NPS, response rates — channels

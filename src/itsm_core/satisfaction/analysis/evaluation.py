@@ -2,7 +2,7 @@
 :class:`TargetService`.
 
 For each service (and customer) the provider sets a target, critical lines
-and the measures at each level (000 §7.2.4.1); an evaluation classifies each
+and the measures at each level; an evaluation classifies each
 period against them, keeps the last classification as a standing, records a
 level crossing and raises an improvement item below target.
 """
@@ -63,7 +63,7 @@ TARGET_ROLES: tuple[Role, ...] = (
     Role.OPERATIONS_MANAGER,
 )
 """Who sets targets, critical lines and measures (the operations manager is in
-charge of satisfaction management, 000 §7.2.4)."""
+charge of satisfaction management)."""
 
 EVALUATE_ROLES: tuple[Role, ...] = (*TARGET_ROLES, Role.QUALITY_SPECIALIST, Role.SYSTEM)
 """Who evaluates a period (a scheduled job acts as :data:`~itsm_core.SYSTEM`)."""

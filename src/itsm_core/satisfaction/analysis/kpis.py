@@ -1,4 +1,4 @@
-"""The service desk's KPIs from service records (DOMAIN §5; 002 §4.6.3, 001 §2.3).
+"""The service desk's KPIs from service records (the desk's indicators).
 
 Computed over the service records *closed* in the periods asked (their
 ``closed_period``), so every rate has the same denominator:

@@ -1,8 +1,8 @@
 """Satisfaction targets, critical lines (临界线) and the measures to take at each level.
 
 For each service — optionally for one customer of it — the provider sets a
-target and critical lines, and the measures to take at each level (000
-§7.2.4.1). A target is stored as a :class:`SatisfactionTarget`: a simple
+target and critical lines, and the measures to take at each level. A
+target is stored as a :class:`SatisfactionTarget`: a simple
 versioned entity without a lifecycle; every change is one event, so its
 history is the record of who set what, when.
 

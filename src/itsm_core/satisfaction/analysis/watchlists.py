@@ -1,7 +1,7 @@
 """Watch lists for focused care (重点关怀): low-satisfaction customers and key customers.
 
 The service desk keeps a list of customers with low satisfaction and a list
-of key customers, and improves satisfaction by caring for both (001 §2.3).
+of key customers, and improves satisfaction by caring for both.
 
 A customer is on the **low-satisfaction** list for a service when its figure
 over a *window* of periods (the periods pooled, e.g. the last three months)
