@@ -112,3 +112,14 @@ def test_fixtures_are_listed(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "itsm_core.testing.pytest_plugin", "--fixtures")
     for name in ("itsm_clock", "itsm_notifier", "itsm_core_memory", "itsm_core_each"):
         result.stdout.fnmatch_lines([f"{name}*"])
+
+
+def test_an_unusable_server_fails_clearly(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(POSTGRES_ENV, "postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+    pytester.makepyfile(test_pg="def test_pg(itsm_core_postgres):\n    pass\n")
+    result = pytester.runpytest("-p", "itsm_core.testing.pytest_plugin")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*{POSTGRES_ENV}=*127.0.0.1:1/none is set but unusable*"])
+    assert "secret" not in result.stdout.str()

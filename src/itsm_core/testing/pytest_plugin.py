@@ -148,8 +148,12 @@ def itsm_core_postgres(
     schema = f"itsm_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(server, poolclass=sa.pool.NullPool)
     try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        try:
+            with admin.begin() as connection:
+                connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        except Exception as exc:
+            shown = make_url(server).render_as_string(hide_password=True)
+            pytest.fail(f"{POSTGRES_ENV}={shown} is set but unusable: {exc}", pytrace=False)
         url = make_url(server).update_query_dict(
             {"options": f"-csearch_path={schema}", "itsm_auto_migrate": "true"}
         )
