@@ -6,6 +6,13 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+from itsm_core.testing.hypothesis_plugin import register_type_strategies
+
+# The plug-ins an installed itsm-core brings through entry points (pytest11, hypothesis),
+# also when the suite runs from a source checkout; pytester runs sample suites in-process.
+pytest_plugins = ["pytester", "itsm_core.testing.pytest_plugin"]
+register_type_strategies()
+
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -3,7 +3,12 @@
 Complaints from receipt to a verified improvement, customer satisfaction on
 four channels, service reviews, and SLA clocks on real business calendars,
 as China's ITSS / ISO 20000 practice defines them.
+
+The library logs under ``itsm_core`` (one child logger per area, see
+:mod:`itsm_core.kernel.logs`), which has a :class:`logging.NullHandler`.
 """
+
+import logging
 
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.complaints import (
@@ -90,6 +95,8 @@ from itsm_core.sla import (
 )
 
 __version__ = "0.1.0"
+
+logging.getLogger("itsm_core").addHandler(logging.NullHandler())
 
 __all__ = [
     "SYSTEM",

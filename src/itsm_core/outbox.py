@@ -19,6 +19,7 @@ expires. Done entries stay in the store until
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
@@ -41,6 +42,8 @@ __all__ = [
     "OutboxRelay",
     "RelayReport",
 ]
+
+log = logging.getLogger("itsm_core.outbox")
 
 DEFAULT_LEASE = timedelta(seconds=60)
 """How long a relay pass holds the entries it claimed, unless told otherwise."""
@@ -258,6 +261,11 @@ class OutboxRelay:
                     with contextlib.suppress(Exception):  # the lease expires anyway
                         self.storage.outbox_release(entry.event.event_id, entry.claimed_until)
             raise
+        if entries:
+            log.debug(
+                "relay pass: %d claimed, %d delivered, %d failed, %d waiting",
+                len(entries), tally.delivered, len(tally.failures), tally.waiting,
+            )  # fmt: skip
         return RelayReport(
             delivered=tally.delivered,
             failures=tuple(tally.failures),
@@ -272,6 +280,10 @@ class OutboxRelay:
         when = now + self.backoff.delay(entry.attempts.get(name, 0) + 1)
         text = f"{type(exc).__name__}: {exc}"
         self.storage.outbox_failed(event_id, name, text, when)
+        log.warning(
+            "delivering event %s (%s) to %s failed with %s; retry at %s",
+            event_id, entry.event.name, name, type(exc).__name__, when.isoformat(),
+        )  # fmt: skip; the message is not logged: it may quote the event
         tally.failures.append(DeliveryFailure(event_id, name, text, when))
 
     def _deliver(
@@ -309,6 +321,7 @@ class OutboxRelay:
             else:
                 tally.delivered += 1
                 self.storage.outbox_delivered(event.event_id, name, now)
+                log.debug("delivered event %s (%s) to %s", event.event_id, event.name, name)
         return complete
 
 

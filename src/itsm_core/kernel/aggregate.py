@@ -12,6 +12,7 @@ from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.logs import area_logger
 
 __all__ = ["Aggregate"]
 
@@ -80,4 +81,7 @@ class Aggregate:
             confidential=confidential,
         )
         self._pending.append(event)
+        area_logger(type(self).__module__).info(
+            "%s %s v%d: %s by %s", self.KIND, self.id, self.version, event.name, actor.id
+        )
         return event

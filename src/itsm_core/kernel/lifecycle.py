@@ -19,6 +19,7 @@ import attrs
 from transitions import Machine, MachineError
 
 from itsm_core.kernel.errors import InvalidTransition
+from itsm_core.kernel.logs import area_logger
 
 __all__ = ["Lifecycle", "Stateful", "Step"]
 
@@ -85,6 +86,7 @@ class Lifecycle(Generic[S]):
         self._allowed: Mapping[S, frozenset[str]] = {k: frozenset(v) for k, v in allowed.items()}
         self.events: frozenset[str] = frozenset(s.event for s in rows)
         self.terminal: frozenset[S] = frozenset(s for s, ev in self._allowed.items() if not ev)
+        self.log = area_logger(states.__module__)
 
     def allowed(self, state: S) -> frozenset[str]:
         """Return the events allowed in ``state``."""
@@ -121,9 +123,19 @@ class Lifecycle(Generic[S]):
         :raises InvalidTransition: when the event is not allowed in the current state.
         """
         self.check(entity, event)
+        before = getattr(entity, self.field)
         try:
             self.machine.events[event].trigger(entity)
         except MachineError as exc:  # pragma: no cover - check() already guards
             raise self.refuse(entity, event, str(exc)) from exc
         state: S = getattr(entity, self.field)
+        self.log.debug(
+            "%s %s: %s, %s %s -> %s",
+            self.entity,
+            getattr(entity, "id", "?"),
+            event,
+            self.field,
+            getattr(before, "value", before),
+            getattr(state, "value", state),
+        )
         return state

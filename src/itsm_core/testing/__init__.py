@@ -8,9 +8,16 @@
   scores, responses and service records.
 - :mod:`itsm_core.testing.contract`: the storage contract suite (pytest) that
   every storage backend runs; import it explicitly, it needs pytest.
+- :mod:`itsm_core.testing.pytest_plugin`: fixtures for applications' test
+  suites (a core on each store, a frozen clock, the recording notifier),
+  loaded by pytest through its entry point.
+- :mod:`itsm_core.testing.hypothesis_plugin`: strategies for the library's
+  types, registered with hypothesis through its entry point (``st.from_type``).
 
-The strategies need hypothesis; they are imported when first used, so the
-recording notifier works without it.
+The strategies and the contract suite need hypothesis and pytest, which come
+with the ``testing`` extra (``pip install 'itsm-core[testing]'``); they are
+imported when first used, so this package and the recording notifier work
+on a plain install, and a missing extra is named in the error.
 """
 
 from __future__ import annotations

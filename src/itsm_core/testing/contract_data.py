@@ -11,9 +11,6 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import attrs
-import pytest
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
 
 from itsm_core.kernel.actors import SYSTEM, Actor
 from itsm_core.kernel.aggregate import Aggregate
@@ -26,6 +23,14 @@ from itsm_core.storage.base import (
     StorageBackend,
     Where,
 )
+from itsm_core.testing._extra import missing_extra
+
+try:
+    import pytest
+    from hypothesis import HealthCheck, settings
+    from hypothesis import strategies as st
+except ModuleNotFoundError as exc:  # a plain install: say which extra brings it
+    raise missing_extra(__name__, exc) from exc
 
 StoreFactory = Callable[[Sequence[AggregateSpec[Any]]], StorageBackend]
 """What the ``backend_factory`` fixture returns: specs → a new, empty store."""

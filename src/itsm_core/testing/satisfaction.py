@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import strategies as st
-
 from itsm_core.satisfaction._values import DEFAULT_TIMEZONE
 from itsm_core.satisfaction.enums import Channel, ServiceRecordState, Subject, SubjectKind
 from itsm_core.satisfaction.model import Response, ServiceRecord
@@ -34,6 +32,12 @@ from itsm_core.satisfaction.scales import (
     numeric_scale,
     stars_scale,
 )
+from itsm_core.testing._extra import missing_extra
+
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as exc:  # a plain install: say which extra brings it
+    raise missing_extra(__name__, exc) from exc
 
 __all__ = [
     "CUSTOMERS",

@@ -1,7 +1,7 @@
 """Hypothesis strategies for actors, complaints and complaint command sequences.
 
 For the library's own tests and for applications' test suites (needs the
-``hypothesis`` package, in the ``dev`` extra)::
+``hypothesis`` package, in the ``testing`` extra: ``pip install itsm-core[testing]``)::
 
     from hypothesis import given
     from itsm_core.testing import strategies as its
@@ -30,7 +30,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
-from hypothesis import strategies as st
 
 from itsm_core.complaints.enums import ComplaintChannel, ComplaintSource, Origin, Severity, Verdict
 from itsm_core.complaints.lifecycle import COMMANDS, TRANSITIONS, command_roles, refuse
@@ -39,6 +38,12 @@ from itsm_core.complaints.service import ComplaintService
 from itsm_core.improvements import QualityIndicator
 from itsm_core.kernel.actors import SYSTEM, Actor, Role, require_role
 from itsm_core.kernel.errors import ValidationError
+from itsm_core.testing._extra import missing_extra
+
+try:
+    from hypothesis import strategies as st
+except ModuleNotFoundError as exc:  # a plain install: say which extra brings it
+    raise missing_extra(__name__, exc) from exc
 
 __all__ = [
     "COMMAND_NAMES",

@@ -18,6 +18,7 @@ command lives in :mod:`itsm_core.schema`, which knows the library's areas).
 from __future__ import annotations
 
 import functools
+import logging
 import shutil
 import subprocess
 import tempfile
@@ -63,6 +64,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 COMMAND = "itsm-core-db"
 """The console command that manages the schema."""
+log = logging.getLogger("itsm_core.storage")
 _PG_LOCK_KEY = 0x6974736D5F6462  # "itsm_db": serialises schema changes across processes
 
 
@@ -183,6 +185,8 @@ def upgrade(target: str | sa.Engine, revision: str = "head") -> None:
     :param target: a storage URL (``sqlite:///…``, ``postgresql+psycopg://…``) or an engine.
     :param revision: the revision to reach.
     """
+    shown = shown_url(target) if isinstance(target, str) else shown_url(target.url)
+    log.info("upgrading the database %s to revision %s", shown, revision)
     _run(target, lambda cfg: command.upgrade(cfg, revision))
 
 
@@ -265,6 +269,7 @@ def ensure_schema(engine: sa.Engine, url: str, *, auto_migrate: bool) -> None:
         if revision == head_revision():
             return
         if revision is None and not tables and auto_migrate:
+            log.info("creating the tables of an empty database: %s", shown_url(url))
             with schema_lock(connection):
                 command.upgrade(alembic_config(connection=connection), "head")
             return
