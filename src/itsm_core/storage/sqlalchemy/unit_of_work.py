@@ -437,7 +437,7 @@ class SqlUnitOfWork:
                 with self._backend._wrap_errors("committing"):
                     connection.commit()
             except BaseException:
-                self.rollback()
+                self._abort_commit(connection)
                 raise
         committed = list(self._events)
         for written in self._written.values():
@@ -447,6 +447,25 @@ class SqlUnitOfWork:
         self._written.clear()
         self._events.clear()
         return committed
+
+    def _abort_commit(self, connection: sa.Connection) -> None:
+        """Undo a COMMIT the database refused.
+
+        The driver may keep the transaction open after a failed COMMIT
+        (SQLite's "database is locked"), while SQLAlchemy already considers it
+        ended and skips the pool's reset: the next unit of work on this
+        connection would commit the refused writes too. Roll back at the
+        driver; if even that fails, the connection is discarded.
+        """
+        self._written.clear()
+        self._events.clear()
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+            else:
+                connection.connection.driver_connection.rollback()  # type: ignore[union-attr]
+        except Exception:
+            connection.invalidate()
 
     def rollback(self) -> None:
         """Drop everything written in this unit of work."""
