@@ -33,7 +33,12 @@ from itsm_core.storage.base import (
     check_value,
     lease_end,
 )
-from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url, shown_url
+from itsm_core.storage.sqlalchemy.engine import (
+    describe_error,
+    make_engine,
+    parse_url,
+    shown_url,
+)
 from itsm_core.storage.sqlalchemy.migrate import create_tables, ensure_schema
 from itsm_core.storage.sqlalchemy.tables import (
     EVENTS,
@@ -165,7 +170,7 @@ class SqlBackend:
             raise
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(
-                f"{doing} failed on {self._shown!r}: {type(exc).__name__}: {exc}"
+                f"{doing} failed on {self._shown!r}: {describe_error(exc)}"
             ) from exc
 
     @contextmanager

@@ -29,6 +29,7 @@ from itsm_core.storage.base import (
     Where,
     validate_aggregate,
 )
+from itsm_core.storage.sqlalchemy.engine import describe_error
 
 if TYPE_CHECKING:
     from itsm_core.storage.sqlalchemy.backend import SqlBackend
@@ -376,7 +377,7 @@ class SqlUnitOfWork:
         except sa.exc.IntegrityError as exc:
             error = ConflictError(
                 f"{spec.kind} {entity_id!r}: another writer stored the same version or event "
-                f"meanwhile; reload it and try again ({exc.orig})",
+                f"meanwhile; reload it and try again ({describe_error(exc)})",
                 kind=spec.kind,
                 entity_id=entity_id,
                 expected=expected,
@@ -387,7 +388,7 @@ class SqlUnitOfWork:
             self.rollback()
             raise StorageError(
                 f"saving {spec.kind} {entity_id!r} failed on {backend._shown!r}: "
-                f"{type(exc).__name__}: {exc}"
+                f"{describe_error(exc)}"
             ) from exc
         if written is None:
             written = _Written(entity=entity, version=version, event_ids=set())
