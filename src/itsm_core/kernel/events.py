@@ -13,6 +13,7 @@ import attrs
 from itsm_core.kernel.actors import Actor, Role
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.ids import new_id
+from itsm_core.kernel.text import check_texts
 
 __all__ = ["REDACTED", "DomainEvent", "jsonable", "may_see_confidential", "visible_to"]
 
@@ -51,7 +52,9 @@ def jsonable(value: Any) -> Any:
 
 
 def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(jsonable(dict(value)))
+    data = jsonable(dict(value))
+    check_texts(data, "payload")  # no backend stores NUL or lone surrogates alike
+    return MappingProxyType(data)
 
 
 def _frozen_keys(value: Iterable[str]) -> frozenset[str]:

@@ -25,6 +25,7 @@ import attrs
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.text import check_text, check_texts
 from itsm_core.storage.records import (
     RECORD_VERSION_KEY,
     Upcaster,
@@ -47,6 +48,7 @@ __all__ = [
     "UnitOfWork",
     "Upcaster",
     "Where",
+    "check_id",
     "check_value",
     "lease_end",
     "validate_aggregate",
@@ -87,6 +89,8 @@ def check_value(index_type: IndexType, value: Any, name: str) -> Any:
         return require_aware(value, name)
     if index_type == "str":
         ok = isinstance(value, str)
+        if ok:
+            check_text(value, name)
     elif index_type == "bool":
         ok = isinstance(value, bool)
     elif index_type == "int":
@@ -99,6 +103,23 @@ def check_value(index_type: IndexType, value: Any, name: str) -> Any:
             field=name,
         )
     return value
+
+
+def check_id(entity_id: Any, name: str = "id") -> str:
+    """Return ``entity_id`` if it can name a stored entity, else raise.
+
+    Every backend checks the ids it looks up, so a bad id is refused the same
+    way everywhere: an id is a string, and holds no NUL character or lone
+    surrogate (:mod:`itsm_core.kernel.text`).
+
+    :raises ValidationError: for anything else.
+    """
+    if not isinstance(entity_id, str):
+        raise ValidationError(
+            f"{name} must be a string, got {entity_id!r} ({type(entity_id).__name__})",
+            field=name,
+        )
+    return check_text(entity_id, name)
 
 
 @attrs.frozen
@@ -199,8 +220,13 @@ class AggregateSpec(Generic[T]):
         """Return the whole state of ``entity`` as a JSON-able dict of the current shape.
 
         The dict holds the shape's version under ``"record_version"``.
+
+        :raises ValidationError: if a string of the record holds a character
+            no backend stores alike (:mod:`itsm_core.kernel.text`).
         """
-        return stamp(self._to_record(entity), self.record_version)
+        record = self._to_record(entity)
+        check_texts(record, self.kind)
+        return stamp(record, self.record_version)
 
     def from_record(self, record: Mapping[str, Any]) -> T:
         """Rebuild an entity from a record of this or any older shape.

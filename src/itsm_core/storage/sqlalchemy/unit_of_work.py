@@ -27,6 +27,7 @@ from itsm_core.storage.base import (
     Measure,
     Query,
     Where,
+    check_id,
     validate_aggregate,
 )
 from itsm_core.storage.sqlalchemy.engine import describe_error
@@ -173,6 +174,7 @@ class SqlUnitOfWork:
     def get(self, spec: AggregateSpec[E], entity_id: str) -> E:
         """Load one entity; :class:`~itsm_core.kernel.errors.NotFound` if there is none."""
         table = self._backend.table(spec)
+        check_id(entity_id)
         row = self._execute(
             sa.select(table.c.record).where(table.c.id == entity_id), f"loading {spec.kind}"
         ).first()
@@ -283,6 +285,8 @@ class SqlUnitOfWork:
 
     def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
         """Return the stored events of one aggregate, oldest first."""
+        check_id(kind, "kind")
+        check_id(aggregate_id, "aggregate_id")
         e = self._backend._events
         rows = self._execute(
             sa.select(e.c.body)
@@ -340,7 +344,7 @@ class SqlUnitOfWork:
         backend = self._backend
         table = backend.table(spec)
         expected, version, events = _version_of(entity)
-        entity_id = str(getattr(entity, "id"))  # noqa: B009
+        entity_id = check_id(getattr(entity, "id"), f"{spec.kind}.id")  # noqa: B009
         key = (spec.kind, entity_id)
         written = self._written.get(key)
         if written is not None:
