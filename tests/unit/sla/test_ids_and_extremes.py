@@ -9,12 +9,13 @@ clock's last entry".
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from itsm_core import FrozenClock, ItsmCore, ValidationError
+from itsm_core import ConflictError, FrozenClock, ItsmCore, ValidationError
 
 from .clock_support import DESK, MON, RM, H, make_core, target
 
@@ -72,3 +73,39 @@ def test_an_id_that_is_not_a_string_is_a_validation_error(
 ) -> None:
     with pytest.raises(ValidationError):
         BY_ID[call](core, bad)
+
+
+class _Racing(FrozenClock):
+    """A clock whose first reading lets another process change the clock meanwhile."""
+
+    def __init__(self, at: datetime, meanwhile: Callable[[], object]) -> None:
+        super().__init__(at)
+        self.meanwhile: Callable[[], object] | None = meanwhile
+
+    def now(self) -> datetime:
+        if self.meanwhile is not None:
+            run, self.meanwhile = self.meanwhile, None
+            run()
+        return super().now()
+
+
+def test_a_command_racing_another_is_a_conflict(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    with make_core(FrozenClock(MON + H), storage_url=url) as other:
+        clock_id, _ = _started(other)
+        later = MON + 2 * H
+        racing = _Racing(MON + H, lambda: other.sla.pause(DESK, clock_id, reason="x", at=later))
+        with make_core(racing, storage_url=url) as core, pytest.raises(ConflictError):
+            core.sla.pause(DESK, clock_id, reason="等待用户")
+
+
+def test_a_clock_a_little_behind_the_last_entry_acts_at_that_entry(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'behind.db'}"
+    with make_core(FrozenClock(MON + 2 * H), storage_url=url) as ahead:
+        clock_id, _ = _started(ahead)
+        ahead.sla.pause(DESK, clock_id, reason="等待用户")
+    with make_core(FrozenClock(MON + H), storage_url=url) as behind:
+        resumed = behind.sla.resume(DESK, clock_id)
+        assert resumed.log[-1].at == MON + 2 * H
+        moved = behind.sla.change_target(DESK, clock_id, target=target(8))
+        assert moved.log[-1].at == MON + 2 * H
