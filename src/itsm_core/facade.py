@@ -249,7 +249,11 @@ class ItsmCore:
                 f"older_than must be a timedelta of zero or more, got {older_than!r}",
                 field="older_than",
             )
-        return self.storage.outbox_purge(self.clock.now() - older_than)
+        try:
+            cutoff = self.clock.now() - older_than
+        except OverflowError:  # before the year 1: nothing was done that long ago
+            return 0
+        return self.storage.outbox_purge(cutoff)
 
     @command
     def run_due(

@@ -19,7 +19,8 @@ def check_value(index_type: IndexType, value: Any, name: str) -> Any:
 
     ``str`` takes strings (a string enumeration member is one), ``int`` whole
     numbers, ``float`` numbers, ``bool`` True or False (a bool is no number
-    here), ``datetime`` timezone-aware datetimes; None fits every type. An
+    here), ``datetime`` timezone-aware datetimes; a whole number must fit in
+    64 bits (what the databases store); None fits every type. An
     :class:`enum.Enum` member counts as its value. Every backend checks the
     values it stores and the values queries compare with, so a value that
     does not fit is refused the same way everywhere.
@@ -46,6 +47,12 @@ def check_value(index_type: IndexType, value: Any, name: str) -> Any:
         ok = isinstance(value, int) and not isinstance(value, bool)
     else:  # float
         ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if ok and index_type == "int" and not -(2**63) <= value < 2**63:
+        raise ValidationError(
+            f"{name} is an int field of 64 bits; {value!r} is out of its range "
+            f"({-(2**63)} to {2**63 - 1})",
+            field=name,
+        )
     if not ok:
         raise ValidationError(
             f"{name} is a {index_type} field; {value!r} ({type(value).__name__}) does not fit",

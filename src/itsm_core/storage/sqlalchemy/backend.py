@@ -34,6 +34,7 @@ from itsm_core.storage.base import (
     lease_end,
 )
 from itsm_core.storage.sqlalchemy.engine import (
+    MAX_ROWS,
     describe_error,
     make_engine,
     parse_url,
@@ -398,6 +399,7 @@ class SqlBackend:
             return []
         sql = self._outbox_sql
         at = self._instant(now, "now")
+        limit = min(limit, MAX_ROWS)
         with self._begin("reading the outbox") as connection:
             rows = list(connection.execute(sql.pending_due, {"p_at": at, "p_limit": limit}))
             if len(rows) < limit:
@@ -426,7 +428,7 @@ class SqlBackend:
         params = {
             "p_at": self._instant(now, "now"),
             "p_until": self._instant(until, "claimed_until"),
-            "p_limit": limit,
+            "p_limit": min(limit, MAX_ROWS),
         }
         with self._begin("claiming outbox entries") as connection:
             rows = list(connection.execute(self._outbox_sql.claim, params))

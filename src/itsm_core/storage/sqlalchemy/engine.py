@@ -138,6 +138,11 @@ def _sqlite_pragmas(file_based: bool) -> Any:
     return on_connect
 
 
+#: the largest LIMIT / OFFSET the databases take (a signed 64-bit integer); a
+#: larger one means "no limit", as it does on the memory backend
+MAX_ROWS = 2**63 - 1
+
+
 def describe_error(exc: BaseException) -> str:
     """Say what a database error was, in the library's words: never the values of a statement.
 

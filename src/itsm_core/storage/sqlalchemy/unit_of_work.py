@@ -30,7 +30,7 @@ from itsm_core.storage.base import (
     check_id,
     validate_aggregate,
 )
-from itsm_core.storage.sqlalchemy.engine import describe_error
+from itsm_core.storage.sqlalchemy.engine import MAX_ROWS, describe_error
 
 if TYPE_CHECKING:
     from itsm_core.storage.sqlalchemy.backend import SqlBackend
@@ -200,8 +200,10 @@ class SqlUnitOfWork:
         order.append(table.c.id.asc())
         statement = statement.order_by(*order)
         if query.limit is not None:
-            statement = statement.limit(query.limit)
+            statement = statement.limit(min(query.limit, MAX_ROWS))
         if query.offset:
+            if query.offset > MAX_ROWS:
+                return []  # past every row there can be
             statement = statement.offset(query.offset)
         if query.lock and self._backend.dialect == "postgresql":
             statement = statement.with_for_update(skip_locked=True, of=table)
