@@ -148,8 +148,9 @@ def describe_error(exc: BaseException) -> str:
 
     PostgreSQL's messages quote stored values (``invalid input syntax …:
     "value"``, ``DETAIL: Key (id)=(…)``, ``CONTEXT: JSON data …``); they are
-    given by class and SQLSTATE only. SQLite's messages quote no values: the
-    first line is kept ("database is locked"). The statement's parameters are
+    given by class and SQLSTATE only. The driver's own messages (no SQLSTATE:
+    "connection timeout expired") and SQLite's quote no values: their first
+    line is kept ("database is locked"). The statement's parameters are
     hidden by the engine as well (``hide_parameters=True``).
     """
     orig = getattr(exc, "orig", None)
@@ -157,8 +158,8 @@ def describe_error(exc: BaseException) -> str:
         orig = exc.__cause__ if exc.__cause__ is not None else exc
     name = f"{type(orig).__module__}.{type(orig).__qualname__}".removeprefix("builtins.")
     sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate is not None or type(orig).__module__.startswith("psycopg"):
-        return f"{name} (SQLSTATE {sqlstate or 'unknown'})"
+    if sqlstate is not None:  # the server's message: it may quote values
+        return f"{name} (SQLSTATE {sqlstate})"
     if isinstance(orig, sa.exc.SQLAlchemyError):
         return name  # SQLAlchemy's own text may repeat the statement's values
     first = str(orig).split("\n", 1)[0][:200]
