@@ -35,7 +35,7 @@ from itsm_core.runtime import Runtime
 from itsm_core.sla.agreements import Agreement, AgreementKind, Target, TargetKind
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.clock_log import ClockStatus
-from itsm_core.sla.keeper import OPEN_STATES, ClockKeeper, own_id
+from itsm_core.sla.keeper import OPEN_STATES, ClockKeeper, command_instant, own_id
 from itsm_core.sla.lifecycle import ClockState
 from itsm_core.sla.notifications import sla_hook_calls
 from itsm_core.sla.periods import ServicePeriod
@@ -358,9 +358,9 @@ class SlaService:
             names an unknown calendar.
         """
         require_role(actor, *CLOCK_ROLES, action="change an SLA clock's target")
-        given = self._given(at)
+        given = None if at is None else require_aware(at, "at")
         with self.runtime.transaction() as uow:
-            when = self._after_last_entry(uow.get(CLOCK_SPEC, clock_id), given)
+            when = command_instant(uow.get(CLOCK_SPEC, clock_id), given, self.runtime.clock)
             return self._clocks.change_target_in(
                 uow, actor, clock_id, target, reason=reason, at=when
             )
@@ -384,10 +384,10 @@ class SlaService:
             no target for that priority (naming the priorities it has).
         """
         require_role(actor, *CLOCK_ROLES, action="change an SLA clock's priority")
-        given = self._given(at)
+        given = None if at is None else require_aware(at, "at")
         with self.runtime.transaction() as uow:
             clock = uow.get(CLOCK_SPEC, clock_id)
-            when = self._after_last_entry(clock, given)
+            when = command_instant(clock, given, self.runtime.clock)
             if clock.agreement_id is None:
                 raise ValidationError(
                     f"clock {clock_id!r} was started on an ad-hoc target, not an agreement's; "
@@ -575,32 +575,12 @@ class SlaService:
             return require_aware(self.runtime.clock.now(), "now")
         return require_aware(at, "at")
 
-    def _given(self, at: datetime | None) -> datetime | None:
-        return None if at is None else require_aware(at, "at")
-
-    def _after_last_entry(self, clock: SlaClock, given: datetime | None) -> datetime:
-        """The instant of a command on a loaded clock: ``at`` if given, else now.
-
-        "Now" is read after loading, and never before the clock's last entry:
-        another process may have committed a moment ago by a clock a little
-        ahead of ours (the save then tells whether it raced this command:
-        :class:`~itsm_core.kernel.errors.ConflictError`). An explicit ``at``
-        is checked by the clock.
-        """
-        if given is not None:
-            return given
-        now = require_aware(self.runtime.clock.now(), "now")
-        return max(now, clock.log[-1].at) if clock.log else now
-
     def _command(
         self, clock_id: str, action: Callable[[SlaClock, datetime], None], at: datetime | None
     ) -> SlaClock:
-        given = self._given(at)
+        given = None if at is None else require_aware(at, "at")
         with self.runtime.transaction() as uow:
-            clock = uow.get(CLOCK_SPEC, clock_id)
-            action(clock, self._after_last_entry(clock, given))
-            uow.save(CLOCK_SPEC, clock)
-        return clock
+            return self._clocks.command_in(uow, clock_id, action, given, self.runtime.clock)
 
 
 def _target_list(value: object) -> tuple[Target, ...]:
