@@ -25,6 +25,7 @@ from itsm_core.satisfaction._capture import (
     RESPONSE_ROLES,
     TICKET_SCORE_ROLES,
     Capture,
+    view,
 )
 from itsm_core.satisfaction._values import as_period, require_text
 from itsm_core.satisfaction.enums import Channel, ServiceRecordState, Subject, SubjectKind
@@ -214,7 +215,7 @@ class ResponseService:
         """
         require_role(actor, *READ_ROLES, action="read a satisfaction response")
         with self._capture.runtime.storage.unit_of_work() as uow:
-            return self._capture.get(uow, RESPONSE_SPEC, response_id)
+            return view(actor, self._capture.get(uow, RESPONSE_SPEC, response_id))
 
     @read
     def find(
@@ -248,7 +249,8 @@ class ResponseService:
             subject_ref=subject_ref,
         )
         with self._capture.runtime.storage.unit_of_work() as uow:
-            return uow.find(RESPONSE_SPEC, Query(query.where, ("responded_at",), limit))
+            found = uow.find(RESPONSE_SPEC, Query(query.where, ("responded_at",), limit))
+        return [view(actor, r) for r in found]
 
     @read
     def history(self, actor: Actor, response_id: str) -> list[DomainEvent]:
