@@ -18,6 +18,7 @@ from itsm_core.kernel.api import command, read
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.ids import new_id
+from itsm_core.kernel.own_ids import own_id
 from itsm_core.satisfaction._capture import (
     COMPLAINT_SWEEP_ROLES,
     MONTHLY_ROLES,
@@ -190,7 +191,7 @@ class ResponseService:
                 field="channel",
             )
         when = self._capture.now(at)
-        rid = require_text(response_id, "response_id") if response_id is not None else None
+        rid = own_id(response_id, "response_id") if response_id is not None else None
         response = self._capture.build_response(
             actor,
             response_id=rid or new_id("response-"),

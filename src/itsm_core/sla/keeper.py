@@ -21,6 +21,7 @@ from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.clock import Clock, require_aware
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.ids import new_id
+from itsm_core.kernel.own_ids import own_id as kernel_own_id
 from itsm_core.sla.agreements import Target, TargetKind
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.lifecycle import ClockState
@@ -282,15 +283,9 @@ def command_instant(clock: SlaClock, given: datetime | None, source: Clock) -> d
 
 
 def own_id(value: object, field: str) -> str | None:
-    """Return an id the caller chose: None (a new id is made) or a non-empty string.
+    """Return an id the caller chose: None (a new id is made) or an id of the one
+    character set of ids (:func:`itsm_core.kernel.own_ids.own_id`).
 
     :raises ValidationError: for anything else.
     """
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(
-            f"{field} must be a non-empty string, or None for a new id; got {value!r}",
-            field=field,
-        )
-    return value
+    return None if value is None else kernel_own_id(value, field)

@@ -19,6 +19,7 @@ import attrs
 
 from itsm_core.kernel.errors import ConflictError, NotFound, StorageError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.own_ids import own_id
 from itsm_core.storage.base import (
     AggregateSpec,
     Measure,
@@ -322,6 +323,8 @@ class MemoryUnitOfWork:
         }
         expected, version, events = _version_of(entity)
         entity_id = check_id(getattr(entity, "id"), f"{spec.kind}.id")  # noqa: B009
+        if expected == 0:  # a new entity: its id follows the one rule of ids
+            own_id(entity_id, f"{spec.kind}.id")
         key = (spec.kind, entity_id)
         previous = self._staged.get(key)
         if previous is not None:

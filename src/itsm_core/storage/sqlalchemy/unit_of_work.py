@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from itsm_core.kernel.errors import ConflictError, NotFound, StorageError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.own_ids import own_id
 from itsm_core.storage.base import (
     AggregateSpec,
     IndexType,
@@ -347,6 +348,8 @@ class SqlUnitOfWork:
         table = backend.table(spec)
         expected, version, events = _version_of(entity)
         entity_id = check_id(getattr(entity, "id"), f"{spec.kind}.id")  # noqa: B009
+        if expected == 0:  # a new entity: its id follows the one rule of ids
+            own_id(entity_id, f"{spec.kind}.id")
         key = (spec.kind, entity_id)
         written = self._written.get(key)
         if written is not None:
