@@ -17,12 +17,12 @@ from itsm_core.complaints import (
     ComplaintService,
 )
 from itsm_core.improvements import ImprovementService
-from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, require_role
+from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, Role, require_role
 from itsm_core.kernel.api import command
 from itsm_core.kernel.clock import Clock, SystemClock, require_aware
 from itsm_core.kernel.errors import ConflictError, ValidationError
 from itsm_core.kernel.events import DomainEvent, visible_to
-from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
+from itsm_core.outbox import Backoff, DeadLetter, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.reviews import ReviewService
 from itsm_core.runtime import Runtime
@@ -32,7 +32,10 @@ from itsm_core.sla.roles import TICK_ROLES
 from itsm_core.sla.tick import TickReport
 from itsm_core.storage.base import AggregateSpec
 
-__all__ = ["DueReport", "ItsmCore"]
+__all__ = ["OUTBOX_ROLES", "DueReport", "ItsmCore"]
+
+OUTBOX_ROLES = (Role.OPERATIONS_MANAGER, Role.OPERATIONS_DIRECTOR, Role.SYSTEM)
+"""Who may list and retry dead letters."""
 
 
 @attrs.frozen
@@ -360,6 +363,42 @@ class ItsmCore:
             purged=purged,
             deferred=tuple(deferred),
         )
+
+    def dead_letters(self, actor: Actor) -> list[DeadLetter]:
+        """Return the deliveries parked after too many failed attempts, oldest event first.
+
+        A delivery is parked after :attr:`Backoff.max_attempts
+        <itsm_core.outbox.Backoff.max_attempts>` failures (a notifier that can
+        never deliver an event, e.g. to an address it cannot use) instead of
+        being retried forever; it stays in the outbox until retried. Events are
+        redacted for ``actor``.
+
+        :param actor: an operations manager, operations director or the system.
+        :raises AccessDenied: for any other actor.
+        """
+        require_role(actor, *OUTBOX_ROLES, action="list dead letters")
+        letters = self.runtime.relay.dead_letters(self.clock.now())
+        return [
+            attrs.evolve(letter, event=visible_to(actor, [letter.event])[0]) for letter in letters
+        ]
+
+    def retry_dead_letter(self, actor: Actor, event_id: str, notifier: str) -> None:
+        """Try a parked delivery once more (now, or at the next relay without ``auto_relay``).
+
+        If it fails again it is parked again.
+
+        :raises AccessDenied: unless an operations manager, operations director or the system.
+        :raises NotFound: if that delivery is not parked.
+        """
+        require_role(actor, *OUTBOX_ROLES, action="retry a dead letter")
+        for name, value in (("event_id", event_id), ("notifier", notifier)):
+            if not isinstance(value, str) or not value:
+                raise ValidationError(
+                    f"{name} must be a non-empty string, got {value!r}", field=name
+                )
+        self.runtime.relay.retry_dead_letter(event_id, notifier, self.clock.now(), actor.id)
+        if self.runtime.auto_relay:
+            self.runtime.relay.run()
 
     def history(self, actor: Actor, kind: str, aggregate_id: str) -> list[DomainEvent]:
         """Return the stored events of one aggregate of any kind, oldest first.
