@@ -25,7 +25,7 @@ from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.outbox import Backoff, DeadLetter, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.reviews import ReviewService
-from itsm_core.runtime import Runtime
+from itsm_core.runtime import AUTO_RELAY_DEADLINE, Runtime
 from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, SatisfactionService
 from itsm_core.sla import ClockKeeper, SlaService
 from itsm_core.sla.roles import TICK_ROLES
@@ -124,6 +124,10 @@ class ItsmCore:
         ``itsm_core`` entry-point group.
     :param auto_relay: deliver committed events to notifiers right after each
         command (turn off to relay from a worker with :meth:`relay`).
+    :param relay_deadline: with ``auto_relay``, how long a command waits for
+        the notifiers, at most (seconds, default
+        :data:`~itsm_core.runtime.AUTO_RELAY_DEADLINE`); a slower pass goes on
+        in the background.
     :param backoff: retry policy for failing notifiers.
     :param complaint_policy: the provider's complaint choices (e.g. reopen on
         a dissatisfied callback); see :class:`~itsm_core.complaints.ComplaintPolicy`.
@@ -153,6 +157,7 @@ class ItsmCore:
         plugins: Iterable[object] = (),
         load_entrypoints: bool = True,
         auto_relay: bool = True,
+        relay_deadline: float = AUTO_RELAY_DEADLINE,
         backoff: Backoff | None = None,
         complaint_policy: ComplaintPolicy | None = None,
         calendar: BusinessCalendar | None = None,
@@ -184,8 +189,19 @@ class ItsmCore:
                     f"got {type(satisfaction_policy).__name__}",
                     field="satisfaction_policy",
                 )
+            if (
+                not isinstance(relay_deadline, int | float)
+                or isinstance(relay_deadline, bool)
+                or not 0 < relay_deadline < float("inf")
+            ):
+                raise ValidationError(
+                    f"relay_deadline must be positive seconds, got {relay_deadline!r}",
+                    field="relay_deadline",
+                )
             relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
-            self.runtime = Runtime(self.clock, self.storage, self.plugins, relay, auto_relay)
+            self.runtime = Runtime(
+                self.clock, self.storage, self.plugins, relay, auto_relay, float(relay_deadline)
+            )
             self.calendars = CalendarRegistry(calendar, calendars)
             """The business calendars by name (configuration: ``register``, ``get``, ``names``)."""
             clocks = ClockKeeper(self.calendars)  # the areas' clocks, in their units of work
