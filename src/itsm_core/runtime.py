@@ -19,7 +19,7 @@ __all__ = ["AUTO_RELAY_DEADLINE", "Runtime"]
 
 log = logging.getLogger("itsm_core.outbox")
 
-AUTO_RELAY_DEADLINE = 2.0
+AUTO_RELAY_DEADLINE = 10.0
 """How long a command waits, at most, for the relay pass that follows its commit (seconds).
 
 With ``auto_relay`` the pass runs on a thread of its own: a command returns
