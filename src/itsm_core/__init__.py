@@ -55,6 +55,7 @@ from itsm_core.kernel.errors import (
 )
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.labels import Labelled
+from itsm_core.kernel.retry import retry_on_conflict
 from itsm_core.reviews import (
     Cadence,
     ParticipantRole,
@@ -175,4 +176,5 @@ __all__ = [
     "__version__",
     "get_scale",
     "hookimpl",
+    "retry_on_conflict",
 ]

@@ -17,22 +17,25 @@ from itsm_core.complaints import (
     ComplaintService,
 )
 from itsm_core.improvements import ImprovementService
-from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, require_role
+from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, Role, require_role
 from itsm_core.kernel.api import command
 from itsm_core.kernel.clock import Clock, SystemClock, require_aware
 from itsm_core.kernel.errors import ConflictError, ValidationError
 from itsm_core.kernel.events import DomainEvent, visible_to
-from itsm_core.outbox import Backoff, OutboxRelay, RelayReport
+from itsm_core.outbox import Backoff, DeadLetter, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.reviews import ReviewService
-from itsm_core.runtime import Runtime
+from itsm_core.runtime import AUTO_RELAY_DEADLINE, Runtime
 from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, SatisfactionService
 from itsm_core.sla import ClockKeeper, SlaService
 from itsm_core.sla.roles import TICK_ROLES
 from itsm_core.sla.tick import TickReport
 from itsm_core.storage.base import AggregateSpec
 
-__all__ = ["DueReport", "ItsmCore"]
+__all__ = ["OUTBOX_ROLES", "DueReport", "ItsmCore"]
+
+OUTBOX_ROLES = (Role.OPERATIONS_MANAGER, Role.OPERATIONS_DIRECTOR, Role.SYSTEM)
+"""Who may list and retry dead letters."""
 
 
 @attrs.frozen
@@ -121,6 +124,10 @@ class ItsmCore:
         ``itsm_core`` entry-point group.
     :param auto_relay: deliver committed events to notifiers right after each
         command (turn off to relay from a worker with :meth:`relay`).
+    :param relay_deadline: with ``auto_relay``, how long a command waits for
+        the notifiers, at most (seconds, default
+        :data:`~itsm_core.runtime.AUTO_RELAY_DEADLINE`); a slower pass goes on
+        in the background.
     :param backoff: retry policy for failing notifiers.
     :param complaint_policy: the provider's complaint choices (e.g. reopen on
         a dissatisfied callback); see :class:`~itsm_core.complaints.ComplaintPolicy`.
@@ -150,6 +157,7 @@ class ItsmCore:
         plugins: Iterable[object] = (),
         load_entrypoints: bool = True,
         auto_relay: bool = True,
+        relay_deadline: float = AUTO_RELAY_DEADLINE,
         backoff: Backoff | None = None,
         complaint_policy: ComplaintPolicy | None = None,
         calendar: BusinessCalendar | None = None,
@@ -181,8 +189,19 @@ class ItsmCore:
                     f"got {type(satisfaction_policy).__name__}",
                     field="satisfaction_policy",
                 )
+            if (
+                not isinstance(relay_deadline, int | float)
+                or isinstance(relay_deadline, bool)
+                or not 0 < relay_deadline < float("inf")
+            ):
+                raise ValidationError(
+                    f"relay_deadline must be positive seconds, got {relay_deadline!r}",
+                    field="relay_deadline",
+                )
             relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
-            self.runtime = Runtime(self.clock, self.storage, self.plugins, relay, auto_relay)
+            self.runtime = Runtime(
+                self.clock, self.storage, self.plugins, relay, auto_relay, float(relay_deadline)
+            )
             self.calendars = CalendarRegistry(calendar, calendars)
             """The business calendars by name (configuration: ``register``, ``get``, ``names``)."""
             clocks = ClockKeeper(self.calendars)  # the areas' clocks, in their units of work
@@ -249,7 +268,11 @@ class ItsmCore:
                 f"older_than must be a timedelta of zero or more, got {older_than!r}",
                 field="older_than",
             )
-        return self.storage.outbox_purge(self.clock.now() - older_than)
+        try:
+            cutoff = self.clock.now() - older_than
+        except OverflowError:  # before the year 1: nothing was done that long ago
+            return 0
+        return self.storage.outbox_purge(cutoff)
 
     @command
     def run_due(
@@ -356,6 +379,42 @@ class ItsmCore:
             purged=purged,
             deferred=tuple(deferred),
         )
+
+    def dead_letters(self, actor: Actor) -> list[DeadLetter]:
+        """Return the deliveries parked after too many failed attempts, oldest event first.
+
+        A delivery is parked after :attr:`Backoff.max_attempts
+        <itsm_core.outbox.Backoff.max_attempts>` failures (a notifier that can
+        never deliver an event, e.g. to an address it cannot use) instead of
+        being retried forever; it stays in the outbox until retried. Events are
+        redacted for ``actor``.
+
+        :param actor: an operations manager, operations director or the system.
+        :raises AccessDenied: for any other actor.
+        """
+        require_role(actor, *OUTBOX_ROLES, action="list dead letters")
+        letters = self.runtime.relay.dead_letters(self.clock.now())
+        return [
+            attrs.evolve(letter, event=visible_to(actor, [letter.event])[0]) for letter in letters
+        ]
+
+    def retry_dead_letter(self, actor: Actor, event_id: str, notifier: str) -> None:
+        """Try a parked delivery once more (now, or at the next relay without ``auto_relay``).
+
+        If it fails again it is parked again.
+
+        :raises AccessDenied: unless an operations manager, operations director or the system.
+        :raises NotFound: if that delivery is not parked.
+        """
+        require_role(actor, *OUTBOX_ROLES, action="retry a dead letter")
+        for name, value in (("event_id", event_id), ("notifier", notifier)):
+            if not isinstance(value, str) or not value:
+                raise ValidationError(
+                    f"{name} must be a non-empty string, got {value!r}", field=name
+                )
+        self.runtime.relay.retry_dead_letter(event_id, notifier, self.clock.now(), actor.id)
+        if self.runtime.auto_relay:
+            self.runtime.relay.run()
 
     def history(self, actor: Actor, kind: str, aggregate_id: str) -> list[DomainEvent]:
         """Return the stored events of one aggregate of any kind, oldest first.

@@ -14,6 +14,17 @@ same time, and an entry whose relay died is taken over when its lease
 expires. Done entries stay in the store until
 :meth:`~itsm_core.storage.StorageBackend.outbox_purge` removes them
 (:meth:`itsm_core.ItsmCore.purge_outbox`).
+
+**Retries and dead letters.** A failed delivery is retried after the
+:class:`Backoff` wait, shortened at random by up to ``jitter`` (so relays
+that failed together do not retry in lockstep), never longer than ``cap``.
+After ``max_attempts`` failed attempts (default 25: about a day with the
+default waits) the delivery is *parked*: it is not retried any more, and is
+listed by :meth:`itsm_core.ItsmCore.dead_letters` until someone retries it
+(:meth:`itsm_core.ItsmCore.retry_dead_letter`, one more attempt). A notifier
+that can never deliver an event (an address it cannot use) no longer retries
+it every hour forever. Parking uses the outbox's own columns: a parked
+delivery's next attempt is :data:`PARKED`.
 """
 
 from __future__ import annotations
@@ -21,21 +32,24 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
+import random
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
 import pluggy
 
 from itsm_core.kernel.clock import Clock
-from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.errors import NotFound, ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.storage.base import OutboxEntry, StorageBackend
 
 __all__ = [
     "DEFAULT_LEASE",
+    "PARKED",
     "Backoff",
+    "DeadLetter",
     "DeliveryFailure",
     "Dispatcher",
     "HookCall",
@@ -47,6 +61,31 @@ log = logging.getLogger("itsm_core.outbox")
 
 DEFAULT_LEASE = timedelta(seconds=60)
 """How long a relay pass holds the entries it claimed, unless told otherwise."""
+
+PARKED = datetime(9999, 1, 1, tzinfo=UTC)
+"""The next attempt of a parked delivery (a dead letter): never, until retried."""
+
+log = logging.getLogger("itsm_core.outbox")
+
+
+def _attempts(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValidationError(
+            f"Backoff.max_attempts must be a whole number of at least 1, got {value!r}",
+            field=attribute.name,
+        )
+
+
+def _jitter(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if (
+        not isinstance(value, int | float)
+        or isinstance(value, bool)
+        or not 0 <= value < 1
+    ):
+        raise ValidationError(
+            f"Backoff.jitter must be a fraction from 0 to below 1, got {value!r}",
+            field=attribute.name,
+        )
 
 
 def _duration(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -77,12 +116,19 @@ class Backoff:
     :param base: the wait after the first failure.
     :param factor: how much longer each further wait is (at least 1).
     :param cap: the longest wait, however many failures there were.
-    :raises ValidationError: for a negative duration or a factor below 1.
+    :param max_attempts: failed attempts after which a delivery is parked as a
+        dead letter (default 25: about a day of retries with the default waits).
+    :param jitter: each wait is shortened at random by up to this fraction
+        (default 0.1), so relays that failed together do not retry in lockstep.
+    :raises ValidationError: for a negative duration, a factor below 1, fewer
+        than 1 attempt, or a jitter outside 0 to below 1.
     """
 
     base: timedelta = attrs.field(default=timedelta(seconds=5), validator=_duration)
     factor: float = attrs.field(default=2.0, validator=_factor)
     cap: timedelta = attrs.field(default=timedelta(hours=1), validator=_duration)
+    max_attempts: int = attrs.field(default=25, validator=_attempts)
+    jitter: float = attrs.field(default=0.1, validator=_jitter)
 
     def delay(self, attempt: int) -> timedelta:
         """Return the wait after the ``attempt``-th failure (1-based).
@@ -97,6 +143,17 @@ class Backoff:
             seconds = math.inf
         return timedelta(seconds=min(seconds, cap))
 
+    def wait(self, attempt: int, draw: Callable[[], float] = random.random) -> timedelta:
+        """Return the wait after the ``attempt``-th failure: :meth:`delay` less up to ``jitter``.
+
+        :param draw: a random number from 0 to below 1 (for tests).
+        """
+        return self.delay(attempt) * (1 - self.jitter * draw())
+
+    def parks(self, attempts: int) -> bool:
+        """True if a delivery that failed ``attempts`` times is parked (a dead letter)."""
+        return attempts >= self.max_attempts
+
 
 @attrs.frozen
 class DeliveryFailure:
@@ -106,6 +163,21 @@ class DeliveryFailure:
     notifier: str
     error: str
     retry_at: datetime
+    parked: bool = False
+
+
+@attrs.frozen
+class DeadLetter:
+    """A delivery parked after too many failed attempts (see :class:`Backoff`).
+
+    :param event: the event (redacted for the reader).
+    :param notifier: the delivery's name (a notifier, or ``plug-in:hook``).
+    :param attempts: how many attempts failed.
+    """
+
+    event: DomainEvent
+    notifier: str
+    attempts: int
 
 
 @attrs.frozen
@@ -277,14 +349,43 @@ class OutboxRelay:
         self, entry: OutboxEntry, name: str, exc: Exception, now: datetime, tally: _Tally
     ) -> None:
         event_id = entry.event.event_id
-        when = now + self.backoff.delay(entry.attempts.get(name, 0) + 1)
+        attempts = entry.attempts.get(name, 0) + 1
+        parked = self.backoff.parks(attempts)
+        when = PARKED if parked else now + self.backoff.wait(attempts)
         text = f"{type(exc).__name__}: {exc}"
         self.storage.outbox_failed(event_id, name, text, when)
-        log.warning(
-            "delivering event %s (%s) to %s failed with %s; retry at %s",
-            event_id, entry.event.name, name, type(exc).__name__, when.isoformat(),
-        )  # fmt: skip; the message is not logged: it may quote the event
-        tally.failures.append(DeliveryFailure(event_id, name, text, when))
+        if parked:
+            log.error(
+                "delivering event %s (%s) to %s failed %d times with %s; it is parked as a "
+                "dead letter (ItsmCore.dead_letters, retry_dead_letter)",
+                event_id, entry.event.name, name, attempts, type(exc).__name__,
+            )  # fmt: skip; the message is not logged: it may quote the event
+        else:
+            log.warning(
+                "delivering event %s (%s) to %s failed with %s; retry at %s",
+                event_id, entry.event.name, name, type(exc).__name__, when.isoformat(),
+            )  # fmt: skip; the message is not logged: it may quote the event
+        tally.failures.append(DeliveryFailure(event_id, name, text, when, parked))
+
+    def dead_letters(self, now: datetime) -> list[DeadLetter]:
+        """Return every parked delivery (unredacted events), oldest event first."""
+        found: list[DeadLetter] = []
+        for entry in self.storage.outbox_pending(now, limit=2**62):
+            for name, at in sorted(entry.next_attempt_at.items()):
+                if at >= PARKED and name not in entry.delivered:
+                    found.append(DeadLetter(entry.event, name, entry.attempts.get(name, 0)))
+        return found
+
+    def retry_dead_letter(self, event_id: str, notifier: str, now: datetime, by: str) -> None:
+        """Make a parked delivery due now, for one more attempt.
+
+        :raises NotFound: if that delivery is not parked.
+        """
+        for letter in self.dead_letters(now):
+            if letter.event.event_id == event_id and letter.notifier == notifier:
+                self.storage.outbox_failed(event_id, notifier, f"retry requested by {by}", now)
+                return
+        raise NotFound("dead letter", f"{event_id}/{notifier}")
 
     def _deliver(
         self,

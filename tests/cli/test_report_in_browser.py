@@ -6,7 +6,6 @@ installs Debian's ``chromium``), so a missing browser fails there.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from itsm_core.cli.app import cli
+from tests.ci import in_ci
 
 CHECK = """
 <script>
@@ -34,7 +34,7 @@ window.addEventListener("load", () => {
 def _chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+        if in_ci():
             pytest.fail("CI=true but chromium is not installed (.ci/run installs it)")
         pytest.skip("the browser test needs chromium")
     return found

@@ -3,8 +3,10 @@ that keeps it, and real SMTP and HTTP servers on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -237,3 +239,50 @@ class WebhookServer:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+class DrippingServer:
+    """A TCP server on 127.0.0.1 that answers every request one byte at a time (for about 6 s).
+
+    Each byte comes within the client's socket timeout, so only a deadline on
+    the whole request ends the wait.
+    """
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen(8)
+        self._server.settimeout(0.1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        port = self._server.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/hooks/itsm"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(0.5)
+            with contextlib.suppress(OSError):
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"y" * 15:
+                    if self._stop.is_set():
+                        return
+                    conn.sendall(bytes([byte]))
+                    time.sleep(self.interval)
+
+    def __enter__(self) -> DrippingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._server.close()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from typing import Any
 import pytest
 
 from itsm_core import ItsmCore
+from tests.ci import in_ci
 
 from .support import IDENTITY, make_core, receive_ticket, ticket_event
 
@@ -35,7 +35,7 @@ NAME = "example.event-log"
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build and install the example once per run; return the directory it is in."""
     if importlib.util.find_spec("pip") is None:
-        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+        if in_ci():
             pytest.fail("pip is needed to install the example plug-in, and CI must not skip")
         pytest.skip("pip is not available to install the example plug-in")
     base = tmp_path_factory.mktemp("example-plugin")

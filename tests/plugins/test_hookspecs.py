@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 from collections.abc import Callable
 from pathlib import Path
@@ -38,12 +39,42 @@ def test_every_hook_is_documented_and_typed(hook: Callable[..., Any]) -> None:
         assert "first" in doc.lower(), f"{hook.__name__} is firstresult: its docstring says so"
 
 
+def uses(tree: ast.AST) -> set[str]:
+    """The names a test module really uses: defines, reads as attributes, or spells as strings.
+
+    A function definition (an implementation), an attribute (``pm.hook.<name>``)
+    or a string that is exactly the name (``calls_of("<name>")``) count; a
+    comment, or a text that merely mentions the name, does not.
+    """
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Attribute):
+            found.add(node.attr)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found.add(node.value)
+    return found
+
+
+def test_a_mention_in_a_comment_or_text_is_no_use() -> None:
+    assert "itsm_on_event" not in uses(ast.parse("# itsm_on_event is tested\nx = 1\n"))
+    assert "itsm_on_event" not in uses(ast.parse("x = 'see itsm_on_event'\n"))
+    assert "itsm_on_event" in uses(ast.parse("pm.hook.itsm_on_event(event=e)\n"))
+    assert "itsm_on_event" in uses(ast.parse("def itsm_on_event(self, event): ...\n"))
+    assert "itsm_sla_breach" in uses(ast.parse("n.calls_of('itsm_sla_breach')\n"))
+
+
 @pytest.mark.parametrize("hook", hooks(), ids=lambda h: h.__name__)
 def test_every_hook_has_a_test(hook: Callable[..., Any]) -> None:
     here = Path(__file__).resolve()
     users = [
         path
         for path in TESTS.rglob("test_*.py")
-        if path.resolve() != here and hook.__name__ in path.read_text(encoding="utf-8")
+        if path.resolve() != here
+        and hook.__name__ in uses(ast.parse(path.read_text(encoding="utf-8")))
     ]
-    assert users, f"no test under tests/ mentions the hook {hook.__name__}"
+    assert users, (
+        f"no test under tests/ implements, calls or names the hook {hook.__name__} "
+        "(a mention in a comment does not count)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 
 import pytest
 
@@ -15,10 +16,12 @@ from itsm_core.notifiers import (
     WebhookNotifier,
     encode_event,
     sign,
+    verify,
     verify_signature,
 )
+from itsm_core.notifiers.webhook import DEFAULT_TOLERANCE
 
-from .support import AT, IDENTITY, WebhookServer, free_port, ticket_event
+from .support import AT, IDENTITY, DrippingServer, WebhookServer, free_port, ticket_event
 
 SECRET = "whsec-对接密钥"
 
@@ -41,8 +44,11 @@ def test_posts_the_event_as_signed_json(webhook: WebhookServer) -> None:
     assert req.body == encode_event(event.redacted())
     assert json.loads(req.body) == event.redacted().to_dict()
     assert DomainEvent.from_dict(json.loads(req.body)) == event.redacted()
-    expected = hmac.new(SECRET.encode(), req.body, hashlib.sha256).hexdigest()
-    assert req.headers["X-Itsm-Signature"] == f"sha256={expected}"
+    stamp = req.headers["X-Itsm-Timestamp"]
+    signed = stamp.encode() + b"." + req.body
+    expected = hmac.new(SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    assert req.headers["X-Itsm-Signature"] == f"t={stamp},v1={expected}"
+    assert verify(SECRET, req.body, req.headers["X-Itsm-Signature"])
     assert verify_signature(SECRET, req.body, req.headers["X-Itsm-Signature"])
 
 
@@ -55,18 +61,41 @@ def test_confidential_identity_never_reaches_the_receiver(webhook: WebhookServer
     assert all(IDENTITY not in value for value in req.headers.values())
 
 
-def test_verify_signature_rejects_tampering_wrong_secret_and_garbage() -> None:
+def test_verify_rejects_tampering_wrong_secret_and_garbage() -> None:
     body = encode_event(ticket_event())
-    header = sign(SECRET, body)
-    assert verify_signature(SECRET, body, header)
-    assert verify_signature(SECRET.encode(), body, f"  {header}\n")
-    assert not verify_signature(SECRET, body + b" ", header)
-    assert not verify_signature("another secret", body, header)
-    assert not verify_signature(SECRET, body, header.replace("sha256=", "sha1="))
-    assert not verify_signature(SECRET, body, header[:-1])
-    assert not verify_signature(SECRET, body, None)
-    assert not verify_signature(SECRET, body, "")
-    assert not verify_signature(SECRET, body.decode(), header)  # type: ignore[arg-type]
+    now = 1_777_890_600
+    header = sign(SECRET, body, now)
+    assert verify(SECRET, body, header, now=now)
+    assert verify(SECRET.encode(), body, f"  {header}\n", now=now)
+    assert not verify(SECRET, body + b" ", header, now=now)
+    assert not verify("another secret", body, header, now=now)
+    assert not verify(SECRET, body, header.replace("v1=", "v0="), now=now)
+    assert not verify(SECRET, body, header[:-1], now=now)
+    assert not verify(SECRET, body, None, now=now)
+    assert not verify(SECRET, body, "", now=now)
+    assert not verify(SECRET, body, "t=x,v1=00", now=now)
+    assert not verify(SECRET, body.decode(), header, now=now)  # type: ignore[arg-type]
+
+
+def test_the_timestamp_is_signed_and_old_signatures_are_replays() -> None:
+    body = encode_event(ticket_event())
+    now = 1_777_890_600
+    header = sign(SECRET, body, now)
+    digest = header.split("v1=")[1]
+    assert not verify(SECRET, body, f"t={now + 60},v1={digest}", now=now + 60)  # re-stamped
+    assert verify(SECRET, body, header, now=now + DEFAULT_TOLERANCE)
+    assert not verify(SECRET, body, header, now=now + DEFAULT_TOLERANCE + 1)  # a replay
+    assert not verify(SECRET, body, header, now=now - DEFAULT_TOLERANCE - 1)
+    assert verify(SECRET, body, header, now=now + 3600, tolerance=3600)
+
+
+def test_the_timeout_bounds_the_whole_request() -> None:
+    # a receiver that sends one byte every 0.2 s never lets a socket read time out
+    with DrippingServer(interval=0.2) as server:
+        started = time.monotonic()
+        with pytest.raises(NotificationError, match="within 1 s"):
+            notifier(server.url, timeout=1).send(ticket_event())
+        assert time.monotonic() - started < 2.5
 
 
 def test_same_event_same_bytes() -> None:

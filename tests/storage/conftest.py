@@ -24,12 +24,9 @@ from itsm_core.storage.base import AggregateSpec
 from itsm_core.storage.sqlalchemy import SqlBackend
 from itsm_core.storage.sqlalchemy.migrate import upgrade
 from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE
+from tests.ci import in_ci
 
 POSTGRES_ENV = "ITSM_TEST_POSTGRES_URL"
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
 class PgSchemas:
@@ -102,7 +99,7 @@ def postgres_url() -> str:
     """The PostgreSQL server's URL; skip (fail under CI) when it is not configured."""
     url = os.environ.get(POSTGRES_ENV, "").strip()
     if not url:
-        if _ci():
+        if in_ci():
             pytest.fail(
                 f"{POSTGRES_ENV} is not set, but CI=true: the PostgreSQL storage tests must "
                 "run in CI (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)",

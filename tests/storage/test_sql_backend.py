@@ -22,6 +22,7 @@ from itsm_core.storage.sqlalchemy import engine as engine_module
 from itsm_core.storage.sqlalchemy.engine import make_engine, shown_url
 from itsm_core.storage.sqlalchemy.migrate import upgrade
 from itsm_core.testing.contract import ITEM_SPEC, T0, Item
+from tests.ci import require_module
 
 # -- URLs ----------------------------------------------------------------------
 
@@ -99,7 +100,7 @@ def silent_server() -> Iterator[int]:
 def test_a_postgres_server_that_never_answers_fails_fast(
     silent_server: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("psycopg")
+    require_module("psycopg")
     assert engine_module.DEFAULT_CONNECT_TIMEOUT == 10
     monkeypatch.setattr(engine_module, "DEFAULT_CONNECT_TIMEOUT", 2)
     started = time.monotonic()
@@ -110,7 +111,7 @@ def test_a_postgres_server_that_never_answers_fails_fast(
 
 
 def test_the_url_sets_the_postgres_connect_timeout(silent_server: int) -> None:
-    pytest.importorskip("psycopg")
+    require_module("psycopg")
     url = f"postgresql+psycopg://u@127.0.0.1:{silent_server}/db?connect_timeout=2"
     started = time.monotonic()
     with pytest.raises(StorageError, match="timeout"):

@@ -33,6 +33,14 @@ def require_aware(value: object, name: str = "instant") -> datetime:
             "attach a zone, e.g. datetime(..., tzinfo=ZoneInfo('Asia/Shanghai'))",
             field=name,
         )
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValidationError(
+            f"{name} ({value.isoformat()}) is outside the years 1 to 9999 in UTC; "
+            "instants are stored and compared in UTC",
+            field=name,
+        ) from None
     return value
 
 

@@ -13,6 +13,7 @@ import attrs
 from itsm_core.kernel.actors import Actor, Role
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.ids import new_id
+from itsm_core.kernel.text import check_texts
 
 __all__ = ["REDACTED", "DomainEvent", "jsonable", "may_see_confidential", "visible_to"]
 
@@ -50,8 +51,26 @@ def jsonable(value: Any) -> Any:
     raise TypeError(f"cannot convert {type(value).__name__} to JSON data")
 
 
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
 def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(jsonable(dict(value)))
+    """The payload as deeply immutable data: read-only mappings and tuples all the way down.
+
+    An event is the history: a caller or notifier that could change a nested
+    value would rewrite what is stored (on the memory backend) or what the
+    next notifier sees. :func:`jsonable` (and :meth:`DomainEvent.to_dict`)
+    turns it back into plain JSON data.
+    """
+    data = jsonable(dict(value))
+    check_texts(data, "payload")  # no backend stores NUL or lone surrogates alike
+    frozen: Mapping[str, Any] = _freeze(data)
+    return frozen
 
 
 def _frozen_keys(value: Iterable[str]) -> frozenset[str]:
@@ -69,7 +88,8 @@ class DomainEvent:
     :param occurred_at: when (timezone-aware).
     :param actor_id: who did it.
     :param actor_roles: the roles the actor held.
-    :param payload: JSON-able facts of the change.
+    :param payload: JSON-able facts of the change; kept deeply immutable
+        (read-only mappings, tuples for lists); ``to_dict`` gives plain JSON data.
     :param confidential: payload keys only privileged readers may see.
     :param event_id: unique id; the idempotency key for notifiers.
     """
@@ -132,7 +152,7 @@ class DomainEvent:
             "occurred_at": self.occurred_at.isoformat(),
             "actor_id": self.actor_id,
             "actor_roles": list(self.actor_roles),
-            "payload": dict(self.payload),
+            "payload": jsonable(self.payload),
             "confidential": sorted(self.confidential),
         }
 

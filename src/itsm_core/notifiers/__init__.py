@@ -6,7 +6,7 @@ and both using only the standard library:
 - :class:`EmailNotifier` sends each event as a plain-text e-mail over SMTP
   (wording in Chinese and/or English);
 - :class:`WebhookNotifier` POSTs each event as JSON with an HMAC-SHA256
-  signature header; receivers check it with :func:`verify_signature`.
+  signature header; receivers check it with :func:`verify`.
 
 Configure one either by passing an instance to the facade,
 ``ItsmCore(plugins=[EmailNotifier(...)])``, or through environment variables
@@ -28,6 +28,7 @@ from itsm_core.notifiers.webhook import (
     WebhookNotifier,
     encode_event,
     sign,
+    verify,
     verify_signature,
 )
 
@@ -48,5 +49,6 @@ __all__ = [
     "render_body",
     "render_subject",
     "sign",
+    "verify",
     "verify_signature",
 ]

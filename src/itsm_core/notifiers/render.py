@@ -6,7 +6,7 @@ import json
 from typing import Any, Literal, get_args
 
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.kernel.events import REDACTED, DomainEvent
+from itsm_core.kernel.events import REDACTED, DomainEvent, jsonable
 
 __all__ = ["MailLanguage", "parse_language", "render_body", "render_subject"]
 
@@ -60,7 +60,7 @@ def _word(key: str, language: MailLanguage, joiner: str = " / ") -> str:
 def _value(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(jsonable(value), ensure_ascii=False, sort_keys=True)
 
 
 def render_subject(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
 import json
 import os
+import socket
 import ssl
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -29,6 +32,7 @@ from itsm_core.notifiers.base import (
 )
 
 __all__ = [
+    "DEFAULT_TOLERANCE",
     "EVENT_HEADER",
     "EVENT_ID_HEADER",
     "SIGNATURE_HEADER",
@@ -37,6 +41,7 @@ __all__ = [
     "WebhookNotifier",
     "encode_event",
     "sign",
+    "verify",
     "verify_signature",
 ]
 
@@ -44,7 +49,8 @@ WEBHOOK_PLUGIN_NAME = "itsm_core.webhook"
 """The plug-in name of the webhook notifier (its entry-point name, and the default ``name``)."""
 
 SIGNATURE_HEADER = "X-Itsm-Signature"
-"""``sha256=<hex>``: HMAC-SHA256 of the exact request body with the shared secret."""
+"""``t=<timestamp>,v1=<hex>``: HMAC-SHA256 of ``<timestamp>.<body>`` with the shared
+secret (:func:`sign`); receivers check it with :func:`verify`."""
 EVENT_ID_HEADER = "X-Itsm-Event-Id"
 """The event id: the idempotency key (a retried delivery carries the same one)."""
 EVENT_HEADER = "X-Itsm-Event"
@@ -70,29 +76,67 @@ def encode_event(event: DomainEvent) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def sign(secret: str | bytes, body: bytes) -> str:
-    """Return the :data:`SIGNATURE_HEADER` value for ``body``: ``sha256=<hex digest>``.
+def sign(secret: str | bytes, body: bytes, timestamp: int) -> str:
+    """Return the :data:`SIGNATURE_HEADER` value: ``t=<timestamp>,v1=<hex digest>``.
+
+    The digest is HMAC-SHA256 over ``b"<timestamp>." + body``: the timestamp is
+    signed with the body, so a captured request cannot be replayed later with
+    a fresh timestamp (see :func:`verify`).
 
     :param secret: the secret shared with the receiver.
     :param body: the exact bytes sent.
+    :param timestamp: when the attempt is sent, in whole seconds since the Unix epoch.
     """
-    digest = hmac.new(_secret_bytes(secret), body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
+    signed = str(int(timestamp)).encode("ascii") + b"." + body
+    digest = hmac.new(_secret_bytes(secret), signed, hashlib.sha256).hexdigest()
+    return f"t={int(timestamp)},v1={digest}"
 
 
-def verify_signature(secret: str | bytes, body: bytes, header: str | None) -> bool:
-    """Return True if ``header`` is the valid signature of ``body`` (for receivers).
+DEFAULT_TOLERANCE = 300
+"""The replay window of :func:`verify`, in seconds: a signature older (or newer) is refused."""
 
-    Compare in constant time; pass the raw body bytes exactly as received,
-    before any JSON parsing. A missing or malformed header is simply invalid.
 
-    :param secret: the secret shared with the sender.
-    :param body: the request body as received.
-    :param header: the value of the ``X-Itsm-Signature`` header.
+def verify(
+    secret: str | bytes,
+    body: bytes,
+    header: str | None,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    now: float | None = None,
+) -> bool:
+    """Return True if ``header`` signs ``body`` and was made within ``tolerance`` of ``now``.
+
+    For receivers: pass the raw body exactly as received, before any JSON
+    parsing, and the ``X-Itsm-Signature`` header. The digest is compared in
+    constant time; a signature more than ``tolerance`` seconds from ``now``
+    is refused, so a captured request cannot be replayed after the window
+    (within it, ignore event ids you already have). A missing or malformed
+    header is simply invalid.
+
+    :param tolerance: the replay window in seconds (default :data:`DEFAULT_TOLERANCE`).
+    :param now: the receiver's time in seconds since the epoch (default: now).
     """
     if not isinstance(header, str) or not isinstance(body, bytes):
         return False
-    return hmac.compare_digest(header.strip().encode(), sign(secret, body).encode())
+    fields: dict[str, list[str]] = {}
+    for part in header.strip().split(","):
+        key, sep, value = part.strip().partition("=")
+        if sep:
+            fields.setdefault(key, []).append(value)
+    stamps, digests = fields.get("t", []), fields.get("v1", [])
+    if len(stamps) != 1 or not digests or not stamps[0].isdigit():
+        return False
+    timestamp = int(stamps[0])
+    moment = time.time() if now is None else now
+    if abs(moment - timestamp) > tolerance:
+        return False
+    expected = sign(secret, body, timestamp).rpartition("v1=")[2].encode()
+    return any(hmac.compare_digest(d.encode(), expected) for d in digests)
+
+
+def verify_signature(secret: str | bytes, body: bytes, header: str | None) -> bool:
+    """:func:`verify` with the default replay window (the name of earlier releases)."""
+    return verify(secret, body, header)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -110,6 +154,67 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _Watch:
+    """The sockets of one request, shut down when its deadline passes."""
+
+    def __init__(self) -> None:
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)  # a blocked read returns at once
+
+
+class _WatchedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, watch: _Watch) -> None:
+        super().__init__()
+        self._watch = watch
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        watch = self._watch
+
+        class Connection(http.client.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                watch.add(self.sock)
+
+        return self.do_open(Connection, req)
+
+
+class _WatchedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, watch: _Watch, context: ssl.SSLContext | None) -> None:
+        super().__init__(context=context)
+        self._watch = watch
+        self._context = context
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        watch = self._watch
+
+        class Connection(http.client.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                watch.add(self.sock)
+
+        return self.do_open(Connection, req, context=self._context)
+
+
 def _shown(url: str) -> str:
     """The URL without user info and query (they may hold secrets); host and port as written."""
     try:
@@ -124,7 +229,8 @@ class WebhookNotifier:
     """POSTs each committed event to a URL as JSON signed with HMAC-SHA256.
 
     The body is :func:`encode_event` (``event.to_dict()`` as JSON). Headers:
-    ``X-Itsm-Signature: sha256=<hex>`` over the exact body bytes,
+    ``X-Itsm-Signature: t=<timestamp>,v1=<hex>``, HMAC-SHA256 over the
+    timestamp and the exact body bytes (check it with :func:`verify`),
     ``X-Itsm-Event-Id`` (the idempotency key: a retry sends the same id, so
     the receiver should ignore an id it already has), ``X-Itsm-Event`` and
     ``X-Itsm-Timestamp``. Any answer other than 2xx — redirects included —
@@ -193,12 +299,10 @@ class WebhookNotifier:
                     field="headers",
                 )
         self.plugin_name = name
-        handlers: list[urllib.request.BaseHandler] = [_NoRedirects()]
+        self._handlers: list[urllib.request.BaseHandler] = [_NoRedirects()]
         if proxies is not None:
-            handlers.append(urllib.request.ProxyHandler(dict(proxies)))
-        if ssl_context is not None:
-            handlers.append(urllib.request.HTTPSHandler(context=ssl_context))
-        self._opener = urllib.request.build_opener(*handlers)
+            self._handlers.append(urllib.request.ProxyHandler(dict(proxies)))
+        self._ssl_context = ssl_context
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> WebhookNotifier | None:
@@ -231,14 +335,15 @@ class WebhookNotifier:
     def request(self, event: DomainEvent) -> urllib.request.Request:
         """Return the signed POST request for ``event`` (redacted here once more)."""
         body = encode_event(event.redacted())
+        now = int(time.time())
         headers = {
             **self.headers,
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": "itsm_core-webhook",
-            SIGNATURE_HEADER: sign(self._secret, body),
+            SIGNATURE_HEADER: sign(self._secret, body, now),
             EVENT_ID_HEADER: event.event_id,
             EVENT_HEADER: event.name,
-            TIMESTAMP_HEADER: str(int(time.time())),
+            TIMESTAMP_HEADER: str(now),
         }
         return urllib.request.Request(self.url, data=body, headers=headers, method="POST")
 
@@ -253,8 +358,17 @@ class WebhookNotifier:
         req = self.request(event)
         where = _shown(self.url)
         what = f"event {event.name} ({event.event_id})"
+        watch = _Watch()
+        opener = urllib.request.build_opener(
+            *self._handlers, _WatchedHTTP(watch), _WatchedHTTPS(watch, self._ssl_context)
+        )
+        # the timeout bounds the whole request: at the deadline its socket is shut down
+        timer = threading.Timer(self.timeout, watch.expire)
+        timer.daemon = True
+        timer.start()
+        late = f"{where} did not answer {what} within {self.timeout:g} s (timed out)"
         try:
-            with self._opener.open(req, timeout=self.timeout) as response:
+            with opener.open(req, timeout=self.timeout) as response:
                 status: int = response.status
                 response.read(65536)
         except urllib.error.HTTPError as exc:
@@ -263,8 +377,14 @@ class WebhookNotifier:
                 f"{where} answered HTTP {exc.code} {exc.reason} to {what}{detail}", event
             ) from exc
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+            if watch.expired:
+                raise self._error(late, event) from exc
             reason: Any = getattr(exc, "reason", exc)
             raise self._error(f"could not POST {what} to {where}: {reason}", event) from exc
+        finally:
+            timer.cancel()
+        if watch.expired:
+            raise self._error(late, event)
         if not 200 <= status < 300:
             raise self._error(f"{where} answered HTTP {status} to {what}", event)
         return True

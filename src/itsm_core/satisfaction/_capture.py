@@ -13,14 +13,16 @@ from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from itsm_core.calendars.working import WorkingCalendar
+from itsm_core.complaints.enums import Origin
+from itsm_core.complaints.storage import COMPLAINT_SPEC
 from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, Role
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
-from itsm_core.kernel.events import DomainEvent, visible_to
+from itsm_core.kernel.events import DomainEvent, may_see_confidential, visible_to
 from itsm_core.runtime import Runtime
 from itsm_core.satisfaction._values import optional_text, require_text
 from itsm_core.satisfaction.callback_clocks import CallbackClocks
-from itsm_core.satisfaction.enums import CallbackKind, Channel, Subject
+from itsm_core.satisfaction.enums import CallbackKind, Channel, Subject, SubjectKind
 from itsm_core.satisfaction.model import Callback, Response, ServiceRecord
 from itsm_core.satisfaction.policy import SatisfactionPolicy
 from itsm_core.satisfaction.scales import Scale, Score
@@ -49,8 +51,10 @@ __all__ = [
     "TICKET_SCORE_ROLES",
     "Capture",
     "FatiguePolicy",
+    "about_internal_complaint",
     "load_or_none",
     "same_score",
+    "view",
 ]
 
 log = logging.getLogger("itsm_core.satisfaction")
@@ -90,6 +94,19 @@ READ_ROLES = (
 )
 
 FatiguePolicy = Literal["skip", "refuse"]
+
+
+def about_internal_complaint(uow: UnitOfWork, subject: Subject) -> bool:
+    """True if ``subject`` is an internal complaint: its respondent's identity is confidential."""
+    if subject.kind is not SubjectKind.COMPLAINT or not subject.ref:
+        return False
+    complaint = load_or_none(uow, COMPLAINT_SPEC, subject.ref)
+    return complaint is not None and complaint.origin is Origin.INTERNAL
+
+
+def view(actor: Actor, response: Response) -> Response:
+    """``response`` as ``actor`` may read it (a confidential respondent redacted)."""
+    return response if may_see_confidential(actor) else response.redacted()
 
 
 def load_or_none(uow: UnitOfWork, spec: AggregateSpec[E], entity_id: str) -> E | None:
@@ -248,6 +265,7 @@ class Capture:
                         entity_id=response.id,
                     )
             else:
+                response.confidential = about_internal_complaint(uow, response.subject)
                 response.register(actor, at)
                 uow.save(RESPONSE_SPEC, response)
                 stored = response

@@ -24,6 +24,7 @@ from itsm_core.satisfaction._capture import (
     READ_ROLES,
     SCHEDULING_ROLES,
     Capture,
+    about_internal_complaint,
     load_or_none,
 )
 from itsm_core.satisfaction._values import as_day, as_period, require_text, zone
@@ -275,6 +276,7 @@ class CallbackService:
                     service=service,
                     at=when,
                 )
+                response.confidential = about_internal_complaint(uow, response.subject)
                 response.register(actor, when)
                 uow.save(RESPONSE_SPEC, response)
             callback.complete(

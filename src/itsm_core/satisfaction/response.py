@@ -10,6 +10,7 @@ from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ConflictError
+from itsm_core.kernel.events import REDACTED
 from itsm_core.satisfaction._values import DEFAULT_TIMEZONE, local_period
 from itsm_core.satisfaction.enums import Channel, Subject
 from itsm_core.satisfaction.scales import Score
@@ -43,6 +44,10 @@ class Response(Aggregate):
     :param complaint_source: ``"satisfaction"`` or ``"callback"`` when this
         response must open a complaint, else None.
     :param complaint_id: the complaint it opened, once opened.
+    :param confidential: the respondent's identity is confidential: the
+        response is about an internal complaint (000 §7.2.3.1), so only the
+        complaint specialist sees the respondent (reads, events and the
+        complaint it opens, which is internal too).
     """
 
     KIND = "satisfaction_response"
@@ -63,6 +68,7 @@ class Response(Aggregate):
     recorded_by: str
     complaint_source: str | None = None
     complaint_id: str | None = None
+    confidential: bool = False
 
     @property
     def period(self) -> str:
@@ -87,7 +93,19 @@ class Response(Aggregate):
         """
         require_aware(at, "at")
         require_aware(self.responded_at, "responded_at")
-        self._record("recorded", actor, at, self.summary())
+        self._record(
+            "recorded",
+            actor,
+            at,
+            self.summary(),
+            confidential=["respondent"] if self.confidential else [],
+        )
+
+    def redacted(self) -> Response:
+        """Return a copy with a confidential respondent replaced by :data:`REDACTED`."""
+        if not self.confidential:
+            return self
+        return attrs.evolve(self, respondent=REDACTED)
 
     def summary(self) -> dict[str, object]:
         """The response's facts as JSON-able data (the ``recorded`` event payload)."""

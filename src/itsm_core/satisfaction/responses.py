@@ -18,6 +18,7 @@ from itsm_core.kernel.api import command, read
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.ids import new_id
+from itsm_core.kernel.own_ids import own_id
 from itsm_core.satisfaction._capture import (
     COMPLAINT_SWEEP_ROLES,
     MONTHLY_ROLES,
@@ -25,6 +26,7 @@ from itsm_core.satisfaction._capture import (
     RESPONSE_ROLES,
     TICKET_SCORE_ROLES,
     Capture,
+    view,
 )
 from itsm_core.satisfaction._values import as_period, require_text
 from itsm_core.satisfaction.enums import Channel, ServiceRecordState, Subject, SubjectKind
@@ -189,7 +191,7 @@ class ResponseService:
                 field="channel",
             )
         when = self._capture.now(at)
-        rid = require_text(response_id, "response_id") if response_id is not None else None
+        rid = own_id(response_id, "response_id") if response_id is not None else None
         response = self._capture.build_response(
             actor,
             response_id=rid or new_id("response-"),
@@ -214,7 +216,7 @@ class ResponseService:
         """
         require_role(actor, *READ_ROLES, action="read a satisfaction response")
         with self._capture.runtime.storage.unit_of_work() as uow:
-            return self._capture.get(uow, RESPONSE_SPEC, response_id)
+            return view(actor, self._capture.get(uow, RESPONSE_SPEC, response_id))
 
     @read
     def find(
@@ -248,7 +250,8 @@ class ResponseService:
             subject_ref=subject_ref,
         )
         with self._capture.runtime.storage.unit_of_work() as uow:
-            return uow.find(RESPONSE_SPEC, Query(query.where, ("responded_at",), limit))
+            found = uow.find(RESPONSE_SPEC, Query(query.where, ("responded_at",), limit))
+        return [view(actor, r) for r in found]
 
     @read
     def history(self, actor: Actor, response_id: str) -> list[DomainEvent]:

@@ -16,6 +16,7 @@ from itsm_core.kernel.api import command, read
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ConflictError, ValidationError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.own_ids import own_id
 from itsm_core.satisfaction._capture import READ_ROLES, RECORD_ROLES, Capture, load_or_none
 from itsm_core.satisfaction._values import as_day, as_period, optional_text, require_text
 from itsm_core.satisfaction.enums import CallbackKind, CallbackStatus, ServiceRecordState
@@ -84,7 +85,7 @@ class ServiceRecordService:
                 field="reopened_count",
             )
         record = ServiceRecord(
-            id=require_text(record_id, "record_id"),
+            id=own_id(record_id, "record_id"),
             customer=require_text(customer, "customer"),
             service=require_text(service, "service"),
             engineer=optional_text(engineer, "engineer"),

@@ -76,10 +76,16 @@ def _flag(value: bool) -> int:
 # --- responses ---------------------------------------------------------------
 
 
+def _response_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
+    record.setdefault("confidential", False)  # responses before v2 were never about internal ones
+    return record
+
+
 RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec.of(
     Response,
     kind=Response.KIND,
-    record_version=1,
+    record_version=2,
+    upcasters={1: _response_v1_to_v2},
     index=(
         IndexField("channel", "str", lambda r: r.channel.value),
         IndexField("customer", "str", lambda r: r.customer),
@@ -100,7 +106,8 @@ RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec.of(
         IndexField("question", "str", lambda r: r.question),
         IndexField("subject_kind", "str", lambda r: r.subject.kind.value),
         IndexField("subject_ref", "str", lambda r: r.subject.ref),
-        IndexField("respondent", "str", lambda r: r.respondent),
+        # a confidential respondent (see Response.confidential) is in no index column
+        IndexField("respondent", "str", lambda r: None if r.confidential else r.respondent),
         IndexField("submission_id", "str", lambda r: r.submission_id),
         IndexField("complaint_pending", "int", lambda r: _flag(r.complaint_pending)),
         IndexField("complaint_id", "str", lambda r: r.complaint_id),

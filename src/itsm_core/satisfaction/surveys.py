@@ -277,6 +277,14 @@ class SurveyService:
             raise ValidationError(
                 f"on_fatigue must be 'skip' or 'refuse', got {on_fatigue!r}", field="on_fatigue"
             )
+        if isinstance(respondents, str | bytes | Mapping | Respondent) or not isinstance(
+            respondents, Iterable
+        ):
+            raise ValidationError(
+                "respondents must be a list of Respondent objects or (customer, person) "
+                f"pairs, got {type(respondents).__name__}",
+                field="respondents",
+            )
         people = [self._as_respondent(r) for r in respondents]
         fatigue_days = self._capture.policy.survey_fatigue_days
         now = self._capture.now(at)

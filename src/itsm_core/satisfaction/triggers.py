@@ -39,7 +39,10 @@ __all__ = [
 ]
 
 COMPLAINT_ORIGIN = "external"
-"""The origin of a complaint a response opens: the customer (external)."""
+"""The origin of a complaint a response opens: the customer (external), unless the
+response is about an internal complaint (:attr:`Response.confidential
+<itsm_core.satisfaction.response.Response.confidential>`): then it is internal,
+and its complainant confidential as well."""
 
 COMPLAINT_CHANNEL = "system"
 """The channel of a complaint a response opens: a system trigger."""
@@ -92,7 +95,7 @@ def complaint_request(response: Response) -> dict[str, Any]:
     return {
         "customer": response.customer,
         "complainant": response.respondent,
-        "origin": COMPLAINT_ORIGIN,
+        "origin": "internal" if response.confidential else COMPLAINT_ORIGIN,
         "channel": COMPLAINT_CHANNEL,
         "source": source,
         "summary": summary,

@@ -18,16 +18,17 @@ from datetime import datetime
 from itsm_core.calendars.calendar import BusinessCalendar
 from itsm_core.calendars.registry import DEFAULT_CALENDAR, CalendarRegistry
 from itsm_core.kernel.actors import Actor
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import Clock, require_aware
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.ids import new_id
+from itsm_core.kernel.own_ids import own_id as kernel_own_id
 from itsm_core.sla.agreements import Target, TargetKind
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.lifecycle import ClockState
 from itsm_core.sla.storage import CLOCK_SPEC
 from itsm_core.storage.base import Query, UnitOfWork, Where
 
-__all__ = ["OPEN_STATES", "ClockKeeper", "own_id"]
+__all__ = ["OPEN_STATES", "ClockKeeper", "command_instant", "own_id"]
 
 #: The states of an open clock (running or paused), as stored codes.
 OPEN_STATES = (ClockState.RUNNING.value, ClockState.PAUSED.value)
@@ -234,13 +235,20 @@ class ClockKeeper:
         uow: UnitOfWork,
         clock_id: str,
         action: Callable[[SlaClock, datetime], None],
-        when: datetime,
+        when: datetime | None,
+        source: Clock | None = None,
     ) -> SlaClock:
         """Load a clock in ``uow``, apply ``action(clock, when)`` and save it.
 
+        :param when: the instant; None for now by ``source``, read after loading
+            (see :func:`command_instant`).
         :raises NotFound: if there is no such clock.
         """
         clock = uow.get(CLOCK_SPEC, clock_id)
+        if when is None:
+            if source is None:
+                raise ValidationError("an instant or a clock to read it from is needed")
+            when = command_instant(clock, None, source)
         action(clock, when)
         uow.save(CLOCK_SPEC, clock)
         return clock
@@ -259,16 +267,25 @@ class ClockKeeper:
             )
 
 
+def command_instant(clock: SlaClock, given: datetime | None, source: Clock) -> datetime:
+    """The instant of a command on a loaded clock: ``given`` if not None, else now.
+
+    "Now" is read after loading, and never before the clock's last entry:
+    another process may have committed a moment ago by a clock a little ahead
+    of ours (the save then tells whether it raced this command:
+    :class:`~itsm_core.kernel.errors.ConflictError`). A given instant is
+    checked by the clock.
+    """
+    if given is not None:
+        return given
+    now = require_aware(source.now(), "now")
+    return max(now, clock.log[-1].at) if clock.log else now
+
+
 def own_id(value: object, field: str) -> str | None:
-    """Return an id the caller chose: None (a new id is made) or a non-empty string.
+    """Return an id the caller chose: None (a new id is made) or an id of the one
+    character set of ids (:func:`itsm_core.kernel.own_ids.own_id`).
 
     :raises ValidationError: for anything else.
     """
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(
-            f"{field} must be a non-empty string, or None for a new id; got {value!r}",
-            field=field,
-        )
-    return value
+    return None if value is None else kernel_own_id(value, field)

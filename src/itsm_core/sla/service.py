@@ -35,7 +35,7 @@ from itsm_core.runtime import Runtime
 from itsm_core.sla.agreements import Agreement, AgreementKind, Target, TargetKind
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.clock_log import ClockStatus
-from itsm_core.sla.keeper import OPEN_STATES, ClockKeeper, own_id
+from itsm_core.sla.keeper import OPEN_STATES, ClockKeeper, command_instant, own_id
 from itsm_core.sla.lifecycle import ClockState
 from itsm_core.sla.notifications import sla_hook_calls
 from itsm_core.sla.periods import ServicePeriod
@@ -358,8 +358,9 @@ class SlaService:
             names an unknown calendar.
         """
         require_role(actor, *CLOCK_ROLES, action="change an SLA clock's target")
-        when = self._at(at)
+        given = None if at is None else require_aware(at, "at")
         with self.runtime.transaction() as uow:
+            when = command_instant(uow.get(CLOCK_SPEC, clock_id), given, self.runtime.clock)
             return self._clocks.change_target_in(
                 uow, actor, clock_id, target, reason=reason, at=when
             )
@@ -383,9 +384,10 @@ class SlaService:
             no target for that priority (naming the priorities it has).
         """
         require_role(actor, *CLOCK_ROLES, action="change an SLA clock's priority")
-        when = self._at(at)
+        given = None if at is None else require_aware(at, "at")
         with self.runtime.transaction() as uow:
             clock = uow.get(CLOCK_SPEC, clock_id)
+            when = command_instant(clock, given, self.runtime.clock)
             if clock.agreement_id is None:
                 raise ValidationError(
                     f"clock {clock_id!r} was started on an ad-hoc target, not an agreement's; "
@@ -576,9 +578,9 @@ class SlaService:
     def _command(
         self, clock_id: str, action: Callable[[SlaClock, datetime], None], at: datetime | None
     ) -> SlaClock:
-        when = self._at(at)
+        given = None if at is None else require_aware(at, "at")
         with self.runtime.transaction() as uow:
-            return self._clocks.command_in(uow, clock_id, action, when)
+            return self._clocks.command_in(uow, clock_id, action, given, self.runtime.clock)
 
 
 def _target_list(value: object) -> tuple[Target, ...]:

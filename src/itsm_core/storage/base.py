@@ -14,7 +14,6 @@ backend can answer them with indexed columns and ``GROUP BY`` in the database.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -25,6 +24,8 @@ import attrs
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.text import check_texts
+from itsm_core.storage.checks import IndexType, check_id, check_value
 from itsm_core.storage.records import (
     RECORD_VERSION_KEY,
     Upcaster,
@@ -47,6 +48,7 @@ __all__ = [
     "UnitOfWork",
     "Upcaster",
     "Where",
+    "check_id",
     "check_value",
     "lease_end",
     "validate_aggregate",
@@ -55,50 +57,11 @@ __all__ = [
 T = TypeVar("T")
 E = TypeVar("E")
 
-IndexType = Literal["str", "int", "float", "bool", "datetime"]
 Op = Literal["eq", "ne", "in", "lt", "le", "gt", "ge", "is_null", "not_null"]
 _OPS: frozenset[str] = frozenset(get_args(Op))
 MeasureFn = Literal["count", "sum", "min", "max"]
 _MEASURE_FNS: frozenset[str] = frozenset(get_args(MeasureFn))
 _SUMMABLE: frozenset[str] = frozenset({"int", "float", "bool"})
-
-
-def check_value(index_type: IndexType, value: Any, name: str) -> Any:
-    """Return ``value`` if it fits an index field of ``index_type``, else raise.
-
-    ``str`` takes strings (a string enumeration member is one), ``int`` whole
-    numbers, ``float`` numbers, ``bool`` True or False (a bool is no number
-    here), ``datetime`` timezone-aware datetimes; None fits every type. An
-    :class:`enum.Enum` member counts as its value. Every backend checks the
-    values it stores and the values queries compare with, so a value that
-    does not fit is refused the same way everywhere.
-
-    :param index_type: the field's type.
-    :param value: the value to check.
-    :param name: the field, for the message (e.g. ``"complaint.state"``).
-    :return: the value (an enumeration member's value for a non-string enum).
-    :raises ValidationError: naming the field, its type and the value.
-    """
-    if isinstance(value, enum.Enum) and not isinstance(value, str | int):
-        value = value.value
-    if value is None:
-        return None
-    if index_type == "datetime":
-        return require_aware(value, name)
-    if index_type == "str":
-        ok = isinstance(value, str)
-    elif index_type == "bool":
-        ok = isinstance(value, bool)
-    elif index_type == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    else:  # float
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok:
-        raise ValidationError(
-            f"{name} is a {index_type} field; {value!r} ({type(value).__name__}) does not fit",
-            field=name,
-        )
-    return value
 
 
 @attrs.frozen
@@ -199,8 +162,13 @@ class AggregateSpec(Generic[T]):
         """Return the whole state of ``entity`` as a JSON-able dict of the current shape.
 
         The dict holds the shape's version under ``"record_version"``.
+
+        :raises ValidationError: if a string of the record holds a character
+            no backend stores alike (:mod:`itsm_core.kernel.text`).
         """
-        return stamp(self._to_record(entity), self.record_version)
+        record = self._to_record(entity)
+        check_texts(record, self.kind)
+        return stamp(record, self.record_version)
 
     def from_record(self, record: Mapping[str, Any]) -> T:
         """Rebuild an entity from a record of this or any older shape.

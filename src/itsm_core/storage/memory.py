@@ -19,11 +19,13 @@ import attrs
 
 from itsm_core.kernel.errors import ConflictError, NotFound, StorageError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.own_ids import own_id
 from itsm_core.storage.base import (
     AggregateSpec,
     Measure,
     OutboxEntry,
     Query,
+    check_id,
     check_value,
     lease_end,
     validate_aggregate,
@@ -259,7 +261,7 @@ class MemoryUnitOfWork:
 
     def get(self, spec: AggregateSpec[E], entity_id: str) -> E:
         """Load one entity."""
-        row = self._row(spec, entity_id)
+        row = self._row(spec, check_id(entity_id))
         if row is None:
             raise NotFound(spec.kind, entity_id)
         return spec.from_record(copy.deepcopy(row.record))
@@ -320,7 +322,9 @@ class MemoryUnitOfWork:
             for f in spec.index
         }
         expected, version, events = _version_of(entity)
-        entity_id = str(getattr(entity, "id"))  # noqa: B009
+        entity_id = check_id(getattr(entity, "id"), f"{spec.kind}.id")  # noqa: B009
+        if expected == 0:  # a new entity: its id follows the one rule of ids
+            own_id(entity_id, f"{spec.kind}.id")
         key = (spec.kind, entity_id)
         previous = self._staged.get(key)
         if previous is not None:
@@ -336,6 +340,8 @@ class MemoryUnitOfWork:
 
     def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
         """Stored events of one aggregate, oldest first."""
+        check_id(kind, "kind")
+        check_id(aggregate_id, "aggregate_id")
         with self._backend._lock:
             self._backend._check_open()
             return list(self._backend._events.get((kind, aggregate_id), ()))

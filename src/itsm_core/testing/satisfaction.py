@@ -66,6 +66,9 @@ ENGINEERS: tuple[str, ...] = ("eng-li", "eng-wang", "eng-zhang")
 _START = datetime(2025, 1, 1, tzinfo=UTC)
 _END = datetime(2027, 12, 31, tzinfo=UTC)
 
+#: any text a store keeps (no NUL, no lone surrogate: see itsm_core.kernel.text)
+_STORABLE = st.characters(codec="utf-8", exclude_characters="\x00")
+
 
 def aware_datetimes(start: datetime = _START, end: datetime = _END) -> st.SearchStrategy[datetime]:
     """UTC instants between ``start`` and ``end``, to the second."""
@@ -159,7 +162,7 @@ def responses(
         subject=subject,
         respondent=f"person-{draw(st.integers(1, 50))}",
         score=scale.score(raw),
-        comment=draw(st.none() | st.text(min_size=1, max_size=20).filter(str.strip)),
+        comment=draw(st.none() | st.text(_STORABLE, min_size=1, max_size=20).filter(str.strip)),
         responded_at=draw(responded if responded is not None else aware_datetimes()),
         timezone=timezone,
         engineer=engineer if channel in (Channel.TICKET, Channel.CALLBACK) else None,

@@ -49,7 +49,7 @@ def test_receipt_records_the_complaint_and_notifies_the_relationship_manager(
     assert c.received_by == SPECIALIST.id
     events = history(core, c.id)
     assert [e.name for e in events] == ["complaint.received"]
-    assert events[0].payload["notify"] == ["relationship_manager"]
+    assert events[0].payload["notify"] == ("relationship_manager",)
     assert events[0].payload["relationship_manager"] == RM.id
     assert [e.name for e in recorder.events] == ["complaint.received"]
 
@@ -183,7 +183,7 @@ def test_major_complaint_escalates_to_the_service_team_lead_at_dispatch(
     ]
     event = history(core, c.id)[-1]
     assert event.payload["escalated_to"] == "service_team_lead"
-    assert event.payload["notify"] == ["service_team_lead"]
+    assert event.payload["notify"] == ("service_team_lead",)
     # the service team lead handles it
     c = walk(service, c.id, ["finding", "judge_valid", "project"])
     service.apologise(TEAM_LEAD, c.id, apology="团队负责人致歉")

@@ -39,7 +39,7 @@ def test_the_item_is_raised_in_the_complaints_unit_of_work(core: ItsmCore) -> No
         "complaint.improvement_required",
         item.id,
     )
-    assert event.payload["notify"] == ["improvement_owner"]
+    assert event.payload["notify"] == ("improvement_owner",)
 
 
 def test_a_complaints_item_is_never_cancelled(core: ItsmCore) -> None:

@@ -21,7 +21,7 @@ from itsm_core import (
     ValidationError,
     hookimpl,
 )
-from itsm_core.outbox import Backoff, OutboxRelay
+from itsm_core.outbox import PARKED, Backoff, OutboxRelay
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.runtime import Runtime
 from itsm_core.storage.base import BackendFactory
@@ -180,17 +180,17 @@ def test_failing_notifier_does_not_block_others_and_is_retried_with_backoff() ->
     rt, clock = runtime(good, flaky)
     switch_on(rt)
     assert len(good.events) == 1 and flaky.events == []
-    (entry,) = rt.storage.outbox_pending(clock.now())
+    (entry,) = rt.storage.outbox_pending(clock.now())  # first failure: 10 s, less up to 1 s
     assert entry.attempts and entry.next_attempt_at
     # not yet due: the entry is not even claimed, nothing is tried
     report = rt.relay.run()
     assert report.claimed == 0 and report.delivered == 0 and report.failures == ()
     clock.advance(seconds=10)
-    report = rt.relay.run()  # second failure; backoff doubles to 20 s
+    report = rt.relay.run()  # second failure; backoff doubles to 20 s, less up to 10% jitter
     assert len(report.failures) == 1
-    clock.advance(seconds=19)
+    clock.advance(seconds=17)
     assert rt.relay.run().claimed == 0
-    clock.advance(seconds=1)
+    clock.advance(seconds=3)
     assert rt.relay.run().delivered == 1
     assert len(flaky.events) == 1 and len(good.events) == 1
     assert rt.storage.outbox_pending(clock.now()) == []
@@ -215,32 +215,54 @@ def test_backoff_is_capped() -> None:
         {"factor": "2"},
         {"base": timedelta(seconds=-1)},
         {"cap": 60},
+        {"max_attempts": 0},
+        {"jitter": 1},
+        {"jitter": -0.1},
     ],
-    ids=["factor-below-1", "infinite-factor", "factor-not-a-number", "negative-base", "cap-number"],
+    ids=[
+        "factor-below-1",
+        "infinite-factor",
+        "factor-not-a-number",
+        "negative-base",
+        "cap-number",
+        "no-attempts",
+        "jitter-1",
+        "negative-jitter",
+    ],
 )
 def test_bad_backoff_is_refused(options: dict[str, Any]) -> None:
     with pytest.raises(ValidationError, match="Backoff"):
         Backoff(**options)
 
 
-def test_a_notifier_down_for_days_is_still_retried_every_hour() -> None:
-    # 100 failures: the last waits of 2**99 * 5 s are capped
+def test_a_notifier_down_for_hours_is_retried_with_jitter_then_parked() -> None:
+    # the waits grow to the cap (shortened by up to the jitter), then the delivery is parked
     flaky = RecordingNotifier("flaky", failures=100)
     clock = FrozenClock(AT)
     pm = make_plugin_manager([flaky], load_entrypoints=False)
     storage = MemoryBackend("memory://", [LAMP_SPEC])
-    rt = Runtime(clock, storage, pm, OutboxRelay(storage, pm, clock, Backoff()))
+    policy = Backoff()
+    rt = Runtime(clock, storage, pm, OutboxRelay(storage, pm, clock, policy))
     switch_on(rt)
-    for attempt in range(2, 101):
+    for attempt in range(2, policy.max_attempts):
         clock.advance(hours=1)
         report = rt.relay.run()
-        assert len(report.failures) == 1
+        assert len(report.failures) == 1 and not report.failures[0].parked
         wait = report.failures[0].retry_at - clock.now()
-        assert wait == (timedelta(hours=1) if attempt > 10 else Backoff().delay(attempt))
+        assert policy.delay(attempt) * (1 - policy.jitter) <= wait <= policy.delay(attempt)
     clock.advance(hours=1)
+    (last,) = rt.relay.run().failures
+    assert last.parked and last.retry_at == PARKED
+    clock.advance(days=365)
+    assert rt.relay.run().claimed == 0  # parked: never retried by itself
+    (letter,) = rt.relay.dead_letters(clock.now())
+    assert (letter.notifier, letter.attempts) == ("flaky", policy.max_attempts)
+    flaky.failures = 0
+    rt.relay.retry_dead_letter(letter.event.event_id, "flaky", clock.now(), "om-1")
     assert rt.relay.run().delivered == 1
     assert len(flaky.events) == 1
     assert storage.outbox_pending(clock.now()) == []
+    assert rt.relay.dead_letters(clock.now()) == []
 
 
 def test_error_in_transaction_rolls_back_everything() -> None:

@@ -81,7 +81,7 @@ def test_sending_stores_the_report_as_sent_and_tells_the_notifiers(
     assert stored.content == sent.content and stored.content.items[0].progress == ()
     (event,) = ra.history_progress_report(PM, sent.id)
     assert event.name == "improvement_progress_report.sent" and event.actor_id == OM.id
-    assert event.payload["recipients"] == ["张三（客户代表）", "李四"]
+    assert event.payload["recipients"] == ("张三（客户代表）", "李四")
     assert "improvement_progress_report.sent" in recorder.names()
     assert [r.id for r in ra.find_progress_reports(PM, customer=CUSTOMER)] == [sent.id]
     assert ra.find_progress_reports(PM, customer="其他客户") == []

@@ -24,6 +24,7 @@ from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.labels import Labelled, Language
+from itsm_core.kernel.text import check_text
 from itsm_core.outbox import HookCall
 from itsm_core.satisfaction.analysis._format import number, small_sample_note
 from itsm_core.satisfaction.analysis.targets import AlertLevel, Deviation, TargetMetric
@@ -43,6 +44,9 @@ __all__ = [
 
 def standing_id(service: str, customer: str | None) -> str:
     """Return the id of the standing of ``service`` (for ``customer``, or overall)."""
+    check_text(service, "service")
+    if customer is not None:
+        check_text(customer, "customer")
     who = "*" if customer is None else quote(customer, safe="")
     return f"sat-standing:{quote(service, safe='')}:{who}"
 

@@ -36,6 +36,7 @@ from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.clock import require_aware, require_duration
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.labels import Labelled, Language
+from itsm_core.kernel.text import check_text
 
 __all__ = [
     "DEFAULT_IMPROVEMENT_PERIOD",
@@ -187,6 +188,9 @@ def _period(value: object) -> timedelta:
 
 def target_id(service: str, customer: str | None) -> str:
     """Return the id of the target of ``service`` (for ``customer``, or all customers)."""
+    check_text(service, "service")
+    if customer is not None:
+        check_text(customer, "customer")
     who = "*" if customer is None else quote(customer, safe="")
     return f"sat-target:{quote(service, safe='')}:{who}"
 
@@ -199,7 +203,7 @@ def required_text(value: object, name: str) -> str:
     """
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"{name} must be a non-empty string, got {value!r}", field=name)
-    return value.strip()
+    return check_text(value.strip(), name)
 
 
 def optional_text(value: object, name: str) -> str | None:

@@ -33,7 +33,13 @@ from itsm_core.storage.base import (
     check_value,
     lease_end,
 )
-from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url, shown_url
+from itsm_core.storage.sqlalchemy.engine import (
+    MAX_ROWS,
+    describe_error,
+    make_engine,
+    parse_url,
+    shown_url,
+)
 from itsm_core.storage.sqlalchemy.migrate import create_tables, ensure_schema
 from itsm_core.storage.sqlalchemy.tables import (
     EVENTS,
@@ -165,7 +171,7 @@ class SqlBackend:
             raise
         except sa.exc.SQLAlchemyError as exc:
             raise StorageError(
-                f"{doing} failed on {self._shown!r}: {type(exc).__name__}: {exc}"
+                f"{doing} failed on {self._shown!r}: {describe_error(exc)}"
             ) from exc
 
     @contextmanager
@@ -393,6 +399,7 @@ class SqlBackend:
             return []
         sql = self._outbox_sql
         at = self._instant(now, "now")
+        limit = min(limit, MAX_ROWS)
         with self._begin("reading the outbox") as connection:
             rows = list(connection.execute(sql.pending_due, {"p_at": at, "p_limit": limit}))
             if len(rows) < limit:
@@ -421,7 +428,7 @@ class SqlBackend:
         params = {
             "p_at": self._instant(now, "now"),
             "p_until": self._instant(until, "claimed_until"),
-            "p_limit": limit,
+            "p_limit": min(limit, MAX_ROWS),
         }
         with self._begin("claiming outbox entries") as connection:
             rows = list(connection.execute(self._outbox_sql.claim, params))

@@ -138,6 +138,34 @@ def _sqlite_pragmas(file_based: bool) -> Any:
     return on_connect
 
 
+#: the largest LIMIT / OFFSET the databases take (a signed 64-bit integer); a
+#: larger one means "no limit", as it does on the memory backend
+MAX_ROWS = 2**63 - 1
+
+
+def describe_error(exc: BaseException) -> str:
+    """Say what a database error was, in the library's words: never the values of a statement.
+
+    PostgreSQL's messages quote stored values (``invalid input syntax …:
+    "value"``, ``DETAIL: Key (id)=(…)``, ``CONTEXT: JSON data …``); they are
+    given by class and SQLSTATE only. The driver's own messages (no SQLSTATE:
+    "connection timeout expired") and SQLite's quote no values: their first
+    line is kept ("database is locked"). The statement's parameters are
+    hidden by the engine as well (``hide_parameters=True``).
+    """
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        orig = exc.__cause__ if exc.__cause__ is not None else exc
+    name = f"{type(orig).__module__}.{type(orig).__qualname__}".removeprefix("builtins.")
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:  # the server's message: it may quote values
+        return f"{name} (SQLSTATE {sqlstate})"
+    if isinstance(orig, sa.exc.SQLAlchemyError):
+        return name  # SQLAlchemy's own text may repeat the statement's values
+    first = str(orig).split("\n", 1)[0][:200]
+    return f"{name}: {first}" if first else name
+
+
 def _check_sqlite_directory(url: URL) -> None:
     """Refuse a SQLite file whose directory does not exist (SQLite would only say
     "unable to open database file")."""
@@ -173,7 +201,8 @@ def make_engine(options: EngineOptions | str, **engine_kwargs: Any) -> sa.Engine
     url = options.url
     if options.is_sqlite and not options.is_sqlite_memory:
         _check_sqlite_directory(url)
-    kwargs: dict[str, Any] = {"future": True}
+    # a statement's values (an internal complainant's name…) never appear in errors or logs
+    kwargs: dict[str, Any] = {"future": True, "hide_parameters": True}
     if options.is_sqlite:
         if options.is_sqlite_memory:
             kwargs.update(

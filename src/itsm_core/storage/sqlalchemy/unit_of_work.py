@@ -21,14 +21,17 @@ import sqlalchemy as sa
 
 from itsm_core.kernel.errors import ConflictError, NotFound, StorageError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.own_ids import own_id
 from itsm_core.storage.base import (
     AggregateSpec,
     IndexType,
     Measure,
     Query,
     Where,
+    check_id,
     validate_aggregate,
 )
+from itsm_core.storage.sqlalchemy.engine import MAX_ROWS, describe_error
 
 if TYPE_CHECKING:
     from itsm_core.storage.sqlalchemy.backend import SqlBackend
@@ -172,6 +175,7 @@ class SqlUnitOfWork:
     def get(self, spec: AggregateSpec[E], entity_id: str) -> E:
         """Load one entity; :class:`~itsm_core.kernel.errors.NotFound` if there is none."""
         table = self._backend.table(spec)
+        check_id(entity_id)
         row = self._execute(
             sa.select(table.c.record).where(table.c.id == entity_id), f"loading {spec.kind}"
         ).first()
@@ -197,8 +201,10 @@ class SqlUnitOfWork:
         order.append(table.c.id.asc())
         statement = statement.order_by(*order)
         if query.limit is not None:
-            statement = statement.limit(query.limit)
+            statement = statement.limit(min(query.limit, MAX_ROWS))
         if query.offset:
+            if query.offset > MAX_ROWS:
+                return []  # past every row there can be
             statement = statement.offset(query.offset)
         if query.lock and self._backend.dialect == "postgresql":
             statement = statement.with_for_update(skip_locked=True, of=table)
@@ -282,6 +288,8 @@ class SqlUnitOfWork:
 
     def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
         """Return the stored events of one aggregate, oldest first."""
+        check_id(kind, "kind")
+        check_id(aggregate_id, "aggregate_id")
         e = self._backend._events
         rows = self._execute(
             sa.select(e.c.body)
@@ -339,7 +347,9 @@ class SqlUnitOfWork:
         backend = self._backend
         table = backend.table(spec)
         expected, version, events = _version_of(entity)
-        entity_id = str(getattr(entity, "id"))  # noqa: B009
+        entity_id = check_id(getattr(entity, "id"), f"{spec.kind}.id")  # noqa: B009
+        if expected == 0:  # a new entity: its id follows the one rule of ids
+            own_id(entity_id, f"{spec.kind}.id")
         key = (spec.kind, entity_id)
         written = self._written.get(key)
         if written is not None:
@@ -376,7 +386,7 @@ class SqlUnitOfWork:
         except sa.exc.IntegrityError as exc:
             error = ConflictError(
                 f"{spec.kind} {entity_id!r}: another writer stored the same version or event "
-                f"meanwhile; reload it and try again ({exc.orig})",
+                f"meanwhile; reload it and try again ({describe_error(exc)})",
                 kind=spec.kind,
                 entity_id=entity_id,
                 expected=expected,
@@ -387,7 +397,7 @@ class SqlUnitOfWork:
             self.rollback()
             raise StorageError(
                 f"saving {spec.kind} {entity_id!r} failed on {backend._shown!r}: "
-                f"{type(exc).__name__}: {exc}"
+                f"{describe_error(exc)}"
             ) from exc
         if written is None:
             written = _Written(entity=entity, version=version, event_ids=set())
@@ -437,7 +447,7 @@ class SqlUnitOfWork:
                 with self._backend._wrap_errors("committing"):
                     connection.commit()
             except BaseException:
-                self.rollback()
+                self._abort_commit(connection)
                 raise
         committed = list(self._events)
         for written in self._written.values():
@@ -447,6 +457,25 @@ class SqlUnitOfWork:
         self._written.clear()
         self._events.clear()
         return committed
+
+    def _abort_commit(self, connection: sa.Connection) -> None:
+        """Undo a COMMIT the database refused.
+
+        The driver may keep the transaction open after a failed COMMIT
+        (SQLite's "database is locked"), while SQLAlchemy already considers it
+        ended and skips the pool's reset: the next unit of work on this
+        connection would commit the refused writes too. Roll back at the
+        driver; if even that fails, the connection is discarded.
+        """
+        self._written.clear()
+        self._events.clear()
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+            else:
+                connection.connection.driver_connection.rollback()  # type: ignore[union-attr]
+        except Exception:
+            connection.invalidate()
 
     def rollback(self) -> None:
         """Drop everything written in this unit of work."""
