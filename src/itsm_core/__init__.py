@@ -95,7 +95,7 @@ from itsm_core.sla import (
     TargetKind,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 logging.getLogger("itsm_core").addHandler(logging.NullHandler())
 
