@@ -24,14 +24,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci import in_ci
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = Path(__file__).with_name("sample_suite")
 WHEELHOUSE_ENV = "ITSM_WHEELHOUSE"
 MAKE = "python -m pip wheel -w .ci/wheelhouse '.[testing]' 'setuptools>=77'"
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +40,7 @@ def wheelhouse() -> Path:
             f"the packaging test installs from a wheelhouse at {path}, which is missing or "
             f"incomplete: run `{MAKE}` in the repository (or set {WHEELHOUSE_ENV})"
         )
-        if _ci():
+        if in_ci():
             pytest.fail(message + "; CI=true: .ci/run must build it", pytrace=False)
         pytest.skip(message)
     return path

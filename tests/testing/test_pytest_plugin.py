@@ -10,6 +10,7 @@ import pytest
 from itsm_core import FrozenClock, ItsmCore
 from itsm_core.testing import RecordingNotifier, strategies
 from itsm_core.testing.pytest_plugin import BACKENDS, CLOCK_START, POSTGRES_ENV
+from tests.ci import in_ci
 
 INTAKE = {
     "customer": "华东电网",
@@ -48,7 +49,7 @@ def test_the_sqlite_core_is_a_file_in_tmp_path(
 @pytest.fixture(autouse=True)
 def _postgres_runs_in_ci() -> None:
     """Under CI=true the PostgreSQL cases here must run: fail instead of the plug-in's skip."""
-    if not os.environ.get(POSTGRES_ENV) and os.environ.get("CI", "").lower() in {"1", "true"}:
+    if not os.environ.get(POSTGRES_ENV) and in_ci():
         pytest.fail(f"{POSTGRES_ENV} is not set, but CI=true: the PostgreSQL tests must run")
 
 
