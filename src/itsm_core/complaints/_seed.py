@@ -9,7 +9,7 @@ import attrs
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.labels import Labelled, Language
 
-__all__ = ["RecordField", "RecordKind", "RecordTable", "SeedRecord", "lang_of"]
+__all__ = ["RecordField", "RecordKind", "RecordSheet", "RecordTable", "SeedRecord", "lang_of"]
 
 
 class RecordKind(Labelled):
@@ -90,22 +90,17 @@ class RecordTable:
         }
 
 
-@attrs.frozen
-class SeedRecord:
-    """One seed record of one complaint, as of a version of its history.
+class RecordSheet:
+    """What every seed record offers: its title, fields and tables by key, a mapping per language.
 
-    :param kind: which record.
-    :param complaint_id: the complaint.
-    :param version: the complaint version the record reflects (its last event).
-    :param fields: the labelled fields, in form order.
-    :param tables: the labelled tables, in form order.
+    A seed record class (of complaints, of service reviews) is an attrs class
+    with ``kind`` (a :class:`~itsm_core.kernel.labels.Labelled` record kind),
+    ``fields`` and ``tables``, and inherits these reads.
     """
 
-    kind: RecordKind
-    complaint_id: str
-    version: int
+    kind: Labelled
     fields: tuple[RecordField, ...]
-    tables: tuple[RecordTable, ...] = ()
+    tables: tuple[RecordTable, ...]
 
     def title(self, lang: Language = "zh") -> str:
         """Return the record's title in ``lang``."""
@@ -139,10 +134,29 @@ class SeedRecord:
 
     def as_mapping(self, lang: Language = "zh") -> dict[str, Any]:
         """Return ``{label: display value}`` of the fields, and each table as a list of rows."""
+        self.kind.label(lang)  # refuses an unknown language, even for a record without fields
         out: dict[str, Any] = {f.label(lang): f.display(lang) for f in self.fields}
         for t in self.tables:
             out[t.label(lang)] = [{f.label(lang): f.display(lang) for f in row} for row in t.rows]
         return out
+
+
+@attrs.frozen
+class SeedRecord(RecordSheet):
+    """One seed record of one complaint, as of a version of its history.
+
+    :param kind: which record.
+    :param complaint_id: the complaint.
+    :param version: the complaint version the record reflects (its last event).
+    :param fields: the labelled fields, in form order.
+    :param tables: the labelled tables, in form order.
+    """
+
+    kind: RecordKind
+    complaint_id: str
+    version: int
+    fields: tuple[RecordField, ...]
+    tables: tuple[RecordTable, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as JSON-able data with both languages' labels."""

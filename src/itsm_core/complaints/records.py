@@ -29,7 +29,13 @@ from collections.abc import Iterable
 
 from itsm_core.complaints._fold import fold
 from itsm_core.complaints._forms import BUILDERS, LABELS, TABLE_LABELS
-from itsm_core.complaints._seed import RecordField, RecordKind, RecordTable, SeedRecord
+from itsm_core.complaints._seed import (
+    RecordField,
+    RecordKind,
+    RecordSheet,
+    RecordTable,
+    SeedRecord,
+)
 from itsm_core.kernel.events import DomainEvent
 
 __all__ = [
@@ -37,6 +43,7 @@ __all__ = [
     "TABLE_LABELS",
     "RecordField",
     "RecordKind",
+    "RecordSheet",
     "RecordTable",
     "SeedRecord",
     "build_record",

@@ -26,10 +26,9 @@ from typing import Any
 
 import attrs
 
-from itsm_core.complaints.records import RecordField, RecordTable
-from itsm_core.kernel.errors import ValidationError
+from itsm_core.complaints.records import RecordField, RecordSheet, RecordTable
 from itsm_core.kernel.events import DomainEvent
-from itsm_core.kernel.labels import Labelled, Language
+from itsm_core.kernel.labels import Labelled
 from itsm_core.reviews._fold import fold
 from itsm_core.reviews._forms import BUILDERS
 
@@ -49,7 +48,7 @@ class ReviewRecordKind(Labelled):
 
 
 @attrs.frozen
-class ReviewRecord:
+class ReviewRecord(RecordSheet):
     """One seed record of one review, as of a version of its history.
 
     :param kind: which record.
@@ -64,44 +63,6 @@ class ReviewRecord:
     version: int
     fields: tuple[RecordField, ...]
     tables: tuple[RecordTable, ...] = ()
-
-    def title(self, lang: Language = "zh") -> str:
-        """Return the record's title in ``lang``."""
-        return self.kind.label(lang)
-
-    def field(self, key: str) -> RecordField:
-        """Return the field ``key``.
-
-        :raises ValidationError: naming the record's fields when there is none such.
-        """
-        for f in self.fields:
-            if f.key == key:
-                return f
-        allowed = ", ".join(f.key for f in self.fields)
-        raise ValidationError(f"{self.kind.en} has no field {key!r}; fields: {allowed}", field=key)
-
-    def value(self, key: str) -> Any:
-        """Return the value of the field ``key``."""
-        return self.field(key).value
-
-    def table(self, key: str) -> RecordTable:
-        """Return the table ``key``.
-
-        :raises ValidationError: naming the record's tables when there is none such.
-        """
-        for t in self.tables:
-            if t.key == key:
-                return t
-        allowed = ", ".join(t.key for t in self.tables) or "none"
-        raise ValidationError(f"{self.kind.en} has no table {key!r}; tables: {allowed}", field=key)
-
-    def as_mapping(self, lang: Language = "zh") -> dict[str, Any]:
-        """Return ``{label: display value}`` of the fields, and each table as a list of rows."""
-        self.kind.label(lang)  # refuses an unknown language
-        out: dict[str, Any] = {f.label(lang): f.display(lang) for f in self.fields}
-        for t in self.tables:
-            out[t.label(lang)] = [{f.label(lang): f.display(lang) for f in row} for row in t.rows]
-        return out
 
     def to_dict(self) -> dict[str, Any]:
         """Return the record as JSON-able data with both languages' labels."""
