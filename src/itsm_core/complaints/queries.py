@@ -6,7 +6,7 @@ built here, so that a SQL backend answers each with indexed columns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 
 from itsm_core.complaints.enums import (
@@ -19,7 +19,6 @@ from itsm_core.complaints.enums import (
 )
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.kernel.labels import Labelled
 from itsm_core.storage.base import Query, Where
 
 __all__ = [
@@ -27,22 +26,6 @@ __all__ = [
     "praise_query",
 ]
 
-
-def _codes(value: object, enum: type[Labelled], field: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return (enum.parse(value, field).value,)
-    if isinstance(value, Iterable) and not isinstance(value, Mapping):
-        codes = tuple(enum.parse(v, field).value for v in value)
-        if not codes:
-            allowed = ", ".join(m.value for m in enum)
-            raise ValidationError(
-                f"{field}: give one code or several, not an empty collection; allowed: {allowed}",
-                field=field,
-            )
-        return codes
-    return (enum.parse(value, field).value,)
 
 
 def _name(value: object, field: str) -> str | None:
@@ -120,12 +103,12 @@ def complaints_query(
     limit = _count(limit, "limit", optional=True)
     offset = _count(offset, "offset", optional=False) or 0
     where: list[Where] = []
-    where += _condition("state", _codes(state, ComplaintState, "state"))
-    where += _condition("source", _codes(source, ComplaintSource, "source"))
-    where += _condition("origin", _codes(origin, Origin, "origin"))
-    where += _condition("severity", _codes(severity, Severity, "severity"))
-    where += _condition("channel", _codes(channel, ComplaintChannel, "channel"))
-    where += _condition("verdict", _codes(verdict, Verdict, "verdict"))
+    where += _condition("state", ComplaintState.codes(state, "state"))
+    where += _condition("source", ComplaintSource.codes(source, "source"))
+    where += _condition("origin", Origin.codes(origin, "origin"))
+    where += _condition("severity", Severity.codes(severity, "severity"))
+    where += _condition("channel", ComplaintChannel.codes(channel, "channel"))
+    where += _condition("verdict", Verdict.codes(verdict, "verdict"))
     for field, value in (
         ("customer", customer),
         ("party_complained_about", party_complained_about),

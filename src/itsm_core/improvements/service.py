@@ -57,21 +57,6 @@ def _name(value: object, field: str) -> str | None:
     return None if value is None else _text(value, field)
 
 
-def _codes(
-    value: object, enum: type[ImprovementState] | type[ImprovementSource], field: str
-) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        return (enum.parse(value, field).value,)
-    codes = tuple(enum.parse(v, field).value for v in value)
-    if not codes:
-        allowed = ", ".join(m.value for m in enum)
-        raise ValidationError(
-            f"{field}: give one code or several, not an empty collection; allowed: {allowed}",
-            field=field,
-        )
-    return codes
 
 
 def _all_roles(command_name: str) -> list[Role]:
@@ -468,8 +453,8 @@ class ImprovementService:
         self._read(actor, "improvement item: find")
         where: list[Where] = []
         for field, codes in (
-            ("source_kind", _codes(source_kind, ImprovementSource, "source_kind")),
-            ("state", _codes(state, ImprovementState, "state")),
+            ("source_kind", ImprovementSource.codes(source_kind, "source_kind")),
+            ("state", ImprovementState.codes(state, "state")),
         ):
             if codes is not None:
                 where.append(Where(field, "in", codes))

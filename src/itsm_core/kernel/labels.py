@@ -14,6 +14,7 @@ code string (it subclasses :class:`str`), and carries ``zh`` and ``en``::
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Literal, Self
 
@@ -68,3 +69,22 @@ class Labelled(StrEnum):
                 f"{name}: {value!r} is not a valid {cls.__name__}; allowed: {allowed}",
                 field=field,
             ) from None
+
+    @classmethod
+    def codes(cls, value: object, field: str) -> tuple[str, ...] | None:
+        """Return the codes of a filter: None (no filter), one member or code, or several.
+
+        :raises ValidationError: for a value that is not a code, or an empty collection.
+        """
+        if value is None:
+            return None
+        if isinstance(value, str) or not isinstance(value, Iterable) or isinstance(value, Mapping):
+            return (cls.parse(value, field).value,)
+        codes = tuple(cls.parse(v, field).value for v in value)
+        if not codes:
+            allowed = ", ".join(m.value for m in cls)
+            raise ValidationError(
+                f"{field}: give one code or several, not an empty collection; allowed: {allowed}",
+                field=field,
+            )
+        return codes

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.kernel.labels import Labelled
 from itsm_core.reviews.enums import ReviewForm, ReviewState
 from itsm_core.reviews.values import text
 from itsm_core.storage.base import Op, Query, Where
@@ -15,19 +13,6 @@ from itsm_core.storage.base import Op, Query, Where
 __all__ = ["review_query"]
 
 
-def _codes(value: object, enum: type[Labelled], field: str) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        return (enum.parse(value, field).value,)
-    codes = tuple(enum.parse(v, field).value for v in value)
-    if not codes:
-        allowed = ", ".join(m.value for m in enum)
-        raise ValidationError(
-            f"{field}: give one code or several, not an empty collection; allowed: {allowed}",
-            field=field,
-        )
-    return codes
 
 
 def _count(value: object, field: str, *, optional: bool) -> int | None:
@@ -65,8 +50,8 @@ def review_query(
     """
     where: list[Where] = []
     for field, codes in (
-        ("state", _codes(state, ReviewState, "state")),
-        ("form", _codes(form, ReviewForm, "form")),
+        ("state", ReviewState.codes(state, "state")),
+        ("form", ReviewForm.codes(form, "form")),
     ):
         if codes is not None:
             where.append(Where(field, "in", codes))
