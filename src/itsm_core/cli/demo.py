@@ -4,7 +4,7 @@
 :class:`~itsm_core.FrozenClock` day by day: each morning the worker's
 :meth:`~itsm_core.ItsmCore.run_due` (callback sampling, monthly callbacks,
 reminders, the SLA tick, the relay); during the working day the callback
-register, incidents on SLA clocks, complaints along every path of DOMAIN §2,
+register, incidents on SLA clocks, complaints along every path of the complaint process,
 praise, survey campaigns; each evening the import of the day's service
 records with their ticket scores; at each month's start the monthly scores, the
 target evaluation and the improvement items it raises; each quarter a service
@@ -345,7 +345,7 @@ class _Player:
         self.result.add("improvements_done")
 
     def review(self, day: date, customer: str) -> Scenario:
-        """A key customer's quarterly service review (DOMAIN §4), from plan to close."""
+        """A key customer's quarterly service review, from plan to close."""
         reviews, pm, coord = self.core.reviews, Cast.project_manager, Cast.coordinator
         end = day.replace(day=1)
         start = _months_after(end, -3)

@@ -90,7 +90,7 @@ PATHS = (
     "extended_escalated",
     "transferred_unresolved",
 )
-"""The complaint paths of DOMAIN §2, in the order the demo cycles through them."""
+"""The paths of the complaint process, in the order the demo cycles through them."""
 
 _SUMMARIES = {
     "desktop": ("打印机故障两天未修复", "电脑重装后数据丢失", "工程师上门迟到且态度冷淡"),

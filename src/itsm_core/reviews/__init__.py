@@ -1,4 +1,4 @@
-"""Customer service reviews (DOMAIN §4, 000 §7.2.2): plans, reviews, their records.
+"""Customer service reviews (the service review process): plans, reviews, their records.
 
 Use it through the facade: ``core.reviews`` is a :class:`ReviewService`. A
 review is planned (by hand or by a customer's :class:`ReviewPlan`), prepared,

@@ -1,4 +1,4 @@
-"""The attendance rule of a service review (000 §7.2.2.2).
+"""The attendance rule of a service review (holding the review, in the service review process).
 
 A review is held with the customer's key representative, the project
 manager and one relationship representative — the operations manager or the
@@ -79,6 +79,6 @@ def describe_missing(form: ReviewForm, missing: Iterable[str]) -> str:
             parts.append(f"the {role.en} ({role.zh})")
     return (
         "the review cannot be recorded as held: it needs the customer's key representative, "
-        "the project manager and one relationship representative (000 §7.2.2.2); missing: "
+        "the project manager and one relationship representative; missing: "
         + "; ".join(parts)
     )

@@ -15,7 +15,7 @@ __all__ = [
 
 
 class ReviewState(Labelled):
-    """Where a service review stands (000 §7.2.2)."""
+    """Where a service review stands in the service review process."""
 
     PLANNED = "planned", "已计划", "planned"
     PREPARED = "prepared", "已准备", "prepared"
@@ -27,7 +27,7 @@ class ReviewState(Labelled):
 
 
 class ReviewForm(Labelled):
-    """How the review is held (000 §7.2.2.2)."""
+    """How the review is held: a meeting, a video or phone conference, or by a third party."""
 
     MEETING = "meeting", "会议", "meeting"
     VIDEO = "video", "视频会议", "video conference"
@@ -36,7 +36,7 @@ class ReviewForm(Labelled):
 
 
 class ParticipantRole(Labelled):
-    """The part a participant takes in a review (000 §7.2.2.2)."""
+    """The part a participant takes in a review."""
 
     CUSTOMER_REPRESENTATIVE = (
         "customer_representative",

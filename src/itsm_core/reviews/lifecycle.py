@@ -1,4 +1,4 @@
-"""The service review's lifecycle as data, and who may fire each event (000 §7.2.2).
+"""The service review's lifecycle as data, and who may fire each event (the service review process).
 
 ::
 
@@ -14,12 +14,12 @@ time; the move and its reason are recorded (``reschedules``) and the
 review's due clock is re-targeted. ``closed`` and ``cancelled`` are
 terminal.
 
-Roles (:data:`ROLES`) follow 000 §7.2.2: the project manager leads — plans,
+Roles (:data:`ROLES`) follow the service review process: the project manager leads — plans,
 prepares, holds, reports, closes, cancels; the coordinator assists — may
 prepare, reschedule and record the holding, and writes the minutes
 (回顾活动纪要) alone. A satisfaction campaign of motive "service review" is
 opened by the project manager or the operations manager (who manages
-satisfaction, 000 §7.2.4).
+satisfaction in the satisfaction process).
 
 A review plan (:class:`~itsm_core.reviews.plans.ReviewPlan`) is active until
 it is ended (:data:`PLAN_LIFECYCLE`).
@@ -100,7 +100,7 @@ ROLES: Mapping[str, frozenset[Role]] = {
     "cancel": frozenset({_PM}),
     "open_campaign": frozenset({_PM, Role.OPERATIONS_MANAGER}),
 }
-"""Who may give each command (000 §7.2.2: the project manager leads, the coordinator assists)."""
+"""Who may give each command (the project manager leads, the coordinator assists)."""
 
 PLAN_TRANSITIONS: tuple[tuple[str, PlanState, PlanState], ...] = (
     ("schedule", PlanState.ACTIVE, PlanState.ACTIVE),
@@ -114,4 +114,4 @@ PLAN_LIFECYCLE: Lifecycle[PlanState] = Lifecycle(
 """The state machine of review plans."""
 
 PLAN_ROLES: frozenset[Role] = frozenset({_PM})
-"""Who creates, schedules and ends review plans: the project manager (000 §7.2.2.1)."""
+"""Who creates, schedules and ends review plans: the project manager, who prepares reviews."""

@@ -1,4 +1,5 @@
-"""The service review: one customer service review, from its plan to its report (000 §7.2.2).
+"""The service review: one customer service review, from its plan to its report
+(the service review process).
 
 A :class:`ServiceReview` is planned for a customer and the period it covers,
 prepared (scope, topics, agenda, form, the invited participants and their

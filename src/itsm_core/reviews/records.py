@@ -1,6 +1,6 @@
 """The seven seed records of a service review, rebuilt from its history (留痕).
 
-The source documents (000 §7.2.2) name the records of a review:
+The service review process names the records of a review:
 
 - 回顾活动安排表 (review arrangement): customer, period, time, form, place, scope, lead;
 - 参与人员名单 (participant list): who is invited, in which part, and who attended;

@@ -1,4 +1,4 @@
-"""The service reviews' use cases, as ``core.reviews.<command>`` (DOMAIN §4, 000 §7.2.2).
+"""The service reviews' use cases, as ``core.reviews.<command>`` (the service review process).
 
 Every method takes the acting :class:`~itsm_core.kernel.actors.Actor` first.
 Commands check the role (:data:`~itsm_core.reviews.lifecycle.ROLES`), load
@@ -169,7 +169,7 @@ class ReviewService(ReviewReads):
         calendar: str = "default",
         at: datetime | None = None,
     ) -> ServiceReview:
-        """Plan one review by hand (from the work plan or as needed, 000 §7.2.2.1).
+        """Plan one review by hand (from the work plan or as needed; preparing a review).
 
         Its due clock (SLA target kind ``review``) starts now and runs to ``due_at``.
 
@@ -340,7 +340,7 @@ class ReviewService(ReviewReads):
         third_party: str | None = None,
         at: datetime | None = None,
     ) -> ServiceReview:
-        """Record the arrangement (回顾活动安排表, 参与人员名单, 回顾议程, 000 §7.2.2.1).
+        """Record the arrangement (回顾活动安排表, 参与人员名单, 回顾议程; preparing a review).
 
         :param participants: :class:`~itsm_core.reviews.values.Participant`
             values, ``(person, role)`` pairs or mappings.
@@ -400,7 +400,7 @@ class ReviewService(ReviewReads):
         opinions: Iterable[Any] = (),
         at: datetime | None = None,
     ) -> ServiceReview:
-        """Record the review as held (服务回顾记录, 000 §7.2.2.2); its due clock stops.
+        """Record the review as held (服务回顾记录, holding the review); its due clock stops.
 
         Held only if attended by the customer's key representative, the
         project manager and the operations manager or the incident manager
@@ -426,7 +426,7 @@ class ReviewService(ReviewReads):
     def minute(
         self, actor: Actor, review_id: str, *, minutes: str, at: datetime | None = None
     ) -> ServiceReview:
-        """Record the minutes the coordinator wrote (回顾活动纪要, 000 §7.2.2.3).
+        """Record the minutes the coordinator wrote (回顾活动纪要, writing the review up).
 
         :raises AccessDenied: unless the actor is a coordinator.
         :raises InvalidTransition: unless held.

@@ -45,7 +45,7 @@ class Response(Aggregate):
         response must open a complaint, else None.
     :param complaint_id: the complaint it opened, once opened.
     :param confidential: the respondent's identity is confidential: the
-        response is about an internal complaint (000 §7.2.3.1), so only the
+        response is about an internal complaint, so only the
         complaint specialist sees the respondent (reads, events and the
         complaint it opens, which is internal too).
     """

@@ -1,6 +1,6 @@
 """The review lifecycle against an independent model of the allowed transitions.
 
-The oracle below is written from 000 §7.2.2 and the area's documentation,
+The oracle below is written from the service review process and the area's documentation,
 not from ``itsm_core.reviews.lifecycle``: a machine fires every command in
 every state and checks that the allowed ones move the review where the
 model says, and that the refused ones change nothing.

@@ -1,4 +1,4 @@
-"""Review analysis (DOMAIN §4, 000 §7.2.2, §7.2.5, §7.2.6): ``core.reviews.analysis``.
+"""Review analysis (review pack, trends, progress reports): ``core.reviews.analysis``.
 
 The review pack of a customer and period (SLA fulfilment, complaints,
 satisfaction against targets, open improvement items), the result and trend

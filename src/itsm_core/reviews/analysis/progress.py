@@ -1,4 +1,4 @@
-"""Improvement progress reports (服务改进情况报告, 000 §7.2.6).
+"""Improvement progress reports (服务改进情况报告, reporting improvement progress).
 
 On a customer's request the operations manager reports the service
 improvement plan, its progress and its results. :class:`ProgressContent` is

@@ -1,8 +1,9 @@
 """Review analysis: ``core.reviews.analysis``, a :class:`ReviewAnalysis`.
 
-The review pack (DOMAIN §4, 000 §7.2.2), the result and trend analysis
-(000 §7.2.5) and the improvement progress reports (000 §7.2.6). Who does
-what (DOMAIN §1; each call checks the actor's role first):
+The review pack (for the service review process), the result and trend
+analysis and the improvement progress reports (steps of the business
+relationship management process). Who does what (by the roles of that
+process; each call checks the actor's role first):
 
 * ``pack`` compiles the review pack of a customer and months, or of a service
   review (:data:`PACK_ROLES`: the project manager compiles it, the coordinator
@@ -18,10 +19,10 @@ what (DOMAIN §1; each call checks the actor's role first):
   ``history_progress_report`` the reports sent (:data:`READ_ROLES`).
 
 The operations manager is responsible for business relationship management
-as a whole and owns 7.2.5 and 7.2.6; the operations director (above) may act
-in their place. Periods are months ``"YYYY-MM"`` (one, or consecutive ones),
-read in the provider's zone (the satisfaction policy's), as in satisfaction
-analysis.
+as a whole and owns the trend analysis and the progress reports; the
+operations director (above) may act in their place. Periods are months
+``"YYYY-MM"`` (one, or consecutive ones), read in the provider's zone (the
+satisfaction policy's), as in satisfaction analysis.
 """
 
 from __future__ import annotations
@@ -84,10 +85,10 @@ PACK_ROLES: tuple[Role, ...] = (
     Role.SYSTEM,
 )
 """Who compiles a review pack: the project manager who organises the review, the
-coordinator who prepares it, the relationship representatives who attend (000 §7.2.2)."""
+coordinator who prepares it, the relationship representatives who attend."""
 
 ANALYSE_ROLES: tuple[Role, ...] = (Role.OPERATIONS_MANAGER, Role.OPERATIONS_DIRECTOR, Role.SYSTEM)
-"""Who runs the trend analysis: the operations manager (000 §7.2.5), the director,
+"""Who runs the trend analysis: the operations manager, the director,
 or a scheduled job as :data:`~itsm_core.SYSTEM`."""
 
 PROPOSE_ROLES: tuple[Role, ...] = (Role.OPERATIONS_MANAGER, Role.OPERATIONS_DIRECTOR)
@@ -95,7 +96,7 @@ PROPOSE_ROLES: tuple[Role, ...] = (Role.OPERATIONS_MANAGER, Role.OPERATIONS_DIRE
 ``trend_analysis`` in :data:`~itsm_core.improvements.RULES`)."""
 
 PROGRESS_ROLES: tuple[Role, ...] = (Role.OPERATIONS_MANAGER, Role.OPERATIONS_DIRECTOR)
-"""Who reports improvement progress to the customer (000 §7.2.6)."""
+"""Who reports improvement progress to the customer when they ask."""
 
 READ_ROLES: tuple[Role, ...] = (
     *PACK_ROLES,

@@ -1,4 +1,4 @@
-"""Result and trend analysis (结果与趋势分析, 000 §7.2.5): the operations manager's periodic look.
+"""Result and trend analysis (结果与趋势分析): the operations manager's periodic look.
 
 A :class:`TrendAnalysis` is one run of the analysis, stored as an aggregate
 (kind ``trend_analysis``) so that its findings can be referred to later and
