@@ -43,6 +43,7 @@ TRANSLATED = [
     "tutorial/index",
     "tutorial/first-complaint",
     "tutorial/satisfaction-programme",
+    "tutorial/quarterly-review",
     "how-to/index",
     "how-to/business-calendars",
     "how-to/complaint-promises",
