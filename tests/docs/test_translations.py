@@ -49,13 +49,16 @@ TRANSLATED = [
     "how-to/complaint-promises",
     "how-to/define-agreements",
     "how-to/notify-by-email-and-webhook",
+    "how-to/read-the-logs",
     "how-to/test-with-strategies",
     "how-to/use-postgresql",
+    "how-to/use-the-pytest-plugin",
     "how-to/write-a-notifier",
     "how-to/write-a-storage-backend",
     "explanation/index",
     "explanation/conventions",
     "explanation/processes",
+    "explanation/reliability",
 ]
 
 #: Pages translated in full whose translation may lag behind for a while: the
