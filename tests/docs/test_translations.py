@@ -55,6 +55,7 @@ TRANSLATED = [
     "how-to/use-the-pytest-plugin",
     "how-to/write-a-notifier",
     "how-to/write-a-storage-backend",
+    "how-to/write-reports",
     "explanation/index",
     "explanation/conventions",
     "explanation/processes",
