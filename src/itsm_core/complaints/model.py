@@ -51,6 +51,7 @@ from itsm_core.complaints.values import (
 )
 from itsm_core.improvements import ImprovementItem
 from itsm_core.kernel.actors import Actor
+from itsm_core.kernel.aggregate import require_forward
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 
@@ -92,13 +93,7 @@ class Complaint(ComplaintFields):
         """Check state, origin and role, and that ``at`` does not go back in time."""
         row = check(self, event)
         authorise(row, self, actor)
-        require_aware(at, "at")
-        if at < self.updated_at:
-            raise ValidationError(
-                f"at ({at.isoformat()}) is before the complaint's latest change "
-                f"({self.updated_at.isoformat()}); the history runs forwards",
-                field="at",
-            )
+        require_forward(at, self.updated_at, "the complaint")
         return row
 
     def _apply(

@@ -31,7 +31,7 @@ from itsm_core.improvements.values import (
     quality_indicators,
 )
 from itsm_core.kernel.actors import Actor
-from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.aggregate import Aggregate, require_forward
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 
@@ -167,13 +167,7 @@ class ImprovementItem(Aggregate):
 
     def _begin(self, event: str, at: datetime) -> None:
         LIFECYCLE.check(self, event)
-        require_aware(at, "at")
-        if at < self.updated_at:
-            raise ValidationError(
-                f"at ({at.isoformat()}) is before the item's latest change "
-                f"({self.updated_at.isoformat()}); the history runs forwards",
-                field="at",
-            )
+        require_forward(at, self.updated_at, "the item")
 
     def _apply(self, event: str, actor: Actor, at: datetime, payload: Mapping[str, Any]) -> None:
         source = self.state

@@ -14,7 +14,24 @@ from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.logs import area_logger
 
-__all__ = ["Aggregate"]
+__all__ = ["Aggregate", "require_forward"]
+
+
+def require_forward(at: datetime, latest: datetime, what: str) -> datetime:
+    """Return ``at`` if it is aware and not before ``latest``, the aggregate's latest change.
+
+    :param what: the aggregate as the message names it, e.g. ``"the complaint"``.
+    :raises ValidationError: for a naive ``at``, or one before ``latest`` (the
+        history runs forwards).
+    """
+    require_aware(at, "at")
+    if at < latest:
+        raise ValidationError(
+            f"at ({at.isoformat()}) is before {what}'s latest change "
+            f"({latest.isoformat()}); the history runs forwards",
+            field="at",
+        )
+    return at
 
 
 @attrs.define(eq=False, kw_only=True)

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import attrs
 
 from itsm_core.kernel.actors import Actor
-from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.aggregate import Aggregate, require_forward
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AttendanceIncomplete, ValidationError
 from itsm_core.reviews._attendance import describe_missing, missing_attendance
@@ -201,13 +201,7 @@ class ServiceReview(Aggregate):
 
     def _begin(self, event: str, at: datetime) -> None:
         LIFECYCLE.check(self, event)
-        require_aware(at, "at")
-        if at < self.updated_at:
-            raise ValidationError(
-                f"at ({at.isoformat()}) is before the review's latest change "
-                f"({self.updated_at.isoformat()}); the history runs forwards",
-                field="at",
-            )
+        require_forward(at, self.updated_at, "the review")
 
     def _apply(self, event: str, actor: Actor, at: datetime, payload: Mapping[str, Any]) -> None:
         source = self.state

@@ -26,7 +26,7 @@ import attrs
 
 from itsm_core.calendars.calendar import BusinessCalendar
 from itsm_core.kernel.actors import Actor
-from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.aggregate import Aggregate, require_forward
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import CalendarError, ValidationError
 from itsm_core.reviews.enums import Cadence, PlanState, ReviewForm
@@ -185,13 +185,7 @@ class ReviewPlan(Aggregate):
 
     def _begin(self, event: str, at: datetime) -> None:
         PLAN_LIFECYCLE.check(self, event)
-        require_aware(at, "at")
-        if at < self.updated_at:
-            raise ValidationError(
-                f"at ({at.isoformat()}) is before the plan's latest change "
-                f"({self.updated_at.isoformat()}); the history runs forwards",
-                field="at",
-            )
+        require_forward(at, self.updated_at, "the plan")
 
     @classmethod
     def create(cls, actor: Actor, at: datetime, *, plan_id: str, **fields: Any) -> ReviewPlan:
