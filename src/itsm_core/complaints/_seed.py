@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -98,7 +98,10 @@ class RecordSheet:
     ``fields`` and ``tables``, and inherits these reads.
     """
 
+    #: The name of the field holding the subject's id (e.g. ``"complaint_id"``).
+    SUBJECT: ClassVar[str]
     kind: Labelled
+    version: int
     fields: tuple[RecordField, ...]
     tables: tuple[RecordTable, ...]
 
@@ -140,6 +143,17 @@ class RecordSheet:
             out[t.label(lang)] = [{f.label(lang): f.display(lang) for f in row} for row in t.rows]
         return out
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record as JSON-able data with both languages' labels."""
+        return {
+            "kind": self.kind.value,
+            "title": {"zh": self.kind.zh, "en": self.kind.en},
+            self.SUBJECT: getattr(self, self.SUBJECT),
+            "version": self.version,
+            "fields": [f.to_dict() for f in self.fields],
+            "tables": [t.to_dict() for t in self.tables],
+        }
+
 
 @attrs.frozen
 class SeedRecord(RecordSheet):
@@ -158,16 +172,7 @@ class SeedRecord(RecordSheet):
     fields: tuple[RecordField, ...]
     tables: tuple[RecordTable, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the record as JSON-able data with both languages' labels."""
-        return {
-            "kind": self.kind.value,
-            "title": {"zh": self.kind.zh, "en": self.kind.en},
-            "complaint_id": self.complaint_id,
-            "version": self.version,
-            "fields": [f.to_dict() for f in self.fields],
-            "tables": [t.to_dict() for t in self.tables],
-        }
+    SUBJECT: ClassVar[str] = "complaint_id"
 
 
 def lang_of(lang: Language, zh: str, en: str) -> str:

@@ -22,7 +22,7 @@ complaint records use), every label in Chinese and English.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import ClassVar
 
 import attrs
 
@@ -64,16 +64,7 @@ class ReviewRecord(RecordSheet):
     fields: tuple[RecordField, ...]
     tables: tuple[RecordTable, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return the record as JSON-able data with both languages' labels."""
-        return {
-            "kind": self.kind.value,
-            "title": {"zh": self.kind.zh, "en": self.kind.en},
-            "review_id": self.review_id,
-            "version": self.version,
-            "fields": [f.to_dict() for f in self.fields],
-            "tables": [t.to_dict() for t in self.tables],
-        }
+    SUBJECT: ClassVar[str] = "review_id"
 
 
 def build_record(kind: ReviewRecordKind | str, events: Iterable[DomainEvent]) -> ReviewRecord:
