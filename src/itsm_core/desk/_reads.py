@@ -13,6 +13,8 @@ from itsm_core.desk.enums import FlagKind, FlagState
 from itsm_core.desk.model import CustomerContact, KnowledgeFlag
 from itsm_core.desk.storage import CONTACT_SPEC, FLAG_SPEC
 from itsm_core.desk.views import ArticleEffectiveness, ChaseList, CustomerView, MemberChase
+from itsm_core.improvements.enums import ImprovementState
+from itsm_core.improvements.lifecycle import LIFECYCLE as IMPROVEMENT_LIFECYCLE
 from itsm_core.improvements.service import ImprovementService
 from itsm_core.kernel.actors import STAFF_ROLES, Actor, require_role
 from itsm_core.kernel.api import read, report
@@ -22,7 +24,9 @@ from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.runtime import Runtime
 from itsm_core.satisfaction._capture import READ_ROLES, load_or_none
 from itsm_core.satisfaction._values import local_period, optional_text, require_text, zone
+from itsm_core.satisfaction.analysis.service import READ_ROLES as WATCH_ROLES
 from itsm_core.satisfaction.analysis.storage import STANDING_SPEC
+from itsm_core.satisfaction.analysis.watchlists import WatchEntry
 from itsm_core.satisfaction.enums import RequestKind, ServiceRecordState
 from itsm_core.satisfaction.model import ServiceRecord
 from itsm_core.satisfaction.service import SatisfactionService
@@ -31,6 +35,7 @@ from itsm_core.storage.base import Measure, Query, Where
 
 __all__ = ["DeskReads", "order_requests"]
 
+_UNFINISHED = tuple(s.value for s in ImprovementState if s not in IMPROVEMENT_LIFECYCLE.terminal)
 _OPEN_STATES = tuple(s.value for s in ServiceRecordState if s is not ServiceRecordState.CLOSED)
 
 
@@ -111,8 +116,10 @@ class DeskReads:
         and looked up in one indexed query over the customer contacts. The
         view lists every service record of the customer (open ones first,
         then closed ones with failures first), its open complaints (redacted
-        for ``actor``), its open improvement items, its satisfaction standings
-        and its entries on the watch lists of ``period``.
+        for ``actor``), its improvement items not finished (neither done,
+        decided nor cancelled), its satisfaction standings and its entries on
+        the watch lists of ``period`` (for those who may read the watch lists:
+        none for an engineer or the complaint specialist).
 
         :param phone: the caller's phone number, in any usual form.
         :param email: or the sender's e-mail address.
@@ -141,12 +148,14 @@ class DeskReads:
         improvements = (
             ()
             if self._improvements is None
-            else tuple(self._improvements.find(actor, customer=customer, is_open=True))
+            else tuple(self._improvements.find(actor, customer=customer, state=_UNFINISHED))
         )
-        watch = self._satisfaction.analysis.watch_list(actor, month)
-        entries = tuple(
-            e for e in (*watch.low_satisfaction, *watch.key_customers) if e.customer == customer
-        )
+        entries: tuple[WatchEntry, ...] = ()
+        if actor.has(*WATCH_ROLES):  # who may read the watch lists; the others see none
+            watch = self._satisfaction.analysis.watch_list(actor, month)
+            entries = tuple(
+                e for e in (*watch.low_satisfaction, *watch.key_customers) if e.customer == customer
+            )
         return CustomerView(
             customer=customer,
             name=None if profile is None else profile.name,
@@ -157,7 +166,7 @@ class DeskReads:
             open_improvements=improvements,
             standings=tuple(standings),
             watch=entries,
-            period=watch.period,
+            period=month,
         )
 
     # ------------------------------------------------------------ the daily chase

@@ -33,7 +33,8 @@ class CustomerView:
     :param open_complaints: the customer's complaints not closed, redacted
         for the reader (an internal complainant's identity shows to the
         complaint specialist alone).
-    :param open_improvements: the improvement items about the customer still open.
+    :param open_improvements: the improvement items about the customer not
+        finished (neither done, decided nor cancelled).
     :param standings: the customer's satisfaction standings (the last
         evaluation against each target).
     :param watch: the customer's entries on the watch lists of the period
