@@ -57,14 +57,12 @@ def record(core: ItsmCore, record_id: str, **overrides: Any) -> ServiceRecord:
 
 
 def closed(core: ItsmCore, record_id: str, hours: int = 2, **overrides: Any) -> ServiceRecord:
-    """Register a closed record, opened ``hours`` hours before T0 and closed at T0 minus hours."""
+    """Register a closed record: the later ``hours``, the earlier it was opened and closed."""
     opened = T0 - timedelta(days=2, hours=hours)
-    return record(
-        core,
-        record_id,
-        opened_at=opened,
-        resolved_at=opened + timedelta(hours=1),
-        closed_at=opened + timedelta(hours=2),
-        resolution="已处理",
-        **overrides,
-    )
+    fields: dict[str, Any] = {
+        "opened_at": opened,
+        "resolved_at": opened + timedelta(hours=1),
+        "closed_at": opened + timedelta(hours=2),
+        "resolution": "已处理",
+    }
+    return record(core, record_id, **{**fields, **overrides})
