@@ -263,7 +263,8 @@ class DeskReads:
         route_to: str | None = None,
         limit: int | None = None,
     ) -> list[KnowledgeFlag]:
-        """Return the knowledge flags matching every filter given, oldest first.
+        """Return the knowledge flags matching every filter given, oldest first
+        (then by record and article).
 
         ``route_to`` with ``state="raised"`` is one person's flags to decide on.
         """
@@ -284,7 +285,8 @@ class DeskReads:
             if value is not None:
                 where.append(Where(field, "eq", require_text(value, field)))
         with self.runtime.storage.unit_of_work() as uow:
-            return uow.find(FLAG_SPEC, Query(tuple(where), ("raised_at", "id"), limit))
+            order = ("raised_at", "record_id", "article", "id")
+            return uow.find(FLAG_SPEC, Query(tuple(where), order, limit))
 
     @read
     def history(self, actor: Actor, flag_id: str) -> list[DomainEvent]:

@@ -170,8 +170,9 @@ def test_find_by_addressee_and_state(core: ItsmCore) -> None:
 def _use(core: ItsmCore, article: str, record_id: str, helped: bool) -> str:
     if record_id not in {r.id for r in core.satisfaction.service_records.find(RM)}:
         record(core, record_id)
+    suggestion = None if helped else "改"
     flag = core.desk.flag_article(DESK, article=article, record_id=record_id, helped=helped,
-                                  author=AUTHOR.id, suggestion=None if helped else "改")  # fmt: skip
+                                  author=AUTHOR.id, suggestion=suggestion)  # fmt: skip
     return flag.id
 
 
