@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from itsm_core.complaints import COMPLAINT_SPEC, PRAISE_SPEC
+from itsm_core.desk import DESK_SPECS
 from itsm_core.improvements import IMPROVEMENT_SPEC
 from itsm_core.reviews import PLAN_SPEC, REVIEW_SPEC
 from itsm_core.reviews.analysis import ANALYSIS_SPECS as REVIEW_ANALYSIS_SPECS
@@ -34,4 +35,5 @@ def aggregate_specs() -> list[AggregateSpec[Any]]:
     specs.extend(ANALYSIS_SPECS)
     specs.extend((REVIEW_SPEC, PLAN_SPEC))
     specs.extend(REVIEW_ANALYSIS_SPECS)
+    specs.extend(DESK_SPECS)
     return specs

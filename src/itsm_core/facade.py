@@ -16,6 +16,7 @@ from itsm_core.complaints import (
     ComplaintPolicy,
     ComplaintService,
 )
+from itsm_core.desk import DeskService
 from itsm_core.improvements import ImprovementService
 from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, Role, require_role
 from itsm_core.kernel.api import command
@@ -234,6 +235,15 @@ class ItsmCore:
             )
             """Customer service reviews: plans, reviews, their seed records;
             ``analysis``: the review pack, trend analysis, progress reports."""
+            self.desk = DeskService(
+                self.runtime,
+                satisfaction=self.satisfaction,
+                complaints=self.complaints,
+                improvements=self.improvements,
+            )
+            """The service desk: the customer's view from a caller's number or
+            address, the daily chase list, customer contacts, knowledge flags
+            and the articles' effectiveness."""
         except BaseException:
             self.storage.close()  # a refused setting must not leave the store open
             raise

@@ -16,6 +16,7 @@ from itsm_core.kernel.markers import PROJECT, hookimpl, hookspec
 from itsm_core.storage.base import BackendFactory
 
 if TYPE_CHECKING:
+    from itsm_core.desk.notices import FlagNotice
     from itsm_core.satisfaction.analysis.model import LevelCrossing
     from itsm_core.sla.notifications import SlaNotification
     from itsm_core.sla.periods import ServicePeriodNotice
@@ -24,6 +25,7 @@ __all__ = [
     "PROJECT",
     "hookimpl",
     "hookspec",
+    "itsm_knowledge_flag_raised",
     "itsm_on_event",
     "itsm_register_storage",
     "itsm_satisfaction_level_crossed",
@@ -91,6 +93,28 @@ def itsm_service_record_returned(
     :param engineer: the engineer who handled it (None if unknown).
     :param callback_id: the callback that found it not solved.
     :param returned_at: when it was returned (timezone-aware).
+    """
+
+
+@hookspec
+def itsm_knowledge_flag_raised(notice: FlagNotice) -> None:
+    """Route a knowledge flag of the service desk to the person who decides on it.
+
+    The desk flags a knowledge article it used on a request (it helped, or it
+    is flawed, with a suggestion) or a closed request worth a knowledge entry
+    (with a suggestion). The flag goes to ``notice.route_to``: the article's
+    author, who improves the article, or the request's last handler, who
+    writes it up for the knowledge base; they accept or reject it with
+    :meth:`core.desk.accept <itsm_core.desk.DeskService.accept>` /
+    :meth:`reject <itsm_core.desk.DeskService.reject>`. Delivered through the
+    outbox after the flag is committed (from the domain event
+    ``knowledge_flag.raised``, which ``itsm_on_event`` notifiers also
+    receive): at least once per implementation, each on its own; one that
+    raises is retried later with backoff and never undoes the commit.
+    ``notice.key`` is the idempotency key.
+
+    :param notice: the flag, its kind, who decides, the request, the article
+        and the suggestion (:class:`~itsm_core.desk.FlagNotice`).
     """
 
 

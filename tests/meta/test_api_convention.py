@@ -26,6 +26,7 @@ from itsm_core.kernel.api import api_kind
 
 SERVICES: tuple[str, ...] = (
     "complaints",
+    "desk",
     "improvements",
     "reviews",
     "reviews.analysis",

@@ -40,6 +40,8 @@ ADDED_SINCE = {
     "itsm_review_plan",
     "itsm_trend_analysis",
     "itsm_improvement_progress_report",
+    "itsm_knowledge_flag",
+    "itsm_customer_contact",
 }
 """The tables of kinds added since 0.1.0 (0004 fills the first with the items it moves out)."""
 

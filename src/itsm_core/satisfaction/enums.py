@@ -21,6 +21,7 @@ __all__ = [
     "CampaignState",
     "Channel",
     "InvitationState",
+    "RequestKind",
     "ServiceRecordState",
     "Subject",
     "SubjectKind",
@@ -111,6 +112,19 @@ class InvitationState(Labelled):
     INVITED = "invited", "已邀请", "invited"
     RESPONDED = "responded", "已回复", "responded"
     EXPIRED = "expired", "已过期", "expired"
+
+
+class RequestKind(Labelled):
+    """What a service record asks for: a failure (故障) or another request.
+
+    The customer's view lists closed failures before the other closed
+    requests; a record registered without a kind has none (``None``).
+    """
+
+    FAILURE = "failure", "故障", "failure"
+    SERVICE_REQUEST = "service_request", "服务请求", "service request"
+    CONSULTATION = "consultation", "咨询", "consultation"
+    CHANGE = "change", "变更请求", "change request"
 
 
 class ServiceRecordState(Labelled):

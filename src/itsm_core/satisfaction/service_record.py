@@ -17,11 +17,19 @@ solved, the record is *returned* to the engineer (its reopened count goes up,
 its resolved and closed instants are cleared); once the engineer resolves it
 again a second callback is due (``recheck_due``), and the record cannot close
 until that callback confirms it is solved.
+
+**Following up** (the desk's daily chase): a record names the desk member
+who follows it (``desk_agent``) and what it asks for (``kind``: a failure or
+another request). ``updated_at`` is the instant of its latest change, and
+:meth:`ServiceRecord.note_progress` records what the desk learned when it
+chased the request without changing its state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -29,6 +37,7 @@ from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.satisfaction._values import (
     DEFAULT_TIMEZONE,
     local_day,
@@ -36,7 +45,7 @@ from itsm_core.satisfaction._values import (
     optional_text,
     require_text,
 )
-from itsm_core.satisfaction.enums import CallbackStatus, ServiceRecordState
+from itsm_core.satisfaction.enums import CallbackStatus, RequestKind, ServiceRecordState
 from itsm_core.satisfaction.lifecycle import CALLBACK_STATUS, SERVICE_RECORD
 
 __all__ = ["ServiceRecord", "check_order"]
@@ -85,6 +94,10 @@ class ServiceRecord(Aggregate):
     :param state: the :class:`~itsm_core.satisfaction.enums.ServiceRecordState`.
     :param callback_status: where it stands with callbacks.
     :param timezone: the provider's zone, in which :attr:`closed_day` is counted.
+    :param kind: what the request asks for (a failure first among closed ones), if known.
+    :param desk_agent: the desk member who follows the request (the daily chase).
+    :param updated_at: the instant of the record's latest change (set by every event).
+    :param progress_note: what the desk last learned when it chased the request.
     """
 
     KIND = "service_record"
@@ -105,6 +118,28 @@ class ServiceRecord(Aggregate):
     last_callback_id: str | None = None
     last_return_reason: str | None = None
     timezone: str = DEFAULT_TIMEZONE
+    kind: RequestKind | None = None
+    desk_agent: str | None = None
+    updated_at: datetime | None = None
+    progress_note: str | None = None
+
+    def _record(
+        self,
+        name: str,
+        actor: Actor,
+        at: datetime,
+        payload: Mapping[str, Any] | None = None,
+        confidential: Iterable[str] = (),
+    ) -> DomainEvent:
+        event = super()._record(name, actor, at, payload, confidential)
+        if self.updated_at is None or at > self.updated_at:
+            self.updated_at = at
+        return event
+
+    @property
+    def is_open(self) -> bool:
+        """True until the record is closed (open, resolved or returned)."""
+        return self.state is not ServiceRecordState.CLOSED
 
     @property
     def closed_day(self) -> str | None:
@@ -142,6 +177,8 @@ class ServiceRecord(Aggregate):
             "closed_at": self.closed_at,
             "first_contact": self.first_contact,
             "reopened_count": self.reopened_count,
+            "kind": None if self.kind is None else self.kind.value,
+            "desk_agent": self.desk_agent,
         }
 
     def register(self, actor: Actor, at: datetime) -> None:
@@ -267,4 +304,23 @@ class ServiceRecord(Aggregate):
             actor,
             at,
             {**self._facts(), "callback_id": callback_id, "reason": text},
+        )
+
+    def note_progress(
+        self, actor: Actor, at: datetime, *, note: str, desk_agent: str | None = None
+    ) -> None:
+        """The desk chased the request: record what it learned (and who follows it now).
+
+        The state does not change; a closed record is not chased any more.
+        """
+        if not self.is_open:
+            raise SERVICE_RECORD.refuse(
+                self, "note_progress", "a closed record is not chased any more"
+            )
+        text = require_text(note, "note")
+        who = optional_text(desk_agent, "desk_agent")
+        self.progress_note = text
+        self.desk_agent = who or self.desk_agent
+        self._record(
+            "progress_noted", actor, at, {"note": text, "desk_agent": self.desk_agent}
         )

@@ -19,7 +19,12 @@ from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.own_ids import own_id
 from itsm_core.satisfaction._capture import READ_ROLES, RECORD_ROLES, Capture, load_or_none
 from itsm_core.satisfaction._values import as_day, as_period, optional_text, require_text
-from itsm_core.satisfaction.enums import CallbackKind, CallbackStatus, ServiceRecordState
+from itsm_core.satisfaction.enums import (
+    CallbackKind,
+    CallbackStatus,
+    RequestKind,
+    ServiceRecordState,
+)
 from itsm_core.satisfaction.model import ServiceRecord
 from itsm_core.satisfaction.storage import CALLBACK_SPEC, SERVICE_RECORD_SPEC
 from itsm_core.storage.base import Query
@@ -53,6 +58,8 @@ class ServiceRecordService:
         closed_at: datetime | None = None,
         first_contact: bool = False,
         reopened_count: int = 0,
+        kind: RequestKind | str | None = None,
+        desk_agent: str | None = None,
         at: datetime | None = None,
     ) -> ServiceRecord:
         """Register a request handled in the provider's ticketing tool.
@@ -73,6 +80,8 @@ class ServiceRecordService:
         :param closed_at: when closed.
         :param first_contact: resolved at first contact.
         :param reopened_count: reopened so far.
+        :param kind: what the request asks for (:class:`RequestKind`: a failure...).
+        :param desk_agent: the desk member who follows the request.
         :param at: when registered (default now).
         :raises ValidationError: for instants out of order or naive.
         :raises ConflictError: if the id is registered already.
@@ -98,6 +107,8 @@ class ServiceRecordService:
             first_contact=bool(first_contact),
             reopened_count=reopened_count,
             timezone=self._capture.policy.timezone,
+            kind=None if kind is None else RequestKind.parse(kind, "kind"),
+            desk_agent=optional_text(desk_agent, "desk_agent"),
         )
         record.register(actor, when)
         with self._capture.runtime.transaction() as uow:

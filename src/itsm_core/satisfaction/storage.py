@@ -23,7 +23,9 @@ so that ``sum`` counts them.
     ``closed_day`` str|None (``"YYYY-MM-DD"`` local), ``closed_period``
     str|None (``"YYYY-MM"`` local), ``first_contact`` int, ``reopened`` int
     (reopened count > 0), ``reopened_count`` int, ``complete`` int,
-    ``callback_state`` str.
+    ``callback_state`` str; since record version 2 (revision 0011) ``kind``
+    str|None, ``desk_agent`` str|None and ``updated_at`` datetime (the
+    latest change: what the desk's daily chase list sorts by).
 
 ``survey_invitation`` (:data:`INVITATION_SPEC`)
     ``campaign_id``, ``customer``, ``respondent``, ``token``, ``state`` (str),
@@ -45,6 +47,7 @@ so that ``sum`` counts them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from itsm_core.satisfaction.enums import InvitationState
@@ -119,10 +122,38 @@ RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec.of(
 # --- service records -----------------------------------------------------------
 
 
+def latest_instant(record: dict[str, Any]) -> str | None:
+    """The latest of a version-1 service record's opened, resolved and closed instants
+    (its ``updated_at`` as far as the record tells), as stored."""
+    found: tuple[datetime, str] | None = None
+    for name in ("opened_at", "resolved_at", "closed_at"):
+        value = record.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            continue
+        if moment.tzinfo is not None and (found is None or moment > found[0]):
+            found = (moment, value)
+    return None if found is None else found[1]
+
+
+def _service_record_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
+    # version 2 adds what the desk follows: the kind of request, the desk member,
+    # the latest change and the last progress note
+    record.setdefault("kind", None)
+    record.setdefault("desk_agent", None)
+    record.setdefault("progress_note", None)
+    record.setdefault("updated_at", latest_instant(record))
+    return record
+
+
 SERVICE_RECORD_SPEC: AggregateSpec[ServiceRecord] = AggregateSpec.of(
     ServiceRecord,
     kind=ServiceRecord.KIND,
-    record_version=1,
+    record_version=2,
+    upcasters={1: _service_record_v1_to_v2},
     index=(
         IndexField("customer", "str", lambda r: r.customer),
         IndexField("service", "str", lambda r: r.service),
@@ -138,6 +169,9 @@ SERVICE_RECORD_SPEC: AggregateSpec[ServiceRecord] = AggregateSpec.of(
         IndexField("reopened_count", "int", lambda r: r.reopened_count),
         IndexField("complete", "int", lambda r: _flag(r.complete)),
         IndexField("callback_state", "str", lambda r: r.callback_status.value),
+        IndexField("kind", "str", lambda r: None if r.kind is None else r.kind.value),
+        IndexField("desk_agent", "str", lambda r: r.desk_agent),
+        IndexField("updated_at", "datetime", lambda r: r.updated_at),
     ),
 )
 """Stores :class:`~itsm_core.satisfaction.service_record.ServiceRecord`

@@ -156,6 +156,11 @@ class RecordingNotifier:
         self._call("itsm_satisfaction_level_crossed", crossing=crossing)
 
     @hookimpl
+    def itsm_knowledge_flag_raised(self, notice: Any) -> None:
+        """Keep a knowledge flag routed to the person who decides on it."""
+        self._call("itsm_knowledge_flag_raised", notice=notice)
+
+    @hookimpl
     def itsm_service_record_returned(
         self,
         record_id: str,

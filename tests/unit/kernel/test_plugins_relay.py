@@ -96,9 +96,9 @@ class MisspelledHook:
 
 
 def test_plugins_that_do_not_fit_the_hooks_are_refused_clearly() -> None:
-    with pytest.raises(PluginError, match=r"does not match.*evt.*known hooks: itsm_on_event"):
+    with pytest.raises(PluginError, match=r"does not match.*evt.*known hooks: .*itsm_on_event"):
         make_plugin_manager([MisnamedArgument()], load_entrypoints=False)
-    with pytest.raises(PluginError, match=r"itsm_on_evnt.*known hooks: itsm_on_event"):
+    with pytest.raises(PluginError, match=r"itsm_on_evnt.*known hooks: .*itsm_on_event"):
         make_plugin_manager([MisspelledHook()], load_entrypoints=False)
     with pytest.raises(PluginError, match=r"class RecordingNotifier; pass an instance"):
         make_plugin_manager([RecordingNotifier], load_entrypoints=False)
