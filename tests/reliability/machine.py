@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from itsm_core import FrozenClock, InvalidTransition, ItsmCore
+from itsm_core import FrozenClock, InvalidTransition, ItsmCore, ItsmError
 
 from .stores import Stores, machine_settings
 
@@ -57,15 +57,20 @@ class BackendMachine(RuleBasedStateMachine):
             self.stores.give_back(self.backend, self.url)
 
     def attempt(
-        self, what: str, call: Callable[[], Any], allowed: bool, snapshot: Snapshot
+        self,
+        what: str,
+        call: Callable[[], Any],
+        allowed: bool,
+        snapshot: Snapshot,
+        refusals: tuple[type[ItsmError], ...] = (InvalidTransition,),
     ) -> Any:
         """Run ``call``; the model said it is ``allowed`` (else refused, changing nothing)."""
         type(self).steps_checked += 1
         before = snapshot()
-        refusal: InvalidTransition | None = None
+        refusal: ItsmError | None = None
         try:
             result = call()
-        except InvalidTransition as exc:
+        except refusals as exc:
             refusal = exc
         if refusal is not None:
             assert not allowed, f"{what}: the model allows it, the library refused: {refusal}"
