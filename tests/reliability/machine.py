@@ -81,7 +81,7 @@ class BackendMachine(RuleBasedStateMachine):
 
 
 def run_machine(
-    machine: type[BackendMachine],
+    machine: Callable[[Stores, str], RuleBasedStateMachine],
     stores: Stores,
     backend: str,
     *,
