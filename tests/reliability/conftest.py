@@ -10,7 +10,6 @@ import pytest
 
 from itsm_core import Actor, FrozenClock, ItsmCore, Role
 from itsm_core.testing import RecordingNotifier
-from tests.reliability.stores import BACKENDS, Stores
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SPECIALIST = Actor("spec-1", [Role.COMPLAINT_SPECIALIST], "投诉专员")
@@ -34,19 +33,3 @@ def core(url: str, recorder: RecordingNotifier) -> Iterator[ItsmCore]:
         url, clock=FrozenClock(T0), plugins=[recorder], load_entrypoints=False
     ) as core:
         yield core
-
-
-@pytest.fixture(scope="session")
-def stores() -> Iterator[Stores]:
-    """Migrated stores on every backend, lent to the examples of the stateful tests."""
-    lender = Stores()
-    yield lender
-    lender.close()
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, stores: Stores) -> str:
-    """Each backend in turn; PostgreSQL skips without a server (fails under CI)."""
-    name: str = request.param
-    stores.require(name)
-    return name

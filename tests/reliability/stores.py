@@ -9,6 +9,7 @@ without it its tests skip, and under ``CI=true`` they fail (see ``tests/ci.py``)
 
 from __future__ import annotations
 
+import atexit
 import os
 import tempfile
 from pathlib import Path
@@ -22,7 +23,7 @@ from itsm_core.storage.sqlalchemy.tables import VERSION_TABLE
 from tests.ci import in_ci
 from tests.storage.conftest import POSTGRES_ENV, PgSchemas
 
-__all__ = ["BACKENDS", "Stores", "machine_settings"]
+__all__ = ["BACKENDS", "Stores", "machine_settings", "stores_fixture"]
 
 BACKENDS = ("memory", "sqlite", "postgresql")
 _CHILDREN_FIRST = ["itsm_outbox_delivery", "itsm_outbox", "itsm_events"]
@@ -33,8 +34,9 @@ def machine_settings(
 ) -> settings:
     """Few examples: ``examples`` of ``steps`` on memory, fewer and shorter on a database."""
     memory = backend == "memory"
+    scale = 10 if settings.get_current_profile_name() == "long" else 1  # periodic runs
     return settings(
-        max_examples=examples if memory else sql_examples,
+        max_examples=scale * (examples if memory else sql_examples),
         stateful_step_count=steps if memory else sql_steps,
         deadline=None,
         database=None,
@@ -125,3 +127,15 @@ class Stores:
         if self._pg is not None:
             self._pg.drop()
             self._pg.admin.dispose()
+
+
+_SHARED: list[Stores] = []
+
+
+@pytest.fixture(scope="session", name="stores")
+def stores_fixture() -> Stores:
+    """The lender of this process, shared by every module that imports this fixture."""
+    if not _SHARED:
+        _SHARED.append(Stores())
+        atexit.register(_SHARED[0].close)
+    return _SHARED[0]

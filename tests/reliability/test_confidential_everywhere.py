@@ -48,7 +48,7 @@ from itsm_core.sla import Target
 from itsm_core.testing import RecordingNotifier
 from tests.meta.test_api_convention import SERVICES, _methods
 
-from .stores import Stores
+from .stores import Stores, stores_fixture  # noqa: F401 (the fixture)
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 4, 1, 10, tzinfo=SH)

@@ -15,7 +15,7 @@ from tests.unit.improvements.test_stateful import ItemLifecycle
 from tests.unit.reviews.test_stateful import ReviewLifecycle
 
 from .machine import run_machine
-from .stores import Stores
+from .stores import Stores, stores_fixture  # noqa: F401 (the fixture)
 
 DATABASES = ("sqlite", "postgresql")
 

@@ -35,7 +35,7 @@ from itsm_core import (
 )
 
 from .machine import BackendMachine, run_machine
-from .stores import BACKENDS, Stores
+from .stores import BACKENDS, Stores, stores_fixture  # noqa: F401 (the fixture)
 
 OM = Actor("om-1", [Role.OPERATIONS_MANAGER], "运维经理")
 COORD = Actor("coord-1", [Role.COORDINATOR], "协调员")

@@ -25,7 +25,7 @@ from itsm_core import Actor, Role
 from itsm_core.sla import Target
 
 from .machine import BackendMachine, run_machine
-from .stores import BACKENDS, Stores
+from .stores import BACKENDS, Stores, stores_fixture  # noqa: F401 (the fixture)
 
 DESK = Actor("desk-1", [Role.SERVICE_DESK], "服务台")
 PM = Actor("pm-1", [Role.PROJECT_MANAGER], "项目经理")
