@@ -4,9 +4,9 @@ A world is built with an internal complaint whose complainant's name and
 contact are a distinctive marker, walked far through its process (improvement
 item, SLA clocks), a "very dissatisfied" satisfaction response about it by the
 same person (which opens a second internal complaint), and around them every
-other kind of record (praise, agreements, reviews and plans, trend analyses and
-progress reports, customers, campaigns and invitations, service records and
-callbacks, targets). Then the marker is searched for in every output a role
+other kind of record (praise, desk contacts and knowledge flags, agreements,
+reviews and plans, trend analyses and progress reports, customers, campaigns
+and invitations, service records and callbacks, targets). Then the marker is searched for in every output a role
 other than the specialist can get:
 
 - every read and report of every service of the facade, enumerated as
@@ -58,6 +58,7 @@ CONTACT = f"{MARKER}-tel-13800001234"
 CUSTOMER = "华东电网"
 SERVICE = "desktop"
 PERIODS = ["2026-04", "2026-05"]
+PHONE = "13900001111"
 
 SPECIALIST = Actor("spec-1", [Role.COMPLAINT_SPECIALIST], "投诉专员")
 RM = Actor("rm-1", [Role.RELATIONSHIP_MANAGER], "用户关系经理")
@@ -175,6 +176,10 @@ def build(core: ItsmCore, clock: FrozenClock) -> World:
         closed_at=opened + timedelta(minutes=40),
     )  # fmt: skip
     w.add("record_id", "REQ-1")
+    contact = core.desk.add_contact(DESK, customer=CUSTOMER, name="赵先生", phone=PHONE)
+    w.add("contact_id", str(contact.id))
+    flag = core.desk.flag_case(DESK, "REQ-1", suggestion="补充知识库条目")
+    w.add("flag_id", str(flag.id))
     clock.advance(days=2)
     core.run_due()
     w.add("callback_id", *(str(c.id) for c in sat.callbacks.find(OM)))
@@ -198,6 +203,7 @@ def build(core: ItsmCore, clock: FrozenClock) -> World:
 
 
 EXTRA: dict[str, dict[str, Any]] = {
+    "desk.customer_view": {"phone": PHONE},
     "reviews.analysis.pack": {"customer": CUSTOMER, "periods": PERIODS},
     "satisfaction.analysis.combined": {
         "weights": ChannelWeights({"survey": 4, "monthly": 3, "ticket": 2, "callback": 1})
