@@ -6,8 +6,8 @@ item, SLA clocks), a "very dissatisfied" satisfaction response about it by the
 same person (which opens a second internal complaint), and around them every
 other kind of record (praise, desk contacts and knowledge flags, agreements,
 reviews and plans, trend analyses and progress reports, customers, campaigns
-and invitations, service records and callbacks, targets). Then the marker is searched for in every output a role
-other than the specialist can get:
+and invitations, service records and callbacks, targets). Then the marker is
+searched for in every output a role other than the specialist can get:
 
 - every read and report of every service of the facade, enumerated as
   ``tests/meta/test_api_convention.py`` does (a new read is covered as soon as
