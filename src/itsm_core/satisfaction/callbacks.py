@@ -230,6 +230,9 @@ class CallbackService:
         * ``not_solved`` (``reason`` required): done; the record goes back to
           the engineer (``itsm_service_record_returned`` is delivered through
           the outbox after the commit) and a second callback will be due once it is resolved again.
+          A record reopened since the callback was scheduled is with the engineer already:
+          only its ``callback_state`` becomes ``returned`` (no callback stays due), and the
+          second callback is due once it is resolved.
 
         A ``score`` given is recorded as a callback-channel response; scored
         very dissatisfied (or dissatisfied, when the policy says so) it opens a
@@ -298,6 +301,10 @@ class CallbackService:
                         actor, when, callback_id=callback.id, reason=callback.reason or ""
                     )
                     returned = True
+                else:  # reopened since the callback was scheduled: with the engineer already
+                    record.note_not_solved(
+                        actor, when, callback_id=callback.id, reason=callback.reason or ""
+                    )
                 uow.save(SERVICE_RECORD_SPEC, record)
         if response is not None:
             response = self._capture.trigger([response])[0]

@@ -285,6 +285,21 @@ class ServiceRecord(Aggregate):
         )
         return True
 
+    def note_not_solved(self, actor: Actor, at: datetime, *, callback_id: str, reason: str) -> None:
+        """A callback found the problem not really solved while the record is open again
+        (reopened since the callback was scheduled): it is with the engineer already, so
+        only its callback status changes — to returned, and resolving it makes a second
+        callback due."""
+        CALLBACK_STATUS.fire(self, "return")
+        self.last_callback_id = callback_id
+        self.last_return_reason = require_text(reason, "reason")
+        self._record(
+            "callback_not_solved",
+            actor,
+            at,
+            {"callback_id": callback_id, "reason": self.last_return_reason},
+        )
+
     def return_to_engineer(
         self, actor: Actor, at: datetime, *, callback_id: str, reason: str
     ) -> None:

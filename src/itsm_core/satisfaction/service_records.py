@@ -23,7 +23,6 @@ from itsm_core.satisfaction.enums import (
     CallbackKind,
     CallbackStatus,
     RequestKind,
-    ServiceRecordState,
 )
 from itsm_core.satisfaction.model import ServiceRecord
 from itsm_core.satisfaction.storage import CALLBACK_SPEC, SERVICE_RECORD_SPEC
@@ -142,7 +141,8 @@ class ServiceRecordService:
         when = now = self._capture.now(at)
         with self._capture.runtime.transaction() as uow:
             record = self._capture.get(uow, SERVICE_RECORD_SPEC, record_id)
-            was_returned = record.state is ServiceRecordState.RETURNED
+            # returned by a callback (also while reopened): a second callback becomes due
+            was_returned = record.callback_status is CallbackStatus.RETURNED
             record.resolve(
                 actor,
                 now,

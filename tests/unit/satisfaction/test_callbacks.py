@@ -359,3 +359,27 @@ def test_monthly_callbacks_for_key_customers() -> None:
 def test_sampling_inputs_are_checked(call: Any, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         call()
+
+
+def test_a_callback_finding_a_reopened_record_unsolved_leaves_no_callback_due() -> None:
+    # the record is reopened in the ticketing tool after its callback was scheduled
+    core, clock = make_core()
+    closed_record(core, "T-REOPEN")
+    cb = core.satisfaction.callbacks.schedule(COORD, "T-REOPEN")
+    core.satisfaction.service_records.reopen(DESK, "T-REOPEN", reason="再次报修")
+    clock.advance(hours=1)
+    core.satisfaction.callbacks.record_outcome(COORD, cb.id, outcome="not_solved", reason="仍卡纸")
+    record = core.satisfaction.service_records.get(DESK, "T-REOPEN")
+    # with the engineer already: open, and no callback stands due any more
+    assert (record.state, record.callback_status) == (
+        ServiceRecordState.OPEN,
+        CallbackStatus.RETURNED,
+    )
+    # once resolved, the second callback is due and the record cannot close before it
+    clock.advance(hours=1)
+    resolved = core.satisfaction.service_records.resolve(DESK, "T-REOPEN", resolution="换纸盒")
+    assert resolved.callback_status is CallbackStatus.RECHECK_DUE
+    due = core.satisfaction.callbacks.find(COORD, service_record_id="T-REOPEN", state="due")
+    assert [c.kind for c in due] == [CallbackKind.RECHECK]
+    with pytest.raises(InvalidTransition):
+        core.satisfaction.service_records.close(DESK, "T-REOPEN")
