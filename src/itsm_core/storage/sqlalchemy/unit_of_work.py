@@ -447,17 +447,30 @@ class SqlUnitOfWork:
         self._remember(spec, rows)
 
     def _conflict_in(self, spec: AggregateSpec[Any], rows: Sequence[_Row]) -> ConflictError:
-        """The conflict of a batched update that did not update every row."""
+        """The conflict of a batched update that did not update every row.
+
+        A row is ours when it has our version and our record: the first row
+        that is not is the stale one (a row another writer left exactly as
+        ours would be is not told apart; the first of the batch is named then).
+        """
         table = self._backend._tables[spec.kind]
-        stored = dict(
-            self._execute(
-                sa.select(table.c.id, table.c.version).where(
+        stored = {
+            row.id: (int(row.version), row.record)
+            for row in self._execute(
+                sa.select(table.c.id, table.c.version, table.c.record).where(
                     table.c.id.in_([r.entity_id for r in rows])
                 ),
                 "reading versions",
-            ).tuples()
+            )
+        }
+        stale = next(
+            (
+                r
+                for r in rows
+                if stored.get(r.entity_id) != (r.version, r.params["record"])
+            ),
+            rows[0],
         )
-        stale = next((r for r in rows if stored.get(r.entity_id) != r.version), rows[0])
         return self._conflict(spec.kind, stale.entity_id, stale.expected)
 
     @contextmanager
