@@ -421,7 +421,8 @@ class SqlUnitOfWork:
         if not rows:
             return
         ids = [r.entity_id for r in rows]
-        if len(set(ids)) < len(ids) or not self._backend.engine.dialect.supports_sane_multi_rowcount:
+        counts = self._backend.engine.dialect.supports_sane_multi_rowcount
+        if len(set(ids)) < len(ids) or not counts:
             for entity in entities:  # the same entity twice: one save after the other
                 self.save(spec, entity)
             return

@@ -1,0 +1,32 @@
+"""``import itsm_core`` loads no area; every public name still resolves on first use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import itsm_core
+
+
+def test_every_public_name_resolves() -> None:
+    for name in itsm_core.__all__:
+        assert getattr(itsm_core, name) is not None, name
+    assert set(itsm_core.__all__) <= set(dir(itsm_core))
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    try:
+        itsm_core.NoSuchName  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as exc:
+        assert "NoSuchName" in str(exc)
+    else:  # pragma: no cover - the test fails here
+        raise AssertionError("an unknown name must raise AttributeError")
+
+
+def test_importing_the_package_loads_no_area() -> None:
+    code = (
+        "import sys, itsm_core; "
+        "print(sorted(m for m in sys.modules if m.startswith('itsm_core.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
