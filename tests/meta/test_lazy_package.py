@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import itsm_core
 
 
@@ -15,12 +17,8 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
-    try:
+    with pytest.raises(AttributeError, match="NoSuchName"):
         itsm_core.NoSuchName  # type: ignore[attr-defined]  # noqa: B018
-    except AttributeError as exc:
-        assert "NoSuchName" in str(exc)
-    else:  # pragma: no cover - the test fails here
-        raise AssertionError("an unknown name must raise AttributeError")
 
 
 def test_importing_the_package_loads_no_area() -> None:

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from itsm_core import ConflictError, ValidationError
 from itsm_core.storage.base import AggregateSpec, Query, Where
 from itsm_core.storage.sqlalchemy import SqlBackend
-from itsm_core.storage.sqlalchemy.migrate import _numbered_head, head_revision
+from itsm_core.storage.sqlalchemy.migrate import _quick_head, head_revision
 from itsm_core.testing.contract import ITEM_SPEC, T0, Item
 
 Maker = Callable[[Sequence[AggregateSpec[Any]]], SqlBackend]
@@ -176,8 +176,8 @@ def test_the_subject_lookup_of_a_clock_uses_the_subject_index(tmp_path: Path) ->
         core.close()
 
 
-def test_the_numbered_head_is_alembic_s_head() -> None:
-    assert _numbered_head() == head_revision()
+def test_the_quick_head_is_alembic_s_head() -> None:
+    assert _quick_head() == head_revision()
 
 
 def test_opening_a_store_at_the_head_does_not_load_alembic(tmp_path: Path) -> None:

@@ -95,27 +95,38 @@ def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
 
 
-_NUMBERED = re.compile(r"^v(\d{4})_\w+\.py$")
+_REVISION = re.compile(r"^revision(?:: str)? = [\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:: [^=]+)? = (.+)$", re.MULTILINE)
 
 
 @functools.lru_cache(maxsize=1)
-def _numbered_head() -> str | None:
-    """The highest revision number among the shipped revision files, without Alembic.
+def _quick_head() -> str | None:
+    """The head revision, read from the revision files' text without Alembic.
 
-    None unless every revision file is named ``v<four digits>_<slug>.py``
-    (then only Alembic can tell the head). A database at this revision is at
-    the head as long as the numbers are a chain, which
-    :func:`head_revision` confirms in the test suite.
+    Each file names its ``revision`` and ``down_revision`` on lines of their
+    own; the head is the one revision no other revises. None when a file does
+    not say so plainly (a merge of several revisions, a computed value) or
+    there is not exactly one head: then only Alembic can tell.
+    :func:`head_revision` confirms the two agree in the test suite.
     """
-    numbers: list[str] = []
-    for path in (MIGRATIONS_DIR / "versions").iterdir():
-        if path.suffix != ".py" or path.name == "__init__.py":
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        if path.name == "__init__.py":
             continue
-        match = _NUMBERED.match(path.name)
-        if match is None:
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN.search(text)
+        if revision is None or down is None:
             return None
-        numbers.append(match.group(1))
-    return max(numbers, default=None)
+        revisions.add(revision.group(1))
+        value = down.group(1).strip()
+        if value == "None":
+            continue
+        if not re.fullmatch(r"[\"'][^\"']+[\"']", value):
+            return None  # several revisions, or not a plain string
+        revised.add(value[1:-1])
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 else None
 
 
 def head_revision() -> str:
@@ -300,11 +311,11 @@ def ensure_schema(engine: sa.Engine, url: str, *, auto_migrate: bool) -> None:
     :raises SchemaOutOfDate: naming the command that upgrades the database.
 
     Opening a database that is at the head is one small query: the stored
-    revision is compared with the highest numbered revision file, without
+    revision is compared with the head the revision files name, read without
     loading Alembic or its scripts; anything else takes the full check.
     """
     with engine.connect() as connection:
-        if _at_numbered_head(connection):
+        if _at_quick_head(connection):
             connection.rollback()
             return
         revision, tables = _db_state(connection)
@@ -324,13 +335,13 @@ def ensure_schema(engine: sa.Engine, url: str, *, auto_migrate: bool) -> None:
 _VERSIONS = sa.Table(VERSION_TABLE, sa.MetaData(), sa.Column("version_num", sa.String(32)))
 
 
-def _at_numbered_head(connection: sa.Connection) -> bool:
-    """Whether the database's one stored revision is the numbered head (see :func:`_numbered_head`).
+def _at_quick_head(connection: sa.Connection) -> bool:
+    """Whether the database's one stored revision is the head (see :func:`_quick_head`).
 
     False when it cannot tell (no marker table, several heads, another
     revision): the caller then asks Alembic.
     """
-    head = _numbered_head()
+    head = _quick_head()
     if head is None:
         return False
     try:
