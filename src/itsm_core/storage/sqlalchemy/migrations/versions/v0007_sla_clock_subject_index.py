@@ -1,7 +1,7 @@
 """sla clock subject index: one index over a clock's subject and promise
 
 Revision ID: 0007
-Revises: 0011
+Revises: 0006
 Create Date: 2026-12-07 15:30:00.000000
 
 Adds ``ix_itsm_sla_clock_subject_kind_subject_id_target`` over
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0011"
+down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
