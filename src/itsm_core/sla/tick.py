@@ -4,13 +4,16 @@
 <itsm_core.sla.SlaService.tick>`: due clocks are found by their indexed
 ``next_due_at`` (``<= now``, oldest first, a batch per transaction, claimed
 with ``Query(lock=True)`` so that concurrent ticks share the work), agreements
-by their ``next_notice_at``; the cost follows what is due, never how many
-clocks are open. What it did is a :class:`TickReport`.
+by their ``next_notice_at``; each batch is written with :func:`save_all`
+(one executemany per statement on the SQL store); the cost follows what is
+due, never how many clocks are open. What it did is a :class:`TickReport`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
@@ -21,9 +24,27 @@ from itsm_core.runtime import Runtime
 from itsm_core.sla.clock import SlaClock
 from itsm_core.sla.keeper import ClockKeeper
 from itsm_core.sla.storage import AGREEMENT_SPEC, CLOCK_SPEC
-from itsm_core.storage.base import Query, Where
+from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork, Where
 
-__all__ = ["TickFailure", "TickReport", "Ticker", "batch_size"]
+__all__ = ["TickFailure", "TickReport", "Ticker", "batch_size", "save_all"]
+
+E = TypeVar("E")
+
+
+def save_all(uow: UnitOfWork, spec: AggregateSpec[E], entities: Sequence[E]) -> None:
+    """Save ``entities`` of one kind: in one batch where the store offers ``save_many``.
+
+    The SQL store writes the batch in a few executemany statements (see
+    :meth:`SqlUnitOfWork.save_many
+    <itsm_core.storage.sqlalchemy.unit_of_work.SqlUnitOfWork.save_many>`);
+    any other store saves them one after the other.
+    """
+    save_many = getattr(uow, "save_many", None)
+    if callable(save_many):
+        save_many(spec, entities)
+        return
+    for entity in entities:
+        uow.save(spec, entity)
 
 
 @attrs.frozen
@@ -119,7 +140,7 @@ class Ticker:
                     for clock in fresh:
                         seen.add(clock.id)
                         self._tick_clock(clock, when, failures)
-                        uow.save(CLOCK_SPEC, clock)
+                    save_all(uow, CLOCK_SPEC, fresh)
                     staged = [e for c in fresh for e in c.pending_events]
             except ConflictError:
                 conflicts += 1
@@ -140,7 +161,7 @@ class Ticker:
                     for agreement in fresh_a:
                         seen.add(agreement.id)
                         agreement.fire_notices(when, actor=SYSTEM)
-                        uow.save(AGREEMENT_SPEC, agreement)
+                    save_all(uow, AGREEMENT_SPEC, fresh_a)
                     staged = [e for a in fresh_a for e in a.pending_events]
             except ConflictError:
                 conflicts += 1

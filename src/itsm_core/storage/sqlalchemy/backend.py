@@ -73,6 +73,24 @@ class _OutboxStatements:
     done: Any
 
 
+@attrs.frozen
+class _SaveStatements:
+    """The statements that write one aggregate kind, built once (see :meth:`SqlBackend._save_sql`).
+
+    Every value is a bound parameter: a save only executes, and SQLAlchemy
+    compiles each statement once per set of columns. ``insert`` and
+    ``update`` return the id of the row written (none: a conflict);
+    ``update_many`` is the same update without RETURNING, for an executemany
+    whose row count says whether every row was written. ``get`` loads one
+    record by ``Where_id``.
+    """
+
+    insert: Any
+    update: Any
+    update_many: Any
+    get: Any
+
+
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
@@ -116,6 +134,9 @@ class SqlBackend:
         self._events = self.metadata.tables[EVENTS]
         self._outbox = self.metadata.tables[OUTBOX]
         self._delivery = self.metadata.tables[OUTBOX_DELIVERY]
+        self._events_insert = sa.insert(self._events)
+        self._outbox_insert = sa.insert(self._outbox)
+        self._save_statements: dict[str, _SaveStatements] = {}
         self.engine = make_engine(options, **dict(engine_options or {}))
         self.dialect = self.engine.dialect.name
         self._sqlite = self.dialect == "sqlite"
@@ -192,6 +213,34 @@ class SqlBackend:
             raise StorageError(
                 f"this store was not opened for {spec.kind!r} aggregates; it stores: {known}"
             ) from None
+
+    def _save_sql(self, spec: AggregateSpec[Any]) -> _SaveStatements:
+        """The write statements of ``spec``'s kind, built on first use.
+
+        The version-checked update takes the row's id and the version it
+        must still have as ``Where_id`` and ``Where_version`` (column names
+        are lower case: they never collide); the columns to set are the
+        other keys of the parameters.
+        """
+        statements = self._save_statements.get(spec.kind)
+        if statements is None:
+            table = self.table(spec)
+            where_id = sa.bindparam("Where_id", type_=table.c.id.type)
+            update = (
+                sa.update(table)
+                .where(table.c.id == where_id)
+                .where(table.c.version == sa.bindparam("Where_version", type_=sa.BigInteger()))
+            )
+            statements = _SaveStatements(
+                insert=self._insert(table)
+                .on_conflict_do_nothing(index_elements=[table.c.id])
+                .returning(table.c.id),
+                update=update.returning(table.c.id),
+                update_many=update,
+                get=sa.select(table.c.record).where(table.c.id == where_id),
+            )
+            self._save_statements[spec.kind] = statements
+        return statements
 
     def _insert(self, table: sa.Table) -> Any:
         if self.dialect == "postgresql":

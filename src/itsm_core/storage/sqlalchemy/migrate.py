@@ -19,24 +19,25 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql
 
 from itsm_core.kernel.errors import SchemaOutOfDate, StorageError
 from itsm_core.storage.sqlalchemy.engine import make_engine, parse_url, shown_url
 from itsm_core.storage.sqlalchemy.tables import TABLE_PREFIX, VERSION_TABLE
+
+if TYPE_CHECKING:  # Alembic is imported when a schema is changed or checked in full
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 __all__ = [
     "COMMAND",
@@ -74,6 +75,8 @@ def alembic_config(connection: sa.Connection | None = None, url: str | None = No
     :param connection: run on this connection (inside its transaction).
     :param url: or connect to this URL.
     """
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
@@ -87,7 +90,43 @@ def alembic_config(connection: sa.Connection | None = None, url: str | None = No
 
 @functools.lru_cache(maxsize=1)
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
+
+
+_REVISION = re.compile(r"^revision(?:: str)? = [\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision(?:: [^=]+)? = (.+)$", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=1)
+def _quick_head() -> str | None:
+    """The head revision, read from the revision files' text without Alembic.
+
+    Each file names its ``revision`` and ``down_revision`` on lines of their
+    own; the head is the one revision no other revises. None when a file does
+    not say so plainly (a merge of several revisions, a computed value) or
+    there is not exactly one head: then only Alembic can tell.
+    :func:`head_revision` confirms the two agree in the test suite.
+    """
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN.search(text)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        value = down.group(1).strip()
+        if value == "None":
+            continue
+        if not re.fullmatch(r"[\"'][^\"']+[\"']", value):
+            return None  # several revisions, or not a plain string
+        revised.add(value[1:-1])
+    heads = revisions - revised
+    return heads.pop() if len(heads) == 1 else None
 
 
 def head_revision() -> str:
@@ -105,6 +144,8 @@ def known_revisions() -> set[str]:
 
 def current_revision(connection: sa.Connection) -> str | None:
     """Return the revision the database is at (None when it has none)."""
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return context.get_current_revision()
 
@@ -187,16 +228,22 @@ def upgrade(target: str | sa.Engine, revision: str = "head") -> None:
     """
     shown = shown_url(target) if isinstance(target, str) else shown_url(target.url)
     log.info("upgrading the database %s to revision %s", shown, revision)
+    from alembic import command
+
     _run(target, lambda cfg: command.upgrade(cfg, revision))
 
 
 def downgrade(target: str | sa.Engine, revision: str) -> None:
     """Downgrade the database to ``revision`` (``base`` drops every table of the library)."""
+    from alembic import command
+
     _run(target, lambda cfg: command.downgrade(cfg, revision))
 
 
 def stamp(target: str | sa.Engine, revision: str = "head") -> None:
     """Mark the database as being at ``revision`` without changing its tables."""
+    from alembic import command
+
     _run(target, lambda cfg: command.stamp(cfg, revision))
 
 
@@ -262,18 +309,47 @@ def ensure_schema(engine: sa.Engine, url: str, *, auto_migrate: bool) -> None:
     :param auto_migrate: run the migrations when the database has no
         ``itsm_*`` tables at all.
     :raises SchemaOutOfDate: naming the command that upgrades the database.
+
+    Opening a database that is at the head is one small query: the stored
+    revision is compared with the head the revision files name, read without
+    loading Alembic or its scripts; anything else takes the full check.
     """
     with engine.connect() as connection:
+        if _at_quick_head(connection):
+            connection.rollback()
+            return
         revision, tables = _db_state(connection)
         connection.rollback()
         if revision == head_revision():
             return
         if revision is None and not tables and auto_migrate:
             log.info("creating the tables of an empty database: %s", shown_url(url))
+            from alembic import command
+
             with schema_lock(connection):
                 command.upgrade(alembic_config(connection=connection), "head")
             return
         _raise_unless_head(revision, tables, url, auto_migrate_hint=True)
+
+
+_VERSIONS = sa.Table(VERSION_TABLE, sa.MetaData(), sa.Column("version_num", sa.String(32)))
+
+
+def _at_quick_head(connection: sa.Connection) -> bool:
+    """Whether the database's one stored revision is the head (see :func:`_quick_head`).
+
+    False when it cannot tell (no marker table, several heads, another
+    revision): the caller then asks Alembic.
+    """
+    head = _quick_head()
+    if head is None:
+        return False
+    try:
+        with connection.begin_nested() if connection.in_transaction() else connection.begin():
+            stored = connection.execute(sa.select(_VERSIONS.c.version_num)).scalars().all()
+    except sa.exc.DBAPIError:  # no marker table yet
+        return False
+    return stored == [head]
 
 
 def create_tables(engine: sa.Engine, tables: Sequence[sa.Table]) -> None:
@@ -330,6 +406,7 @@ def schema_diff(connection: sa.Connection, metadata: sa.MetaData) -> list[Any]:
     :func:`~itsm_core.storage.sqlalchemy.tables.library_metadata` of its specs.
     """
     from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
 
     context = MigrationContext.configure(
         connection,
@@ -384,6 +461,8 @@ def make_revision(
             with engine.connect() as connection:
                 config = alembic_config(connection=connection)
                 config.attributes["target_metadata"] = metadata
+                from alembic import command
+
                 result = command.revision(
                     config,
                     message=message,

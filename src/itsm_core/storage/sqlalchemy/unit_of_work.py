@@ -12,7 +12,8 @@ transaction, so they commit with the state or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -39,6 +40,25 @@ if TYPE_CHECKING:
 __all__ = ["SqlUnitOfWork"]
 
 E = TypeVar("E")
+
+
+_P_ID = "Where_id"
+_P_EXPECTED = "Where_version"
+"""The bound parameters of a version-checked update's WHERE: column names are lower case,
+so these never collide with a column's (see :mod:`~itsm_core.storage.sqlalchemy.tables`)."""
+
+
+@attrs.frozen
+class _Row:
+    """One entity's write: its statement's parameters and what it stores."""
+
+    entity: Any
+    entity_id: str
+    expected: int
+    version: int
+    events: tuple[DomainEvent, ...]
+    params: dict[str, Any]
+    insert: bool
 
 
 @attrs.define
@@ -174,11 +194,11 @@ class SqlUnitOfWork:
 
     def get(self, spec: AggregateSpec[E], entity_id: str) -> E:
         """Load one entity; :class:`~itsm_core.kernel.errors.NotFound` if there is none."""
-        table = self._backend.table(spec)
+        statement = self._backend._save_sql(spec).get
         check_id(entity_id)
-        row = self._execute(
-            sa.select(table.c.record).where(table.c.id == entity_id), f"loading {spec.kind}"
-        ).first()
+        connection = self._conn()
+        with self._backend._wrap_errors(f"loading {spec.kind}"):
+            row = connection.execute(statement, {_P_ID: entity_id}).first()
         if row is None:
             raise NotFound(spec.kind, entity_id)
         return spec.from_record(row.record)
@@ -336,6 +356,29 @@ class SqlUnitOfWork:
         self.rollback()
         self._failed = error
 
+    def _staged_row(self, spec: AggregateSpec[Any], entity: Any) -> _Row:
+        """Check ``entity`` and turn it into the parameters of its statement."""
+        backend = self._backend
+        backend.table(spec)
+        expected, version, events = _version_of(entity)
+        entity_id = check_id(getattr(entity, "id"), f"{spec.kind}.id")  # noqa: B009
+        if expected == 0:  # a new entity: its id follows the one rule of ids
+            own_id(entity_id, f"{spec.kind}.id")
+        written = self._written.get((spec.kind, entity_id))
+        if written is not None:
+            expected = written.version
+            events = tuple(e for e in events if e.event_id not in written.event_ids)
+        params: dict[str, Any] = {
+            f.name: backend.to_db(f.extract(entity), f.type, f"{spec.kind}.{f.name}")
+            for f in spec.index
+        }
+        params.update(version=version, record=spec.to_record(entity))
+        if written is None and expected == 0:
+            params["id"] = entity_id
+            return _Row(entity, entity_id, expected, version, events, params, insert=True)
+        params.update({_P_ID: entity_id, _P_EXPECTED: expected})
+        return _Row(entity, entity_id, expected, version, events, params, insert=False)
+
     def save(self, spec: AggregateSpec[E], entity: E) -> None:
         """Write ``entity`` (new or changed) and its pending events in this transaction.
 
@@ -344,45 +387,98 @@ class SqlUnitOfWork:
             then rolled back.
         """
         self._refuse_if_failed()
-        backend = self._backend
-        table = backend.table(spec)
-        expected, version, events = _version_of(entity)
-        entity_id = check_id(getattr(entity, "id"), f"{spec.kind}.id")  # noqa: B009
-        if expected == 0:  # a new entity: its id follows the one rule of ids
-            own_id(entity_id, f"{spec.kind}.id")
-        key = (spec.kind, entity_id)
-        written = self._written.get(key)
-        if written is not None:
-            expected = written.version
-            events = tuple(e for e in events if e.event_id not in written.event_ids)
-        values: dict[str, Any] = {
-            f.name: backend.to_db(f.extract(entity), f.type, f"{spec.kind}.{f.name}")
-            for f in spec.index
-        }
-        values.update(version=version, record=spec.to_record(entity))
-        if written is None and expected == 0:
-            statement: Any = (
-                backend._insert(table)
-                .values(id=entity_id, **values)
-                .on_conflict_do_nothing(index_elements=[table.c.id])
-                .returning(table.c.id)
-            )
-        else:
-            statement = (
-                sa.update(table)
-                .where(table.c.id == entity_id)
-                .where(table.c.version == expected)
-                .values(**values)
-                .returning(table.c.id)
-            )
+        row = self._staged_row(spec, entity)
+        sql = self._backend._save_sql(spec)
         connection = self._conn()
-        try:
+        with self._writing(spec, row.entity_id, row.expected):
             # RETURNING tells reliably whether the row was written (rowcount
             # is not reported by every driver for every statement)
-            if connection.execute(statement).first() is None:
-                raise self._conflict(spec.kind, entity_id, expected)
+            statement = sql.insert if row.insert else sql.update
+            if connection.execute(statement, row.params).first() is None:
+                raise self._conflict(spec.kind, row.entity_id, row.expected)
+            if row.events:
+                self._write_events(connection, row.events)
+        self._remember(spec, [row])
+
+    def save_many(self, spec: AggregateSpec[E], entities: Sequence[E]) -> None:
+        """Write many entities of one kind and their events: the batch path.
+
+        The same as :meth:`save` for each entity in turn, in a handful of
+        statements: the new entities in one ``INSERT … ON CONFLICT DO NOTHING
+        RETURNING id`` over all their rows, the changed ones in one
+        version-checked ``UPDATE`` run as an executemany, and every event and
+        outbox row in one executemany each. Values are checked first: a value
+        that does not fit its field raises
+        :class:`~itsm_core.kernel.errors.ValidationError` and nothing of the
+        batch is written.
+
+        :raises ConflictError: if one of them was changed by someone else since
+            it was loaded, or a new entity's id is taken; the unit of work is
+            then rolled back.
+        """
+        self._refuse_if_failed()
+        rows = [self._staged_row(spec, entity) for entity in entities]
+        if not rows:
+            return
+        ids = [r.entity_id for r in rows]
+        counts = self._backend.engine.dialect.supports_sane_multi_rowcount
+        if len(set(ids)) < len(ids) or not counts:
+            for entity in entities:  # the same entity twice: one save after the other
+                self.save(spec, entity)
+            return
+        sql = self._backend._save_sql(spec)
+        connection = self._conn()
+        inserts = [r for r in rows if r.insert]
+        updates = [r for r in rows if not r.insert]
+        first = rows[0]
+        with self._writing(spec, first.entity_id, first.expected):
+            if inserts:
+                result = connection.execute(sql.insert, [r.params for r in inserts])
+                stored = set(result.scalars().all())
+                for row in inserts:
+                    if row.entity_id not in stored:
+                        raise self._conflict(spec.kind, row.entity_id, row.expected)
+            if updates:
+                result = connection.execute(sql.update_many, [r.params for r in updates])
+                if result.rowcount != len(updates):
+                    raise self._conflict_in(spec, updates)
+            events = [e for r in rows for e in r.events]
             if events:
                 self._write_events(connection, events)
+        self._remember(spec, rows)
+
+    def _conflict_in(self, spec: AggregateSpec[Any], rows: Sequence[_Row]) -> ConflictError:
+        """The conflict of a batched update that did not update every row.
+
+        A row is ours when it has our version and our record: the first row
+        that is not is the stale one (a row another writer left exactly as
+        ours would be is not told apart; the first of the batch is named then).
+        """
+        table = self._backend._tables[spec.kind]
+        stored = {
+            row.id: (int(row.version), row.record)
+            for row in self._execute(
+                sa.select(table.c.id, table.c.version, table.c.record).where(
+                    table.c.id.in_([r.entity_id for r in rows])
+                ),
+                "reading versions",
+            )
+        }
+        stale = next(
+            (
+                r
+                for r in rows
+                if stored.get(r.entity_id) != (r.version, r.params["record"])
+            ),
+            rows[0],
+        )
+        return self._conflict(spec.kind, stale.entity_id, stale.expected)
+
+    @contextmanager
+    def _writing(self, spec: AggregateSpec[Any], entity_id: str, expected: int) -> Iterator[None]:
+        """Turn database errors of a write into the library's (rolled back)."""
+        try:
+            yield
         except sa.exc.IntegrityError as exc:
             error = ConflictError(
                 f"{spec.kind} {entity_id!r}: another writer stored the same version or event "
@@ -396,22 +492,27 @@ class SqlUnitOfWork:
         except sa.exc.SQLAlchemyError as exc:
             self.rollback()
             raise StorageError(
-                f"saving {spec.kind} {entity_id!r} failed on {backend._shown!r}: "
+                f"saving {spec.kind} {entity_id!r} failed on {self._backend._shown!r}: "
                 f"{describe_error(exc)}"
             ) from exc
-        if written is None:
-            written = _Written(entity=entity, version=version, event_ids=set())
-            self._written[key] = written
-        written.entity = entity
-        written.version = version
-        written.event_ids.update(e.event_id for e in events)
-        self._events.extend(events)
+
+    def _remember(self, spec: AggregateSpec[Any], rows: Sequence[_Row]) -> None:
+        for row in rows:
+            key = (spec.kind, row.entity_id)
+            written = self._written.get(key)
+            if written is None:
+                written = _Written(entity=row.entity, version=row.version, event_ids=set())
+                self._written[key] = written
+            written.entity = row.entity
+            written.version = row.version
+            written.event_ids.update(e.event_id for e in row.events)
+            self._events.extend(row.events)
 
     def _write_events(self, connection: sa.Connection, events: Sequence[DomainEvent]) -> None:
         backend = self._backend
         now = backend._now()
         connection.execute(
-            sa.insert(backend._events),
+            backend._events_insert,
             [
                 {
                     "event_id": e.event_id,
@@ -427,7 +528,7 @@ class SqlUnitOfWork:
             ],
         )
         connection.execute(
-            sa.insert(backend._outbox),
+            backend._outbox_insert,
             [{"event_id": e.event_id, "created_at": now} for e in events],
         )
 
