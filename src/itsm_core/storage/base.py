@@ -14,7 +14,7 @@ backend can answer them with indexed columns and ``GROUP BY`` in the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar, get_args
@@ -38,11 +38,13 @@ from itsm_core.storage.records import (
 __all__ = [
     "AggregateSpec",
     "BackendFactory",
+    "FailedDelivery",
     "IndexField",
     "IndexType",
     "Measure",
     "Op",
     "OutboxEntry",
+    "OutboxOutcome",
     "Query",
     "StorageBackend",
     "UnitOfWork",
@@ -51,6 +53,7 @@ __all__ = [
     "check_id",
     "check_value",
     "lease_end",
+    "settle_one_by_one",
     "validate_aggregate",
 ]
 
@@ -376,6 +379,34 @@ class OutboxEntry:
     claimed_until: datetime | None = None
 
 
+@attrs.frozen
+class FailedDelivery:
+    """One failed delivery of a relay pass: the notifier, what went wrong, when to retry."""
+
+    notifier: str
+    error: str
+    retry_at: datetime
+
+
+@attrs.frozen
+class OutboxOutcome:
+    """What a relay pass did with one entry it claimed (see :meth:`StorageBackend.outbox_settle`).
+
+    :param event_id: the entry.
+    :param claimed_until: the pass's claim on it, ended unless the entry is done
+        (None: nothing to end).
+    :param delivered: the notifiers that received the event in this pass.
+    :param failed: the deliveries that failed in this pass.
+    :param done: whether every notifier now has the event.
+    """
+
+    event_id: str
+    claimed_until: datetime | None = None
+    delivered: tuple[str, ...] = ()
+    failed: tuple[FailedDelivery, ...] = ()
+    done: bool = False
+
+
 class UnitOfWork(Protocol):
     """One transaction: read, stage changes, then commit them all or none."""
 
@@ -451,8 +482,18 @@ class StorageBackend(Protocol):
         """
         ...
 
-    def outbox_claim(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxEntry]:
+    def outbox_claim(
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        event_ids: Collection[str] | None = None,
+    ) -> list[OutboxEntry]:
         """Claim up to ``limit`` entries for one relay, until ``now + lease``, and return them.
+
+        With ``event_ids``, only entries of those events are candidates (the
+        relay after a command claims the events it committed); the rules below
+        hold for them alike, and ids of events not pending are ignored.
 
         An entry is claimable when it is not done, nobody claims it (it has
         no claim, or its ``claimed_until`` is not later than ``now``: an
@@ -513,6 +554,22 @@ class StorageBackend(Protocol):
         """
         ...
 
+    def outbox_settle(self, outcomes: Sequence[OutboxOutcome], at: datetime) -> None:
+        """Record what a relay pass did with the entries it claimed, in one transaction.
+
+        For each outcome, in this order: every delivery (as
+        :meth:`outbox_delivered` at ``at``), every failure (as
+        :meth:`outbox_failed`), then :meth:`outbox_done` at ``at`` if the
+        outcome is done, else :meth:`outbox_release` of its ``claimed_until``
+        (when given). Outcomes of entries done or purged are ignored. All of it
+        commits together: a relay pass costs one claim and one settle,
+        however many entries and notifiers it handled.
+
+        A backend without this method still works: the relay then makes those
+        calls one by one (:func:`settle_one_by_one`).
+        """
+        ...
+
     def outbox_purge(self, done_before: datetime) -> int:
         """Remove the entries done before ``done_before`` with their delivery records.
 
@@ -543,6 +600,27 @@ def lease_end(now: datetime, lease: timedelta) -> datetime:
             f"the lease must be a positive timedelta, got {lease!r}", field="lease"
         )
     return now + lease
+
+
+def settle_one_by_one(
+    backend: StorageBackend, outcomes: Sequence[OutboxOutcome], at: datetime
+) -> None:
+    """Record ``outcomes`` with the single-entry outbox calls, one call per mark.
+
+    What :meth:`StorageBackend.outbox_settle` does in one transaction, for a
+    backend written before that method existed (each call its own transaction).
+    """
+    for outcome in outcomes:
+        for notifier in outcome.delivered:
+            backend.outbox_delivered(outcome.event_id, notifier, at)
+        for failure in outcome.failed:
+            backend.outbox_failed(
+                outcome.event_id, failure.notifier, failure.error, failure.retry_at
+            )
+        if outcome.done:
+            backend.outbox_done(outcome.event_id, at)
+        elif outcome.claimed_until is not None:
+            backend.outbox_release(outcome.event_id, outcome.claimed_until)
 
 
 def iter_specs(specs: Sequence[AggregateSpec[Any]]) -> Iterator[tuple[str, AggregateSpec[Any]]]:
