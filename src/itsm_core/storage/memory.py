@@ -47,13 +47,15 @@ E = TypeVar("E")
 
 @attrs.define(slots=True)
 class _Row:
-    record: bytes  # the pickled record
+    keys: tuple[str, ...]  # the record's keys, one tuple shared by the rows of one shape
+    record: bytes  # the record's values, pickled
     values: dict[str, Any]
     version: int
 
     def load(self, spec: AggregateSpec[E]) -> E:
         """Rebuild the entity from a fresh copy of the record."""
-        return spec.from_record(pickle.loads(self.record))  # our own bytes
+        values = pickle.loads(self.record)  # our own bytes
+        return spec.from_record(dict(zip(self.keys, values, strict=True)))
 
 
 @attrs.define
@@ -86,7 +88,12 @@ class MemoryBackend:
         self._events: dict[tuple[str, str], list[DomainEvent]] = {}
         self._outbox = MemoryOutbox()
         self._indexes: dict[tuple[str, str], SortedIndex] = {}
+        self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # record keys, shared
         self._closed = False
+
+    def _shape(self, keys: tuple[str, ...]) -> tuple[str, ...]:
+        """The one stored tuple equal to ``keys`` (records of one shape share their keys)."""
+        return self._shapes.setdefault(keys, keys)
 
     #: Below this many rows a scan is cheaper than building a sorted index.
     INDEX_THRESHOLD = 64
@@ -303,7 +310,13 @@ class MemoryUnitOfWork:
             expected = previous.expected
             known = {e.event_id for e in events}
             events = tuple(e for e in previous.events if e.event_id not in known) + events
-        row = _Row(pickle.dumps(spec.to_record(entity), pickle.HIGHEST_PROTOCOL), values, version)
+        record = spec.to_record(entity)
+        row = _Row(
+            self._backend._shape(tuple(record)),
+            pickle.dumps(tuple(record.values()), pickle.HIGHEST_PROTOCOL),
+            values,
+            version,
+        )
         self._staged[key] = _Staged(spec, entity, row, expected, events)
 
     def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
