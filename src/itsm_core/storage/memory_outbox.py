@@ -32,7 +32,7 @@ __all__ = ["MemoryOutbox"]
 class _Entry:
     event: DomainEvent
     seq: int
-    delivered: set[str] = attrs.field(factory=set)
+    delivered: tuple[str, ...] = ()  # (a tuple: no object to track for most entries)
     attempts: dict[str, int] = attrs.field(factory=dict)
     next_attempt_at: dict[str, datetime] = attrs.field(factory=dict)
     claimed_until: datetime | None = None
@@ -194,7 +194,8 @@ class MemoryOutbox:
     def delivered(self, event_id: str, notifier: str) -> None:
         entry = self._pending.get(event_id)
         if entry is not None:
-            entry.delivered.add(notifier)
+            if notifier not in entry.delivered:
+                entry.delivered += (notifier,)
             entry.next_attempt_at.pop(notifier, None)
             self._file(entry)
 
@@ -223,7 +224,8 @@ class MemoryOutbox:
             if entry is None:
                 continue
             for notifier in outcome.delivered:
-                entry.delivered.add(notifier)
+                if notifier not in entry.delivered:
+                    entry.delivered += (notifier,)
                 entry.next_attempt_at.pop(notifier, None)
             for failure in outcome.failed:
                 entry.attempts[failure.notifier] = entry.attempts.get(failure.notifier, 0) + 1

@@ -240,9 +240,11 @@ class OutboxContract(ContractFixtures):
             [
                 OutboxOutcome(e1, claims[e1], delivered=("mail", "hook"), done=True),
                 OutboxOutcome(
-                    e2, claims[e2], delivered=("mail",),
+                    e2,
+                    claims[e2],
+                    delivered=("mail",),
                     failed=(FailedDelivery("hook", "ConnectionError: down", retry),),
-                ),  # fmt: skip
+                ),
                 OutboxOutcome(e3, T0 + timedelta(seconds=1)),  # another claim: kept
                 OutboxOutcome("no such event", T0 + LEASE, delivered=("mail",), done=True),
             ],
