@@ -21,11 +21,16 @@ from typing import Any, Generic, Literal, Protocol, Self, TypeVar, get_args
 
 import attrs
 
-from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.text import check_texts
 from itsm_core.storage.checks import IndexType, check_id, check_value
+from itsm_core.storage.outbox_entries import (
+    FailedDelivery,
+    OutboxEntry,
+    OutboxOutcome,
+    lease_end,
+)
 from itsm_core.storage.records import (
     RECORD_VERSION_KEY,
     Upcaster,
@@ -358,55 +363,6 @@ def validate_aggregate(
         )
 
 
-@attrs.frozen
-class OutboxEntry:
-    """A committed event not yet delivered to every notifier.
-
-    :param event: the event as stored (unredacted; the relay redacts it).
-    :param delivered: names of the notifiers that have it.
-    :param attempts: failed attempts so far, per notifier.
-    :param next_attempt_at: earliest retry, per notifier that failed and does
-        not have the event yet.
-    :param claimed_until: when the current claim on the entry ends (its
-        lease); None when nobody claims it. An entry returned by
-        :meth:`StorageBackend.outbox_claim` carries the lease just taken.
-    """
-
-    event: DomainEvent
-    delivered: frozenset[str] = frozenset()
-    attempts: Mapping[str, int] = attrs.field(factory=dict)
-    next_attempt_at: Mapping[str, datetime] = attrs.field(factory=dict)
-    claimed_until: datetime | None = None
-
-
-@attrs.frozen
-class FailedDelivery:
-    """One failed delivery of a relay pass: the notifier, what went wrong, when to retry."""
-
-    notifier: str
-    error: str
-    retry_at: datetime
-
-
-@attrs.frozen
-class OutboxOutcome:
-    """What a relay pass did with one entry it claimed (see :meth:`StorageBackend.outbox_settle`).
-
-    :param event_id: the entry.
-    :param claimed_until: the pass's claim on it, ended unless the entry is done
-        (None: nothing to end).
-    :param delivered: the notifiers that received the event in this pass.
-    :param failed: the deliveries that failed in this pass.
-    :param done: whether every notifier now has the event.
-    """
-
-    event_id: str
-    claimed_until: datetime | None = None
-    delivered: tuple[str, ...] = ()
-    failed: tuple[FailedDelivery, ...] = ()
-    done: bool = False
-
-
 class UnitOfWork(Protocol):
     """One transaction: read, stage changes, then commit them all or none."""
 
@@ -585,21 +541,6 @@ class StorageBackend(Protocol):
 
 BackendFactory = Callable[[str, Sequence[AggregateSpec[Any]]], StorageBackend]
 """Builds a backend from a URL and the aggregate kinds it must store."""
-
-
-def lease_end(now: datetime, lease: timedelta) -> datetime:
-    """Return when a claim taken at ``now`` for ``lease`` ends: ``now + lease``.
-
-    For backends implementing :meth:`StorageBackend.outbox_claim`.
-
-    :raises ValidationError: if ``now`` is naive or ``lease`` is not positive.
-    """
-    require_aware(now, "now")
-    if not isinstance(lease, timedelta) or lease <= timedelta(0):
-        raise ValidationError(
-            f"the lease must be a positive timedelta, got {lease!r}", field="lease"
-        )
-    return now + lease
 
 
 def settle_one_by_one(
