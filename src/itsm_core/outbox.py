@@ -30,10 +30,11 @@ delivery's next attempt is :data:`PARKED`.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import math
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -43,7 +44,13 @@ import pluggy
 from itsm_core.kernel.clock import Clock
 from itsm_core.kernel.errors import NotFound, ValidationError
 from itsm_core.kernel.events import DomainEvent
-from itsm_core.storage.base import OutboxEntry, StorageBackend
+from itsm_core.storage.base import (
+    FailedDelivery,
+    OutboxEntry,
+    OutboxOutcome,
+    StorageBackend,
+    settle_one_by_one,
+)
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -54,6 +61,7 @@ __all__ = [
     "Dispatcher",
     "HookCall",
     "OutboxRelay",
+    "RelayPass",
     "RelayReport",
 ]
 
@@ -64,8 +72,6 @@ DEFAULT_LEASE = timedelta(seconds=60)
 
 PARKED = datetime(9999, 1, 1, tzinfo=UTC)
 """The next attempt of a parked delivery (a dead letter): never, until retried."""
-
-log = logging.getLogger("itsm_core.outbox")
 
 
 def _attempts(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -259,6 +265,8 @@ class OutboxRelay:
         self.clock = clock
         self.backoff = backoff or Backoff()
         self.lease = lease
+        self._settles_at_once = callable(getattr(storage, "outbox_settle", None))
+        self._claims_given = _takes(storage, "outbox_claim", "event_ids")
         self._dispatchers: list[Dispatcher] = []
         for dispatcher in dispatchers:
             self.add_dispatcher(dispatcher)
@@ -303,57 +311,80 @@ class OutboxRelay:
         impls = self.plugins.hook.itsm_on_event.get_hookimpls()
         return [(impl.plugin_name, impl) for impl in impls]
 
-    def run(self, limit: int = 100) -> RelayReport:
+    def run(self, limit: int = 100, *, event_ids: Collection[str] | None = None) -> RelayReport:
         """Claim up to ``limit`` entries with something due now and deliver them.
 
         Each entry ends done (every notifier has it) or released (a notifier
         failed or waits for its retry: the entry is claimable again when a
         retry is due). Returns what happened; never raises for a notifier.
+
+        :param limit: at most this many entries.
+        :param event_ids: claim only the entries of these events (the relay
+            after a command delivers what the command committed).
+        """
+        return self.prepare(limit, event_ids=event_ids).deliver()
+
+    def prepare(self, limit: int = 100, *, event_ids: Collection[str] | None = None) -> RelayPass:
+        """Claim the entries of a pass and work out whom each must reach; deliver nothing yet.
+
+        Calls no notifier (the dispatchers run, to route the events): a pass
+        with nothing to deliver (:attr:`RelayPass.calls` is 0) only has to
+        be recorded, which :meth:`RelayPass.deliver` does without waiting on
+        anyone. Arguments as for :meth:`run`.
         """
         now = self.clock.now()
-        notifiers = self.notifiers()
-        entries = self.storage.outbox_claim(now, limit, self.lease)
-        tally = _Tally()
-        unfinished = {entry.event.event_id: entry for entry in entries}
+        if event_ids is not None and not self._claims_given:
+            event_ids = None  # a backend from before claims of given events: a plain pass
+        if event_ids is None:
+            entries = self.storage.outbox_claim(now, limit, self.lease)
+        else:
+            entries = self.storage.outbox_claim(now, limit, self.lease, event_ids)
+        notifiers = self.notifiers() if entries else []
+        return RelayPass(self, now, [self._plan(entry, now, notifiers) for entry in entries])
+
+    def settle(self, outcomes: list[OutboxOutcome], at: datetime) -> None:
+        """Record a pass's outcomes: in one transaction, or one by one on an older backend."""
+        if not outcomes:
+            return
+        if self._settles_at_once:
+            self.storage.outbox_settle(outcomes, at)
+        else:
+            settle_one_by_one(self.storage, outcomes, at)
+
+    def _plan(
+        self, entry: OutboxEntry, now: datetime, notifiers: list[tuple[str, Any]]
+    ) -> _Planned:
+        """Work out the deliveries ``entry`` needs now (its routing failure, if any)."""
+        event: DomainEvent = entry.event.redacted()
+        planned = _Planned(entry, event)
+        retry_dispatch = entry.next_attempt_at.get("dispatcher")
+        if retry_dispatch is not None and retry_dispatch > now:
+            planned.waiting = 1
+            return planned
         try:
-            for entry in entries:
-                until = entry.claimed_until
-                if until is not None and self.clock.now() >= until:
-                    break  # the lease ran out: another relay may hold these entries now
-                complete = self._deliver(entry, now, notifiers, tally)
-                event_id = entry.event.event_id
-                if complete:
-                    self.storage.outbox_done(event_id, now)
-                elif until is not None:
-                    self.storage.outbox_release(event_id, until)
-                del unfinished[event_id]
-        except BaseException:
-            for entry in unfinished.values():
-                if entry.claimed_until is not None:
-                    with contextlib.suppress(Exception):  # the lease expires anyway
-                        self.storage.outbox_release(entry.event.event_id, entry.claimed_until)
-            raise
-        if entries:
-            log.debug(
-                "relay pass: %d claimed, %d delivered, %d failed, %d waiting",
-                len(entries), tally.delivered, len(tally.failures), tally.waiting,
-            )  # fmt: skip
-        return RelayReport(
-            delivered=tally.delivered,
-            failures=tuple(tally.failures),
-            waiting=tally.waiting,
-            claimed=len(entries),
-        )
+            deliveries = self.deliveries(event, notifiers)
+        except Exception as exc:  # a routing bug must not lose the event
+            planned.routing_error = exc
+            return planned
+        for name, impl, args in deliveries:
+            if name in entry.delivered:
+                continue
+            retry_at = entry.next_attempt_at.get(name)
+            if retry_at is not None and retry_at > now:
+                planned.waiting += 1
+                continue
+            planned.calls.append((name, impl, args))
+        return planned
 
     def _fail(
         self, entry: OutboxEntry, name: str, exc: Exception, now: datetime, tally: _Tally
-    ) -> None:
+    ) -> FailedDelivery:
+        """Log and count a failed delivery; return it, for the pass's record."""
         event_id = entry.event.event_id
         attempts = entry.attempts.get(name, 0) + 1
         parked = self.backoff.parks(attempts)
         when = PARKED if parked else now + self.backoff.wait(attempts)
         text = f"{type(exc).__name__}: {exc}"
-        self.storage.outbox_failed(event_id, name, text, when)
         if parked:
             log.error(
                 "delivering event %s (%s) to %s failed %d times with %s; it is parked as a "
@@ -366,6 +397,7 @@ class OutboxRelay:
                 event_id, entry.event.name, name, type(exc).__name__, when.isoformat(),
             )  # fmt: skip; the message is not logged: it may quote the event
         tally.failures.append(DeliveryFailure(event_id, name, text, when, parked))
+        return FailedDelivery(name, text, when)
 
     def dead_letters(self, now: datetime) -> list[DeadLetter]:
         """Return every parked delivery (unredacted events), oldest event first."""
@@ -387,43 +419,106 @@ class OutboxRelay:
                 return
         raise NotFound("dead letter", f"{event_id}/{notifier}")
 
-    def _deliver(
-        self,
-        entry: OutboxEntry,
-        now: datetime,
-        notifiers: list[tuple[str, Any]],
-        tally: _Tally,
-    ) -> bool:
-        """Deliver one claimed entry to whoever lacks it; return whether all have it."""
-        event: DomainEvent = entry.event.redacted()
-        retry_dispatch = entry.next_attempt_at.get("dispatcher")
-        if retry_dispatch is not None and retry_dispatch > now:
-            tally.waiting += 1
-            return False
+
+
+def _takes(obj: object, method: str, parameter: str) -> bool:
+    """Whether ``obj.method`` takes ``parameter`` (a backend from before it may not)."""
+    try:
+        params = inspect.signature(getattr(obj, method)).parameters
+    except (AttributeError, TypeError, ValueError):
+        return False
+    return parameter in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+@attrs.define
+class _Planned:
+    """One claimed entry of a pass: the (redacted) event and the deliveries due now."""
+
+    entry: OutboxEntry
+    event: DomainEvent
+    calls: list[tuple[str, Any, Mapping[str, Any]]] = attrs.field(factory=list)
+    waiting: int = 0
+    routing_error: Exception | None = None
+
+
+class RelayPass:
+    """The entries a relay pass claimed, with whom each must reach (:meth:`OutboxRelay.prepare`).
+
+    :meth:`deliver` calls the notifiers and records the whole pass with one
+    :meth:`~itsm_core.storage.StorageBackend.outbox_settle`.
+    """
+
+    def __init__(self, relay: OutboxRelay, now: datetime, planned: list[_Planned]) -> None:
+        self._relay = relay
+        self._now = now
+        self._planned = planned
+        self.calls = sum(len(p.calls) for p in planned)
+        """How many notifier calls the pass will make (0: it only records)."""
+
+    def deliver(self) -> RelayReport:
+        """Deliver every claimed entry to whoever lacks it; record the pass; report.
+
+        Each entry ends done or released. A pass stops before an entry whose
+        lease has run out, leaving it to the next claim. If the pass is
+        interrupted (an exception that is not a notifier's), what it did is
+        recorded and the entries it did not finish are released.
+        """
+        relay, now = self._relay, self._now
+        tally = _Tally()
+        outcomes: list[OutboxOutcome] = []
+        finished = 0
         try:
-            deliveries = self.deliveries(event, notifiers)
-        except Exception as exc:  # a routing bug must not lose the event
-            self._fail(entry, "dispatcher", exc, now, tally)
-            return False
-        complete = True
-        for name, impl, args in deliveries:
-            if name in entry.delivered:
-                continue
-            retry_at = entry.next_attempt_at.get(name)
-            if retry_at is not None and retry_at > now:
-                complete = False
-                tally.waiting += 1
-                continue
+            for planned in self._planned:
+                until = planned.entry.claimed_until
+                if until is not None and relay.clock.now() >= until:
+                    break  # the lease ran out: another relay may hold these entries now
+                outcomes.append(self._deliver(planned, tally))
+                finished += 1
+        except BaseException:
+            outcomes.extend(
+                OutboxOutcome(p.entry.event.event_id, p.entry.claimed_until)
+                for p in self._planned[finished:]
+                if p.entry.claimed_until is not None
+            )
+            with contextlib.suppress(Exception):  # the leases expire anyway
+                relay.settle(outcomes, now)
+            raise
+        relay.settle(outcomes, now)
+        if self._planned:
+            log.debug(
+                "relay pass: %d claimed, %d delivered, %d failed, %d waiting",
+                len(self._planned), tally.delivered, len(tally.failures), tally.waiting,
+            )  # fmt: skip
+        return RelayReport(
+            delivered=tally.delivered,
+            failures=tuple(tally.failures),
+            waiting=tally.waiting,
+            claimed=len(self._planned),
+        )
+
+    def _deliver(self, planned: _Planned, tally: _Tally) -> OutboxOutcome:
+        """Call each notifier ``planned`` needs; return the entry's outcome."""
+        relay, now = self._relay, self._now
+        entry, event = planned.entry, planned.event
+        until = entry.claimed_until
+        tally.waiting += planned.waiting
+        if planned.routing_error is not None:
+            failure = relay._fail(entry, "dispatcher", planned.routing_error, now, tally)
+            return OutboxOutcome(event.event_id, until, failed=(failure,))
+        complete = planned.waiting == 0
+        delivered: list[str] = []
+        failed: list[FailedDelivery] = []
+        for name, impl, args in planned.calls:
             try:
                 impl.function(*[args[a] for a in impl.argnames])
             except Exception as exc:  # a notifier's failure must not escape
                 complete = False
-                self._fail(entry, name, exc, now, tally)
+                failed.append(relay._fail(entry, name, exc, now, tally))
             else:
                 tally.delivered += 1
-                self.storage.outbox_delivered(event.event_id, name, now)
+                delivered.append(name)
                 log.debug("delivered event %s (%s) to %s", event.event_id, event.name, name)
-        return complete
+        return OutboxOutcome(event.event_id, until, tuple(delivered), tuple(failed), complete)
 
 
 @attrs.define

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import attrs
@@ -12,7 +13,7 @@ import pluggy
 
 from itsm_core.kernel.clock import Clock
 from itsm_core.kernel.events import DomainEvent
-from itsm_core.outbox import OutboxRelay
+from itsm_core.outbox import OutboxRelay, RelayPass
 from itsm_core.storage.base import StorageBackend, UnitOfWork
 
 __all__ = ["AUTO_RELAY_DEADLINE", "Runtime"]
@@ -22,12 +23,58 @@ log = logging.getLogger("itsm_core.outbox")
 AUTO_RELAY_DEADLINE = 10.0
 """How long a command waits, at most, for the relay pass that follows its commit (seconds).
 
-With ``auto_relay`` the pass runs on a thread of its own: a command returns
-when the pass is done or after this deadline, whichever comes first, so a
-slow receiver cannot stall it. A pass still running goes on in the
-background; whatever it does not deliver stays in the outbox for the next
-relay (delivery is at least once, as always).
+With ``auto_relay`` the pass delivers the events the command committed. Its
+notifier calls run on a relay thread: a command returns when the pass is
+done or after this deadline, whichever comes first, so a slow receiver
+cannot stall it. A pass still running goes on in the background; whatever it
+does not deliver stays in the outbox for the next relay (delivery is at
+least once, as always). A pass that has no notifier to call (nobody
+receives these events) is only recorded, on the command's own thread.
 """
+
+
+class _Workers:
+    """Relay threads kept for the next command, so a pass costs no thread start.
+
+    A job goes to an idle worker, or to a new one when all are busy (a pass
+    stuck on a slow receiver never holds back the next command's pass). A
+    worker that finds itself one of more than ``keep`` idle ones, or idle for
+    ``idle_seconds``, ends. Workers are daemon threads: they never keep the
+    process alive.
+    """
+
+    def __init__(self, keep: int = 2, idle_seconds: float = 60.0) -> None:
+        self._keep = keep
+        self._idle_seconds = idle_seconds
+        self._lock = threading.Lock()
+        self._idle: list[queue.SimpleQueue[Callable[[], None]]] = []
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run ``job`` on an idle worker, or on a new one."""
+        with self._lock:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(
+                target=self._work, args=(inbox,), name="itsm-core-relay", daemon=True
+            ).start()
+        inbox.put(job)
+
+    def _work(self, inbox: queue.SimpleQueue[Callable[[], None]]) -> None:
+        while True:
+            try:
+                job = inbox.get(timeout=self._idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if inbox in self._idle:
+                        self._idle.remove(inbox)
+                        return
+                job = inbox.get()  # handed a job just now
+            job()
+            with self._lock:
+                if len(self._idle) >= self._keep:
+                    return
+                self._idle.append(inbox)
 
 
 @attrs.define
@@ -49,6 +96,7 @@ class Runtime:
     relay: OutboxRelay
     auto_relay: bool = True
     relay_deadline: float = AUTO_RELAY_DEADLINE
+    _workers: _Workers = attrs.field(factory=_Workers, init=False, repr=False)
 
     @contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
@@ -66,25 +114,39 @@ class Runtime:
             yield uow
             events: list[DomainEvent] = uow.commit()
         if events and self.auto_relay:
-            self._relay_within_deadline(len(events))
+            self._relay_within_deadline(events)
 
-    def _relay_within_deadline(self, count: int) -> None:
+    def _relay_within_deadline(self, events: list[DomainEvent]) -> None:
+        """Deliver ``events`` (committed): inline if nobody is called, else on a worker."""
+        try:
+            relay_pass = self.relay.prepare(event_ids=[e.event_id for e in events])
+            if not relay_pass.calls:
+                relay_pass.deliver()  # only records the pass: no receiver to wait for
+                return
+        except Exception:  # committed: a later relay delivers what this one could not
+            self._relay_failed(len(events))
+            return
+        self._deliver_within_deadline(relay_pass, len(events))
+
+    def _relay_failed(self, count: int) -> None:
+        log.warning(
+            "relaying %d committed event(s) failed; they stay in the outbox for the next relay",
+            count,
+            exc_info=True,
+        )
+
+    def _deliver_within_deadline(self, relay_pass: RelayPass, count: int) -> None:
         done = threading.Event()
 
         def run() -> None:
             try:
-                self.relay.run()
+                relay_pass.deliver()
             except Exception:  # committed: a later relay delivers what this one could not
-                log.warning(
-                    "relaying %d committed event(s) failed; they stay in the outbox "
-                    "for the next relay",
-                    count,
-                    exc_info=True,
-                )
+                self._relay_failed(count)
             finally:
                 done.set()
 
-        threading.Thread(target=run, name="itsm-core-relay", daemon=True).start()
+        self._workers.submit(run)
         if not done.wait(self.relay_deadline):
             log.warning(
                 "the relay after a command took longer than %g s (a slow notifier?); the "

@@ -33,6 +33,8 @@ def require_aware(value: object, name: str = "instant") -> datetime:
             "attach a zone, e.g. datetime(..., tzinfo=ZoneInfo('Asia/Shanghai'))",
             field=name,
         )
+    if 1 < value.year < 9999:  # an offset (under a day) cannot leave the years 1 to 9999
+        return value
     try:
         value.astimezone(UTC)
     except OverflowError:

@@ -73,8 +73,12 @@ def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return frozen
 
 
+_NO_KEYS: frozenset[str] = frozenset()
+
+
 def _frozen_keys(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+    keys = frozenset(value)
+    return keys if keys else _NO_KEYS  # most events have none: one shared empty set
 
 
 @attrs.frozen
@@ -128,7 +132,7 @@ class DomainEvent:
             actor_id=actor.id,
             actor_roles=tuple(sorted(r.value for r in actor.roles)),
             payload=payload or {},
-            confidential=frozenset(confidential),
+            confidential=confidential,
         )
 
     def redacted(self) -> DomainEvent:

@@ -15,6 +15,7 @@ boundary, so the memory store refuses what a database would refuse:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,8 @@ from itsm_core.kernel.errors import ValidationError
 __all__ = ["check_text", "check_texts", "text_problem"]
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def text_problem(value: str) -> str | None:
@@ -60,13 +63,34 @@ def check_texts(value: Any, name: str) -> None:
 
     :raises ValidationError: naming the path of the first string refused.
     """
+    if _all_fine(value):
+        return
+    _check_each(value, name)
+
+
+def _all_fine(value: Any) -> bool:
+    """True if ``value`` surely holds no refused string (False: look closer).
+
+    One JSON encoding of the whole value, in C, instead of a test per string: a
+    NUL shows as ``\\u0000`` in it (also what an escaped backslash followed
+    by ``u0000`` looks like: then the closer look decides), a lone surrogate as
+    itself. Values JSON cannot encode get the closer look.
+    """
+    try:
+        text = _ENCODE(value)
+    except (TypeError, ValueError):
+        return False
+    return "\\u0000" not in text and _SURROGATE.search(text) is None
+
+
+def _check_each(value: Any, name: str) -> None:
     if isinstance(value, str):
         check_text(value, name)
     elif isinstance(value, Mapping):
         for key, item in value.items():
             if isinstance(key, str):
                 check_text(key, name)
-            check_texts(item, f"{name}.{key}")
+            _check_each(item, f"{name}.{key}")
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
-            check_texts(item, f"{name}[{i}]")
+            _check_each(item, f"{name}[{i}]")

@@ -14,18 +14,23 @@ backend can answer them with indexed columns and ``GROUP BY`` in the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar, get_args
 
 import attrs
 
-from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.text import check_texts
 from itsm_core.storage.checks import IndexType, check_id, check_value
+from itsm_core.storage.outbox_entries import (
+    FailedDelivery,
+    OutboxEntry,
+    OutboxOutcome,
+    lease_end,
+)
 from itsm_core.storage.records import (
     RECORD_VERSION_KEY,
     Upcaster,
@@ -38,11 +43,13 @@ from itsm_core.storage.records import (
 __all__ = [
     "AggregateSpec",
     "BackendFactory",
+    "FailedDelivery",
     "IndexField",
     "IndexType",
     "Measure",
     "Op",
     "OutboxEntry",
+    "OutboxOutcome",
     "Query",
     "StorageBackend",
     "UnitOfWork",
@@ -51,6 +58,7 @@ __all__ = [
     "check_id",
     "check_value",
     "lease_end",
+    "settle_one_by_one",
     "validate_aggregate",
 ]
 
@@ -355,27 +363,6 @@ def validate_aggregate(
         )
 
 
-@attrs.frozen
-class OutboxEntry:
-    """A committed event not yet delivered to every notifier.
-
-    :param event: the event as stored (unredacted; the relay redacts it).
-    :param delivered: names of the notifiers that have it.
-    :param attempts: failed attempts so far, per notifier.
-    :param next_attempt_at: earliest retry, per notifier that failed and does
-        not have the event yet.
-    :param claimed_until: when the current claim on the entry ends (its
-        lease); None when nobody claims it. An entry returned by
-        :meth:`StorageBackend.outbox_claim` carries the lease just taken.
-    """
-
-    event: DomainEvent
-    delivered: frozenset[str] = frozenset()
-    attempts: Mapping[str, int] = attrs.field(factory=dict)
-    next_attempt_at: Mapping[str, datetime] = attrs.field(factory=dict)
-    claimed_until: datetime | None = None
-
-
 class UnitOfWork(Protocol):
     """One transaction: read, stage changes, then commit them all or none."""
 
@@ -451,8 +438,18 @@ class StorageBackend(Protocol):
         """
         ...
 
-    def outbox_claim(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxEntry]:
+    def outbox_claim(
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        event_ids: Collection[str] | None = None,
+    ) -> list[OutboxEntry]:
         """Claim up to ``limit`` entries for one relay, until ``now + lease``, and return them.
+
+        With ``event_ids``, only entries of those events are candidates (the
+        relay after a command claims the events it committed); the rules below
+        hold for them alike, and ids of events not pending are ignored.
 
         An entry is claimable when it is not done, nobody claims it (it has
         no claim, or its ``claimed_until`` is not later than ``now``: an
@@ -513,6 +510,22 @@ class StorageBackend(Protocol):
         """
         ...
 
+    def outbox_settle(self, outcomes: Sequence[OutboxOutcome], at: datetime) -> None:
+        """Record what a relay pass did with the entries it claimed, in one transaction.
+
+        For each outcome, in this order: every delivery (as
+        :meth:`outbox_delivered` at ``at``), every failure (as
+        :meth:`outbox_failed`), then :meth:`outbox_done` at ``at`` if the
+        outcome is done, else :meth:`outbox_release` of its ``claimed_until``
+        (when given). Outcomes of entries done or purged are ignored. All of it
+        commits together: a relay pass costs one claim and one settle,
+        however many entries and notifiers it handled.
+
+        A backend without this method still works: the relay then makes those
+        calls one by one (:func:`settle_one_by_one`).
+        """
+        ...
+
     def outbox_purge(self, done_before: datetime) -> int:
         """Remove the entries done before ``done_before`` with their delivery records.
 
@@ -530,19 +543,25 @@ BackendFactory = Callable[[str, Sequence[AggregateSpec[Any]]], StorageBackend]
 """Builds a backend from a URL and the aggregate kinds it must store."""
 
 
-def lease_end(now: datetime, lease: timedelta) -> datetime:
-    """Return when a claim taken at ``now`` for ``lease`` ends: ``now + lease``.
+def settle_one_by_one(
+    backend: StorageBackend, outcomes: Sequence[OutboxOutcome], at: datetime
+) -> None:
+    """Record ``outcomes`` with the single-entry outbox calls, one call per mark.
 
-    For backends implementing :meth:`StorageBackend.outbox_claim`.
-
-    :raises ValidationError: if ``now`` is naive or ``lease`` is not positive.
+    What :meth:`StorageBackend.outbox_settle` does in one transaction, for a
+    backend written before that method existed (each call its own transaction).
     """
-    require_aware(now, "now")
-    if not isinstance(lease, timedelta) or lease <= timedelta(0):
-        raise ValidationError(
-            f"the lease must be a positive timedelta, got {lease!r}", field="lease"
-        )
-    return now + lease
+    for outcome in outcomes:
+        for notifier in outcome.delivered:
+            backend.outbox_delivered(outcome.event_id, notifier, at)
+        for failure in outcome.failed:
+            backend.outbox_failed(
+                outcome.event_id, failure.notifier, failure.error, failure.retry_at
+            )
+        if outcome.done:
+            backend.outbox_done(outcome.event_id, at)
+        elif outcome.claimed_until is not None:
+            backend.outbox_release(outcome.event_id, outcome.claimed_until)
 
 
 def iter_specs(specs: Sequence[AggregateSpec[Any]]) -> Iterator[tuple[str, AggregateSpec[Any]]]:

@@ -12,6 +12,8 @@ import pytest
 
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.storage.base import (
+    FailedDelivery,
+    OutboxOutcome,
     StorageBackend,
 )
 from itsm_core.testing.contract_data import (
@@ -215,6 +217,54 @@ class OutboxContract(ContractFixtures):
         assert errors == []
         flat = [event_id for batch in claimed for event_id in batch]
         assert sorted(flat) == sorted(events)  # each entry claimed exactly once
+
+    def test_a_claim_of_given_events_takes_only_those(self, store: StorageBackend) -> None:
+        e1, e2, e3, e4 = _event_ids(store, 4)
+        store.outbox_failed(e4, "hook", "down", T0 + timedelta(hours=1))
+        claimed = store.outbox_claim(T0, 10, LEASE, event_ids=[e3, e1, e4, "no such event"])
+        # commit order; an entry waiting for its retry is not claimed before its time
+        assert [c.event.event_id for c in claimed] == [e1, e3]
+        assert {c.claimed_until for c in claimed} == {T0 + LEASE}
+        assert store.outbox_claim(T0, 10, LEASE, event_ids=[e1, e3]) == []  # claimed already
+        assert [c.event.event_id for c in store.outbox_claim(T0, 1, LEASE, [e2, e3])] == [e2]
+        assert store.outbox_claim(T0, 10, LEASE, event_ids=[]) == []
+        store.outbox_done(e1, T0)
+        assert store.outbox_claim(T0 + LEASE, 10, LEASE, event_ids=[e1]) == []  # done
+        assert _claim_ids(store, T0 + LEASE) == [e2, e3]  # leases over: claimable again
+
+    def test_settle_records_a_whole_pass(self, store: StorageBackend) -> None:
+        e1, e2, e3, e4 = _event_ids(store, 4)
+        claims = {c.event.event_id: c.claimed_until for c in store.outbox_claim(T0, 3, LEASE)}
+        retry = T0 + timedelta(minutes=5)
+        store.outbox_settle(
+            [
+                OutboxOutcome(e1, claims[e1], delivered=("mail", "hook"), done=True),
+                OutboxOutcome(
+                    e2,
+                    claims[e2],
+                    delivered=("mail",),
+                    failed=(FailedDelivery("hook", "ConnectionError: down", retry),),
+                ),
+                OutboxOutcome(e3, T0 + timedelta(seconds=1)),  # another claim: kept
+                OutboxOutcome("no such event", T0 + LEASE, delivered=("mail",), done=True),
+            ],
+            T0 + timedelta(seconds=2),
+        )
+        pending = {p.event.event_id: p for p in store.outbox_pending(T0)}
+        assert list(pending) == [e3, e4, e2]  # e1 done; e2 waits for its retry: last
+        assert pending[e2].delivered == frozenset({"mail"})
+        assert dict(pending[e2].attempts) == {"hook": 1}
+        assert dict(pending[e2].next_attempt_at) == {"hook": retry}
+        assert pending[e2].claimed_until is None  # released
+        assert pending[e3].claimed_until == T0 + LEASE  # not this claim: not released
+        assert _claim_ids(store, T0 + timedelta(seconds=3)) == [e4]
+        assert _claim_ids(store, retry) == [e2, e3, e4]  # every lease is over
+        # done entries ignore later outcomes; the purge sees when it was done
+        store.outbox_settle([OutboxOutcome(e1, None, failed=(FailedDelivery("x", "y", T0),))], T0)
+        assert e1 not in {p.event.event_id for p in store.outbox_pending(T0)}
+        assert store.outbox_purge(T0 + timedelta(seconds=2)) == 0
+        assert store.outbox_purge(T0 + timedelta(seconds=3)) == 1
+        store.outbox_settle([], T0)  # nothing to record
 
     def test_claim_needs_a_positive_lease(self, store: StorageBackend) -> None:
         _event_ids(store, 1)

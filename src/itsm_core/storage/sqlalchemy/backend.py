@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -30,6 +30,7 @@ from itsm_core.storage.base import (
     AggregateSpec,
     IndexType,
     OutboxEntry,
+    OutboxOutcome,
     check_value,
     lease_end,
 )
@@ -65,6 +66,7 @@ class _OutboxStatements:
     pending_due: Any
     pending_waiting: Any
     claim: Any
+    claim_among: Any
     bodies: Any
     deliveries: Any
     delivered: Any
@@ -342,14 +344,18 @@ class SqlBackend:
             .order_by(sa.case((free_waiting, 1), else_=0), free.c.seq)
             .limit(limit)
         )
+        among = candidates.where(free.c.event_id.in_(sa.bindparam("p_ids", expanding=True)))
         if self.dialect == "postgresql":
             candidates = candidates.with_for_update(skip_locked=True, of=free)
-        claim = (
-            sa.update(o)
-            .where(o.c.seq.in_(candidates.scalar_subquery()))
-            .values(claimed_until=sa.bindparam("p_until", type_=o.c.claimed_until.type))
-            .returning(o.c.event_id, o.c.seq, o.c.claimed_until)
-        )
+            among = among.with_for_update(skip_locked=True, of=free)
+
+        def claim_of(chosen: Any) -> Any:
+            return (
+                sa.update(o)
+                .where(o.c.seq.in_(chosen.scalar_subquery()))
+                .values(claimed_until=sa.bindparam("p_until", type_=o.c.claimed_until.type))
+                .returning(o.c.event_id, o.c.seq, o.c.claimed_until)
+            )
 
         def mark(values: dict[str, Any], on_conflict: dict[str, Any]) -> Any:
             """Upsert one delivery row, if the entry is still pending."""
@@ -368,7 +374,8 @@ class SqlBackend:
         return _OutboxStatements(
             pending_due=pending.where(~waiting).limit(limit),
             pending_waiting=pending.where(waiting).limit(limit),
-            claim=claim,
+            claim=claim_of(candidates),
+            claim_among=claim_of(among),
             bodies=sa.select(e.c.event_id, e.c.body).where(e.c.event_id.in_(ids)),
             deliveries=sa.select(d).where(d.c.event_id.in_(ids)),
             delivered=mark(
@@ -459,7 +466,13 @@ class SqlBackend:
                 rows.extend(r for r in more if r.event_id not in seen)
             return self._entries(connection, rows, now)
 
-    def outbox_claim(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxEntry]:
+    def outbox_claim(
+        self,
+        now: datetime,
+        limit: int,
+        lease: timedelta,
+        event_ids: Collection[str] | None = None,
+    ) -> list[OutboxEntry]:
         """Claim up to ``limit`` entries until ``now + lease`` and return them.
 
         One statement, ``UPDATE itsm_outbox SET claimed_until = … WHERE seq IN
@@ -471,16 +484,21 @@ class SqlBackend:
         :meth:`~itsm_core.storage.StorageBackend.outbox_claim`.
         """
         until = lease_end(now, lease)
-        if limit <= 0:
+        ids = None if event_ids is None else sorted(set(event_ids))
+        if limit <= 0 or ids == []:
             self._check_open()
             return []
-        params = {
+        params: dict[str, Any] = {
             "p_at": self._instant(now, "now"),
             "p_until": self._instant(until, "claimed_until"),
             "p_limit": min(limit, MAX_ROWS),
         }
+        statement = self._outbox_sql.claim
+        if ids is not None:
+            params["p_ids"] = ids
+            statement = self._outbox_sql.claim_among
         with self._begin("claiming outbox entries") as connection:
-            rows = list(connection.execute(self._outbox_sql.claim, params))
+            rows = list(connection.execute(statement, params))
             return self._entries(connection, rows, now)
 
     def _run(self, doing: str, statement: Any, params: dict[str, Any]) -> None:
@@ -529,6 +547,50 @@ class SqlBackend:
             self._outbox_sql.done,
             {"p_event_id": event_id, "p_done_at": self._instant(at, "at")},
         )
+
+    def outbox_settle(self, outcomes: Sequence[OutboxOutcome], at: datetime) -> None:
+        """Record a relay pass's outcomes in one transaction (see the protocol).
+
+        Each kind of mark is one batched statement (deliveries, failures, done,
+        releases, in that order).
+        """
+        sql = self._outbox_sql
+        when = self._instant(at, "at")
+        delivered: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        done: list[dict[str, Any]] = []
+        released: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            event_id = outcome.event_id
+            for notifier in outcome.delivered:
+                delivered.append({
+                    "p_event_id": event_id, "p_notifier": notifier, "p_attempts": 0,
+                    "p_delivered_at": when,
+                })  # fmt: skip
+            for failure in outcome.failed:
+                failed.append({
+                    "p_event_id": event_id, "p_notifier": failure.notifier, "p_attempts": 1,
+                    "p_next_attempt_at": self._instant(failure.retry_at, "retry_at"),
+                    "p_last_error": failure.error[:_MAX_ERROR_TEXT],
+                })  # fmt: skip
+            if outcome.done:
+                done.append({"p_event_id": event_id, "p_done_at": when})
+            elif outcome.claimed_until is not None:
+                until = self._instant(outcome.claimed_until, "claimed_until")
+                released.append({"p_event_id": event_id, "p_until": until})
+        batches = (
+            (sql.delivered, delivered),
+            (sql.failed, failed),
+            (sql.done, done),
+            (sql.release, released),
+        )
+        if not any(params for _, params in batches):
+            self._check_open()
+            return
+        with self._begin("recording a relay pass") as connection:
+            for statement, params in batches:
+                if params:
+                    connection.execute(statement, params)
 
     def outbox_purge(self, done_before: datetime) -> int:
         """Delete the entries done before ``done_before`` and their delivery rows.
