@@ -1,9 +1,9 @@
 """Survey campaigns (满意度调查): campaigns, invitations by token, reminders, submissions.
 
 ``core.satisfaction.surveys`` is a :class:`SurveyService`. Its main aggregate is
-the campaign (:meth:`~SurveyService.get`, :meth:`~SurveyService.find`,
-:meth:`~SurveyService.history`); invitations are its second kind
-(:meth:`~SurveyService.get_invitation`, :meth:`~SurveyService.find_invitations`).
+the campaign (``get``, ``find``, ``history``); invitations are its second kind
+(``get_invitation``, ``find_invitations``): the reads are in
+:class:`~itsm_core.satisfaction._survey_reads.SurveyReads`.
 """
 
 from __future__ import annotations
@@ -12,24 +12,22 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 
 from itsm_core.kernel.actors import Actor, Role, require_role
-from itsm_core.kernel.api import command, read, report
+from itsm_core.kernel.api import command
 from itsm_core.kernel.errors import AccessDenied, ConflictError, ValidationError
-from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.ids import new_id
 from itsm_core.satisfaction._capture import (
     CAMPAIGN_ROLES,
     ON_BEHALF_ROLES,
-    READ_ROLES,
     SCHEDULING_ROLES,
     SURVEY_ROLES,
     Capture,
     FatiguePolicy,
 )
+from itsm_core.satisfaction._survey_reads import SurveyReads
 from itsm_core.satisfaction._values import optional_text, require_text
 from itsm_core.satisfaction.campaigns import new_token, questionnaire, target_customer_ids
 from itsm_core.satisfaction.enums import (
     CampaignMotive,
-    CampaignState,
     Channel,
     InvitationState,
     Subject,
@@ -45,7 +43,6 @@ from itsm_core.satisfaction.model import (
     Question,
     Respondent,
     Response,
-    ResponseRate,
     SkippedRespondent,
 )
 from itsm_core.satisfaction.storage import (
@@ -59,7 +56,7 @@ from itsm_core.storage.base import Query, UnitOfWork
 __all__ = ["SurveyService"]
 
 
-class SurveyService:
+class SurveyService(SurveyReads):
     """Survey campaigns, invitations and submissions: ``core.satisfaction.surveys``.
 
     :param capture: what the satisfaction sub-services share.
@@ -81,6 +78,7 @@ class SurveyService:
         method: SurveyMethod | str = SurveyMethod.WEB,
         related_ref: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Draft a survey campaign.
 
@@ -136,6 +134,7 @@ class SurveyService:
         target_customers: Iterable[str] | None = None,
         questions: Iterable[Question] | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Change a draft campaign's title, targets or questionnaire.
 
@@ -153,7 +152,12 @@ class SurveyService:
 
     @command
     def open_campaign(
-        self, actor: Actor, campaign_id: str, *, at: datetime | None = None
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Open a draft campaign (it needs a question and a target customer).
 
@@ -169,7 +173,12 @@ class SurveyService:
 
     @command
     def close_campaign(
-        self, actor: Actor, campaign_id: str, *, at: datetime | None = None
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Close an open campaign; its unanswered invitations expire.
 
@@ -195,6 +204,7 @@ class SurveyService:
         *,
         summary: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Mark a closed campaign analysed, with a summary of the findings.
 
@@ -208,44 +218,6 @@ class SurveyService:
             uow.save(CAMPAIGN_SPEC, campaign)
         return campaign
 
-    @read
-    def get(self, actor: Actor, campaign_id: str) -> Campaign:
-        """Return one campaign.
-
-        :raises NotFound: if there is none such.
-        """
-        require_role(actor, *READ_ROLES, action="read a survey campaign")
-        with self._capture.runtime.storage.unit_of_work() as uow:
-            return self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
-
-    @read
-    def find(
-        self,
-        actor: Actor,
-        *,
-        state: CampaignState | str | None = None,
-        motive: CampaignMotive | str | None = None,
-        service: str | None = None,
-    ) -> list[Campaign]:
-        """Return the campaigns matching every filter given, newest first."""
-        require_role(actor, *READ_ROLES, action="list survey campaigns")
-        query = Query.eq(
-            state=CampaignState.parse(state, "state").value if state is not None else None,
-            motive=CampaignMotive.parse(motive, "motive").value if motive is not None else None,
-            service=service,
-        )
-        with self._capture.runtime.storage.unit_of_work() as uow:
-            return uow.find(CAMPAIGN_SPEC, Query(query.where, ("-created_at",)))
-
-    @read
-    def history(self, actor: Actor, campaign_id: str) -> list[DomainEvent]:
-        """Return the events of one campaign, oldest first.
-
-        :raises NotFound: if there is none such.
-        """
-        require_role(actor, *READ_ROLES, action="read a survey campaign's history")
-        return self._capture.history(actor, CAMPAIGN_SPEC, campaign_id)
-
     @command
     def invite(
         self,
@@ -255,6 +227,7 @@ class SurveyService:
         respondents: Iterable[Respondent | tuple[str, str]],
         on_fatigue: FatiguePolicy = "skip",
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> InvitationReport:
         """Invite respondents to an open campaign, each with a unique token.
 
@@ -380,7 +353,12 @@ class SurveyService:
 
     @command
     def remind(
-        self, actor: Actor, campaign_id: str, *, at: datetime | None = None
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> list[Invitation]:
         """Record a reminder for every unanswered, unexpired invitation that may get one.
 
@@ -413,7 +391,13 @@ class SurveyService:
         return reminded
 
     @command
-    def expire_invitations(self, actor: Actor, *, at: datetime | None = None) -> list[Invitation]:
+    def expire_invitations(
+        self,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> list[Invitation]:
         """Mark every unanswered invitation past its expiry as expired.
 
         :param at: when (default now): invitations expired by then are marked.
@@ -429,34 +413,6 @@ class SurveyService:
                 uow.save(INVITATION_SPEC, invitation)
         return expired
 
-    @read
-    def get_invitation(self, actor: Actor, invitation_id: str) -> Invitation:
-        """Return one invitation (with its token, for the front end).
-
-        :raises NotFound: if there is none such.
-        """
-        require_role(actor, *CAMPAIGN_ROLES, Role.SYSTEM, action="read a survey invitation")
-        with self._capture.runtime.storage.unit_of_work() as uow:
-            return self._capture.get(uow, INVITATION_SPEC, invitation_id)
-
-    @read
-    def find_invitations(self, actor: Actor, *, campaign_id: str) -> list[Invitation]:
-        """Return a campaign's invitations, by invitation time."""
-        require_role(actor, *CAMPAIGN_ROLES, Role.SYSTEM, action="list survey invitations")
-        with self._capture.runtime.storage.unit_of_work() as uow:
-            query = Query(Query.eq(campaign_id=campaign_id).where, ("invited_at",))
-            return uow.find(INVITATION_SPEC, query)
-
-    @report
-    def response_rate(self, actor: Actor, campaign_id: str) -> ResponseRate:
-        """Return how many of the campaign's invitations were answered."""
-        require_role(actor, *READ_ROLES, action="read a campaign's response rate")
-        with self._capture.runtime.storage.unit_of_work() as uow:
-            self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
-            invited = uow.count(INVITATION_SPEC, Query.eq(campaign_id=campaign_id))
-            responded = uow.count(INVITATION_SPEC, Query.eq(campaign_id=campaign_id, responded=1))
-        return ResponseRate(invited=invited, responded=responded)
-
     @command
     def submit_survey(
         self,
@@ -466,6 +422,7 @@ class SurveyService:
         answers: Mapping[str, object],
         comment: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> list[Response]:
         """Submit a survey with an invitation's token: one response per answered question.
 
