@@ -361,8 +361,10 @@ class MemoryUnitOfWork:
 
     def _check_stamp(self) -> None:
         stamp = self._stamp
-        stored = None if stamp is None else self._backend._commands.get(stamp.key)
-        if stamp is not None and stored is not None and len(stored.events) > stamp.seq:
+        if stamp is None or not any(staged.events for staged in self._staged.values()):
+            return
+        stored = self._backend._commands.get(stamp.key)
+        if stored is not None and len(stored.events) > stamp.seq:
             raise ConflictError(
                 f"idempotency key {stamp.key!r}: another run of {stored.command} stored its "
                 "change meanwhile; retry with the same key for its answer",
