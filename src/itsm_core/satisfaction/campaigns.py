@@ -320,7 +320,7 @@ class Invitation(Aggregate):
 
     The token is never put in an event (events reach every notifier); the
     front end takes it from the :class:`InvitationReport` or from
-    :meth:`~itsm_core.satisfaction._survey_reads.SurveyReads.get_invitation`.
+    :meth:`~itsm_core.satisfaction.surveys.SurveyService.get_invitation`.
 
     :param campaign_id: the campaign.
     :param customer: the respondent's customer (organisation).

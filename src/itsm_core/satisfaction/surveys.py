@@ -1,9 +1,9 @@
 """Survey campaigns (满意度调查): campaigns, invitations by token, reminders, submissions.
 
 ``core.satisfaction.surveys`` is a :class:`SurveyService`. Its main aggregate is
-the campaign (``get``, ``find``, ``history``); invitations are its second kind
-(``get_invitation``, ``find_invitations``): the reads are in
-:class:`~itsm_core.satisfaction._survey_reads.SurveyReads`.
+the campaign (:meth:`~SurveyService.get`, :meth:`~SurveyService.find`,
+:meth:`~SurveyService.history`); invitations are its second kind
+(:meth:`~SurveyService.get_invitation`, :meth:`~SurveyService.find_invitations`).
 """
 
 from __future__ import annotations
@@ -12,22 +12,25 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 
 from itsm_core.kernel.actors import Actor, Role, require_role
-from itsm_core.kernel.api import command
-from itsm_core.kernel.errors import AccessDenied, ConflictError, ValidationError
+from itsm_core.kernel.api import command, read, report
+from itsm_core.kernel.errors import AccessDenied, ValidationError
+from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.ids import new_id
 from itsm_core.satisfaction._capture import (
     CAMPAIGN_ROLES,
     ON_BEHALF_ROLES,
+    READ_ROLES,
     SCHEDULING_ROLES,
     SURVEY_ROLES,
     Capture,
     FatiguePolicy,
 )
-from itsm_core.satisfaction._survey_reads import SurveyReads
+from itsm_core.satisfaction._invitations import as_respondent, invitation_by_token, unique_token
 from itsm_core.satisfaction._values import optional_text, require_text
-from itsm_core.satisfaction.campaigns import new_token, questionnaire, target_customer_ids
+from itsm_core.satisfaction.campaigns import questionnaire, target_customer_ids
 from itsm_core.satisfaction.enums import (
     CampaignMotive,
+    CampaignState,
     Channel,
     InvitationState,
     Subject,
@@ -43,6 +46,7 @@ from itsm_core.satisfaction.model import (
     Question,
     Respondent,
     Response,
+    ResponseRate,
     SkippedRespondent,
 )
 from itsm_core.satisfaction.storage import (
@@ -51,12 +55,12 @@ from itsm_core.satisfaction.storage import (
     INVITATION_SPEC,
     RESPONSE_SPEC,
 )
-from itsm_core.storage.base import Query, UnitOfWork
+from itsm_core.storage.base import Query
 
 __all__ = ["SurveyService"]
 
 
-class SurveyService(SurveyReads):
+class SurveyService:
     """Survey campaigns, invitations and submissions: ``core.satisfaction.surveys``.
 
     :param capture: what the satisfaction sub-services share.
@@ -218,6 +222,44 @@ class SurveyService(SurveyReads):
             uow.save(CAMPAIGN_SPEC, campaign)
         return campaign
 
+    @read
+    def get(self, actor: Actor, campaign_id: str) -> Campaign:
+        """Return one campaign.
+
+        :raises NotFound: if there is none such.
+        """
+        require_role(actor, *READ_ROLES, action="read a survey campaign")
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            return self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
+
+    @read
+    def find(
+        self,
+        actor: Actor,
+        *,
+        state: CampaignState | str | None = None,
+        motive: CampaignMotive | str | None = None,
+        service: str | None = None,
+    ) -> list[Campaign]:
+        """Return the campaigns matching every filter given, newest first."""
+        require_role(actor, *READ_ROLES, action="list survey campaigns")
+        query = Query.eq(
+            state=CampaignState.parse(state, "state").value if state is not None else None,
+            motive=CampaignMotive.parse(motive, "motive").value if motive is not None else None,
+            service=service,
+        )
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            return uow.find(CAMPAIGN_SPEC, Query(query.where, ("-created_at",)))
+
+    @read
+    def history(self, actor: Actor, campaign_id: str) -> list[DomainEvent]:
+        """Return the events of one campaign, oldest first.
+
+        :raises NotFound: if there is none such.
+        """
+        require_role(actor, *READ_ROLES, action="read a survey campaign's history")
+        return self._capture.history(actor, CAMPAIGN_SPEC, campaign_id)
+
     @command
     def invite(
         self,
@@ -258,7 +300,7 @@ class SurveyService(SurveyReads):
                 f"pairs, got {type(respondents).__name__}",
                 field="respondents",
             )
-        people = [self._as_respondent(r) for r in respondents]
+        people = [as_respondent(r) for r in respondents]
         fatigue_days = self._capture.policy.survey_fatigue_days
         now = self._capture.now(at)
         window = timedelta(days=self._capture.policy.survey_fatigue_days)
@@ -310,7 +352,7 @@ class SurveyService(SurveyReads):
                     customer=person.customer,
                     respondent=person.person,
                     contact=person.contact,
-                    token=self._unique_token(uow, tokens),
+                    token=unique_token(uow, tokens),
                     invited_at=now,
                     expires_at=now + self._capture.policy.invitation_valid_for,
                     invited_by=actor.id,
@@ -328,28 +370,6 @@ class SurveyService(SurveyReads):
             for invitation in invited:
                 uow.save(INVITATION_SPEC, invitation)
         return InvitationReport(invited=tuple(invited), skipped=tuple(skipped))
-
-    @staticmethod
-    def _as_respondent(value: Respondent | tuple[str, str]) -> Respondent:
-        if isinstance(value, Respondent):
-            return value
-        if isinstance(value, tuple) and len(value) == 2:
-            return Respondent(value[0], value[1])
-        raise ValidationError(
-            f"a respondent is a Respondent or a (customer, person) pair, got {value!r}",
-            field="respondents",
-        )
-
-    @staticmethod
-    def _unique_token(uow: UnitOfWork, taken: set[str]) -> str:
-        for _ in range(8):
-            token = new_token()
-            if token not in taken and uow.count(INVITATION_SPEC, Query.eq(token=token)) == 0:
-                taken.add(token)
-                return token
-        raise ConflictError(
-            "could not draw a unique invitation token; try again"
-        )  # pragma: no cover
 
     @command
     def remind(
@@ -413,6 +433,34 @@ class SurveyService(SurveyReads):
                 uow.save(INVITATION_SPEC, invitation)
         return expired
 
+    @read
+    def get_invitation(self, actor: Actor, invitation_id: str) -> Invitation:
+        """Return one invitation (with its token, for the front end).
+
+        :raises NotFound: if there is none such.
+        """
+        require_role(actor, *CAMPAIGN_ROLES, Role.SYSTEM, action="read a survey invitation")
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            return self._capture.get(uow, INVITATION_SPEC, invitation_id)
+
+    @read
+    def find_invitations(self, actor: Actor, *, campaign_id: str) -> list[Invitation]:
+        """Return a campaign's invitations, by invitation time."""
+        require_role(actor, *CAMPAIGN_ROLES, Role.SYSTEM, action="list survey invitations")
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            query = Query(Query.eq(campaign_id=campaign_id).where, ("invited_at",))
+            return uow.find(INVITATION_SPEC, query)
+
+    @report
+    def response_rate(self, actor: Actor, campaign_id: str) -> ResponseRate:
+        """Return how many of the campaign's invitations were answered."""
+        require_role(actor, *READ_ROLES, action="read a campaign's response rate")
+        with self._capture.runtime.storage.unit_of_work() as uow:
+            self._capture.get(uow, CAMPAIGN_SPEC, campaign_id)
+            invited = uow.count(INVITATION_SPEC, Query.eq(campaign_id=campaign_id))
+            responded = uow.count(INVITATION_SPEC, Query.eq(campaign_id=campaign_id, responded=1))
+        return ResponseRate(invited=invited, responded=responded)
+
     @command
     def submit_survey(
         self,
@@ -444,7 +492,7 @@ class SurveyService(SurveyReads):
         if not isinstance(answers, Mapping) or not answers:
             raise ValidationError("answers must map question codes to scores", field="answers")
         with self._capture.runtime.transaction() as uow:
-            invitation = self._invitation_by_token(uow, token)
+            invitation = invitation_by_token(uow, token)
             on_behalf = actor.has(*ON_BEHALF_ROLES)
             if not on_behalf and invitation.respondent != actor.id:
                 raise AccessDenied(
@@ -476,17 +524,6 @@ class SurveyService(SurveyReads):
                 response.register(actor, when)
                 uow.save(RESPONSE_SPEC, response)
         return self._capture.trigger(responses)
-
-    @staticmethod
-    def _invitation_by_token(uow: UnitOfWork, token: object) -> Invitation:
-        if not isinstance(token, str) or not token.strip():
-            raise ValidationError("token must be a non-blank string", field="token")
-        found = uow.find(INVITATION_SPEC, Query.eq(token=token.strip()))
-        if not found:
-            raise ValidationError(
-                "unknown survey token: it matches no invitation (check the link)", field="token"
-            )
-        return found[0]
 
     def _survey_responses(
         self,
