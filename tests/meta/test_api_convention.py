@@ -54,6 +54,7 @@ PENDING: frozenset[str] = frozenset()
 
 NOT_REBUILT: frozenset[str] = frozenset(
     {
+        "desk.note_progress",
         "sla.recalculate_calendar",
         "sla.tick",
         "satisfaction.callbacks.record_outcome",

@@ -91,7 +91,7 @@ def test_downgrading_below_the_triggers_and_keys_keeps_the_events(
     store: tuple[str, list[str]],
 ) -> None:
     url, ids = store
-    downgrade(url, "0006")
+    downgrade(url, "0011")
     engine = make_engine(url)
     try:
         with engine.connect() as connection:

@@ -1,7 +1,7 @@
 """idempotency keys: the command that stored each event
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-07 15:30:00.000000
 
 Adds to ``itsm_events`` the idempotency key of the command that committed
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | Sequence[str] | None = "0006"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
