@@ -47,11 +47,13 @@ if TYPE_CHECKING:
     from itsm_core.kernel.clock import Clock, FrozenClock, SystemClock
     from itsm_core.kernel.errors import (
         AccessDenied,
+        AlreadyDone,
         AttendanceIncomplete,
         CalendarDataMissing,
         CalendarError,
         ConflictError,
         DomainError,
+        IdempotencyKeyReused,
         InvalidTransition,
         ItsmError,
         NotFound,
@@ -113,6 +115,7 @@ __all__ = [
     "Actor",
     "Agreement",
     "AgreementKind",
+    "AlreadyDone",
     "Answer",
     "AttendanceIncomplete",
     "BusinessCalendar",
@@ -136,6 +139,7 @@ __all__ = [
     "DomainEvent",
     "EscalationStep",
     "FrozenClock",
+    "IdempotencyKeyReused",
     "ImprovementItem",
     "ImprovementService",
     "ImprovementSource",
@@ -189,6 +193,8 @@ __all__ = [
 
 _EXPORTS: dict[str, str] = {
     "AccessDenied": "itsm_core.kernel.errors",
+    "AlreadyDone": "itsm_core.kernel.errors",
+    "IdempotencyKeyReused": "itsm_core.kernel.errors",
     "Actor": "itsm_core.kernel.actors",
     "Agreement": "itsm_core.sla",
     "AgreementKind": "itsm_core.sla",

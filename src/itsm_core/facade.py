@@ -290,6 +290,7 @@ class ItsmCore:
         actor: Actor = SYSTEM,
         *,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
         purge_after: timedelta = timedelta(days=30),
         relay_limit: int = 100,
     ) -> DueReport:

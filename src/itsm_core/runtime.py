@@ -12,7 +12,9 @@ import attrs
 import pluggy
 
 from itsm_core.kernel.clock import Clock
+from itsm_core.kernel.errors import StorageError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.idempotency import CommandReplay, CommandScope, current_scope
 from itsm_core.outbox import OutboxRelay, RelayPass
 from itsm_core.storage.base import StorageBackend, UnitOfWork
 
@@ -109,12 +111,37 @@ class Runtime:
         the relay itself fails (the database went away after the commit, say),
         the error is logged on the ``itsm_core.outbox`` logger and the events
         stay in the outbox for the next relay.
+
+        Inside a command given an idempotency key
+        (:mod:`itsm_core.kernel.idempotency`), the events committed are
+        stamped with the key; and the command's first unit of work asks the
+        store for the key first: when it is stored, the command was done
+        before, and :class:`~itsm_core.kernel.idempotency.CommandReplay`
+        stops it before anything is read or changed.
         """
+        scope = current_scope()
         with self.storage.unit_of_work() as uow:
+            if scope is not None:
+                self._stamp(uow, scope)
             yield uow
             events: list[DomainEvent] = uow.commit()
+        if scope is not None:
+            scope.committed += len(events)
         if events and self.auto_relay:
             self._relay_within_deadline(events)
+
+    def _stamp(self, uow: UnitOfWork, scope: CommandScope) -> None:
+        if not callable(getattr(uow, "command_events", None)):
+            raise StorageError(
+                f"the store {self.storage.url!r} does not keep idempotency keys (its unit of "
+                "work has no stamp / command_events): give the command no idempotency_key, "
+                "or use a backend that keeps them"
+            )
+        if not scope.committed:
+            stored = uow.command_events(scope.key)
+            if stored is not None:
+                raise CommandReplay(scope, stored)
+        uow.stamp(scope.stamp())
 
     def _relay_within_deadline(self, events: list[DomainEvent]) -> None:
         """Deliver ``events`` (committed): inline if nobody is called, else on a worker."""

@@ -71,6 +71,9 @@ class PgSchemas:
         schema = self.schema_of(url)
         with self.admin.connect() as connection:
             connection.exec_driver_sql("SET lock_timeout = '10s'")
+            # the events are append-only (a trigger refuses DELETE); emptying a
+            # throw-away schema for the next test runs as a replica, without triggers
+            connection.exec_driver_sql("SET session_replication_role = replica")
             tables = connection.execute(
                 sa.text(
                     "SELECT tablename FROM pg_tables WHERE schemaname = :schema "

@@ -5,45 +5,43 @@ role is checked before anything is read. A command loads the complaint in a
 unit of work (:mod:`itsm_core.complaints._unit`), lets the entity check the
 state table and the rules, runs its promises on SLA clocks of ``core.sla``
 (:mod:`itsm_core.complaints.promises`) and commits it all with its one event:
-a refused command changes nothing. Every read is redacted for the reader: an
-internal complainant's identity is shown to the complaint specialist alone.
+a refused command changes nothing. Every read (in
+:class:`~itsm_core.complaints._reads.ComplaintReads`) is redacted for the
+reader: an internal complainant's identity is shown to the complaint
+specialist alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from itsm_core.calendars.working import WorkingCalendar
 from itsm_core.complaints._items import ItemFollower, Requirement
+from itsm_core.complaints._reads import ComplaintReads
 from itsm_core.complaints._unit import ComplaintUnit
 from itsm_core.complaints.access import RECEIVERS
 from itsm_core.complaints.enums import (
     ComplaintChannel,
     ComplaintSource,
-    ComplaintState,
     Origin,
     Severity,
     Verdict,
 )
-from itsm_core.complaints.model import Complainant, Complaint, Praise, text
+from itsm_core.complaints.model import Complainant, Complaint, Praise
 from itsm_core.complaints.policy import ComplaintPolicy
 from itsm_core.complaints.promises import ComplaintPromises
-from itsm_core.complaints.queries import complaints_query, praise_query
-from itsm_core.complaints.records import RecordKind, SeedRecord, build_record, build_records
-from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
 from itsm_core.improvements import ImprovementService, ImprovementSource
 from itsm_core.kernel.actors import Actor, require_role
-from itsm_core.kernel.api import command, read, report
-from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.api import command
 from itsm_core.runtime import Runtime
 from itsm_core.sla.keeper import ClockKeeper
 
 __all__ = ["ComplaintService"]
 
 
-class ComplaintService:
+class ComplaintService(ComplaintReads):
     """Complaints from receipt to closure, and praise (the complaint process).
 
     Built by :class:`~itsm_core.ItsmCore` as ``core.complaints``.
@@ -113,6 +111,7 @@ class ComplaintService:
         source_ref: str | None = None,
         relationship_manager: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Receive and record a complaint (已受理, complaint process, step 1).
 
@@ -159,6 +158,7 @@ class ComplaintService:
         handler: str | None = None,
         severity: Severity | str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Dispatch the complaint for investigation and handling (step 2).
 
@@ -176,7 +176,13 @@ class ComplaintService:
 
     @command
     def record_finding(
-        self, actor: Actor, complaint_id: str, *, finding: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        finding: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Record an investigation finding (step 2).
 
@@ -195,6 +201,7 @@ class ComplaintService:
         reason: str,
         business_unit: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Judge the complaint by the findings (step 3).
 
@@ -228,6 +235,7 @@ class ComplaintService:
         apology: str,
         explanation: str,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Record the apology and the explanation of an invalid complaint (step 4).
 
@@ -239,7 +247,14 @@ class ComplaintService:
         )
 
     @command
-    def close(self, actor: Actor, complaint_id: str, *, at: datetime | None = None) -> Complaint:
+    def close(
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Complaint:
         """Close an invalid complaint after its explanation.
 
         Other complaints close at the callback (:meth:`callback`).
@@ -260,6 +275,7 @@ class ComplaintService:
         resolved: bool,
         result: str,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Record how the business unit handled a transferred complaint (step 5).
 
@@ -288,6 +304,7 @@ class ComplaintService:
         *,
         project_ref: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Register a valid complaint as a project (立项): the event ``complaint.registered``.
 
@@ -299,7 +316,13 @@ class ComplaintService:
 
     @command
     def apologise(
-        self, actor: Actor, complaint_id: str, *, apology: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        apology: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Record the apology to an external complainant (step 6).
 
@@ -312,7 +335,13 @@ class ComplaintService:
 
     @command
     def resolve(
-        self, actor: Actor, complaint_id: str, *, resolution: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        resolution: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Record that the immediate problem is resolved.
 
@@ -323,7 +352,13 @@ class ComplaintService:
 
     @command
     def escalate(
-        self, actor: Actor, complaint_id: str, *, reason: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Escalate an unresolved problem to the general manager's office.
 
@@ -334,7 +369,13 @@ class ComplaintService:
 
     @command
     def decide(
-        self, actor: Actor, complaint_id: str, *, decision: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        decision: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Record the decision of the general manager's office on the pending escalation.
 
@@ -369,6 +410,7 @@ class ComplaintService:
         due_at: datetime | None = None,
         business_unit: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Issue the improvement requirement (step 7).
 
@@ -402,7 +444,13 @@ class ComplaintService:
 
     @command
     def give_feedback(
-        self, actor: Actor, complaint_id: str, *, result: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        complaint_id: str,
+        *,
+        result: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Record the result reported to the complainant (step 9).
 
@@ -421,6 +469,7 @@ class ComplaintService:
         satisfied: bool,
         reason: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Complaint:
         """Record the callback verifying the result with the complainant (step 9).
 
@@ -440,116 +489,6 @@ class ComplaintService:
             satisfied=satisfied, reason=reason, reopen=reopen,
         )  # fmt: skip
 
-    # ------------------------------------------------------------------ reading
-
-    @read
-    def get(self, actor: Actor, complaint_id: str) -> Complaint:
-        """Return the complaint as ``actor`` may see it (a detached copy).
-
-        :raises AccessDenied: for a customer or an actor without a role.
-        :raises NotFound: if there is no such complaint.
-        """
-        self._unit.read(actor, "complaint: read")
-        entity = self._unit.load(COMPLAINT_SPEC, text(complaint_id, "complaint_id"))
-        return self._unit.view(actor, entity)
-
-    @read
-    def history(self, actor: Actor, complaint_id: str) -> list[DomainEvent]:
-        """Return the complaint's events, oldest first, redacted for ``actor``.
-
-        :raises AccessDenied: for a customer or an actor without a role.
-        :raises NotFound: if there is no such complaint.
-        """
-        self._unit.read(actor, "complaint: read the history")
-        return self._unit.history(actor, complaint_id)
-
-    @report
-    def record(self, actor: Actor, complaint_id: str, kind: RecordKind | str) -> SeedRecord:
-        """Return one seed record of the complaint, rebuilt from its history.
-
-        The history read is the complaint's and its improvement items'.
-
-        :param kind: registration form, handling report, improvement tracking
-            sheet or supervision record (:class:`RecordKind`).
-        :raises AccessDenied: for a customer or an actor without a role.
-        :raises NotFound: if there is no such complaint.
-        """
-        self._unit.read(actor, "complaint: read a seed record")
-        return build_record(kind, self._unit.record_events(actor, complaint_id))
-
-    @report
-    def records(self, actor: Actor, complaint_id: str) -> dict[RecordKind, SeedRecord]:
-        """Return all four seed records of the complaint, rebuilt from its history."""
-        self._unit.read(actor, "complaint: read the seed records")
-        return build_records(self._unit.record_events(actor, complaint_id))
-
-    @read
-    def find(
-        self,
-        actor: Actor,
-        *,
-        state: ComplaintState | str | Iterable[ComplaintState | str] | None = None,
-        customer: str | None = None,
-        party_complained_about: str | None = None,
-        source: ComplaintSource | str | Iterable[ComplaintSource | str] | None = None,
-        origin: Origin | str | None = None,
-        severity: Severity | str | None = None,
-        channel: ComplaintChannel | str | None = None,
-        verdict: Verdict | str | None = None,
-        relationship_manager: str | None = None,
-        improvement_id: str | None = None,
-        closed: bool | None = None,
-        callback_due_before: datetime | None = None,
-        received_from: datetime | None = None,
-        received_before: datetime | None = None,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[Complaint]:
-        """Return the complaints matching every criterion given, oldest first.
-
-        Each is redacted for ``actor``. ``state`` and ``source`` take one code
-        or several (any of them matches); ``improvement_id`` finds the
-        complaint of an improvement item; ``callback_due_before`` the handled
-        complaints whose callback was due before that instant and is not made
-        (overdue callbacks); ``limit`` and ``offset`` page through the result.
-        An owner's improvements, or the overdue ones, are found on the items:
-        ``core.improvements.find(actor, source_kind="complaint", ...)``.
-
-        :raises AccessDenied: for a customer or an actor without a role.
-        :raises ValidationError: for an unknown code, a name filter that is not
-            a non-empty string, a ``closed`` that is not a bool, a ``limit`` or
-            ``offset`` that is not a non-negative int, or a naive datetime.
-        """
-        self._unit.read(actor, "complaint: find")
-        query = complaints_query(
-            state=state, customer=customer, party_complained_about=party_complained_about,
-            source=source, origin=origin, severity=severity, channel=channel, verdict=verdict,
-            relationship_manager=relationship_manager, improvement_id=improvement_id,
-            closed=closed, callback_due_before=callback_due_before, received_from=received_from,
-            received_before=received_before, limit=limit, offset=offset,
-        )  # fmt: skip
-        return [self._unit.view(actor, c) for c in self._unit.search(COMPLAINT_SPEC, query)]
-
-    @report
-    def allowed_commands(self, actor: Actor, complaint_id: str) -> tuple[str, ...]:
-        """Return the service commands ``actor`` may give on the complaint now (for a UI).
-
-        A command is listed when some event it fires is allowed in the
-        complaint's state and origin, the actor holds a role for it (for a
-        major complaint, the service team lead's roles), and the rules that
-        depend on who acts or what is recorded let it through (a complaint is
-        judged once a finding is recorded; a relationship manager acts on
-        their own complaints only with
-        :attr:`ComplaintPolicy.assigned_relationship_manager_only`). It may
-        still be refused for its inputs. ``improvements.follow_up`` and
-        ``improvements.decide`` are given on the complaint's item
-        (``core.improvements``), whose ``allowed_commands`` lists the owner's.
-
-        :raises AccessDenied: for a customer or an actor without a role.
-        :raises NotFound: if there is no such complaint.
-        """
-        return self._unit.allowed(actor, self.get(actor, complaint_id))
-
     # ------------------------------------------------------------------ praise
 
     @command
@@ -563,6 +502,7 @@ class ComplaintService:
         channel: ComplaintChannel | str = ComplaintChannel.HOTLINE,
         praiser: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Praise:
         """Record praise (表扬) taken on the complaint hotline; it never enters the lifecycle.
 
@@ -571,25 +511,3 @@ class ComplaintService:
         require_role(actor, *sorted(RECEIVERS), action="praise: record")
         fields = {"customer": customer, "praised_party": praised_party, "summary": summary}
         return self._unit.record_praise(actor, at, channel=channel, praiser=praiser, **fields)
-
-    @read
-    def get_praise(self, actor: Actor, praise_id: str) -> Praise:
-        """Return one praise record.
-
-        :raises NotFound: if there is none such.
-        """
-        self._unit.read(actor, "praise: read")
-        return self._unit.load(PRAISE_SPEC, text(praise_id, "praise_id"))
-
-    @read
-    def find_praise(
-        self, actor: Actor, *, customer: str | None = None, praised_party: str | None = None
-    ) -> list[Praise]:
-        """Return the praise of ``customer`` and/or about ``praised_party``, oldest first.
-
-        :raises AccessDenied: for a customer or an actor without a role.
-        :raises ValidationError: for a filter that is not a non-empty string or None.
-        """
-        self._unit.read(actor, "praise: find")
-        query = praise_query(customer=customer, praised_party=praised_party)
-        return self._unit.search(PRAISE_SPEC, query)

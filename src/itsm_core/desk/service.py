@@ -92,6 +92,7 @@ class DeskService(DeskReads):
         note: str,
         desk_agent: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceRecord:
         """Record what the desk learned when it chased an open request today.
 
@@ -136,6 +137,7 @@ class DeskService(DeskReads):
         author: str,
         suggestion: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> KnowledgeFlag:
         """Flag a knowledge article used on a request: it helped, or it is flawed.
 
@@ -181,6 +183,7 @@ class DeskService(DeskReads):
         suggestion: str,
         handler: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> KnowledgeFlag:
         """Flag a closed request as a representative case worth a knowledge entry.
 
@@ -233,7 +236,13 @@ class DeskService(DeskReads):
 
     @command
     def accept(
-        self, actor: Actor, flag_id: str, *, note: str | None = None, at: datetime | None = None
+        self,
+        actor: Actor,
+        flag_id: str,
+        *,
+        note: str | None = None,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> KnowledgeFlag:
         """The person the flag was routed to accepts it (and acts on it).
 
@@ -244,7 +253,13 @@ class DeskService(DeskReads):
 
     @command
     def reject(
-        self, actor: Actor, flag_id: str, *, reason: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        flag_id: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> KnowledgeFlag:
         """The person the flag was routed to rejects it, saying why.
 
@@ -282,6 +297,7 @@ class DeskService(DeskReads):
         phone: str | None = None,
         email: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CustomerContact:
         """Record a person of a customer with their phone number and/or e-mail address.
 
@@ -318,6 +334,7 @@ class DeskService(DeskReads):
         phone: str | None = None,
         email: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CustomerContact:
         """Change a contact's name, phone number or e-mail address (those given).
 

@@ -168,6 +168,7 @@ class ImprovementService:
         service: str | None = None,
         customer: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ImprovementItem:
         """Propose an improvement item (e.g. from a service review or a trend analysis).
 
@@ -228,7 +229,13 @@ class ImprovementService:
 
     @command
     def approve(
-        self, actor: Actor, item_id: str, *, note: str | None = None, at: datetime | None = None
+        self,
+        actor: Actor,
+        item_id: str,
+        *,
+        note: str | None = None,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ImprovementItem:
         """Approve a proposed item.
 
@@ -243,7 +250,14 @@ class ImprovementService:
         return self._change(actor, item_id, "approve", at, apply)
 
     @command
-    def start(self, actor: Actor, item_id: str, *, at: datetime | None = None) -> ImprovementItem:
+    def start(
+        self,
+        actor: Actor,
+        item_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> ImprovementItem:
         """The owner starts an approved item; its period's clock starts.
 
         :raises AccessDenied: unless the actor is the item's owner.
@@ -260,7 +274,13 @@ class ImprovementService:
 
     @command
     def report_progress(
-        self, actor: Actor, item_id: str, *, note: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        item_id: str,
+        *,
+        note: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ImprovementItem:
         """Record the owner's progress on the item.
 
@@ -279,7 +299,13 @@ class ImprovementService:
 
     @command
     def submit(
-        self, actor: Actor, item_id: str, *, note: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        item_id: str,
+        *,
+        note: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ImprovementItem:
         """The owner reports the work done: the item awaits its follow-up (verifying).
 
@@ -306,6 +332,7 @@ class ImprovementService:
         new_period: timedelta | None = None,
         new_due_at: datetime | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ImprovementItem:
         """Follow the item up against its requirement and indicators (改进质量跟踪).
 
@@ -345,6 +372,7 @@ class ImprovementService:
         new_period: timedelta | None = None,
         new_due_at: datetime | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ImprovementItem:
         """Record the general manager's office's decision on an escalated item.
 
@@ -374,7 +402,13 @@ class ImprovementService:
 
     @command
     def cancel(
-        self, actor: Actor, item_id: str, *, reason: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        item_id: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ImprovementItem:
         """Cancel an item with the reason; its clock stops.
 

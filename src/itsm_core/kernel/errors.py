@@ -13,9 +13,11 @@ is allowed.
     │   ├── ValidationError          (ValueError)
     │   │   ├── CalendarError
     │   │   │   └── CalendarDataMissing
-    │   │   └── AttendanceIncomplete
+    │   │   ├── AttendanceIncomplete
+    │   │   └── IdempotencyKeyReused
     │   ├── InvalidTransition        (ValueError)
     │   └── AccessDenied             (PermissionError)
+    ├── AlreadyDone
     ├── StorageError                 (RuntimeError)
     │   ├── NotFound                 (LookupError)
     │   ├── ConflictError
@@ -30,11 +32,13 @@ from collections.abc import Iterable
 
 __all__ = [
     "AccessDenied",
+    "AlreadyDone",
     "AttendanceIncomplete",
     "CalendarDataMissing",
     "CalendarError",
     "ConflictError",
     "DomainError",
+    "IdempotencyKeyReused",
     "InvalidTransition",
     "ItsmError",
     "NotFound",
@@ -94,6 +98,30 @@ class AttendanceIncomplete(ValidationError):
         self.missing = tuple(missing)
 
 
+class IdempotencyKeyReused(ValidationError):
+    """An idempotency key already names another command; nothing was changed.
+
+    A key names one command on one target: a retry must repeat the command
+    it was first given with. Choose a new key for a new command.
+
+    :param key: the key.
+    :param stored: the command (and target) the key names, e.g.
+        ``"ComplaintService.record_finding on 'cmp-1'"``.
+    :param given: the command (and target) it was given with now.
+    """
+
+    def __init__(self, *, key: str, stored: str, given: str) -> None:
+        super().__init__(
+            f"idempotency key {key!r} was used for {stored}, not for {given}; a retry "
+            "repeats the command the key was first given with: use a new key for a new "
+            "command",
+            field="idempotency_key",
+        )
+        self.key = key
+        self.stored = stored
+        self.given = given
+
+
 class InvalidTransition(DomainError, ValueError):
     """An event is not allowed in the entity's current state.
 
@@ -135,6 +163,30 @@ class AccessDenied(DomainError, PermissionError):
     def __init__(self, message: str, *, required: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.required = tuple(required)
+
+
+class AlreadyDone(ItsmError):
+    """A retried command was done before, and its answer is not rebuilt from the store.
+
+    The store holds the command's idempotency key: the change was stored by
+    an earlier run and is not done again. Most commands then answer with
+    what the store holds; a batch whose report cannot be rebuilt raises this
+    instead, naming the events the earlier run stored.
+
+    :param key: the idempotency key.
+    :param command: the command the key names.
+    :param event_ids: the events the earlier run stored, in order.
+    """
+
+    def __init__(self, *, key: str, command: str, event_ids: Iterable[str]) -> None:
+        self.key = key
+        self.command = command
+        self.event_ids = tuple(event_ids)
+        super().__init__(
+            f"{command} with idempotency key {key!r} was done before and stored "
+            f"{len(self.event_ids)} event(s); it is not done again, and its report is not "
+            "kept: read the records it changed (their history shows the events)"
+        )
 
 
 class StorageError(ItsmError, RuntimeError):

@@ -31,6 +31,13 @@ def retry_on_conflict(
     Between tries it waits ``backoff × 2ⁿ`` seconds (n = 0, 1, …), shortened at
     random by up to half so that racing processes do not retry in lockstep.
 
+    Only conflicts are retried: a :class:`~itsm_core.kernel.errors.StorageError`
+    may come after the change was stored (a lost acknowledgement of the
+    ``COMMIT``). To retry those too, give the command an idempotency key
+    (``idempotency_key=...``, see :mod:`itsm_core.kernel.idempotency`): a retry
+    with the key is answered from the store instead of being done again, and
+    a conflict with another run of the same key is answered on the next try.
+
     :param fn: the command, without arguments (use a lambda).
     :param attempts: how many calls at most (at least 1; default 3).
     :param backoff: the first wait in seconds (0 for none).

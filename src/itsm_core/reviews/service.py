@@ -168,6 +168,7 @@ class ReviewService(ReviewReads):
         project_manager: str | None = None,
         calendar: str = "default",
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceReview:
         """Plan one review by hand (from the work plan or as needed; preparing a review).
 
@@ -220,6 +221,7 @@ class ReviewService(ReviewReads):
         grace_days: int = 1,
         ahead: int = 1,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ReviewPlan:
         """Create a customer's review plan (服务回顾计划) and schedule its first reviews.
 
@@ -255,7 +257,14 @@ class ReviewService(ReviewReads):
         return plan
 
     @command
-    def schedule(self, actor: Actor, plan_id: str, *, at: datetime | None = None) -> ReviewPlan:
+    def schedule(
+        self,
+        actor: Actor,
+        plan_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> ReviewPlan:
         """Schedule the plan's next reviews until ``ahead`` of them are waiting.
 
         :raises AccessDenied: unless the actor is a project manager.
@@ -306,7 +315,13 @@ class ReviewService(ReviewReads):
 
     @command
     def end_plan(
-        self, actor: Actor, plan_id: str, *, reason: str | None = None, at: datetime | None = None
+        self,
+        actor: Actor,
+        plan_id: str,
+        *,
+        reason: str | None = None,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ReviewPlan:
         """End a plan: it schedules no more reviews (those already scheduled stay).
 
@@ -339,6 +354,7 @@ class ReviewService(ReviewReads):
         location: str | None = None,
         third_party: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceReview:
         """Record the arrangement (回顾活动安排表, 参与人员名单, 回顾议程; preparing a review).
 
@@ -368,6 +384,7 @@ class ReviewService(ReviewReads):
         reason: str,
         due_at: datetime | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceReview:
         """Move a review not yet held to a new time; its due clock is re-targeted.
 
@@ -399,6 +416,7 @@ class ReviewService(ReviewReads):
         record: str,
         opinions: Iterable[Any] = (),
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceReview:
         """Record the review as held (服务回顾记录, holding the review); its due clock stops.
 
@@ -424,7 +442,13 @@ class ReviewService(ReviewReads):
 
     @command
     def minute(
-        self, actor: Actor, review_id: str, *, minutes: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        review_id: str,
+        *,
+        minutes: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceReview:
         """Record the minutes the coordinator wrote (回顾活动纪要, writing the review up).
 
@@ -447,6 +471,7 @@ class ReviewService(ReviewReads):
         problems: Iterable[Any] = (),
         actions: Iterable[Any] = (),
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceReview:
         """Record the review report (服务回顾报告) and raise its actions (服务改进行动计划).
 
@@ -485,7 +510,13 @@ class ReviewService(ReviewReads):
 
     @command
     def close(
-        self, actor: Actor, review_id: str, *, note: str | None = None, at: datetime | None = None
+        self,
+        actor: Actor,
+        review_id: str,
+        *,
+        note: str | None = None,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceReview:
         """Close a reported review.
 
@@ -500,7 +531,13 @@ class ReviewService(ReviewReads):
 
     @command
     def cancel(
-        self, actor: Actor, review_id: str, *, reason: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        review_id: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceReview:
         """Cancel a review not yet held, with the reason; its due clock stops.
 
@@ -525,6 +562,7 @@ class ReviewService(ReviewReads):
         questions: Iterable[Question],
         method: SurveyMethod | str = SurveyMethod.WEB,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceReview:
         """Open a satisfaction campaign of motive "service review" for the review's customer.
 

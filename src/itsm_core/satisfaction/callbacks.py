@@ -73,6 +73,7 @@ class CallbackService:
         day: date | str,
         rate: float | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> SamplingReport:
         """Pick the day's callback sample and schedule a callback for each record picked.
 
@@ -124,7 +125,14 @@ class CallbackService:
         )
 
     @command
-    def schedule(self, actor: Actor, record_id: str, *, at: datetime | None = None) -> Callback:
+    def schedule(
+        self,
+        actor: Actor,
+        record_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> Callback:
         """Schedule a callback for one record outside the daily sample (the coordinator's
         choice, e.g. a sensitive request).
 
@@ -157,7 +165,12 @@ class CallbackService:
 
     @command
     def schedule_monthly(
-        self, actor: Actor, *, period: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        *,
+        period: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> list[Callback]:
         """Schedule this month's callback of every key customer (004 "月度回访").
 
@@ -221,6 +234,7 @@ class CallbackService:
         reason: str | None = None,
         service: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CallbackResult:
         """Record a callback in the register (回访登记表).
 
@@ -358,7 +372,13 @@ class CallbackService:
 
     @command
     def cancel(
-        self, actor: Actor, callback_id: str, *, reason: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        callback_id: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Callback:
         """Cancel a due callback (the customer asked not to be called...).
 

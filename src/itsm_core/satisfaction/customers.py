@@ -42,6 +42,7 @@ class CustomerService:
         key: bool = False,
         note: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CustomerProfile:
         """Add a customer to the register (key customers get monthly callbacks).
 
@@ -81,6 +82,7 @@ class CustomerService:
         key: bool = True,
         note: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CustomerProfile:
         """Set (or clear, with ``key=False``) a customer's key-customer flag.
 

@@ -58,6 +58,7 @@ class ResponseService:
         respondent: str | None = None,
         comment: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Response:
         """Record the customer's score of one service (服务单评分), after it is resolved.
 
@@ -123,6 +124,7 @@ class ResponseService:
         respondent: str | None = None,
         comment: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Response:
         """Record the customer's monthly score of a service (客户月度评分).
 
@@ -170,6 +172,7 @@ class ResponseService:
         engineer: str | None = None,
         response_id: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Response:
         """Record a response on any channel about any subject (e.g. the complainant's
         satisfaction with a complaint's handling, or a review).
@@ -264,7 +267,12 @@ class ResponseService:
 
     @command
     def open_pending_complaints(
-        self, actor: Actor, *, limit: int = 100, at: datetime | None = None
+        self,
+        actor: Actor,
+        *,
+        limit: int = 100,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> list[Response]:
         """Open the complaints that responses called for but did not get yet.
 

@@ -60,6 +60,7 @@ class ServiceRecordService:
         kind: RequestKind | str | None = None,
         desk_agent: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceRecord:
         """Register a request handled in the provider's ticketing tool.
 
@@ -130,6 +131,7 @@ class ServiceRecordService:
         engineer: str | None = None,
         first_contact: bool | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceRecord:
         """The engineer resolved the request; after a return, a second callback becomes due
         (one working day later) and the record cannot close before it confirms the fix.
@@ -168,7 +170,14 @@ class ServiceRecordService:
         return record
 
     @command
-    def close(self, actor: Actor, record_id: str, *, at: datetime | None = None) -> ServiceRecord:
+    def close(
+        self,
+        actor: Actor,
+        record_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> ServiceRecord:
         """Close a resolved record.
 
         :param at: when it was closed (default now).
@@ -184,7 +193,13 @@ class ServiceRecordService:
 
     @command
     def reopen(
-        self, actor: Actor, record_id: str, *, reason: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        record_id: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ServiceRecord:
         """The request was reopened in the ticketing tool (counts against one-time fix).
 

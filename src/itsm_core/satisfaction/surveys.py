@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from itsm_core.kernel.actors import Actor, Role, require_role
 from itsm_core.kernel.api import command, read, report
-from itsm_core.kernel.errors import AccessDenied, ConflictError, ValidationError
+from itsm_core.kernel.errors import AccessDenied, ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.ids import new_id
 from itsm_core.satisfaction._capture import (
@@ -25,8 +25,9 @@ from itsm_core.satisfaction._capture import (
     Capture,
     FatiguePolicy,
 )
+from itsm_core.satisfaction._invitations import as_respondent, invitation_by_token, unique_token
 from itsm_core.satisfaction._values import optional_text, require_text
-from itsm_core.satisfaction.campaigns import new_token, questionnaire, target_customer_ids
+from itsm_core.satisfaction.campaigns import questionnaire, target_customer_ids
 from itsm_core.satisfaction.enums import (
     CampaignMotive,
     CampaignState,
@@ -54,7 +55,7 @@ from itsm_core.satisfaction.storage import (
     INVITATION_SPEC,
     RESPONSE_SPEC,
 )
-from itsm_core.storage.base import Query, UnitOfWork
+from itsm_core.storage.base import Query
 
 __all__ = ["SurveyService"]
 
@@ -81,6 +82,7 @@ class SurveyService:
         method: SurveyMethod | str = SurveyMethod.WEB,
         related_ref: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Draft a survey campaign.
 
@@ -136,6 +138,7 @@ class SurveyService:
         target_customers: Iterable[str] | None = None,
         questions: Iterable[Question] | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Change a draft campaign's title, targets or questionnaire.
 
@@ -153,7 +156,12 @@ class SurveyService:
 
     @command
     def open_campaign(
-        self, actor: Actor, campaign_id: str, *, at: datetime | None = None
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Open a draft campaign (it needs a question and a target customer).
 
@@ -169,7 +177,12 @@ class SurveyService:
 
     @command
     def close_campaign(
-        self, actor: Actor, campaign_id: str, *, at: datetime | None = None
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Close an open campaign; its unanswered invitations expire.
 
@@ -195,6 +208,7 @@ class SurveyService:
         *,
         summary: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Campaign:
         """Mark a closed campaign analysed, with a summary of the findings.
 
@@ -255,6 +269,7 @@ class SurveyService:
         respondents: Iterable[Respondent | tuple[str, str]],
         on_fatigue: FatiguePolicy = "skip",
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> InvitationReport:
         """Invite respondents to an open campaign, each with a unique token.
 
@@ -285,7 +300,7 @@ class SurveyService:
                 f"pairs, got {type(respondents).__name__}",
                 field="respondents",
             )
-        people = [self._as_respondent(r) for r in respondents]
+        people = [as_respondent(r) for r in respondents]
         fatigue_days = self._capture.policy.survey_fatigue_days
         now = self._capture.now(at)
         window = timedelta(days=self._capture.policy.survey_fatigue_days)
@@ -337,7 +352,7 @@ class SurveyService:
                     customer=person.customer,
                     respondent=person.person,
                     contact=person.contact,
-                    token=self._unique_token(uow, tokens),
+                    token=unique_token(uow, tokens),
                     invited_at=now,
                     expires_at=now + self._capture.policy.invitation_valid_for,
                     invited_by=actor.id,
@@ -356,31 +371,14 @@ class SurveyService:
                 uow.save(INVITATION_SPEC, invitation)
         return InvitationReport(invited=tuple(invited), skipped=tuple(skipped))
 
-    @staticmethod
-    def _as_respondent(value: Respondent | tuple[str, str]) -> Respondent:
-        if isinstance(value, Respondent):
-            return value
-        if isinstance(value, tuple) and len(value) == 2:
-            return Respondent(value[0], value[1])
-        raise ValidationError(
-            f"a respondent is a Respondent or a (customer, person) pair, got {value!r}",
-            field="respondents",
-        )
-
-    @staticmethod
-    def _unique_token(uow: UnitOfWork, taken: set[str]) -> str:
-        for _ in range(8):
-            token = new_token()
-            if token not in taken and uow.count(INVITATION_SPEC, Query.eq(token=token)) == 0:
-                taken.add(token)
-                return token
-        raise ConflictError(
-            "could not draw a unique invitation token; try again"
-        )  # pragma: no cover
-
     @command
     def remind(
-        self, actor: Actor, campaign_id: str, *, at: datetime | None = None
+        self,
+        actor: Actor,
+        campaign_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> list[Invitation]:
         """Record a reminder for every unanswered, unexpired invitation that may get one.
 
@@ -413,7 +411,13 @@ class SurveyService:
         return reminded
 
     @command
-    def expire_invitations(self, actor: Actor, *, at: datetime | None = None) -> list[Invitation]:
+    def expire_invitations(
+        self,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> list[Invitation]:
         """Mark every unanswered invitation past its expiry as expired.
 
         :param at: when (default now): invitations expired by then are marked.
@@ -466,6 +470,7 @@ class SurveyService:
         answers: Mapping[str, object],
         comment: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> list[Response]:
         """Submit a survey with an invitation's token: one response per answered question.
 
@@ -487,7 +492,7 @@ class SurveyService:
         if not isinstance(answers, Mapping) or not answers:
             raise ValidationError("answers must map question codes to scores", field="answers")
         with self._capture.runtime.transaction() as uow:
-            invitation = self._invitation_by_token(uow, token)
+            invitation = invitation_by_token(uow, token)
             on_behalf = actor.has(*ON_BEHALF_ROLES)
             if not on_behalf and invitation.respondent != actor.id:
                 raise AccessDenied(
@@ -519,17 +524,6 @@ class SurveyService:
                 response.register(actor, when)
                 uow.save(RESPONSE_SPEC, response)
         return self._capture.trigger(responses)
-
-    @staticmethod
-    def _invitation_by_token(uow: UnitOfWork, token: object) -> Invitation:
-        if not isinstance(token, str) or not token.strip():
-            raise ValidationError("token must be a non-blank string", field="token")
-        found = uow.find(INVITATION_SPEC, Query.eq(token=token.strip()))
-        if not found:
-            raise ValidationError(
-                "unknown survey token: it matches no invitation (check the link)", field="token"
-            )
-        return found[0]
 
     def _survey_responses(
         self,

@@ -197,7 +197,7 @@ class ClockKeeper:
     ) -> list[SlaClock]:
         """Return the clocks in ``uow`` matching every filter given, by start time.
 
-        The filters are those of :meth:`SlaService.find <itsm_core.sla.SlaService.find>`.
+        The filters are those of :meth:`SlaService.find <itsm_core.sla._reads.SlaReads.find>`.
         """
         if breached is not None and not isinstance(breached, bool):
             raise ValidationError(

@@ -9,7 +9,8 @@ commit) and return the updated clock or agreement; the relay then delivers
 the events (``itsm_on_event``) and the SLA notifications (``itsm_sla_warning``,
 ``itsm_sla_breach``, ``itsm_service_period_notice``). Reads are ``get`` /
 ``find`` / ``history`` (and ``get_agreement``, ``find_agreements``,
-``get_target``); events are returned redacted for the reader's role.
+``get_target``), in :class:`~itsm_core.sla._reads.SlaReads`; events are
+returned redacted for the reader's role.
 
 Calendars are configuration, held by name in ``core.calendars``
 (:class:`~itsm_core.calendars.CalendarRegistry`); a target names the one it
@@ -24,25 +25,21 @@ from datetime import datetime
 
 import attrs
 
-from itsm_core.calendars.calendar import BusinessCalendar
 from itsm_core.kernel.actors import Actor, require_role
-from itsm_core.kernel.api import command, read, report
+from itsm_core.kernel.api import command
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.kernel.ids import new_id
 from itsm_core.runtime import Runtime
+from itsm_core.sla._reads import SlaReads
 from itsm_core.sla.agreements import Agreement, AgreementKind, Target, TargetKind
 from itsm_core.sla.clock import SlaClock
-from itsm_core.sla.clock_log import ClockStatus
 from itsm_core.sla.keeper import OPEN_STATES, ClockKeeper, command_instant, own_id
-from itsm_core.sla.lifecycle import ClockState
 from itsm_core.sla.notifications import sla_hook_calls
 from itsm_core.sla.periods import ServicePeriod
 from itsm_core.sla.roles import (
     AGREEMENT_ROLES,
     CLOCK_ROLES,
-    READ_ROLES,
     RESET_ROLES,
     TICK_ROLES,
     may_see_confidential,
@@ -55,7 +52,7 @@ from itsm_core.storage.base import Query, Where
 __all__ = ["SlaService"]
 
 
-class SlaService:
+class SlaService(SlaReads):
     """Agreements, SLA clocks and the tick (``core.sla``).
 
     :param runtime: the facade's runtime.
@@ -89,6 +86,7 @@ class SlaService:
         period: ServicePeriod | None = None,
         agreement_id: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Agreement:
         """Define an SLA, OLA or underpinning contract with its targets.
 
@@ -124,7 +122,13 @@ class SlaService:
 
     @command
     def set_target(
-        self, actor: Actor, agreement_id: str, *, target: Target, at: datetime | None = None
+        self,
+        actor: Actor,
+        agreement_id: str,
+        *,
+        target: Target,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Agreement:
         """Add a target to an agreement, or replace the one for the same key.
 
@@ -150,6 +154,7 @@ class SlaService:
         priority: str,
         kind: TargetKind | str,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Agreement:
         """Remove an agreement's target for (service, priority, kind).
 
@@ -171,6 +176,7 @@ class SlaService:
         *,
         period: ServicePeriod | None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Agreement:
         """Set (or clear, with None) an agreement's service period; its notices are due afresh.
 
@@ -182,55 +188,6 @@ class SlaService:
             agreement.set_period(period, actor=actor, at=self._at(at))
             uow.save(AGREEMENT_SPEC, agreement)
         return agreement
-
-    @read
-    def get_agreement(self, actor: Actor, agreement_id: str) -> Agreement:
-        """Return one agreement.
-
-        :raises NotFound: if there is none with that id.
-        :raises AccessDenied: without one of :data:`~itsm_core.sla.roles.READ_ROLES`.
-        """
-        self._reader(actor, "read an agreement")
-        with self.runtime.storage.unit_of_work() as uow:
-            return uow.get(AGREEMENT_SPEC, agreement_id)
-
-    @read
-    def find_agreements(
-        self,
-        actor: Actor,
-        *,
-        kind: AgreementKind | str | None = None,
-        counterparty: str | None = None,
-    ) -> list[Agreement]:
-        """Return the agreements of a kind and/or counterparty, by name.
-
-        :raises AccessDenied: without one of the read roles.
-        """
-        self._reader(actor, "find agreements")
-        query = Query.eq(
-            kind=None if kind is None else AgreementKind.parse(kind, "kind").value,
-            counterparty=counterparty,
-        )
-        with self.runtime.storage.unit_of_work() as uow:
-            return uow.find(AGREEMENT_SPEC, attrs.evolve(query, order_by=("name",)))
-
-    @read
-    def get_target(
-        self,
-        actor: Actor,
-        agreement_id: str,
-        *,
-        service: str,
-        priority: str,
-        kind: TargetKind | str,
-    ) -> Target:
-        """Return the target an agreement promises for (service, priority, kind).
-
-        :raises ValidationError: naming the services, priorities or kinds that exist.
-        :raises NotFound: if there is no such agreement.
-        :raises AccessDenied: without one of the read roles.
-        """
-        return self.get_agreement(actor, agreement_id).target_for(service, priority, kind)
 
     # ------------------------------------------------------------------ clocks
 
@@ -246,6 +203,7 @@ class SlaService:
         service: str | None = None,
         priority: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
         handler: str | None = None,
         customer: str | None = None,
         clock_id: str | None = None,
@@ -308,7 +266,13 @@ class SlaService:
 
     @command
     def pause(
-        self, actor: Actor, clock_id: str, *, reason: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        clock_id: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> SlaClock:
         """Pause a running clock (e.g. ``reason="waiting for the customer"``; required)."""
         require_role(actor, *CLOCK_ROLES, action="pause an SLA clock")
@@ -320,7 +284,13 @@ class SlaService:
 
     @command
     def resume(
-        self, actor: Actor, clock_id: str, *, reason: str = "", at: datetime | None = None
+        self,
+        actor: Actor,
+        clock_id: str,
+        *,
+        reason: str = "",
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> SlaClock:
         """Resume a paused clock; the paused business time is not counted."""
         require_role(actor, *CLOCK_ROLES, action="resume an SLA clock")
@@ -332,7 +302,13 @@ class SlaService:
 
     @command
     def stop(
-        self, actor: Actor, clock_id: str, *, reason: str = "", at: datetime | None = None
+        self,
+        actor: Actor,
+        clock_id: str,
+        *,
+        reason: str = "",
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> SlaClock:
         """Stop a clock: the promise is met, or missed if the clock was breached."""
         require_role(actor, *CLOCK_ROLES, action="stop an SLA clock")
@@ -351,6 +327,7 @@ class SlaService:
         target: Target,
         reason: str = "",
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> SlaClock:
         """Measure a clock against another target; the elapsed business time carries over.
 
@@ -374,6 +351,7 @@ class SlaService:
         priority: str,
         reason: str = "",
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> SlaClock:
         """Re-prioritise: take the clock's agreement's target for ``priority``.
 
@@ -409,7 +387,13 @@ class SlaService:
 
     @command
     def reset(
-        self, actor: Actor, clock_id: str, *, reason: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        clock_id: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> SlaClock:
         """Start a clock's counting afresh; the reason is required and recorded.
 
@@ -423,7 +407,14 @@ class SlaService:
         )
 
     @command
-    def recalculate(self, actor: Actor, clock_id: str, *, at: datetime | None = None) -> SlaClock:
+    def recalculate(
+        self,
+        actor: Actor,
+        clock_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> SlaClock:
         """Recompute a clock's due instants on the calendars registered now.
 
         Also puts a clock taken out of the tick queue (``calendar_problem``) back.
@@ -436,7 +427,14 @@ class SlaService:
         )
 
     @command
-    def recalculate_calendar(self, actor: Actor, name: str, *, at: datetime | None = None) -> int:
+    def recalculate_calendar(
+        self,
+        actor: Actor,
+        name: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> int:
         """Recalculate every open clock on the calendar ``name``; return how many.
 
         Call it after ``core.calendars.register(name, ...)`` replaced that
@@ -454,7 +452,12 @@ class SlaService:
 
     @command
     def tick(
-        self, actor: Actor, *, at: datetime | None = None, batch_size: int | None = None
+        self,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+        batch_size: int | None = None,
     ) -> TickReport:
         """Fire every warning, breach and service-period notice that has come due.
 
@@ -478,102 +481,7 @@ class SlaService:
             return done
         return attrs.evolve(done, events=tuple(e.redacted() for e in done.events))
 
-    # ------------------------------------------------------------------ reads
-
-    @read
-    def get(self, actor: Actor, clock_id: str) -> SlaClock:
-        """Return one clock.
-
-        :raises NotFound: if there is none with that id.
-        :raises AccessDenied: without one of :data:`~itsm_core.sla.roles.READ_ROLES`.
-        """
-        self._reader(actor, "read an SLA clock")
-        with self.runtime.storage.unit_of_work() as uow:
-            return uow.get(CLOCK_SPEC, clock_id)
-
-    @report
-    def status(self, actor: Actor, clock_id: str, *, at: datetime | None = None) -> ClockStatus:
-        """Return a clock's elapsed and remaining business time at ``at`` (default: now).
-
-        :raises NotFound: if there is no such clock.
-        :raises AccessDenied: without one of the read roles.
-        """
-        when = self._at(at)
-        return self.get(actor, clock_id).status(when, self._lookup)
-
-    @read
-    def find(
-        self,
-        actor: Actor,
-        *,
-        subject_kind: str | None = None,
-        subject_id: str | None = None,
-        target: TargetKind | str | None = None,
-        state: ClockState | str | None = None,
-        agreement_id: str | None = None,
-        handler: str | None = None,
-        breached: bool | None = None,
-        due_before: datetime | None = None,
-        open_only: bool = False,
-        limit: int | None = None,
-    ) -> list[SlaClock]:
-        """Return the clocks matching every filter given, by start time.
-
-        :param subject_kind: e.g. ``"ticket"``.
-        :param subject_id: the subject's id.
-        :param target: the kind of promise.
-        :param state: running, paused or stopped.
-        :param agreement_id: clocks on one agreement.
-        :param handler: clocks of one handler.
-        :param breached: only breached (True) or not breached (False) clocks.
-        :param due_before: running clocks whose deadline is before this instant.
-        :param open_only: only running and paused clocks.
-        :param limit: at most this many.
-        :raises AccessDenied: without one of the read roles.
-        """
-        self._reader(actor, "find SLA clocks")
-        with self.runtime.storage.unit_of_work() as uow:
-            return self._clocks.find_in(
-                uow,
-                subject_kind=subject_kind,
-                subject_id=subject_id,
-                target=target,
-                state=state,
-                agreement_id=agreement_id,
-                handler=handler,
-                breached=breached,
-                due_before=due_before,
-                open_only=open_only,
-                limit=limit,
-            )
-
-    @read
-    def history(self, actor: Actor, clock_id: str) -> list[DomainEvent]:
-        """Return the events of one clock, oldest first, redacted for ``actor``.
-
-        Confidential payload values are replaced by
-        :data:`~itsm_core.kernel.events.REDACTED` unless the actor may see them
-        (:func:`~itsm_core.sla.roles.may_see_confidential`).
-
-        :raises AccessDenied: without one of the read roles.
-        """
-        self._reader(actor, "read an SLA clock's history")
-        with self.runtime.storage.unit_of_work() as uow:
-            events = uow.history(SlaClock.KIND, clock_id)
-        return visible_to(actor, events)
-
     # ------------------------------------------------------------------ internals
-
-    def _lookup(self, name: str) -> BusinessCalendar:
-        return self._clocks.calendar(name)
-
-    def _reader(self, actor: Actor, action: str) -> Actor:
-        return require_role(actor, *READ_ROLES, action=action)
-
-    def _at(self, at: datetime | None) -> datetime:
-        if at is None:
-            return require_aware(self.runtime.clock.now(), "now")
-        return require_aware(at, "at")
 
     def _command(
         self, clock_id: str, action: Callable[[SlaClock, datetime], None], at: datetime | None

@@ -23,6 +23,7 @@ import attrs
 
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.idempotency import CommandStamp, StoredCommand
 from itsm_core.kernel.text import check_texts
 from itsm_core.storage.checks import IndexType, check_id, check_value
 from itsm_core.storage.outbox_entries import (
@@ -398,6 +399,20 @@ class UnitOfWork(Protocol):
 
     def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
         """Return the stored events of one aggregate, oldest first."""
+        ...
+
+    def stamp(self, command: CommandStamp) -> None:
+        """Store the events this unit of work commits with ``command``'s idempotency key.
+
+        The events are numbered on from ``command.seq`` in the order they
+        commit. The store keeps each (key, number) once: a commit holding one
+        already stored raises :class:`~itsm_core.kernel.errors.ConflictError`
+        (another run of the same command got there first) and stores nothing.
+        """
+        ...
+
+    def command_events(self, key: str) -> StoredCommand | None:
+        """Return the command stored with the idempotency key ``key``, or None."""
         ...
 
     def commit(self) -> list[DomainEvent]:

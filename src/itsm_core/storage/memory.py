@@ -24,6 +24,7 @@ import attrs
 
 from itsm_core.kernel.errors import ConflictError, NotFound, StorageError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.idempotency import CommandStamp, StoredCommand
 from itsm_core.kernel.own_ids import own_id
 from itsm_core.storage.base import (
     AggregateSpec,
@@ -87,6 +88,7 @@ class MemoryBackend:
         self._rows: dict[str, dict[str, _Row]] = {s.kind: {} for s in specs}
         self._events: dict[tuple[str, str], list[DomainEvent]] = {}
         self._outbox = MemoryOutbox()
+        self._commands: dict[str, StoredCommand] = {}  # by idempotency key
         self._indexes: dict[tuple[str, str], SortedIndex] = {}
         self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # record keys, shared
         self._closed = False
@@ -212,6 +214,7 @@ class MemoryUnitOfWork:
     def __init__(self, backend: MemoryBackend) -> None:
         self._backend = backend
         self._staged: dict[tuple[str, str], _Staged] = {}
+        self._stamp: CommandStamp | None = None
 
     def __enter__(self) -> Self:
         return self
@@ -327,12 +330,46 @@ class MemoryUnitOfWork:
             self._backend._check_open()
             return list(self._backend._events.get((kind, aggregate_id), ()))
 
+    def stamp(self, command: CommandStamp) -> None:
+        """Store the events of this unit of work with ``command``'s idempotency key."""
+        self._stamp = command
+
+    def command_events(self, key: str) -> StoredCommand | None:
+        """The command stored with the idempotency key ``key``, or None."""
+        with self._backend._lock:
+            self._backend._check_open()
+            return self._backend._commands.get(key)
+
+    def _check_stamp(self) -> None:
+        stamp = self._stamp
+        if stamp is None or not any(staged.events for staged in self._staged.values()):
+            return
+        stored = self._backend._commands.get(stamp.key)
+        if stored is not None and len(stored.events) > stamp.seq:
+            raise ConflictError(
+                f"idempotency key {stamp.key!r}: another run of {stored.command} stored its "
+                "change meanwhile; retry with the same key for its answer",
+                kind="command",
+                entity_id=stamp.key,
+            )
+
+    def _keep_stamp(self, events: list[DomainEvent]) -> None:
+        stamp = self._stamp
+        if stamp is None or not events:
+            return
+        stored = self._backend._commands.get(stamp.key)
+        before = () if stored is None else stored.events
+        self._backend._commands[stamp.key] = StoredCommand(
+            stamp.key, stamp.command, stamp.target, (*before, *events)
+        )
+
     def commit(self) -> list[DomainEvent]:
         """Check every version, then store rows, events and outbox entries atomically."""
         backend = self._backend
         committed: list[DomainEvent] = []
         with backend._lock:
             backend._check_open()
+            self._check_stamp()
             for (kind, rid), staged in self._staged.items():
                 current = backend._rows[kind].get(rid)
                 actual = current.version if current is not None else 0
@@ -355,6 +392,7 @@ class MemoryUnitOfWork:
                     backend._events.setdefault((kind, rid), []).extend(staged.events)
                     backend._outbox.add(staged.events)
                     committed.extend(staged.events)
+            self._keep_stamp(committed)
         for staged in self._staged.values():
             mark: Any = getattr(staged.entity, "mark_stored", None)
             if callable(mark):

@@ -244,6 +244,7 @@ class ReviewAnalysis:
         min_complaints: int = 2,
         alpha: float = DEFAULT_ALPHA,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> TrendAnalysis:
         """Run the result and trend analysis over months and store it with its findings.
 
@@ -336,6 +337,7 @@ class ReviewAnalysis:
         description: str | None = None,
         business_unit: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> TrendAnalysis:
         """Turn a finding into a proposed improvement item (source ``trend_analysis``).
 
@@ -487,6 +489,7 @@ class ReviewAnalysis:
         recipients: str | Iterable[str],
         note: str = "",
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ProgressReport:
         """Compile the progress report and record that it was sent to ``recipients``.
 

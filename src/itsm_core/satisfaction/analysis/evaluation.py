@@ -99,6 +99,7 @@ class TargetService:
         owner: str | None = None,
         improvement_period: timedelta | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> SatisfactionTarget:
         """Set (or change) the target, critical lines and measures of a service.
 
@@ -156,6 +157,7 @@ class TargetService:
         *,
         customer: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> SatisfactionTarget:
         """Retire the target of a service (and customer); it is no longer evaluated.
 
@@ -222,7 +224,13 @@ class TargetService:
 
     @command
     def evaluate(
-        self, actor: Actor, period: str, *, service: Filter = None, at: datetime | None = None
+        self,
+        actor: Actor,
+        period: str,
+        *,
+        service: Filter = None,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> Evaluation:
         """Classify every service with a target, and every customer of it, for ``period``.
 

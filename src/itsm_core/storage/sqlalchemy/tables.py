@@ -4,7 +4,9 @@ Per aggregate kind one table ``itsm_<kind>``: ``id`` (primary key),
 ``version`` (optimistic concurrency), ``record`` (the spec's JSON-able
 record; ``JSONB`` on PostgreSQL) and one typed, indexed column per
 :class:`~itsm_core.storage.base.IndexField`. Besides them, the tables every
-store has: ``itsm_events`` (the audit trail), ``itsm_outbox`` (committed
+store has: ``itsm_events`` (the audit trail, with the
+idempotency key of the command that stored each event; append-only: the
+migrations add triggers refusing UPDATE and DELETE), ``itsm_outbox`` (committed
 events until every notifier has them, then done until purged; with the
 lease of the relay claiming each) and ``itsm_outbox_delivery`` (per
 notifier: delivered or failed, attempts, next retry).
@@ -183,8 +185,16 @@ def core_metadata() -> sa.MetaData:
         sa.Column("occurred_at", _instant(), nullable=False),
         sa.Column("actor_id", _text(), nullable=False),
         sa.Column("body", _json(), nullable=False),
+        # the idempotency key of the command that committed the event, if it had one;
+        # the command's name and target, and the event's ordinal within the command
+        sa.Column("command_key", _text(), nullable=True),
+        sa.Column("command_seq", sa.BigInteger(), nullable=True),
+        sa.Column("command", _text(), nullable=True),
+        sa.Column("command_target", _text(), nullable=True),
         # one event per version of an aggregate: also stops two concurrent writers
         sa.UniqueConstraint("aggregate_kind", "aggregate_id", "aggregate_version"),
+        # one run per key: a second run of a keyed command cannot store its events
+        sa.Index("ix_itsm_events_command_key", "command_key", "command_seq", unique=True),
     )
     sa.Table(
         "itsm_outbox",

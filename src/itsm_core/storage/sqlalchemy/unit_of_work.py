@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from itsm_core.kernel.errors import ConflictError, NotFound, StorageError
 from itsm_core.kernel.events import DomainEvent
+from itsm_core.kernel.idempotency import CommandStamp, StoredCommand
 from itsm_core.kernel.own_ids import own_id
 from itsm_core.storage.base import (
     AggregateSpec,
@@ -94,6 +95,8 @@ class SqlUnitOfWork:
         self._written: dict[tuple[str, str], _Written] = {}
         self._events: list[DomainEvent] = []
         self._failed: ConflictError | None = None
+        self._stamp: CommandStamp | None = None
+        self._stamped = 0  # events written with the stamp so far
 
     # -- connection -----------------------------------------------------------
 
@@ -320,7 +323,26 @@ class SqlUnitOfWork:
         )
         return [DomainEvent.from_dict(row.body) for row in rows]
 
+    def command_events(self, key: str) -> StoredCommand | None:
+        """Return the command stored with the idempotency key ``key``, or None."""
+        e = self._backend._events
+        rows = self._execute(
+            sa.select(e.c.body, e.c.command, e.c.command_target)
+            .where(e.c.command_key == key)
+            .order_by(e.c.command_seq),
+            "reading an idempotency key",
+        ).all()
+        if not rows:
+            return None
+        events = tuple(DomainEvent.from_dict(row.body) for row in rows)
+        return StoredCommand(key, rows[0].command, rows[0].command_target, events)
+
     # -- writes -------------------------------------------------------------
+
+    def stamp(self, command: CommandStamp) -> None:
+        """Write the events of this unit of work with ``command``'s idempotency key."""
+        self._stamp = command
+        self._stamped = 0
 
     def _refuse_if_failed(self) -> None:
         if self._failed is not None:
@@ -523,14 +545,27 @@ class SqlUnitOfWork:
                     "occurred_at": backend.to_db(e.occurred_at, "datetime", "occurred_at"),
                     "actor_id": e.actor_id,
                     "body": e.to_dict(),
+                    **self._stamp_of(i),
                 }
-                for e in events
+                for i, e in enumerate(events)
             ],
         )
+        self._stamped += len(events) if self._stamp is not None else 0
         connection.execute(
             backend._outbox_insert,
             [{"event_id": e.event_id, "created_at": now} for e in events],
         )
+
+    def _stamp_of(self, index: int) -> dict[str, Any]:
+        stamp = self._stamp
+        if stamp is None:
+            return {}
+        return {
+            "command_key": stamp.key,
+            "command_seq": stamp.seq + self._stamped + index,
+            "command": stamp.command,
+            "command_target": stamp.target,
+        }
 
     def commit(self) -> list[DomainEvent]:
         """Commit the transaction: entities, events and outbox rows together.
