@@ -12,6 +12,7 @@ import attrs
 
 from itsm_core.areas import aggregate_specs
 from itsm_core.calendars import BusinessCalendar, CalendarRegistry
+from itsm_core.communications import CommunicationsService
 from itsm_core.complaints import (
     ComplaintPolicy,
     ComplaintService,
@@ -244,6 +245,9 @@ class ItsmCore:
             """The service desk: the customer's view from a caller's number or
             address, the daily chase list, customer contacts, knowledge flags
             and the articles' effectiveness."""
+            self.communications = CommunicationsService(self.runtime, sla=clocks)
+            """Customer communications: ``notices`` (change notices, planned-outage
+            announcements) and ``feedback`` (proactive progress updates)."""
         except BaseException:
             self.storage.close()  # a refused setting must not leave the store open
             raise

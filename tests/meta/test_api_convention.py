@@ -25,6 +25,9 @@ from itsm_core import ItsmCore
 from itsm_core.kernel.api import api_kind
 
 SERVICES: tuple[str, ...] = (
+    "communications",
+    "communications.feedback",
+    "communications.notices",
     "complaints",
     "desk",
     "improvements",
