@@ -23,6 +23,7 @@ import attrs
 
 from itsm_core.communications.enums import Channel, NoticeKind, NoticeState
 from itsm_core.communications.lifecycle import NOTICE_LIFECYCLE
+from itsm_core.communications.templates import notice_messages
 from itsm_core.communications.values import CallAttempt, Recipient, optional_text, text
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate, require_forward
@@ -246,6 +247,7 @@ class CustomerNotice(Aggregate):
                     for c in r.written
                 ],
                 "calls": [r.customer for r in self.recipients if r.needs_call],
+                "message": notice_messages(self),
             },
         )
 
