@@ -117,8 +117,9 @@ def test_an_unanswered_call_to_a_key_customer_warns_and_breaches(
     issued(core, call_within=timedelta(hours=1))
     clock.advance(timedelta(hours=2))
     core.sla.tick(DESK)
-    warnings = [n for n in recorder.calls_of("itsm_sla_warning") if n.target is TargetKind.NOTICE_CALL]
-    breaches = [n for n in recorder.calls_of("itsm_sla_breach") if n.target is TargetKind.NOTICE_CALL]
+    calls = TargetKind.NOTICE_CALL
+    warnings = [n for n in recorder.calls_of("itsm_sla_warning") if n.target is calls]
+    breaches = [n for n in recorder.calls_of("itsm_sla_breach") if n.target is calls]
     assert [w.percent for w in warnings] == [50, 75, 90]
     assert {b.step.value for b in breaches} == {"service_desk", "superior", "customer"}
     assert breaches[0].customer == "ACME"
@@ -224,6 +225,13 @@ def test_a_cancelled_notice_stops_its_clocks(core: ItsmCore) -> None:
     cancelled = core.communications.notices.cancel(DESK, notice.id, reason="变更推迟")
     assert cancelled.state is NoticeState.CANCELLED
     assert _clocks(core) == [("ACME", "stopped")]
+
+
+def test_a_closed_notice_is_not_cancelled(core: ItsmCore) -> None:
+    notice = issued(core)
+    core.communications.notices.close(DESK, notice.id, reason="done")
+    with pytest.raises(InvalidTransition):
+        core.communications.notices.cancel(DESK, notice.id, reason="late")
 
 
 def test_a_cancellation_needs_a_reason(core: ItsmCore) -> None:

@@ -200,8 +200,7 @@ class FeedbackLifecycle(RuleBasedStateMachine):
 
 
 # Few, short runs: the machines are small, and the suite's CI cost stays low.
-_SMALL = settings(max_examples=20, stateful_step_count=20, deadline=None)
 TestNoticeLifecycle = NoticeLifecycle.TestCase
-TestNoticeLifecycle.settings = _SMALL
+TestNoticeLifecycle.settings = settings(max_examples=40, stateful_step_count=25, deadline=None)
 TestFeedbackLifecycle = FeedbackLifecycle.TestCase
-TestFeedbackLifecycle.settings = _SMALL
+TestFeedbackLifecycle.settings = settings(max_examples=15, stateful_step_count=15, deadline=None)
