@@ -245,9 +245,12 @@ class ItsmCore:
             """The service desk: the customer's view from a caller's number or
             address, the daily chase list, customer contacts, knowledge flags
             and the articles' effectiveness."""
-            self.communications = CommunicationsService(self.runtime, sla=clocks)
+            self.communications = CommunicationsService(
+                self.runtime, sla=clocks, improvements=self.improvements.keeper
+            )
             """Customer communications: ``notices`` (change notices, planned-outage
-            announcements) and ``feedback`` (proactive progress updates)."""
+            announcements), ``feedback`` (proactive progress updates) and
+            ``relationships`` (customer relationship analyses)."""
         except BaseException:
             self.storage.close()  # a refused setting must not leave the store open
             raise

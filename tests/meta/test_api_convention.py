@@ -28,6 +28,7 @@ SERVICES: tuple[str, ...] = (
     "communications",
     "communications.feedback",
     "communications.notices",
+    "communications.relationships",
     "complaints",
     "desk",
     "improvements",

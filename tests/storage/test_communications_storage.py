@@ -89,3 +89,25 @@ def test_feedback_round_trips(core: ItsmCore) -> None:
     assert [f.id for f in feedback.find(DESK, customer="ACME", reason="key_customer")] == [
         started.id
     ]
+
+
+def test_a_relationship_analysis_counts_in_the_store_and_round_trips(core: ItsmCore) -> None:
+    records = core.satisfaction.service_records
+    for i in range(3):
+        records.register(DESK, f"R{i}", customer="ACME", service="mail",
+                         opened_at=T0 - timedelta(days=10 - i), reopened_count=i)  # fmt: skip
+    records.register(DESK, "R9", customer="ACME", service="erp", opened_at=T0 - timedelta(days=5))
+    relationships = core.communications.relationships
+    analysis = relationships.analyse(
+        RM, customer="ACME", period_start=T0 - timedelta(days=30), period_end=T0
+    )
+    relationships.propose(
+        RM, analysis.id, subject="service:mail", kind="improvement", description="邮件网关扩容",
+        owner="mail-lead", quality_indicators=[("中断次数", "0")], due_at=T0 + timedelta(days=20),
+    )  # fmt: skip
+    loaded = relationships.get(RM, analysis.id)
+    assert [(r.service, r.count, r.reopened, r.record_ids) for r in loaded.recurring] == [
+        ("mail", 3, 2, ("R0", "R1", "R2"))
+    ]
+    assert loaded.proposals[0].subject == "service:mail" and loaded.version == 2
+    assert [a.id for a in relationships.find(RM, customer="ACME")] == [analysis.id]

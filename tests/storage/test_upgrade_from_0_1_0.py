@@ -44,6 +44,7 @@ ADDED_SINCE = {
     "itsm_customer_contact",
     "itsm_customer_notice",
     "itsm_proactive_feedback",
+    "itsm_relationship_analysis",
 }
 """The tables of kinds added since 0.1.0 (0004 fills the first with the items it moves out)."""
 

@@ -7,7 +7,9 @@ announcements to the customers a change affects, calls the key and main
 affected customers and records every acknowledgement;
 ``core.communications.feedback`` keeps the customers of key customers'
 requests, important requests and urgent incidents informed at an agreed
-interval. Both run their promises on SLA clocks; the lifecycles are data
+interval; ``core.communications.relationships`` analyses a customer's
+recurring requests and records what it proposes as improvement items.
+Notices and feedback run their promises on SLA clocks; the lifecycles are data
 (:data:`NOTICE_TRANSITIONS`, :data:`FEEDBACK_TRANSITIONS`).
 """
 
@@ -17,6 +19,7 @@ from itsm_core.communications.enums import (
     FeedbackState,
     NoticeKind,
     NoticeState,
+    ProposalKind,
 )
 from itsm_core.communications.lifecycle import (
     FEEDBACK_LIFECYCLE,
@@ -33,8 +36,20 @@ from itsm_core.communications.model import (
 )
 from itsm_core.communications.notices import NoticeService
 from itsm_core.communications.proactive import FeedbackService
+from itsm_core.communications.relationship import (
+    Cause,
+    Proposal,
+    Recurrence,
+    RelationshipAnalysis,
+)
+from itsm_core.communications.relationships import RelationshipService
 from itsm_core.communications.service import CommunicationsService
-from itsm_core.communications.storage import COMMUNICATION_SPECS, FEEDBACK_SPEC, NOTICE_SPEC
+from itsm_core.communications.storage import (
+    COMMUNICATION_SPECS,
+    FEEDBACK_SPEC,
+    NOTICE_SPEC,
+    RELATIONSHIP_SPEC,
+)
 
 __all__ = [
     "COMMUNICATION_SPECS",
@@ -44,7 +59,9 @@ __all__ = [
     "NOTICE_LIFECYCLE",
     "NOTICE_SPEC",
     "NOTICE_TRANSITIONS",
+    "RELATIONSHIP_SPEC",
     "CallAttempt",
+    "Cause",
     "Channel",
     "CommunicationsService",
     "CustomerNotice",
@@ -56,5 +73,10 @@ __all__ = [
     "NoticeState",
     "ProactiveFeedback",
     "ProgressUpdate",
+    "Proposal",
+    "ProposalKind",
     "Recipient",
+    "Recurrence",
+    "RelationshipAnalysis",
+    "RelationshipService",
 ]

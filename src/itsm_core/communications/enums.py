@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from itsm_core.kernel.labels import Labelled
 
-__all__ = ["Channel", "FeedbackReason", "FeedbackState", "NoticeKind", "NoticeState"]
+__all__ = [
+    "Channel",
+    "FeedbackReason",
+    "FeedbackState",
+    "NoticeKind",
+    "NoticeState",
+    "ProposalKind",
+]
 
 
 class NoticeKind(Labelled):
@@ -58,3 +65,12 @@ class FeedbackState(Labelled):
     ACTIVE = "active", "主动反馈中", "updates due"
     #: The request closed: no more updates are due.
     CLOSED = "closed", "已关闭", "closed"
+
+
+class ProposalKind(Labelled):
+    """What a customer relationship analysis proposes for a recurring problem."""
+
+    #: Improve the provider's own service (主动改善服务).
+    IMPROVEMENT = "improvement", "服务改善", "service improvement"
+    #: Offer the customer a value-added service (增值服务).
+    VALUE_ADDED_SERVICE = "value_added_service", "增值服务", "value-added service"

@@ -8,7 +8,9 @@ SLA clocks:
   and acknowledgements;
 * ``feedback`` (:class:`~itsm_core.communications.proactive.FeedbackService`):
   progress updates due at an agreed interval for key customers, important
-  requests and urgent incidents.
+  requests and urgent incidents;
+* ``relationships`` (:class:`~itsm_core.communications.relationships.RelationshipService`):
+  customer relationship analyses, whose proposals become improvement items.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from itsm_core.communications._base import Shared
 from itsm_core.communications._clocks import Clocks
 from itsm_core.communications.notices import NoticeService
 from itsm_core.communications.proactive import FeedbackService
+from itsm_core.communications.relationships import RelationshipService
+from itsm_core.improvements._register import ImprovementRegister
 from itsm_core.runtime import Runtime
 from itsm_core.sla.keeper import ClockKeeper
 
@@ -31,6 +35,8 @@ class CommunicationsService:
 
     :param runtime: the facade's runtime (clock, store, plug-ins).
     :param sla: the SLA clock keeper the calls and updates are due on (None: no clocks).
+    :param improvements: the improvement register proposals are raised in
+        (the facade passes ``core.improvements.keeper``).
     :param calendar: without an SLA service, the calendar due instants are counted on.
     """
 
@@ -39,6 +45,7 @@ class CommunicationsService:
         runtime: Runtime,
         *,
         sla: ClockKeeper | None = None,
+        improvements: ImprovementRegister | None = None,
         calendar: BusinessCalendar | None = None,
     ) -> None:
         shared = Shared(runtime, Clocks(sla, calendar))
@@ -46,3 +53,5 @@ class CommunicationsService:
         """Change notices and planned-outage announcements."""
         self.feedback = FeedbackService(shared)
         """Proactive feedback: progress updates due at an agreed interval."""
+        self.relationships = RelationshipService(shared, improvements or ImprovementRegister(sla))
+        """Customer relationship analyses: recurring requests, causes, proposals."""

@@ -1,7 +1,7 @@
 """How customer notices and proactive feedback are stored: the records and the index fields.
 
 The records are derived from the entities' attrs fields (see
-:meth:`~itsm_core.storage.AggregateSpec.of`). Revision 0010 creates both tables.
+:meth:`~itsm_core.storage.AggregateSpec.of`). Revision 0010 creates the three tables.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from typing import Any
 
 from itsm_core.communications.feedback import ProactiveFeedback
 from itsm_core.communications.notice import CustomerNotice
+from itsm_core.communications.relationship import RelationshipAnalysis
 from itsm_core.storage.base import AggregateSpec, IndexField
 
-__all__ = ["COMMUNICATION_SPECS", "FEEDBACK_SPEC", "NOTICE_SPEC"]
+__all__ = ["COMMUNICATION_SPECS", "FEEDBACK_SPEC", "NOTICE_SPEC", "RELATIONSHIP_SPEC"]
 
 
 NOTICE_SPEC: AggregateSpec[CustomerNotice] = AggregateSpec.of(
@@ -49,5 +50,24 @@ FEEDBACK_SPEC: AggregateSpec[ProactiveFeedback] = AggregateSpec.of(
 )
 """The storage spec of proactive feedback (kind ``"proactive_feedback"``)."""
 
-COMMUNICATION_SPECS: tuple[AggregateSpec[Any], ...] = (NOTICE_SPEC, FEEDBACK_SPEC)
+RELATIONSHIP_SPEC: AggregateSpec[RelationshipAnalysis] = AggregateSpec.of(
+    RelationshipAnalysis,
+    kind=RelationshipAnalysis.KIND,
+    record_version=1,
+    index=(
+        IndexField("customer", "str", lambda a: a.customer),
+        IndexField("run_by", "str", lambda a: a.run_by),
+        IndexField("run_at", "datetime", lambda a: a.run_at),
+        IndexField("period_start", "datetime", lambda a: a.period_start),
+        IndexField("period_end", "datetime", lambda a: a.period_end),
+        IndexField("proposal_count", "int", lambda a: len(a.proposals)),
+    ),
+)
+"""The storage spec of customer relationship analyses (kind ``"relationship_analysis"``)."""
+
+COMMUNICATION_SPECS: tuple[AggregateSpec[Any], ...] = (
+    NOTICE_SPEC,
+    FEEDBACK_SPEC,
+    RELATIONSHIP_SPEC,
+)
 """Every aggregate kind of customer communications."""
