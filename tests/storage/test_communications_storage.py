@@ -10,7 +10,7 @@ import pytest
 
 from itsm_core import FrozenClock, ItsmCore
 from itsm_core.calendars import BusinessCalendar
-from itsm_core.communications import Channel, FeedbackState, NoticeState
+from itsm_core.communications import ContactChannel, FeedbackState, NoticeState
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.storage.sqlalchemy.migrate import upgrade
 from tests.unit.communications.conftest import DESK, RECIPIENTS, RM, T0
@@ -59,7 +59,7 @@ def test_a_whole_notice_round_trips(core: ItsmCore) -> None:
     assert loaded.state is NoticeState.CLOSED and loaded.version == closed.version == 7
     acme = loaded.recipient("ACME")
     assert [c.reached for c in acme.calls] == [False, True]
-    assert acme.acknowledged_by == "赵经理" and acme.acknowledged_channel is Channel.PHONE
+    assert acme.acknowledged_by == "赵经理" and acme.acknowledged_channel is ContactChannel.PHONE
     assert loaded.starts_at == T0 + timedelta(days=5) and loaded.services == ("hosting", "network")
     assert notices.find(DESK, calls_missing=True) == []
     assert [n.id for n in notices.find(DESK, state="closed", kind="planned_outage")] == [

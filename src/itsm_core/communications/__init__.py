@@ -14,7 +14,7 @@ Notices and feedback run their promises on SLA clocks; the lifecycles are data
 """
 
 from itsm_core.communications.enums import (
-    Channel,
+    ContactChannel,
     FeedbackReason,
     FeedbackState,
     NoticeKind,
@@ -62,8 +62,8 @@ __all__ = [
     "RELATIONSHIP_SPEC",
     "CallAttempt",
     "Cause",
-    "Channel",
     "CommunicationsService",
+    "ContactChannel",
     "CustomerNotice",
     "FeedbackReason",
     "FeedbackService",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itsm_core.kernel.labels import Labelled
 
 __all__ = [
-    "Channel",
+    "ContactChannel",
     "FeedbackReason",
     "FeedbackState",
     "NoticeKind",
@@ -36,7 +36,7 @@ class NoticeState(Labelled):
     CANCELLED = "cancelled", "已取消", "cancelled"
 
 
-class Channel(Labelled):
+class ContactChannel(Labelled):
     """How a customer is told."""
 
     #: A phone call: key customers and the main affected customers are called.

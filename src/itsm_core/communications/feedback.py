@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from itsm_core.communications.enums import Channel, FeedbackReason, FeedbackState
+from itsm_core.communications.enums import ContactChannel, FeedbackReason, FeedbackState
 from itsm_core.communications.lifecycle import FEEDBACK_LIFECYCLE
 from itsm_core.communications.values import ProgressUpdate, optional_text, text
 from itsm_core.kernel.actors import Actor
@@ -157,7 +157,7 @@ class ProactiveFeedback(Aggregate):
         at: datetime,
         *,
         summary: str,
-        channel: Channel | str,
+        channel: ContactChannel | str,
         next_due_at: datetime,
     ) -> ProgressUpdate:
         """Record one progress update (``proactive_feedback.updated``); the next is due then.

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from itsm_core.communications.enums import Channel, NoticeKind, NoticeState
+from itsm_core.communications.enums import ContactChannel, NoticeKind, NoticeState
 from itsm_core.communications.lifecycle import NOTICE_LIFECYCLE
 from itsm_core.communications.templates import notice_messages
 from itsm_core.communications.values import CallAttempt, Recipient, optional_text, text
@@ -270,7 +270,7 @@ class CustomerNotice(Aggregate):
         """
         self._begin("record_call", at)
         found = self.recipient(customer)
-        if Channel.PHONE not in found.channels:
+        if ContactChannel.PHONE not in found.channels:
             raise ValidationError(
                 f"customer {found.customer!r} is not to be called (channels: "
                 f"{', '.join(c.value for c in found.channels)}); record its written "
@@ -293,7 +293,7 @@ class CustomerNotice(Aggregate):
                 updated,
                 acknowledged_at=at,
                 acknowledged_by=call.person,
-                acknowledged_channel=Channel.PHONE,
+                acknowledged_channel=ContactChannel.PHONE,
             )
         self._replace(updated)
         self.updated_at = at
@@ -321,7 +321,7 @@ class CustomerNotice(Aggregate):
         at: datetime,
         *,
         customer: str,
-        channel: Channel | str,
+        channel: ContactChannel | str,
         person: str | None = None,
     ) -> Recipient:
         """Record that ``customer`` confirmed the written notice (``customer_notice.acknowledged``).
@@ -333,8 +333,8 @@ class CustomerNotice(Aggregate):
         """
         self._begin("acknowledge", at)
         found = self.recipient(customer)
-        how = Channel.parse(channel, "channel")
-        if how is Channel.PHONE:
+        how = ContactChannel.parse(channel, "channel")
+        if how is ContactChannel.PHONE:
             raise ValidationError(
                 "a phone acknowledgement is a call that reached the customer: use record_call",
                 field="channel",

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsm_core.communications._base import Shared, is_key_customer, limit_of
-from itsm_core.communications.enums import Channel, NoticeKind, NoticeState
+from itsm_core.communications.enums import ContactChannel, NoticeKind, NoticeState
 from itsm_core.communications.lifecycle import NOTICE_ROLES, READERS
 from itsm_core.communications.notice import CustomerNotice
 from itsm_core.communications.storage import NOTICE_SPEC
@@ -189,7 +189,7 @@ class NoticeService:
         notice_id: str,
         *,
         customer: str,
-        channel: Channel | str,
+        channel: ContactChannel | str,
         person: str | None = None,
         at: datetime | None = None,
     ) -> CustomerNotice:

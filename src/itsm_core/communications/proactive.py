@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from itsm_core.communications._base import Shared, is_key_customer, limit_of
-from itsm_core.communications.enums import Channel, FeedbackReason, FeedbackState
+from itsm_core.communications.enums import ContactChannel, FeedbackReason, FeedbackState
 from itsm_core.communications.feedback import ProactiveFeedback
 from itsm_core.communications.lifecycle import FEEDBACK_ROLES, READERS
 from itsm_core.communications.storage import FEEDBACK_SPEC
@@ -130,7 +130,7 @@ class FeedbackService:
         feedback_id: str,
         *,
         summary: str,
-        channel: Channel | str = Channel.PHONE,
+        channel: ContactChannel | str = ContactChannel.PHONE,
         at: datetime | None = None,
     ) -> ProactiveFeedback:
         """Record a progress update given to the customer; the next is due one interval later.

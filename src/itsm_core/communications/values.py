@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core.communications.enums import Channel
+from itsm_core.communications.enums import ContactChannel
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 
@@ -72,24 +72,24 @@ def _flag(_instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         )
 
 
-def _channels(value: object) -> tuple[Channel, ...]:
-    if isinstance(value, str | Channel):
+def _channels(value: object) -> tuple[ContactChannel, ...]:
+    if isinstance(value, str | ContactChannel):
         value = (value,)
     if not isinstance(value, Iterable):
         raise ValidationError(
             f"channels must be a sequence of channels (phone, email, webhook), got {value!r}",
             field="channels",
         )
-    found: list[Channel] = []
+    found: list[ContactChannel] = []
     for item in value:
-        channel = Channel.parse(item, "channels")
+        channel = ContactChannel.parse(item, "channels")
         if channel not in found:
             found.append(channel)
-    return tuple(sorted(found, key=list(Channel).index))
+    return tuple(sorted(found, key=list(ContactChannel).index))
 
 
-def _channel(value: object) -> Channel:
-    return Channel.parse(value, "channel")
+def _channel(value: object) -> ContactChannel:
+    return ContactChannel.parse(value, "channel")
 
 
 def _calls(value: Iterable[CallAttempt]) -> tuple[CallAttempt, ...]:
@@ -138,14 +138,14 @@ class Recipient:
     """
 
     customer: str = attrs.field(validator=_text)
-    channels: tuple[Channel, ...] = attrs.field(converter=_channels)
+    channels: tuple[ContactChannel, ...] = attrs.field(converter=_channels)
     contact: str | None = attrs.field(default=None, validator=_optional)
     key: bool = attrs.field(default=False, validator=_flag)
     main_affected: bool = attrs.field(default=False, validator=_flag)
     calls: tuple[CallAttempt, ...] = attrs.field(default=(), converter=_calls)
     acknowledged_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
     acknowledged_by: str | None = attrs.field(default=None, validator=_optional)
-    acknowledged_channel: Channel | None = None
+    acknowledged_channel: ContactChannel | None = None
 
     def __attrs_post_init__(self) -> None:
         if not self.channels:
@@ -154,7 +154,7 @@ class Recipient:
                 "(phone, email or webhook)",
                 field="channels",
             )
-        if self.needs_call and Channel.PHONE not in self.channels:
+        if self.needs_call and ContactChannel.PHONE not in self.channels:
             raise ValidationError(
                 f"recipient {self.customer!r} is a key or main affected customer and must be "
                 "reached by phone: add 'phone' to its channels",
@@ -167,9 +167,9 @@ class Recipient:
         return self.key or self.main_affected
 
     @property
-    def written(self) -> tuple[Channel, ...]:
+    def written(self) -> tuple[ContactChannel, ...]:
         """The written channels (e-mail, webhook) the notice goes out on."""
-        return tuple(c for c in self.channels if c is not Channel.PHONE)
+        return tuple(c for c in self.channels if c is not ContactChannel.PHONE)
 
     @property
     def acknowledged(self) -> bool:
@@ -209,8 +209,8 @@ class Recipient:
             )
         channels = _channels(data.get("channels", ()))
         main = data.get("main_affected", False)
-        if (key or main is True) and Channel.PHONE not in channels:
-            channels = (Channel.PHONE, *channels)
+        if (key or main is True) and ContactChannel.PHONE not in channels:
+            channels = (ContactChannel.PHONE, *channels)
         return cls(
             customer=data.get("customer"),  # type: ignore[arg-type]
             channels=channels,
@@ -233,6 +233,6 @@ class ProgressUpdate:
 
     at: datetime = attrs.field(validator=_aware)
     by: str = attrs.field(validator=_text)
-    channel: Channel = attrs.field(converter=_channel)
+    channel: ContactChannel = attrs.field(converter=_channel)
     summary: str = attrs.field(validator=_text)
     on_time: bool = attrs.field(validator=_flag)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from itsm_core import FrozenClock, ItsmCore
-from itsm_core.communications import Channel, FeedbackState, ProactiveFeedback
+from itsm_core.communications import ContactChannel, FeedbackState, ProactiveFeedback
 from itsm_core.kernel.errors import AccessDenied, ConflictError, InvalidTransition, ValidationError
 from itsm_core.sla import TargetKind
 from itsm_core.testing import RecordingNotifier
@@ -83,7 +83,7 @@ def test_each_update_is_recorded_and_the_next_is_due(core: ItsmCore, clock: Froz
         DESK, feedback.id, summary="已定位故障，正在更换硬盘", channel="email"
     )
     assert [(u.summary, u.channel, u.on_time) for u in after.updates] == [
-        ("已定位故障，正在更换硬盘", Channel.EMAIL, True)
+        ("已定位故障，正在更换硬盘", ContactChannel.EMAIL, True)
     ]
     assert after.next_due_at == T0 + timedelta(hours=5, minutes=30)  # 14:30, over lunch
     assert _clocks(core) == ["stopped", "running"]

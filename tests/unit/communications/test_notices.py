@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from itsm_core import FrozenClock, ItsmCore
-from itsm_core.communications import Channel, NoticeState, Recipient
+from itsm_core.communications import ContactChannel, NoticeState, Recipient
 from itsm_core.kernel.errors import AccessDenied, InvalidTransition, NotFound, ValidationError
 from itsm_core.sla import TargetKind
 from itsm_core.testing import RecordingNotifier
@@ -26,7 +26,7 @@ def test_a_notice_records_each_recipient_with_its_channels(core: ItsmCore) -> No
     notice = announced(core)
     assert notice.state is NoticeState.DRAFT
     by = {r.customer: r for r in notice.recipients}
-    assert by["GAMMA"].channels == (Channel.WEBHOOK,)
+    assert by["GAMMA"].channels == (ContactChannel.WEBHOOK,)
     assert by["GAMMA"].contact == "https://gamma.example/hook"
     assert not any(r.acknowledged for r in notice.recipients)
 
@@ -34,17 +34,17 @@ def test_a_notice_records_each_recipient_with_its_channels(core: ItsmCore) -> No
 def test_a_key_customer_of_the_register_is_called(core: ItsmCore) -> None:
     acme = announced(core).recipient("ACME")
     assert acme.key and acme.needs_call
-    assert acme.channels == (Channel.PHONE, Channel.EMAIL)
+    assert acme.channels == (ContactChannel.PHONE, ContactChannel.EMAIL)
 
 
 def test_a_main_affected_customer_is_called(core: ItsmCore) -> None:
     beta = announced(core).recipient("BETA")
-    assert not beta.key and beta.main_affected and Channel.PHONE in beta.channels
+    assert not beta.key and beta.main_affected and ContactChannel.PHONE in beta.channels
 
 
 def test_another_customer_gets_only_the_written_notice(core: ItsmCore) -> None:
     gamma = announced(core).recipient("GAMMA")
-    assert not gamma.needs_call and Channel.PHONE not in gamma.channels
+    assert not gamma.needs_call and ContactChannel.PHONE not in gamma.channels
 
 
 def test_a_recipient_built_by_hand_that_must_be_called_needs_the_phone() -> None:
@@ -133,7 +133,7 @@ def test_a_call_that_reaches_the_key_customer_acknowledges_and_stops_its_clock(
         DESK, notice.id, customer="ACME", reached=True, person="赵经理"
     )
     acme = after.recipient("ACME")
-    assert acme.acknowledged and acme.acknowledged_channel is Channel.PHONE
+    assert acme.acknowledged and acme.acknowledged_channel is ContactChannel.PHONE
     assert acme.acknowledged_by == "赵经理" and acme.calls[0].reached
     assert _clocks(core) == [("ACME", "stopped")]
 
@@ -173,7 +173,7 @@ def test_a_written_acknowledgement_is_recorded(core: ItsmCore) -> None:
     after = core.communications.notices.acknowledge(
         DESK, notice.id, customer="GAMMA", channel="webhook", person="system"
     )
-    assert after.recipient("GAMMA").acknowledged_channel is Channel.WEBHOOK
+    assert after.recipient("GAMMA").acknowledged_channel is ContactChannel.WEBHOOK
 
 
 def test_a_customer_that_must_be_called_is_not_acknowledged_in_writing(core: ItsmCore) -> None:
