@@ -1,7 +1,7 @@
 """customer notices, proactive feedback and customer relationship analyses
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0007
 Create Date: 2026-12-07 15:30:00.000000
 
 Customer notices (``itsm_customer_notice``: change notices and planned-outage
@@ -19,7 +19,7 @@ from itsm_core.storage.sqlalchemy.migrations.aggregate_tables import (
 )
 
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0011"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
