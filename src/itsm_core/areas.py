@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from itsm_core.communications import COMMUNICATION_SPECS
 from itsm_core.complaints import COMPLAINT_SPEC, PRAISE_SPEC
 from itsm_core.desk import DESK_SPECS
 from itsm_core.improvements import IMPROVEMENT_SPEC
@@ -36,4 +37,5 @@ def aggregate_specs() -> list[AggregateSpec[Any]]:
     specs.extend((REVIEW_SPEC, PLAN_SPEC))
     specs.extend(REVIEW_ANALYSIS_SPECS)
     specs.extend(DESK_SPECS)
+    specs.extend(COMMUNICATION_SPECS)
     return specs

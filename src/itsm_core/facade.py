@@ -12,6 +12,7 @@ import attrs
 
 from itsm_core.areas import aggregate_specs
 from itsm_core.calendars import BusinessCalendar, CalendarRegistry
+from itsm_core.communications import CommunicationsService
 from itsm_core.complaints import (
     ComplaintPolicy,
     ComplaintService,
@@ -244,6 +245,12 @@ class ItsmCore:
             """The service desk: the customer's view from a caller's number or
             address, the daily chase list, customer contacts, knowledge flags
             and the articles' effectiveness."""
+            self.communications = CommunicationsService(
+                self.runtime, sla=clocks, improvements=self.improvements.keeper
+            )
+            """Customer communications: ``notices`` (change notices, planned-outage
+            announcements), ``feedback`` (proactive progress updates) and
+            ``relationships`` (customer relationship analyses)."""
         except BaseException:
             self.storage.close()  # a refused setting must not leave the store open
             raise

@@ -27,6 +27,10 @@ from itsm_core import ItsmCore
 from itsm_core.kernel.api import answer_plan, api_kind
 
 SERVICES: tuple[str, ...] = (
+    "communications",
+    "communications.feedback",
+    "communications.notices",
+    "communications.relationships",
     "complaints",
     "desk",
     "improvements",

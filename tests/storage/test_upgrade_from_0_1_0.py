@@ -42,6 +42,9 @@ ADDED_SINCE = {
     "itsm_improvement_progress_report",
     "itsm_knowledge_flag",
     "itsm_customer_contact",
+    "itsm_customer_notice",
+    "itsm_proactive_feedback",
+    "itsm_relationship_analysis",
 }
 """The tables of kinds added since 0.1.0 (0004 fills the first with the items it moves out)."""
 

@@ -14,6 +14,11 @@ class ImprovementSource(Labelled):
     SERVICE_REVIEW = "service_review", "服务回顾", "service review"
     SATISFACTION = "satisfaction", "满意度", "satisfaction"
     TREND_ANALYSIS = "trend_analysis", "趋势分析", "trend analysis"
+    RELATIONSHIP_ANALYSIS = (
+        "relationship_analysis",
+        "客户关系分析",
+        "customer relationship analysis",
+    )
 
 
 class ImprovementState(Labelled):

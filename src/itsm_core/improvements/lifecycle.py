@@ -206,5 +206,6 @@ RULES: Mapping[ImprovementSource, SourceRules] = {
     ),
     ImprovementSource.SERVICE_REVIEW: _GENERAL,
     ImprovementSource.TREND_ANALYSIS: _GENERAL,
+    ImprovementSource.RELATIONSHIP_ANALYSIS: _GENERAL,
 }
 """Who may do what, by the item's source."""

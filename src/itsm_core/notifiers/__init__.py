@@ -4,7 +4,8 @@ Two are shipped, both installed as entry points of the group ``itsm_core``
 and both using only the standard library:
 
 - :class:`EmailNotifier` sends each event as a plain-text e-mail over SMTP
-  (wording in Chinese and/or English);
+  (wording in Chinese and/or English; a customer notice is sent as its
+  letter, to the addresses :func:`notice_recipients` finds);
 - :class:`WebhookNotifier` POSTs each event as JSON with an HMAC-SHA256
   signature header; receivers check it with :func:`verify`.
 
@@ -17,7 +18,13 @@ outbox relay retries it with backoff.
 """
 
 from itsm_core.notifiers.base import NotificationError, Unconfigured
-from itsm_core.notifiers.render import MailLanguage, render_body, render_subject
+from itsm_core.notifiers.render import (
+    NOTICE_EVENT,
+    MailLanguage,
+    notice_recipients,
+    render_body,
+    render_subject,
+)
 from itsm_core.notifiers.smtp import EMAIL_PLUGIN_NAME, EmailNotifier, Recipients
 from itsm_core.notifiers.webhook import (
     EVENT_HEADER,
@@ -36,6 +43,7 @@ __all__ = [
     "EMAIL_PLUGIN_NAME",
     "EVENT_HEADER",
     "EVENT_ID_HEADER",
+    "NOTICE_EVENT",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "WEBHOOK_PLUGIN_NAME",
@@ -46,6 +54,7 @@ __all__ = [
     "Unconfigured",
     "WebhookNotifier",
     "encode_event",
+    "notice_recipients",
     "render_body",
     "render_subject",
     "sign",

@@ -1,14 +1,31 @@
-"""The wording of a notification e-mail: subject and plain-text body, in Chinese and/or English."""
+"""The wording of a notification e-mail: subject and plain-text body, in Chinese and/or English.
+
+Every event gets the same layout (what happened, to what, when, by whom, the
+payload), except a written customer notice (``customer_notice.issued``), which
+is the letter itself: the subject and text its event carries in both
+languages (:mod:`itsm_core.communications.templates`).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import REDACTED, DomainEvent, jsonable
 
-__all__ = ["MailLanguage", "parse_language", "render_body", "render_subject"]
+__all__ = [
+    "NOTICE_EVENT",
+    "MailLanguage",
+    "notice_recipients",
+    "parse_language",
+    "render_body",
+    "render_subject",
+]
+
+NOTICE_EVENT = "customer_notice.issued"
+"""The event of a written customer notice: its mail is the notice's letter."""
 
 MailLanguage = Literal["zh", "en", "zh+en"]
 """``"zh"`` Chinese only, ``"en"`` English only, ``"zh+en"`` both (Chinese first)."""
@@ -63,6 +80,42 @@ def _value(value: Any) -> str:
     return json.dumps(jsonable(value), ensure_ascii=False, sort_keys=True)
 
 
+def _letter(event: DomainEvent, language: MailLanguage) -> list[tuple[str, str]] | None:
+    """The (subject, text) of a customer notice in ``language``'s order, or None."""
+    if event.name != NOTICE_EVENT:
+        return None
+    message = event.payload.get("message")
+    if not isinstance(message, Mapping):
+        return None
+    langs = ("zh", "en") if language == "zh+en" else (language,)
+    found: list[tuple[str, str]] = []
+    for lang in langs:
+        part = message.get(lang)
+        if isinstance(part, Mapping):
+            found.append((str(part.get("subject", "")), str(part.get("text", ""))))
+    return found or None
+
+
+def notice_recipients(event: DomainEvent, channel: str = "email") -> list[str]:
+    """The contacts a customer notice is written to on ``channel`` (for a notifier's routing).
+
+    E.g. ``EmailNotifier(..., recipients=notice_recipients)`` mails each
+    notice to the e-mail addresses of its recipients (and nothing else, since
+    other events have none).
+
+    :param event: a committed event; only ``customer_notice.issued`` has contacts.
+    :param channel: ``"email"`` (default) or ``"webhook"``.
+    """
+    if event.name != NOTICE_EVENT:
+        return []
+    written = event.payload.get("written") or ()
+    return [
+        str(w["contact"])
+        for w in written
+        if isinstance(w, Mapping) and w.get("channel") == channel and w.get("contact")
+    ]
+
+
 def render_subject(
     event: DomainEvent, language: MailLanguage = "zh+en", prefix: str = "[ITSM]"
 ) -> str:
@@ -72,6 +125,10 @@ def render_subject(
     :param language: the wording.
     :param prefix: put in front of the subject (empty for none).
     """
+    letter = _letter(event, language)
+    if letter is not None:
+        text = " / ".join(subject for subject, _ in letter)
+        return f"{prefix} {text}" if prefix else text
     text = f"{event.name} {_word('notice', language)} · {event.aggregate_kind} {event.aggregate_id}"
     return f"{prefix} {text}" if prefix else text
 
@@ -85,6 +142,12 @@ def render_body(event: DomainEvent, language: MailLanguage = "zh+en") -> str:
     :param event: the (redacted) event.
     :param language: the wording.
     """
+    letter = _letter(event, language)
+    if letter is not None:
+        parts = [text for _, text in letter]
+        return "\n\n----------------------------------------\n\n".join(parts) + "\n\n" + (
+            _word("footer", language, "\n") + "\n"
+        )
     roles = f" ({', '.join(event.actor_roles)})" if event.actor_roles else ""
     lines = [
         f"{_word('event', language)}: {event.name}",

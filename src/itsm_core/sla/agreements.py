@@ -70,6 +70,10 @@ class TargetKind(Labelled):
     IMPROVEMENT = "improvement", "改进期限", "improvement period"
     #: A service review is held by its due instant (回顾期限).
     REVIEW = "review", "回顾期限", "service review due"
+    #: A key customer acknowledges a change notice or outage announcement by phone (通告确认时限).
+    NOTICE_CALL = "notice_call", "通告确认时限", "notice acknowledged by phone"
+    #: The next progress update to the customer is due (主动反馈时限).
+    PROGRESS_UPDATE = "progress_update", "主动反馈时限", "progress update due"
 
 
 def _text(value: object, field: str, *, required: bool) -> str:

@@ -52,9 +52,13 @@ def test_kinds_are_labelled() -> None:
         "callback",
         "improvement",
         "review",
+        "notice_call",
+        "progress_update",
     ]
     assert TargetKind.IMPROVEMENT.zh == "改进期限"
     assert TargetKind.REVIEW.zh == "回顾期限"
+    assert TargetKind.NOTICE_CALL.zh == "通告确认时限"
+    assert TargetKind.PROGRESS_UPDATE.zh == "主动反馈时限"
 
 
 def test_target_defaults_and_validation() -> None:

@@ -1,7 +1,7 @@
 """service desk: knowledge flags, customer contacts, what the desk follows on service records
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 15:40:00.000000
 
 Creates ``itsm_knowledge_flag`` and ``itsm_customer_contact`` (the caller's
@@ -27,7 +27,7 @@ from itsm_core.storage.sqlalchemy.migrations.aggregate_tables import (
 )
 
 revision: str = "0011"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
