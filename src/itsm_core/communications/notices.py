@@ -63,6 +63,7 @@ class NoticeService:
         calendar: str = "default",
         notice_id: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CustomerNotice:
         """Write a notice in draft, with the customers it goes to.
 
@@ -128,7 +129,14 @@ class NoticeService:
         return Recipient.parse(value, key=key)
 
     @command
-    def issue(self, actor: Actor, notice_id: str, *, at: datetime | None = None) -> CustomerNotice:
+    def issue(
+        self,
+        actor: Actor,
+        notice_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> CustomerNotice:
         """Send the notice: the written notices go out through the notifiers, the calls are due.
 
         Each key customer's call runs on an SLA clock of the notice's ``call_within``.
@@ -153,6 +161,7 @@ class NoticeService:
         person: str | None = None,
         note: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CustomerNotice:
         """Record a phone call to a recipient; one that reached the customer acknowledges it.
 
@@ -192,6 +201,7 @@ class NoticeService:
         channel: ContactChannel | str,
         person: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CustomerNotice:
         """Record that a recipient confirmed the written notice (by e-mail or webhook).
 
@@ -211,7 +221,13 @@ class NoticeService:
 
     @command
     def close(
-        self, actor: Actor, notice_id: str, *, reason: str | None = None, at: datetime | None = None
+        self,
+        actor: Actor,
+        notice_id: str,
+        *,
+        reason: str | None = None,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CustomerNotice:
         """Close the notice; the call clocks still open stop.
 
@@ -228,7 +244,13 @@ class NoticeService:
 
     @command
     def cancel(
-        self, actor: Actor, notice_id: str, *, reason: str, at: datetime | None = None
+        self,
+        actor: Actor,
+        notice_id: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> CustomerNotice:
         """Withdraw the notice; the call clocks still open stop.
 
@@ -316,4 +338,3 @@ class NoticeService:
         :raises NotFound: if there is no such notice.
         """
         return self._shared.history(actor, NOTICE_SPEC, notice_id, "read a notice's history")
-

@@ -54,6 +54,7 @@ class FeedbackService:
         summary: str | None = None,
         feedback_id: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ProactiveFeedback:
         """Promise a request's customer progress updates every ``interval`` of business time.
 
@@ -132,6 +133,7 @@ class FeedbackService:
         summary: str,
         channel: ContactChannel | str = ContactChannel.PHONE,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ProactiveFeedback:
         """Record a progress update given to the customer; the next is due one interval later.
 
@@ -163,6 +165,7 @@ class FeedbackService:
         *,
         reason: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> ProactiveFeedback:
         """The request closed: no more updates are due; the clock stops.
 

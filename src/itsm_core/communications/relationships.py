@@ -79,6 +79,7 @@ class RelationshipService:
         min_records: int = 3,
         trend_analysis_id: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> RelationshipAnalysis:
         """Analyse one customer's recurring requests in a period, and store the analysis.
 
@@ -186,6 +187,7 @@ class RelationshipService:
         due_at: datetime | None = None,
         business_unit: str | None = None,
         at: datetime | None = None,
+        idempotency_key: str | None = None,
     ) -> RelationshipAnalysis:
         """Propose an improvement or a value-added service for a recurrence or a cause.
 
