@@ -94,6 +94,7 @@ from itsm_core.sla import (
     Target,
     TargetKind,
 )
+from itsm_core.storage.sealing import EncryptionKeys, KeyRotation
 
 __version__ = "0.2.0"
 
@@ -126,6 +127,7 @@ __all__ = [
     "CustomerProfile",
     "DomainError",
     "DomainEvent",
+    "EncryptionKeys",
     "EscalationStep",
     "FrozenClock",
     "ImprovementItem",
@@ -135,6 +137,7 @@ __all__ = [
     "InvalidTransition",
     "ItsmCore",
     "ItsmError",
+    "KeyRotation",
     "Labelled",
     "NotFound",
     "Origin",

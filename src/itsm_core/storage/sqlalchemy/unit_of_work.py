@@ -31,6 +31,7 @@ from itsm_core.storage.base import (
     check_id,
     validate_aggregate,
 )
+from itsm_core.storage.sealing import Sealing, open_unkeyed
 from itsm_core.storage.sqlalchemy.engine import MAX_ROWS, describe_error
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
         self._written: dict[tuple[str, str], _Written] = {}
         self._events: list[DomainEvent] = []
         self._failed: ConflictError | None = None
+        self._sealing: Sealing | None = None
 
     # -- connection -----------------------------------------------------------
 
@@ -125,6 +127,21 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # -- encryption at rest ---------------------------------------------------
+
+    def _sealer(self) -> Sealing | None:
+        """The sealing of this transaction (None when the store has no keys)."""
+        if self._sealing is None:
+            self._sealing = self._backend.sealing(self._conn())
+        return self._sealing
+
+    def _open(self, kind: str, records: list[Any]) -> list[Any]:
+        sealing = self._sealer()
+        if sealing is None:
+            check = open_unkeyed(f"a {kind} record")
+            return [check(r) for r in records]
+        return sealing.open_records(kind, records)
 
     # -- queries ------------------------------------------------------------
 
@@ -181,7 +198,7 @@ class SqlUnitOfWork:
         ).first()
         if row is None:
             raise NotFound(spec.kind, entity_id)
-        return spec.from_record(row.record)
+        return spec.from_record(self._open(spec.kind, [row.record])[0])
 
     def find(self, spec: AggregateSpec[E], query: Query = Query()) -> list[E]:  # noqa: B008
         """Load the entities matching ``query``, in its order.
@@ -209,7 +226,8 @@ class SqlUnitOfWork:
         if query.lock and self._backend.dialect == "postgresql":
             statement = statement.with_for_update(skip_locked=True, of=table)
         rows = self._execute(statement, f"querying {spec.kind}")
-        return [spec.from_record(row.record) for row in rows]
+        records = self._open(spec.kind, [row.record for row in rows])
+        return [spec.from_record(record) for record in records]
 
     def count(self, spec: AggregateSpec[Any], query: Query = Query()) -> int:  # noqa: B008
         """Count the entities matching ``query`` (its order and slice do not matter)."""
@@ -298,7 +316,8 @@ class SqlUnitOfWork:
             .order_by(e.c.aggregate_version),
             "reading history",
         )
-        return [DomainEvent.from_dict(row.body) for row in rows]
+        bodies = self._backend.open_events(self._conn(), [row.body for row in rows])
+        return [DomainEvent.from_dict(body) for body in bodies]
 
     # -- writes -------------------------------------------------------------
 
@@ -359,7 +378,11 @@ class SqlUnitOfWork:
             f.name: backend.to_db(f.extract(entity), f.type, f"{spec.kind}.{f.name}")
             for f in spec.index
         }
-        values.update(version=version, record=spec.to_record(entity))
+        record = spec.to_record(entity)
+        sealing = self._sealer()
+        if sealing is not None:
+            record = sealing.seal_record(spec.kind, record, spec.sealed_fields(entity))
+        values.update(version=version, record=record)
         if written is None and expected == 0:
             statement: Any = (
                 backend._insert(table)
@@ -410,6 +433,8 @@ class SqlUnitOfWork:
     def _write_events(self, connection: sa.Connection, events: Sequence[DomainEvent]) -> None:
         backend = self._backend
         now = backend._now()
+        sealing = self._sealer()
+        seal = sealing.seal_event if sealing is not None else (lambda body: body)
         connection.execute(
             sa.insert(backend._events),
             [
@@ -421,7 +446,7 @@ class SqlUnitOfWork:
                     "name": e.name,
                     "occurred_at": backend.to_db(e.occurred_at, "datetime", "occurred_at"),
                     "actor_id": e.actor_id,
-                    "body": e.to_dict(),
+                    "body": seal(e.to_dict()),
                 }
                 for e in events
             ],
@@ -456,6 +481,7 @@ class SqlUnitOfWork:
                 mark()
         self._written.clear()
         self._events.clear()
+        self._sealing = None  # data keys made in this transaction exist only if it commits
         return committed
 
     def _abort_commit(self, connection: sa.Connection) -> None:
@@ -469,6 +495,7 @@ class SqlUnitOfWork:
         """
         self._written.clear()
         self._events.clear()
+        self._sealing = None  # data keys made in this transaction exist only if it commits
         try:
             if connection.in_transaction():
                 connection.rollback()
@@ -481,6 +508,7 @@ class SqlUnitOfWork:
         """Drop everything written in this unit of work."""
         self._written.clear()
         self._events.clear()
+        self._sealing = None  # data keys made in this transaction exist only if it commits
         connection = self._connection
         if connection is not None and connection.in_transaction():
             with self._backend._wrap_errors("rolling back"):
