@@ -54,6 +54,7 @@ TRANSLATED = [
     "how-to/business-calendars",
     "how-to/complaint-promises",
     "how-to/define-agreements",
+    "how-to/encrypt-identities-at-rest",
     "how-to/notify-by-email-and-webhook",
     "how-to/print-complaint-records",
     "how-to/read-the-logs",
