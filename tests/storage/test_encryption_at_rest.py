@@ -10,7 +10,6 @@ tables, every column — for a planted marker.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -137,7 +136,7 @@ def keys() -> EncryptionKeys:
 
 
 @pytest.fixture
-def sealed_store(db_url: str, keys: EncryptionKeys) -> Iterator[tuple[str, str, str]]:
+def sealed_store(db_url: str, keys: EncryptionKeys) -> tuple[str, str, str]:
     """A store holding an internal complaint and a response about it, written with keys."""
     recorder = RecordingNotifier()
     with _open(db_url, keys, plugins=[recorder]) as core:
@@ -148,7 +147,7 @@ def sealed_store(db_url: str, keys: EncryptionKeys) -> Iterator[tuple[str, str, 
         assert MARKER not in json.dumps(
             [e.to_dict() for e in recorder.events], ensure_ascii=False
         )
-    yield db_url, complaint_id, response_id
+    return db_url, complaint_id, response_id
 
 
 def test_the_raw_database_never_holds_the_identity(
@@ -208,12 +207,12 @@ def test_without_the_keys_a_sealed_record_is_a_clear_error(
 
 def test_a_wrong_key_is_a_clear_error(sealed_store: tuple[str, str, str]) -> None:
     url, complaint_id, _ = sealed_store
-    with _open(url, EncryptionKeys("k1", {"k1": K2})) as core:
-        with pytest.raises(StorageError, match="does not open"):
-            core.complaints.get(SPECIALIST, complaint_id)
-    with _open(url, EncryptionKeys("k2", {"k2": K2})) as core:
-        with pytest.raises(StorageError, match="'k1'"):
-            core.complaints.get(SPECIALIST, complaint_id)
+    wrong = EncryptionKeys("k1", {"k1": K2})
+    with _open(url, wrong) as core, pytest.raises(StorageError, match="does not open"):
+        core.complaints.get(SPECIALIST, complaint_id)
+    other = EncryptionKeys("k2", {"k2": K2})
+    with _open(url, other) as core, pytest.raises(StorageError, match="'k1'"):
+        core.complaints.get(SPECIALIST, complaint_id)
 
 
 def test_a_token_moved_to_another_record_does_not_open(
