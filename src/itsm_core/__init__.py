@@ -104,6 +104,7 @@ if TYPE_CHECKING:
         Target,
         TargetKind,
     )
+    from itsm_core.storage.sealing import EncryptionKeys, KeyRotation
 
 __version__ = "0.2.0"
 
@@ -137,6 +138,7 @@ __all__ = [
     "CustomerProfile",
     "DomainError",
     "DomainEvent",
+    "EncryptionKeys",
     "EscalationStep",
     "FrozenClock",
     "IdempotencyKeyReused",
@@ -147,6 +149,7 @@ __all__ = [
     "InvalidTransition",
     "ItsmCore",
     "ItsmError",
+    "KeyRotation",
     "Labelled",
     "NotFound",
     "Origin",
@@ -194,6 +197,8 @@ __all__ = [
 _EXPORTS: dict[str, str] = {
     "AccessDenied": "itsm_core.kernel.errors",
     "AlreadyDone": "itsm_core.kernel.errors",
+    "EncryptionKeys": "itsm_core.storage.sealing",
+    "KeyRotation": "itsm_core.storage.sealing",
     "IdempotencyKeyReused": "itsm_core.kernel.errors",
     "Actor": "itsm_core.kernel.actors",
     "Agreement": "itsm_core.sla",

@@ -33,6 +33,7 @@ from itsm_core.sla import ClockKeeper, SlaService
 from itsm_core.sla.roles import TICK_ROLES
 from itsm_core.sla.tick import TickReport
 from itsm_core.storage.base import AggregateSpec
+from itsm_core.storage.sealing import EncryptionKeys, KeyRotation, rotate_keys, use_encryption
 
 __all__ = ["OUTBOX_ROLES", "DueReport", "ItsmCore"]
 
@@ -149,6 +150,11 @@ class ItsmCore:
         combined figures, target evaluation and watch lists (default: all
         responses pooled); see
         :class:`~itsm_core.satisfaction.analysis.ChannelWeights`.
+    :param encryption_keys: seal confidential values at rest (an internal
+        complainant's identity, in records and events) with these keys
+        (:class:`~itsm_core.storage.sealing.EncryptionKeys`, the ``encryption``
+        extra) on a store that supports it (the SQL backend). Without keys the
+        identity is stored in clear.
     """
 
     def __init__(
@@ -166,6 +172,7 @@ class ItsmCore:
         calendars: Mapping[str, BusinessCalendar] | None = None,
         satisfaction_policy: SatisfactionPolicy | None = None,
         satisfaction_weights: ChannelWeights | None = None,
+        encryption_keys: EncryptionKeys | None = None,
     ) -> None:
         self.plugins = make_plugin_manager(plugins, load_entrypoints=load_entrypoints)
         if clock is not None and not isinstance(clock, Clock):
@@ -178,6 +185,8 @@ class ItsmCore:
         self.specs: Sequence[AggregateSpec[Any]] = aggregate_specs()
         self.storage = open_storage(self.plugins, storage_url, self.specs)
         try:
+            if encryption_keys is not None:
+                use_encryption(self.storage, encryption_keys)
             if backoff is not None and not isinstance(backoff, Backoff):
                 raise ValidationError(
                     f"backoff must be an itsm_core.outbox.Backoff, got {type(backoff).__name__}",
@@ -269,6 +278,22 @@ class ItsmCore:
         if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
             raise ValidationError(f"limit must be a positive integer, got {limit!r}", field="limit")
         return self.runtime.relay.run(limit)
+
+    def rotate_encryption_keys(self, actor: Actor = SYSTEM) -> KeyRotation:
+        """Re-wrap every data key under the current encryption key; seal what is in clear.
+
+        Run it after making a new key current (keep the old one among the
+        :class:`~itsm_core.storage.sealing.EncryptionKeys` until this returns;
+        afterwards it may be destroyed). It also seals the confidential record
+        fields stored before the store had keys. One transaction: all or nothing.
+
+        :param actor: the system (key management is an operator's job, not a role's).
+        :raises AccessDenied: for any actor but the system.
+        :raises StorageError: if the store was opened without ``encryption_keys``,
+            or a stored data key is wrapped by a key not given.
+        """
+        require_role(actor, Role.SYSTEM, action="rotate the encryption keys")
+        return rotate_keys(self.storage)
 
     def purge_outbox(self, older_than: timedelta) -> int:
         """Remove outbox entries done more than ``older_than`` ago, with their delivery records.

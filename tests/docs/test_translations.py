@@ -59,6 +59,7 @@ TRANSLATED = [
     "how-to/flag-knowledge",
     "how-to/give-proactive-feedback",
     "how-to/identify-a-caller",
+    "how-to/encrypt-identities-at-rest",
     "how-to/notify-by-email-and-webhook",
     "how-to/print-complaint-records",
     "how-to/read-the-logs",

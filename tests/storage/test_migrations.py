@@ -57,7 +57,8 @@ def _diff(engine: sa.Engine) -> list[object]:
 def test_upgrade_creates_every_table_of_the_library(empty_db_url: str, engine: sa.Engine) -> None:
     assert _tables(engine) == set()
     upgrade(empty_db_url)
-    expected = {"itsm_events", "itsm_outbox", "itsm_outbox_delivery", VERSION_TABLE}
+    expected = {"itsm_events", "itsm_outbox", "itsm_outbox_delivery", "itsm_data_keys"}
+    expected.add(VERSION_TABLE)
     expected |= {table_name(spec.kind) for spec in aggregate_specs()}
     assert _tables(engine) == expected
     assert _revision(engine) == head_revision()

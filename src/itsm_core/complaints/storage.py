@@ -52,6 +52,7 @@ COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec.of(
     kind=Complaint.KIND,
     record_version=2,
     upcasters={1: _complaint_v1_to_v2},
+    confidential=lambda c: ("complainant",) if c.is_confidential else (),
     index=(
         IndexField("state", "str", lambda c: c.state.value),
         IndexField("origin", "str", lambda c: c.origin.value),

@@ -86,6 +86,7 @@ def _response_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
 
 RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec.of(
     Response,
+    confidential=lambda r: ("respondent",) if r.confidential else (),
     kind=Response.KIND,
     record_version=2,
     upcasters={1: _response_v1_to_v2},

@@ -14,7 +14,7 @@ backend can answer them with indexed columns and ``GROUP BY`` in the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar, get_args
@@ -104,6 +104,9 @@ class AggregateSpec(Generic[T]):
         it first changes); see :mod:`itsm_core.storage.records`.
     :param upcasters: for each older version ``n`` (1 to ``record_version - 1``),
         the function turning a record of version ``n`` into one of ``n + 1``.
+    :param confidential: entity → the names of its record's fields that hold a
+        confidential value (an internal complainant's identity); a store opened
+        with encryption keys seals them (:mod:`itsm_core.storage.sealing`).
     :raises ValidationError: unless there is exactly one upcaster per older version.
     """
 
@@ -114,6 +117,7 @@ class AggregateSpec(Generic[T]):
     index: tuple[IndexField[T], ...] = ()
     record_version: int = 1
     upcasters: Mapping[int, Upcaster] = attrs.field(factory=dict)
+    confidential: Callable[[T], Iterable[str]] | None = None
 
     def __attrs_post_init__(self) -> None:
         checked = check_versions(self.kind, self.record_version, self.upcasters)
@@ -128,6 +132,7 @@ class AggregateSpec(Generic[T]):
         index: Sequence[IndexField[E]] = (),
         record_version: int = 1,
         upcasters: Mapping[int, Upcaster] | None = None,
+        confidential: Callable[[E], Iterable[str]] | None = None,
     ) -> AggregateSpec[E]:
         """Return the spec of ``entity_type`` with its record mapping derived from its fields.
 
@@ -136,6 +141,7 @@ class AggregateSpec(Generic[T]):
         :param index: the fields queries and aggregates may use.
         :param record_version: the version of the record's current shape.
         :param upcasters: one per older version, see :mod:`itsm_core.storage.records`.
+        :param confidential: entity → its record's fields holding a confidential value.
         :raises ValidationError: for a class that is not an attrs class, no kind,
             a field named ``record_version``, or upcasters that do not fit.
         """
@@ -165,6 +171,7 @@ class AggregateSpec(Generic[T]):
             tuple(index),
             record_version,
             {} if upcasters is None else upcasters,
+            confidential,
         )
 
     def to_record(self, entity: T) -> dict[str, Any]:
@@ -189,6 +196,10 @@ class AggregateSpec(Generic[T]):
         :raises StorageError: for a record of a newer shape, or one that does not fit.
         """
         return self._from_record(upcast(self.kind, record, self.record_version, self.upcasters))
+
+    def sealed_fields(self, entity: T) -> tuple[str, ...]:
+        """Return the names of ``entity``'s record fields that hold a confidential value."""
+        return () if self.confidential is None else tuple(self.confidential(entity))
 
     def index_values(self, entity: T) -> dict[str, Any]:
         """Return ``{field name: value}`` of every indexed field of ``entity``."""

@@ -34,6 +34,7 @@ from itsm_core.storage.base import (
     check_value,
     lease_end,
 )
+from itsm_core.storage.sealing import EncryptionKeys, Sealing, open_unkeyed
 from itsm_core.storage.sqlalchemy.engine import (
     MAX_ROWS,
     describe_error,
@@ -42,7 +43,13 @@ from itsm_core.storage.sqlalchemy.engine import (
     shown_url,
 )
 from itsm_core.storage.sqlalchemy.migrate import create_tables, ensure_schema
+from itsm_core.storage.sqlalchemy.sealed import (
+    SqlDataKeys,
+    rewrap_data_keys,
+    seal_clear_records,
+)
 from itsm_core.storage.sqlalchemy.tables import (
+    DATA_KEYS,
     EVENTS,
     OUTBOX,
     OUTBOX_DELIVERY,
@@ -139,6 +146,8 @@ class SqlBackend:
         self._events_insert = sa.insert(self._events)
         self._outbox_insert = sa.insert(self._outbox)
         self._save_statements: dict[str, _SaveStatements] = {}
+        self._data_keys = self.metadata.tables[DATA_KEYS]
+        self._keys: EncryptionKeys | None = None
         self.engine = make_engine(options, **dict(engine_options or {}))
         self.dialect = self.engine.dialect.name
         self._sqlite = self.dialect == "sqlite"
@@ -171,6 +180,46 @@ class SqlBackend:
             missing = [k for k, t in self._tables.items() if t.name not in existing]
             if missing:  # kinds the shipped migrations do not know (a plug-in's own)
                 create_tables(self.engine, [self._tables[k] for k in missing])
+
+    # -- encryption at rest ---------------------------------------------------
+
+    def use_encryption(self, keys: EncryptionKeys) -> None:
+        """Seal confidential values with ``keys`` from now on (:mod:`itsm_core.storage.sealing`)."""
+        self._keys = keys
+
+    def rotate_encryption_keys(self) -> tuple[str, int, int]:
+        """Re-wrap every data key under the current key and seal records stored in clear.
+
+        :return: ``(current key id, data keys re-wrapped, records sealed)``.
+        :raises StorageError: if the store was opened without encryption keys.
+        """
+        keys = self._require_keys()
+        with self._begin("rotating the encryption keys") as connection:
+            rewrapped = rewrap_data_keys(self, keys, connection)
+            sealed = seal_clear_records(self, keys, connection)
+        return keys.current, rewrapped, sealed
+
+    def open_events(self, connection: sa.Connection, bodies: list[Any]) -> list[Any]:
+        """Return stored event ``bodies`` with their sealed values opened."""
+        sealing = self.sealing(connection)
+        if sealing is None:
+            check = open_unkeyed("an event")
+            return [check(b) for b in bodies]
+        return sealing.open_events(bodies)
+
+    def _require_keys(self) -> EncryptionKeys:
+        if self._keys is None:
+            raise StorageError(
+                f"the store {self._shown!r} was opened without encryption keys "
+                "(ItsmCore(..., encryption_keys=EncryptionKeys(...)))"
+            )
+        return self._keys
+
+    def sealing(self, connection: sa.Connection) -> Sealing | None:
+        """The sealing of a transaction on ``connection`` (None without keys)."""
+        if self._keys is None:
+            return None
+        return Sealing(self._keys, SqlDataKeys(connection, self._data_keys))
 
     # -- plumbing -----------------------------------------------------------
 
@@ -421,6 +470,7 @@ class SqlBackend:
         bodies: dict[str, Any] = {
             row.event_id: row.body for row in connection.execute(sql.bodies, {"p_ids": ids})
         }
+        bodies = dict(zip(bodies, self.open_events(connection, list(bodies.values())), strict=True))
         deliveries: dict[str, list[Any]] = {i: [] for i in ids}
         for row in connection.execute(sql.deliveries, {"p_ids": ids}):
             deliveries[row.event_id].append(row)

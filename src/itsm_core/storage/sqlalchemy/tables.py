@@ -30,6 +30,7 @@ from itsm_core.storage.base import AggregateSpec, IndexType
 
 __all__ = [
     "COMPOSITE_INDEXES",
+    "DATA_KEYS",
     "EVENTS",
     "OUTBOX",
     "OUTBOX_DELIVERY",
@@ -228,12 +229,22 @@ def core_metadata() -> sa.MetaData:
         sa.Column("next_attempt_at", _instant(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
     )
+    # encryption at rest: each aggregate's data key, wrapped by an application key
+    sa.Table(
+        "itsm_data_keys",
+        metadata,
+        sa.Column("aggregate_kind", _text(), primary_key=True),
+        sa.Column("aggregate_id", _text(), primary_key=True),
+        sa.Column("key_id", _text(), nullable=False),
+        sa.Column("wrapped_key", sa.Text(), nullable=False),
+    )
     return metadata
 
 
 EVENTS = "itsm_events"
 OUTBOX = "itsm_outbox"
 OUTBOX_DELIVERY = "itsm_outbox_delivery"
+DATA_KEYS = "itsm_data_keys"
 
 
 def build_metadata(specs: Iterable[AggregateSpec[Any]]) -> sa.MetaData:

@@ -33,6 +33,7 @@ from itsm_core.storage.base import (
     check_id,
     validate_aggregate,
 )
+from itsm_core.storage.sealing import Sealing, open_unkeyed
 from itsm_core.storage.sqlalchemy.engine import MAX_ROWS, describe_error
 
 if TYPE_CHECKING:
@@ -97,6 +98,7 @@ class SqlUnitOfWork:
         self._failed: ConflictError | None = None
         self._stamp: CommandStamp | None = None
         self._stamped = 0  # events written with the stamp so far
+        self._sealing: Sealing | None = None
 
     # -- connection -----------------------------------------------------------
 
@@ -148,6 +150,21 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+    # -- encryption at rest ---------------------------------------------------
+
+    def _sealer(self) -> Sealing | None:
+        """The sealing of this transaction (None when the store has no keys)."""
+        if self._sealing is None:
+            self._sealing = self._backend.sealing(self._conn())
+        return self._sealing
+
+    def _open(self, kind: str, records: list[Any]) -> list[Any]:
+        sealing = self._sealer()
+        if sealing is None:
+            check = open_unkeyed(f"a {kind} record")
+            return [check(r) for r in records]
+        return sealing.open_records(kind, records)
 
     # -- queries ------------------------------------------------------------
 
@@ -204,7 +221,7 @@ class SqlUnitOfWork:
             row = connection.execute(statement, {_P_ID: entity_id}).first()
         if row is None:
             raise NotFound(spec.kind, entity_id)
-        return spec.from_record(row.record)
+        return spec.from_record(self._open(spec.kind, [row.record])[0])
 
     def find(self, spec: AggregateSpec[E], query: Query = Query()) -> list[E]:  # noqa: B008
         """Load the entities matching ``query``, in its order.
@@ -232,7 +249,8 @@ class SqlUnitOfWork:
         if query.lock and self._backend.dialect == "postgresql":
             statement = statement.with_for_update(skip_locked=True, of=table)
         rows = self._execute(statement, f"querying {spec.kind}")
-        return [spec.from_record(row.record) for row in rows]
+        records = self._open(spec.kind, [row.record for row in rows])
+        return [spec.from_record(record) for record in records]
 
     def count(self, spec: AggregateSpec[Any], query: Query = Query()) -> int:  # noqa: B008
         """Count the entities matching ``query`` (its order and slice do not matter)."""
@@ -321,7 +339,8 @@ class SqlUnitOfWork:
             .order_by(e.c.aggregate_version),
             "reading history",
         )
-        return [DomainEvent.from_dict(row.body) for row in rows]
+        bodies = self._backend.open_events(self._conn(), [row.body for row in rows])
+        return [DomainEvent.from_dict(body) for body in bodies]
 
     def command_events(self, key: str) -> StoredCommand | None:
         """Return the command stored with the idempotency key ``key``, or None."""
@@ -334,7 +353,8 @@ class SqlUnitOfWork:
         ).all()
         if not rows:
             return None
-        events = tuple(DomainEvent.from_dict(row.body) for row in rows)
+        bodies = self._backend.open_events(self._conn(), [row.body for row in rows])
+        events = tuple(DomainEvent.from_dict(body) for body in bodies)
         return StoredCommand(key, rows[0].command, rows[0].command_target, events)
 
     # -- writes -------------------------------------------------------------
@@ -394,7 +414,11 @@ class SqlUnitOfWork:
             f.name: backend.to_db(f.extract(entity), f.type, f"{spec.kind}.{f.name}")
             for f in spec.index
         }
-        params.update(version=version, record=spec.to_record(entity))
+        record = spec.to_record(entity)
+        sealing = self._sealer()
+        if sealing is not None:
+            record = sealing.seal_record(spec.kind, record, spec.sealed_fields(entity))
+        params.update(version=version, record=record)
         if written is None and expected == 0:
             params["id"] = entity_id
             return _Row(entity, entity_id, expected, version, events, params, insert=True)
@@ -533,6 +557,8 @@ class SqlUnitOfWork:
     def _write_events(self, connection: sa.Connection, events: Sequence[DomainEvent]) -> None:
         backend = self._backend
         now = backend._now()
+        sealing = self._sealer()
+        seal = sealing.seal_event if sealing is not None else (lambda body: body)
         connection.execute(
             backend._events_insert,
             [
@@ -544,7 +570,7 @@ class SqlUnitOfWork:
                     "name": e.name,
                     "occurred_at": backend.to_db(e.occurred_at, "datetime", "occurred_at"),
                     "actor_id": e.actor_id,
-                    "body": e.to_dict(),
+                    "body": seal(e.to_dict()),
                     **self._stamp_of(i),
                 }
                 for i, e in enumerate(events)
@@ -592,6 +618,7 @@ class SqlUnitOfWork:
                 mark()
         self._written.clear()
         self._events.clear()
+        self._sealing = None  # data keys made in this transaction exist only if it commits
         return committed
 
     def _abort_commit(self, connection: sa.Connection) -> None:
@@ -605,6 +632,7 @@ class SqlUnitOfWork:
         """
         self._written.clear()
         self._events.clear()
+        self._sealing = None  # data keys made in this transaction exist only if it commits
         try:
             if connection.in_transaction():
                 connection.rollback()
@@ -617,6 +645,7 @@ class SqlUnitOfWork:
         """Drop everything written in this unit of work."""
         self._written.clear()
         self._events.clear()
+        self._sealing = None  # data keys made in this transaction exist only if it commits
         connection = self._connection
         if connection is not None and connection.in_transaction():
             with self._backend._wrap_errors("rolling back"):
