@@ -35,6 +35,7 @@ __all__ = [
     "CalendarError",
     "ConflictError",
     "DomainError",
+    "InvalidRow",
     "InvalidTransition",
     "ItsmError",
     "NotFound",
@@ -92,6 +93,19 @@ class AttendanceIncomplete(ValidationError):
     def __init__(self, message: str, *, missing: Iterable[str]) -> None:
         super().__init__(message, field="attended")
         self.missing = tuple(missing)
+
+
+class InvalidRow(ValidationError):
+    """A row of a batch command is not acceptable; nothing of the batch was stored.
+
+    :param message: which row, what was wrong and what is allowed.
+    :param row: the index of the row in the batch (0-based).
+    :param field: the offending field of the row, when there is one.
+    """
+
+    def __init__(self, message: str, *, row: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.row = row
 
 
 class InvalidTransition(DomainError, ValueError):
