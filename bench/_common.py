@@ -34,7 +34,8 @@ class Figure:
     * ``"ratio<="``: value / baseline must be at most ``target``;
     * ``"ratio>="``: baseline / value (a throughput ratio: the baseline's time over
       the library's) must be at least ``target``;
-    * ``"abs<="``: value itself must be at most ``target`` (in ``unit``).
+    * ``"abs<="``: value itself must be at most ``target`` (in ``unit``);
+    * ``"info"``: no target; the ratio is value / baseline (e.g. a speed-up).
     """
 
     name: str
@@ -52,7 +53,7 @@ class Figure:
     @property
     def ratio(self) -> float:
         """The figure compared with its target (see ``kind``)."""
-        if self.kind == "ratio<=":
+        if self.kind in ("ratio<=", "info"):
             return self.value / self.baseline if self.baseline else float("inf")
         if self.kind == "ratio>=":
             return self.baseline / self.value if self.value else float("inf")
@@ -61,6 +62,8 @@ class Figure:
     @property
     def holds(self) -> bool:
         """True if the figure meets its target."""
+        if self.kind == "info":
+            return True
         if self.kind == "ratio>=":
             return self.ratio >= self.target
         return self.ratio <= self.target
