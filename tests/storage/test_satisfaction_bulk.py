@@ -111,6 +111,7 @@ BAD_RECORDS: list[tuple[dict[str, Any], str | None]] = [
     ({"reopened_count": "2"}, "reopened_count"),
     ({"record_id": "bad\nid"}, "record_id"),
     ({"colour": "red"}, "colour"),
+    ({"kind": "a wish"}, "kind"),
 ]
 
 

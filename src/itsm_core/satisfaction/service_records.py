@@ -50,6 +50,8 @@ _OPTIONAL = (
     "closed_at",
     "first_contact",
     "reopened_count",
+    "kind",
+    "desk_agent",
     "at",
 )
 
@@ -124,6 +126,8 @@ class ServiceRecordService:
             closed_at=closed_at,
             first_contact=first_contact,
             reopened_count=reopened_count,
+            kind=kind,
+            desk_agent=desk_agent,
         )
         with self._capture.runtime.transaction() as uow:
             if load_or_none(uow, SERVICE_RECORD_SPEC, record.id) is not None:
@@ -202,6 +206,8 @@ class ServiceRecordService:
         closed_at: datetime | None = None,
         first_contact: bool = False,
         reopened_count: int = 0,
+        kind: RequestKind | str | None = None,
+        desk_agent: str | None = None,
     ) -> ServiceRecord:
         """Check one record's values and return it registered (not stored yet)."""
         if isinstance(reopened_count, bool) or not isinstance(reopened_count, int):
