@@ -206,9 +206,8 @@ def replicate_responses(core: ItsmCore, count: int, chunk: int = 20_000) -> None
                 part = seed[first : first + chunk][: count - have]
                 if not part:
                     break
-                connection.execute(
-                    sa.insert(table), [{**r, "id": f"{r['id']}~{copy}"} for r in part]
-                )
+                rows = [{**r, "id": f"{r['id']}~{count}-{copy}"} for r in part]
+                connection.execute(sa.insert(table), rows)
                 have += len(part)
 
 

@@ -73,7 +73,7 @@ FULL = Sizes(
 QUICK = Sizes(
     paths=2, memory_clocks=(300,), sqlite_clocks=(300,), start_clocks=(300,), starts=3,
     raw_paths=1, tick_open=200, tick_due=20, tick_big=0, bulk_rows=40, bulk_batch=20,
-    csat_seed=200, csat_sizes=(400,), complaints=50, scale_clocks=10, scale_paths=2,
+    csat_seed=200, csat_sizes=(400, 900), complaints=50, scale_clocks=10, scale_paths=2,
     workers=(1, 2), repeats=1,
 )  # fmt: skip
 
