@@ -74,6 +74,7 @@ TRANSLATED = [
     "how-to/write-reports",
     "explanation/index",
     "explanation/conventions",
+    "explanation/performance",
     "explanation/processes",
     "explanation/reliability",
 ]

@@ -63,6 +63,9 @@ NOT_REBUILT: frozenset[str] = frozenset(
         "sla.tick",
         "satisfaction.callbacks.record_outcome",
         "satisfaction.callbacks.sample_daily",
+        "satisfaction.responses.record_responses",
+        "satisfaction.responses.record_ticket_scores",
+        "satisfaction.service_records.register_many",
         "satisfaction.surveys.invite",
         "satisfaction.surveys.submit_survey",
         "satisfaction.targets.evaluate",
@@ -174,3 +177,33 @@ def test_a_retried_command_is_answered_by_a_read_of_its_service(core: ItsmCore) 
         "a command returning an aggregate (or a list of them) needs a get / get_<noun> read "
         "of that aggregate by id on its service; the rest go to NOT_REBUILT"
     )
+def _batch_problems(method: Any) -> list[str]:
+    sig = inspect.signature(method)
+    params = list(sig.parameters.values())[1:]
+    problems: list[str] = []
+    if any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params):
+        problems.append("a batch takes no positional argument after the actor")
+    rows = [p for p in params if p.name not in ("at", "idempotency_key")]
+    if len(rows) != 1 or rows[0].kind is not rows[0].KEYWORD_ONLY:
+        names = [p.name for p in rows]
+        problems.append(f"a batch takes one keyword-only list of rows, got {names}")
+    elif "Sequence[Mapping" not in str(rows[0].annotation):
+        problems.append(f"the rows {rows[0].name!r} are not a Sequence[Mapping[...]]")
+    return problems
+
+
+def test_a_batch_command_takes_its_rows_by_keyword_and_returns_a_report(core: ItsmCore) -> None:
+    """``(actor, *, <items>=..., at=None) -> BatchReport``: one transaction per batch."""
+    batches: dict[str, list[str]] = {}
+    for path in SERVICES:
+        service = operator.attrgetter(path)(core)
+        for name, method in _methods(service):
+            returns = str(inspect.signature(method).return_annotation)
+            if api_kind(method) == "command" and returns.endswith("BatchReport"):
+                batches[f"{path}.{name}"] = _batch_problems(method)
+    assert {
+        "satisfaction.service_records.register_many",
+        "satisfaction.responses.record_responses",
+        "satisfaction.responses.record_ticket_scores",
+    } <= batches.keys()
+    assert {k: v for k, v in batches.items() if v} == {}

@@ -39,6 +39,7 @@ __all__ = [
     "ConflictError",
     "DomainError",
     "IdempotencyKeyReused",
+    "InvalidRow",
     "InvalidTransition",
     "ItsmError",
     "NotFound",
@@ -120,6 +121,19 @@ class IdempotencyKeyReused(ValidationError):
         self.key = key
         self.stored = stored
         self.given = given
+
+
+class InvalidRow(ValidationError):
+    """A row of a batch command is not acceptable; nothing of the batch was stored.
+
+    :param message: which row, what was wrong and what is allowed.
+    :param row: the index of the row in the batch (0-based).
+    :param field: the offending field of the row, when there is one.
+    """
+
+    def __init__(self, message: str, *, row: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.row = row
 
 
 class InvalidTransition(DomainError, ValueError):

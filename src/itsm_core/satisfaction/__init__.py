@@ -8,6 +8,7 @@ composed of sub-services: ``surveys``, ``service_records``, ``callbacks``,
 """
 
 from itsm_core.calendars.working import WorkingCalendar
+from itsm_core.satisfaction._bulk import MAX_BATCH, BatchReport
 from itsm_core.satisfaction.analysis import (
     ANALYSIS_SPECS,
     STANDING_SPEC,
@@ -130,6 +131,7 @@ __all__ = [
     "FIVE_LEVEL",
     "INVITATION",
     "INVITATION_SPEC",
+    "MAX_BATCH",
     "NPS_0_10",
     "RESPONSE_SPEC",
     "SCORE_1_5",
@@ -142,6 +144,7 @@ __all__ = [
     "AlertLevel",
     "AnalysisSources",
     "Answer",
+    "BatchReport",
     "Callback",
     "CallbackAttempt",
     "CallbackKind",

@@ -9,7 +9,9 @@ them through resolution, closing and reopening; the callbacks
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from itsm_core.kernel.actors import Actor, require_role
 from itsm_core.kernel.api import command, read
@@ -17,6 +19,14 @@ from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ConflictError, ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.own_ids import own_id
+from itsm_core.satisfaction._bulk import (
+    BatchReport,
+    at_row,
+    check_rows,
+    conflict,
+    duplicate_row,
+    stored_by_id,
+)
 from itsm_core.satisfaction._capture import READ_ROLES, RECORD_ROLES, Capture, load_or_none
 from itsm_core.satisfaction._values import as_day, as_period, optional_text, require_text
 from itsm_core.satisfaction.enums import (
@@ -29,6 +39,21 @@ from itsm_core.satisfaction.storage import CALLBACK_SPEC, SERVICE_RECORD_SPEC
 from itsm_core.storage.base import Query
 
 __all__ = ["ServiceRecordService"]
+
+_REQUIRED = ("record_id", "customer", "service", "opened_at")
+_OPTIONAL = (
+    "engineer",
+    "requester",
+    "summary",
+    "resolution",
+    "resolved_at",
+    "closed_at",
+    "first_contact",
+    "reopened_count",
+    "kind",
+    "desk_agent",
+    "at",
+)
 
 
 class ServiceRecordService:
@@ -87,7 +112,106 @@ class ServiceRecordService:
         :raises ConflictError: if the id is registered already.
         """
         require_role(actor, *RECORD_ROLES, action="register a service record")
-        when = self._capture.now(at)
+        record = self._build(
+            actor,
+            self._capture.now(at),
+            record_id=record_id,
+            customer=customer,
+            service=service,
+            opened_at=opened_at,
+            engineer=engineer,
+            requester=requester,
+            summary=summary,
+            resolution=resolution,
+            resolved_at=resolved_at,
+            closed_at=closed_at,
+            first_contact=first_contact,
+            reopened_count=reopened_count,
+            kind=kind,
+            desk_agent=desk_agent,
+        )
+        with self._capture.runtime.transaction() as uow:
+            if load_or_none(uow, SERVICE_RECORD_SPEC, record.id) is not None:
+                raise ConflictError(
+                    f"service record {record.id!r} is registered already",
+                    kind=ServiceRecord.KIND,
+                    entity_id=record.id,
+                )
+            uow.save(SERVICE_RECORD_SPEC, record)
+        return record
+
+    @command
+    def register_many(
+        self,
+        actor: Actor,
+        *,
+        records: Sequence[Mapping[str, Any]],
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> BatchReport:
+        """Register many service records in one transaction (an import from the ticketing tool).
+
+        Each row is a mapping of :meth:`register`'s arguments (``record_id``,
+        ``customer``, ``service``, ``opened_at`` required; ``at`` optional) and is
+        checked as :meth:`register` checks it. The first bad row raises and nothing
+        is stored.
+
+        :param actor: service desk, coordinator, engineer or system (an import).
+        :param records: the rows, at most :data:`~itsm_core.satisfaction.MAX_BATCH`.
+        :param at: when registered, for rows without their own ``at`` (default now).
+        :return: the ids stored, in row order.
+        :raises InvalidRow: for a bad row (its index in ``row``), or an id given twice.
+        :raises ConflictError: if a row's id is registered already (nothing stored).
+        """
+        require_role(actor, *RECORD_ROLES, action="register service records")
+        rows = check_rows(records, "records", required=_REQUIRED, optional=_OPTIONAL)
+        default_at = self._capture.now(at)
+        built: list[ServiceRecord] = []
+        first: dict[str, int] = {}
+        for index, row in enumerate(rows):
+            with at_row(index, "records"):
+                row_at = row.pop("at", None)
+                when = self._capture.now(row_at) if row_at is not None else default_at
+                record = self._build(actor, when, **row)
+            if record.id in first:
+                raise duplicate_row("service record", record.id, first[record.id], index, "records")
+            first[record.id] = index
+            built.append(record)
+        with self._capture.runtime.transaction() as uow:
+            taken = stored_by_id(uow, SERVICE_RECORD_SPEC, list(first))
+            for index, record in enumerate(built):
+                if record.id in taken:
+                    raise conflict(
+                        ServiceRecord.KIND,
+                        record.id,
+                        index,
+                        "records",
+                        f"service record {record.id!r} is registered already",
+                    )
+                uow.save(SERVICE_RECORD_SPEC, record)
+        return BatchReport(ServiceRecord.KIND, stored=tuple(r.id for r in built))
+
+    def _build(
+        self,
+        actor: Actor,
+        when: datetime,
+        *,
+        record_id: str,
+        customer: str,
+        service: str,
+        opened_at: datetime,
+        engineer: str | None = None,
+        requester: str | None = None,
+        summary: str | None = None,
+        resolution: str | None = None,
+        resolved_at: datetime | None = None,
+        closed_at: datetime | None = None,
+        first_contact: bool = False,
+        reopened_count: int = 0,
+        kind: RequestKind | str | None = None,
+        desk_agent: str | None = None,
+    ) -> ServiceRecord:
+        """Check one record's values and return it registered (not stored yet)."""
         if isinstance(reopened_count, bool) or not isinstance(reopened_count, int):
             raise ValidationError(
                 f"reopened_count must be a whole number, got {reopened_count!r}",
@@ -111,14 +235,6 @@ class ServiceRecordService:
             desk_agent=optional_text(desk_agent, "desk_agent"),
         )
         record.register(actor, when)
-        with self._capture.runtime.transaction() as uow:
-            if load_or_none(uow, SERVICE_RECORD_SPEC, record.id) is not None:
-                raise ConflictError(
-                    f"service record {record.id!r} is registered already",
-                    kind=ServiceRecord.KIND,
-                    entity_id=record.id,
-                )
-            uow.save(SERVICE_RECORD_SPEC, record)
         return record
 
     @command
