@@ -197,6 +197,25 @@ def build(core: ItsmCore, clock: FrozenClock) -> World:
     w.add("analysis_id", str(analysis.id))
     report = ra.send_progress_report(OM, customer=CUSTOMER, periods=PERIODS, recipients="张三")
     w.add("report_id", str(report.id))
+    comms = core.communications
+    notice = comms.notices.announce(
+        DESK, kind="planned_outage", title="核心交换机升级停机", body="网络将中断两小时。",
+        starts_at=clock.now() + timedelta(days=5), ends_at=clock.now() + timedelta(days=5, hours=2),
+        services=[SERVICE], change_id="CHG-1",
+        recipients=[{"customer": CUSTOMER, "channels": ["email"], "contact": "it@grid.example"}],
+        call_within=timedelta(hours=1),
+    )  # fmt: skip
+    comms.notices.issue(DESK, notice.id)
+    w.add("notice_id", str(notice.id))
+    feedback = comms.feedback.start(
+        DESK, record_id="INC-9", customer=CUSTOMER, reason="urgent_incident",
+        interval=timedelta(hours=2), handler=HANDLER.id, summary="邮件系统中断",
+    )  # fmt: skip
+    w.add("feedback_id", str(feedback.id))
+    relationship = comms.relationships.analyse(
+        RM, customer=CUSTOMER, period_start=T0 - timedelta(days=30), period_end=clock.now()
+    )
+    w.add("analysis_id", str(relationship.id))
     w.add("period", PERIODS[0])
     w.add("periods", PERIODS)
     return w

@@ -55,7 +55,9 @@ def _snapshot(engine: sa.Engine) -> tuple[dict[str, list[str]], Counter[tuple[st
         tables = [
             t
             for t in sa.inspect(connection).get_table_names()
-            if t.startswith("itsm_") and t not in {VERSION_TABLE} and "outbox" not in t
+            if t.startswith("itsm_")
+            and t not in {VERSION_TABLE, "itsm_data_keys"}
+            and "outbox" not in t
         ]
         ids = {
             t: sorted(connection.exec_driver_sql(f'SELECT id FROM "{t}"').scalars())
