@@ -33,3 +33,53 @@ def core(url: str, recorder: RecordingNotifier) -> Iterator[ItsmCore]:
         url, clock=FrozenClock(T0), plugins=[recorder], load_entrypoints=False
     ) as core:
         yield core
+
+
+# -- the fuzzing and fault-injection suites -----------------------------------------
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from tests.storage.conftest import PgSchemas, pg_schemas, postgres_url  # noqa: E402,F401
+
+from ._stage import Stage  # noqa: E402
+
+
+def long_run() -> bool:
+    """True under the ``long`` hypothesis profile (periodic runs), else the small CI budget."""
+    return settings.get_current_profile_name() == "long"
+
+
+def suite_settings(examples: int) -> settings:
+    """``examples`` per test, derandomized (the same calls every run) except in long runs."""
+    return settings(
+        max_examples=examples,
+        derandomize=not long_run(),
+        database=None if not long_run() else settings.default.database,
+        deadline=None,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+        ],
+    )
+
+
+@pytest.fixture(
+    scope="module", params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+    """The seeded world on memory, on a SQLite file, or in a PostgreSQL schema of its own."""
+    if request.param == "memory":
+        url = "memory://"
+    elif request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('stage') / 'itsm.db'}"
+    else:
+        schemas: PgSchemas = request.getfixturevalue("pg_schemas")
+        url = schemas.lease()
+    made = Stage(url)
+    try:
+        yield made
+    finally:
+        made.close()
+        if request.param == "postgres":
+            schemas.give_back(url)
