@@ -64,15 +64,11 @@ def suite_settings(examples: int) -> settings:
     )
 
 
-@pytest.fixture(
-    scope="module", params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
-    """The seeded world on memory, on a SQLite file, or in a PostgreSQL schema of its own."""
+def _stage(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Iterator[Stage]:
     if request.param == "memory":
         url = "memory://"
     elif request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('stage') / 'itsm.db'}"
+        url = f"sqlite:///{tmp.mktemp('stage') / 'itsm.db'}"
     else:
         schemas: PgSchemas = request.getfixturevalue("pg_schemas")
         url = schemas.lease()
@@ -83,3 +79,20 @@ def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         made.close()
         if request.param == "postgres":
             schemas.give_back(url)
+
+
+POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+
+
+@pytest.fixture(scope="module", params=["memory", "sqlite", POSTGRES])
+def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+    """The seeded world on memory, on a SQLite file, or in a PostgreSQL schema of its own."""
+    yield from _stage(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=["sqlite", POSTGRES])
+def sql_stage(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stage]:
+    """The seeded world on a SQLite file or in a PostgreSQL schema of its own."""
+    yield from _stage(request, tmp_path_factory)
