@@ -176,6 +176,7 @@ def _by_name(world: World) -> dict[str, S]:
         "target_customers": st.lists(st.sampled_from([*CUSTOMERS, "C9"]), max_size=3),
         "topics": st.lists(TEXT, max_size=2),
         "agenda": st.lists(TEXT, max_size=2),
+        "idempotency_key": st.one_of(st.none(), st.sampled_from(["key-1", "key-2"]), TEXT),
         "period": st.one_of(
             month, st.timedeltas(timedelta(days=1), timedelta(days=90)), _periods(), st.none()
         ),

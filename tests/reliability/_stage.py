@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from itsm_core import FrozenClock, ItsmCore
 
-from ._world import T0, World, seed
+from ._world import T0, seed
 
 Opener = Callable[[], ItsmCore]
 

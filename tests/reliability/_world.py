@@ -161,7 +161,7 @@ def _complaints(core: ItsmCore, world: World) -> None:
             relationship_manager="relationship_manager-1",
         )
         world.add("complaint_id", complaint.id)
-    first, second, third = world.ids["complaint_id"]
+    _first, second, third = world.ids["complaint_id"]
     c.dispatch(a, second, handler="incident_handler-1")
     c.record_finding(a, second, finding="调查工单记录")
     for cid in (third,):

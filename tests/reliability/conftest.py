@@ -1,4 +1,4 @@
-"""Facades on memory and on a SQLite file, for the reliability tests."""
+"""Facades on memory and on a SQLite file, and seeded stages, for the reliability tests."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from itsm_core import Actor, FrozenClock, ItsmCore, Role
 from itsm_core.testing import RecordingNotifier
+from tests.storage.conftest import PgSchemas, pg_schemas, postgres_url  # noqa: F401
+
+from ._stage import Stage
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SPECIALIST = Actor("spec-1", [Role.COMPLAINT_SPECIALIST], "投诉专员")
@@ -36,12 +40,6 @@ def core(url: str, recorder: RecordingNotifier) -> Iterator[ItsmCore]:
 
 
 # -- the fuzzing and fault-injection suites -----------------------------------------
-
-from hypothesis import HealthCheck, settings  # noqa: E402
-
-from tests.storage.conftest import PgSchemas, pg_schemas, postgres_url  # noqa: E402,F401
-
-from ._stage import Stage  # noqa: E402
 
 
 def long_run() -> bool:
@@ -85,7 +83,9 @@ POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
 
 
 @pytest.fixture(scope="module", params=["memory", "sqlite", POSTGRES])
-def stage(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
+def stage(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stage]:
     """The seeded world on memory, on a SQLite file, or in a PostgreSQL schema of its own."""
     yield from _stage(request, tmp_path_factory)
 

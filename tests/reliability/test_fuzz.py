@@ -27,7 +27,7 @@ import pytest
 from hypothesis import given
 
 import itsm_core.kernel.errors as errors
-from itsm_core import ItsmCore, ItsmError
+from itsm_core import ItsmError
 
 from ._args import call_arguments, commands, unknown_parameters
 from ._stage import Stage, open_core
@@ -41,7 +41,7 @@ with open_core("memory://") as _core:
     COMMANDS = sorted(commands(_core))
 
 #: calls per command: the CI budget, or the periodic long run
-EXAMPLES = {"memory": 6, "sqlite": 3, "postgres": 2}
+EXAMPLES = {"memory": 5, "sqlite": 2, "postgresql": 1}
 LONG_EXAMPLES = 150
 
 OUTCOMES: Counter[str] = Counter()
@@ -64,16 +64,19 @@ def test_every_parameter_of_every_command_has_a_strategy() -> None:
 
 def _check(stage: Stage, key: str, actor: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
     method = getattr(operator.attrgetter(key.rsplit(".", 1)[0])(stage.core), key.rsplit(".", 1)[1])
+    error: ItsmError | None = None
     try:
         method(actor, *args, **kwargs)
     except ItsmError as exc:
-        OUTCOMES[type(exc).__name__] += 1
-        assert type(exc) in DOCUMENTED, f"{type(exc)} is not documented in kernel.errors"
-        assert str(exc).strip(), "an error without a message"
-        assert stage.dump() == stage.seeded, f"{key} failed with {exc!r} and changed the store"
-    else:
+        error = exc
+    if error is None:
         OUTCOMES["success"] += 1
         stage.restore()
+        return
+    OUTCOMES[type(error).__name__] += 1
+    assert type(error) in DOCUMENTED, f"{type(error)} is not documented in kernel.errors"
+    assert str(error).strip(), "an error without a message"
+    assert stage.dump() == stage.seeded, f"{key} failed with {error!r} and changed the store"
 
 
 @pytest.mark.parametrize("key", COMMANDS)
@@ -90,7 +93,6 @@ def test_a_command_succeeds_or_fails_cleanly(stage: Stage, key: str) -> None:
     run()
 
 
-def test_outcomes_are_reported_in_long_runs() -> None:
+def test_outcomes_are_reported() -> None:
     if os.environ.get("ITSM_FUZZ_REPORT"):
         print("fuzz outcomes:", dict(OUTCOMES), "calls:", sum(OUTCOMES.values()))
-    assert isinstance(ItsmCore, type)
