@@ -68,7 +68,7 @@ NAIVE = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1,
 JUNK: S = st.one_of(
     st.none(),
     st.text(max_size=8),
-    st.sampled_from(["", " ", "\x00", "\u202e", "1e309", "NaN", "-1"]),
+    st.sampled_from(["", " ", "\x00", "a\ud800", "\u202e", "1e309", "NaN", "-1", "x" * 5000]),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(),
     st.booleans(),

@@ -42,7 +42,7 @@ with open_core("memory://") as _core:
 
 #: calls per command: the CI budget, or the periodic long run
 EXAMPLES = {"memory": 5, "sqlite": 2, "postgresql": 1}
-LONG_EXAMPLES = 150
+LONG_EXAMPLES = 100
 
 OUTCOMES: Counter[str] = Counter()
 """What the calls of this session ended in (printed by a long run; see reliability.md)."""
