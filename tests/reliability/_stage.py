@@ -74,7 +74,8 @@ class Stage:
     def dump(self) -> dict[str, Any]:
         """Everything the store holds, in a stable order, for an exact comparison."""
         if self.engine is None:
-            return {k: v for k, v in vars(self.core.storage).items() if k in self._memory}
+            live = {k: v for k, v in vars(self.core.storage).items() if k in self._memory}
+            return _copy_state(live)  # a copy: a later change must not show in it
         out: dict[str, Any] = {}
         with self.engine.connect() as connection:
             for table in self._tables:

@@ -31,7 +31,7 @@ from itsm_core import ItsmError
 
 from ._args import call_arguments, commands, unknown_parameters
 from ._stage import Stage, open_core
-from ._world import CALLERS, seed
+from ._world import ADMIN, CALLERS, seed
 from .conftest import long_run, suite_settings
 
 DOCUMENTED = frozenset(
@@ -60,6 +60,13 @@ def test_every_command_of_the_facade_is_fuzzed() -> None:
 def test_every_parameter_of_every_command_has_a_strategy() -> None:
     with open_core("memory://") as core:
         assert unknown_parameters(core, seed(core)) == []
+
+
+def test_the_dump_sees_a_change_and_restore_undoes_it(stage: Stage) -> None:
+    stage.core.satisfaction.customers.set_key(ADMIN, "C2", key=True)
+    assert stage.dump() != stage.seeded
+    stage.restore()
+    assert stage.dump() == stage.seeded
 
 
 def _check(stage: Stage, key: str, actor: Any, args: list[Any], kwargs: dict[str, Any]) -> None:
