@@ -11,7 +11,7 @@ from .conftest import SPECIALIST
 
 
 def test_a_source_ref_with_a_lone_surrogate_is_a_validation_error() -> None:
-    with pytest.raises(ValidationError, match="source_ref.*surrogate"):
+    with pytest.raises(ValidationError, match=r"source_ref.*surrogate"):
         complaint_id_for("complaint_channel", "resp-\ud800")
 
 
