@@ -138,6 +138,10 @@ def seed(core: ItsmCore) -> World:
     world.add("campaign_id", opened.id)
     for invitation in invited.invited:
         world.add("token", invitation.token)
+    contact = core.desk.add_contact(a, customer="C1", name="张工", phone="010-12345678")
+    world.add("contact_id", contact.id)
+    flag = core.desk.flag_case(a, "REQ-2", suggestion="补充打印机驱动的知识文章")
+    world.add("flag_id", flag.id)
     analysis = core.reviews.analysis.analyse(a, periods=["2026-01", "2026-02"], min_complaints=1)
     world.add("analysis_id", analysis.id)
     world.add("name", "default")

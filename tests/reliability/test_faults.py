@@ -70,6 +70,9 @@ COMMANDS: dict[str, Call] = {
     "complaints.dispatch": lambda c, w: c.complaints.dispatch(
         ADMIN, w.ids["complaint_id"][0], handler="eng-1", **_key(c.complaints.dispatch)
     ),
+    "desk.add_contact": lambda c, w: c.desk.add_contact(
+        ADMIN, customer="C2", name="刘工", phone="021-87654321", **_key(c.desk.add_contact)
+    ),
     "improvements.report_progress": lambda c, w: c.improvements.report_progress(
         OWNER, w.ids["item_id"][0], note="巡检已排班", **_key(c.improvements.report_progress)
     ),
