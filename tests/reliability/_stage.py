@@ -64,11 +64,26 @@ class Stage:
             vars(self.core.storage).update(_copy_state(self._memory))
         else:
             with self.engine.begin() as connection:
+                # the events are append-only (triggers refuse DELETE): restore without them
+                triggers: list[tuple[str, str]] = []
+                if self.engine.dialect.name == "postgresql":
+                    connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                elif self.engine.dialect.name == "sqlite":
+                    triggers = [
+                        (str(n), str(q))
+                        for n, q in connection.exec_driver_sql(
+                            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                        )
+                    ]
+                    for name, _ in triggers:
+                        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
                 for table in reversed(self._tables):
                     connection.execute(table.delete())
                 for table in self._tables:
                     if self._rows[table.name]:
                         connection.execute(table.insert(), self._rows[table.name])
+                for _, sql in triggers:
+                    connection.exec_driver_sql(sql)
         self.seeded = self.dump()
 
     def dump(self) -> dict[str, Any]:
