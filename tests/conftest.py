@@ -18,4 +18,15 @@ settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("dev", max_examples=40, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if in_ci() else "dev"))
+# For periodic runs of the reliability suites (docs/explanation/reliability.md):
+# ``pytest tests/reliability --hypothesis-profile=long`` or ITSM_HYPOTHESIS_PROFILE=long.
+settings.register_profile(
+    "long",
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+settings.load_profile(
+    os.environ.get("ITSM_HYPOTHESIS_PROFILE")
+    or os.environ.get("HYPOTHESIS_PROFILE", "ci" if in_ci() else "dev")
+)

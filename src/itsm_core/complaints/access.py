@@ -11,6 +11,7 @@ from itsm_core.complaints.values import text
 from itsm_core.kernel.actors import STAFF_ROLES, Actor, Role
 from itsm_core.kernel.errors import AccessDenied
 from itsm_core.kernel.events import may_see_confidential
+from itsm_core.kernel.text import check_text
 
 __all__ = [
     "AREA_COMMANDS",
@@ -39,9 +40,12 @@ def complaint_id_for(source: ComplaintSource | str, source_ref: str) -> str:
     """Return the complaint id derived from a trigger's ``(source, source_ref)``.
 
     The same pair always gives the same id, which makes receipt idempotent.
+
+    :raises ValidationError: for an empty ``source_ref`` or one holding a NUL
+        or a lone surrogate (see :mod:`itsm_core.kernel.text`).
     """
     code = ComplaintSource.parse(source, "source").value
-    ref = text(source_ref, "source_ref")
+    ref = check_text(text(source_ref, "source_ref"), "source_ref")
     return "cmp-" + uuid.uuid5(_NAMESPACE, f"{code}\x1f{ref}").hex
 
 
