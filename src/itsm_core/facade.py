@@ -54,6 +54,8 @@ class DueReport:
     :param daily_callbacks: callbacks scheduled from that sample.
     :param monthly_period: the month whose key-customer callbacks were scheduled.
     :param monthly_callbacks: monthly callbacks scheduled now.
+    :param feedback_ended: proactive feedback ended because its request's
+        service record closed (``communications.feedback.close_for_closed_requests``).
     :param tick: what the SLA tick fired.
     :param relayed: deliveries to notifiers that succeeded.
     :param relay_failures: deliveries that failed (retried later).
@@ -71,6 +73,7 @@ class DueReport:
     monthly_period: str = ""
     monthly_callbacks: int = 0
     tick: TickReport | None = None
+    feedback_ended: int = 0
     relayed: int = 0
     relay_failures: int = 0
     purged: int = 0
@@ -86,6 +89,7 @@ class DueReport:
             + self.complaints_opened
             + self.daily_callbacks
             + self.monthly_callbacks
+            + self.feedback_ended
             + fired
             + self.relayed
             + self.purged
@@ -108,6 +112,8 @@ class DueReport:
         ]
         if self.complaints_opened:
             parts.append(f"complaints opened {self.complaints_opened}")
+        if self.feedback_ended:
+            parts.append(f"feedback ended {self.feedback_ended}")
         if self.relay_failures:
             parts.append(f"delivery failures {self.relay_failures}")
         if self.deferred:
@@ -334,7 +340,10 @@ class ItsmCore:
         called for but did not get (``responses.open_pending_complaints``), take
         yesterday's daily callback sample (``callbacks.sample_daily``, the local
         day in the satisfaction policy's zone), schedule this month's callbacks
-        of key customers (``callbacks.schedule_monthly``), fire the SLA warnings,
+        of key customers (``callbacks.schedule_monthly``), end the proactive
+        feedback of requests whose service record closed
+        (``communications.feedback.close_for_closed_requests``, so their update
+        clocks stop before the tick), fire the SLA warnings,
         breaches and notices due (``sla.tick``), deliver the outbox to the
         notifiers (:meth:`relay`, until nothing is due) and remove done outbox
         entries older than ``purge_after`` (:meth:`purge_outbox`).
@@ -396,6 +405,12 @@ class ItsmCore:
             "schedule_monthly_callbacks",
             lambda: len(sat.callbacks.schedule_monthly(SYSTEM, period=month, at=when)),
         )
+        job(
+            "close_feedback_of_closed_requests",
+            lambda: len(
+                self.communications.feedback.close_for_closed_requests(SYSTEM, at=when)
+            ),
+        )
         tick = self.sla.tick(SYSTEM, at=when)
         if tick.conflicts:
             deferred.append("sla.tick")
@@ -417,6 +432,7 @@ class ItsmCore:
             monthly_period=month,
             monthly_callbacks=counts["schedule_monthly_callbacks"],
             tick=attrs.evolve(tick, events=()),
+            feedback_ended=counts["close_feedback_of_closed_requests"],
             relayed=delivered,
             relay_failures=failures,
             purged=purged,

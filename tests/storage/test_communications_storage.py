@@ -11,7 +11,7 @@ import pytest
 from itsm_core import FrozenClock, ItsmCore
 from itsm_core.calendars import BusinessCalendar
 from itsm_core.communications import ContactChannel, FeedbackState, NoticeState
-from itsm_core.kernel.errors import ValidationError
+from itsm_core.kernel.errors import InvalidTransition, ValidationError
 from itsm_core.storage.sqlalchemy.migrate import upgrade
 from tests.unit.communications.conftest import DESK, RECIPIENTS, RM, T0
 
@@ -89,6 +89,35 @@ def test_feedback_round_trips(core: ItsmCore) -> None:
     assert [f.id for f in feedback.find(DESK, customer="ACME", reason="key_customer")] == [
         started.id
     ]
+
+
+def test_feedback_ends_when_its_request_closes(core: ItsmCore) -> None:
+    feedback = core.communications.feedback
+    records = core.satisfaction.service_records
+    for n in (1, 2):
+        records.register(DESK, f"INC-{n}", customer="ACME", service="email", opened_at=T0)
+    ending = feedback.start(
+        DESK, record_id="INC-1", customer="ACME", reason="key_customer",
+        interval=timedelta(hours=1),
+    )  # fmt: skip
+    going_on = feedback.start(
+        DESK, record_id="INC-2", customer="ACME", reason="key_customer",
+        interval=timedelta(hours=1),
+    )  # fmt: skip
+    records.resolve(DESK, "INC-1", at=T0 + timedelta(minutes=20))
+    records.close(DESK, "INC-1", at=T0 + timedelta(minutes=30))
+    with pytest.raises(InvalidTransition, match="closed"):
+        feedback.update(DESK, ending.id, summary="x", at=T0 + timedelta(minutes=40))
+    report = core.run_due(at=T0 + timedelta(hours=3))
+    assert report.feedback_ended == 1
+    loaded = feedback.get(DESK, ending.id)
+    assert loaded.state is FeedbackState.CLOSED and loaded.version == 2
+    assert loaded.closed_at == T0 + timedelta(minutes=30)
+    assert feedback.history(DESK, ending.id)[-1].name == "proactive_feedback.request_closed"
+    clocks = core.sla.find(DESK, subject_id=ending.id)
+    assert [c.state.value for c in clocks] == ["stopped"]
+    assert feedback.get(DESK, going_on.id).is_active
+    assert core.run_due(at=T0 + timedelta(hours=4)).feedback_ended == 0
 
 
 def test_a_relationship_analysis_counts_in_the_store_and_round_trips(core: ItsmCore) -> None:

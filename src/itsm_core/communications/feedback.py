@@ -220,3 +220,30 @@ class ProactiveFeedback(Aggregate):
                 "missed": self.missed,
             },
         )
+
+    def end_with_request(self, actor: Actor, at: datetime, *, closed_at: datetime) -> None:
+        """The service record of the request closed at ``closed_at``: no more updates are
+        due (``proactive_feedback.request_closed``).
+
+        :raises InvalidTransition: once closed.
+        """
+        self._begin("request_closed", at)
+        require_aware(closed_at, "closed_at")
+        FEEDBACK_LIFECYCLE.fire(self, "request_closed")
+        self.updated_at = self.closed_at = at
+        self.next_due_at = None
+        self._record(
+            "request_closed",
+            actor,
+            at,
+            {
+                "event": "request_closed",
+                "from": FeedbackState.ACTIVE.value,
+                "to": self.state.value,
+                "record_id": self.record_id,
+                "reason": "the request closed",
+                "request_closed_at": closed_at.isoformat(),
+                "updates": len(self.updates),
+                "missed": self.missed,
+            },
+        )

@@ -11,6 +11,7 @@ The proactive feedback of one request::
 
     active ─update→ active   (a progress update given; the next one is due)
     active ─close→ closed    (the request closed: no more updates)
+    active ─request_closed→ closed   (the same, seen by the sweep on the service record)
 
 ``closed`` and ``cancelled`` are terminal. The service desk keeps customers
 informed: it writes, sends, calls and records; the relationship manager and
@@ -54,6 +55,7 @@ NOTICE_LIFECYCLE: Lifecycle[NoticeState] = Lifecycle(
 FEEDBACK_TRANSITIONS: tuple[tuple[str, FeedbackState, FeedbackState], ...] = (
     ("update", FeedbackState.ACTIVE, FeedbackState.ACTIVE),
     ("close", FeedbackState.ACTIVE, FeedbackState.CLOSED),
+    ("request_closed", FeedbackState.ACTIVE, FeedbackState.CLOSED),
 )
 """Every transition of a request's proactive feedback."""
 
@@ -78,6 +80,7 @@ FEEDBACK_ROLES: Mapping[str, frozenset[Role]] = {
     "start": _DESK | {Role.INCIDENT_MANAGER, Role.SYSTEM},
     "update": _DESK | {Role.INCIDENT_MANAGER, Role.ENGINEER, Role.COORDINATOR},
     "close": _DESK | {Role.INCIDENT_MANAGER, Role.SYSTEM},
+    "close_for_closed_requests": _DESK | {Role.INCIDENT_MANAGER, Role.SYSTEM},
 }
 """Who may start, give and close proactive feedback."""
 

@@ -5,12 +5,18 @@ the customer progress updates at an agreed interval until the request
 closes. ``start`` opens the promise for one request and its first update's
 SLA clock (target kind ``progress_update``); ``update`` records an update,
 stops that clock (met, or missed if it breached) and starts the next;
-``close`` ends it when the request closes. A missed update warns the desk
-through ``itsm_sla_warning`` and the breach chain of ``itsm_sla_breach``.
+``close`` ends it when the request closes. When the request is a service
+record of ``core.satisfaction``, the feedback also ends by itself:
+``close_for_closed_requests`` (run by :meth:`itsm_core.ItsmCore.run_due`)
+ends the active feedback of every closed record (``request_closed``) and
+stops its clock, and ``update`` is refused once the record is closed. A
+missed update warns the desk through ``itsm_sla_warning`` and the breach
+chain of ``itsm_sla_breach``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from itsm_core.communications._base import Shared, is_key_customer, limit_of
@@ -22,13 +28,47 @@ from itsm_core.communications.values import text
 from itsm_core.kernel.actors import Actor, require_role
 from itsm_core.kernel.api import command, read
 from itsm_core.kernel.clock import require_aware
-from itsm_core.kernel.errors import ConflictError, ValidationError
+from itsm_core.kernel.errors import ConflictError, InvalidTransition, ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.ids import new_id
 from itsm_core.kernel.own_ids import own_id
+from itsm_core.satisfaction.enums import ServiceRecordState
+from itsm_core.satisfaction.service_record import ServiceRecord
+from itsm_core.satisfaction.storage import SERVICE_RECORD_SPEC
 from itsm_core.storage.base import Query, UnitOfWork, Where
 
 __all__ = ["FeedbackService"]
+
+_BATCH = 200
+"""How many active feedback one query of the sweep looks at."""
+
+
+def _closed_records(uow: UnitOfWork, record_ids: Iterable[str]) -> dict[str, ServiceRecord]:
+    """The closed service records among ``record_ids``, by id (one indexed query)."""
+    ids = tuple(sorted(set(record_ids)))
+    if not ids:
+        return {}
+    query = Query(
+        (Where("id", "in", ids), Where("state", "eq", ServiceRecordState.CLOSED.value))
+    )
+    return {r.id: r for r in uow.find(SERVICE_RECORD_SPEC, query)}
+
+
+def _refuse_if_request_closed(uow: UnitOfWork, feedback: ProactiveFeedback) -> None:
+    record = _closed_records(uow, (feedback.record_id,)).get(feedback.record_id)
+    if record is None:
+        return
+    closed = record.closed_at.isoformat() if record.closed_at else "already"
+    raise InvalidTransition(
+        entity="proactive feedback",
+        state=feedback.state.value,
+        event="update",
+        allowed=("close", "request_closed"),
+        reason=(
+            f"request {feedback.record_id!r} closed at {closed}: no more updates are due; "
+            "the feedback ends with it (run_due or close_for_closed_requests)"
+        ),
+    )
 
 
 class FeedbackService:
@@ -141,11 +181,14 @@ class FeedbackService:
 
         :param summary: what the customer was told.
         :param channel: phone, email or webhook.
-        :raises InvalidTransition: once closed.
+        :raises InvalidTransition: once closed, or once the request's service
+            record is closed (the message says so).
         :raises ValidationError: for an empty summary or an unknown channel.
         """
 
         def apply(uow: UnitOfWork, feedback: ProactiveFeedback, when: datetime) -> None:
+            if feedback.is_active:
+                _refuse_if_request_closed(uow, feedback)
             clocks = self._shared.clocks
             due = clocks.due(feedback.calendar, when, feedback.interval)
             feedback.update(actor, when, summary=summary, channel=channel, next_due_at=due)
@@ -180,6 +223,60 @@ class FeedbackService:
             actor, FEEDBACK_SPEC, feedback_id, FEEDBACK_ROLES["close"],
             "proactive feedback: close", at, apply,
         )  # fmt: skip
+
+    @command
+    def close_for_closed_requests(
+        self,
+        actor: Actor,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> list[ProactiveFeedback]:
+        """End the active feedback of every request whose service record is closed.
+
+        Each ends ``request_closed`` (event ``proactive_feedback.request_closed``)
+        at the record's close, or at its own latest change if that is later, and
+        its update clock stops there, so no warning or breach follows for an
+        update nobody owes. :meth:`itsm_core.ItsmCore.run_due` runs it before the
+        SLA tick. Idempotent: ended feedback is not active any more. It reads
+        the active feedback by its indexed state and their records by id, a batch
+        at a time; feedback whose request is not a service record is left alone.
+
+        :param actor: the system, the service desk, a relationship, operations
+            or incident manager.
+        :returns: the feedback ended now, in the order of their next update due.
+        :raises AccessDenied: for any other actor.
+        """
+        require_role(
+            actor, *sorted(FEEDBACK_ROLES["close_for_closed_requests"]),
+            action="end the feedback of closed requests",
+        )  # fmt: skip
+        when = self._shared.now(at)
+        ended: list[ProactiveFeedback] = []
+        active = Where("state", "eq", FeedbackState.ACTIVE.value)
+        offset = 0
+        while True:
+            with self._shared.runtime.transaction() as uow:
+                batch = uow.find(
+                    FEEDBACK_SPEC,
+                    Query((active,), ("next_due_at", "created_at"), limit=_BATCH, offset=offset),
+                )
+                closed = _closed_records(uow, (f.record_id for f in batch))
+                for feedback in batch:
+                    record = closed.get(feedback.record_id)
+                    if record is None:
+                        continue
+                    closed_at = record.closed_at or when
+                    end = max(feedback.updated_at, min(closed_at, when))
+                    feedback.end_with_request(actor, end, closed_at=closed_at)
+                    self._shared.clocks.stop_update(
+                        uow, actor, feedback, end, "the request closed"
+                    )
+                    uow.save(FEEDBACK_SPEC, feedback)
+                    ended.append(feedback)
+            if len(batch) < _BATCH:
+                return ended
+            offset += _BATCH - sum(1 for f in batch if f.record_id in closed)
 
     @read
     def get(self, actor: Actor, feedback_id: str) -> ProactiveFeedback:

@@ -139,12 +139,16 @@ class FeedbackLifecycle(RuleBasedStateMachine):
         self.core = _core(self.clock)
         self.feedback = self.core.communications.feedback
         self.active = True
+        self.request_closed = False
         self.updates = 0
         self.feedback_id = ""
         self.due = T0
 
     @initialize()
     def start(self) -> None:
+        self.core.satisfaction.service_records.register(
+            DESK, "INC-1", customer="ACME", service="email", opened_at=T0
+        )
         started = self.feedback.start(
             DESK, record_id="INC-1", customer="ACME", reason="key_customer",
             interval=timedelta(hours=1),
@@ -155,7 +159,7 @@ class FeedbackLifecycle(RuleBasedStateMachine):
     @rule(minutes=st.integers(min_value=1, max_value=120))
     def update(self, minutes: int) -> None:
         self.clock.advance(timedelta(minutes=minutes))
-        if self.active:
+        if self.active and not self.request_closed:
             after = self.feedback.update(DESK, self.feedback_id, summary="progress")
             assert after.updates[-1].on_time == (self.clock.now() <= self.due)
             self.updates += 1
@@ -167,6 +171,24 @@ class FeedbackLifecycle(RuleBasedStateMachine):
                 pass
             else:  # pragma: no cover
                 raise AssertionError("an update after closing was accepted")
+
+    @rule()
+    def close_request(self) -> None:
+        if self.request_closed:
+            return
+        self.clock.advance(timedelta(minutes=1))
+        self.core.satisfaction.service_records.resolve(DESK, "INC-1")
+        self.core.satisfaction.service_records.close(DESK, "INC-1")
+        self.request_closed = True
+
+    @rule()
+    def sweep(self) -> None:
+        self.clock.advance(timedelta(minutes=1))
+        ended = self.feedback.close_for_closed_requests(DESK)
+        expected = [self.feedback_id] if self.active and self.request_closed else []
+        assert [f.id for f in ended] == expected
+        if expected:
+            self.active = False
 
     @rule()
     def close(self) -> None:
