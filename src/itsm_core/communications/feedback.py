@@ -23,26 +23,20 @@ import attrs
 
 from itsm_core.communications.enums import ContactChannel, FeedbackReason, FeedbackState
 from itsm_core.communications.lifecycle import FEEDBACK_LIFECYCLE
-from itsm_core.communications.values import ProgressUpdate, optional_text, text
+from itsm_core.communications.values import (
+    ProgressUpdate,
+    aware_field,
+    aware_or_none_field,
+    optional_text,
+    text,
+    text_field,
+)
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate, require_forward
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 
 __all__ = ["ProactiveFeedback"]
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_aware(value, attribute.name)
-
-
-def _aware_or_none(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        require_aware(value, attribute.name)
-
-
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    text(value, attribute.name)
 
 
 def _state(value: object) -> FeedbackState:
@@ -85,19 +79,19 @@ class ProactiveFeedback(Aggregate):
     KIND: ClassVar[str] = "proactive_feedback"
 
     state: FeedbackState = attrs.field(default=FeedbackState.ACTIVE, converter=_state)
-    record_id: str = attrs.field(validator=_text)
-    customer: str = attrs.field(validator=_text)
+    record_id: str = attrs.field(validator=text_field)
+    customer: str = attrs.field(validator=text_field)
     reason: FeedbackReason = attrs.field(converter=_reason)
     interval: timedelta = attrs.field(validator=_interval)
-    calendar: str = attrs.field(default="default", validator=_text)
+    calendar: str = attrs.field(default="default", validator=text_field)
     handler: str | None = None
     summary: str | None = None
     updates: tuple[ProgressUpdate, ...] = attrs.field(default=(), converter=tuple)
-    next_due_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
-    created_by: str = attrs.field(validator=_text)
-    created_at: datetime = attrs.field(validator=_aware)
-    updated_at: datetime = attrs.field(validator=_aware)
-    closed_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    next_due_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
+    created_by: str = attrs.field(validator=text_field)
+    created_at: datetime = attrs.field(validator=aware_field)
+    updated_at: datetime = attrs.field(validator=aware_field)
+    closed_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
 
     @property
     def is_active(self) -> bool:

@@ -24,26 +24,21 @@ import attrs
 from itsm_core.communications.enums import ContactChannel, NoticeKind, NoticeState
 from itsm_core.communications.lifecycle import NOTICE_LIFECYCLE
 from itsm_core.communications.templates import notice_messages
-from itsm_core.communications.values import CallAttempt, Recipient, optional_text, text
+from itsm_core.communications.values import (
+    CallAttempt,
+    Recipient,
+    aware_field,
+    aware_or_none_field,
+    optional_text,
+    text,
+    text_field,
+)
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate, require_forward
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import ValidationError
 
 __all__ = ["CustomerNotice"]
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_aware(value, attribute.name)
-
-
-def _aware_or_none(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        require_aware(value, attribute.name)
-
-
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    text(value, attribute.name)
 
 
 def _state(value: object) -> NoticeState:
@@ -96,20 +91,20 @@ class CustomerNotice(Aggregate):
 
     state: NoticeState = attrs.field(default=NoticeState.DRAFT, converter=_state)
     kind: NoticeKind = attrs.field(converter=_kind)
-    title: str = attrs.field(validator=_text)
-    body: str = attrs.field(validator=_text)
+    title: str = attrs.field(validator=text_field)
+    body: str = attrs.field(validator=text_field)
     change_id: str | None = None
-    starts_at: datetime = attrs.field(validator=_aware)
-    ends_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    starts_at: datetime = attrs.field(validator=aware_field)
+    ends_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
     services: tuple[str, ...] = attrs.field(default=(), converter=_services)
     recipients: tuple[Recipient, ...] = attrs.field(converter=tuple)
     call_within: timedelta = attrs.field(default=timedelta(hours=2), validator=_call_within)
-    calendar: str = attrs.field(default="default", validator=_text)
-    created_by: str = attrs.field(validator=_text)
-    created_at: datetime = attrs.field(validator=_aware)
-    updated_at: datetime = attrs.field(validator=_aware)
-    issued_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
-    closed_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    calendar: str = attrs.field(default="default", validator=text_field)
+    created_by: str = attrs.field(validator=text_field)
+    created_at: datetime = attrs.field(validator=aware_field)
+    updated_at: datetime = attrs.field(validator=aware_field)
+    issued_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
+    closed_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
     close_reason: str | None = None
 
     @property

@@ -20,8 +20,11 @@ __all__ = [
     "CallAttempt",
     "ProgressUpdate",
     "Recipient",
+    "aware_field",
+    "aware_or_none_field",
     "optional_text",
     "text",
+    "text_field",
 ]
 
 
@@ -47,7 +50,8 @@ def optional_text(value: object, field: str) -> str | None:
     return value.strip() or None
 
 
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def text_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: the field is a non-empty string."""
     text(value, attribute.name)
 
 
@@ -56,11 +60,13 @@ def _optional(_instance: object, attribute: attrs.Attribute[Any], value: object)
         text(value, attribute.name)
 
 
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def aware_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: the field is a timezone-aware datetime."""
     require_aware(value, attribute.name)
 
 
-def _aware_or_none(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def aware_or_none_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: the field is None or a timezone-aware datetime."""
     if value is not None:
         require_aware(value, attribute.name)
 
@@ -107,8 +113,8 @@ class CallAttempt:
     :param note: what was said or why nobody answered.
     """
 
-    at: datetime = attrs.field(validator=_aware)
-    by: str = attrs.field(validator=_text)
+    at: datetime = attrs.field(validator=aware_field)
+    by: str = attrs.field(validator=text_field)
     reached: bool = attrs.field(validator=_flag)
     person: str | None = attrs.field(default=None, validator=_optional)
     note: str | None = attrs.field(default=None, validator=_optional)
@@ -137,13 +143,13 @@ class Recipient:
     :param acknowledged_channel: on which channel.
     """
 
-    customer: str = attrs.field(validator=_text)
+    customer: str = attrs.field(validator=text_field)
     channels: tuple[ContactChannel, ...] = attrs.field(converter=_channels)
     contact: str | None = attrs.field(default=None, validator=_optional)
     key: bool = attrs.field(default=False, validator=_flag)
     main_affected: bool = attrs.field(default=False, validator=_flag)
     calls: tuple[CallAttempt, ...] = attrs.field(default=(), converter=_calls)
-    acknowledged_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    acknowledged_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
     acknowledged_by: str | None = attrs.field(default=None, validator=_optional)
     acknowledged_channel: ContactChannel | None = None
 
@@ -231,8 +237,8 @@ class ProgressUpdate:
     :param on_time: whether it came before the update was due.
     """
 
-    at: datetime = attrs.field(validator=_aware)
-    by: str = attrs.field(validator=_text)
+    at: datetime = attrs.field(validator=aware_field)
+    by: str = attrs.field(validator=text_field)
     channel: ContactChannel = attrs.field(converter=_channel)
-    summary: str = attrs.field(validator=_text)
+    summary: str = attrs.field(validator=text_field)
     on_time: bool = attrs.field(validator=_flag)
