@@ -40,13 +40,13 @@ def test_a_naive_datetime_is_refused_naming_the_field() -> None:
         "at must be timezone-aware (got naive 2026-06-01T09:00:00); "
         "attach a zone, e.g. datetime(..., tzinfo=ZoneInfo('Asia/Shanghai'))"
     )
-    with pytest.raises(ValidationError, match="^closed_at must be timezone-aware") as refused:
+    with pytest.raises(ValidationError, match=r"^closed_at must be timezone-aware") as refused:
         Stamp(SHANGHAI, closed_at=datetime(2026, 6, 2))
     assert refused.value.field == "closed_at"
 
 
 def test_a_value_that_is_no_datetime_is_refused() -> None:
-    with pytest.raises(ValidationError, match="^at must be a timezone-aware datetime, got str"):
+    with pytest.raises(ValidationError, match=r"^at must be a timezone-aware datetime, got str"):
         Stamp("2026-06-01T09:00:00+08:00")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="got NoneType") as refused:
         Stamp(None)  # type: ignore[arg-type]
@@ -59,18 +59,18 @@ def test_an_instant_outside_the_years_in_utc_is_refused() -> None:
 
 
 def test_a_name_given_is_the_fields_name_in_the_error() -> None:
-    with pytest.raises(ValidationError, match="^action due_at must be timezone-aware") as refused:
+    with pytest.raises(ValidationError, match=r"^action due_at must be timezone-aware") as refused:
         Stamp(SHANGHAI, due=datetime(2026, 6, 3))
     assert refused.value.field == "action due_at"
 
 
 def test_the_areas_value_objects_refuse_naive_datetimes_alike() -> None:
-    with pytest.raises(ValidationError, match="^at must be timezone-aware") as refused:
+    with pytest.raises(ValidationError, match=r"^at must be timezone-aware") as refused:
         ProgressUpdate(
             at=datetime(2026, 6, 1), by="desk-1", channel="phone", summary="处理中", on_time=True
         )
     assert refused.value.field == "at"
-    with pytest.raises(ValidationError, match="^action due_at must be timezone-aware"):
+    with pytest.raises(ValidationError, match=r"^action due_at must be timezone-aware"):
         ReviewAction(
             description="复核",
             owner="pm-1",
@@ -85,7 +85,7 @@ def _own_aware_validators(path: Path) -> list[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.FunctionDef | ast.Lambda) or len(node.args.args) != 3:
             continue
-        if not node.args.args[0].arg.startswith("_"):  # (instance, attribute, value), unused instance
+        if not node.args.args[0].arg.startswith("_"):  # (_instance, attribute, value)
             continue
         calls = {
             n.func.id
