@@ -25,15 +25,13 @@ from itsm_core.communications.enums import ContactChannel, FeedbackReason, Feedb
 from itsm_core.communications.lifecycle import FEEDBACK_LIFECYCLE
 from itsm_core.communications.values import (
     ProgressUpdate,
-    aware_field,
-    aware_or_none_field,
     optional_text,
     text,
     text_field,
 )
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate, require_forward
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field, require_aware
 from itsm_core.kernel.errors import ValidationError
 
 __all__ = ["ProactiveFeedback"]
@@ -87,11 +85,11 @@ class ProactiveFeedback(Aggregate):
     handler: str | None = None
     summary: str | None = None
     updates: tuple[ProgressUpdate, ...] = attrs.field(default=(), converter=tuple)
-    next_due_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
+    next_due_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     created_by: str = attrs.field(validator=text_field)
-    created_at: datetime = attrs.field(validator=aware_field)
-    updated_at: datetime = attrs.field(validator=aware_field)
-    closed_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
+    created_at: datetime = attrs.field(validator=aware_field())
+    updated_at: datetime = attrs.field(validator=aware_field())
+    closed_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
 
     @property
     def is_active(self) -> bool:

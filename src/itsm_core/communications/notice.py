@@ -27,15 +27,13 @@ from itsm_core.communications.templates import notice_messages
 from itsm_core.communications.values import (
     CallAttempt,
     Recipient,
-    aware_field,
-    aware_or_none_field,
     optional_text,
     text,
     text_field,
 )
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate, require_forward
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field, require_aware
 from itsm_core.kernel.errors import ValidationError
 
 __all__ = ["CustomerNotice"]
@@ -94,17 +92,17 @@ class CustomerNotice(Aggregate):
     title: str = attrs.field(validator=text_field)
     body: str = attrs.field(validator=text_field)
     change_id: str | None = None
-    starts_at: datetime = attrs.field(validator=aware_field)
-    ends_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
+    starts_at: datetime = attrs.field(validator=aware_field())
+    ends_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     services: tuple[str, ...] = attrs.field(default=(), converter=_services)
     recipients: tuple[Recipient, ...] = attrs.field(converter=tuple)
     call_within: timedelta = attrs.field(default=timedelta(hours=2), validator=_call_within)
     calendar: str = attrs.field(default="default", validator=text_field)
     created_by: str = attrs.field(validator=text_field)
-    created_at: datetime = attrs.field(validator=aware_field)
-    updated_at: datetime = attrs.field(validator=aware_field)
-    issued_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
-    closed_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
+    created_at: datetime = attrs.field(validator=aware_field())
+    updated_at: datetime = attrs.field(validator=aware_field())
+    issued_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
+    closed_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     close_reason: str | None = None
 
     @property

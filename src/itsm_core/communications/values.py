@@ -13,15 +13,13 @@ from typing import Any
 import attrs
 
 from itsm_core.communications.enums import ContactChannel
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field
 from itsm_core.kernel.errors import ValidationError
 
 __all__ = [
     "CallAttempt",
     "ProgressUpdate",
     "Recipient",
-    "aware_field",
-    "aware_or_none_field",
     "optional_text",
     "text",
     "text_field",
@@ -58,17 +56,6 @@ def text_field(_instance: object, attribute: attrs.Attribute[Any], value: object
 def _optional(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         text(value, attribute.name)
-
-
-def aware_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An attrs validator: the field is a timezone-aware datetime."""
-    require_aware(value, attribute.name)
-
-
-def aware_or_none_field(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An attrs validator: the field is None or a timezone-aware datetime."""
-    if value is not None:
-        require_aware(value, attribute.name)
 
 
 def _flag(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -113,7 +100,7 @@ class CallAttempt:
     :param note: what was said or why nobody answered.
     """
 
-    at: datetime = attrs.field(validator=aware_field)
+    at: datetime = attrs.field(validator=aware_field())
     by: str = attrs.field(validator=text_field)
     reached: bool = attrs.field(validator=_flag)
     person: str | None = attrs.field(default=None, validator=_optional)
@@ -149,7 +136,9 @@ class Recipient:
     key: bool = attrs.field(default=False, validator=_flag)
     main_affected: bool = attrs.field(default=False, validator=_flag)
     calls: tuple[CallAttempt, ...] = attrs.field(default=(), converter=_calls)
-    acknowledged_at: datetime | None = attrs.field(default=None, validator=aware_or_none_field)
+    acknowledged_at: datetime | None = attrs.field(
+        default=None, validator=aware_field(optional=True)
+    )
     acknowledged_by: str | None = attrs.field(default=None, validator=_optional)
     acknowledged_channel: ContactChannel | None = None
 
@@ -237,7 +226,7 @@ class ProgressUpdate:
     :param on_time: whether it came before the update was due.
     """
 
-    at: datetime = attrs.field(validator=aware_field)
+    at: datetime = attrs.field(validator=aware_field())
     by: str = attrs.field(validator=text_field)
     channel: ContactChannel = attrs.field(converter=_channel)
     summary: str = attrs.field(validator=text_field)

@@ -26,11 +26,10 @@ from itsm_core.complaints.values import (
     ComplaintCallback,
     Escalation,
     Statement,
-    aware_or_none,
-    aware_validator,
     text_validator,
 )
 from itsm_core.kernel.aggregate import Aggregate
+from itsm_core.kernel.clock import aware_field
 
 __all__ = ["ComplaintFields"]
 
@@ -137,36 +136,38 @@ class ComplaintFields(Aggregate):
     complainant: Complainant = attrs.field(converter=_complainant)
     party_complained_about: str = attrs.field(validator=text_validator)
     summary: str = attrs.field(validator=text_validator)
-    received_at: datetime = attrs.field(validator=aware_validator)
+    received_at: datetime = attrs.field(validator=aware_field())
     received_by: str = attrs.field(validator=text_validator)
-    updated_at: datetime = attrs.field(validator=aware_validator)
+    updated_at: datetime = attrs.field(validator=aware_field())
     source_ref: str | None = None
     relationship_manager: str | None = None
     handling_level: HandlingLevel | None = attrs.field(default=None, converter=_handling)
     handler: str | None = None
-    dispatched_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    dispatched_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     dispatched_by: str | None = None
     findings: tuple[Statement, ...] = attrs.field(default=(), converter=_statements)
     verdict: Verdict | None = attrs.field(default=None, converter=_verdict)
     verdict_reason: str | None = None
-    judged_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    judged_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     judged_by: str | None = None
     apology: Statement | None = None
     explanation: Statement | None = None
     business_unit: str | None = None
     business_unit_result: Statement | None = None
     project_ref: str | None = None
-    registered_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    registered_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     resolution: Statement | None = None
     escalations: tuple[Escalation, ...] = attrs.field(default=(), converter=_escalations)
     improvement_id: str | None = None
-    handled_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
-    callback_due_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    handled_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
+    callback_due_at: datetime | None = attrs.field(
+        default=None, validator=aware_field(optional=True)
+    )
     feedback: Statement | None = None
     callbacks: tuple[ComplaintCallback, ...] = attrs.field(default=(), converter=_callbacks)
     reopened: int = 0
     findings_at_reopen: int = 0
-    closed_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    closed_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     closed_by: str | None = None
 
     # ------------------------------------------------------------------ reading

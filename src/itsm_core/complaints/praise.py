@@ -8,10 +8,10 @@ from typing import ClassVar
 import attrs
 
 from itsm_core.complaints.enums import ComplaintChannel
-from itsm_core.complaints.values import aware_validator, optional_text, text, text_validator
+from itsm_core.complaints.values import optional_text, text, text_validator
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field, require_aware
 
 __all__ = ["Praise"]
 
@@ -40,7 +40,7 @@ class Praise(Aggregate):
     summary: str = attrs.field(validator=text_validator)
     channel: ComplaintChannel = attrs.field(converter=_channel)
     praiser: str = ""
-    received_at: datetime = attrs.field(validator=aware_validator)
+    received_at: datetime = attrs.field(validator=aware_field())
     received_by: str = attrs.field(validator=text_validator)
 
     @classmethod

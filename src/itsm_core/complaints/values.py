@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import attrs
 
 from itsm_core.complaints.enums import EscalationLevel, EscalationStage
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field
 from itsm_core.kernel.codec import instant, iso, optional_instant
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import REDACTED
@@ -24,8 +24,6 @@ __all__ = [
     "Escalation",
     "Finding",
     "Statement",
-    "aware_or_none",
-    "aware_validator",
     "optional_text",
     "text",
     "text_validator",
@@ -50,15 +48,6 @@ def optional_text(value: object, field: str) -> str | None:
 
 def text_validator(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     text(value, attribute.name)
-
-
-def aware_validator(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_aware(value, attribute.name)
-
-
-def aware_or_none(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        require_aware(value, attribute.name)
 
 
 def _identity_text(value: object, field: str) -> str:
@@ -180,7 +169,7 @@ class Statement:
     :param text: what.
     """
 
-    at: datetime = attrs.field(validator=aware_validator)
+    at: datetime = attrs.field(validator=aware_field())
     by: str = attrs.field(validator=text_validator)
     text: str = attrs.field(validator=text_validator)
 
@@ -222,11 +211,11 @@ class Escalation:
 
     level: EscalationLevel = attrs.field(converter=_level)
     stage: EscalationStage = attrs.field(converter=_stage)
-    at: datetime = attrs.field(validator=aware_validator)
+    at: datetime = attrs.field(validator=aware_field())
     by: str = attrs.field(validator=text_validator)
     reason: str = attrs.field(validator=text_validator)
     decision: str | None = None
-    decided_at: datetime | None = attrs.field(default=None, validator=aware_or_none)
+    decided_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     decided_by: str | None = None
 
     @property
@@ -273,7 +262,7 @@ class ComplaintCallback:
     :param reopened: whether the complaint was reopened (the provider's policy).
     """
 
-    at: datetime = attrs.field(validator=aware_validator)
+    at: datetime = attrs.field(validator=aware_field())
     by: str = attrs.field(validator=text_validator)
     satisfied: bool
     reason: str | None = None

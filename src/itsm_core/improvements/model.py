@@ -32,7 +32,7 @@ from itsm_core.improvements.values import (
 )
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate, require_forward
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field, require_aware
 from itsm_core.kernel.errors import ValidationError
 
 __all__ = [
@@ -60,15 +60,6 @@ def _optional(value: object, field: str) -> str | None:
 
 def _text_validator(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     _text(value, attribute.name)
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_aware(value, attribute.name)
-
-
-def _aware_or_none(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        require_aware(value, attribute.name)
 
 
 def _state(value: object) -> ImprovementState:
@@ -137,19 +128,19 @@ class ImprovementItem(Aggregate):
     quality_indicators: tuple[QualityIndicator, ...] = attrs.field(converter=quality_indicators)
     owner: str = attrs.field(validator=_text_validator)
     issued_by: str = attrs.field(validator=_text_validator)
-    issued_at: datetime = attrs.field(validator=_aware)
+    issued_at: datetime = attrs.field(validator=aware_field())
     due_at: datetime = attrs.field(validator=_due_after_issue)
     business_unit: str = ""
     cause: str = ""
     service: str | None = None
     customer: str | None = None
-    updated_at: datetime = attrs.field(validator=_aware)
+    updated_at: datetime = attrs.field(validator=aware_field())
     extensions: int = 0
     follow_ups: tuple[FollowUp, ...] = attrs.field(default=(), converter=_follow_ups)
     progress: tuple[ProgressNote, ...] = attrs.field(default=(), converter=_progress)
     decision: str | None = None
     decided_by: str | None = None
-    concluded_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    concluded_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     cancel_reason: str | None = None
 
     # ------------------------------------------------------------------ reading

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field
 from itsm_core.kernel.codec import instant, iso, optional_instant
 from itsm_core.kernel.errors import ValidationError
 
@@ -19,21 +19,6 @@ def _text(field: str) -> Any:
     def check(_instance: object, _attribute: object, value: object) -> None:
         if not isinstance(value, str) or not value.strip():
             raise ValidationError(f"{field} must be a non-empty string, got {value!r}", field=field)
-
-    return check
-
-
-def _aware(field: str) -> Any:
-    def check(_instance: object, _attribute: object, value: object) -> None:
-        require_aware(value, field)
-
-    return check
-
-
-def _aware_or_none(field: str) -> Any:
-    def check(_instance: object, _attribute: object, value: object) -> None:
-        if value is not None:
-            require_aware(value, field)
 
     return check
 
@@ -114,7 +99,7 @@ class ProgressNote:
     :param note: the report.
     """
 
-    at: datetime = attrs.field(validator=_aware("at"))
+    at: datetime = attrs.field(validator=aware_field())
     by: str = attrs.field(validator=_text("by"))
     note: str = attrs.field(validator=_text("note"))
 
@@ -140,13 +125,13 @@ class FollowUp:
     :param extended_to: the new due instant, when the period was extended.
     """
 
-    at: datetime = attrs.field(validator=_aware("at"))
+    at: datetime = attrs.field(validator=aware_field())
     by: str = attrs.field(validator=_text("by"))
     met: bool
     note: str = attrs.field(validator=_text("note"))
-    due_at: datetime = attrs.field(validator=_aware("due_at"))
+    due_at: datetime = attrs.field(validator=aware_field())
     extended_to: datetime | None = attrs.field(
-        default=None, validator=_aware_or_none("extended_to")
+        default=None, validator=aware_field(optional=True)
     )
 
     def to_dict(self) -> dict[str, Any]:

@@ -7,12 +7,22 @@ A naive :class:`~datetime.datetime` (one without ``tzinfo``) is refused with a
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
 
 from itsm_core.kernel.errors import ValidationError
 
-__all__ = ["Clock", "FrozenClock", "SystemClock", "require_aware", "require_duration"]
+__all__ = [
+    "Clock",
+    "FrozenClock",
+    "SystemClock",
+    "aware_field",
+    "require_aware",
+    "require_duration",
+]
 
 
 def require_aware(value: object, name: str = "instant") -> datetime:
@@ -44,6 +54,31 @@ def require_aware(value: object, name: str = "instant") -> datetime:
             field=name,
         ) from None
     return value
+
+
+def aware_field(
+    name: str | None = None, *, optional: bool = False
+) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    """Return the attrs validator of a field that holds a timezone-aware datetime.
+
+    The field's value is checked by :func:`require_aware`: a value that is
+    not a datetime, a naive one, or one outside the years 1 to 9999 in UTC
+    raises its :class:`~itsm_core.kernel.errors.ValidationError`, whose
+    message and ``field`` name the field::
+
+        at: datetime = attrs.field(validator=aware_field())
+        closed_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
+
+    :param name: the name the error gives the field; default the attribute's name.
+    :param optional: None is accepted too (a field not set yet).
+    """
+
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        require_aware(value, attribute.name if name is None else name)
+
+    return check
 
 
 def require_duration(value: object, name: str = "duration") -> timedelta:

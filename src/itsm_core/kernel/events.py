@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from itsm_core.kernel.actors import Actor, Role
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field, require_aware
 from itsm_core.kernel.ids import new_id
 from itsm_core.kernel.text import check_texts
 
@@ -102,7 +102,7 @@ class DomainEvent:
     aggregate_id: str
     aggregate_version: int
     name: str
-    occurred_at: datetime = attrs.field(validator=lambda _i, _a, v: require_aware(v, "occurred_at"))
+    occurred_at: datetime = attrs.field(validator=aware_field())
     actor_id: str
     actor_roles: tuple[str, ...] = ()
     payload: Mapping[str, Any] = attrs.field(converter=_frozen_payload, factory=dict)

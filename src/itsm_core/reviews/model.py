@@ -26,7 +26,7 @@ import attrs
 
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate, require_forward
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field, require_aware
 from itsm_core.kernel.errors import AttendanceIncomplete, ValidationError
 from itsm_core.reviews._attendance import describe_missing, missing_attendance
 from itsm_core.reviews.enums import ReviewForm, ReviewState
@@ -43,15 +43,6 @@ from itsm_core.reviews.values import (
 )
 
 __all__ = ["ServiceReview"]
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_aware(value, attribute.name)
-
-
-def _aware_or_none(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        require_aware(value, attribute.name)
 
 
 def _text_validator(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -148,35 +139,35 @@ class ServiceReview(Aggregate):
     plan_id: str | None = None
     project_manager: str = attrs.field(validator=_text_validator)
     form: ReviewForm = attrs.field(default=ReviewForm.MEETING, converter=_form)
-    scheduled_at: datetime = attrs.field(validator=_aware)
-    due_at: datetime = attrs.field(validator=_aware)
-    period_start: datetime = attrs.field(validator=_aware)
-    period_end: datetime = attrs.field(validator=_aware)
+    scheduled_at: datetime = attrs.field(validator=aware_field())
+    due_at: datetime = attrs.field(validator=aware_field())
+    period_start: datetime = attrs.field(validator=aware_field())
+    period_end: datetime = attrs.field(validator=aware_field())
     calendar: str = "default"
     planned_by: str = attrs.field(validator=_text_validator)
-    planned_at: datetime = attrs.field(validator=_aware)
+    planned_at: datetime = attrs.field(validator=aware_field())
     scope: str = ""
     topics: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     agenda: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     participants: tuple[Participant, ...] = attrs.field(default=(), converter=_tuple)
     location: str | None = None
     third_party: str | None = None
-    prepared_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    prepared_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     attended: tuple[Participant, ...] = attrs.field(default=(), converter=_tuple)
     opinions: tuple[Opinion, ...] = attrs.field(default=(), converter=_tuple)
     record: str = ""
-    held_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    held_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     minutes: str = ""
-    minuted_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    minuted_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     summary: str = ""
     problems: tuple[ReviewProblem, ...] = attrs.field(default=(), converter=_tuple)
     actions: tuple[ReviewAction, ...] = attrs.field(default=(), converter=_tuple)
-    reported_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    reported_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     campaign_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     reschedules: tuple[Reschedule, ...] = attrs.field(default=(), converter=_tuple)
-    concluded_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    concluded_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     cancel_reason: str | None = None
-    updated_at: datetime = attrs.field(validator=_aware)
+    updated_at: datetime = attrs.field(validator=aware_field())
 
     # ------------------------------------------------------------------ reading
 

@@ -27,7 +27,7 @@ import attrs
 from itsm_core.calendars.calendar import BusinessCalendar
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.aggregate import Aggregate, require_forward
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field, require_aware
 from itsm_core.kernel.errors import CalendarError, ValidationError
 from itsm_core.reviews.enums import Cadence, PlanState, ReviewForm
 from itsm_core.reviews.lifecycle import PLAN_LIFECYCLE
@@ -37,15 +37,6 @@ __all__ = ["ReviewPlan", "ScheduledPeriod", "first_working_day", "period_bounds"
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _SEARCH_DAYS = 60
-
-
-def _aware(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    require_aware(value, attribute.name)
-
-
-def _aware_or_none(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None:
-        require_aware(value, attribute.name)
 
 
 def _text_validator(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
@@ -163,7 +154,7 @@ class ReviewPlan(Aggregate):
     state: PlanState = attrs.field(default=PlanState.ACTIVE, converter=_plan_state)
     customer: str = attrs.field(validator=_text_validator)
     cadence: Cadence = attrs.field(converter=_cadence)
-    first_period_start: datetime = attrs.field(validator=_aware)
+    first_period_start: datetime = attrs.field(validator=aware_field())
     project_manager: str = attrs.field(validator=_text_validator)
     time_of_day: str = attrs.field(default="10:00", validator=_time_of_day)
     form: ReviewForm = attrs.field(default=ReviewForm.MEETING, converter=_form)
@@ -173,9 +164,9 @@ class ReviewPlan(Aggregate):
     scheduled: int = 0
     review_ids: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     created_by: str = attrs.field(validator=_text_validator)
-    created_at: datetime = attrs.field(validator=_aware)
-    updated_at: datetime = attrs.field(validator=_aware)
-    ended_at: datetime | None = attrs.field(default=None, validator=_aware_or_none)
+    created_at: datetime = attrs.field(validator=aware_field())
+    updated_at: datetime = attrs.field(validator=aware_field())
+    ended_at: datetime | None = attrs.field(default=None, validator=aware_field(optional=True))
     end_reason: str | None = None
 
     @property

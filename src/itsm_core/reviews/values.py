@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from itsm_core.improvements.values import QualityIndicator, quality_indicators
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.reviews.enums import OpinionKind, ParticipantRole
 
@@ -62,13 +62,6 @@ def _optional(field: str) -> Any:
     def check(_instance: object, _attribute: object, value: object) -> None:
         if value is not None:
             text(value, field)
-
-    return check
-
-
-def _aware(field: str) -> Any:
-    def check(_instance: object, _attribute: object, value: object) -> None:
-        require_aware(value, field)
 
     return check
 
@@ -190,7 +183,7 @@ class ReviewAction:
 
     description: str = attrs.field(validator=_text("action description"))
     owner: str = attrs.field(validator=_text("action owner"))
-    due_at: datetime = attrs.field(validator=_aware("action due_at"))
+    due_at: datetime = attrs.field(validator=aware_field("action due_at"))
     quality_indicators: tuple[QualityIndicator, ...] = attrs.field(converter=_indicators)
     service: str | None = attrs.field(default=None, validator=_optional("action service"))
     improvement_id: str | None = attrs.field(default=None, validator=_optional("improvement_id"))
@@ -240,10 +233,10 @@ class Reschedule:
     :param reason: why.
     """
 
-    at: datetime = attrs.field(validator=_aware("at"))
+    at: datetime = attrs.field(validator=aware_field())
     by: str = attrs.field(validator=_text("by"))
-    previous: datetime = attrs.field(validator=_aware("previous"))
-    scheduled_at: datetime = attrs.field(validator=_aware("scheduled_at"))
+    previous: datetime = attrs.field(validator=aware_field())
+    scheduled_at: datetime = attrs.field(validator=aware_field())
     reason: str = attrs.field(validator=_text("reason"))
 
 

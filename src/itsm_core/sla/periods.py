@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core.kernel.clock import require_aware
+from itsm_core.kernel.clock import aware_field
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.labels import Labelled, Language
 
@@ -31,13 +31,6 @@ class PeriodNoticeKind(Labelled):
     START = "start", "服务期开始通知", "service period start notice"
     #: The service period ends soon (服务期即将结束).
     ENDING = "ending", "服务期即将结束通知", "service period ending notice"
-
-
-def _aware(name: str) -> Any:
-    def check(_instance: object, _attribute: object, value: object) -> None:
-        require_aware(value, name)
-
-    return check
 
 
 def _notice_days(_instance: object, _attribute: object, value: object) -> None:
@@ -75,8 +68,8 @@ class ServicePeriod:
         negative number of days.
     """
 
-    start: datetime = attrs.field(validator=_aware("start"))
-    end: datetime = attrs.field(validator=_aware("end"))
+    start: datetime = attrs.field(validator=aware_field())
+    end: datetime = attrs.field(validator=aware_field())
     notice_days_before_end: int = attrs.field(default=30, validator=_notice_days)
 
     def __attrs_post_init__(self) -> None:

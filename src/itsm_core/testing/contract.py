@@ -20,8 +20,9 @@ The suite stores two toy aggregate kinds, :class:`Item` (every index type:
 ``str``, ``int``, ``float``, ``bool``, ``datetime``) and :class:`Note` (at
 record version 2, with an upcaster from version 1), so it does not depend on
 the library's domain. It needs pytest and hypothesis. Its tests live in
-three parts, :class:`EntityContract`, :class:`QueryContract` and
-:class:`OutboxContract`; :class:`StorageContract` is all of them.
+four parts, :class:`EntityContract`, :class:`QueryContract`,
+:class:`OutboxContract` and :class:`CommandContract`;
+:class:`StorageContract` is all of them.
 
 What it checks: loading (``NotFound``), saving new and changed entities,
 records that are JSON and carry their record version, a record of an older
@@ -40,13 +41,22 @@ disjoint entries; a claim lasts until its lease expires or the entry is
 released or done; progress marks keep it; an entry waiting for a retry is
 not claimed before its time), purging done entries (pending ones and the
 history stay), events committed atomically with the state, and a closed
-store refusing every call (units of work, reads, saves, the outbox). Two
+store refusing every call (units of work, reads, saves, the outbox);
+idempotency keys: the events a unit of work stamped with a key are found by
+``command_events`` with that key, whole and in commit order, with the
+command's name and target; keys are store-wide (whoever acts) and matched
+exactly; a second run storing an ordinal of a key already stored conflicts
+with nothing changed, while a command's later units of work continue its
+ordinals; nothing is kept under a key after a rollback, a failed commit or a
+commit of no event, and an uncommitted key is not seen by other units of
+work. Two
 property tests compare ``find``, ``count`` and ``aggregate`` with the
 reference evaluation of :mod:`itsm_core.storage.evaluate` on random queries.
 """
 
 from __future__ import annotations
 
+from itsm_core.testing.contract_commands import CommandContract
 from itsm_core.testing.contract_data import (
     CONTRACT_SPECS,
     ITEM_SPEC,
@@ -66,6 +76,7 @@ __all__ = [
     "ITEM_SPEC",
     "NOTE_SPEC",
     "T0",
+    "CommandContract",
     "EntityContract",
     "Item",
     "Note",
@@ -77,5 +88,5 @@ __all__ = [
 ]
 
 
-class StorageContract(EntityContract, QueryContract, OutboxContract):
+class StorageContract(EntityContract, QueryContract, OutboxContract, CommandContract):
     """The contract suite. Subclass it as ``Test…`` and provide ``backend_factory``."""
