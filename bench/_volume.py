@@ -281,9 +281,10 @@ def tick_figures(stores: Stores, kind: str, open_clocks: int, due: int, big: int
 #
 # "The library" is every module of itsm_core that a program which opens a store loads:
 # ``from itsm_core import ItsmCore`` and what ``ItsmCore(url)`` imports on top (the SQL
-# backend, say). "Its dependencies" are the third-party modules that the same loads.
-# So a module the library loads later (on a store's first open, on a command's first use)
-# counts in the import figure if the open needs it, and in neither figure otherwise.
+# backend, say). "Its dependencies" are the third-party modules that the same loads (the
+# standard library's modules that the library alone brings in count in its share). So a
+# module the library loads later counts in the import figure if opening a store needs it,
+# and otherwise in the first command's time (the start-up figure's note) if that needs it.
 
 _LOADED = """
 import json, sys
