@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import tracemalloc
 from collections.abc import Callable
 from datetime import timedelta
@@ -270,64 +272,167 @@ def tick_figures(stores: Stores, kind: str, open_clocks: int, due: int, big: int
 # --------------------------------------------------------------------------- start-up
 
 
-def _python(code: str, repeats: int) -> float:
-    """The median time, in seconds, a child Python reports for ``code`` (it prints it)."""
-    samples = []
-    for _ in range(repeats):
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        ).stdout
-        samples.append(float(out.strip().splitlines()[-1]))
-    return statistics.median(samples)
+# The start-up figures are measured in fresh Python processes, as a user's program starts:
+# nothing of the library or its dependencies is loaded before. The children keep bytecode
+# caches (of their own, in a temporary folder: ``PYTHONPYCACHEPREFIX``), as an installed
+# package has them, and one unmeasured run writes them first. Times are the child's CPU
+# time (``time.process_time``: the machine's load moves it less than wall time), the
+# median over ``repeats`` children.
+#
+# "The library" is every module of itsm_core that a program which opens a store loads:
+# ``from itsm_core import ItsmCore`` and what ``ItsmCore(url)`` imports on top (the SQL
+# backend, say). "Its dependencies" are the third-party modules that the same loads (the
+# standard library's modules that the library alone brings in count in its share). So a
+# module the library loads later counts in the import figure if opening a store needs it,
+# and otherwise in the first command's time (the start-up figure's note) if that needs it.
 
-
-_DEPS = """
-import sys
+_LOADED = """
+import json, sys
 before = set(sys.modules)
-import itsm_core
+from itsm_core import ItsmCore
+ItsmCore({url!r}).close()
+new = sorted(m for m in set(sys.modules) - before
+             if getattr(sys.modules[m], '__spec__', None) is not None)
+own = [m for m in new if m == 'itsm_core' or m.startswith('itsm_core.')]
 std = sys.stdlib_module_names
-print(sorted({m.split('.')[0] for m in set(sys.modules) - before}
-             - std - {'itsm_core', '_distutils_hack'}))
+deps = [m for m in new if m not in own and m.split('.')[0] not in std
+        and not m.split('.')[0].startswith('_')]
+print(json.dumps([deps, own]))
+"""
+
+_IMPORT = """
+import time, importlib
+t0 = time.process_time()
+for name in {deps!r}:
+    importlib.import_module(name)
+t1 = time.process_time()
+import itsm_core
+from itsm_core import ItsmCore
+for name in {own!r}:
+    importlib.import_module(name)
+t2 = time.process_time()
+print(t1 - t0, t2 - t1)
+"""
+
+_OPEN = """
+import time, importlib
+from itsm_core import Actor, ItsmCore
+for name in {own!r}:
+    importlib.import_module(name)
+li = Actor("li", ["complaint_specialist"])
+t0 = time.process_time()
+core = ItsmCore({url!r})
+t1 = time.process_time()
+core.complaints.receive(
+    li, customer="ACME", complainant="王先生", origin="external", channel="hotline",
+    source="complaint_channel", summary="the first command", party_complained_about="x",
+)
+t2 = time.process_time()
+core.close()
+t3 = time.process_time()
+ItsmCore({url!r}).close()
+t4 = time.process_time()
+print(t1 - t0, t2 - t1, t4 - t3)
+"""
+
+_ENGINE = """
+import time, importlib
+import sqlalchemy as sa
+from itsm_core import ItsmCore
+for name in {own!r}:
+    importlib.import_module(name)
+t0 = time.process_time()
+e = sa.create_engine({url!r}); c = e.connect(); c.exec_driver_sql('SELECT 1')
+c.close(); e.dispose()
+print(time.process_time() - t0)
 """
 
 
-def import_figure(repeats: int) -> Figure:
-    """``import itsm_core`` against importing the third-party packages it loads."""
-    deps = subprocess.run(
-        [sys.executable, "-c", _DEPS], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    names = [n for n in json.loads(deps.replace("'", '"')) if not n.startswith("_")]
-    timing = "import time; t = time.perf_counter(); {}; print(time.perf_counter() - t)"
-    lib = _python(timing.format("import itsm_core"), repeats)
-    base = _python(timing.format("; ".join(f"import {n}" for n in names) or "pass"), repeats)
-    return Figure(
-        "import itsm_core vs importing its dependencies", lib * 1e3, base * 1e3, "ratio<=", 1.5,
-        baseline_name=f"import {', '.join(names)}",
-    )  # fmt: skip
+def _env(cache: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = cache
+    return env
 
 
-def startup_figure(stores: Stores, repeats: int) -> Figure:
-    """``ItsmCore("sqlite:///existing.db")`` after the import, in a new process."""
+def _child(code: str, cache: str) -> str:
+    """The last line a fresh child Python prints for ``code``."""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_env(cache)
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
+def _medians(code: str, repeats: int, cache: str) -> list[float]:
+    """The medians, over ``repeats`` fresh children, of the numbers each prints (seconds)."""
+    runs = [[float(x) for x in _child(code, cache).split()] for _ in range(repeats)]
+    return [statistics.median(column) for column in zip(*runs, strict=True)]
+
+
+def _existing_store(stores: Stores) -> str:
+    """The URL of a SQLite file that holds one complaint (an existing store)."""
     url = stores.url("sqlite")
     with facade(url) as core:
         core.complaints.receive(
             LI, customer="ACME", complainant="王先生", origin="external", channel="hotline",
             source="complaint_channel", summary="an existing store", party_complained_about="x",
         )  # fmt: skip
-    lib = _python(
-        "import time, itsm_core; t = time.perf_counter(); "
-        f"itsm_core.ItsmCore({url!r}).close(); print(time.perf_counter() - t)",
-        repeats,
-    )
-    base = _python(
-        "import time, itsm_core, sqlalchemy as sa; t = time.perf_counter(); "
-        f"e = sa.create_engine({url!r}); c = e.connect(); c.exec_driver_sql('SELECT 1'); "
-        "c.close(); e.dispose(); print(time.perf_counter() - t)",
-        repeats,
-    )
+    return url
+
+
+def _loaded(url: str, cache: str) -> tuple[list[str], list[str]]:
+    """The dependencies' and the library's modules a program opening ``url`` loads."""
+    _child(_LOADED.format(url=url), cache)  # writes the bytecode caches
+    deps, own = json.loads(_child(_LOADED.format(url=url), cache))
+    return deps, own
+
+
+def import_figure(stores: Stores, repeats: int) -> Figure:
+    """Importing the library as a program that opens a store does, against its dependencies.
+
+    In each fresh child: first the third-party modules (the baseline), then ``import
+    itsm_core; from itsm_core import ItsmCore`` and the rest of the library's modules
+    that opening a store loads (the library's own share). The value is the whole, as a
+    program that starts with ``from itsm_core import ItsmCore`` pays it; the target is at
+    most 1.5 times the dependencies alone.
+    """
+    url = _existing_store(stores)
+    with tempfile.TemporaryDirectory(prefix="itsm-pyc-") as cache:
+        deps, own = _loaded(url, cache)
+        base, lib = _medians(_IMPORT.format(deps=deps, own=own), repeats, cache)
+    packages = sorted({m.split(".")[0] for m in deps})
     return Figure(
-        'ItsmCore("sqlite:///existing.db") after the import', lib * 1e3, base * 1e3, "abs<=",
-        50.0, baseline_name="SQLAlchemy: create_engine, connect, SELECT 1",
+        "import itsm_core + what ItsmCore(url) loads, dependencies included, "
+        "vs the dependencies alone",
+        (base + lib) * 1e3, base * 1e3, "ratio<=", 1.5,
+        baseline_name=f"import {', '.join(packages)}; fresh processes, CPU time",
+        note=f"the library's own {len(own)} modules {lib * 1e3:.1f} ms",
+        extra={"dependencies": packages, "own_modules": len(own), "own_ms": lib * 1e3},
+    )  # fmt: skip
+
+
+def startup_figure(stores: Stores, repeats: int) -> Figure:
+    """The first ``ItsmCore("sqlite:///existing.db")`` of a process that loaded the library.
+
+    In each fresh child, after importing what the import figure measures: the first
+    open of an existing SQLite store (the value: whatever the first open builds once per
+    process counts here); then, in the note, its first command (a complaint received:
+    what the library leaves to first use, such as a kind's table and record converter,
+    is paid there) and a second open after closing the first. The baseline: SQLAlchemy
+    alone opening the same file (``create_engine``, connect, ``SELECT 1``) in a child
+    that loaded the same.
+    """
+    url = _existing_store(stores)
+    with tempfile.TemporaryDirectory(prefix="itsm-pyc-") as cache:
+        _, own = _loaded(url, cache)
+        first, command, second = _medians(_OPEN.format(url=url, own=own), repeats, cache)
+        (engine,) = _medians(_ENGINE.format(url=url, own=own), repeats, cache)
+    return Figure(
+        'first ItsmCore("sqlite:///existing.db") of a process, after the import',
+        first * 1e3, engine * 1e3, "abs<=", 50.0,
+        baseline_name="SQLAlchemy: create_engine, connect, SELECT 1; fresh processes, CPU time",
+        note=f"then its first command {command * 1e3:.1f} ms; a second open "
+        f"{second * 1e3:.1f} ms",
+        extra={"first_command_ms": command * 1e3, "second_open_ms": second * 1e3},
     )  # fmt: skip
 
 

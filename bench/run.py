@@ -133,7 +133,7 @@ def sections(sizes: Sizes, stores: Stores, pg: bool) -> list[Section]:
             _volume.bulk_vs_core(stores, k, what, s.bulk_rows, s.bulk_batch)
             for k in sql for what in ("service records", "responses", "ticket scores")]),
         ("CSAT by month x channel", csat),
-        ("import", lambda: [_volume.import_figure(s.repeats)]),
+        ("import", lambda: [_volume.import_figure(stores, s.repeats)]),
         ("start-up", lambda: [_volume.startup_figure(stores, s.repeats)]),
         ("memory per complaint", lambda: [_volume.memory_figure(s.complaints)]),
     ]  # fmt: skip
@@ -166,7 +166,8 @@ def table(figures: Sequence[Figure]) -> list[str]:
         if not f.agree:
             verdict += " DISAGREES"
         lines.append(
-            f"| {f.name} | {_num(f.value, f.unit)} | {_num(f.baseline, f.unit)} "
+            f"| {f.name}{f' ({f.note})' if f.note and f.kind != 'info' else ''} "
+            f"| {_num(f.value, f.unit)} | {_num(f.baseline, f.unit)} "
             f"({f.baseline_name}) | {ratio} | {target} | {verdict} |"
         )
     return lines

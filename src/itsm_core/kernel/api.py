@@ -78,12 +78,15 @@ def command(fn: F) -> F:
         answer is not an aggregate the service reads by id (a batch's report).
     """
     name = fn.__qualname__
-    params = list(inspect.signature(fn).parameters.values())
-    target_param = (
-        params[2].name
-        if len(params) > 2 and params[2].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
-        else None
-    )
+    target_params: list[str | None] = []  # the target's parameter, found on the first key
+
+    def target_param() -> str:
+        if not target_params:
+            params = list(inspect.signature(fn).parameters.values())
+            keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD
+            named = len(params) > 2 and params[2].kind is keyword
+            target_params.append(params[2].name if named else None)
+        return target_params[0] or ""
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> object:
@@ -91,7 +94,7 @@ def command(fn: F) -> F:
         if key is None:
             return fn(*args, **kwargs)
         own_id(key, KEY_PARAMETER)
-        value = args[2] if len(args) > 2 else kwargs.get(target_param or "")
+        value = args[2] if len(args) > 2 else kwargs.get(target_param())
         target = None if value is None else value if isinstance(value, str) else repr(value)
         scope = CommandScope(key, name, target)
         outer = current_scope()

@@ -1,7 +1,9 @@
 """Lifecycles as data, driven by one shared ``transitions`` machine each.
 
 A :class:`Lifecycle` is built once at import from a table of states and
-transitions. It holds one :class:`transitions.Machine` with ``model=None`` and
+transitions (checked then). It holds one :class:`transitions.Machine`, built
+when its first event fires (a library with a dozen lifecycles would build
+them all at import otherwise), with ``model=None`` and
 ``auto_transitions=False``: entities are not registered with the machine (no
 per-entity cost, no leaks, no ``to_<state>()`` shortcuts); an event is fired
 with ``machine.events[name].trigger(entity)``, which reads and writes the
@@ -12,6 +14,7 @@ naming the state, the event and what is allowed.
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Generic, Protocol, TypeVar
 
@@ -69,24 +72,44 @@ class Lifecycle(Generic[S]):
             srcs = (sources,) if isinstance(sources, enum.Enum) else tuple(sources)
             rows.append(Step(event, srcs, dest))
         self.steps: tuple[Step[S], ...] = tuple(rows)
-        self.machine = Machine(
-            model=None,
-            states=list(states),
-            initial=initial,
-            transitions=[
-                {"trigger": s.event, "source": list(s.sources), "dest": s.dest} for s in rows
-            ],
-            auto_transitions=False,
-            model_attribute=field,
-        )
         allowed: dict[S, set[str]] = {s: set() for s in states}
         for step in rows:
+            if step.dest not in allowed or not set(step.sources) <= allowed.keys():
+                raise ValueError(
+                    f"{entity}: the step {step.event!r} names a state that is not a "
+                    f"{states.__name__}"
+                )
             for src in step.sources:
                 allowed[src].add(step.event)
+        if initial not in allowed:
+            raise ValueError(f"{entity}: the initial state {initial!r} is not a {states.__name__}")
+        self._machine: Machine | None = None
+        self._machine_lock = threading.Lock()
         self._allowed: Mapping[S, frozenset[str]] = {k: frozenset(v) for k, v in allowed.items()}
         self.events: frozenset[str] = frozenset(s.event for s in rows)
         self.terminal: frozenset[S] = frozenset(s for s, ev in self._allowed.items() if not ev)
         self.log = area_logger(states.__module__)
+
+    @property
+    def machine(self) -> Machine:
+        """The lifecycle's ``transitions`` machine (``model=None``), built on first use."""
+        machine = self._machine
+        if machine is None:
+            with self._machine_lock:
+                machine = self._machine
+                if machine is None:
+                    machine = self._machine = Machine(
+                        model=None,
+                        states=list(self.states),
+                        initial=self.initial,
+                        transitions=[
+                            {"trigger": s.event, "source": list(s.sources), "dest": s.dest}
+                            for s in self.steps
+                        ],
+                        auto_transitions=False,
+                        model_attribute=self.field,
+                    )
+        return machine
 
     def allowed(self, state: S) -> frozenset[str]:
         """Return the events allowed in ``state``."""
@@ -125,7 +148,7 @@ class Lifecycle(Generic[S]):
         self.check(entity, event)
         before = getattr(entity, self.field)
         try:
-            self.machine.events[event].trigger(entity)
+            (self._machine or self.machine).events[event].trigger(entity)
         except MachineError as exc:  # pragma: no cover - check() already guards
             raise self.refuse(entity, event, str(exc)) from exc
         state: S = getattr(entity, self.field)

@@ -18,26 +18,44 @@ default names are the same).
 
 from __future__ import annotations
 
-from itsm_core.notifiers.base import Unconfigured
-from itsm_core.notifiers.smtp import EMAIL_PLUGIN_NAME, EmailNotifier
-from itsm_core.notifiers.webhook import WEBHOOK_PLUGIN_NAME, WebhookNotifier
+import os
+from typing import TYPE_CHECKING
+
+from itsm_core.notifiers.base import Unconfigured, env_text
+
+if TYPE_CHECKING:
+    from itsm_core.notifiers.smtp import EmailNotifier
+    from itsm_core.notifiers.webhook import WebhookNotifier
 
 __all__ = ["email_from_env", "webhook_from_env"]
+
+# The plug-in names of the notifiers (EMAIL_PLUGIN_NAME, WEBHOOK_PLUGIN_NAME), here too:
+# a notifier the environment leaves off is answered without loading SMTP, TLS or HTTP.
+_EMAIL = "itsm_core.email"
+_WEBHOOK = "itsm_core.webhook"
 
 
 def email_from_env() -> EmailNotifier | Unconfigured:
     """Return the e-mail notifier the environment configures, or a stand-in when it is off."""
+    if env_text(os.environ, "ITSM_SMTP_HOST") is None:  # what EmailNotifier.from_env reads first
+        return Unconfigured(_EMAIL, "set ITSM_SMTP_HOST to turn it on")
+    from itsm_core.notifiers.smtp import EmailNotifier
+
     notifier = EmailNotifier.from_env()
     if notifier is None:
-        return Unconfigured(EMAIL_PLUGIN_NAME, "set ITSM_SMTP_HOST to turn it on")
+        return Unconfigured(_EMAIL, "set ITSM_SMTP_HOST to turn it on")
     return notifier
 
 
 def webhook_from_env() -> WebhookNotifier | Unconfigured:
     """Return the webhook notifier the environment configures, or a stand-in when it is off."""
+    if env_text(os.environ, "ITSM_WEBHOOK_URL") is None:  # what WebhookNotifier.from_env reads
+        return Unconfigured(_WEBHOOK, "set ITSM_WEBHOOK_URL to turn it on")
+    from itsm_core.notifiers.webhook import WebhookNotifier
+
     notifier = WebhookNotifier.from_env()
     if notifier is None:
-        return Unconfigured(WEBHOOK_PLUGIN_NAME, "set ITSM_WEBHOOK_URL to turn it on")
+        return Unconfigured(_WEBHOOK, "set ITSM_WEBHOOK_URL to turn it on")
     return notifier
 
 

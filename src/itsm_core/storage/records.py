@@ -21,6 +21,8 @@ import copy
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+import attrs
+
 from itsm_core.kernel.codec import RECORDS, record_errors
 from itsm_core.kernel.errors import StorageError, ValidationError
 
@@ -152,25 +154,29 @@ def derived_mapping(
     :class:`StorageError` naming what does not fit: a value of the wrong
     type, a field missing, a key that is no field.
 
+    The converter's functions for the class are made on the first record
+    either way (making them compiles code: a library that defines many kinds
+    would pay for every one of them at import); the class's own field types
+    are resolved now.
+
     :raises ValidationError: if the field types cannot be resolved (a string
         annotation naming something the class's module does not hold).
     """
-    try:
-        unstructure = RECORDS.get_unstructure_hook(entity_type)
-        structure = RECORDS.get_structure_hook(entity_type)
-    except NameError as exc:
-        raise ValidationError(
-            f"{kind}: the field types of {entity_type.__name__} cannot be resolved ({exc}); "
-            "define the class in an importable module, or call "
-            "attrs.resolve_types(cls, globals()) first",
-            field="entity_type",
-        ) from exc
+    _resolve(kind, entity_type)
+    unstructure: Callable[[T], dict[str, Any]] | None = None
+    structure: Callable[[Mapping[str, Any], type[T]], T] | None = None
 
     def to_record(entity: T) -> dict[str, Any]:
+        nonlocal unstructure
+        if unstructure is None:
+            unstructure = _resolve(kind, entity_type, RECORDS.get_unstructure_hook)
         record: dict[str, Any] = unstructure(entity)
         return record
 
     def from_record(record: Mapping[str, Any]) -> T:
+        nonlocal structure
+        if structure is None:
+            structure = _resolve(kind, entity_type, RECORDS.get_structure_hook)
         fields = {k: v for k, v in record.items() if k != RECORD_VERSION_KEY}
         try:
             entity: T = structure(fields, entity_type)
@@ -181,3 +187,18 @@ def derived_mapping(
         return entity
 
     return to_record, from_record
+
+
+def _resolve(
+    kind: str, entity_type: type[T], hook: Callable[[Any], Any] = attrs.resolve_types
+) -> Any:
+    """Return ``hook(entity_type)``, naming the class's unresolvable field types if any."""
+    try:
+        return hook(entity_type)
+    except NameError as exc:
+        raise ValidationError(
+            f"{kind}: the field types of {entity_type.__name__} cannot be resolved ({exc}); "
+            "define the class in an importable module, or call "
+            "attrs.resolve_types(cls, globals()) first",
+            field="entity_type",
+        ) from exc

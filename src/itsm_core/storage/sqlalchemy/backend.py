@@ -38,8 +38,9 @@ from itsm_core.storage.sqlalchemy.tables import (
     EVENTS,
     OUTBOX,
     OUTBOX_DELIVERY,
-    build_metadata,
-    table_name,
+    AggregateTables,
+    check_aggregate_tables,
+    core_metadata,
 )
 from itsm_core.storage.sqlalchemy.unit_of_work import SqlUnitOfWork
 
@@ -101,9 +102,10 @@ class SqlBackend(SqlOutbox):
         self.url = url
         options = parse_url(url)
         self._shown = shown_url(options.url)
-        self.metadata = build_metadata(specs)
+        self._table_names = check_aggregate_tables(specs)
+        self.metadata = core_metadata()
         self.specs: dict[str, AggregateSpec[Any]] = {s.kind: s for s in specs}
-        self._tables = {kind: self.metadata.tables[table_name(kind)] for kind in self.specs}
+        self._tables: dict[str, sa.Table] = AggregateTables(self.metadata, self.specs)
         self._events = self.metadata.tables[EVENTS]
         self._outbox = self.metadata.tables[OUTBOX]
         self._delivery = self.metadata.tables[OUTBOX_DELIVERY]
@@ -141,7 +143,7 @@ class SqlBackend(SqlOutbox):
             ensure_schema(self.engine, self.url, auto_migrate=auto_migrate)
             with self.engine.connect() as connection:
                 existing = set(sa.inspect(connection).get_table_names())
-            missing = [k for k, t in self._tables.items() if t.name not in existing]
+            missing = [k for k, name in self._table_names.items() if name not in existing]
             if missing:  # kinds the shipped migrations do not know (a plug-in's own)
                 create_tables(self.engine, [self._tables[k] for k in missing])
 
@@ -179,7 +181,7 @@ class SqlBackend(SqlOutbox):
         try:
             return self._tables[spec.kind]
         except KeyError:
-            known = ", ".join(sorted(self._tables)) or "none"
+            known = ", ".join(sorted(self.specs)) or "none"
             raise StorageError(
                 f"this store was not opened for {spec.kind!r} aggregates; it stores: {known}"
             ) from None

@@ -19,7 +19,8 @@ in UTC and come back timezone-aware in UTC.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,8 +38,11 @@ __all__ = [
     "RESERVED_COLUMNS",
     "TABLE_PREFIX",
     "VERSION_TABLE",
+    "AggregateTables",
     "add_aggregate_table",
     "build_metadata",
+    "check_aggregate_table",
+    "check_aggregate_tables",
     "column_type",
     "core_metadata",
     "library_metadata",
@@ -135,18 +139,13 @@ def table_name(kind: str) -> str:
     return f"{TABLE_PREFIX}{kind}"
 
 
-def add_aggregate_table(metadata: sa.MetaData, spec: AggregateSpec[Any]) -> sa.Table:
-    """Add the table of one aggregate kind to ``metadata`` and return it.
+def check_aggregate_table(spec: AggregateSpec[Any]) -> str:
+    """Return the table name of ``spec``'s kind once its names can be SQL identifiers.
 
     :raises ValidationError: for a kind or field name that cannot be a SQL
         identifier, a reserved column name, or a name too long for PostgreSQL.
     """
     name = table_name(spec.kind)
-    columns: list[sa.Column[Any]] = [
-        sa.Column("id", _text(), primary_key=True),
-        sa.Column("version", sa.BigInteger(), nullable=False),
-        sa.Column("record", _json(), nullable=False),
-    ]
     for field in spec.index:
         _check_name(field.name, "field")
         if field.name in RESERVED_COLUMNS:
@@ -162,6 +161,22 @@ def add_aggregate_table(metadata: sa.MetaData, spec: AggregateSpec[Any]) -> sa.T
                 f"{_MAX_IDENTIFIER} characters; shorten the kind or the field name",
                 field=field.name,
             )
+    return name
+
+
+def add_aggregate_table(metadata: sa.MetaData, spec: AggregateSpec[Any]) -> sa.Table:
+    """Add the table of one aggregate kind to ``metadata`` and return it.
+
+    :raises ValidationError: for a kind or field name that cannot be a SQL
+        identifier, a reserved column name, or a name too long for PostgreSQL.
+    """
+    name = check_aggregate_table(spec)
+    columns: list[sa.Column[Any]] = [
+        sa.Column("id", _text(), primary_key=True),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("record", _json(), nullable=False),
+    ]
+    for field in spec.index:
         columns.append(sa.Column(field.name, column_type(field.type), nullable=True, index=True))
     indexed = {f.name for f in spec.index}
     together = [
@@ -170,6 +185,49 @@ def add_aggregate_table(metadata: sa.MetaData, spec: AggregateSpec[Any]) -> sa.T
         if set(fields) <= indexed
     ]
     return sa.Table(name, metadata, *columns, *together)
+
+
+class AggregateTables(dict[str, sa.Table]):
+    """The tables of a store's aggregate kinds by kind, each built on first use.
+
+    Building every kind's table (its columns, indexes and their names) is
+    most of what opening a SQL store costs, and a process may use a few
+    kinds only: ``tables[kind]`` adds the kind's table to ``metadata`` the
+    first time it is asked for. Every spec's names are checked at once
+    (:func:`check_aggregate_tables`), so a bad spec still fails the open.
+
+    :param metadata: the metadata the tables join (the core tables' one).
+    :param specs: the store's specs by kind; another kind raises ``KeyError``.
+    """
+
+    def __init__(self, metadata: sa.MetaData, specs: Mapping[str, AggregateSpec[Any]]) -> None:
+        super().__init__()
+        self._metadata = metadata
+        self._specs = specs
+        self._lock = threading.Lock()
+
+    def __missing__(self, kind: str) -> sa.Table:
+        spec = self._specs[kind]
+        with self._lock:  # two threads asking at once build the table once
+            table = self._metadata.tables.get(table_name(kind))
+            if table is None:
+                table = add_aggregate_table(self._metadata, spec)
+            self[kind] = table
+        return table
+
+
+def check_aggregate_tables(specs: Iterable[AggregateSpec[Any]]) -> dict[str, str]:
+    """Return ``{kind: table name}`` of ``specs`` once every name can be a SQL identifier.
+
+    :raises ValidationError: for two specs of one kind, or a spec whose names
+        cannot be SQL identifiers.
+    """
+    names: dict[str, str] = {}
+    for spec in specs:
+        if spec.kind in names:
+            raise ValidationError(f"two specs for the aggregate kind {spec.kind!r}", field="kind")
+        names[spec.kind] = check_aggregate_table(spec)
+    return names
 
 
 def core_metadata() -> sa.MetaData:
@@ -253,12 +311,10 @@ def build_metadata(specs: Iterable[AggregateSpec[Any]]) -> sa.MetaData:
     :raises ValidationError: for two specs of one kind, or a spec whose names
         cannot be SQL identifiers.
     """
+    specs = list(specs)
+    check_aggregate_tables(specs)
     metadata = core_metadata()
-    seen: set[str] = set()
     for spec in specs:
-        if spec.kind in seen:
-            raise ValidationError(f"two specs for the aggregate kind {spec.kind!r}", field="kind")
-        seen.add(spec.kind)
         add_aggregate_table(metadata, spec)
     return metadata
 
