@@ -5,7 +5,8 @@ from __future__ import annotations
 import attrs
 
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.sla.agreements import DEFAULT_CALENDAR, DEFAULT_THRESHOLDS, Target, TargetKind
+from itsm_core.sla.agreements import DEFAULT_CALENDAR, DEFAULT_THRESHOLDS
+from itsm_core.sla.promises import warning_thresholds
 
 __all__ = ["ComplaintPolicy"]
 
@@ -40,12 +41,6 @@ def _agreement_service(value: object) -> str:
 
 def _agreement_id(value: object) -> str | None:
     return None if value is None else _required_name(value, "agreement_id")
-
-
-def _thresholds(value: object) -> tuple[float, ...]:
-    # the same rule as an SLA target's thresholds, with the same messages
-    probe = Target("complaint", "", TargetKind.CALLBACK, working_days=1, thresholds=value)
-    return probe.thresholds
 
 
 @attrs.frozen
@@ -99,7 +94,8 @@ class ComplaintPolicy:
     callback_working_days: int = attrs.field(default=1, validator=_non_negative)
     sla_calendar: str = attrs.field(default=DEFAULT_CALENDAR, converter=_sla_calendar)
     warning_thresholds: tuple[float, ...] = attrs.field(
-        default=DEFAULT_THRESHOLDS, converter=_thresholds
+        # the same rule as an SLA target's thresholds, with the same messages
+        default=DEFAULT_THRESHOLDS, converter=warning_thresholds
     )
     agreement_id: str | None = attrs.field(default=None, converter=_agreement_id)
     agreement_service: str = attrs.field(default="complaint", converter=_agreement_service)
