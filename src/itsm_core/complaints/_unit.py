@@ -9,6 +9,7 @@ the views and events redacted for the reader, and the idempotent receipt.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -33,7 +34,7 @@ from itsm_core.complaints.praise import Praise
 from itsm_core.complaints.promises import ComplaintPromises, Promise
 from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
 from itsm_core.improvements import IMPROVEMENT_SPEC
-from itsm_core.kernel.actors import Actor, require_role
+from itsm_core.kernel.actors import Actor, Role, require_role
 from itsm_core.kernel.clock import require_aware
 from itsm_core.kernel.errors import AccessDenied, ConflictError, NotFound, ValidationError
 from itsm_core.kernel.events import DomainEvent, visible_to
@@ -44,6 +45,12 @@ from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork
 __all__ = ["ComplaintUnit"]
 
 T = TypeVar("T")
+
+
+@functools.cache
+def _command_roles(name: str) -> tuple[Role, ...]:
+    """The roles that may give the command ``name``, sorted (the table is constant)."""
+    return tuple(sorted(command_roles(name)))
 
 
 class ComplaintUnit:
@@ -111,7 +118,7 @@ class ComplaintUnit:
         :param name: the command, for its roles and the area rule.
         :param apply: the change, given the unit of work, the complaint and the instant.
         """
-        require_role(actor, *sorted(command_roles(name)), action=f"complaint: {name}")
+        require_role(actor, *_command_roles(name), action=f"complaint: {name}")
         key = text(complaint_id, "complaint_id")
         given = None if at is None else require_aware(at, "at")
         with self.runtime.transaction() as uow:

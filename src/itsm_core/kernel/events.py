@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
@@ -13,7 +14,7 @@ import attrs
 from itsm_core.kernel.actors import Actor, Role
 from itsm_core.kernel.clock import aware_field, require_aware
 from itsm_core.kernel.ids import new_id
-from itsm_core.kernel.text import check_texts
+from itsm_core.kernel.text import check_texts, text_problem
 
 __all__ = ["REDACTED", "DomainEvent", "jsonable", "may_see_confidential", "visible_to"]
 
@@ -59,6 +60,45 @@ def _freeze(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _frozen(value: Any, texts: list[str]) -> Any:
+    """:func:`jsonable`, then frozen as :func:`_freeze` does, in one pass; strings collected."""
+    cls = value.__class__
+    if cls in _PLAIN:
+        if cls is str:
+            texts.append(value)
+        return value
+    if cls is dict or cls is MappingProxyType:
+        items = {}
+        for k, v in value.items():
+            key = k if k.__class__ is str else str(k)
+            texts.append(key)
+            kind = v.__class__
+            if kind is str:
+                texts.append(v)
+            elif kind not in _PLAIN:
+                v = _frozen(v, texts)
+            items[key] = v
+        return MappingProxyType(items)
+    if cls is list or cls is tuple:
+        return tuple([_frozen(v, texts) for v in value])
+    return _freeze_texts(jsonable(value), texts)  # anything else: as jsonable says
+
+
+def _freeze_texts(data: Any, texts: list[str]) -> Any:
+    """:func:`_freeze` of :func:`jsonable` data, its strings (keys too) collected."""
+    if isinstance(data, str):
+        texts.append(data)
+    elif isinstance(data, dict):
+        texts.extend(data)
+        return MappingProxyType({k: _freeze_texts(v, texts) for k, v in data.items()})
+    elif isinstance(data, list):
+        return tuple(_freeze_texts(v, texts) for v in data)
+    return data
+
+
 def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
     """The payload as deeply immutable data: read-only mappings and tuples all the way down.
 
@@ -67,9 +107,10 @@ def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
     next notifier sees. :func:`jsonable` (and :meth:`DomainEvent.to_dict`)
     turns it back into plain JSON data.
     """
-    data = jsonable(dict(value))
-    check_texts(data, "payload")  # no backend stores NUL or lone surrogates alike
-    frozen: Mapping[str, Any] = _freeze(data)
+    texts: list[str] = []
+    frozen: Mapping[str, Any] = _frozen(dict(value), texts)
+    if text_problem("".join(texts)) is not None:  # no backend stores NUL or lone surrogates
+        check_texts(jsonable(dict(value)), "payload")  # raises, naming the string's path
     return frozen
 
 
@@ -79,6 +120,12 @@ _NO_KEYS: frozenset[str] = frozenset()
 def _frozen_keys(value: Iterable[str]) -> frozenset[str]:
     keys = frozenset(value)
     return keys if keys else _NO_KEYS  # most events have none: one shared empty set
+
+
+@functools.lru_cache(maxsize=256)
+def _role_names(roles: frozenset[Role]) -> tuple[str, ...]:
+    """The names of ``roles``, sorted (one shared tuple per set of roles)."""
+    return tuple(sorted(r.value for r in roles))
 
 
 @attrs.frozen
@@ -130,7 +177,7 @@ class DomainEvent:
             name=name,
             occurred_at=at,
             actor_id=actor.id,
-            actor_roles=tuple(sorted(r.value for r in actor.roles)),
+            actor_roles=_role_names(actor.roles),
             payload=payload or {},
             confidential=confidential,
         )

@@ -1,21 +1,23 @@
 """The in-memory backend (``memory://``): for tests, demos and single-process tools.
 
-Entities are kept as records (the spec's JSON-able dicts), pickled: a record
-is stored as bytes, so a loaded entity never shares state with the store
-(each load unpickles a fresh record), a saved one can be changed by its
-caller without changing what was staged, and a stored record takes a
-fraction of the memory of the dict. A unit of work that is not committed
-leaves no trace. Events are stored as they are: they are immutable. One lock
-makes each commit atomic, and each outbox claim: relays in several threads
-never claim the same entry. The outbox is indexed for claims
-(:mod:`itsm_core.storage.memory_outbox`).
+An entity whose record holds only immutable values is kept as a *snapshot*
+(:mod:`itsm_core.storage.memory_snapshot`): the tuple of its record's
+values as loading the record would give them, shared by nothing that can
+change. Any other entity is kept as its record (the spec's JSON-able dict),
+pickled. Either way a loaded entity never shares state with the store (each
+load builds a new one), a saved one can be changed by its caller without
+changing what was staged, and the same rules check what is stored. A unit of
+work that is not committed leaves no trace. Events are stored as they are:
+they are immutable. One lock makes each commit atomic, and each outbox
+claim: relays in several threads never claim the same entry. The outbox is
+indexed for claims (:mod:`itsm_core.storage.memory_outbox`).
 """
 
 from __future__ import annotations
 
 import pickle
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -26,6 +28,7 @@ from itsm_core.kernel.errors import ConflictError, NotFound, StorageError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.idempotency import CommandStamp, StoredCommand
 from itsm_core.kernel.own_ids import own_id
+from itsm_core.kernel.text import text_problem
 from itsm_core.storage.base import (
     AggregateSpec,
     Measure,
@@ -38,8 +41,9 @@ from itsm_core.storage.base import (
     validate_aggregate,
 )
 from itsm_core.storage.evaluate import aggregate_rows, compile_query, select
-from itsm_core.storage.memory_index import SortedIndex, choose_range
+from itsm_core.storage.memory_index import IndexValues, SortedIndex, choose_range
 from itsm_core.storage.memory_outbox import MemoryOutbox
+from itsm_core.storage.memory_snapshot import Plan, Snapshots, kept_instant, take_snapshot
 
 __all__ = ["MemoryBackend", "MemoryUnitOfWork"]
 
@@ -49,12 +53,22 @@ E = TypeVar("E")
 @attrs.define(slots=True)
 class _Row:
     keys: tuple[str, ...]  # the record's keys, one tuple shared by the rows of one shape
-    record: bytes  # the record's values, pickled
-    values: dict[str, Any]
+    record: Any  # the record's values, pickled (bytes); or the entity's snapshot
+    values: IndexValues
     version: int
+    plan: Plan | None = None  # how to rebuild the entity from its snapshot
 
-    def load(self, spec: AggregateSpec[E]) -> E:
-        """Rebuild the entity from a fresh copy of the record."""
+    def load(self, spec: AggregateSpec[E], plan: Plan | None) -> E:
+        """Rebuild the entity from its snapshot, or from a fresh copy of the record.
+
+        :param plan: ``spec``'s snapshot plan; another spec (a record mapping
+            of its own, another record version) reads the snapshot's record.
+        """
+        if self.plan is not None:
+            entity: E = self.plan.load(self.record)
+            if plan is self.plan:
+                return entity
+            return spec.from_record(self.plan.spec.to_record(entity))  # as its record reads
         values = pickle.loads(self.record)  # our own bytes
         return spec.from_record(dict(zip(self.keys, values, strict=True)))
 
@@ -66,6 +80,41 @@ class _Staged:
     row: _Row
     expected: int
     events: tuple[DomainEvent, ...]
+
+
+_FAST = {"str": str, "bool": bool, "float": float}  # index types whose values need no change
+
+
+def _index_values(spec: AggregateSpec[Any]) -> Callable[[Any], IndexValues]:
+    """entity → ``{field: value}`` of ``spec``'s index, each checked as :func:`check_value` does.
+
+    A string, bool or float of its own field's type is kept as it is (its
+    strings checked at once); anything else goes through :func:`check_value`.
+    """
+    fields = tuple(
+        (f.name, f.extract, f.type, _FAST.get(f.type), f"{spec.kind}.{f.name}")
+        for f in spec.index
+    )
+    positions = {f.name: i for i, f in enumerate(spec.index)}
+
+    def index(entity: Any) -> IndexValues:
+        values: list[Any] = []
+        texts: list[Any] = []
+        for _, extract, type_, fast, label in fields:
+            value: Any = extract(entity)
+            if value is not None:
+                if value.__class__ is fast:
+                    if fast is str:
+                        texts.append(value)
+                elif not (fast is None and type_ == "datetime" and kept_instant(value)):
+                    value = check_value(type_, value, label)
+            values.append(value)
+        if texts and text_problem("".join(texts)) is not None:
+            for value, (_, _, type_, _, label) in zip(values, fields, strict=True):
+                check_value(type_, value, label)  # raises, naming the field
+        return IndexValues(positions, tuple(values))
+
+    return index
 
 
 def _version_of(entity: Any) -> tuple[int, int, tuple[DomainEvent, ...]]:
@@ -86,12 +135,22 @@ class MemoryBackend:
         self.specs = {s.kind: s for s in specs}
         self._lock = threading.RLock()
         self._rows: dict[str, dict[str, _Row]] = {s.kind: {} for s in specs}
-        self._events: dict[tuple[str, str], list[DomainEvent]] = {}
+        # by kind, then id: each aggregate's events, oldest first (a tuple: no spare room)
+        self._events: dict[str, dict[str, tuple[DomainEvent, ...]]] = {}
         self._outbox = MemoryOutbox()
         self._commands: dict[str, StoredCommand] = {}  # by idempotency key
         self._indexes: dict[tuple[str, str], SortedIndex] = {}
         self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # record keys, shared
+        self._snapshots = Snapshots()
+        self._indexers: dict[str, tuple[AggregateSpec[Any], Callable[[Any], IndexValues]]] = {}
         self._closed = False
+
+    def _indexer(self, spec: AggregateSpec[Any]) -> Callable[[Any], IndexValues]:
+        """The function giving an entity's checked index values (one per spec)."""
+        found = self._indexers.get(spec.kind)
+        if found is None or found[0] is not spec:
+            found = self._indexers[spec.kind] = (spec, _index_values(spec))
+        return found[1]
 
     def _shape(self, keys: tuple[str, ...]) -> tuple[str, ...]:
         """The one stored tuple equal to ``keys`` (records of one shape share their keys)."""
@@ -215,6 +274,14 @@ class MemoryUnitOfWork:
         self._backend = backend
         self._staged: dict[tuple[str, str], _Staged] = {}
         self._stamp: CommandStamp | None = None
+        self._loaded: dict[int, tuple[Any, tuple[Any, ...]]] = {}  # id → (entity, snapshot)
+
+    def _load(self, spec: AggregateSpec[E], row: _Row) -> E:
+        """The entity of ``row``; one rebuilt from a snapshot is remembered with it."""
+        entity = row.load(spec, self._backend._snapshots.plan(spec))
+        if row.plan is not None:
+            self._loaded[id(entity)] = (entity, row.record)
+        return entity
 
     def __enter__(self) -> Self:
         return self
@@ -241,7 +308,7 @@ class MemoryUnitOfWork:
         row = self._row(spec, check_id(entity_id))
         if row is None:
             raise NotFound(spec.kind, entity_id)
-        return row.load(spec)
+        return self._load(spec, row)
 
     def _rows(self, spec: AggregateSpec[Any], query: Query | None = None) -> dict[str, _Row]:
         """The rows ``query`` may match: all of them, or the candidates of a sorted index.
@@ -265,7 +332,7 @@ class MemoryUnitOfWork:
         query.validate(spec)
         rows = self._rows(spec, query)
         ids = select(query, ((rid, r.values) for rid, r in rows.items()))
-        return [rows[i].load(spec) for i in ids]
+        return [self._load(spec, rows[i]) for i in ids]
 
     def count(self, spec: AggregateSpec[Any], query: Query = Query()) -> int:  # noqa: B008
         """Count the entities matching ``query``."""
@@ -299,10 +366,7 @@ class MemoryUnitOfWork:
         """
         self._backend._check_open()
         self._backend._table(spec)
-        values = {
-            f.name: check_value(f.type, f.extract(entity), f"{spec.kind}.{f.name}")
-            for f in spec.index
-        }
+        values = self._backend._indexer(spec)(entity)
         expected, version, events = _version_of(entity)
         entity_id = check_id(getattr(entity, "id"), f"{spec.kind}.id")  # noqa: B009
         if expected == 0:  # a new entity: its id follows the one rule of ids
@@ -313,13 +377,22 @@ class MemoryUnitOfWork:
             expected = previous.expected
             known = {e.event_id for e in events}
             events = tuple(e for e in previous.events if e.event_id not in known) + events
-        record = spec.to_record(entity)
-        row = _Row(
-            self._backend._shape(tuple(record)),
-            pickle.dumps(tuple(record.values()), pickle.HIGHEST_PROTOCOL),
-            values,
-            version,
-        )
+        plan = self._backend._snapshots.plan(spec)
+        snapshot = None
+        if plan is not None:
+            loaded = self._loaded.get(id(entity))
+            before = loaded[1] if loaded is not None and loaded[0] is entity else None
+            snapshot = take_snapshot(plan, entity, before)
+        if snapshot is not None:
+            row = _Row((), snapshot, values, version, plan)
+        else:
+            record = spec.to_record(entity)
+            row = _Row(
+                self._backend._shape(tuple(record)),
+                pickle.dumps(tuple(record.values()), pickle.HIGHEST_PROTOCOL),
+                values,
+                version,
+            )
         self._staged[key] = _Staged(spec, entity, row, expected, events)
 
     def history(self, kind: str, aggregate_id: str) -> list[DomainEvent]:
@@ -328,7 +401,7 @@ class MemoryUnitOfWork:
         check_id(aggregate_id, "aggregate_id")
         with self._backend._lock:
             self._backend._check_open()
-            return list(self._backend._events.get((kind, aggregate_id), ()))
+            return list(self._backend._events.get(kind, {}).get(aggregate_id, ()))
 
     def stamp(self, command: CommandStamp) -> None:
         """Store the events of this unit of work with ``command``'s idempotency key."""
@@ -389,7 +462,8 @@ class MemoryUnitOfWork:
                     if ikind == kind:
                         index.update(rid, staged.row.values.get(field))
                 if staged.events:
-                    backend._events.setdefault((kind, rid), []).extend(staged.events)
+                    history = backend._events.setdefault(kind, {})
+                    history[rid] = history.get(rid, ()) + staged.events
                     backend._outbox.add(staged.events)
                     committed.extend(staged.events)
             self._keep_stamp(committed)
@@ -398,8 +472,10 @@ class MemoryUnitOfWork:
             if callable(mark):
                 mark()
         self._staged.clear()
+        self._loaded.clear()
         return committed
 
     def rollback(self) -> None:
         """Drop everything staged."""
         self._staged.clear()
+        self._loaded.clear()

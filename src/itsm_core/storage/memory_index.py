@@ -1,22 +1,23 @@
 """Sorted indexes for the in-memory backend.
 
-A :class:`SortedIndex` keeps ``(value, id)`` pairs of one indexed field in
-order, so a range or equality condition (``next_due_at <= now``,
-``state == "running"``) finds its rows by bisection instead of a scan: the
-SLA tick asks only for what is due, however many clocks are open. Indexes are
-built on first use and kept up to date by each commit.
+A row's index values are an :class:`IndexValues`. A :class:`SortedIndex`
+keeps ``(value, id)`` pairs of one indexed field in order, so a range or
+equality condition (``next_due_at <= now``, ``state == "running"``) finds
+its rows by bisection instead of a scan: the SLA tick asks only for what is
+due, however many clocks are open. Indexes are built on first use and kept up
+to date by each commit.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from itsm_core.storage.base import Query, Where
 from itsm_core.storage.evaluate import normalise
 
-__all__ = ["INDEXABLE_OPS", "SortedIndex", "choose_range"]
+__all__ = ["INDEXABLE_OPS", "IndexValues", "SortedIndex", "choose_range"]
 
 INDEXABLE_OPS = frozenset({"eq", "lt", "le", "gt", "ge"})
 
@@ -91,3 +92,30 @@ def choose_range(query: Query, indexable: Iterable[str]) -> list[Where]:
         for w in query.where
         if w.op in INDEXABLE_OPS and w.value is not None and w.field in fields
     ]
+
+
+class IndexValues(Mapping[str, Any]):
+    """A row's checked index values: one tuple, read through the field positions of its kind.
+
+    Rows of one kind share the positions (a field's place in the spec's
+    index), so a row keeps only its values: a fraction of a dict's memory.
+    """
+
+    __slots__ = ("_items", "_positions")
+
+    def __init__(self, positions: Mapping[str, int], items: tuple[Any, ...]) -> None:
+        self._positions = positions
+        self._items = items
+
+    def get(self, key: str, default: Any = None) -> Any:
+        i = self._positions.get(key)
+        return default if i is None else self._items[i]
+
+    def __getitem__(self, key: str) -> Any:
+        return self._items[self._positions[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)

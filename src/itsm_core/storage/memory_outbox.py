@@ -28,26 +28,42 @@ from itsm_core.storage.base import OutboxEntry, OutboxOutcome
 __all__ = ["MemoryOutbox"]
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 @attrs.define(eq=False)
 class _Entry:
     event: DomainEvent
     seq: int
     delivered: tuple[str, ...] = ()  # (a tuple: no object to track for most entries)
-    attempts: dict[str, int] = attrs.field(factory=dict)
-    next_attempt_at: dict[str, datetime] = attrs.field(factory=dict)
+    attempts: dict[str, int] | None = None  # (None until a notifier fails: most never do)
+    next_attempt_at: dict[str, datetime] | None = None
     claimed_until: datetime | None = None
     slot: int = 0
 
+    def failed(self, notifier: str, retry_at: datetime) -> None:
+        """Count a failed attempt of ``notifier``, to be retried at ``retry_at``."""
+        if self.attempts is None:
+            self.attempts = {}
+        if self.next_attempt_at is None:
+            self.next_attempt_at = {}
+        self.attempts[notifier] = self.attempts.get(notifier, 0) + 1
+        self.next_attempt_at[notifier] = retry_at
+
     def retries(self) -> list[datetime]:
         """The retry times of the notifiers that failed and do not have the event yet."""
+        if not self.next_attempt_at:
+            return []
         return [at for name, at in self.next_attempt_at.items() if name not in self.delivered]
 
     def waiting(self, now: datetime) -> bool:
         """Whether a notifier waits for a retry later than ``now``."""
-        return any(at > now for at in self.retries())
+        return bool(self.next_attempt_at) and any(at > now for at in self.retries())
 
     def ready_at(self) -> datetime | None:
         """From when the entry may be claimed (None: at once)."""
+        if not self.next_attempt_at:
+            return self.claimed_until
         retries = self.retries()
         first = min(retries) if retries else None
         until = self.claimed_until
@@ -61,13 +77,14 @@ class _Entry:
         return ready is None or ready <= now
 
     def snapshot(self) -> OutboxEntry:
+        retries = self.next_attempt_at
         return OutboxEntry(
             event=self.event,
-            delivered=frozenset(self.delivered),
-            attempts=dict(self.attempts),
-            next_attempt_at={
-                n: at for n, at in self.next_attempt_at.items() if n not in self.delivered
-            },
+            delivered=frozenset(self.delivered) if self.delivered else _NONE,
+            attempts={} if self.attempts is None else dict(self.attempts),
+            next_attempt_at={}
+            if not retries
+            else {n: at for n, at in retries.items() if n not in self.delivered},
             claimed_until=self.claimed_until,
         )
 
@@ -155,7 +172,11 @@ class MemoryOutbox:
         return [e.snapshot() for e in chosen]
 
     def _claim_among(self, now: datetime, limit: int, event_ids: Collection[str]) -> list[_Entry]:
-        found = {self._pending[i] for i in event_ids if i in self._pending}
+        pending = self._pending
+        if len(event_ids) == 1:  # the relay after a command of one event
+            entry = pending.get(next(iter(event_ids)))
+            return [entry] if entry is not None and entry.claimable(now) else []
+        found = {pending[i] for i in event_ids if i in pending}
         candidates = sorted(
             (e for e in found if e.claimable(now)), key=lambda e: (e.waiting(now), e.seq)
         )
@@ -196,14 +217,14 @@ class MemoryOutbox:
         if entry is not None:
             if notifier not in entry.delivered:
                 entry.delivered += (notifier,)
-            entry.next_attempt_at.pop(notifier, None)
+            if entry.next_attempt_at:
+                entry.next_attempt_at.pop(notifier, None)
             self._file(entry)
 
     def failed(self, event_id: str, notifier: str, retry_at: datetime) -> None:
         entry = self._pending.get(event_id)
         if entry is not None:
-            entry.attempts[notifier] = entry.attempts.get(notifier, 0) + 1
-            entry.next_attempt_at[notifier] = retry_at
+            entry.failed(notifier, retry_at)
             self._file(entry)
 
     def release(self, event_id: str, claimed_until: datetime) -> None:
@@ -226,10 +247,10 @@ class MemoryOutbox:
             for notifier in outcome.delivered:
                 if notifier not in entry.delivered:
                     entry.delivered += (notifier,)
-                entry.next_attempt_at.pop(notifier, None)
+                if entry.next_attempt_at:
+                    entry.next_attempt_at.pop(notifier, None)
             for failure in outcome.failed:
-                entry.attempts[failure.notifier] = entry.attempts.get(failure.notifier, 0) + 1
-                entry.next_attempt_at[failure.notifier] = failure.retry_at
+                entry.failed(failure.notifier, failure.retry_at)
             if outcome.done:
                 self.done(outcome.event_id, at)
                 continue
