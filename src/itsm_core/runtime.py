@@ -31,7 +31,9 @@ done or after this deadline, whichever comes first, so a slow receiver
 cannot stall it. A pass still running goes on in the background; whatever it
 does not deliver stays in the outbox for the next relay (delivery is at
 least once, as always). A pass that has no notifier to call (nobody
-receives these events) is only recorded, on the command's own thread.
+receives these events) is only recorded, on the command's own thread; on a
+store that can, the entries of such events are written done with the
+command's commit instead, and no pass runs for them at all.
 """
 
 
@@ -121,14 +123,36 @@ class Runtime:
         """
         scope = current_scope()
         with self.storage.unit_of_work() as uow:
+            done = self._done_at_commit(uow)
             if scope is not None:
                 self._stamp(uow, scope)
             yield uow
             events: list[DomainEvent] = uow.commit()
         if scope is not None:
             scope.committed += len(events)
+        if done:
+            events = [e for e in events if e.event_id not in done]
         if events and self.auto_relay:
             self._relay_within_deadline(events)
+
+    def _done_at_commit(self, uow: UnitOfWork) -> set[str] | None:
+        """With ``auto_relay``, have ``uow`` write done the entries nobody is to receive.
+
+        The pass after the command would claim such an entry and mark it done
+        at once (two more transactions); a store whose unit of work offers
+        ``outbox_done_at`` writes it done with its event instead. Returns the
+        ids of the events so written (filled as they are), or None.
+        """
+        if not self.auto_relay:
+            return None
+        mark = getattr(uow, "outbox_done_at", None)
+        if not callable(mark):
+            return None
+        rule = self.relay.done_at_commit()
+        if rule is None:
+            return None
+        done: set[str] = mark(rule)
+        return done
 
     def _stamp(self, uow: UnitOfWork, scope: CommandScope) -> None:
         if not callable(getattr(uow, "command_events", None)):
