@@ -1,10 +1,12 @@
-"""The relay after a command on SQL stores: entries nobody is to receive are done at commit.
+"""The relay after a command on SQL stores: its entries are written as the pass takes them.
 
 With ``auto_relay``, the pass after a command claims the command's entries
 and marks done at once those whose event no notifier and no dispatched hook
-is to receive. The SQL store writes such entries done with the event: the
-command is one transaction, the outbox ends as the pass would leave it, and
-every event somebody is to receive still goes through a pass (at least once).
+is to receive. The SQL store writes such entries done with the event (the
+command is one transaction, the outbox ends as the pass would leave it) and
+the others claimed for the pass, which delivers them from the committed
+events and settles (two transactions): every event somebody is to receive
+still goes through a pass, at least once.
 """
 
 from __future__ import annotations
@@ -89,7 +91,8 @@ def test_a_notifier_gets_every_event_through_a_pass(url: str, commits: list[str]
     try:
         _count(core, commits)
         complaint = _receive(core)
-        assert len(commits) == 3  # the command, the claim, the settle
+        # the command (its entries written claimed for the pass) and the pass's settle
+        assert len(commits) == 2
         history = core.complaints.history(LI, complaint.id)
         assert [e.event_id for e in recorder.events] == [e.event_id for e in history]
         assert core.storage.outbox_pending(AT) == []
@@ -147,5 +150,28 @@ def test_a_dispatcher_that_fails_leaves_its_event_to_the_pass(url: str) -> None:
         assert entry.event.event_id == received.event_id
         assert "dispatcher" in entry.next_attempt_at  # the pass recorded the failure
         assert received.event_id in calls
+    finally:
+        core.close()
+
+
+def test_entries_claimed_at_commit_go_to_another_relay_when_the_lease_ends(url: str) -> None:
+    recorder = RecordingNotifier("later")
+    core = _core(url, recorder)
+    try:
+        settle = core.runtime.relay.settle
+        core.runtime.relay.settle = lambda outcomes, at: None  # type: ignore[method-assign]
+        complaint = _receive(core)  # delivered, but the pass never records it
+        core.runtime.relay.settle = settle  # type: ignore[method-assign]
+        history = [e.event_id for e in core.complaints.history(LI, complaint.id)]
+        entries = core.storage.outbox_pending(AT)
+        assert [e.event.event_id for e in entries] == history
+        lease = core.runtime.relay.lease
+        assert {e.claimed_until for e in entries} == {AT + lease}  # claimed with the commit
+        assert core.relay().claimed == 0  # nobody else takes them while the lease lasts
+        core.clock.advance(lease)  # type: ignore[attr-defined]
+        again = core.relay()
+        assert again.claimed == len(history)
+        assert [e.event_id for e in recorder.events] == history * 2  # at least once
+        assert core.storage.outbox_pending(core.clock.now()) == []
     finally:
         core.close()

@@ -87,6 +87,8 @@ class SqlUnitOfWork(SqlReads):
         self._sealing: Sealing | None = None
         self._done_rule: Callable[[DomainEvent], datetime | None] | None = None
         self._done_ids: set[str] = set()
+        self._claim_until: Callable[[], datetime] | None = None
+        self._claimed_ids: set[str] = set()
 
     def close(self) -> None:
         """Roll back anything not committed and give the connection back."""
@@ -335,16 +337,23 @@ class SqlUnitOfWork(SqlReads):
 
     def _outbox_rows(self, events: Sequence[DomainEvent], now: Any) -> list[dict[str, Any]]:
         """The outbox rows of ``events``: done already where :meth:`outbox_done_at` says so."""
-        rule = self._done_rule
-        if rule is None:
+        rule, lease = self._done_rule, self._claim_until
+        if rule is None and lease is None:
             return [{"event_id": e.event_id, "created_at": now} for e in events]
+        until = None if lease is None else self._backend._instant(lease(), "claimed_until")
         rows = []
         for e in events:
-            at = rule(e)
+            at = rule(e) if rule is not None else None
+            claim = None
             if at is not None:
                 self._done_ids.add(e.event_id)
                 at = self._backend._instant(at, "done_at")
-            rows.append({"event_id": e.event_id, "created_at": now, "done_at": at})
+            elif until is not None:
+                self._claimed_ids.add(e.event_id)
+                claim = until
+            rows.append(
+                {"event_id": e.event_id, "created_at": now, "done_at": at, "claimed_until": claim}
+            )
         return rows
 
     def outbox_done_at(self, rule: Callable[[DomainEvent], datetime | None]) -> set[str]:
@@ -359,6 +368,22 @@ class SqlUnitOfWork(SqlReads):
         """
         self._done_rule = rule
         return self._done_ids
+
+    def outbox_claim_until(self, until: Callable[[], datetime]) -> set[str]:
+        """Write the outbox entries (those not written done) claimed until ``until()``.
+
+        For the relay after a command: the pass would claim the command's
+        entries right after the commit, in a transaction of its own; claimed
+        as they are written, they commit claimed, and the pass delivers them
+        from the committed events. ``until()`` is read as entries are written
+        (the caller gives the same lease end to every entry of a command). If
+        the process dies before the pass ends, the claim expires then and
+        another relay delivers them (at least once). Call it before the first
+        save. Returns the set of the ids of the events written claimed,
+        filled as they are written.
+        """
+        self._claim_until = until
+        return self._claimed_ids
 
     def _stamp_of(self, index: int) -> dict[str, Any]:
         stamp = self._stamp
