@@ -340,7 +340,7 @@ class SqlUnitOfWork(SqlReads):
         rule, lease = self._done_rule, self._claim_until
         if rule is None and lease is None:
             return [{"event_id": e.event_id, "created_at": now} for e in events]
-        until = None if lease is None else self._backend._instant(lease(), "claimed_until")
+        until = None  # the lease's end, read for the first entry written claimed
         rows = []
         for e in events:
             at = rule(e) if rule is not None else None
@@ -348,7 +348,9 @@ class SqlUnitOfWork(SqlReads):
             if at is not None:
                 self._done_ids.add(e.event_id)
                 at = self._backend._instant(at, "done_at")
-            elif until is not None:
+            elif lease is not None:
+                if until is None:
+                    until = self._backend._instant(lease(), "claimed_until")
                 self._claimed_ids.add(e.event_id)
                 claim = until
             rows.append(
