@@ -206,9 +206,9 @@ class Runtime:
                 relay_pass.deliver()  # only records the pass: no receiver to wait for
                 return
         except Exception:  # committed: a later relay delivers what this one could not
-            self._relay_failed(len(events))
+            self._relay_failed(len(events) + len(claimed))
             return
-        self._deliver_within_deadline(relay_pass, len(events))
+        self._deliver_within_deadline(relay_pass, len(events) + len(claimed))
 
     def _relay_failed(self, count: int) -> None:
         log.warning(
