@@ -34,7 +34,7 @@ import inspect
 import logging
 import math
 import random
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,6 +49,7 @@ from itsm_core.storage.base import (
     OutboxEntry,
     OutboxOutcome,
     StorageBackend,
+    lease_end,
     settle_one_by_one,
 )
 
@@ -311,6 +312,42 @@ class OutboxRelay:
         impls = self.plugins.hook.itsm_on_event.get_hookimpls()
         return [(impl.plugin_name, impl) for impl in impls]
 
+    def claim_at_commit(self) -> datetime:
+        """The end of the lease of entries claimed as their command writes them (now + lease).
+
+        The pass after a command claims the command's entries; a store can
+        write them claimed until this instant with the command instead
+        (:meth:`prepare` then takes them as ``claimed``).
+        """
+        return lease_end(self.clock.now(), self.lease)
+
+    def done_at_commit(self) -> Callable[[DomainEvent], datetime | None] | None:
+        """A test for the events of a command about to commit: which need no pass at all.
+
+        The pass after a command marks an entry done at once when nobody is to
+        receive its event: no notifier, and no dispatcher routes it to a hook
+        with an implementation. Such an entry can be written done with its
+        event instead (the relay after a command then claims only the others).
+        Returns ``None`` when every event needs a pass (a notifier is
+        registered); else a function giving, for an event, the instant its
+        entry is done (now), or ``None`` when a pass must deliver it (or a
+        dispatcher raised: the pass records that failure and retries it).
+        """
+        notifiers = self.notifiers()
+        if notifiers:
+            return None
+        clock = self.clock
+
+        def done_at(event: DomainEvent) -> datetime | None:
+            try:
+                if self.deliveries(event.redacted(), notifiers):
+                    return None
+            except Exception:  # a routing bug: the pass records it and retries
+                return None
+            return clock.now()
+
+        return done_at
+
     def run(self, limit: int = 100, *, event_ids: Collection[str] | None = None) -> RelayReport:
         """Claim up to ``limit`` entries with something due now and deliver them.
 
@@ -324,21 +361,31 @@ class OutboxRelay:
         """
         return self.prepare(limit, event_ids=event_ids).deliver()
 
-    def prepare(self, limit: int = 100, *, event_ids: Collection[str] | None = None) -> RelayPass:
+    def prepare(
+        self,
+        limit: int = 100,
+        *,
+        event_ids: Collection[str] | None = None,
+        claimed: Sequence[OutboxEntry] = (),
+    ) -> RelayPass:
         """Claim the entries of a pass and work out whom each must reach; deliver nothing yet.
 
         Calls no notifier (the dispatchers run, to route the events): a pass
         with nothing to deliver (:attr:`RelayPass.calls` is 0) only has to
         be recorded, which :meth:`RelayPass.deliver` does without waiting on
-        anyone. Arguments as for :meth:`run`.
+        anyone. Arguments as for :meth:`run`; ``claimed`` are entries the
+        pass holds already (written claimed with their command's commit, see
+        :meth:`claim_at_commit`): they come first, and with ``event_ids``
+        empty nothing else is claimed.
         """
         now = self.clock.now()
         if event_ids is not None and not self._claims_given:
             event_ids = None  # a backend from before claims of given events: a plain pass
+        entries = list(claimed)
         if event_ids is None:
-            entries = self.storage.outbox_claim(now, limit, self.lease)
-        else:
-            entries = self.storage.outbox_claim(now, limit, self.lease, event_ids)
+            entries += self.storage.outbox_claim(now, limit, self.lease)
+        elif event_ids:
+            entries += self.storage.outbox_claim(now, limit, self.lease, event_ids)
         notifiers = self.notifiers() if entries else []
         return RelayPass(self, now, [self._plan(entry, now, notifiers) for entry in entries])
 

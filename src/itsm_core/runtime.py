@@ -7,6 +7,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import attrs
 import pluggy
@@ -16,7 +17,7 @@ from itsm_core.kernel.errors import StorageError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.idempotency import CommandReplay, CommandScope, current_scope
 from itsm_core.outbox import OutboxRelay, RelayPass
-from itsm_core.storage.base import StorageBackend, UnitOfWork
+from itsm_core.storage.base import OutboxEntry, StorageBackend, UnitOfWork
 
 __all__ = ["AUTO_RELAY_DEADLINE", "Runtime"]
 
@@ -31,7 +32,9 @@ done or after this deadline, whichever comes first, so a slow receiver
 cannot stall it. A pass still running goes on in the background; whatever it
 does not deliver stays in the outbox for the next relay (delivery is at
 least once, as always). A pass that has no notifier to call (nobody
-receives these events) is only recorded, on the command's own thread.
+receives these events) is only recorded, on the command's own thread; on a
+store that can, the entries of such events are written done with the
+command's commit instead, and no pass runs for them at all.
 """
 
 
@@ -80,6 +83,15 @@ class _Workers:
 
 
 @attrs.define
+class _Marks:
+    """How a command's unit of work wrote its outbox entries (see ``Runtime._mark_at_commit``)."""
+
+    done: set[str] = attrs.field(factory=set)
+    claimed: set[str] = attrs.field(factory=set)
+    until: datetime | None = None
+
+
+@attrs.define
 class Runtime:
     """The services' shared context, built by :class:`~itsm_core.ItsmCore`.
 
@@ -121,6 +133,7 @@ class Runtime:
         """
         scope = current_scope()
         with self.storage.unit_of_work() as uow:
+            marks = self._mark_at_commit(uow) if self.auto_relay else None
             if scope is not None:
                 self._stamp(uow, scope)
             yield uow
@@ -128,7 +141,36 @@ class Runtime:
         if scope is not None:
             scope.committed += len(events)
         if events and self.auto_relay:
-            self._relay_within_deadline(events)
+            self._relay_within_deadline(events, marks)
+
+    def _mark_at_commit(self, uow: UnitOfWork) -> _Marks | None:
+        """Have ``uow`` write its outbox entries as the pass after the command takes them.
+
+        That pass claims the command's entries, and marks done at once those
+        nobody is to receive: each a transaction of its own. A store whose
+        unit of work offers ``outbox_done_at`` writes the latter done with
+        their events, one that offers ``outbox_claim_until`` the others
+        claimed for the pass; the pass then delivers those from the
+        committed events. None when the store offers neither.
+        """
+        done_at = getattr(uow, "outbox_done_at", None)
+        claim_until = getattr(uow, "outbox_claim_until", None)
+        if not callable(done_at) and not callable(claim_until):
+            return None
+        marks = _Marks()
+        if callable(done_at):
+            rule = self.relay.done_at_commit()
+            if rule is not None:
+                marks.done = done_at(rule)
+        if callable(claim_until):
+
+            def until() -> datetime:  # read at the first write, as the pass would after it
+                if marks.until is None:
+                    marks.until = self.relay.claim_at_commit()
+                return marks.until
+
+            marks.claimed = claim_until(until)
+        return marks
 
     def _stamp(self, uow: UnitOfWork, scope: CommandScope) -> None:
         if not callable(getattr(uow, "command_events", None)):
@@ -143,17 +185,30 @@ class Runtime:
                 raise CommandReplay(scope, stored)
         uow.stamp(scope.stamp())
 
-    def _relay_within_deadline(self, events: list[DomainEvent]) -> None:
+    def _relay_within_deadline(self, events: list[DomainEvent], marks: _Marks | None) -> None:
         """Deliver ``events`` (committed): inline if nobody is called, else on a worker."""
+        claimed: list[OutboxEntry] = []
+        if marks is not None:
+            events = [e for e in events if e.event_id not in marks.done]
+            claimed = [
+                OutboxEntry(e, claimed_until=marks.until)
+                for e in events
+                if e.event_id in marks.claimed and marks.until is not None
+            ]
+            events = [e for e in events if e.event_id not in marks.claimed]
+            if not events and not claimed:
+                return  # every entry was written done
         try:
-            relay_pass = self.relay.prepare(event_ids=[e.event_id for e in events])
+            relay_pass = self.relay.prepare(
+                event_ids=[e.event_id for e in events], claimed=claimed
+            )
             if not relay_pass.calls:
                 relay_pass.deliver()  # only records the pass: no receiver to wait for
                 return
         except Exception:  # committed: a later relay delivers what this one could not
-            self._relay_failed(len(events))
+            self._relay_failed(len(events) + len(claimed))
             return
-        self._deliver_within_deadline(relay_pass, len(events))
+        self._deliver_within_deadline(relay_pass, len(events) + len(claimed))
 
     def _relay_failed(self, count: int) -> None:
         log.warning(

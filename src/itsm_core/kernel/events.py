@@ -114,6 +114,15 @@ def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return frozen
 
 
+def _thaw(value: Any) -> Any:
+    """The plain JSON data of a frozen payload value (the inverse of :func:`_freeze`)."""
+    if type(value) is MappingProxyType:
+        return {k: _thaw(v) for k, v in value.items()}
+    if type(value) is tuple:
+        return [_thaw(v) for v in value]
+    return value
+
+
 _NO_KEYS: frozenset[str] = frozenset()
 
 
@@ -203,7 +212,7 @@ class DomainEvent:
             "occurred_at": self.occurred_at.isoformat(),
             "actor_id": self.actor_id,
             "actor_roles": list(self.actor_roles),
-            "payload": jsonable(self.payload),
+            "payload": _thaw(self.payload),  # frozen JSON data already: only thawed
             "confidential": sorted(self.confidential),
         }
 

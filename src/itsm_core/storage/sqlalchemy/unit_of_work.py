@@ -12,8 +12,9 @@ transaction, so they commit with the state or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["SqlUnitOfWork"]
 
 E = TypeVar("E")
-
-
 
 
 @attrs.frozen
@@ -86,6 +85,10 @@ class SqlUnitOfWork(SqlReads):
         self._stamp: CommandStamp | None = None
         self._stamped = 0  # events written with the stamp so far
         self._sealing: Sealing | None = None
+        self._done_rule: Callable[[DomainEvent], datetime | None] | None = None
+        self._done_ids: set[str] = set()
+        self._claim_until: Callable[[], datetime] | None = None
+        self._claimed_ids: set[str] = set()
 
     def close(self) -> None:
         """Roll back anything not committed and give the connection back."""
@@ -330,10 +333,59 @@ class SqlUnitOfWork(SqlReads):
             ],
         )
         self._stamped += len(events) if self._stamp is not None else 0
-        connection.execute(
-            backend._outbox_insert,
-            [{"event_id": e.event_id, "created_at": now} for e in events],
-        )
+        connection.execute(backend._outbox_insert, self._outbox_rows(events, now))
+
+    def _outbox_rows(self, events: Sequence[DomainEvent], now: Any) -> list[dict[str, Any]]:
+        """The outbox rows of ``events``: done already where :meth:`outbox_done_at` says so."""
+        rule, lease = self._done_rule, self._claim_until
+        if rule is None and lease is None:
+            return [{"event_id": e.event_id, "created_at": now} for e in events]
+        until = None  # the lease's end, read for the first entry written claimed
+        rows = []
+        for e in events:
+            at = rule(e) if rule is not None else None
+            claim = None
+            if at is not None:
+                self._done_ids.add(e.event_id)
+                at = self._backend._instant(at, "done_at")
+            elif lease is not None:
+                if until is None:
+                    until = self._backend._instant(lease(), "claimed_until")
+                self._claimed_ids.add(e.event_id)
+                claim = until
+            rows.append(
+                {"event_id": e.event_id, "created_at": now, "done_at": at, "claimed_until": claim}
+            )
+        return rows
+
+    def outbox_done_at(self, rule: Callable[[DomainEvent], datetime | None]) -> set[str]:
+        """Write the outbox entry of each event for which ``rule`` gives an instant as done then.
+
+        For the relay after a command (:meth:`OutboxRelay.done_at_commit
+        <itsm_core.outbox.OutboxRelay.done_at_commit>`): an entry nobody is
+        to receive would be claimed and marked done right after the commit;
+        written done, it costs no more transactions. Call it before the first
+        save. Returns the set of the ids of the events written done, filled
+        as they are written (a rolled-back unit of work commits none of them).
+        """
+        self._done_rule = rule
+        return self._done_ids
+
+    def outbox_claim_until(self, until: Callable[[], datetime]) -> set[str]:
+        """Write the outbox entries (those not written done) claimed until ``until()``.
+
+        For the relay after a command: the pass would claim the command's
+        entries right after the commit, in a transaction of its own; claimed
+        as they are written, they commit claimed, and the pass delivers them
+        from the committed events. ``until()`` is read as entries are written
+        (the caller gives the same lease end to every entry of a command). If
+        the process dies before the pass ends, the claim expires then and
+        another relay delivers them (at least once). Call it before the first
+        save. Returns the set of the ids of the events written claimed,
+        filled as they are written.
+        """
+        self._claim_until = until
+        return self._claimed_ids
 
     def _stamp_of(self, index: int) -> dict[str, Any]:
         stamp = self._stamp
