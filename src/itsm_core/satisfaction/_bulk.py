@@ -21,6 +21,7 @@ from itsm_core.kernel.errors import AccessDenied, ConflictError, InvalidRow, Val
 from itsm_core.satisfaction._capture import Capture, about_internal_complaint, same_score
 from itsm_core.satisfaction.model import Response
 from itsm_core.satisfaction.storage import RESPONSE_SPEC
+from itsm_core.sla.tick import save_all
 from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork, Where
 
 __all__ = [
@@ -180,7 +181,6 @@ def store_many(
             if old is None:
                 response.confidential = about_internal_complaint(uow, response.subject)
                 response.register(actor, at)
-                uow.save(RESPONSE_SPEC, response)
                 stored.append(response)
             elif same_score(old.score, response.score) and old.respondent == response.respondent:
                 unchanged.append(old)
@@ -194,6 +194,7 @@ def store_many(
                     f"on {old.score.scale} by {old.respondent!r}; a second, different score "
                     "for the same thing needs its own response_id",
                 )
+        save_all(uow, RESPONSE_SPEC, stored)
     capture.trigger([*stored, *unchanged])
     return BatchReport(
         Response.KIND,
