@@ -128,7 +128,7 @@ class SatisfactionAnalysis:
         with self._sources.runtime.transaction() as uow:
             rows = self._sources.aggregate_responses(uow, query, dims)
             rates = self._sources.response_rates_for(
-                uow, dims, wanted, service, customer, channel, engineer, campaign
+                uow, dims, wanted, service, customer, channel, engineer, campaign, rows
             )
             targets = self._sources.targets(uow, service=None)
         result = []

@@ -248,8 +248,14 @@ class AnalysisSources:
         channel: Filter,
         engineer: Filter,
         campaign: Filter,
+        groups: Iterable[tuple[str | None, ...]] = (),
     ) -> Callable[[GroupKey], Rate | None] | None:
-        """Return a lookup of the response rate of a figures group, when one applies."""
+        """Return a lookup of the response rate of a figures group, when one applies.
+
+        :param groups: the values of ``dims`` of the groups the figures have: the
+            invitations are read only if one of them has a rate (a group of the
+            survey channel, or any group when the figures are not by channel).
+        """
         if self.invitations is None or service is not None or engineer is not None:
             return None
         rate_dims = {Dimension.CUSTOMER, Dimension.PERIOD, Dimension.CHANNEL, Dimension.CAMPAIGN}
@@ -259,6 +265,12 @@ class AnalysisSources:
             channels = [channel] if isinstance(channel, str) else list(channel)
             if SURVEY_CHANNEL not in channels:
                 return None
+        if Dimension.CHANNEL in dims:
+            at = list(dims).index(Dimension.CHANNEL)
+            if all(values[at] != SURVEY_CHANNEL for values in groups):
+                return None  # no group of the survey channel: no group has a rate
+        elif not any(True for _ in groups):
+            return None  # no group at all
         per_period = self.invitation_rates(uow, dims, periods, customer, campaign)
         inv_dims = invitation_dims(dims)
 
