@@ -205,7 +205,9 @@ class AnalysisSources:
         result: dict[tuple[str | None, ...], Tally] = {}
         for row in rows:
             key = row_key(dims, RESPONSE_FIELDS, row)
-            result[key] = result.get(key, Tally()) + Tally.from_row(row)
+            tally = Tally.from_row(row)
+            before = result.get(key)  # one group per key, unless two values print alike
+            result[key] = tally if before is None else before + tally
         return dict(sorted(result.items(), key=lambda kv: sort_key(kv[0])))
 
     def invitation_rates(
@@ -298,6 +300,8 @@ class AnalysisSources:
         customer: Filter,
     ) -> SatisfactionTarget | None:
         """The target of a group of one service (and one customer), if any."""
+        if not targets:
+            return None
         the_service = key.get(Dimension.SERVICE.value) or single(service)
         if the_service is None:
             return None
