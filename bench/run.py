@@ -10,6 +10,8 @@ whether it holds. Then a scale-out section (PostgreSQL, 1, 2 and 4 workers).
   the figure measures the query, not the load (the load has figures of its own).
 * ``--quick`` uses small sizes, runs in CI and checks only that every figure
   runs and agrees with its baseline (same states, same counts) — never a speed.
+* ``--size NAME=VALUE`` changes one size of either mode, e.g.
+  ``--only CSAT --size csat_sizes=100000`` (see :class:`Sizes` for the names).
 
 PostgreSQL figures use ``ITSM_TEST_POSTGRES_URL`` (schemas ``bench_*`` of their
 own, dropped at the end). Without it they are skipped with a printed reason —
@@ -26,8 +28,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -76,6 +79,25 @@ QUICK = Sizes(
     csat_seed=200, csat_sizes=(400, 900), complaints=50, scale_clocks=10, scale_paths=2,
     workers=(1, 2), repeats=1,
 )  # fmt: skip
+
+
+def resized(sizes: Sizes, changes: Sequence[str]) -> Sizes:
+    """``sizes`` with the ``NAME=VALUE`` changes (a tuple size takes comma-separated values)."""
+    values: dict[str, Any] = {}
+    for change in changes:
+        name, _, text = change.partition("=")
+        current = getattr(sizes, name.strip(), None)
+        if current is None or not text:
+            known = ", ".join(f.name for f in fields(Sizes))
+            raise ValueError(f"--size {change!r}: give NAME=VALUE with NAME one of {known}")
+        try:
+            numbers = tuple(int(part.replace("_", "")) for part in text.split(","))
+        except ValueError:
+            raise ValueError(f"--size {change!r}: the value is a whole number") from None
+        if any(n < 0 for n in numbers) or (not isinstance(current, tuple) and len(numbers) != 1):
+            raise ValueError(f"--size {change!r}: give one number >= 0 (or a list for a tuple)")
+        values[name.strip()] = numbers if isinstance(current, tuple) else numbers[0]
+    return replace(sizes, **values)
 
 
 def in_ci() -> bool:
@@ -180,8 +202,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", help="run only the sections whose name contains one of these (comma-separated)"
     )
+    parser.add_argument(
+        "--size", action="append", default=[], metavar="NAME=VALUE",
+        help="change one size of the mode, e.g. csat_sizes=100000 or bulk_rows=5000 "
+        "(several values comma-separated); repeatable",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    sizes = QUICK if args.quick else FULL
+    try:
+        sizes = resized(QUICK if args.quick else FULL, args.size)
+    except ValueError as error:
+        parser.error(str(error))
     pg = postgres_url() is not None
     if not pg:
         if in_ci():
@@ -228,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             json.dumps(
                 {
                     "mode": "quick" if args.quick else "full",
+                    "sizes": asdict(sizes),
                     "load_average": {"start": load, "end": end_load},
                     "postgres": pg,
                     "figures": [f.as_dict() for f in figures],

@@ -17,7 +17,9 @@ import pytest
 
 from itsm_core import Actor, FrozenClock, InvalidRow, ItsmCore
 from itsm_core.kernel.errors import AccessDenied, ConflictError, ValidationError
-from itsm_core.satisfaction import MAX_BATCH, BatchReport
+from itsm_core.kernel.events import REDACTED
+from itsm_core.satisfaction import MAX_BATCH, RESPONSE_SPEC, BatchReport
+from itsm_core.storage import Query
 
 TZ = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=TZ)
@@ -25,6 +27,7 @@ DESK = Actor("desk-1", ["service_desk"])
 SYS = Actor("importer", ["system"])
 QS = Actor("qs-1", ["quality_specialist"])
 CUSTOMER = Actor("wang", ["customer"])
+SPECIALIST = Actor("li", ["complaint_specialist"])
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -214,6 +217,37 @@ def test_record_responses_refuses_another_score_for_a_stored_id(core: ItsmCore) 
             SYS, responses=[response_row(1), response_row(0, score=2, comment="slow")]
         )
     assert [r.id for r in core.satisfaction.responses.find(QS)] == ["resp-0"]
+
+
+def test_record_responses_about_internal_complaints_keep_the_respondent_confidential(
+    core: ItsmCore,
+) -> None:
+    def complaint(origin: str) -> str:
+        received = core.complaints.receive(
+            SPECIALIST, customer="ACME", complainant={"name": f"{origin} complainant"},
+            origin=origin, channel="hotline", source="complaint_channel",
+            summary="slow fixes", party_complained_about="network team",
+        )  # fmt: skip
+        return str(received.id)
+
+    internal, external = complaint("internal"), complaint("external")
+    rows = [
+        response_row(0, subject_kind="complaint", subject_ref=internal),
+        response_row(1, subject_kind="complaint", subject_ref=external),
+        response_row(2, subject_kind="complaint", subject_ref="no-such-complaint"),
+        response_row(3),
+        response_row(4, subject_kind="complaint", subject_ref=internal),
+    ]
+    core.satisfaction.responses.record_responses(SYS, responses=rows)
+    shown = {r.id: r.respondent for r in core.satisfaction.responses.find(QS)}
+    assert shown == {
+        "resp-0": REDACTED, "resp-1": "user-1", "resp-2": "user-2", "resp-3": "user-3",
+        "resp-4": REDACTED,
+    }  # fmt: skip
+    assert core.satisfaction.responses.get(SPECIALIST, "resp-4").respondent == "user-4"
+    with core.storage.unit_of_work() as uow:  # no index column holds a confidential one
+        assert uow.find(RESPONSE_SPEC, Query.eq(respondent="user-0")) == []
+        assert len(uow.find(RESPONSE_SPEC, Query.eq(respondent="user-1"))) == 1
 
 
 BAD_RESPONSES: list[tuple[dict[str, Any], str | None]] = [

@@ -16,11 +16,15 @@ from typing import Any
 
 import attrs
 
+from itsm_core.complaints.enums import Origin
+from itsm_core.complaints.storage import COMPLAINT_SPEC
 from itsm_core.kernel.actors import Actor
 from itsm_core.kernel.errors import AccessDenied, ConflictError, InvalidRow, ValidationError
-from itsm_core.satisfaction._capture import Capture, about_internal_complaint, same_score
+from itsm_core.satisfaction._capture import Capture, same_score
+from itsm_core.satisfaction.enums import SubjectKind
 from itsm_core.satisfaction.model import Response
 from itsm_core.satisfaction.storage import RESPONSE_SPEC
+from itsm_core.sla.tick import save_all
 from itsm_core.storage.base import AggregateSpec, Query, UnitOfWork, Where
 
 __all__ = [
@@ -149,6 +153,24 @@ def stored_by_id(uow: UnitOfWork, spec: AggregateSpec[Any], ids: Sequence[str]) 
     return found
 
 
+def internal_complaints(uow: UnitOfWork, responses: Sequence[Response]) -> set[str]:
+    """The ids of the internal complaints among the subjects of ``responses``.
+
+    A response about one has a confidential respondent (what
+    :func:`~itsm_core.satisfaction._capture.about_internal_complaint` tells of
+    one response), found here with a few ``id in (...)`` queries for the batch.
+    """
+    refs = sorted(
+        {
+            r.subject.ref
+            for r in responses
+            if r.subject.kind is SubjectKind.COMPLAINT and r.subject.ref
+        }
+    )
+    found = stored_by_id(uow, COMPLAINT_SPEC, refs)
+    return {ref for ref, complaint in found.items() if complaint.origin is Origin.INTERNAL}
+
+
 def conflict(kind: str, entity_id: str, index: int, name: str, why: str) -> ConflictError:
     """The error for a row that contradicts what is stored."""
     return ConflictError(f"row {index} of {name}: {why}", kind=kind, entity_id=entity_id)
@@ -175,12 +197,15 @@ def store_many(
     unchanged: list[Response] = []
     with capture.runtime.transaction() as uow:
         existing = stored_by_id(uow, RESPONSE_SPEC, list(first))
+        internal = internal_complaints(uow, [r for r in responses if r.id not in existing])
         for index, response in enumerate(responses):
             old = existing.get(response.id)
             if old is None:
-                response.confidential = about_internal_complaint(uow, response.subject)
+                subject = response.subject
+                response.confidential = (
+                    subject.kind is SubjectKind.COMPLAINT and subject.ref in internal
+                )
                 response.register(actor, at)
-                uow.save(RESPONSE_SPEC, response)
                 stored.append(response)
             elif same_score(old.score, response.score) and old.respondent == response.respondent:
                 unchanged.append(old)
@@ -194,6 +219,7 @@ def store_many(
                     f"on {old.score.scale} by {old.respondent!r}; a second, different score "
                     "for the same thing needs its own response_id",
                 )
+        save_all(uow, RESPONSE_SPEC, stored)
     capture.trigger([*stored, *unchanged])
     return BatchReport(
         Response.KIND,

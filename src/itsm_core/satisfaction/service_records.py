@@ -36,6 +36,7 @@ from itsm_core.satisfaction.enums import (
 )
 from itsm_core.satisfaction.model import ServiceRecord
 from itsm_core.satisfaction.storage import CALLBACK_SPEC, SERVICE_RECORD_SPEC
+from itsm_core.sla.tick import save_all
 from itsm_core.storage.base import Query
 
 __all__ = ["ServiceRecordService"]
@@ -188,7 +189,7 @@ class ServiceRecordService:
                         "records",
                         f"service record {record.id!r} is registered already",
                     )
-                uow.save(SERVICE_RECORD_SPEC, record)
+            save_all(uow, SERVICE_RECORD_SPEC, built)
         return BatchReport(ServiceRecord.KIND, stored=tuple(r.id for r in built))
 
     def _build(

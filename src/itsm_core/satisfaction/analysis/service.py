@@ -105,7 +105,8 @@ class SatisfactionAnalysis:
         """Return n, CSAT (with margin), mean, NPS, response rate and deviation per group.
 
         One ``aggregate`` over the responses (plus one over invitations per
-        period when a response rate applies).
+        period when a group has a response rate: a group of the survey
+        channel, or any group when not grouped by channel).
 
         :param periods: the period(s) ``"YYYY-MM"`` to cover.
         :param group_by: any combination of service, customer, channel,
@@ -128,7 +129,7 @@ class SatisfactionAnalysis:
         with self._sources.runtime.transaction() as uow:
             rows = self._sources.aggregate_responses(uow, query, dims)
             rates = self._sources.response_rates_for(
-                uow, dims, wanted, service, customer, channel, engineer, campaign
+                uow, dims, wanted, service, customer, channel, engineer, campaign, rows
             )
             targets = self._sources.targets(uow, service=None)
         result = []

@@ -205,7 +205,9 @@ class AnalysisSources:
         result: dict[tuple[str | None, ...], Tally] = {}
         for row in rows:
             key = row_key(dims, RESPONSE_FIELDS, row)
-            result[key] = result.get(key, Tally()) + Tally.from_row(row)
+            tally = Tally.from_row(row)
+            before = result.get(key)  # one group per key, unless two values print alike
+            result[key] = tally if before is None else before + tally
         return dict(sorted(result.items(), key=lambda kv: sort_key(kv[0])))
 
     def invitation_rates(
@@ -248,8 +250,14 @@ class AnalysisSources:
         channel: Filter,
         engineer: Filter,
         campaign: Filter,
+        groups: Iterable[tuple[str | None, ...]] = (),
     ) -> Callable[[GroupKey], Rate | None] | None:
-        """Return a lookup of the response rate of a figures group, when one applies."""
+        """Return a lookup of the response rate of a figures group, when one applies.
+
+        :param groups: the values of ``dims`` of the groups the figures have: the
+            invitations are read only if one of them has a rate (a group of the
+            survey channel, or any group when the figures are not by channel).
+        """
         if self.invitations is None or service is not None or engineer is not None:
             return None
         rate_dims = {Dimension.CUSTOMER, Dimension.PERIOD, Dimension.CHANNEL, Dimension.CAMPAIGN}
@@ -259,6 +267,12 @@ class AnalysisSources:
             channels = [channel] if isinstance(channel, str) else list(channel)
             if SURVEY_CHANNEL not in channels:
                 return None
+        if Dimension.CHANNEL in dims:
+            at = list(dims).index(Dimension.CHANNEL)
+            if all(values[at] != SURVEY_CHANNEL for values in groups):
+                return None  # no group of the survey channel: no group has a rate
+        elif not any(True for _ in groups):
+            return None  # no group at all
         per_period = self.invitation_rates(uow, dims, periods, customer, campaign)
         inv_dims = invitation_dims(dims)
 
@@ -286,6 +300,8 @@ class AnalysisSources:
         customer: Filter,
     ) -> SatisfactionTarget | None:
         """The target of a group of one service (and one customer), if any."""
+        if not targets:
+            return None
         the_service = key.get(Dimension.SERVICE.value) or single(service)
         if the_service is None:
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from itsm_core.satisfaction.analysis import (
     MissingChannels,
     Trend,
 )
+from itsm_core.satisfaction.analysis.sources import AnalysisSources
 
 from .fakes import (
     COORDINATOR,
@@ -269,6 +271,43 @@ def test_response_rates_of_surveys() -> None:
     assert by_service.response_rate is None
     text = sat.analysis.response_rates(MANAGER, "2026-05")[0].describe("en")
     assert "response rate" in text
+
+
+def test_figures_read_invitations_only_for_groups_with_a_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    runtime = make_runtime()
+    invited = datetime(2026, 5, 2, 1, tzinfo=UTC)
+    store(
+        runtime,
+        INVITATIONS,
+        [{"campaign_id": "c1", "customer": "acme", "invited_at": invited, "responded": 1}],
+    )
+    responses(runtime, response(channel="ticket"), response(channel="callback"))
+    sat = make_analysis(runtime)
+    reads: list[tuple[object, ...]] = []
+    read_rates = AnalysisSources.invitation_rates
+
+    def counted(self: AnalysisSources, *args: Any) -> Any:
+        reads.append(args)
+        return read_rates(self, *args)
+
+    monkeypatch.setattr(AnalysisSources, "invitation_rates", counted)
+    by_channel = sat.analysis.figures(MANAGER, "2026-05", group_by=["customer", "channel"])
+    assert [f.response_rate for f in by_channel] == [None, None]
+    assert reads == []  # no group of the survey channel: the invitations are not read
+    assert sat.analysis.figures(MANAGER, "2026-04", group_by=["customer"]) == ()
+    assert reads == []  # no group at all
+    responses(runtime, response(channel="survey", campaign_id="c1"))
+    by_channel = sat.analysis.figures(MANAGER, "2026-05", group_by=["customer", "channel"])
+    rates = {f.key["channel"]: f.response_rate for f in by_channel}
+    assert rates["ticket"] is None and rates["callback"] is None
+    survey = rates["survey"]
+    assert survey is not None and survey.value == 1.0
+    assert len(reads) == 1
+    (overall,) = sat.analysis.figures(MANAGER, "2026-05", group_by=["customer"])
+    assert overall.response_rate is not None and overall.response_rate.value == 1.0
+    assert len(reads) == 2
 
 
 def test_who_may_read_and_bad_inputs() -> None:
