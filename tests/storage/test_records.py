@@ -402,6 +402,7 @@ def test_each_upcaster_gets_the_record_at_its_own_version_and_may_change_it_deep
 
     def nest(record: dict[str, Any]) -> dict[str, Any]:
         seen.append((1, record.get(RECORD_VERSION_KEY, 1)))
+        assert len(seen) == 1, "an upcaster runs once per load"
         record["parts"][0]["note"] = "moved"
         record["meta"]["n"] += 1
         return record
@@ -424,9 +425,13 @@ def test_each_upcaster_gets_the_record_at_its_own_version_and_may_change_it_deep
     assert stored == original  # nested values too: the stored record is not changed
 
 
-def test_a_record_without_a_version_is_of_version_1() -> None:
-    result = upcast("thing", {"id": "t1", "n": 0}, 2, {1: lambda r: {**r, "n": r["n"] + 1}})
-    assert result == {"id": "t1", "n": 1, RECORD_VERSION_KEY: 2}
+def test_a_record_without_a_version_is_of_version_1_and_each_upcaster_runs_once() -> None:
+    def rename(record: dict[str, Any]) -> dict[str, Any]:
+        record["n"] = record.pop("count")  # fails if the record is passed to it twice
+        return record
+
+    result = upcast("thing", {"id": "t1", "count": 0}, 2, {1: rename})
+    assert result == {"id": "t1", "n": 0, RECORD_VERSION_KEY: 2}
     unchanged = {"id": "t1"}
     assert upcast("thing", unchanged, 1, {}) is unchanged
 
