@@ -27,7 +27,7 @@ from itsm_core.kernel.codec import RECORDS
 from itsm_core.kernel.errors import StorageError, ValidationError
 from itsm_core.kernel.labels import Labelled
 from itsm_core.storage import AggregateSpec, IndexField
-from itsm_core.storage.records import RECORD_VERSION_KEY, upcast
+from itsm_core.storage.records import RECORD_VERSION_KEY, check_versions, derived_mapping, upcast
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "records"
 SPECS = {spec.kind: spec for spec in aggregate_specs()}
@@ -332,3 +332,214 @@ def test_a_key_that_is_no_field_is_refused_not_dropped() -> None:
     record["parts"][0]["size"] = 1
     with pytest.raises(StorageError, match="size"):
         THING_SPEC.from_record(record)
+
+
+# -- the version check: what it says when versions and upcasters do not fit --------------
+
+
+def _unfit(record_version: object, upcasters: object) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        check_versions("thing", record_version, upcasters)
+    return caught.value
+
+
+@pytest.mark.parametrize("record_version", [0, -1, "2", 2.0, 1.5, True, None])
+def test_a_record_version_that_is_no_whole_number_from_1_is_named(record_version: object) -> None:
+    error = _unfit(record_version, {})
+    assert str(error) == (
+        f"thing: record_version must be a whole number from 1, got {record_version!r}"
+    )
+    assert error.field == "record_version"
+
+
+def test_upcasters_that_are_no_mapping_are_named() -> None:
+    error = _unfit(2, [_v1_to_v2])
+    assert str(error) == "thing: upcasters must be a mapping of version to function, got list"
+    assert error.field == "upcasters"
+
+
+@pytest.mark.parametrize(
+    ("record_version", "upcasters", "expected"),
+    [
+        (3, {}, "version (1, 2); missing for 1, 2"),
+        (3, {2: _v2_to_v3}, "version (1, 2); missing for 1"),
+        (1, {1: _v1_to_v2}, "version (none (record_version is 1)); not expected for 1"),
+        (
+            2,
+            {2: _v2_to_v3, "3": _v2_to_v3, 0: _v1_to_v2},
+            "version (1); missing for 1; not expected for '3', 0, 2",
+        ),
+    ],
+)
+def test_the_upcasters_missing_and_not_expected_are_listed(
+    record_version: int, upcasters: dict[Any, Any], expected: str
+) -> None:
+    error = _unfit(record_version, upcasters)
+    assert str(error) == (
+        f"thing: at record_version {record_version} there is one upcaster per older {expected}"
+    )
+    assert error.field == "upcasters"
+
+
+def test_an_upcaster_that_cannot_be_called_is_named() -> None:
+    error = _unfit(3, {1: _v1_to_v2, 2: "count the items"})
+    assert str(error) == "thing: the upcaster of version 2 is not callable: 'count the items'"
+    assert error.field == "upcasters"
+
+
+def test_fitting_upcasters_come_back_as_a_dict_of_their_own() -> None:
+    given = {2: _v2_to_v3, 1: _v1_to_v2}
+    checked = check_versions("thing", 3, given)
+    assert checked == given and checked is not given and type(checked) is dict
+    assert check_versions("thing", 1, {}) == {}
+
+
+# -- upcasting: the record passed on, the stored record left alone ------------------------
+
+
+def test_each_upcaster_gets_the_record_at_its_own_version_and_may_change_it_deeply() -> None:
+    seen: list[tuple[int, Any]] = []
+
+    def nest(record: dict[str, Any]) -> dict[str, Any]:
+        seen.append((1, record.get(RECORD_VERSION_KEY, 1)))
+        assert len(seen) == 1, "an upcaster runs once per load"
+        record["parts"][0]["note"] = "moved"
+        record["meta"]["n"] += 1
+        return record
+
+    def fresh(record: dict[str, Any]) -> dict[str, Any]:
+        seen.append((2, record[RECORD_VERSION_KEY]))
+        return {**record, "extra": record["meta"]["n"]}
+
+    stored = {"id": "t1", "parts": [{"note": None}], "meta": {"n": 1}}
+    original = json.loads(json.dumps(stored))
+    result = upcast("thing", stored, 3, {1: nest, 2: fresh})
+    assert seen == [(1, 1), (2, 2)]
+    assert result == {
+        "id": "t1",
+        "parts": [{"note": "moved"}],
+        "meta": {"n": 2},
+        "extra": 2,
+        RECORD_VERSION_KEY: 3,
+    }
+    assert stored == original  # nested values too: the stored record is not changed
+
+
+def test_a_record_without_a_version_is_of_version_1_and_each_upcaster_runs_once() -> None:
+    def rename(record: dict[str, Any]) -> dict[str, Any]:
+        record["n"] = record.pop("count")  # fails if the record is passed to it twice
+        return record
+
+    result = upcast("thing", {"id": "t1", "count": 0}, 2, {1: rename})
+    assert result == {"id": "t1", "n": 0, RECORD_VERSION_KEY: 2}
+    unchanged = {"id": "t1"}
+    assert upcast("thing", unchanged, 1, {}) is unchanged
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ({"id": "t9", RECORD_VERSION_KEY: 0}, "the stored thing 't9' has record_version 0"),
+        ({"id": 9, RECORD_VERSION_KEY: 0}, "a stored thing record has record_version 0"),
+        ({RECORD_VERSION_KEY: "1"}, "a stored thing record has record_version '1'"),
+    ],
+)
+def test_a_bad_version_names_the_record(record: dict[str, Any], expected: str) -> None:
+    with pytest.raises(StorageError) as caught:
+        upcast("thing", record, 2, {1: _v1_to_v2})
+    assert str(caught.value) == f"{expected}; it must be a whole number from 1"
+
+
+def test_a_newer_version_names_the_record_and_the_version_read() -> None:
+    with pytest.raises(StorageError) as caught:
+        upcast("thing", {"id": "t9", RECORD_VERSION_KEY: 3}, 2, {1: _v1_to_v2})
+    assert str(caught.value) == (
+        "the stored thing 't9' has record_version 3, newer than the 2 this release reads: "
+        "a newer release of itsm_core wrote it"
+    )
+
+
+def test_a_record_that_is_no_mapping_or_an_upcaster_result_that_is_no_dict_is_named() -> None:
+    with pytest.raises(StorageError) as caught:
+        upcast("thing", ["t1"], 2, {1: _v1_to_v2})  # type: ignore[arg-type]
+    assert str(caught.value) == "a stored thing record must be a mapping, got list"
+    with pytest.raises(StorageError) as caught:
+        upcast("thing", {"id": "t1"}, 3, {1: lambda r: r, 2: lambda r: list(r)})  # type: ignore[dict-item, return-value]
+    assert str(caught.value) == "the thing upcaster of version 2 returned list, not a dict"
+
+
+# -- the derived mapping, derived while the test runs --------------------------------------
+
+
+@pytest.mark.parametrize("kind", sorted(SPECS))
+def test_the_mapping_derived_for_every_kind_reads_and_writes_its_current_fixture(
+    kind: str,
+) -> None:
+    spec = SPECS[kind]
+    to_record, from_record = derived_mapping(kind, spec.entity_type)
+    record = _load(FIXTURES / f"{kind}.v{spec.record_version}.json")
+    record.pop(RECORD_VERSION_KEY, None)
+    entity = from_record(record)
+    assert isinstance(entity, spec.entity_type)
+    assert entity.id == record["id"]
+    assert to_record(entity) == record
+    versioned = {**record, RECORD_VERSION_KEY: spec.record_version}
+    assert to_record(from_record(versioned)) == record  # the version key is no field
+
+
+def test_the_derived_mapping_follows_the_declared_types() -> None:
+    to_record, from_record = derived_mapping("thing", Thing)
+    thing = Thing(id="t1", parts=(Part(T0, note="n"),), tags=frozenset({"a"}), count=2)
+    record = to_record(thing)
+    assert record == {
+        "id": "t1",
+        "version": 0,
+        "parts": [{"at": "2025-01-06T09:00:00+00:00", "colour": "red", "note": "n"}],
+        "tags": ["a"],
+        "size": 1,
+        "wait": 0,
+        "count": 2,
+        "ratio": 0.0,
+        "flag": False,
+        "label": "",
+    }
+    back = from_record({**record, RECORD_VERSION_KEY: 1})
+    assert (back.id, back.parts, back.tags, back.count) == ("t1", thing.parts, thing.tags, 2)
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ({"id": "t1", "count": "3"}, r"^the stored thing 't1' does not fit Thing: .*\$\.count"),
+        ({"id": 7}, r"^a stored thing record does not fit Thing: .*\$\.id"),
+        (
+            {"count": 1},
+            r"^a stored thing record does not fit Thing: required field missing @ \$\.id",
+        ),
+    ],
+)
+def test_the_derived_mapping_names_what_does_not_fit(record: dict[str, Any], expected: str) -> None:
+    _, from_record = derived_mapping("thing", Thing)
+    with pytest.raises(StorageError, match=expected):
+        from_record(record)
+
+
+def test_unresolvable_field_types_are_named_with_the_remedy() -> None:
+    namespace: dict[str, Any] = {"__name__": "not_an_importable_module"}
+    exec(
+        "from __future__ import annotations\n"
+        "import attrs\n"
+        "@attrs.define\n"
+        "class Loose:\n"
+        "    id: str\n"
+        "    at: Moment\n",
+        namespace,
+    )
+    with pytest.raises(ValidationError) as caught:
+        derived_mapping("loose", namespace["Loose"])
+    assert re.fullmatch(
+        r"loose: the field types of Loose cannot be resolved \(.*Moment.*\); define the class "
+        r"in an importable module, or call attrs\.resolve_types\(cls, globals\(\)\) first",
+        str(caught.value),
+    )
+    assert caught.value.field == "entity_type"
