@@ -148,18 +148,9 @@ class YearIndex:
         i = bisect_left(self.cum, p) - 1
         return self.starts[i] + p - self.cum[i]
 
-    def locate_resume(self, p: int) -> int:
-        """The working instant after exactly ``p`` working µs of the year (0 <= p < total)."""
-        i = bisect_right(self.cum, p) - 1
-        return self.starts[i] + p - self.cum[i]
-
     def working_day_at_or_after(self, ordinal: int) -> int:
         """Index into ``day_ordinals`` of the first working date on or after ``ordinal``."""
         return bisect_left(self.day_ordinals, ordinal)
-
-    def day_span(self, k: int) -> tuple[int, int]:
-        """Cumulative positions at the start and end of working date number ``k``."""
-        return self.cum[self.day_first[k]], self.cum[self.day_first[k + 1]]
 
 
 def build_year_index(
