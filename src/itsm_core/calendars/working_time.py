@@ -280,7 +280,7 @@ class WorkingTime(CalendarDates):
             idx = self._index(year, touched)
         first, stop = idx.day_first[target], idx.day_first[target + 1]
         moment = wall_to_us(self.timezone, date.fromordinal(idx.day_ordinals[target]), wall)
-        i = bisect_right(idx.ends, moment, first, stop)
+        i = bisect_right(idx.ends, moment, first)  # at stop or later: after the day's last closing
         value = max(moment, idx.starts[i]) if i < stop else idx.ends[stop - 1]
         return self._result(from_us(value, self.timezone), touched)
 

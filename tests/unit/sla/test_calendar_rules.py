@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from itsm_core.calendars import BusinessCalendar, OfficialYear, WeeklyHours
+from itsm_core.calendars import BusinessCalendar, OfficialYear, WeeklyHours, Window
 from itsm_core.calendars.days import DayInfo, DayKind
 from itsm_core.calendars.hours import parse_weekdays
 from itsm_core.kernel.errors import CalendarError, ValidationError
@@ -82,6 +82,20 @@ def test_a_working_week_needs_a_window() -> None:
         WeeklyHours.workweek()
     assert str(caught.value) == "give at least one working window, e.g. '09:00-18:00'"
     assert caught.value.field == "windows"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (42, "a window must be text like '09:00-12:00', got int"),
+        ("9 to 12", "a window must look like '09:00-12:00' (got '9 to 12')"),
+    ],
+)
+def test_a_window_that_is_not_text_like_09_00_12_00_is_refused(text: object, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Window.parse(text)  # type: ignore[arg-type]
+    assert str(caught.value) == message
+    assert caught.value.field == "window"
 
 
 def test_the_chinese_description_names_each_weekday_and_its_rest_days() -> None:
@@ -423,3 +437,14 @@ def test_working_days_may_run_up_to_the_last_supported_year() -> None:
         "the year 9998, the last a calendar supports"
     )
     assert caught.value.field == "days"
+
+
+def test_the_next_working_day_is_found_up_to_three_years_on() -> None:
+    cal = _sparse("2025-01-02", "2028-01-03", "2028-01-04")
+    assert cal.add_working_days(sh(2025, 1, 2, 8), 1) == sh(2028, 1, 3, 9)
+    assert cal.add_working_days(sh(2025, 1, 2, 9, 30), 2) == sh(2028, 1, 4, 9, 30)
+
+
+def test_counting_working_days_needs_only_the_years_counted() -> None:
+    cal = BusinessCalendar.china(official_until=2026)
+    assert cal.working_days_between("2026-12-28", "2026-12-31") == 4
