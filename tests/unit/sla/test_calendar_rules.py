@@ -448,3 +448,33 @@ def test_the_next_working_day_is_found_up_to_three_years_on() -> None:
 def test_counting_working_days_needs_only_the_years_counted() -> None:
     cal = BusinessCalendar.china(official_until=2026)
     assert cal.working_days_between("2026-12-28", "2026-12-31") == 4
+
+
+# --------------------------------------------------------------------------- adding business time
+
+
+def test_business_time_may_be_added_up_to_the_last_supported_year() -> None:
+    always = BusinessCalendar.always_open()
+    start = datetime(9998, 12, 1, tzinfo=UTC)
+    assert always.add(start, timedelta(days=30)) == datetime(9998, 12, 31, tzinfo=UTC)
+    with pytest.raises(ValidationError) as caught:
+        always.add(start, timedelta(days=30, microseconds=1))
+    assert str(caught.value) == (
+        "cannot add 30 days, 0:00:00.000001 of business time to 9998-12-01T00:00:00+00:00: "
+        "even round the clock it would end after the year 9998, the last a calendar "
+        "supports; give a business duration of at most a few years"
+    )
+    assert caught.value.field == "duration"
+
+
+def test_a_negative_business_duration_is_refused_naming_the_field() -> None:
+    with pytest.raises(ValidationError) as caught:
+        BusinessCalendar.china().add(sh(2025, 9, 29, 10), -H)
+    assert caught.value.field == "duration"
+
+
+def test_adding_nothing_in_a_year_without_official_data_is_reported() -> None:
+    cal = BusinessCalendar.china(official_until=2025, allow_unofficial_years=True)
+    result = cal.add_detailed(datetime(2026, 1, 4, 12, tzinfo=UTC), timedelta(0))
+    assert result.value == sh(2026, 1, 5, 9)
+    assert result.unofficial_years == (2026,)
