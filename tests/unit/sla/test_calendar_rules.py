@@ -478,3 +478,13 @@ def test_adding_nothing_in_a_year_without_official_data_is_reported() -> None:
     result = cal.add_detailed(datetime(2026, 1, 4, 12, tzinfo=UTC), timedelta(0))
     assert result.value == sh(2026, 1, 5, 9)
     assert result.unofficial_years == (2026,)
+
+
+def test_a_calendar_open_through_the_horizon_has_no_closing() -> None:
+    always = BusinessCalendar.always_open("UTC")
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    # Open round the clock until after the three years searched: no closing.
+    assert always.with_extra_holidays("2029-01-01").next_closing(start) is None
+    assert always.with_extra_holidays("2026-01-01").next_closing(start) == datetime(
+        2026, 1, 1, tzinfo=UTC
+    )
