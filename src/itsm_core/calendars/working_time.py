@@ -136,7 +136,7 @@ class WorkingTime(CalendarDates):
         :raises CalendarDataMissing: as :meth:`add`.
         """
         t = to_us(require_aware(start, "start"))
-        remaining = require_duration(duration, "duration") // timedelta(microseconds=1)
+        remaining = require_duration(duration) // timedelta(microseconds=1)
         if t + remaining > _LAST_US:
             # Business time never runs faster than real time: the result lies at or
             # after start + duration.
