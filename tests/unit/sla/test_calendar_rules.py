@@ -443,6 +443,8 @@ def test_the_next_working_day_is_found_up_to_three_years_on() -> None:
     cal = _sparse("2025-01-02", "2028-01-03", "2028-01-04")
     assert cal.add_working_days(sh(2025, 1, 2, 8), 1) == sh(2028, 1, 3, 9)
     assert cal.add_working_days(sh(2025, 1, 2, 9, 30), 2) == sh(2028, 1, 4, 9, 30)
+    # Business time, too, goes on three years later.
+    assert cal.add(sh(2025, 1, 2, 9, 30), H) == sh(2028, 1, 3, 9, 30)
 
 
 def test_counting_working_days_needs_only_the_years_counted() -> None:
@@ -476,7 +478,7 @@ def test_a_negative_business_duration_is_refused_naming_the_field() -> None:
 def test_adding_nothing_in_a_year_without_official_data_is_reported() -> None:
     cal = BusinessCalendar.china(official_until=2025, allow_unofficial_years=True)
     result = cal.add_detailed(datetime(2026, 1, 4, 12, tzinfo=UTC), timedelta(0))
-    assert result.value == sh(2026, 1, 5, 9)
+    assert result.value == sh(2026, 1, 5, 9) and result.value.utcoffset() == 8 * H
     assert result.unofficial_years == (2026,)
 
 
