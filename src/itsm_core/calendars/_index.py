@@ -148,18 +148,9 @@ class YearIndex:
         i = bisect_left(self.cum, p) - 1
         return self.starts[i] + p - self.cum[i]
 
-    def locate_resume(self, p: int) -> int:
-        """The working instant after exactly ``p`` working µs of the year (0 <= p < total)."""
-        i = bisect_right(self.cum, p) - 1
-        return self.starts[i] + p - self.cum[i]
-
     def working_day_at_or_after(self, ordinal: int) -> int:
         """Index into ``day_ordinals`` of the first working date on or after ``ordinal``."""
         return bisect_left(self.day_ordinals, ordinal)
-
-    def day_span(self, k: int) -> tuple[int, int]:
-        """Cumulative positions at the start and end of working date number ``k``."""
-        return self.cum[self.day_first[k]], self.cum[self.day_first[k + 1]]
 
 
 def build_year_index(
@@ -219,14 +210,15 @@ def wall_to_us(zone: tzinfo, day: date, wall_us: int) -> int:
     :param wall_us: microseconds after local midnight, ``0 <= wall_us < DAY_US``.
     """
     naive = datetime(day.year, day.month, day.day) + timedelta(microseconds=wall_us)
-    t0 = to_us(naive.replace(tzinfo=zone, fold=0))
+    t0 = to_us(naive.replace(tzinfo=zone))
     t1 = to_us(naive.replace(tzinfo=zone, fold=1))
     if t0 == t1:
         return t0
     if from_us(t0, zone).replace(tzinfo=None) == naive:
         return min(t0, t1)  # repeated wall time
     # Skipped wall time: the jump lies in (min, max]; find its first second.
-    low, high = min(t0, t1) // US, -(-max(t0, t1) // US)
+    # The bisection ends on the same whole second whether or not its ends are rounded.
+    low, high = min(t0, t1) // US, -(-max(t0, t1) // US)  # pragma: no mutate
     after = _offset_s(zone, high)
     while high - low > 1:
         mid = (low + high) // 2

@@ -144,10 +144,11 @@ def _without_brackets(text: str) -> str:
         after = sep if following and following not in "）)，,；;。. " else ""
         return (sep if match.start() else "") + match[2].strip() + after
 
-    previous = None
-    while previous != text:
-        previous, text = text, _BRACKETED.sub(flatten, text)
-    return text
+    while True:
+        flattened = _BRACKETED.sub(flatten, text)
+        if flattened == text:
+            return text
+        text = flattened
 
 
 #: The holidays of a published year: a mapping of date to name (None for an

@@ -45,6 +45,10 @@ WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun
 #: Chinese display labels of the weekdays, Monday first.
 WEEKDAY_LABELS_ZH: tuple[str, ...] = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
+#: Full English weekday names, Monday first: a weekday may be written as any
+#: beginning of its name of three letters or more ("tue", "tues", "tuesday").
+_WEEKDAY_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
 _TIME_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 _RANGE_RE = re.compile(r"^\s*([0-9:]+)\s*[-–~]\s*([0-9:]+)\s*$")
 
@@ -229,7 +233,8 @@ def parse_weekdays(spec: str | int | Iterable[str | int]) -> tuple[int, ...]:
     """Turn a weekday specification into weekday numbers (Monday = 0).
 
     :param spec: ``"mon-fri"``, ``"mon,wed,fri"``, ``"sat"``, ``"all"``, a weekday
-        number, or an iterable of names / numbers.
+        number, or an iterable of names / numbers. A name is the beginning of the
+        English weekday name, three letters or more (``"tue"``, ``"Tuesday"``).
     :raises ValidationError: for an unknown weekday.
     """
     if isinstance(spec, bool):
@@ -237,9 +242,9 @@ def parse_weekdays(spec: str | int | Iterable[str | int]) -> tuple[int, ...]:
     if isinstance(spec, int):
         items: list[str | int] = [spec]
     elif isinstance(spec, str):
-        if spec.strip().lower() in ("all", "daily", "mon-sun"):
+        if spec.strip().lower() in ("all", "daily"):
             return tuple(range(7))
-        items = [part for part in spec.replace(" ", "").split(",") if part]
+        items = [part for part in spec.split(",") if part.strip()]
     else:
         items = list(spec)
     days: set[int] = set()
@@ -278,9 +283,10 @@ def _weekday_number(item: str | int) -> int:
     if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
         return item
     if isinstance(item, str):
-        key = item.strip().lower()[:3]
-        if key in WEEKDAY_NAMES:
-            return WEEKDAY_NAMES.index(key)
+        key = item.strip().lower()
+        for number, name in enumerate(_WEEKDAY_FULL_NAMES):
+            if len(key) >= 3 and name.startswith(key):
+                return number
     raise ValidationError(
         f"unknown weekday {item!r}; use mon, tue, wed, thu, fri, sat, sun or 0 (Monday) to 6",
         field="weekdays",
@@ -323,7 +329,9 @@ class WeeklyHours:
 
     @classmethod
     def workweek(
-        cls, *windows: Window | str, weekdays: str | Iterable[str | int] = "mon-fri"
+        cls,
+        *windows: Window | str,
+        weekdays: str | Iterable[str | int] = "mon-fri",  # pragma: no mutate (any case)
     ) -> WeeklyHours:
         """The same windows on each of ``weekdays`` (default Monday to Friday).
 

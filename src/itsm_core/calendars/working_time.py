@@ -16,6 +16,7 @@ import attrs
 
 from itsm_core.calendars._index import (
     DAY_US,
+    US,
     from_us,
     to_us,
     wall_to_us,
@@ -135,7 +136,7 @@ class WorkingTime(CalendarDates):
         :raises CalendarDataMissing: as :meth:`add`.
         """
         t = to_us(require_aware(start, "start"))
-        remaining = require_duration(duration, "duration") // timedelta(microseconds=1)
+        remaining = require_duration(duration) // timedelta(microseconds=1)
         if t + remaining > _LAST_US:
             # Business time never runs faster than real time: the result lies at or
             # after start + duration.
@@ -239,7 +240,7 @@ class WorkingTime(CalendarDates):
         t = to_us(require_aware(start, "start"))
         if isinstance(days, bool) or not isinstance(days, int) or days < 0:
             raise ValidationError(f"days must be a non-negative int, got {days!r}", field="days")
-        if days > (_LAST_US - t) // DAY_US:
+        if days * DAY_US > _LAST_US - t:
             # A working day takes at least one local date.
             raise ValidationError(
                 f"cannot add {days} working days to {start.isoformat()}: they would end "
@@ -257,9 +258,9 @@ class WorkingTime(CalendarDates):
         wall = 0
         if k < len(idx.day_ordinals) and idx.day_ordinals[k] == ordinal:
             if t < idx.ends[idx.day_first[k + 1] - 1]:
-                wall = (local - local.replace(hour=0, minute=0, second=0, microsecond=0)) // (
-                    timedelta(microseconds=1)
-                )
+                clock = local.time()
+                seconds = (clock.hour * 60 + clock.minute) * 60 + clock.second
+                wall = seconds * US + clock.microsecond
             else:
                 k += 1
         target = k + days
@@ -279,7 +280,7 @@ class WorkingTime(CalendarDates):
             idx = self._index(year, touched)
         first, stop = idx.day_first[target], idx.day_first[target + 1]
         moment = wall_to_us(self.timezone, date.fromordinal(idx.day_ordinals[target]), wall)
-        i = bisect_right(idx.ends, moment, first, stop)
+        i = bisect_right(idx.ends, moment, first)  # at stop or later: after the day's last closing
         value = max(moment, idx.starts[i]) if i < stop else idx.ends[stop - 1]
         return self._result(from_us(value, self.timezone), touched)
 
