@@ -106,6 +106,10 @@ class WorkingTime(CalendarDates):
             if nxt.first_start != end:
                 return from_us(end, self.timezone)
             end = nxt.run_end[0]
+        # The last year searched may close before it ends.
+        last = year + 1 + self.HORIZON_YEARS
+        if last <= MAXYEAR and end < wall_to_us(self.timezone, date(last, 1, 1), 0):
+            return from_us(end, self.timezone)
         return None
 
     def add(self, start: datetime, duration: timedelta) -> datetime:

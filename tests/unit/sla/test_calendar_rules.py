@@ -490,3 +490,15 @@ def test_a_calendar_open_through_the_horizon_has_no_closing() -> None:
     assert always.with_extra_holidays("2026-01-01").next_closing(start) == datetime(
         2026, 1, 1, tzinfo=UTC
     )
+
+
+def test_a_closing_in_the_last_year_searched_is_found() -> None:
+    always = BusinessCalendar.always_open("UTC")
+    start = datetime(2025, 6, 1, tzinfo=UTC)
+    # The last of the three years searched closes on 31 May: that is the closing,
+    # not "open through the horizon".
+    assert always.with_extra_holidays("2028-05-31").next_closing(start) == datetime(
+        2028, 5, 31, tzinfo=UTC
+    )
+    # A closing after the horizon is still not searched for.
+    assert always.with_extra_holidays("2029-05-31").next_closing(start) is None
