@@ -502,3 +502,48 @@ def test_a_closing_in_the_last_year_searched_is_found() -> None:
     )
     # A closing after the horizon is still not searched for.
     assert always.with_extra_holidays("2029-05-31").next_closing(start) is None
+
+
+# --------------------------------------------------------------------------- what a refusal names
+
+
+def test_a_date_that_is_not_one_names_its_field() -> None:
+    from itsm_core.calendars.days import as_date
+
+    assert as_date(" 2025-10-01 ") == date(2025, 10, 1)
+    for bad in ("2025-13-01", datetime(2025, 10, 1, tzinfo=UTC), 20251001):
+        with pytest.raises(ValidationError, match=r"^day must be a calendar date") as caught:
+            as_date(bad)
+        assert caught.value.field == "day"
+    with pytest.raises(ValidationError, match=r"^holiday must be a calendar date") as named:
+        as_date("soon", "holiday")
+    assert named.value.field == "holiday"
+
+
+def test_a_window_names_the_time_that_is_wrong() -> None:
+    for start, end, field in (("25:00", "26:00", "start"), ("09:00", "24:01", "end"),
+                              ("09:00", "9h", "end"), ("x", "10:00", "start")):  # fmt: skip
+        with pytest.raises(ValidationError, match=f"^{field} ") as caught:
+            Window(start, end)
+        assert caught.value.field == field
+
+
+def test_a_window_starts_before_it_ends() -> None:
+    assert Window("23:00", "24:00").end == 24 * 3600
+    for start, end in (("10:00", "09:00"), ("09:00", "09:00")):
+        with pytest.raises(ValidationError, match="must start before it ends") as caught:
+            Window(start, end)
+        assert caught.value.field == "window"
+        assert "split a night shift at 24:00" in str(caught.value)
+
+
+def test_a_window_is_a_window_text_or_pair() -> None:
+    from itsm_core.calendars.hours import parse_windows
+
+    pair = parse_windows([("09:00", "12:00"), ["13:00", "18:00"], "19:00-20:00"])
+    assert pair == (Window("09:00", "12:00"), Window("13:00", "18:00"), Window("19:00", "20:00"))
+    for bad in (5, ("09:00", "10:00", "11:00"), ["09:00"], None):
+        with pytest.raises(ValidationError, match=r"^a working window must be a Window") as caught:
+            parse_windows([bad])
+        assert caught.value.field == "window"
+        assert repr(bad) in str(caught.value)
