@@ -547,3 +547,64 @@ def test_a_window_is_a_window_text_or_pair() -> None:
             parse_windows([bad])
         assert caught.value.field == "window"
         assert repr(bad) in str(caught.value)
+
+
+# ------------------------------------------------------------------- a calendar's own settings
+
+
+def _refused(error: type[Exception], field: str, message: str, **settings: object) -> None:
+    options: dict[str, object] = {"official_until": None, **settings}
+    weekly = options.pop("weekly", WeeklyHours.workweek("09:00-18:00"))
+    with pytest.raises(error, match=message) as caught:
+        BusinessCalendar("UTC", weekly, **options)  # type: ignore[arg-type]
+    assert caught.value.field == field  # type: ignore[attr-defined]
+
+
+def test_official_until_is_a_year_none_or_auto() -> None:
+    assert BusinessCalendar("UTC", WeeklyHours.workweek("09:00-18:00"), official_until=2030)
+    for bad in (True, "2030", 2030.0):
+        _refused(ValidationError, "official_until",
+                 r"^official_until must be a year \(int\), None or 'auto', got ",
+                 official_until=bad)  # fmt: skip
+
+
+def test_a_subdivision_needs_a_country() -> None:
+    _refused(ValidationError, "subdiv", r"^subdiv needs a country$", subdiv="BJ")
+
+
+def test_a_date_is_not_both_an_extra_holiday_and_an_extra_working_day() -> None:
+    _refused(CalendarError, "extra_workdays",
+             r"^a date cannot be both an extra holiday and an extra working day: "
+             r"2025-10-04, 2025-10-11$",
+             extra_holidays=["2025-10-11", "2025-10-04", "2025-10-05"],
+             extra_workdays=["2025-10-04", "2025-10-11"])  # fmt: skip
+
+
+def test_a_date_with_its_own_hours_is_not_also_an_extra_day() -> None:
+    for extra in ("extra_holidays", "extra_workdays"):
+        _refused(CalendarError, "date_hours",
+                 r"^a date with its own hours \(date_hours\) must not also be an extra holiday "
+                 r"or extra working day: 2025-10-11$",
+                 date_hours={"2025-10-11": ["09:00-12:00"]}, **{extra: ["2025-10-11"]})  # fmt: skip
+
+
+def test_an_extra_working_day_has_hours() -> None:
+    saturday_off = WeeklyHours.workweek("09:00-18:00")
+    _refused(CalendarError, "extra_workdays",
+             r"^extra working day 2025-10-11 has no hours: its weekday has no weekly windows "
+             r"and makeup_day_windows is empty; give makeup_day_windows or use date_hours",
+             weekly=saturday_off, extra_workdays=["2025-10-11"], makeup_day_windows=[])  # fmt: skip
+    # With the weekday's own windows, or makeup windows, it is open.
+    assert BusinessCalendar("UTC", saturday_off, extra_workdays=["2025-10-11"], official_until=None)
+
+
+def test_a_calendar_that_never_opens_is_refused() -> None:
+    never = WeeklyHours({})
+    _refused(CalendarError, "weekly", r"^the calendar is never open: no weekday has working "
+             r"windows and no date is opened explicitly; give weekly windows",
+             weekly=never)  # fmt: skip
+    # One date opened explicitly, or one extra working day, is enough.
+    assert BusinessCalendar("UTC", never, date_hours={"2025-10-11": ["09:00-10:00"]},
+                            official_until=None)  # fmt: skip
+    _refused(CalendarError, "weekly", r"^the calendar is never open",
+             weekly=never, date_hours={"2025-10-11": []})  # fmt: skip
