@@ -117,7 +117,7 @@ def record_fires(core: ItsmCore) -> list[Fire]:
 class BareMachines:
     """The baseline: the same state changes on attrs objects with bare ``transitions``.
 
-    One ``Machine(model=None)`` per lifecycle (built once, as the library does) and
+    One ``Machine(model=None)`` per lifecycle (the lifecycle's own, shared) and
     ``machine.events[event].trigger(obj)`` on a plain attrs object per entity.
     """
 
@@ -128,17 +128,8 @@ class BareMachines:
         for f in fires:
             lc = f.lifecycle
             if id(lc) not in self.machines:
-                self.machines[id(lc)] = Machine(
-                    model=None,
-                    states=list(lc.states),
-                    initial=lc.initial,
-                    transitions=[
-                        {"trigger": s.event, "source": list(s.sources), "dest": s.dest}
-                        for s in lc.steps
-                    ],
-                    auto_transitions=False,
-                    model_attribute=lc.field,
-                )
+                # The lifecycle's own machine is bare transitions: Machine(model=None).
+                self.machines[id(lc)] = lc.machine
                 self.classes.setdefault(lc.field, attrs.make_class("Entity", [lc.field]))
 
     def run(self) -> dict[tuple[str, str], Any]:
