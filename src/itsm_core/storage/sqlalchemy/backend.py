@@ -9,7 +9,7 @@ database transaction on its own connection.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -20,6 +20,7 @@ from itsm_core.kernel.errors import (
 )
 from itsm_core.storage.base import (
     AggregateSpec,
+    IndexType,
 )
 from itsm_core.storage.sealing import EncryptionKeys
 from itsm_core.storage.sqlalchemy.engine import (
@@ -60,13 +61,15 @@ class _SaveStatements:
     ``update`` return the id of the row written (none: a conflict);
     ``update_many`` is the same update without RETURNING, for an executemany
     whose row count says whether every row was written. ``get`` loads one
-    record by ``Where_id``.
+    record by ``Where_id``. ``index`` holds each index field's name, reader,
+    type and label (``kind.field``, for messages).
     """
 
     insert: Any
     update: Any
     update_many: Any
     get: Any
+    index: tuple[tuple[str, Callable[[Any], Any], IndexType, str], ...] = ()
 
 
 class SqlBackend(SqlOutbox):
@@ -210,6 +213,9 @@ class SqlBackend(SqlOutbox):
                 update=update.returning(table.c.id),
                 update_many=update,
                 get=sa.select(table.c.record).where(table.c.id == where_id),
+                index=tuple(
+                    (f.name, f.extract, f.type, f"{spec.kind}.{f.name}") for f in spec.index
+                ),
             )
             self._save_statements[spec.kind] = statements
         return statements
