@@ -20,7 +20,6 @@ from itsm_core.kernel.errors import (
 )
 from itsm_core.storage.base import (
     AggregateSpec,
-    IndexType,
 )
 from itsm_core.storage.sealing import EncryptionKeys
 from itsm_core.storage.sqlalchemy.engine import (
@@ -62,14 +61,15 @@ class _SaveStatements:
     ``update_many`` is the same update without RETURNING, for an executemany
     whose row count says whether every row was written. ``get`` loads one
     record by ``Where_id``. ``index`` holds each index field's name, reader,
-    type and label (``kind.field``, for messages).
+    conversion to its column (:meth:`SqlStore.column_value`) and label
+    (``kind.field``, for messages).
     """
 
     insert: Any
     update: Any
     update_many: Any
     get: Any
-    index: tuple[tuple[str, Callable[[Any], Any], IndexType, str], ...] = ()
+    index: tuple[tuple[str, Callable[[Any], Any], Callable[[Any, str], Any], str], ...] = ()
 
 
 class SqlBackend(SqlOutbox):
@@ -115,6 +115,7 @@ class SqlBackend(SqlOutbox):
         self._events_insert = sa.insert(self._events)
         self._outbox_insert = sa.insert(self._outbox)
         self._save_statements: dict[str, _SaveStatements] = {}
+        self._driver_statements = {}
         self._data_keys = self.metadata.tables[DATA_KEYS]
         self._keys: EncryptionKeys | None = None
         self.engine = make_engine(options, **dict(engine_options or {}))
@@ -214,7 +215,8 @@ class SqlBackend(SqlOutbox):
                 update_many=update,
                 get=sa.select(table.c.record).where(table.c.id == where_id),
                 index=tuple(
-                    (f.name, f.extract, f.type, f"{spec.kind}.{f.name}") for f in spec.index
+                    (f.name, f.extract, self.column_value(f.type), f"{spec.kind}.{f.name}")
+                    for f in spec.index
                 ),
             )
             self._save_statements[spec.kind] = statements

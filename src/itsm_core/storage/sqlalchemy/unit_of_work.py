@@ -166,10 +166,8 @@ class SqlUnitOfWork(SqlReads):
         if written is not None:
             expected = written.version
             events = tuple(e for e in events if e.event_id not in written.event_ids)
-        to_db = backend.to_db
         params: dict[str, Any] = {
-            name: to_db(extract(entity), index_type, label)
-            for name, extract, index_type, label in sql.index
+            name: to_db(extract(entity), label) for name, extract, to_db, label in sql.index
         }
         record = spec.to_record(entity)
         sealing = self._sealer()
@@ -242,7 +240,9 @@ class SqlUnitOfWork(SqlReads):
                     if row.entity_id not in stored:
                         raise self._conflict(spec.kind, row.entity_id, row.expected)
             if updates:
-                result = connection.execute(sql.update_many, [r.params for r in updates])
+                result = self._backend._run_many(
+                    connection, sql.update_many, [r.params for r in updates]
+                )
                 if result.rowcount != len(updates):
                     raise self._conflict_in(spec, updates)
             events = [e for r in rows for e in r.events]
@@ -313,9 +313,15 @@ class SqlUnitOfWork(SqlReads):
         sealing = self._sealer()
         naive = backend._sqlite
         rows: list[dict[str, Any]] = []
+        occurred: Any = None
+        at: Any = None
         for e in events:
-            # an event's occurred_at is aware (DomainEvent checks it): stored in UTC
-            at = e.occurred_at.astimezone(UTC)
+            # an event's occurred_at is aware (DomainEvent checks it): stored in UTC,
+            # converted once for the events of one instant (a command's, a tick's)
+            if e.occurred_at is not occurred:
+                occurred = e.occurred_at
+                at = occurred.astimezone(UTC)
+                at = at.replace(tzinfo=None) if naive else at
             body = e.to_dict()
             rows.append(
                 {
@@ -324,7 +330,7 @@ class SqlUnitOfWork(SqlReads):
                     "aggregate_id": e.aggregate_id,
                     "aggregate_version": e.aggregate_version,
                     "name": e.name,
-                    "occurred_at": at.replace(tzinfo=None) if naive else at,
+                    "occurred_at": at,
                     "actor_id": e.actor_id,
                     "body": body if sealing is None else sealing.seal_event(body),
                 }
@@ -333,8 +339,8 @@ class SqlUnitOfWork(SqlReads):
             for i, row in enumerate(rows):
                 row.update(self._stamp_of(i))
             self._stamped += len(events)
-        connection.execute(backend._events_insert, rows)
-        connection.execute(backend._outbox_insert, self._outbox_rows(events, now))
+        backend._run_many(connection, backend._events_insert, rows)
+        backend._run_many(connection, backend._outbox_insert, self._outbox_rows(events, now))
 
     def _outbox_rows(self, events: Sequence[DomainEvent], now: Any) -> list[dict[str, Any]]:
         """The outbox rows of ``events``: done already where :meth:`outbox_done_at` says so."""
