@@ -152,8 +152,13 @@ def test_the_subject_lookup_of_a_clock_uses_the_subject_index(tmp_path: Path) ->
                 CLOCK_SPEC,
                 [
                     SlaClock.start(
-                        clock_id=f"c{n}", subject_kind="improvement_item", subject_id=f"s{n}",
-                        target=target, calendars=core.calendars.get, actor=SYSTEM, at=T0,
+                        clock_id=f"c{n}",
+                        subject_kind="improvement_item",
+                        subject_id=f"s{n}",
+                        target=target,
+                        calendars=core.calendars.get,
+                        actor=SYSTEM,
+                        at=T0,
                     )
                     for n in range(50)
                 ],
@@ -161,9 +166,7 @@ def test_the_subject_lookup_of_a_clock_uses_the_subject_index(tmp_path: Path) ->
             uow.commit()
         statements: list[tuple[str, Any]] = []
         engine = core.storage.engine  # type: ignore[attr-defined]
-        sa.event.listen(
-            engine, "before_cursor_execute", lambda *a: statements.append((a[2], a[3]))
-        )
+        sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append((a[2], a[3])))
         (found,) = core.sla.find(
             SYSTEM, subject_kind="improvement_item", subject_id="s7", target="improvement"
         )
@@ -192,3 +195,105 @@ def test_opening_a_store_at_the_head_does_not_load_alembic(tmp_path: Path) -> No
     assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False"), (
         first.stderr + again.stderr
     )
+
+
+def _stored_rows(backend: SqlBackend, table: sa.Table, key: str, ids: Sequence[str]) -> list[Any]:
+    with backend.engine.connect() as connection:
+        statement = sa.select(table).where(table.c[key].in_(ids)).order_by(table.c[key])
+        return [tuple(row) for row in connection.execute(statement)]
+
+
+def test_the_driver_executemany_stores_what_sqlalchemy_stores(make: Maker) -> None:
+    """A batch's rows sent through the driver hold the very values ``execute`` stores."""
+    from itsm_core.storage.sqlalchemy.store import DriverStatement
+
+    backend = make([ITEM_SPEC])
+    events = backend.metadata.tables["itsm_events"]
+    at = T0 + timedelta(microseconds=123_456)
+
+    def rows(prefix: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "event_id": f"{prefix}-{n}",
+                "aggregate_kind": "item",
+                "aggregate_id": f"{prefix}-{n}",
+                "aggregate_version": n + 1,
+                "name": "item.made",
+                "occurred_at": backend._instant(at, "at"),  # the same instant: converted once
+                "actor_id": "täter",
+                "body": {"payload": {"text": '两个 "quotes"', "n": n, "none": None}},
+            }
+            for n in range(3)
+        ]
+
+    with backend.engine.begin() as connection:
+        connection.execute(sa.insert(events), rows("a"))
+        driver = DriverStatement(backend.engine, sa.insert(events), tuple(rows("b")[0]))
+        assert driver.run(connection, rows("b")).rowcount == 3
+    by_execute = _stored_rows(backend, events, "event_id", [f"a-{n}" for n in range(3)])
+    by_driver = _stored_rows(backend, events, "event_id", [f"b-{n}" for n in range(3)])
+    assert len(by_driver) == 3
+    assert [(r[1], *r[3:]) for r in by_driver] == [(r[1], *r[3:]) for r in by_execute]
+    with backend.engine.connect() as connection:  # the stored text itself, too
+        raw = connection.exec_driver_sql(
+            "SELECT event_id, CAST(occurred_at AS TEXT), CAST(body AS TEXT) FROM itsm_events"
+        ).all()
+    stored = {event_id: rest for event_id, *rest in raw}
+    assert [stored[f"b-{n}"] for n in range(3)] == [stored[f"a-{n}"] for n in range(3)]
+    with pytest.raises(ValueError, match="needs"):
+        statement = sa.update(events).where(events.c.event_id == sa.bindparam("who"))
+        DriverStatement(backend.engine, statement, ("name",))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_the_fast_column_values_convert_and_refuse_as_to_db_does(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    import enum
+    from datetime import UTC, datetime, timezone
+
+    if kind == "postgres":
+        request.applymarker(pytest.mark.postgres)
+    backend = request.getfixturevalue(f"{'sqlite' if kind == 'sqlite' else 'pg'}_factory")(
+        [ITEM_SPEC]
+    )
+
+    class Colour(enum.StrEnum):
+        RED = "red"
+
+    class Pick(enum.Enum):
+        ONE = 1.5
+
+    class Later(datetime):
+        pass
+
+    east = timezone(timedelta(hours=8))
+    values: dict[str, list[Any]] = {
+        "str": ["plain", "", "中文", Colour.RED, None, "nul\x00", "\ud800", 3, b"x", Pick.ONE],
+        "datetime": [
+            datetime(2025, 1, 6, 9, tzinfo=east),
+            datetime(2025, 1, 6, 9, tzinfo=UTC),
+            Later(2025, 1, 6, 9, tzinfo=east),
+            None,
+            datetime(2025, 1, 6, 9),
+            "2025-01-06T09:00:00+08:00",
+            Later(2025, 1, 6, 9),
+        ],
+        "bool": [True, False, None, 1, 0, "true", 1.0],
+        "float": [1.5, -0.0, float("inf"), 2, True, None, "1.5", Pick.ONE, 2**70],
+        "int": [1, -(2**63), 2**63, True, 1.5, None, "3"],
+    }
+    for index_type, samples in values.items():
+        fast = backend.column_value(index_type)  # type: ignore[arg-type]
+        for value in samples:
+            try:
+                expected: Any = ("ok", backend.to_db(value, index_type, "item.field"))  # type: ignore[arg-type]
+            except ValidationError as exc:
+                expected = ("refused", str(exc), exc.field)
+            try:
+                got: Any = ("ok", fast(value, "item.field"))
+            except ValidationError as exc:
+                got = ("refused", str(exc), exc.field)
+            assert got == expected, (index_type, value)
+            if got[0] == "ok" and got[1] is not None:
+                assert type(got[1]) is type(expected[1]), (index_type, value)

@@ -57,10 +57,13 @@ class SlaService(SlaReads):
 
     :param runtime: the facade's runtime.
     :param clocks: the clock keeper, on the facade's calendars.
-    :param batch_size: how many due clocks one tick transaction handles.
+    :param batch_size: how many due clocks one tick transaction handles
+        (default 500: on PostgreSQL a commit costs about as much as writing ten
+        due clocks, so fewer, larger transactions make a tick cheaper; a
+        smaller size holds the claimed clocks' row locks for less time).
     """
 
-    def __init__(self, runtime: Runtime, clocks: ClockKeeper, *, batch_size: int = 100) -> None:
+    def __init__(self, runtime: Runtime, clocks: ClockKeeper, *, batch_size: int = 500) -> None:
         if not isinstance(clocks, ClockKeeper):
             raise ValidationError(
                 f"clocks must be an itsm_core.sla.keeper.ClockKeeper, got {type(clocks).__name__}",

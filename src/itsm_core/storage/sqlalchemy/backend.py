@@ -9,7 +9,7 @@ database transaction on its own connection.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import attrs
@@ -60,13 +60,16 @@ class _SaveStatements:
     ``update`` return the id of the row written (none: a conflict);
     ``update_many`` is the same update without RETURNING, for an executemany
     whose row count says whether every row was written. ``get`` loads one
-    record by ``Where_id``.
+    record by ``Where_id``. ``index`` holds each index field's name, reader,
+    conversion to its column (:meth:`SqlStore.column_value`) and label
+    (``kind.field``, for messages).
     """
 
     insert: Any
     update: Any
     update_many: Any
     get: Any
+    index: tuple[tuple[str, Callable[[Any], Any], Callable[[Any, str], Any], str], ...] = ()
 
 
 class SqlBackend(SqlOutbox):
@@ -112,6 +115,7 @@ class SqlBackend(SqlOutbox):
         self._events_insert = sa.insert(self._events)
         self._outbox_insert = sa.insert(self._outbox)
         self._save_statements: dict[str, _SaveStatements] = {}
+        self._driver_statements = {}
         self._data_keys = self.metadata.tables[DATA_KEYS]
         self._keys: EncryptionKeys | None = None
         self.engine = make_engine(options, **dict(engine_options or {}))
@@ -210,6 +214,10 @@ class SqlBackend(SqlOutbox):
                 update=update.returning(table.c.id),
                 update_many=update,
                 get=sa.select(table.c.record).where(table.c.id == where_id),
+                index=tuple(
+                    (f.name, f.extract, self.column_value(f.type), f"{spec.kind}.{f.name}")
+                    for f in spec.index
+                ),
             )
             self._save_statements[spec.kind] = statements
         return statements

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -22,16 +22,77 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from itsm_core.kernel.errors import ItsmError, StorageError
+from itsm_core.kernel.text import text_problem
 from itsm_core.storage.base import AggregateSpec, IndexType, check_value
 from itsm_core.storage.sealing import EncryptionKeys, Sealing, open_unkeyed
 from itsm_core.storage.sqlalchemy.engine import describe_error
 from itsm_core.storage.sqlalchemy.sealed import SqlDataKeys
 
-__all__ = ["SqlStore"]
+__all__ = ["DriverStatement", "SqlStore"]
 
 
 def _plain(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
+
+
+_UNSET = object()
+
+
+class DriverStatement:
+    """A statement compiled once and run as the driver's own executemany.
+
+    For the writes of a batch (a tick's clocks, events and outbox rows):
+    :meth:`sqlalchemy.engine.Connection.execute` would build and convert
+    every row's parameters again; here each value goes through its column
+    type's own bind processor (what SQLAlchemy would do), and the rows go to
+    the driver in one :meth:`~sqlalchemy.engine.Connection.exec_driver_sql`
+    (SQLAlchemy's events and error translation included). The stored values
+    are those :meth:`~sqlalchemy.engine.Connection.execute` stores.
+
+    :param engine: the store's engine (its dialect compiles the statement).
+    :param statement: an INSERT or UPDATE taking bound parameters.
+    :param keys: the parameter names each row gives (every row the same).
+    """
+
+    def __init__(self, engine: sa.Engine, statement: Any, keys: tuple[str, ...]) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        self.sql: str = compiled.string
+        self.positional: bool = bool(compiled.positional)
+        binds = compiled.binds
+        missing = set(binds) - set(keys)
+        if missing:
+            raise ValueError(f"the statement needs {sorted(missing)} besides {list(keys)}")
+        names = compiled.positiontup if self.positional else [k for k in keys if k in binds]
+        self.names = tuple(names)
+        self.processors = tuple(
+            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+        )
+
+    def rows(self, params: list[dict[str, Any]]) -> list[Any]:
+        """The driver's parameters of ``params`` (tuples or dicts, as its paramstyle wants).
+
+        A value that is the very object of the row before in its column (the
+        instant every outbox row of a batch was written at) is converted once.
+        """
+        names = self.names
+        converted = [(i, f, [_UNSET, None]) for i, f in enumerate(self.processors) if f is not None]
+        out: list[Any] = []
+        for p in params:
+            values = [p[n] for n in names]
+            for i, f, last in converted:
+                v = values[i]
+                if v is last[0]:
+                    values[i] = last[1]
+                else:
+                    last[0] = v
+                    values[i] = last[1] = f(v)
+            out.append(tuple(values) if self.positional else dict(zip(names, values, strict=True)))
+        return out
+
+    def run(self, connection: sa.Connection, params: list[dict[str, Any]]) -> Any:
+        """Execute for every row of ``params``; return the result (its ``rowcount``)."""
+        return connection.exec_driver_sql(self.sql, self.rows(params))
 
 
 class SqlStore:
@@ -52,6 +113,7 @@ class SqlStore:
     _delivery: sa.Table
     _data_keys: sa.Table
     _keys: EncryptionKeys | None
+    _driver_statements: dict[tuple[int, tuple[str, ...]], DriverStatement]
 
     # -- plumbing -----------------------------------------------------------
 
@@ -74,9 +136,7 @@ class SqlStore:
         except ItsmError:
             raise
         except sa.exc.SQLAlchemyError as exc:
-            raise StorageError(
-                f"{doing} failed on {self._shown!r}: {describe_error(exc)}"
-            ) from exc
+            raise StorageError(f"{doing} failed on {self._shown!r}: {describe_error(exc)}") from exc
 
     @contextmanager
     def _begin(self, doing: str) -> Iterator[sa.Connection]:
@@ -88,6 +148,44 @@ class SqlStore:
         if self.dialect == "postgresql":
             return pg_dialect.insert(table)
         return sqlite_dialect.insert(table)
+
+    def column_value(self, index_type: IndexType) -> Callable[[Any, str], Any]:
+        """Return ``to_db`` for one index type, with a fast path for the common values.
+
+        A plain ``str`` without a refused character, a ``bool``, an ``int`` or
+        ``float`` of 64 bits, an aware ``datetime`` and None are converted at
+        once; anything else (an enumeration member, a value that does not fit)
+        goes through :meth:`to_db`, which converts or raises as always.
+        """
+        to_db = self.to_db
+        naive = self._sqlite
+
+        if index_type == "str":
+
+            def value_str(value: Any, name: str) -> Any:
+                if value.__class__ is str and text_problem(value) is None:
+                    return value
+                return None if value is None else to_db(value, "str", name)
+
+            return value_str
+        if index_type == "datetime":
+
+            def value_instant(value: Any, name: str) -> Any:
+                if value.__class__ is datetime and value.utcoffset() is not None:
+                    instant = value.astimezone(UTC)
+                    return instant.replace(tzinfo=None) if naive else instant
+                return None if value is None else to_db(value, "datetime", name)
+
+            return value_instant
+        if index_type == "bool":
+            return lambda value, name: (
+                value if value.__class__ is bool or value is None else to_db(value, "bool", name)
+            )
+        if index_type == "float":
+            return lambda value, name: (
+                value if value.__class__ is float or value is None else to_db(value, "float", name)
+            )
+        return lambda value, name: to_db(value, index_type, name)
 
     def to_db(self, value: Any, index_type: IndexType, name: str) -> Any:
         """Convert a Python value of an index field into what the column stores.
@@ -121,6 +219,21 @@ class SqlStore:
             return bool(value)
         return value
 
+    def _run_many(
+        self, connection: sa.Connection, statement: Any, params: list[dict[str, Any]]
+    ) -> Any:
+        """Run ``statement`` for every row of ``params`` as a :class:`DriverStatement`.
+
+        Every row has the keys of the first. Returns the result (its ``rowcount``).
+        """
+        keys = tuple(params[0])
+        cache_key = (id(statement), keys)
+        driver = self._driver_statements.get(cache_key)
+        if driver is None:
+            driver = DriverStatement(self.engine, statement, keys)
+            self._driver_statements[cache_key] = driver
+        return driver.run(connection, params)
+
     def _now(self) -> Any:
         now = datetime.now(UTC)
         return now.replace(tzinfo=None) if self._sqlite else now
@@ -137,6 +250,7 @@ class SqlStore:
             check = open_unkeyed("an event")
             return [check(b) for b in bodies]
         return sealing.open_events(bodies)
+
     def sealing(self, connection: sa.Connection) -> Sealing | None:
         """The sealing of a transaction on ``connection`` (None without keys)."""
         if self._keys is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -157,7 +157,7 @@ class SqlUnitOfWork(SqlReads):
     def _staged_row(self, spec: AggregateSpec[Any], entity: Any) -> _Row:
         """Check ``entity`` and turn it into the parameters of its statement."""
         backend = self._backend
-        backend.table(spec)
+        sql = backend._save_sql(spec)
         expected, version, events = _version_of(entity)
         entity_id = check_id(getattr(entity, "id"), f"{spec.kind}.id")  # noqa: B009
         if expected == 0:  # a new entity: its id follows the one rule of ids
@@ -167,8 +167,7 @@ class SqlUnitOfWork(SqlReads):
             expected = written.version
             events = tuple(e for e in events if e.event_id not in written.event_ids)
         params: dict[str, Any] = {
-            f.name: backend.to_db(f.extract(entity), f.type, f"{spec.kind}.{f.name}")
-            for f in spec.index
+            name: to_db(extract(entity), label) for name, extract, to_db, label in sql.index
         }
         record = spec.to_record(entity)
         sealing = self._sealer()
@@ -241,7 +240,9 @@ class SqlUnitOfWork(SqlReads):
                     if row.entity_id not in stored:
                         raise self._conflict(spec.kind, row.entity_id, row.expected)
             if updates:
-                result = connection.execute(sql.update_many, [r.params for r in updates])
+                result = self._backend._run_many(
+                    connection, sql.update_many, [r.params for r in updates]
+                )
                 if result.rowcount != len(updates):
                     raise self._conflict_in(spec, updates)
             events = [e for r in rows for e in r.events]
@@ -267,11 +268,7 @@ class SqlUnitOfWork(SqlReads):
             )
         }
         stale = next(
-            (
-                r
-                for r in rows
-                if stored.get(r.entity_id) != (r.version, r.params["record"])
-            ),
+            (r for r in rows if stored.get(r.entity_id) != (r.version, r.params["record"])),
             rows[0],
         )
         return self._conflict(spec.kind, stale.entity_id, stale.expected)
@@ -314,26 +311,36 @@ class SqlUnitOfWork(SqlReads):
         backend = self._backend
         now = backend._now()
         sealing = self._sealer()
-        seal = sealing.seal_event if sealing is not None else (lambda body: body)
-        connection.execute(
-            backend._events_insert,
-            [
+        naive = backend._sqlite
+        rows: list[dict[str, Any]] = []
+        occurred: Any = None
+        at: Any = None
+        for e in events:
+            # an event's occurred_at is aware (DomainEvent checks it): stored in UTC,
+            # converted once for the events of one instant (a command's, a tick's)
+            if e.occurred_at is not occurred:
+                occurred = e.occurred_at
+                at = occurred.astimezone(UTC)
+                at = at.replace(tzinfo=None) if naive else at
+            body = e.to_dict()
+            rows.append(
                 {
                     "event_id": e.event_id,
                     "aggregate_kind": e.aggregate_kind,
                     "aggregate_id": e.aggregate_id,
                     "aggregate_version": e.aggregate_version,
                     "name": e.name,
-                    "occurred_at": backend.to_db(e.occurred_at, "datetime", "occurred_at"),
+                    "occurred_at": at,
                     "actor_id": e.actor_id,
-                    "body": seal(e.to_dict()),
-                    **self._stamp_of(i),
+                    "body": body if sealing is None else sealing.seal_event(body),
                 }
-                for i, e in enumerate(events)
-            ],
-        )
-        self._stamped += len(events) if self._stamp is not None else 0
-        connection.execute(backend._outbox_insert, self._outbox_rows(events, now))
+            )
+        if self._stamp is not None:
+            for i, row in enumerate(rows):
+                row.update(self._stamp_of(i))
+            self._stamped += len(events)
+        backend._run_many(connection, backend._events_insert, rows)
+        backend._run_many(connection, backend._outbox_insert, self._outbox_rows(events, now))
 
     def _outbox_rows(self, events: Sequence[DomainEvent], now: Any) -> list[dict[str, Any]]:
         """The outbox rows of ``events``: done already where :meth:`outbox_done_at` says so."""
