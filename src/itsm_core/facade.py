@@ -19,9 +19,7 @@ from itsm_core.kernel.api import command
 from itsm_core.kernel.clock import Clock, SystemClock, require_aware
 from itsm_core.kernel.errors import ConflictError, ValidationError
 from itsm_core.kernel.events import DomainEvent, visible_to
-from itsm_core.outbox import Backoff, OutboxRelay
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
-from itsm_core.runtime import AUTO_RELAY_DEADLINE, Runtime
 from itsm_core.storage.base import AggregateSpec
 from itsm_core.storage.sealing import EncryptionKeys, KeyRotation, rotate_keys, use_encryption
 
@@ -31,8 +29,9 @@ if TYPE_CHECKING:
     from itsm_core.complaints import ComplaintPolicy, ComplaintService
     from itsm_core.desk import DeskService
     from itsm_core.improvements import ImprovementService
-    from itsm_core.outbox import DeadLetter, RelayReport
+    from itsm_core.outbox import Backoff, DeadLetter, RelayReport
     from itsm_core.reviews import ReviewService
+    from itsm_core.runtime import Runtime
     from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, SatisfactionService
     from itsm_core.sla import SlaService
     from itsm_core.sla.tick import TickReport
@@ -41,6 +40,8 @@ __all__ = ["OUTBOX_ROLES", "DueReport", "ItsmCore"]
 
 OUTBOX_ROLES = (Role.OPERATIONS_MANAGER, Role.OPERATIONS_DIRECTOR, Role.SYSTEM)
 """Who may list and retry dead letters."""
+
+_RELAY_DEADLINE = 10.0  # itsm_core.runtime.AUTO_RELAY_DEADLINE, without loading the runtime
 
 
 @attrs.frozen
@@ -175,7 +176,7 @@ class ItsmCore:
         plugins: Iterable[object] = (),
         load_entrypoints: bool = True,
         auto_relay: bool = True,
-        relay_deadline: float = AUTO_RELAY_DEADLINE,
+        relay_deadline: float = _RELAY_DEADLINE,
         backoff: Backoff | None = None,
         complaint_policy: ComplaintPolicy | None = None,
         calendar: BusinessCalendar | None = None,
@@ -197,11 +198,15 @@ class ItsmCore:
         try:
             if encryption_keys is not None:
                 use_encryption(self.storage, encryption_keys)
-            if backoff is not None and not isinstance(backoff, Backoff):
-                raise ValidationError(
-                    f"backoff must be an itsm_core.outbox.Backoff, got {type(backoff).__name__}",
-                    field="backoff",
-                )
+            if backoff is not None:
+                from itsm_core.outbox import Backoff
+
+                if not isinstance(backoff, Backoff):
+                    raise ValidationError(
+                        "backoff must be an itsm_core.outbox.Backoff, "
+                        f"got {type(backoff).__name__}",
+                        field="backoff",
+                    )
             if satisfaction_policy is not None:
                 from itsm_core.satisfaction.policy import SatisfactionPolicy
 
@@ -220,10 +225,6 @@ class ItsmCore:
                     f"relay_deadline must be positive seconds, got {relay_deadline!r}",
                     field="relay_deadline",
                 )
-            relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
-            self._runtime = Runtime(
-                self.clock, self.storage, self.plugins, relay, auto_relay, float(relay_deadline)
-            )
             self._calendars = CalendarRegistry(calendar, calendars)
             if complaint_policy is not None:
                 from itsm_core.complaints.policy import ComplaintPolicy
@@ -247,6 +248,7 @@ class ItsmCore:
             self._settings = AreaSettings(
                 complaint_policy, calendar, satisfaction_policy, satisfaction_weights
             )
+            self._relay_settings = (backoff, auto_relay, float(relay_deadline))
             self._services: AreaServices | None = None
             self._lock = threading.Lock()
         except BaseException:
@@ -263,7 +265,15 @@ class ItsmCore:
         """
         with self._lock:
             if self._services is None:
-                self._services = AreaServices(self._runtime, self._calendars, self._settings)
+                from itsm_core.outbox import OutboxRelay
+                from itsm_core.runtime import Runtime
+
+                backoff, auto_relay, deadline = self._relay_settings
+                relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
+                runtime = Runtime(
+                    self.clock, self.storage, self.plugins, relay, auto_relay, deadline
+                )
+                self._services = AreaServices(runtime, self._calendars, self._settings)
             return self._services
 
     @cached_property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -89,9 +90,17 @@ def test_opening_a_store_loads_no_area_service() -> None:
         "from itsm_core import ItsmCore\n"
         "core = ItsmCore('memory://', load_entrypoints=False)\n"
         "print(sorted(m for m in sys.modules if m.startswith('itsm_core.')"
-        " and m.rsplit('.', 1)[-1] in ('service', 'evaluation', 'pack')))\n"
+        " and m.rsplit('.', 1)[-1] in ('service', 'evaluation', 'pack', 'runtime', 'outbox')))\n"
         "core.complaints\n"
         "print('itsm_core.desk.service' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["[]", "True"], out.stdout
+
+
+def test_the_facade_default_relay_deadline_is_the_runtime_one() -> None:
+    from itsm_core.facade import ItsmCore
+    from itsm_core.runtime import AUTO_RELAY_DEADLINE
+
+    default = inspect.signature(ItsmCore).parameters["relay_deadline"].default
+    assert default == AUTO_RELAY_DEADLINE
