@@ -4,8 +4,10 @@ Complaints from receipt to a verified improvement, customer satisfaction on
 four channels, service reviews, and SLA clocks on real business calendars,
 as China's ITSS / ISO 20000 practice defines them.
 
-``import itsm_core`` is cheap: the names below are loaded on first use
-(``from itsm_core import ItsmCore`` loads the areas), so a tool that only
+``import itsm_core`` is cheap: the names below are loaded on first use, and
+so are the names of each area's package. ``from itsm_core import ItsmCore``
+loads the areas' entities (opening a store needs their specs); the areas'
+services are loaded on the facade's first use of one. So a tool that only
 needs part of the library, such as the schema command, does not pay for the
 rest.
 

@@ -2,43 +2,46 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
+from functools import cached_property
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from zoneinfo import ZoneInfo
 
 import attrs
 
-from itsm_core.areas import aggregate_specs
-from itsm_core.calendars import BusinessCalendar, CalendarRegistry
-from itsm_core.communications import CommunicationsService
-from itsm_core.complaints import (
-    ComplaintPolicy,
-    ComplaintService,
-)
-from itsm_core.desk import DeskService
-from itsm_core.improvements import ImprovementService
+from itsm_core.areas import AreaServices, AreaSettings, aggregate_specs
+from itsm_core.calendars.registry import CalendarRegistry
 from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, Role, require_role
 from itsm_core.kernel.api import command
 from itsm_core.kernel.clock import Clock, SystemClock, require_aware
 from itsm_core.kernel.errors import ConflictError, ValidationError
 from itsm_core.kernel.events import DomainEvent, visible_to
-from itsm_core.outbox import Backoff, DeadLetter, OutboxRelay, RelayReport
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
-from itsm_core.reviews import ReviewService
-from itsm_core.runtime import AUTO_RELAY_DEADLINE, Runtime
-from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, SatisfactionService
-from itsm_core.sla import ClockKeeper, SlaService
-from itsm_core.sla.roles import TICK_ROLES
-from itsm_core.sla.tick import TickReport
 from itsm_core.storage.base import AggregateSpec
 from itsm_core.storage.sealing import EncryptionKeys, KeyRotation, rotate_keys, use_encryption
+
+if TYPE_CHECKING:
+    from itsm_core.calendars import BusinessCalendar
+    from itsm_core.communications import CommunicationsService
+    from itsm_core.complaints import ComplaintPolicy, ComplaintService
+    from itsm_core.desk import DeskService
+    from itsm_core.improvements import ImprovementService
+    from itsm_core.outbox import Backoff, DeadLetter, RelayReport
+    from itsm_core.reviews import ReviewService
+    from itsm_core.runtime import Runtime
+    from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, SatisfactionService
+    from itsm_core.sla import SlaService
+    from itsm_core.sla.tick import TickReport
 
 __all__ = ["OUTBOX_ROLES", "DueReport", "ItsmCore"]
 
 OUTBOX_ROLES = (Role.OPERATIONS_MANAGER, Role.OPERATIONS_DIRECTOR, Role.SYSTEM)
 """Who may list and retry dead letters."""
+
+_RELAY_DEADLINE = 10.0  # itsm_core.runtime.AUTO_RELAY_DEADLINE, without loading the runtime
 
 
 @attrs.frozen
@@ -97,6 +100,8 @@ class DueReport:
 
     def describe(self) -> str:
         """One line of what ran, e.g. for a worker's log."""
+        from itsm_core.sla.tick import TickReport
+
         tick = self.tick or TickReport(at=self.at)
         parts = [
             f"{self.at.isoformat()}:",
@@ -171,7 +176,7 @@ class ItsmCore:
         plugins: Iterable[object] = (),
         load_entrypoints: bool = True,
         auto_relay: bool = True,
-        relay_deadline: float = AUTO_RELAY_DEADLINE,
+        relay_deadline: float = _RELAY_DEADLINE,
         backoff: Backoff | None = None,
         complaint_policy: ComplaintPolicy | None = None,
         calendar: BusinessCalendar | None = None,
@@ -193,19 +198,24 @@ class ItsmCore:
         try:
             if encryption_keys is not None:
                 use_encryption(self.storage, encryption_keys)
-            if backoff is not None and not isinstance(backoff, Backoff):
-                raise ValidationError(
-                    f"backoff must be an itsm_core.outbox.Backoff, got {type(backoff).__name__}",
-                    field="backoff",
-                )
-            if satisfaction_policy is not None and not isinstance(
-                satisfaction_policy, SatisfactionPolicy
-            ):
-                raise ValidationError(
-                    "satisfaction_policy must be an itsm_core.satisfaction.SatisfactionPolicy, "
-                    f"got {type(satisfaction_policy).__name__}",
-                    field="satisfaction_policy",
-                )
+            if backoff is not None:
+                from itsm_core.outbox import Backoff
+
+                if not isinstance(backoff, Backoff):
+                    raise ValidationError(
+                        "backoff must be an itsm_core.outbox.Backoff, "
+                        f"got {type(backoff).__name__}",
+                        field="backoff",
+                    )
+            if satisfaction_policy is not None:
+                from itsm_core.satisfaction.policy import SatisfactionPolicy
+
+                if not isinstance(satisfaction_policy, SatisfactionPolicy):
+                    raise ValidationError(
+                        "satisfaction_policy must be an itsm_core.satisfaction.SatisfactionPolicy, "
+                        f"got {type(satisfaction_policy).__name__}",
+                        field="satisfaction_policy",
+                    )
             if (
                 not isinstance(relay_deadline, int | float)
                 or isinstance(relay_deadline, bool)
@@ -215,60 +225,108 @@ class ItsmCore:
                     f"relay_deadline must be positive seconds, got {relay_deadline!r}",
                     field="relay_deadline",
                 )
-            relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
-            self.runtime = Runtime(
-                self.clock, self.storage, self.plugins, relay, auto_relay, float(relay_deadline)
+            self._calendars = CalendarRegistry(calendar, calendars)
+            if complaint_policy is not None:
+                from itsm_core.complaints.policy import ComplaintPolicy
+
+                if not isinstance(complaint_policy, ComplaintPolicy):
+                    raise ValidationError(
+                        "complaint_policy must be an itsm_core.complaints.ComplaintPolicy, "
+                        f"got {type(complaint_policy).__name__}",
+                        field="complaint_policy",
+                    )
+                self._calendars.get(complaint_policy.sla_calendar)  # an unknown name fails now
+            if satisfaction_weights is not None:
+                from itsm_core.satisfaction.analysis.weights import ChannelWeights
+
+                if not isinstance(satisfaction_weights, ChannelWeights):
+                    raise ValidationError(
+                        "satisfaction_weights must be an itsm_core.satisfaction.ChannelWeights, "
+                        f"got {type(satisfaction_weights).__name__}",
+                        field="satisfaction_weights",
+                    )
+            self._settings = AreaSettings(
+                complaint_policy, calendar, satisfaction_policy, satisfaction_weights
             )
-            self.calendars = CalendarRegistry(calendar, calendars)
-            """The business calendars by name (configuration: ``register``, ``get``, ``names``)."""
-            clocks = ClockKeeper(self.calendars)  # the areas' clocks, in their units of work
-            self.sla = SlaService(self.runtime, clocks)
-            """Agreements, SLA clocks and the tick (SLA and time promises)."""
-            self.improvements = ImprovementService(self.runtime, sla=clocks)
-            """The improvement register: items of every source."""
-            self.complaints = ComplaintService(
-                self.runtime, policy=complaint_policy, sla=clocks, improvements=self.improvements
-            )
-            """Complaints and praise (the complaint process)."""
-            self.satisfaction = SatisfactionService(
-                self.runtime,
-                policy=satisfaction_policy,
-                calendar=calendar,
-                complaints=self.complaints,
-                sla=clocks,
-                weights=satisfaction_weights,
-                improvements=self.improvements.keeper,
-            )
-            """Satisfaction on four channels: surveys, service records, callbacks,
-            responses, customers; analysis (figures, watch lists, desk KPIs) and
-            targets (critical lines, evaluation)."""
-            self.reviews = ReviewService(
-                self.runtime,
-                sla=clocks,
-                improvements=self.improvements.keeper,
-                surveys=self.satisfaction.surveys,
-                satisfaction=self.satisfaction,
-            )
-            """Customer service reviews: plans, reviews, their seed records;
-            ``analysis``: the review pack, trend analysis, progress reports."""
-            self.desk = DeskService(
-                self.runtime,
-                satisfaction=self.satisfaction,
-                complaints=self.complaints,
-                improvements=self.improvements,
-            )
-            """The service desk: the customer's view from a caller's number or
-            address, the daily chase list, customer contacts, knowledge flags
-            and the articles' effectiveness."""
-            self.communications = CommunicationsService(
-                self.runtime, sla=clocks, improvements=self.improvements.keeper
-            )
-            """Customer communications: ``notices`` (change notices, planned-outage
-            announcements), ``feedback`` (proactive progress updates) and
-            ``relationships`` (customer relationship analyses)."""
+            self._relay_settings = (backoff, auto_relay, float(relay_deadline))
+            self._services: AreaServices | None = None
+            self._lock = threading.Lock()
         except BaseException:
             self.storage.close()  # a refused setting must not leave the store open
             raise
+
+    def _areas(self) -> AreaServices:
+        """The areas' services, built together on the first use of one of them.
+
+        Opening a store loads no area's services; the first command pays for
+        them once. They are built together since they are wired together
+        (one area's items followed by another, the hooks the relay routes
+        events to, the calendars the satisfaction area registers).
+        """
+        with self._lock:
+            if self._services is None:
+                from itsm_core.outbox import OutboxRelay
+                from itsm_core.runtime import Runtime
+
+                backoff, auto_relay, deadline = self._relay_settings
+                relay = OutboxRelay(self.storage, self.plugins, self.clock, backoff)
+                runtime = Runtime(
+                    self.clock, self.storage, self.plugins, relay, auto_relay, deadline
+                )
+                self._services = AreaServices(runtime, self._calendars, self._settings)
+            return self._services
+
+    @cached_property
+    def runtime(self) -> Runtime:
+        """What every use-case service shares: the clock, the store, the plug-ins, the relay."""
+        return self._areas().runtime
+
+    @cached_property
+    def calendars(self) -> CalendarRegistry:
+        """The business calendars by name (configuration: ``register``, ``get``, ``names``)."""
+        return self._areas().calendars
+
+    @cached_property
+    def sla(self) -> SlaService:
+        """Agreements, SLA clocks and the tick (SLA and time promises)."""
+        return self._areas().sla
+
+    @cached_property
+    def improvements(self) -> ImprovementService:
+        """The improvement register: items of every source."""
+        return self._areas().improvements
+
+    @cached_property
+    def complaints(self) -> ComplaintService:
+        """Complaints and praise (the complaint process)."""
+        return self._areas().complaints
+
+    @cached_property
+    def satisfaction(self) -> SatisfactionService:
+        """Satisfaction on four channels: surveys, service records, callbacks,
+        responses, customers; analysis (figures, watch lists, desk KPIs) and
+        targets (critical lines, evaluation)."""
+        return self._areas().satisfaction
+
+    @cached_property
+    def reviews(self) -> ReviewService:
+        """Customer service reviews: plans, reviews, their seed records;
+        ``analysis``: the review pack, trend analysis, progress reports."""
+        return self._areas().reviews
+
+    @cached_property
+    def desk(self) -> DeskService:
+        """The service desk: the customer's view from a caller's number or
+        address, the daily chase list, customer contacts, knowledge flags
+        and the articles' effectiveness."""
+        return self._areas().desk
+
+    @cached_property
+    def communications(self) -> CommunicationsService:
+        """Customer communications: ``notices`` (change notices, planned-outage
+        announcements), ``feedback`` (proactive progress updates) and
+        ``relationships`` (customer relationship analyses)."""
+        return self._areas().communications
 
     @property
     def storage_schemes(self) -> list[str]:
@@ -365,6 +423,8 @@ class ItsmCore:
         :raises AccessDenied: without one of the tick roles.
         :raises ValidationError: for a naive ``at`` or a negative ``purge_after``.
         """
+        from itsm_core.sla.roles import TICK_ROLES
+
         require_role(actor, *TICK_ROLES, action="run the scheduled jobs")
         when = require_aware(self.clock.now() if at is None else at, "at")
         if not isinstance(purge_after, timedelta) or purge_after < timedelta(0):

@@ -32,7 +32,7 @@ _BACKEND_METHODS = (
     "outbox_purge",
     "close",
 )
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+_SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*$"  # compiled (and cached by re) on first use
 
 
 def _shown_url(url: str) -> str:
@@ -146,7 +146,7 @@ def _registry(pm: pluggy.PluginManager) -> dict[str, BackendFactory]:
     found: dict[str, BackendFactory] = {}
 
     def register(scheme: str, factory: BackendFactory) -> None:
-        if not isinstance(scheme, str) or not _SCHEME.match(scheme):
+        if not isinstance(scheme, str) or not re.match(_SCHEME, scheme):
             raise PluginError(
                 f"a storage scheme is a URL scheme such as 'sqlite' or 'my+driver' "
                 f"(a letter, then letters, digits, '+', '-', '.'), got {scheme!r}"

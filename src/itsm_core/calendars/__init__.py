@@ -8,12 +8,49 @@ promises with. A :class:`CalendarRegistry` (``core.calendars``) holds the
 calendars an application works with, by name.
 """
 
-from itsm_core.calendars.calendar import BusinessCalendar, HoursSpec, WindowsSpec
-from itsm_core.calendars.country_data import YEARLY_PUBLISHED_COUNTRIES, default_official_until
-from itsm_core.calendars.days import CalendarResult, DayInfo, DayKind, OfficialYear, UnofficialYear
-from itsm_core.calendars.hours import WEEKDAY_LABELS_ZH, WEEKDAY_NAMES, WeeklyHours, Window
-from itsm_core.calendars.registry import DEFAULT_CALENDAR, CalendarRegistry
-from itsm_core.calendars.working import WorkingCalendar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from itsm_core.calendars.calendar import BusinessCalendar, HoursSpec, WindowsSpec
+    from itsm_core.calendars.country_data import YEARLY_PUBLISHED_COUNTRIES, default_official_until
+    from itsm_core.calendars.days import (
+        CalendarResult,
+        DayInfo,
+        DayKind,
+        OfficialYear,
+        UnofficialYear,
+    )
+    from itsm_core.calendars.hours import WEEKDAY_LABELS_ZH, WEEKDAY_NAMES, WeeklyHours, Window
+    from itsm_core.calendars.registry import DEFAULT_CALENDAR, CalendarRegistry
+    from itsm_core.calendars.working import WorkingCalendar
+else:
+    from itsm_core.kernel.lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "itsm_core.calendars.calendar": ("BusinessCalendar", "HoursSpec", "WindowsSpec"),
+            "itsm_core.calendars.country_data": (
+                "YEARLY_PUBLISHED_COUNTRIES",
+                "default_official_until",
+            ),
+            "itsm_core.calendars.days": (
+                "CalendarResult",
+                "DayInfo",
+                "DayKind",
+                "OfficialYear",
+                "UnofficialYear",
+            ),
+            "itsm_core.calendars.hours": (
+                "WEEKDAY_LABELS_ZH",
+                "WEEKDAY_NAMES",
+                "WeeklyHours",
+                "Window",
+            ),
+            "itsm_core.calendars.registry": ("DEFAULT_CALENDAR", "CalendarRegistry"),
+            "itsm_core.calendars.working": ("WorkingCalendar",),
+        },
+    )
 
 __all__ = [
     "DEFAULT_CALENDAR",

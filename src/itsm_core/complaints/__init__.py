@@ -6,33 +6,76 @@ the four seed records are rebuilt from the history
 (:mod:`itsm_core.complaints.records`).
 """
 
-from itsm_core.complaints._fields import ComplaintFields
-from itsm_core.complaints.access import complaint_id_for
-from itsm_core.complaints.enums import (
-    ComplaintChannel,
-    ComplaintSource,
-    ComplaintState,
-    EscalationLevel,
-    EscalationStage,
-    HandlingLevel,
-    Origin,
-    Severity,
-    Verdict,
-)
-from itsm_core.complaints.lifecycle import LIFECYCLE, TRANSITIONS, Transition
-from itsm_core.complaints.model import (
-    Complainant,
-    Complaint,
-    ComplaintCallback,
-    Escalation,
-    Finding,
-    Praise,
-    Statement,
-)
-from itsm_core.complaints.policy import ComplaintPolicy
-from itsm_core.complaints.records import RecordField, RecordKind, RecordTable, SeedRecord
-from itsm_core.complaints.service import ComplaintService
-from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from itsm_core.complaints._fields import ComplaintFields
+    from itsm_core.complaints.access import complaint_id_for
+    from itsm_core.complaints.enums import (
+        ComplaintChannel,
+        ComplaintSource,
+        ComplaintState,
+        EscalationLevel,
+        EscalationStage,
+        HandlingLevel,
+        Origin,
+        Severity,
+        Verdict,
+    )
+    from itsm_core.complaints.lifecycle import LIFECYCLE, TRANSITIONS, Transition
+    from itsm_core.complaints.model import (
+        Complainant,
+        Complaint,
+        ComplaintCallback,
+        Escalation,
+        Finding,
+        Praise,
+        Statement,
+    )
+    from itsm_core.complaints.policy import ComplaintPolicy
+    from itsm_core.complaints.records import RecordField, RecordKind, RecordTable, SeedRecord
+    from itsm_core.complaints.service import ComplaintService
+    from itsm_core.complaints.storage import COMPLAINT_SPEC, PRAISE_SPEC
+else:
+    from itsm_core.kernel.lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "itsm_core.complaints._fields": ("ComplaintFields",),
+            "itsm_core.complaints.access": ("complaint_id_for",),
+            "itsm_core.complaints.enums": (
+                "ComplaintChannel",
+                "ComplaintSource",
+                "ComplaintState",
+                "EscalationLevel",
+                "EscalationStage",
+                "HandlingLevel",
+                "Origin",
+                "Severity",
+                "Verdict",
+            ),
+            "itsm_core.complaints.lifecycle": ("LIFECYCLE", "TRANSITIONS", "Transition"),
+            "itsm_core.complaints.model": (
+                "Complainant",
+                "Complaint",
+                "ComplaintCallback",
+                "Escalation",
+                "Finding",
+                "Praise",
+                "Statement",
+            ),
+            "itsm_core.complaints.policy": ("ComplaintPolicy",),
+            "itsm_core.complaints.records": (
+                "RecordField",
+                "RecordKind",
+                "RecordTable",
+                "SeedRecord",
+            ),
+            "itsm_core.complaints.service": ("ComplaintService",),
+            "itsm_core.complaints.storage": ("COMPLAINT_SPEC", "PRAISE_SPEC"),
+        },
+    )
 
 __all__ = [
     "COMPLAINT_SPEC",

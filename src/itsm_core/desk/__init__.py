@@ -11,14 +11,42 @@ completeness) are :meth:`core.satisfaction.analysis.desk_kpis
 <itsm_core.satisfaction.analysis.SatisfactionAnalysis.desk_kpis>`.
 """
 
-from itsm_core.desk._contacts import DEFAULT_COUNTRY_CODE, normalise_email, normalise_phone
-from itsm_core.desk.enums import FlagKind, FlagState
-from itsm_core.desk.lifecycle import LIFECYCLE, TRANSITIONS
-from itsm_core.desk.model import CustomerContact, KnowledgeFlag
-from itsm_core.desk.notices import FlagNotice, flag_hook_calls
-from itsm_core.desk.service import DeskService
-from itsm_core.desk.storage import CONTACT_SPEC, DESK_SPECS, FLAG_SPEC
-from itsm_core.desk.views import ArticleEffectiveness, ChaseList, CustomerView, MemberChase
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from itsm_core.desk._contacts import DEFAULT_COUNTRY_CODE, normalise_email, normalise_phone
+    from itsm_core.desk.enums import FlagKind, FlagState
+    from itsm_core.desk.lifecycle import LIFECYCLE, TRANSITIONS
+    from itsm_core.desk.model import CustomerContact, KnowledgeFlag
+    from itsm_core.desk.notices import FlagNotice, flag_hook_calls
+    from itsm_core.desk.service import DeskService
+    from itsm_core.desk.storage import CONTACT_SPEC, DESK_SPECS, FLAG_SPEC
+    from itsm_core.desk.views import ArticleEffectiveness, ChaseList, CustomerView, MemberChase
+else:
+    from itsm_core.kernel.lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "itsm_core.desk._contacts": (
+                "DEFAULT_COUNTRY_CODE",
+                "normalise_email",
+                "normalise_phone",
+            ),
+            "itsm_core.desk.enums": ("FlagKind", "FlagState"),
+            "itsm_core.desk.lifecycle": ("LIFECYCLE", "TRANSITIONS"),
+            "itsm_core.desk.model": ("CustomerContact", "KnowledgeFlag"),
+            "itsm_core.desk.notices": ("FlagNotice", "flag_hook_calls"),
+            "itsm_core.desk.service": ("DeskService",),
+            "itsm_core.desk.storage": ("CONTACT_SPEC", "DESK_SPECS", "FLAG_SPEC"),
+            "itsm_core.desk.views": (
+                "ArticleEffectiveness",
+                "ChaseList",
+                "CustomerView",
+                "MemberChase",
+            ),
+        },
+    )
 
 __all__ = [
     "CONTACT_SPEC",

@@ -35,7 +35,7 @@ from itsm_core.reviews.values import optional_text, text
 
 __all__ = ["ReviewPlan", "ScheduledPeriod", "first_working_day", "period_bounds"]
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_TIME = r"^([01]\d|2[0-3]):([0-5]\d)$"  # compiled (and cached by re) on first use
 _SEARCH_DAYS = 60
 
 
@@ -55,7 +55,7 @@ def _count(minimum: int) -> Any:
 
 
 def _time_of_day(_instance: object, _attribute: object, value: object) -> None:
-    if not isinstance(value, str) or not _TIME.match(value):
+    if not isinstance(value, str) or not re.match(_TIME, value):
         raise ValidationError(
             f"time_of_day must be 'HH:MM' (24-hour clock), got {value!r}", field="time_of_day"
         )

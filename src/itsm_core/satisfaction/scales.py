@@ -40,7 +40,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Sequence
-from fractions import Fraction
 from typing import Any
 
 import attrs
@@ -283,7 +282,7 @@ class Scale:
 
 
 def _normalised(raw: int, low: int, high: int) -> float:
-    return float(Fraction(raw - low, high - low))
+    return (raw - low) / (high - low)  # exact: int true division is correctly rounded
 
 
 def _verbal(code: str, zh: str, en: str, members: Sequence[Satisfaction], **kw: Any) -> Scale:
@@ -417,8 +416,8 @@ NPS_0_10 = numeric_scale(
 """0–10, with NPS categories: promoter 9–10, passive 7–8, detractor 0–6."""
 
 _NAMED: dict[str, Scale] = {s.code: s for s in (SEED_4, FIVE_LEVEL, NPS_0_10)}
-_SCORE = re.compile(r"^score_(\d{1,3})_(\d{1,3})$")
-_STARS = re.compile(r"^stars_(\d{1,2})$")
+_SCORE = r"^score_(\d{1,3})_(\d{1,3})$"  # patterns compiled (and cached by re) on first use
+_STARS = r"^stars_(\d{1,2})$"
 
 
 def builtin_scales() -> list[Scale]:
@@ -441,10 +440,10 @@ def get_scale(code: object) -> Scale:
         if text in _NAMED:
             return _NAMED[text]
         try:
-            m = _SCORE.match(text)
+            m = re.match(_SCORE, text)
             if m:
                 return numeric_scale(int(m.group(1)), int(m.group(2)))
-            m = _STARS.match(text)
+            m = re.match(_STARS, text)
             if m:
                 return stars_scale(int(m.group(1)))
         except ValidationError as exc:

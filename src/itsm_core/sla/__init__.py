@@ -15,29 +15,62 @@ transition table), :mod:`~itsm_core.sla.service` (the use cases) and
 another area's unit of work, :mod:`~itsm_core.sla.tick` does the tick's work.
 """
 
-# Agreements, targets and the SLA clock.
-from itsm_core.sla.agreements import (
-    DEFAULT_CALENDAR,
-    DEFAULT_THRESHOLDS,
-    Agreement,
-    AgreementKind,
-    Target,
-    TargetKind,
-)
-from itsm_core.sla.clock import SlaClock
-from itsm_core.sla.clock_log import ClockEntry, ClockReplay, ClockStatus
-from itsm_core.sla.keeper import ClockKeeper
-from itsm_core.sla.lifecycle import CLOCK_LIFECYCLE, ClockAction, ClockState
-from itsm_core.sla.notifications import (
-    BREACH_CHAIN,
-    EscalationStep,
-    NotificationLevel,
-    SlaNotification,
-)
-from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod, ServicePeriodNotice
-from itsm_core.sla.service import SlaService
-from itsm_core.sla.storage import AGREEMENT_SPEC, CLOCK_SPEC
-from itsm_core.sla.tick import TickFailure, TickReport
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Agreements, targets and the SLA clock.
+    from itsm_core.sla.agreements import (
+        DEFAULT_CALENDAR,
+        DEFAULT_THRESHOLDS,
+        Agreement,
+        AgreementKind,
+        Target,
+        TargetKind,
+    )
+    from itsm_core.sla.clock import SlaClock
+    from itsm_core.sla.clock_log import ClockEntry, ClockReplay, ClockStatus
+    from itsm_core.sla.keeper import ClockKeeper
+    from itsm_core.sla.lifecycle import CLOCK_LIFECYCLE, ClockAction, ClockState
+    from itsm_core.sla.notifications import (
+        BREACH_CHAIN,
+        EscalationStep,
+        NotificationLevel,
+        SlaNotification,
+    )
+    from itsm_core.sla.periods import PeriodNoticeKind, ServicePeriod, ServicePeriodNotice
+    from itsm_core.sla.service import SlaService
+    from itsm_core.sla.storage import AGREEMENT_SPEC, CLOCK_SPEC
+    from itsm_core.sla.tick import TickFailure, TickReport
+else:
+    from itsm_core.kernel.lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "itsm_core.sla.agreements": (
+                "DEFAULT_CALENDAR",
+                "DEFAULT_THRESHOLDS",
+                "Agreement",
+                "AgreementKind",
+                "Target",
+                "TargetKind",
+            ),
+            "itsm_core.sla.clock": ("SlaClock",),
+            "itsm_core.sla.clock_log": ("ClockEntry", "ClockReplay", "ClockStatus"),
+            "itsm_core.sla.keeper": ("ClockKeeper",),
+            "itsm_core.sla.lifecycle": ("CLOCK_LIFECYCLE", "ClockAction", "ClockState"),
+            "itsm_core.sla.notifications": (
+                "BREACH_CHAIN",
+                "EscalationStep",
+                "NotificationLevel",
+                "SlaNotification",
+            ),
+            "itsm_core.sla.periods": ("PeriodNoticeKind", "ServicePeriod", "ServicePeriodNotice"),
+            "itsm_core.sla.service": ("SlaService",),
+            "itsm_core.sla.storage": ("AGREEMENT_SPEC", "CLOCK_SPEC"),
+            "itsm_core.sla.tick": ("TickFailure", "TickReport"),
+        },
+    )
 
 __all__ = [
     "AGREEMENT_SPEC",

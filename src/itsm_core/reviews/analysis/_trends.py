@@ -15,7 +15,7 @@ import attrs
 from itsm_core.complaints.enums import Verdict
 from itsm_core.reviews.analysis._queries import complaint_month, complaints_by_party, sla_fulfilment
 from itsm_core.reviews.analysis._window import Window
-from itsm_core.reviews.analysis.pack import Count
+from itsm_core.reviews.analysis.counts import Count
 from itsm_core.reviews.analysis.trends import (
     ComplaintMonth,
     Evidence,

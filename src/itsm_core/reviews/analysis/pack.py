@@ -42,8 +42,9 @@ from itsm_core.improvements.enums import ImprovementSource, ImprovementState
 from itsm_core.kernel.codec import RECORDS
 from itsm_core.kernel.labels import Language
 from itsm_core.reviews.analysis._markdown import pack_markdown
-from itsm_core.satisfaction.analysis.results import Trend
+from itsm_core.reviews.analysis.counts import Count
 from itsm_core.satisfaction.analysis.targets import AlertLevel, TargetMetric
+from itsm_core.satisfaction.analysis.trend import Trend
 from itsm_core.sla.agreements import TargetKind
 
 __all__ = [
@@ -92,19 +93,6 @@ class SlaFulfilment:
     def mean_lateness_hours(self) -> float | None:
         """The mean lateness of the breached clocks, in hours."""
         return None if self.breached == 0 else self.lateness_hours / self.breached
-
-
-@attrs.frozen
-class Count:
-    """How many complaints have one value of a dimension.
-
-    :param value: the code (a verdict, a source) or name (a party); None for
-        complaints without one (not judged yet).
-    :param count: how many.
-    """
-
-    value: str | None
-    count: int
 
 
 @attrs.frozen

@@ -27,8 +27,7 @@ from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.codec import RECORDS
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.labels import Language
-from itsm_core.reviews.analysis._markdown import progress_markdown
-from itsm_core.reviews.analysis.pack import Count
+from itsm_core.reviews.analysis.counts import Count
 
 __all__ = [
     "FollowUpLine",
@@ -196,6 +195,8 @@ class ProgressContent:
 
     def markdown(self, lang: Language = "zh") -> str:
         """Return the report as a Markdown document in ``lang``."""
+        from itsm_core.reviews.analysis._markdown import progress_markdown  # on first use
+
         return progress_markdown(self, lang)
 
 

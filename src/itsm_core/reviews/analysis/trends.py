@@ -47,9 +47,8 @@ from itsm_core.kernel.aggregate import Aggregate
 from itsm_core.kernel.codec import RECORDS
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.labels import Labelled, Language
-from itsm_core.reviews.analysis._markdown import describe_finding, trend_markdown
-from itsm_core.reviews.analysis.pack import Count
-from itsm_core.satisfaction.analysis.results import Trend
+from itsm_core.reviews.analysis.counts import Count
+from itsm_core.satisfaction.analysis.trend import Trend
 from itsm_core.sla.agreements import TargetKind
 
 __all__ = [
@@ -134,6 +133,8 @@ class Finding:
 
     def describe(self, lang: Language = "zh") -> str:
         """Return a sentence on the finding in ``lang``."""
+        from itsm_core.reviews.analysis._markdown import describe_finding  # on first use
+
         return describe_finding(self, lang)
 
 
@@ -342,4 +343,6 @@ class TrendAnalysis(Aggregate):
 
     def markdown(self, lang: Language = "zh") -> str:
         """Return the analysis as a Markdown document in ``lang``."""
+        from itsm_core.reviews.analysis._markdown import trend_markdown  # on first use
+
         return trend_markdown(self, lang)

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 
-from itsm_core.kernel.labels import Labelled, Language
+from itsm_core.kernel.labels import Language
 from itsm_core.satisfaction.analysis._format import figures_line, number, small_sample_note
 from itsm_core.satisfaction.analysis.queries import GroupKey, key_label
 from itsm_core.satisfaction.analysis.statistics import (
@@ -18,6 +18,7 @@ from itsm_core.satisfaction.analysis.statistics import (
     two_proportion_z_test,
 )
 from itsm_core.satisfaction.analysis.targets import Deviation
+from itsm_core.satisfaction.analysis.trend import Trend
 
 __all__ = ["GroupFigures", "PeriodChange", "RateFigures", "Trend"]
 
@@ -111,15 +112,6 @@ class GroupFigures:
             "deviation": None if self.deviation is None else self.deviation.difference,
             "small_sample": self.small_sample,
         }
-
-
-class Trend(Labelled):
-    """How CSAT moved against the previous period."""
-
-    IMPROVED = "improved", "显著上升", "significantly improved"
-    DECLINED = "declined", "显著下降", "significantly declined"
-    STABLE = "stable", "无显著变化", "no significant change"
-    INSUFFICIENT_DATA = "insufficient_data", "数据不足", "insufficient data"
 
 
 @attrs.frozen

@@ -13,7 +13,7 @@ raised, and ``core.improvements`` follows them up.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import attrs
@@ -25,9 +25,11 @@ from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.labels import Labelled, Language
 from itsm_core.kernel.text import check_text
-from itsm_core.outbox import HookCall
 from itsm_core.satisfaction.analysis._format import number, small_sample_note
 from itsm_core.satisfaction.analysis.targets import AlertLevel, Deviation, TargetMetric
+
+if TYPE_CHECKING:
+    from itsm_core.outbox import HookCall
 
 __all__ = [
     "LEVEL_CROSSED",
@@ -396,6 +398,8 @@ def level_crossing_hook_calls(event: DomainEvent) -> list[HookCall]:
     """
     if event.name != LEVEL_CROSSED:
         return []
+    from itsm_core.outbox import HookCall  # the outbox loads with the areas' services
+
     return [
         HookCall("itsm_satisfaction_level_crossed", {"crossing": LevelCrossing.from_event(event)})
     ]
