@@ -58,13 +58,16 @@ class _SaveStatements:
     Every value is a bound parameter: a save only executes, and SQLAlchemy
     compiles each statement once per set of columns. ``insert`` and
     ``update`` return the id of the row written (none: a conflict);
-    ``update_many`` is the same update without RETURNING, for an executemany
-    whose row count says whether every row was written. ``get`` loads one
-    record by ``Where_id``.
+    ``insert_many`` and ``update_many`` are the same statements without
+    RETURNING, for an executemany whose row count says whether every row was
+    written (the driver runs them as one prepared statement, where a RETURNING
+    would make them one long multi-row statement to parse for each batch).
+    ``get`` loads one record by ``Where_id``.
     """
 
     insert: Any
     update: Any
+    insert_many: Any
     update_many: Any
     get: Any
 
@@ -203,11 +206,12 @@ class SqlBackend(SqlOutbox):
                 .where(table.c.id == where_id)
                 .where(table.c.version == sa.bindparam("Where_version", type_=sa.BigInteger()))
             )
+            insert = self._insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
             statements = _SaveStatements(
-                insert=self._insert(table)
-                .on_conflict_do_nothing(index_elements=[table.c.id])
-                .returning(table.c.id),
+                insert=insert.returning(table.c.id),
                 update=update.returning(table.c.id),
+                # the row count of an INSERT is kept only when asked for
+                insert_many=insert.execution_options(preserve_rowcount=True),
                 update_many=update,
                 get=sa.select(table.c.record).where(table.c.id == where_id),
             )

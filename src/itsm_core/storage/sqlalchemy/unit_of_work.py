@@ -206,10 +206,10 @@ class SqlUnitOfWork(SqlReads):
         """Write many entities of one kind and their events: the batch path.
 
         The same as :meth:`save` for each entity in turn, in a handful of
-        statements: the new entities in one ``INSERT … ON CONFLICT DO NOTHING
-        RETURNING id`` over all their rows, the changed ones in one
-        version-checked ``UPDATE`` run as an executemany, and every event and
-        outbox row in one executemany each. Values are checked first: a value
+        statements: the new entities in one ``INSERT … ON CONFLICT DO NOTHING``
+        and the changed ones in one version-checked ``UPDATE``, each run as
+        an executemany whose row count says whether every row was written,
+        and every event and outbox row in one executemany each. Values are checked first: a value
         that does not fit its field raises
         :class:`~itsm_core.kernel.errors.ValidationError` and nothing of the
         batch is written.
@@ -235,11 +235,9 @@ class SqlUnitOfWork(SqlReads):
         first = rows[0]
         with self._writing(spec, first.entity_id, first.expected):
             if inserts:
-                result = connection.execute(sql.insert, [r.params for r in inserts])
-                stored = set(result.scalars().all())
-                for row in inserts:
-                    if row.entity_id not in stored:
-                        raise self._conflict(spec.kind, row.entity_id, row.expected)
+                result = connection.execute(sql.insert_many, [r.params for r in inserts])
+                if result.rowcount != len(inserts):
+                    raise self._taken(spec, inserts)
             if updates:
                 result = connection.execute(sql.update_many, [r.params for r in updates])
                 if result.rowcount != len(updates):
@@ -248,6 +246,23 @@ class SqlUnitOfWork(SqlReads):
             if events:
                 self._write_events(connection, events)
         self._remember(spec, rows)
+
+    def _taken(self, spec: AggregateSpec[Any], rows: Sequence[_Row]) -> ConflictError:
+        """The conflict of a batched insert that did not insert every row.
+
+        The transaction is rolled back first: the ids still stored then are
+        the ones that were taken, and the first of them in the batch is named.
+        """
+        self.rollback()
+        table = self._backend._tables[spec.kind]
+        ids = [r.entity_id for r in rows]
+        taken: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            statement = sa.select(table.c.id).where(table.c.id.in_(chunk))
+            taken.update(row.id for row in self._execute(statement, "reading ids"))
+        row = next((r for r in rows if r.entity_id in taken), rows[0])
+        return self._conflict(spec.kind, row.entity_id, row.expected)
 
     def _conflict_in(self, spec: AggregateSpec[Any], rows: Sequence[_Row]) -> ConflictError:
         """The conflict of a batched update that did not update every row.
