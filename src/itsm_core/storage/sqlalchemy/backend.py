@@ -62,7 +62,8 @@ class _SaveStatements:
     RETURNING, for an executemany whose row count says whether every row was
     written (the driver runs them as one prepared statement, where a RETURNING
     would make them one long multi-row statement to parse for each batch).
-    ``get`` loads one record by ``Where_id``.
+    ``get`` loads one record by ``Where_id``, with the row's version and
+    index columns (what :meth:`SqlBackend.unchanged_columns` compares a save with).
     """
 
     insert: Any
@@ -213,10 +214,40 @@ class SqlBackend(SqlOutbox):
                 # the row count of an INSERT is kept only when asked for
                 insert_many=insert.execution_options(preserve_rowcount=True),
                 update_many=update,
-                get=sa.select(table.c.record).where(table.c.id == where_id),
+                get=sa.select(table.c.record, *self._stored_columns(spec)).where(
+                    table.c.id == where_id
+                ),
             )
             self._save_statements[spec.kind] = statements
         return statements
+
+    def _stored_columns(self, spec: AggregateSpec[Any]) -> list[sa.Column[Any]]:
+        """The version and index columns of ``spec``'s table, as a load reads them."""
+        table = self.table(spec)
+        return [table.c.version, *(table.c[f.name] for f in spec.index)]
+
+    @staticmethod
+    def stored_index(spec: AggregateSpec[Any], row: Any) -> tuple[int, dict[str, Any]]:
+        """The version and index column values of a row read with :meth:`_stored_columns`."""
+        values = row._mapping
+        return int(values["version"]), {f.name: values[f.name] for f in spec.index}
+
+    @staticmethod
+    def unchanged_columns(params: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+        """The index columns of an update's ``params`` that keep their ``stored`` value.
+
+        An update leaves them out: SQLite rewrites every index of a column in
+        the SET list, changed or not (a page of the write-ahead log each).
+        Values are compared as the columns hold them; only an equal value is
+        left out, so a value of another type is written.
+        """
+        return [
+            name
+            for name, value in stored.items()
+            if name in params
+            and type(params[name]) is type(value)
+            and params[name] == value
+        ]
 
     # -- StorageBackend -------------------------------------------------------
 

@@ -80,6 +80,7 @@ class SqlUnitOfWork(SqlReads):
         self._connection: sa.Connection | None = None
         self._locked = False
         self._written: dict[tuple[str, str], _Written] = {}
+        self._stored: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
         self._events: list[DomainEvent] = []
         self._failed: ConflictError | None = None
         self._stamp: CommandStamp | None = None
@@ -192,14 +193,22 @@ class SqlUnitOfWork(SqlReads):
         row = self._staged_row(spec, entity)
         sql = self._backend._save_sql(spec)
         connection = self._conn()
+        key = (spec.kind, row.entity_id)
+        params = row.params
+        stored = self._stored.get(key)
+        if stored is not None and stored[0] == row.expected and not row.insert:
+            # the row has the version read, so the index values read: set the changed ones
+            unchanged = self._backend.unchanged_columns(params, stored[1])
+            params = {k: v for k, v in params.items() if k not in unchanged}
         with self._writing(spec, row.entity_id, row.expected):
             # RETURNING tells reliably whether the row was written (rowcount
             # is not reported by every driver for every statement)
             statement = sql.insert if row.insert else sql.update
-            if connection.execute(statement, row.params).first() is None:
+            if connection.execute(statement, params).first() is None:
                 raise self._conflict(spec.kind, row.entity_id, row.expected)
             if row.events:
                 self._write_events(connection, row.events)
+        self._stored[key] = (row.version, {f.name: row.params[f.name] for f in spec.index})
         self._remember(spec, [row])
 
     def save_many(self, spec: AggregateSpec[E], entities: Sequence[E]) -> None:
@@ -451,6 +460,7 @@ class SqlUnitOfWork(SqlReads):
         driver; if even that fails, the connection is discarded.
         """
         self._written.clear()
+        self._stored.clear()
         self._events.clear()
         self._sealing = None  # data keys made in this transaction exist only if it commits
         try:
@@ -464,6 +474,7 @@ class SqlUnitOfWork(SqlReads):
     def rollback(self) -> None:
         """Drop everything written in this unit of work."""
         self._written.clear()
+        self._stored.clear()
         self._events.clear()
         self._sealing = None  # data keys made in this transaction exist only if it commits
         connection = self._connection
