@@ -125,6 +125,24 @@ def test_a_taken_id_in_a_batch_is_a_conflict(make: Maker) -> None:
     assert _pending(backend) == 1
 
 
+def test_a_batch_with_taken_ids_names_the_first_and_writes_nothing_of_the_unit_of_work(
+    make: Maker,
+) -> None:
+    backend = make([ITEM_SPEC])
+    with backend.unit_of_work() as uow:
+        uow.save_many(ITEM_SPEC, [Item.create("b", name="first b"), Item.create("d")])
+        uow.commit()
+    with backend.unit_of_work() as uow, pytest.raises(ConflictError) as info:
+        uow.save(ITEM_SPEC, Item.create("before"))
+        batch = [Item.create(i, name=f"second {i}") for i in ("a", "b", "c", "d", "e")]
+        uow.save_many(ITEM_SPEC, batch)
+    assert (info.value.entity_id, info.value.expected, info.value.actual) == ("b", 0, 1)
+    assert _load(backend, "b")[0].name == "first b"
+    with backend.unit_of_work() as uow:
+        assert uow.count(ITEM_SPEC) == 2
+    assert _pending(backend) == 2
+
+
 def test_a_value_that_does_not_fit_refuses_the_batch_before_anything_is_written(
     make: Maker,
 ) -> None:

@@ -58,15 +58,19 @@ class _SaveStatements:
     Every value is a bound parameter: a save only executes, and SQLAlchemy
     compiles each statement once per set of columns. ``insert`` and
     ``update`` return the id of the row written (none: a conflict);
-    ``update_many`` is the same update without RETURNING, for an executemany
-    whose row count says whether every row was written. ``get`` loads one
-    record by ``Where_id``. ``index`` holds each index field's name, reader,
-    conversion to its column (:meth:`SqlStore.column_value`) and label
-    (``kind.field``, for messages).
+    ``insert_many`` and ``update_many`` are the same statements without
+    RETURNING, for an executemany whose row count says whether every row was
+    written (the driver runs them as one prepared statement, where a RETURNING
+    would make them one long multi-row statement to parse for each batch).
+    ``get`` loads one record by ``Where_id``, with the row's version and
+    index columns (what :meth:`SqlBackend.unchanged_columns` compares a save with).
+    ``index`` holds each index field's name, reader, conversion to its column
+    (:meth:`SqlStore.column_value`) and label (``kind.field``, for messages).
     """
 
     insert: Any
     update: Any
+    insert_many: Any
     update_many: Any
     get: Any
     index: tuple[tuple[str, Callable[[Any], Any], Callable[[Any, str], Any], str], ...] = ()
@@ -207,13 +211,16 @@ class SqlBackend(SqlOutbox):
                 .where(table.c.id == where_id)
                 .where(table.c.version == sa.bindparam("Where_version", type_=sa.BigInteger()))
             )
+            insert = self._insert(table).on_conflict_do_nothing(index_elements=[table.c.id])
             statements = _SaveStatements(
-                insert=self._insert(table)
-                .on_conflict_do_nothing(index_elements=[table.c.id])
-                .returning(table.c.id),
+                insert=insert.returning(table.c.id),
                 update=update.returning(table.c.id),
+                # the row count of an INSERT is kept only when asked for
+                insert_many=insert.execution_options(preserve_rowcount=True),
                 update_many=update,
-                get=sa.select(table.c.record).where(table.c.id == where_id),
+                get=sa.select(table.c.record, *self._stored_columns(spec)).where(
+                    table.c.id == where_id
+                ),
                 index=tuple(
                     (f.name, f.extract, self.column_value(f.type), f"{spec.kind}.{f.name}")
                     for f in spec.index
@@ -221,6 +228,34 @@ class SqlBackend(SqlOutbox):
             )
             self._save_statements[spec.kind] = statements
         return statements
+
+    def _stored_columns(self, spec: AggregateSpec[Any]) -> list[sa.Column[Any]]:
+        """The version and index columns of ``spec``'s table, as a load reads them."""
+        table = self.table(spec)
+        return [table.c.version, *(table.c[f.name] for f in spec.index)]
+
+    @staticmethod
+    def stored_index(spec: AggregateSpec[Any], row: Any) -> tuple[int, dict[str, Any]]:
+        """The version and index column values of a row read with :meth:`_stored_columns`."""
+        values = row._mapping
+        return int(values["version"]), {f.name: values[f.name] for f in spec.index}
+
+    @staticmethod
+    def unchanged_columns(params: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+        """The index columns of an update's ``params`` that keep their ``stored`` value.
+
+        An update leaves them out: SQLite rewrites every index of a column in
+        the SET list, changed or not (a page of the write-ahead log each).
+        Values are compared as the columns hold them; only an equal value is
+        left out, so a value of another type is written.
+        """
+        return [
+            name
+            for name, value in stored.items()
+            if name in params
+            and type(params[name]) is type(value)
+            and params[name] == value
+        ]
 
     # -- StorageBackend -------------------------------------------------------
 

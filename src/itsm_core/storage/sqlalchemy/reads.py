@@ -54,6 +54,8 @@ class SqlReads:
     _connection: sa.Connection | None
     _locked: bool
     _sealing: Sealing | None
+    _stored: dict[tuple[str, str], tuple[int, dict[str, Any]]]
+    """Per entity read: its stored version and index values (see :meth:`SqlUnitOfWork.save`)."""
 
     # -- connection -----------------------------------------------------------
 
@@ -153,6 +155,7 @@ class SqlReads:
             row = connection.execute(statement, {P_ID: entity_id}).first()
         if row is None:
             raise NotFound(spec.kind, entity_id)
+        self._stored[(spec.kind, entity_id)] = self._backend.stored_index(spec, row)
         return spec.from_record(self._open(spec.kind, [row.record])[0])
 
     def find(self, spec: AggregateSpec[E], query: Query = Query()) -> list[E]:  # noqa: B008

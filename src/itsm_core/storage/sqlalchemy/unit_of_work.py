@@ -80,6 +80,7 @@ class SqlUnitOfWork(SqlReads):
         self._connection: sa.Connection | None = None
         self._locked = False
         self._written: dict[tuple[str, str], _Written] = {}
+        self._stored: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
         self._events: list[DomainEvent] = []
         self._failed: ConflictError | None = None
         self._stamp: CommandStamp | None = None
@@ -191,24 +192,32 @@ class SqlUnitOfWork(SqlReads):
         row = self._staged_row(spec, entity)
         sql = self._backend._save_sql(spec)
         connection = self._conn()
+        key = (spec.kind, row.entity_id)
+        params = row.params
+        stored = self._stored.get(key)
+        if stored is not None and stored[0] == row.expected and not row.insert:
+            # the row has the version read, so the index values read: set the changed ones
+            unchanged = self._backend.unchanged_columns(params, stored[1])
+            params = {k: v for k, v in params.items() if k not in unchanged}
         with self._writing(spec, row.entity_id, row.expected):
             # RETURNING tells reliably whether the row was written (rowcount
             # is not reported by every driver for every statement)
             statement = sql.insert if row.insert else sql.update
-            if connection.execute(statement, row.params).first() is None:
+            if connection.execute(statement, params).first() is None:
                 raise self._conflict(spec.kind, row.entity_id, row.expected)
             if row.events:
                 self._write_events(connection, row.events)
+        self._stored[key] = (row.version, {f.name: row.params[f.name] for f in spec.index})
         self._remember(spec, [row])
 
     def save_many(self, spec: AggregateSpec[E], entities: Sequence[E]) -> None:
         """Write many entities of one kind and their events: the batch path.
 
         The same as :meth:`save` for each entity in turn, in a handful of
-        statements: the new entities in one ``INSERT … ON CONFLICT DO NOTHING
-        RETURNING id`` over all their rows, the changed ones in one
-        version-checked ``UPDATE`` run as an executemany, and every event and
-        outbox row in one executemany each. Values are checked first: a value
+        statements: the new entities in one ``INSERT … ON CONFLICT DO NOTHING``
+        and the changed ones in one version-checked ``UPDATE``, each run as
+        an executemany whose row count says whether every row was written,
+        and every event and outbox row in one executemany each. Values are checked first: a value
         that does not fit its field raises
         :class:`~itsm_core.kernel.errors.ValidationError` and nothing of the
         batch is written.
@@ -234,11 +243,9 @@ class SqlUnitOfWork(SqlReads):
         first = rows[0]
         with self._writing(spec, first.entity_id, first.expected):
             if inserts:
-                result = connection.execute(sql.insert, [r.params for r in inserts])
-                stored = set(result.scalars().all())
-                for row in inserts:
-                    if row.entity_id not in stored:
-                        raise self._conflict(spec.kind, row.entity_id, row.expected)
+                result = connection.execute(sql.insert_many, [r.params for r in inserts])
+                if result.rowcount != len(inserts):
+                    raise self._taken(spec, inserts)
             if updates:
                 result = self._backend._run_many(
                     connection, sql.update_many, [r.params for r in updates]
@@ -249,6 +256,23 @@ class SqlUnitOfWork(SqlReads):
             if events:
                 self._write_events(connection, events)
         self._remember(spec, rows)
+
+    def _taken(self, spec: AggregateSpec[Any], rows: Sequence[_Row]) -> ConflictError:
+        """The conflict of a batched insert that did not insert every row.
+
+        The transaction is rolled back first: the ids still stored then are
+        the ones that were taken, and the first of them in the batch is named.
+        """
+        self.rollback()
+        table = self._backend._tables[spec.kind]
+        ids = [r.entity_id for r in rows]
+        taken: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            statement = sa.select(table.c.id).where(table.c.id.in_(chunk))
+            taken.update(row.id for row in self._execute(statement, "reading ids"))
+        row = next((r for r in rows if r.entity_id in taken), rows[0])
+        return self._conflict(spec.kind, row.entity_id, row.expected)
 
     def _conflict_in(self, spec: AggregateSpec[Any], rows: Sequence[_Row]) -> ConflictError:
         """The conflict of a batched update that did not update every row.
@@ -443,6 +467,7 @@ class SqlUnitOfWork(SqlReads):
         driver; if even that fails, the connection is discarded.
         """
         self._written.clear()
+        self._stored.clear()
         self._events.clear()
         self._sealing = None  # data keys made in this transaction exist only if it commits
         try:
@@ -456,6 +481,7 @@ class SqlUnitOfWork(SqlReads):
     def rollback(self) -> None:
         """Drop everything written in this unit of work."""
         self._written.clear()
+        self._stored.clear()
         self._events.clear()
         self._sealing = None  # data keys made in this transaction exist only if it commits
         connection = self._connection
