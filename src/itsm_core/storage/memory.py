@@ -275,6 +275,8 @@ class MemoryUnitOfWork:
         self._staged: dict[tuple[str, str], _Staged] = {}
         self._stamp: CommandStamp | None = None
         self._loaded: dict[int, tuple[Any, tuple[Any, ...]]] = {}  # id → (entity, snapshot)
+        self._done_rule: Callable[[DomainEvent], datetime | None] | None = None
+        self._done_ids: set[str] = set()
 
     def _load(self, spec: AggregateSpec[E], row: _Row) -> E:
         """The entity of ``row``; one rebuilt from a snapshot is remembered with it."""
@@ -403,6 +405,19 @@ class MemoryUnitOfWork:
             self._backend._check_open()
             return list(self._backend._events.get(kind, {}).get(aggregate_id, ()))
 
+    def outbox_done_at(self, rule: Callable[[DomainEvent], datetime | None]) -> set[str]:
+        """Store the outbox entry of each event for which ``rule`` gives an instant as done then.
+
+        For the relay after a command (:meth:`OutboxRelay.done_at_commit
+        <itsm_core.outbox.OutboxRelay.done_at_commit>`): an entry nobody is
+        to receive would be claimed and marked done right after the commit;
+        stored done, the pass is not needed. Returns the set of the ids of the
+        events stored done, filled by the commit (a rolled-back unit of work
+        stores none of them).
+        """
+        self._done_rule = rule
+        return self._done_ids
+
     def stamp(self, command: CommandStamp) -> None:
         """Store the events of this unit of work with ``command``'s idempotency key."""
         self._stamp = command
@@ -440,6 +455,14 @@ class MemoryUnitOfWork:
         """Check every version, then store rows, events and outbox entries atomically."""
         backend = self._backend
         committed: list[DomainEvent] = []
+        rule = self._done_rule
+        done: dict[str, datetime] = {}
+        if rule is not None:  # asked before the lock: the rule calls the dispatchers
+            for staged in self._staged.values():
+                for event in staged.events:
+                    at = rule(event)
+                    if at is not None:
+                        done[event.event_id] = at
         with backend._lock:
             backend._check_open()
             self._check_stamp()
@@ -464,9 +487,10 @@ class MemoryUnitOfWork:
                 if staged.events:
                     history = backend._events.setdefault(kind, {})
                     history[rid] = history.get(rid, ()) + staged.events
-                    backend._outbox.add(staged.events)
+                    backend._outbox.add(staged.events, done)
                     committed.extend(staged.events)
             self._keep_stamp(committed)
+        self._done_ids.update(done)
         for staged in self._staged.values():
             mark: Any = getattr(staged.entity, "mark_stored", None)
             if callable(mark):
