@@ -84,7 +84,24 @@ def _frozen(value: Any, texts: list[str]) -> Any:
         return MappingProxyType(items)
     if cls is list or cls is tuple:
         return tuple([_frozen(v, texts) for v in value])
+    if _CODES[cls]:  # a string enumeration member: its code, as jsonable gives it
+        code = value._value_
+        if code.__class__ is str:
+            texts.append(code)
+            return code
     return _freeze_texts(jsonable(value), texts)  # anything else: as jsonable says
+
+
+class _Codes(dict[type, bool]):
+    """The string enumeration classes met in payloads (found on first sight)."""
+
+    def __missing__(self, cls: type) -> bool:
+        found = issubclass(cls, enum.Enum) and issubclass(cls, str)
+        self[cls] = found
+        return found
+
+
+_CODES = _Codes()
 
 
 def _freeze_texts(data: Any, texts: list[str]) -> Any:
@@ -137,6 +154,10 @@ def _role_names(roles: frozenset[Role]) -> tuple[str, ...]:
     return tuple(sorted(r.value for r in roles))
 
 
+_new = object.__new__
+_put = object.__setattr__
+
+
 @attrs.frozen
 class DomainEvent:
     """One state change of one aggregate.
@@ -178,18 +199,25 @@ class DomainEvent:
         payload: Mapping[str, Any] | None = None,
         confidential: Iterable[str] = (),
     ) -> DomainEvent:
-        """Build an event for ``actor`` at ``at``."""
-        return cls(
-            aggregate_kind=kind,
-            aggregate_id=aggregate_id,
-            aggregate_version=version,
-            name=name,
-            occurred_at=at,
-            actor_id=actor.id,
-            actor_roles=_role_names(actor.roles),
-            payload=payload or {},
-            confidential=confidential,
-        )
+        """Build an event for ``actor`` at ``at``.
+
+        The same checks and conversions as the constructor (``at`` aware, the
+        payload deeply frozen and its strings checked, the confidential keys a
+        frozenset), without the constructor's generic machinery.
+        """
+        require_aware(at, "occurred_at")
+        event = _new(cls)
+        _put(event, "aggregate_kind", kind)
+        _put(event, "aggregate_id", aggregate_id)
+        _put(event, "aggregate_version", version)
+        _put(event, "name", name)
+        _put(event, "occurred_at", at)
+        _put(event, "actor_id", actor.id)
+        _put(event, "actor_roles", _role_names(actor.roles))
+        _put(event, "payload", _frozen_payload(payload or {}))
+        _put(event, "confidential", _frozen_keys(confidential) if confidential else _NO_KEYS)
+        _put(event, "event_id", new_id("evt-"))
+        return event
 
     def redacted(self) -> DomainEvent:
         """Return this event with every confidential payload value replaced by :data:`REDACTED`."""
