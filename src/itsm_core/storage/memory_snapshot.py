@@ -37,7 +37,7 @@ from attr._make import _frozen_setattrs
 
 from itsm_core.kernel.text import text_problem
 
-__all__ = ["Plan", "Snapshots", "kept_instant", "take_snapshot"]
+__all__ = ["Plan", "Snapshots", "kept_instant", "kept_zones", "take_snapshot"]
 
 _Norm = Callable[[Any, list[str]], Any]
 """A field's normaliser: the value as its record reads back; strings are collected."""
@@ -94,6 +94,11 @@ def _zone(offset: timedelta) -> timezone:
         zone = _ZONES.setdefault(offset, timezone(offset))  # unnamed, as ISO 8601 reads back
         _ZONE_IDS.add(id(zone))
     return zone
+
+
+def kept_zones() -> set[int]:
+    """The ids of the zones instants are kept with (read by :func:`kept_instant`; it grows)."""
+    return _ZONE_IDS
 
 
 def kept_instant(value: Any) -> bool:
