@@ -85,6 +85,7 @@ def aware_field(
             return
         require_aware(value, attribute.name if name is None else name)
 
+    check.__itsm_value_only__ = True  # type: ignore[attr-defined]  # (see storage snapshots)
     return check
 
 

@@ -15,7 +15,9 @@ record's ISO 8601 string reads back; an ``int`` in a ``float`` field as a
 float. A snapshot is taken under the record's rules (every string checked as
 :func:`~itsm_core.kernel.text.check_texts` checks a record, every instant
 aware) and the entity's validators are run, as loading its record would run
-them. Anything else — a field of another type, a value that is not exactly
+them (a validator marked :data:`VALUE_ONLY` only for a value that is not
+still the very object of the snapshot the entity was loaded from: it passed
+then). Anything else — a field of another type, a value that is not exactly
 of its field's type, a class with its own ``__attrs_post_init__``, a spec
 with a record mapping of its own — has no snapshot: the backend keeps its
 record. So a snapshot never holds what a record would refuse or change.
@@ -37,7 +39,12 @@ from attr._make import _frozen_setattrs
 
 from itsm_core.kernel.text import text_problem
 
-__all__ = ["Plan", "Snapshots", "kept_instant", "kept_zones", "take_snapshot"]
+__all__ = ["VALUE_ONLY", "Plan", "Snapshots", "kept_instant", "kept_zones", "take_snapshot"]
+
+VALUE_ONLY = "__itsm_value_only__"
+"""The mark of an attrs validator that checks its value alone (no other field, no
+state): a snapshot skips it for a value still the very one it was loaded with.
+Set by :func:`itsm_core.kernel.clock.aware_field` and the complaint's text check."""
 
 _Norm = Callable[[Any, list[str]], Any]
 """A field's normaliser: the value as its record reads back; strings are collected."""
@@ -343,11 +350,18 @@ def _compile(
         else:
             take.append(f"        {v} = N{i}({v}, texts)")
     take.append("    if texts and problem(''.join(texts)) is not None: raise NO")
+    places = {name: i for i, (name, _) in enumerate(fields)}
     for a in attrs.fields(cls):
         if a.validator is not None:
             scope[f"V_{a.name}"] = a.validator
             scope[f"A_{a.name}"] = a
-            take.append(f"    V_{a.name}(entity, A_{a.name}, entity.{a.name})")
+            check = f"V_{a.name}(entity, A_{a.name}, entity.{a.name})"
+            place = places.get(a.name)
+            if place is not None and getattr(a.validator, VALUE_ONLY, False):
+                # a check of the value alone, which passed when ``loaded`` was taken
+                take.append(f"    if entity.{a.name} is not loaded[{place}]: {check}")
+            else:
+                take.append(f"    {check}")
     take.append(f"    return ({''.join(f'v{i}, ' for i in range(len(fields)))})")
     load = ["def load(values):", "    entity = new(cls)"]
     if fields:
