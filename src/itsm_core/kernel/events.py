@@ -125,7 +125,7 @@ def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
     turns it back into plain JSON data.
     """
     texts: list[str] = []
-    frozen: Mapping[str, Any] = _frozen(dict(value), texts)
+    frozen: Mapping[str, Any] = _frozen(value if value.__class__ is dict else dict(value), texts)
     if text_problem("".join(texts)) is not None:  # no backend stores NUL or lone surrogates
         check_texts(jsonable(dict(value)), "payload")  # raises, naming the string's path
     return frozen

@@ -171,6 +171,7 @@ class MemoryBackend:
         self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # record keys, shared
         self._snapshots = Snapshots()
         self._indexers: dict[str, tuple[AggregateSpec[Any], Callable[[Any], IndexValues]]] = {}
+        self._index_names: dict[str, tuple[AggregateSpec[Any], frozenset[str]]] = {}
         self._closed = False
 
     def _indexer(self, spec: AggregateSpec[Any]) -> Callable[[Any], IndexValues]:
@@ -195,7 +196,10 @@ class MemoryBackend:
         table = self._rows[spec.kind]
         if len(table) < self.INDEX_THRESHOLD:
             return None
-        conditions = choose_range(query, (f.name for f in spec.index))
+        names = self._index_names.get(spec.kind)
+        if names is None or names[0] is not spec:
+            names = self._index_names[spec.kind] = (spec, frozenset(f.name for f in spec.index))
+        conditions = choose_range(query, names[1])
         if not conditions:
             return None
         best: tuple[int, SortedIndex, int, int] | None = None

@@ -89,7 +89,7 @@ class SortedIndex:
 
 def choose_range(query: Query, indexable: Iterable[str]) -> list[Where]:
     """Return the conditions of ``query`` a sorted index can answer."""
-    fields = set(indexable)
+    fields = indexable if isinstance(indexable, frozenset | set) else set(indexable)
     return [
         w
         for w in query.where

@@ -127,23 +127,25 @@ def _instant(value: Any, _texts: list[str]) -> Any:
     zone = value.tzinfo
     if id(zone) in _ZONE_IDS and not value.fold:
         return value  # already as its ISO 8601 string reads back
-    last = _last
-    if last[0] is value:  # an instant often fills several fields (received and updated)
-        return last[1]
+    for seen, kept in _recent:  # an instant often fills several fields, and comes back
+        if seen is value:
+            return kept
     offset = None if zone is None else value.utcoffset()
     if offset is None:
         raise _NO  # naive: the record refuses it
     kept = value.replace(tzinfo=_zone(offset), fold=0)
-    _keep((value, kept))
+    _remember(value, kept)
     return kept
 
 
-_last: tuple[Any, Any] = (None, None)  # the instant last kept, and how
+_recent: tuple[tuple[Any, Any], ...] = ()
+"""The instants kept last, and how (held, so that identity means the same instant);
+replaced whole, never changed in place: a thread reading it meanwhile reads a whole tuple."""
 
 
-def _keep(pair: tuple[Any, Any]) -> None:
-    global _last
-    _last = pair
+def _remember(value: Any, kept: Any) -> None:
+    global _recent
+    _recent = ((value, kept), *_recent[:3])
 
 
 def _optional(inner: _Norm) -> _Norm:
