@@ -365,7 +365,12 @@ class MemoryUnitOfWork:
         """Load the entities matching ``query``."""
         query.validate(spec)
         rows = self._rows(spec, query)
-        ids = select(query, ((rid, r.values) for rid, r in rows.items()))
+        if len(rows) > 1:
+            ids = select(query, ((rid, r.values) for rid, r in rows.items()))
+        else:  # one candidate at most (a lookup by a narrow index): nothing to order
+            test = compile_query(query)
+            end = None if query.limit is None else query.offset + query.limit
+            ids = [rid for rid, r in rows.items() if test(rid, r.values)][query.offset : end]
         return [self._load(spec, rows[i]) for i in ids]
 
     def count(self, spec: AggregateSpec[Any], query: Query = Query()) -> int:  # noqa: B008

@@ -369,7 +369,8 @@ def _compile(
     if fields:
         load.append(f"    {''.join(f'v{i}, ' for i in range(len(fields)))}= values")
     for i, (name, _) in enumerate(fields):
-        load.append(f"    put(entity, {name!r}, v{i})")
+        scope[f"S{i}"] = _slot_setter(cls, name)
+        load.append(f"    S{i}(entity, v{i})")
     for j, (name, default) in enumerate(others):
         scope[f"D{j}"] = default
         load.append(f"    put(entity, {name!r}, D{j}(entity))")
@@ -377,6 +378,22 @@ def _compile(
     source = "\n".join(take) + "\n\n" + "\n".join(load) + "\n"
     exec(compile(source, f"<snapshot {cls.__module__}.{cls.__qualname__}>", "exec"), scope)
     return scope["take"], scope["load"]
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """Sets ``name`` on an instance of ``cls`` as ``object.__setattr__`` does.
+
+    The slot's own descriptor when the attribute is a slot (what
+    ``object.__setattr__`` finds and calls, without looking it up each time).
+    """
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            if isinstance(found, types.MemberDescriptorType):
+                setter: Callable[[Any, Any], None] = found.__set__
+                return setter
+            break
+    return lambda entity, value: object.__setattr__(entity, name, value)
 
 
 def _default(a: attrs.Attribute[Any]) -> Callable[[Any], Any] | None:
