@@ -88,6 +88,10 @@ def _frozen(value: Any, texts: list[str]) -> Any:
         return _mapping(tuple(keys), tuple(values))
     if cls is list or cls is tuple:
         return tuple([_frozen(v, texts) for v in value])
+    if cls is datetime:  # as jsonable gives it
+        text = require_aware(value).isoformat()
+        texts.append(text)
+        return text
     if _CODES[cls]:  # a string enumeration member: its code, as jsonable gives it
         code = value._value_
         if code.__class__ is str:
