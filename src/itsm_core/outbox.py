@@ -336,12 +336,15 @@ class OutboxRelay:
         notifiers = self.notifiers()
         if notifiers:
             return None
-        clock = self.clock
+        clock, hook, dispatchers = self.clock, self.plugins.hook, tuple(self._dispatchers)
 
         def done_at(event: DomainEvent) -> datetime | None:
-            try:
-                if self.deliveries(event.redacted(), notifiers):
-                    return None
+            try:  # self.deliveries(event.redacted(), notifiers) is empty: no notifier...
+                redacted = event.redacted()
+                for dispatcher in dispatchers:  # ... and no hook implemented for a call
+                    for call in dispatcher(redacted):
+                        if getattr(hook, call.hook).get_hookimpls():
+                            return None
             except Exception:  # a routing bug: the pass records it and retries
                 return None
             return clock.now()

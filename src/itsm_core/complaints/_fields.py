@@ -35,31 +35,45 @@ __all__ = ["ComplaintFields"]
 
 
 def _state(value: object) -> ComplaintState:
+    if value.__class__ is ComplaintState:  # a member already (the commands set members)
+        return value
     return ComplaintState.parse(value, "state")
 
 
 def _origin(value: object) -> Origin:
+    if value.__class__ is Origin:  # a member already (the commands set members)
+        return value
     return Origin.parse(value, "origin")
 
 
 def _channel(value: object) -> ComplaintChannel:
+    if value.__class__ is ComplaintChannel:  # a member already (the commands set members)
+        return value
     return ComplaintChannel.parse(value, "channel")
 
 
 def _source(value: object) -> ComplaintSource:
+    if value.__class__ is ComplaintSource:  # a member already (the commands set members)
+        return value
     return ComplaintSource.parse(value, "source")
 
 
 def _severity(value: object) -> Severity:
+    if value.__class__ is Severity:  # a member already (the commands set members)
+        return value
     return Severity.parse(value, "severity")
 
 
 def _verdict(value: object) -> Verdict | None:
-    return None if value is None else Verdict.parse(value, "verdict")
+    if value is None or value.__class__ is Verdict:
+        return value
+    return Verdict.parse(value, "verdict")
 
 
 def _handling(value: object) -> HandlingLevel | None:
-    return None if value is None else HandlingLevel.parse(value, "handling_level")
+    if value is None or value.__class__ is HandlingLevel:
+        return value
+    return HandlingLevel.parse(value, "handling_level")
 
 
 def _complainant(value: object) -> Complainant:

@@ -47,6 +47,8 @@ def _callback_pending(c: Complaint) -> bool:
     return c.callback_due_at is not None and c.state in _AWAITING_CALLBACK
 
 
+# (a member's code is read as ``_value_``: the same string as ``.value``, without
+# the enumeration's property lookup, on every save)
 COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec.of(
     Complaint,
     kind=Complaint.KIND,
@@ -54,16 +56,16 @@ COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec.of(
     upcasters={1: _complaint_v1_to_v2},
     confidential=lambda c: ("complainant",) if c.is_confidential else (),
     index=(
-        IndexField("state", "str", lambda c: c.state.value),
-        IndexField("origin", "str", lambda c: c.origin.value),
-        IndexField("channel", "str", lambda c: c.channel.value),
-        IndexField("source", "str", lambda c: c.source.value),
-        IndexField("severity", "str", lambda c: c.severity.value),
+        IndexField("state", "str", lambda c: c.state._value_),
+        IndexField("origin", "str", lambda c: c.origin._value_),
+        IndexField("channel", "str", lambda c: c.channel._value_),
+        IndexField("source", "str", lambda c: c.source._value_),
+        IndexField("severity", "str", lambda c: c.severity._value_),
         IndexField("customer", "str", lambda c: c.customer),
         IndexField("party_complained_about", "str", lambda c: c.party_complained_about),
         IndexField("relationship_manager", "str", lambda c: c.relationship_manager),
         IndexField("source_ref", "str", lambda c: c.source_ref),
-        IndexField("verdict", "str", lambda c: c.verdict.value if c.verdict else None),
+        IndexField("verdict", "str", lambda c: None if c.verdict is None else c.verdict._value_),
         IndexField("received_at", "datetime", lambda c: c.received_at),
         IndexField("updated_at", "datetime", lambda c: c.updated_at),
         IndexField("closed", "bool", lambda c: c.is_closed),

@@ -50,6 +50,9 @@ def text_validator(_instance: object, attribute: attrs.Attribute[str], value: st
     text(value, attribute.name)
 
 
+text_validator.__itsm_value_only__ = True  # type: ignore[attr-defined]  # checks the value alone
+
+
 def _identity_text(value: object, field: str) -> str:
     """Check one part of a complainant's identity without echoing it.
 

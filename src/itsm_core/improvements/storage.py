@@ -19,8 +19,8 @@ IMPROVEMENT_SPEC: AggregateSpec[ImprovementItem] = AggregateSpec.of(
     kind=ImprovementItem.KIND,
     record_version=1,
     index=(
-        IndexField("state", "str", lambda i: i.state.value),
-        IndexField("source_kind", "str", lambda i: i.source_kind.value),
+        IndexField("state", "str", lambda i: i.state._value_),
+        IndexField("source_kind", "str", lambda i: i.source_kind._value_),
         IndexField("source_ref", "str", lambda i: i.source_ref),
         IndexField("owner", "str", lambda i: i.owner),
         IndexField("open", "bool", lambda i: i.is_open),

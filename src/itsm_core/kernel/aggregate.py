@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
@@ -15,6 +16,8 @@ from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.logs import area_logger
 
 __all__ = ["Aggregate", "require_forward"]
+
+_LOGGERS: dict[type, logging.Logger] = {}  # the area logger of each aggregate class
 
 
 def require_forward(at: datetime, latest: datetime, what: str) -> datetime:
@@ -98,7 +101,10 @@ class Aggregate:
             confidential=confidential,
         )
         self._pending.append(event)
-        area_logger(type(self).__module__).info(
-            "%s %s v%d: %s by %s", self.KIND, self.id, self.version, event.name, actor.id
-        )
+        cls = type(self)
+        log = _LOGGERS.get(cls)
+        if log is None:
+            log = _LOGGERS[cls] = area_logger(cls.__module__)
+        if log.isEnabledFor(logging.INFO):
+            log.info("%s %s v%d: %s by %s", self.KIND, self.id, self.version, event.name, actor.id)
         return event

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -25,6 +26,10 @@ __all__ = [
 ]
 
 
+_ALWAYS_AWARE = frozenset({timezone, ZoneInfo})
+"""Zone classes whose ``utcoffset`` is never None: a datetime in one of them is aware."""
+
+
 def require_aware(value: object, name: str = "instant") -> datetime:
     """Return ``value`` if it is a timezone-aware datetime, else raise.
 
@@ -32,6 +37,8 @@ def require_aware(value: object, name: str = "instant") -> datetime:
     :param name: the field name used in the error message.
     :raises ValidationError: if ``value`` is not a datetime or is naive.
     """
+    if type(value) is datetime and type(value.tzinfo) in _ALWAYS_AWARE and 1 < value.year < 9999:
+        return value  # the common case, at once: aware, and inside the years in UTC
     if not isinstance(value, datetime):
         raise ValidationError(
             f"{name} must be a timezone-aware datetime, got {type(value).__name__}",
@@ -78,6 +85,7 @@ def aware_field(
             return
         require_aware(value, attribute.name if name is None else name)
 
+    check.__itsm_value_only__ = True  # type: ignore[attr-defined]  # (see storage snapshots)
     return check
 
 

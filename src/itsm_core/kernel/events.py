@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -61,6 +61,8 @@ def _freeze(value: Any) -> Any:
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+_new = object.__new__
+_put = object.__setattr__
 
 
 def _frozen(value: Any, texts: list[str]) -> Any:
@@ -70,8 +72,9 @@ def _frozen(value: Any, texts: list[str]) -> Any:
         if cls is str:
             texts.append(value)
         return value
-    if cls is dict or cls is MappingProxyType:
-        items = {}
+    if cls is dict or cls is FrozenMapping or cls is MappingProxyType:
+        keys = []
+        values = []
         for k, v in value.items():
             key = k if k.__class__ is str else str(k)
             texts.append(key)
@@ -80,11 +83,105 @@ def _frozen(value: Any, texts: list[str]) -> Any:
                 texts.append(v)
             elif kind not in _PLAIN:
                 v = _frozen(v, texts)
-            items[key] = v
-        return MappingProxyType(items)
+            keys.append(key)
+            values.append(v)
+        return _mapping(tuple(keys), tuple(values))
     if cls is list or cls is tuple:
         return tuple([_frozen(v, texts) for v in value])
+    if cls is datetime:  # as jsonable gives it
+        text = require_aware(value).isoformat()
+        texts.append(text)
+        return text
+    if _CODES[cls]:  # a string enumeration member: its code, as jsonable gives it
+        code = value._value_
+        if code.__class__ is str:
+            texts.append(code)
+            return code
     return _freeze_texts(jsonable(value), texts)  # anything else: as jsonable says
+
+
+class _Codes(dict[type, bool]):
+    """The string enumeration classes met in payloads (found on first sight)."""
+
+    def __missing__(self, cls: type) -> bool:
+        found = issubclass(cls, enum.Enum) and issubclass(cls, str)
+        self[cls] = found
+        return found
+
+
+_CODES = _Codes()
+
+
+class FrozenMapping(Mapping[str, Any]):
+    """A read-only mapping of a frozen payload: its values in a tuple, the places of its
+    keys shared by every payload with the same keys (the events of one kind, mostly).
+
+    It reads as any mapping (``payload["to"]``, ``.get``, ``.items()``, ``==`` with a
+    dict) and cannot be changed: no item or attribute can be set.
+    """
+
+    __slots__ = ("_places", "_values")
+    _places: Mapping[str, int]
+    _values: tuple[Any, ...]
+
+    def __init__(self, items: Mapping[str, Any] = MappingProxyType({})) -> None:
+        keys = tuple(items)
+        _put(self, "_places", _shape(keys))
+        _put(self, "_values", tuple(items[k] for k in keys))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[self._places[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        place = self._places.get(key)
+        return default if place is None else self._values[place]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._places
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({dict(zip(self._places, self._values, strict=True))!r})"
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a frozen payload cannot be changed (set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a frozen payload cannot be changed (delete {name!r})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMapping, (dict(zip(self._places, self._values, strict=True)),))
+
+
+_SHAPES: dict[tuple[str, ...], Mapping[str, int]] = {}
+"""The places of the keys of each payload shape met (bounded: see :func:`_shape`)."""
+_MAX_SHAPES = 4096
+
+
+def _shape(keys: tuple[str, ...]) -> Mapping[str, int]:
+    """``{key: place}`` for ``keys`` (distinct): one shared dict per shape, while few."""
+    places = _SHAPES.get(keys)
+    if places is None:
+        places = {k: i for i, k in enumerate(keys)}
+        if len(_SHAPES) < _MAX_SHAPES:  # payloads keyed by data (ids...) are not kept
+            places = _SHAPES.setdefault(keys, places)
+    return places
+
+
+def _mapping(keys: tuple[str, ...], values: tuple[Any, ...]) -> Mapping[str, Any]:
+    """The frozen mapping of ``keys`` → ``values`` (a key given twice: the last value)."""
+    places = _shape(keys)
+    if len(places) != len(keys):  # a key twice (1 and "1"): as a dict keeps them
+        return MappingProxyType(dict(zip(keys, values, strict=True)))
+    mapping = _new(FrozenMapping)
+    _put(mapping, "_places", places)
+    _put(mapping, "_values", values)
+    return mapping
 
 
 def _freeze_texts(data: Any, texts: list[str]) -> Any:
@@ -108,7 +205,7 @@ def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
     turns it back into plain JSON data.
     """
     texts: list[str] = []
-    frozen: Mapping[str, Any] = _frozen(dict(value), texts)
+    frozen: Mapping[str, Any] = _frozen(value if value.__class__ is dict else dict(value), texts)
     if text_problem("".join(texts)) is not None:  # no backend stores NUL or lone surrogates
         check_texts(jsonable(dict(value)), "payload")  # raises, naming the string's path
     return frozen
@@ -116,6 +213,8 @@ def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _thaw(value: Any) -> Any:
     """The plain JSON data of a frozen payload value (the inverse of :func:`_freeze`)."""
+    if type(value) is FrozenMapping:
+        return {k: _thaw(v) for k, v in zip(value._places, value._values, strict=True)}
     if type(value) is MappingProxyType:
         return {k: _thaw(v) for k, v in value.items()}
     if type(value) is tuple:
@@ -178,18 +277,25 @@ class DomainEvent:
         payload: Mapping[str, Any] | None = None,
         confidential: Iterable[str] = (),
     ) -> DomainEvent:
-        """Build an event for ``actor`` at ``at``."""
-        return cls(
-            aggregate_kind=kind,
-            aggregate_id=aggregate_id,
-            aggregate_version=version,
-            name=name,
-            occurred_at=at,
-            actor_id=actor.id,
-            actor_roles=_role_names(actor.roles),
-            payload=payload or {},
-            confidential=confidential,
-        )
+        """Build an event for ``actor`` at ``at``.
+
+        The same checks and conversions as the constructor (``at`` aware, the
+        payload deeply frozen and its strings checked, the confidential keys a
+        frozenset), without the constructor's generic machinery.
+        """
+        require_aware(at, "occurred_at")
+        event = _new(cls)
+        _put(event, "aggregate_kind", kind)
+        _put(event, "aggregate_id", aggregate_id)
+        _put(event, "aggregate_version", version)
+        _put(event, "name", name)
+        _put(event, "occurred_at", at)
+        _put(event, "actor_id", actor.id)
+        _put(event, "actor_roles", _role_names(actor.roles))
+        _put(event, "payload", _frozen_payload(payload or {}))
+        _put(event, "confidential", _frozen_keys(confidential) if confidential else _NO_KEYS)
+        _put(event, "event_id", new_id("evt-"))
+        return event
 
     def redacted(self) -> DomainEvent:
         """Return this event with every confidential payload value replaced by :data:`REDACTED`."""

@@ -5,18 +5,25 @@ transitions (checked then). It holds one :class:`transitions.Machine`, built
 when its first event fires (a library with a dozen lifecycles would build
 them all at import otherwise), with ``model=None`` and
 ``auto_transitions=False``: entities are not registered with the machine (no
-per-entity cost, no leaks, no ``to_<state>()`` shortcuts); an event is fired
-with ``machine.events[name].trigger(entity)``, which reads and writes the
-entity's ``state`` field. A refused event becomes :class:`InvalidTransition`
-naming the state, the event and what is allowed.
+per-entity cost, no leaks, no ``to_<state>()`` shortcuts).
+
+When the machine is built, its transitions are read into a table
+``(state, event) → state``: a transition with no condition and no callback
+(every one the library defines) is fired from that table, setting the
+entity's state field to the destination the machine names, exactly as
+``machine.events[name].trigger(entity)`` would, without its per-call
+bookkeeping; any other transition is fired through ``trigger``. The machine
+is not to be changed once built. A refused event becomes
+:class:`InvalidTransition` naming the state, the event and what is allowed.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 from transitions import Machine, MachineError
@@ -84,6 +91,7 @@ class Lifecycle(Generic[S]):
         if initial not in allowed:
             raise ValueError(f"{entity}: the initial state {initial!r} is not a {states.__name__}")
         self._machine: Machine | None = None
+        self._moves: Mapping[tuple[S, str], S] = {}  # read off the machine when it is built
         self._machine_lock = threading.Lock()
         self._allowed: Mapping[S, frozenset[str]] = {k: frozenset(v) for k, v in allowed.items()}
         self.events: frozenset[str] = frozenset(s.event for s in rows)
@@ -109,6 +117,7 @@ class Lifecycle(Generic[S]):
                         auto_transitions=False,
                         model_attribute=self.field,
                     )
+                    self._moves = _plain_moves(machine)
         return machine
 
     def allowed(self, state: S) -> frozenset[str]:
@@ -145,20 +154,60 @@ class Lifecycle(Generic[S]):
 
         :raises InvalidTransition: when the event is not allowed in the current state.
         """
-        self.check(entity, event)
-        before = getattr(entity, self.field)
-        try:
-            (self._machine or self.machine).events[event].trigger(entity)
-        except MachineError as exc:  # pragma: no cover - check() already guards
-            raise self.refuse(entity, event, str(exc)) from exc
-        state: S = getattr(entity, self.field)
-        self.log.debug(
-            "%s %s: %s, %s %s -> %s",
-            self.entity,
-            getattr(entity, "id", "?"),
-            event,
-            self.field,
-            getattr(before, "value", before),
-            getattr(state, "value", state),
-        )
+        field = self.field
+        before = getattr(entity, field)
+        if self._machine is None:
+            self.machine  # noqa: B018 - builds the machine and reads its table
+        dest = self._moves.get((before, event))
+        if dest is not None:
+            setattr(entity, field, dest)  # as the machine sets it
+        else:
+            self.check(entity, event)
+            try:
+                self.machine.events[event].trigger(entity)
+            except MachineError as exc:  # pragma: no cover - check() already guards
+                raise self.refuse(entity, event, str(exc)) from exc
+        state: S = getattr(entity, field)
+        log = self.log
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s: %s, %s %s -> %s",
+                self.entity,
+                getattr(entity, "id", "?"),
+                event,
+                field,
+                getattr(before, "value", before),
+                getattr(state, "value", state),
+            )
         return state
+
+
+def _plain_moves(machine: Machine) -> dict[tuple[Any, str], Any]:
+    """``(state, event) → destination`` of the machine's plain transitions.
+
+    A transition is plain when it is the only one of its event from its
+    source, has no condition and no callback, and neither the machine nor the
+    states it leaves and enters have callbacks: firing it only sets the state.
+    """
+    hooks = (
+        machine.before_state_change,
+        machine.after_state_change,
+        machine.prepare_event,
+        machine.finalize_event,
+        machine.on_exception,
+    )
+    if any(hooks):
+        return {}
+    moves: dict[tuple[Any, str], Any] = {}
+    for name, event in machine.events.items():
+        for source, found in event.transitions.items():
+            if len(found) != 1:
+                continue
+            t = found[0]
+            if t.dest is None:  # an internal transition: through the machine
+                continue
+            src, dst = machine.get_state(source), machine.get_state(t.dest)
+            callbacks = (t.conditions, t.prepare, t.before, t.after, src.on_exit, dst.on_enter)
+            if not any(callbacks):  # (``unless`` is among the conditions)
+                moves[(src.value, name)] = dst.value
+    return moves

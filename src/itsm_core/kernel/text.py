@@ -31,6 +31,8 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 def text_problem(value: str) -> str | None:
     """Return what is wrong with ``value`` (a string), or None if it may be stored."""
+    if "\x00" not in value and (value.isascii() or value.isprintable()):
+        return None  # (a lone surrogate is neither ASCII nor printable)
     found = _BAD.search(value)
     if found is None:
         return None

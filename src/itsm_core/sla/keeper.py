@@ -32,6 +32,8 @@ __all__ = ["OPEN_STATES", "ClockKeeper", "command_instant", "own_id"]
 
 #: The states of an open clock (running or paused), as stored codes.
 OPEN_STATES = (ClockState.RUNNING.value, ClockState.PAUSED.value)
+_OPEN = Where("state", "in", OPEN_STATES)
+_BY_START = ("started_at",)
 
 
 class ClockKeeper:
@@ -128,6 +130,19 @@ class ClockKeeper:
             require_aware(at, "at"),
         )
 
+    def stop_loaded_in(
+        self, uow: UnitOfWork, actor: Actor, clock: SlaClock, *, reason: str = "", at: datetime
+    ) -> SlaClock:
+        """:meth:`stop_in` for a clock loaded in ``uow`` just now (and not changed since).
+
+        Saves the second read of a clock found by :meth:`open_clock_in`.
+
+        :raises InvalidTransition: if it is already stopped.
+        """
+        clock.stop(reason, calendars=self.calendar, actor=actor, at=require_aware(at, "at"))
+        uow.save(CLOCK_SPEC, clock)
+        return clock
+
     def change_target_in(
         self,
         uow: UnitOfWork,
@@ -170,14 +185,18 @@ class ClockKeeper:
                 raise ValidationError(
                     f"{field} must be a string, got {type(value).__name__}", field=field
                 )
-        found = self.find_in(
-            uow,
-            subject_kind=subject_kind.strip(),
-            subject_id=subject_id.strip(),
-            target=target,
-            open_only=True,
+        kind = target if target.__class__ is TargetKind else TargetKind.parse(target, "target")
+        query = Query(  # the query of find_in(subject_kind, subject_id, target, open_only, limit=1)
+            (
+                Where("subject_kind", "eq", subject_kind.strip()),
+                Where("subject_id", "eq", subject_id.strip()),
+                Where("target", "eq", kind.value),
+                _OPEN,
+            ),
+            _BY_START,
             limit=1,
         )
+        found = uow.find(CLOCK_SPEC, query)
         return found[0] if found else None
 
     def find_in(

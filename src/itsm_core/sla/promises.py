@@ -249,4 +249,4 @@ class PromiseClocks:
             return None
         if not_before_last_entry and clock.log and at < clock.log[-1].at:
             at = clock.log[-1].at
-        return self.sla.stop_in(uow, actor, clock.id, reason=reason, at=at)
+        return self.sla.stop_loaded_in(uow, actor, clock, reason=reason, at=at)

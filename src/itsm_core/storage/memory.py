@@ -43,7 +43,7 @@ from itsm_core.storage.base import (
 from itsm_core.storage.evaluate import aggregate_rows, compile_query, select
 from itsm_core.storage.memory_index import IndexValues, SortedIndex, choose_range
 from itsm_core.storage.memory_outbox import MemoryOutbox
-from itsm_core.storage.memory_snapshot import Plan, Snapshots, kept_instant, take_snapshot
+from itsm_core.storage.memory_snapshot import Plan, Snapshots, kept_zones, take_snapshot
 
 __all__ = ["MemoryBackend", "MemoryUnitOfWork"]
 
@@ -82,38 +82,66 @@ class _Staged:
     events: tuple[DomainEvent, ...]
 
 
-_FAST = {"str": str, "bool": bool, "float": float}  # index types whose values need no change
+_EXACT = {"str": "str", "bool": "bool", "float": "float", "int": "int"}
+"""Index types whose values of exactly that class are kept as they are (strings checked)."""
 
 
 def _index_values(spec: AggregateSpec[Any]) -> Callable[[Any], IndexValues]:
     """entity → ``{field: value}`` of ``spec``'s index, each checked as :func:`check_value` does.
 
-    A string, bool or float of its own field's type is kept as it is (its
-    strings checked at once); anything else goes through :func:`check_value`.
+    Written out field by field for the spec: a value of exactly its field's
+    type is kept as it is (a string, bool or float; an int within 64 bits; an
+    instant as snapshots keep them), the strings checked together at the
+    end; anything else goes through :func:`check_value`.
     """
-    fields = tuple(
-        (f.name, f.extract, f.type, _FAST.get(f.type), f"{spec.kind}.{f.name}")
-        for f in spec.index
-    )
     positions = {f.name: i for i, f in enumerate(spec.index)}
-
-    def index(entity: Any) -> IndexValues:
-        values: list[Any] = []
-        texts: list[Any] = []
-        for _, extract, type_, fast, label in fields:
-            value: Any = extract(entity)
-            if value is not None:
-                if value.__class__ is fast:
-                    if fast is str:
-                        texts.append(value)
-                elif not (fast is None and type_ == "datetime" and kept_instant(value)):
-                    value = check_value(type_, value, label)
-            values.append(value)
-        if texts and text_problem("".join(texts)) is not None:
-            for value, (_, _, type_, _, label) in zip(values, fields, strict=True):
-                check_value(type_, value, label)  # raises, naming the field
-        return IndexValues(positions, tuple(values))
-
+    scope: dict[str, Any] = {
+        "check": check_value,
+        "problem": text_problem,
+        "datetime": datetime,
+        "ZONES": kept_zones(),
+        "Values": IndexValues,
+        "positions": positions,
+        "str": str,
+        "bool": bool,
+        "float": float,
+        "int": int,
+        "LOW": -(2**63),
+        "HIGH": 2**63,
+    }
+    lines = ["def index(entity):", "    texts = []"]
+    for i, f in enumerate(spec.index):
+        scope[f"X{i}"] = f.extract
+        scope[f"T{i}"] = f.type
+        scope[f"L{i}"] = f"{spec.kind}.{f.name}"
+        v = f"v{i}"
+        lines.append(f"    {v} = X{i}(entity)")
+        lines.append(f"    if {v} is not None:")
+        exact = _EXACT.get(f.type)
+        if exact == "str":
+            lines.append(f"        if {v}.__class__ is str: texts.append({v})")
+            lines.append(f"        else: {v} = check(T{i}, {v}, L{i})")
+        elif exact == "int":
+            lines.append(f"        if {v}.__class__ is not int or not LOW <= {v} < HIGH:")
+            lines.append(f"            {v} = check(T{i}, {v}, L{i})")
+        elif exact is not None:
+            lines.append(f"        if {v}.__class__ is not {exact}: {v} = check(T{i}, {v}, L{i})")
+        elif f.type == "datetime":
+            lines.append(  # kept_instant, written out
+                f"        if not ({v}.__class__ is datetime and id({v}.tzinfo) in ZONES "
+                f"and 1 < {v}.year < 9999): {v} = check(T{i}, {v}, L{i})"
+            )
+        else:
+            lines.append(f"        {v} = check(T{i}, {v}, L{i})")
+    values = "".join(f"v{i}, " for i in range(len(spec.index)))
+    if spec.index:
+        lines.append("    if texts and problem(''.join(texts)) is not None:")
+        for i in range(len(spec.index)):  # raises, naming the field
+            lines.append(f"        check(T{i}, v{i}, L{i})")
+    lines.append(f"    return Values(positions, ({values}))")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<index {spec.kind}>", "exec"), scope)
+    index: Callable[[Any], IndexValues] = scope["index"]
     return index
 
 
@@ -143,6 +171,7 @@ class MemoryBackend:
         self._shapes: dict[tuple[str, ...], tuple[str, ...]] = {}  # record keys, shared
         self._snapshots = Snapshots()
         self._indexers: dict[str, tuple[AggregateSpec[Any], Callable[[Any], IndexValues]]] = {}
+        self._index_names: dict[str, tuple[AggregateSpec[Any], frozenset[str]]] = {}
         self._closed = False
 
     def _indexer(self, spec: AggregateSpec[Any]) -> Callable[[Any], IndexValues]:
@@ -167,7 +196,10 @@ class MemoryBackend:
         table = self._rows[spec.kind]
         if len(table) < self.INDEX_THRESHOLD:
             return None
-        conditions = choose_range(query, (f.name for f in spec.index))
+        names = self._index_names.get(spec.kind)
+        if names is None or names[0] is not spec:
+            names = self._index_names[spec.kind] = (spec, frozenset(f.name for f in spec.index))
+        conditions = choose_range(query, names[1])
         if not conditions:
             return None
         best: tuple[int, SortedIndex, int, int] | None = None
@@ -275,6 +307,8 @@ class MemoryUnitOfWork:
         self._staged: dict[tuple[str, str], _Staged] = {}
         self._stamp: CommandStamp | None = None
         self._loaded: dict[int, tuple[Any, tuple[Any, ...]]] = {}  # id → (entity, snapshot)
+        self._done_rule: Callable[[DomainEvent], datetime | None] | None = None
+        self._done_ids: set[str] = set()
 
     def _load(self, spec: AggregateSpec[E], row: _Row) -> E:
         """The entity of ``row``; one rebuilt from a snapshot is remembered with it."""
@@ -331,7 +365,12 @@ class MemoryUnitOfWork:
         """Load the entities matching ``query``."""
         query.validate(spec)
         rows = self._rows(spec, query)
-        ids = select(query, ((rid, r.values) for rid, r in rows.items()))
+        if len(rows) > 1:
+            ids = select(query, ((rid, r.values) for rid, r in rows.items()))
+        else:  # one candidate at most (a lookup by a narrow index): nothing to order
+            test = compile_query(query)
+            end = None if query.limit is None else query.offset + query.limit
+            ids = [rid for rid, r in rows.items() if test(rid, r.values)][query.offset : end]
         return [self._load(spec, rows[i]) for i in ids]
 
     def count(self, spec: AggregateSpec[Any], query: Query = Query()) -> int:  # noqa: B008
@@ -403,6 +442,19 @@ class MemoryUnitOfWork:
             self._backend._check_open()
             return list(self._backend._events.get(kind, {}).get(aggregate_id, ()))
 
+    def outbox_done_at(self, rule: Callable[[DomainEvent], datetime | None]) -> set[str]:
+        """Store the outbox entry of each event for which ``rule`` gives an instant as done then.
+
+        For the relay after a command (:meth:`OutboxRelay.done_at_commit
+        <itsm_core.outbox.OutboxRelay.done_at_commit>`): an entry nobody is
+        to receive would be claimed and marked done right after the commit;
+        stored done, the pass is not needed. Returns the set of the ids of the
+        events stored done, filled by the commit (a rolled-back unit of work
+        stores none of them).
+        """
+        self._done_rule = rule
+        return self._done_ids
+
     def stamp(self, command: CommandStamp) -> None:
         """Store the events of this unit of work with ``command``'s idempotency key."""
         self._stamp = command
@@ -440,6 +492,14 @@ class MemoryUnitOfWork:
         """Check every version, then store rows, events and outbox entries atomically."""
         backend = self._backend
         committed: list[DomainEvent] = []
+        rule = self._done_rule
+        done: dict[str, datetime] = {}
+        if rule is not None:  # asked before the lock: the rule calls the dispatchers
+            for staged in self._staged.values():
+                for event in staged.events:
+                    at = rule(event)
+                    if at is not None:
+                        done[event.event_id] = at
         with backend._lock:
             backend._check_open()
             self._check_stamp()
@@ -458,15 +518,17 @@ class MemoryUnitOfWork:
                     )
             for (kind, rid), staged in self._staged.items():
                 backend._rows[kind][rid] = staged.row
-                for (ikind, field), index in backend._indexes.items():
-                    if ikind == kind:
-                        index.update(rid, staged.row.values.get(field))
+                if backend._indexes:
+                    for (ikind, field), index in backend._indexes.items():
+                        if ikind == kind:
+                            index.update(rid, staged.row.values.get(field))
                 if staged.events:
                     history = backend._events.setdefault(kind, {})
                     history[rid] = history.get(rid, ()) + staged.events
-                    backend._outbox.add(staged.events)
+                    backend._outbox.add(staged.events, done)
                     committed.extend(staged.events)
             self._keep_stamp(committed)
+        self._done_ids.update(done)
         for staged in self._staged.values():
             mark: Any = getattr(staged.entity, "mark_stored", None)
             if callable(mark):

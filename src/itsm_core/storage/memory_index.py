@@ -53,13 +53,16 @@ class SortedIndex:
 
     def update(self, rid: str, value: Any) -> None:
         """Record that row ``rid`` now holds ``value`` (None removes it)."""
+        norm = None if value is None else normalise(value)
+        old = self._value_of.get(rid)
+        if old is not None and norm is not None and old.__class__ is norm.__class__ and old == norm:
+            return  # unchanged: its place in the order too
         old = self._value_of.pop(rid, None)
         if old is not None:
             pos = bisect_left(self._keys, (old, rid))
             if pos < len(self._keys) and self._keys[pos] == (old, rid):
                 del self._keys[pos]
-        if value is not None:
-            norm = normalise(value)
+        if norm is not None:
             self._value_of[rid] = norm
             insort(self._keys, (norm, rid))
 
@@ -86,7 +89,7 @@ class SortedIndex:
 
 def choose_range(query: Query, indexable: Iterable[str]) -> list[Where]:
     """Return the conditions of ``query`` a sorted index can answer."""
-    fields = set(indexable)
+    fields = indexable if isinstance(indexable, frozenset | set) else set(indexable)
     return [
         w
         for w in query.where

@@ -17,7 +17,7 @@ calls it with its lock held.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -130,9 +130,20 @@ class MemoryOutbox:
         heapq.heapify(self._timed)
         self._stale = 0
 
-    def add(self, events: Iterable[DomainEvent]) -> None:
-        """Add committed events as pending entries, in commit order."""
+    def add(
+        self, events: Iterable[DomainEvent], done: Mapping[str, datetime] | None = None
+    ) -> None:
+        """Add committed events as pending entries, in commit order.
+
+        :param done: the events whose entries are done already (nobody is to
+            receive them), with the instant: kept as done, never pending.
+        """
         for event in events:
+            if done:
+                at = done.get(event.event_id)
+                if at is not None:
+                    self._done[event.event_id] = at
+                    continue
             self._seq += 1
             entry = _Entry(event, self._seq)
             self._pending[event.event_id] = entry

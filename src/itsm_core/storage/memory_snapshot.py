@@ -15,7 +15,9 @@ record's ISO 8601 string reads back; an ``int`` in a ``float`` field as a
 float. A snapshot is taken under the record's rules (every string checked as
 :func:`~itsm_core.kernel.text.check_texts` checks a record, every instant
 aware) and the entity's validators are run, as loading its record would run
-them. Anything else — a field of another type, a value that is not exactly
+them (a validator marked :data:`VALUE_ONLY` only for a value that is not
+still the very object of the snapshot the entity was loaded from: it passed
+then). Anything else — a field of another type, a value that is not exactly
 of its field's type, a class with its own ``__attrs_post_init__``, a spec
 with a record mapping of its own — has no snapshot: the backend keeps its
 record. So a snapshot never holds what a record would refuse or change.
@@ -37,7 +39,12 @@ from attr._make import _frozen_setattrs
 
 from itsm_core.kernel.text import text_problem
 
-__all__ = ["Plan", "Snapshots", "kept_instant", "take_snapshot"]
+__all__ = ["VALUE_ONLY", "Plan", "Snapshots", "kept_instant", "kept_zones", "take_snapshot"]
+
+VALUE_ONLY = "__itsm_value_only__"
+"""The mark of an attrs validator that checks its value alone (no other field, no
+state): a snapshot skips it for a value still the very one it was loaded with.
+Set by :func:`itsm_core.kernel.clock.aware_field` and the complaint's text check."""
 
 _Norm = Callable[[Any, list[str]], Any]
 """A field's normaliser: the value as its record reads back; strings are collected."""
@@ -96,6 +103,11 @@ def _zone(offset: timedelta) -> timezone:
     return zone
 
 
+def kept_zones() -> set[int]:
+    """The ids of the zones instants are kept with (read by :func:`kept_instant`; it grows)."""
+    return _ZONE_IDS
+
+
 def kept_instant(value: Any) -> bool:
     """Whether ``value`` is an instant as a snapshot keeps it (aware, with a fixed offset).
 
@@ -115,23 +127,25 @@ def _instant(value: Any, _texts: list[str]) -> Any:
     zone = value.tzinfo
     if id(zone) in _ZONE_IDS and not value.fold:
         return value  # already as its ISO 8601 string reads back
-    last = _last
-    if last[0] is value:  # an instant often fills several fields (received and updated)
-        return last[1]
+    for seen, kept in _recent:  # an instant often fills several fields, and comes back
+        if seen is value:
+            return kept
     offset = None if zone is None else value.utcoffset()
     if offset is None:
         raise _NO  # naive: the record refuses it
     kept = value.replace(tzinfo=_zone(offset), fold=0)
-    _keep((value, kept))
+    _remember(value, kept)
     return kept
 
 
-_last: tuple[Any, Any] = (None, None)  # the instant last kept, and how
+_recent: tuple[tuple[Any, Any], ...] = ()
+"""The instants kept last, and how (held, so that identity means the same instant);
+replaced whole, never changed in place: a thread reading it meanwhile reads a whole tuple."""
 
 
-def _keep(pair: tuple[Any, Any]) -> None:
-    global _last
-    _last = pair
+def _remember(value: Any, kept: Any) -> None:
+    global _recent
+    _recent = ((value, kept), *_recent[:3])
 
 
 def _optional(inner: _Norm) -> _Norm:
@@ -338,17 +352,25 @@ def _compile(
         else:
             take.append(f"        {v} = N{i}({v}, texts)")
     take.append("    if texts and problem(''.join(texts)) is not None: raise NO")
+    places = {name: i for i, (name, _) in enumerate(fields)}
     for a in attrs.fields(cls):
         if a.validator is not None:
             scope[f"V_{a.name}"] = a.validator
             scope[f"A_{a.name}"] = a
-            take.append(f"    V_{a.name}(entity, A_{a.name}, entity.{a.name})")
+            check = f"V_{a.name}(entity, A_{a.name}, entity.{a.name})"
+            place = places.get(a.name)
+            if place is not None and getattr(a.validator, VALUE_ONLY, False):
+                # a check of the value alone, which passed when ``loaded`` was taken
+                take.append(f"    if entity.{a.name} is not loaded[{place}]: {check}")
+            else:
+                take.append(f"    {check}")
     take.append(f"    return ({''.join(f'v{i}, ' for i in range(len(fields)))})")
     load = ["def load(values):", "    entity = new(cls)"]
     if fields:
         load.append(f"    {''.join(f'v{i}, ' for i in range(len(fields)))}= values")
     for i, (name, _) in enumerate(fields):
-        load.append(f"    put(entity, {name!r}, v{i})")
+        scope[f"S{i}"] = _slot_setter(cls, name)
+        load.append(f"    S{i}(entity, v{i})")
     for j, (name, default) in enumerate(others):
         scope[f"D{j}"] = default
         load.append(f"    put(entity, {name!r}, D{j}(entity))")
@@ -356,6 +378,22 @@ def _compile(
     source = "\n".join(take) + "\n\n" + "\n".join(load) + "\n"
     exec(compile(source, f"<snapshot {cls.__module__}.{cls.__qualname__}>", "exec"), scope)
     return scope["take"], scope["load"]
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """Sets ``name`` on an instance of ``cls`` as ``object.__setattr__`` does.
+
+    The slot's own descriptor when the attribute is a slot (what
+    ``object.__setattr__`` finds and calls, without looking it up each time).
+    """
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            if isinstance(found, types.MemberDescriptorType):
+                setter: Callable[[Any, Any], None] = found.__set__
+                return setter
+            break
+    return lambda entity, value: object.__setattr__(entity, name, value)
 
 
 def _default(a: attrs.Attribute[Any]) -> Callable[[Any], Any] | None:
