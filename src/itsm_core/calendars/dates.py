@@ -319,12 +319,12 @@ class CalendarDates:
             return DayInfo(day, DayKind.HOLIDAY, (), None, official)
         weekday_windows = self.weekly.on(day.weekday())
         holiday_name: str | None = None
-        is_holiday = is_makeup = False
+        is_holiday = is_makeup = False  # pragma: no mutate (None reads the same)
         published = self._published(day.year)
         if published is not None:
             is_holiday = day in published.holidays
             is_makeup = day in published.workdays
-            holiday_name = published.name_of(day) if is_holiday else None
+            holiday_name = published.name_of(day)  # None unless a named holiday
         elif self.country is not None:
             names, makeup = self._country_year(day.year)
             holiday_name = names.get(day)
@@ -368,7 +368,7 @@ class CalendarDates:
                 field="year",
             )
         self._require_year(year, touched)
-        key = ("index", year)
+        key = ("index", year)  # pragma: no mutate (any key of its own)
         idx: YearIndex | None = self._cache.get(key)
         if idx is None:
             # Two threads may build the same year at once; setdefault keeps one. Harmless.

@@ -194,7 +194,7 @@ class WorkingTime(CalendarDates):
         b = to_us(require_aware(end, "end"))
         touched: list[int] = []
         sign = 1
-        if b < a:
+        if b < a:  # pragma: no mutate (at a == b the sign is moot: the span is empty)
             a, b, sign = b, a, -1
         if a == b:
             return self._result(timedelta(0), touched)
@@ -284,7 +284,9 @@ class WorkingTime(CalendarDates):
             idx = self._index(year, touched)
         first, stop = idx.day_first[target], idx.day_first[target + 1]
         moment = wall_to_us(self.timezone, date.fromordinal(idx.day_ordinals[target]), wall)
-        i = bisect_right(idx.ends, moment, first)  # at stop or later: after the day's last closing
+        # At stop or later: after the day's last closing. Earlier days' intervals all end
+        # by this day's local midnight, so starting at ``first`` only saves time.
+        i = bisect_right(idx.ends, moment, first)  # pragma: no mutate
         value = max(moment, idx.starts[i]) if i < stop else idx.ends[stop - 1]
         return self._result(from_us(value, self.timezone), touched)
 
@@ -325,9 +327,13 @@ class WorkingTime(CalendarDates):
         last = self._last_open_before(t)
         if last is None:
             text += f", nor any working time in the {self.HORIZON_YEARS} years before it"
-            before = from_us(t, self.timezone).date()
-            opened = [d for d, windows in self.date_hours if windows and d < before]
-            opened += [d for d in self.extra_workdays if d < before]
+            # Only dates beyond the horizon before ``t`` can be named here: a working
+            # date nearer to ``t``, its own day included, was found just above. So the
+            # day ``t`` falls on, and in which zone, never changes the answer.
+            before = from_us(t, self.timezone).date()  # pragma: no mutate
+            explicit = [d for d, windows in self.date_hours if windows]
+            explicit += self.extra_workdays
+            opened = [d for d in explicit if d < before]  # pragma: no mutate
             if opened:
                 text += f"; the last date it opens explicitly is {max(opened).isoformat()}"
         else:
