@@ -201,10 +201,10 @@ def _offset(zone: ZoneInfo, second: int) -> timedelta | None:
 
 
 @pytest.mark.parametrize("zone_name", DST_ZONES)
-@pytest.mark.parametrize("year", [1995, 2008, 2021, 2026])
-def test_offset_changes_are_found_to_the_second(zone_name: str, year: int) -> None:
+@pytest.mark.parametrize(("year", "shift"), [(1995, 0), (2008, 1), (2021, 100), (2026, 12_345)])
+def test_offset_changes_are_found_to_the_second(zone_name: str, year: int, shift: int) -> None:
     zone = ZoneInfo(zone_name)
-    lo = int(datetime(year, 1, 1, tzinfo=UTC).timestamp())
+    lo = int(datetime(year, 1, 1, tzinfo=UTC).timestamp()) + shift
     hi = int(datetime(year + 1, 1, 1, tzinfo=UTC).timestamp())
     segments = offset_segments(zone, lo, hi)
     assert segments[0][0] == lo * 1_000_000
@@ -232,11 +232,13 @@ def test_a_skipped_wall_time_is_the_instant_of_the_jump(zone_name: str, year: in
         if after <= timedelta(microseconds=before):
             continue  # the clock went back: no wall time is skipped
         jump = datetime.fromtimestamp(end // 1_000_000, UTC).astimezone(zone)
-        skipped = jump.replace(tzinfo=None) - (after - timedelta(microseconds=before)) / 2
-        wall = skipped - datetime(skipped.year, skipped.month, skipped.day)
-        found = wall_to_us(zone, skipped.date(), wall // timedelta(microseconds=1))
-        assert isinstance(found, int)
-        assert found == end
+        gap = after - timedelta(microseconds=before)
+        for into in (timedelta(seconds=1), timedelta(seconds=7), gap / 2, gap - timedelta(1e-6)):
+            skipped = jump.replace(tzinfo=None) - gap + into  # a wall time the clock skips
+            wall = skipped - datetime(skipped.year, skipped.month, skipped.day)
+            found = wall_to_us(zone, skipped.date(), wall // timedelta(microseconds=1))
+            assert isinstance(found, int)
+            assert found == end
         checked += 1
     assert checked <= 2
     if zone_name == "Europe/London":
