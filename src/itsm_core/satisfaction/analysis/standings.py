@@ -29,7 +29,7 @@ from itsm_core.satisfaction.analysis._format import number, small_sample_note
 from itsm_core.satisfaction.analysis.targets import AlertLevel, Deviation, TargetMetric
 
 if TYPE_CHECKING:
-    from itsm_core.outbox import HookCall
+    import itsm_core.outbox
 
 __all__ = [
     "LEVEL_CROSSED",
@@ -388,7 +388,7 @@ LEVEL_CROSSED = f"{SatisfactionStanding.KIND}.level_crossed"
 """The name of the event recorded when a standing crosses a level."""
 
 
-def level_crossing_hook_calls(event: DomainEvent) -> list[HookCall]:
+def level_crossing_hook_calls(event: DomainEvent) -> list[itsm_core.outbox.HookCall]:
     """The outbox dispatcher of satisfaction analysis.
 
     * ``satisfaction_standing.level_crossed`` → one
