@@ -369,7 +369,8 @@ class CalendarDates:
             )
         self._require_year(year, touched)
         key = ("index", year)  # pragma: no mutate (any key of its own)
-        idx: YearIndex | None = self._cache.get(key)
+        # A cache: without it, setdefault below still keeps the first index built.
+        idx: YearIndex | None = self._cache.get(key)  # pragma: no mutate
         if idx is None:
             # Two threads may build the same year at once; setdefault keeps one. Harmless.
             idx = build_year_index(year, self.timezone, lambda d: self._plan(d).windows)
