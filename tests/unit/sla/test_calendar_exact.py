@@ -290,3 +290,19 @@ def test_a_list_of_dates_names_its_field() -> None:
 )
 def test_brackets_become_commas_before_any_following_text(text: str, flat: str) -> None:
     assert _without_brackets(text) == flat
+
+
+@pytest.mark.parametrize(
+    "zone_name", ["Pacific/Kiritimati", "Pacific/Pago_Pago", "America/New_York", "Asia/Shanghai"]
+)
+def test_a_year_open_round_the_clock_runs_from_its_first_to_its_last_local_midnight(
+    zone_name: str,
+) -> None:
+    zone = ZoneInfo(zone_name)
+    index = build_year_index(2025, zone, lambda d: (Window(0, 86_400),))
+    start = to_us(datetime(2025, 1, 1, tzinfo=zone))
+    end = to_us(datetime(2026, 1, 1, tzinfo=zone))
+    assert (index.starts[0], index.ends[-1]) == (start, end)
+    assert index.total == end - start
+    assert all(isinstance(t, int) for t in (*index.starts, *index.ends))
+    assert len(index.day_ordinals) == 365
