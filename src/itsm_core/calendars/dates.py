@@ -286,12 +286,13 @@ class CalendarDates:
         return self.weekly.first_working_day_windows
 
     def _country_year(self, year: int) -> tuple[dict[date, str], frozenset[date]]:
-        key = ("country", year)
+        # A cache (as the year index's): its key and what it keeps change no answer.
+        key = ("country", year)  # pragma: no mutate
         cached = self._cache.get(key)
         if cached is None:
             assert self.country is not None
             cached = country_year(self.country, self.subdiv, self.language, year)
-            self._cache[key] = cached
+            self._cache[key] = cached  # pragma: no mutate
         result: tuple[dict[date, str], frozenset[date]] = cached
         return result
 
@@ -310,9 +311,11 @@ class CalendarDates:
 
     def _plan(self, day: date) -> DayInfo:
         official = self.is_official(day.year)
-        special: dict[date, tuple[Window, ...]] | None = self._cache.get(("date_hours", 0))
+        # ``date_hours`` as a dict, cached: its key changes no answer.
+        key = ("date_hours", 0)  # pragma: no mutate
+        special: dict[date, tuple[Window, ...]] | None = self._cache.get(key)  # pragma: no mutate
         if special is None:
-            special = self._cache.setdefault(("date_hours", 0), dict(self.date_hours))
+            special = self._cache.setdefault(key, dict(self.date_hours))  # pragma: no mutate
         if day in special:
             return DayInfo(day, DayKind.SPECIAL_HOURS, special[day], None, official)
         if day in self.extra_holidays:

@@ -306,3 +306,41 @@ def test_a_year_open_round_the_clock_runs_from_its_first_to_its_last_local_midni
     assert index.total == end - start
     assert all(isinstance(t, int) for t in (*index.starts, *index.ends))
     assert len(index.day_ordinals) == 365
+
+
+def test_an_extra_working_day_keeps_its_own_weekday_hours() -> None:
+    week = WeeklyHours({"mon": ["09:00-12:00"], "tue": ["13:00-17:00"]})
+    cal = BusinessCalendar(
+        "Asia/Shanghai", week, country="CN", official_until=2025, extra_workdays=["2025-09-30"]
+    )
+    # 2025-09-30 is a Tuesday; a Saturday extra working day takes the makeup windows.
+    assert cal.day("2025-09-30").windows == (Window("13:00", "17:00"),)
+    assert cal.replace(extra_workdays=["2025-09-27"]).day("2025-09-27").windows == (
+        Window("09:00", "12:00"),
+    )
+
+
+def test_dates_set_twice_are_all_named() -> None:
+    with pytest.raises(CalendarError) as caught:
+        BusinessCalendar(
+            "Asia/Shanghai",
+            WeeklyHours.workweek("09:00-17:00"),
+            extra_holidays=["2026-01-05", "2026-01-06"],
+            date_hours=[("2026-01-06", ["09:00-10:00"]), ("2026-01-05", [])],
+        )
+    assert str(caught.value) == (
+        "a date with its own hours (date_hours) must not also be an extra holiday or extra "
+        "working day: 2026-01-05, 2026-01-06"
+    )
+    assert caught.value.field == "date_hours"
+
+
+def test_a_calendar_never_open_says_how_to_open_it() -> None:
+    with pytest.raises(CalendarError) as caught:
+        BusinessCalendar("Asia/Shanghai", WeeklyHours([[]] * 7))
+    assert str(caught.value) == (
+        "the calendar is never open: no weekday has working windows and no date is opened "
+        "explicitly; give weekly windows, e.g. WeeklyHours.workweek('09:00-18:00'), or use "
+        "BusinessCalendar.always_open()"
+    )
+    assert caught.value.field == "weekly"
