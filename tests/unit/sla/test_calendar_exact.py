@@ -344,3 +344,19 @@ def test_a_calendar_never_open_says_how_to_open_it() -> None:
         "BusinessCalendar.always_open()"
     )
     assert caught.value.field == "weekly"
+
+
+def test_business_time_over_several_years_adds_every_year_between() -> None:
+    cal = BusinessCalendar("UTC", WeeklyHours.always())
+    start, end = datetime(2025, 6, 1, tzinfo=UTC), datetime(2029, 6, 1, tzinfo=UTC)
+    assert cal.between(start, end) == end - start
+    assert cal.between(end, start) == start - end
+
+
+def test_the_next_opening_is_looked_for_in_the_year_asked_and_the_three_after() -> None:
+    cal = BusinessCalendar(
+        "Asia/Shanghai", WeeklyHours([[]] * 7), date_hours=[("2028-12-31", ["09:00-10:00"])]
+    )
+    assert cal.next_opening(sh(2025, 1, 1)) == sh(2028, 12, 31, 9)
+    with pytest.raises(CalendarError, match="within 3 years"):
+        cal.next_opening(sh(2024, 12, 31, 23))
