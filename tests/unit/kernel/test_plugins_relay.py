@@ -160,7 +160,7 @@ def test_a_backend_that_fails_or_returns_no_backend_is_reported() -> None:
     with pytest.raises(PluginError, match=r"NoneType, which is not a StorageBackend"):
         open_storage(pm, "nothing://x", [LAMP_SPEC])
     # an ItsmError of the backend passes as it is
-    pm = backends(lambda register: register("memory", MemoryBackend))
+    pm = backends(lambda register: register("toy", MemoryBackend))
     with pytest.raises(UnknownBackend):
         open_storage(pm, "nowhere://x", [LAMP_SPEC])
 
