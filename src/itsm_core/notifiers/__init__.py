@@ -21,8 +21,7 @@ The names below are loaded on first use: loading the installed plug-ins
 the environment turns on.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from itsm_core.notifiers.base import NotificationError, Unconfigured
@@ -45,6 +44,42 @@ if TYPE_CHECKING:
         sign,
         verify,
         verify_signature,
+    )
+else:
+    from itsm_core.kernel.lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "itsm_core.notifiers.base": (
+                "NotificationError",
+                "Unconfigured",
+            ),
+            "itsm_core.notifiers.render": (
+                "MailLanguage",
+                "NOTICE_EVENT",
+                "notice_recipients",
+                "render_body",
+                "render_subject",
+            ),
+            "itsm_core.notifiers.smtp": (
+                "EMAIL_PLUGIN_NAME",
+                "EmailNotifier",
+                "Recipients",
+            ),
+            "itsm_core.notifiers.webhook": (
+                "EVENT_HEADER",
+                "EVENT_ID_HEADER",
+                "SIGNATURE_HEADER",
+                "TIMESTAMP_HEADER",
+                "WEBHOOK_PLUGIN_NAME",
+                "WebhookNotifier",
+                "encode_event",
+                "sign",
+                "verify",
+                "verify_signature",
+            ),
+        },
     )
 
 __all__ = [
@@ -69,41 +104,3 @@ __all__ = [
     "verify",
     "verify_signature",
 ]
-
-_EXPORTS: dict[str, str] = {
-    "EMAIL_PLUGIN_NAME": "itsm_core.notifiers.smtp",
-    "EVENT_HEADER": "itsm_core.notifiers.webhook",
-    "EVENT_ID_HEADER": "itsm_core.notifiers.webhook",
-    "NOTICE_EVENT": "itsm_core.notifiers.render",
-    "SIGNATURE_HEADER": "itsm_core.notifiers.webhook",
-    "TIMESTAMP_HEADER": "itsm_core.notifiers.webhook",
-    "WEBHOOK_PLUGIN_NAME": "itsm_core.notifiers.webhook",
-    "EmailNotifier": "itsm_core.notifiers.smtp",
-    "MailLanguage": "itsm_core.notifiers.render",
-    "NotificationError": "itsm_core.notifiers.base",
-    "Recipients": "itsm_core.notifiers.smtp",
-    "Unconfigured": "itsm_core.notifiers.base",
-    "WebhookNotifier": "itsm_core.notifiers.webhook",
-    "encode_event": "itsm_core.notifiers.webhook",
-    "notice_recipients": "itsm_core.notifiers.render",
-    "render_body": "itsm_core.notifiers.render",
-    "render_subject": "itsm_core.notifiers.render",
-    "sign": "itsm_core.notifiers.webhook",
-    "verify": "itsm_core.notifiers.webhook",
-    "verify_signature": "itsm_core.notifiers.webhook",
-}
-"""Each public name and the module that defines it, loaded on first use."""
-
-
-def __getattr__(name: str) -> Any:
-    """Load a public name on first use (PEP 562)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))

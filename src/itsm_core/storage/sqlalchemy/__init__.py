@@ -11,8 +11,7 @@ opened.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from itsm_core.storage.sqlalchemy.backend import SqlBackend
@@ -20,6 +19,28 @@ if TYPE_CHECKING:
     from itsm_core.storage.sqlalchemy.migrate import head_revision, upgrade
     from itsm_core.storage.sqlalchemy.tables import build_metadata, library_metadata
     from itsm_core.storage.sqlalchemy.unit_of_work import SqlUnitOfWork
+else:
+    from itsm_core.kernel.lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        __name__,
+        {
+            "itsm_core.storage.sqlalchemy.backend": ("SqlBackend",),
+            "itsm_core.storage.sqlalchemy.engine": (
+                "make_engine",
+                "parse_url",
+            ),
+            "itsm_core.storage.sqlalchemy.migrate": (
+                "head_revision",
+                "upgrade",
+            ),
+            "itsm_core.storage.sqlalchemy.tables": (
+                "build_metadata",
+                "library_metadata",
+            ),
+            "itsm_core.storage.sqlalchemy.unit_of_work": ("SqlUnitOfWork",),
+        },
+    )
 
 __all__ = [
     "SqlBackend",
@@ -31,23 +52,3 @@ __all__ = [
     "parse_url",
     "upgrade",
 ]
-
-_HOMES = {
-    "SqlBackend": "backend",
-    "SqlUnitOfWork": "unit_of_work",
-    "make_engine": "engine",
-    "parse_url": "engine",
-    "head_revision": "migrate",
-    "upgrade": "migrate",
-    "build_metadata": "tables",
-    "library_metadata": "tables",
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
