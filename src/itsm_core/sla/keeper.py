@@ -123,11 +123,9 @@ class ClockKeeper:
         :raises NotFound: if there is no such clock.
         :raises InvalidTransition: if it is already stopped.
         """
-        return self.command_in(
-            uow,
-            clock_id,
-            lambda c, when: c.stop(reason, calendars=self.calendar, actor=actor, at=when),
-            require_aware(at, "at"),
+        when = require_aware(at, "at")
+        return self.stop_loaded_in(
+            uow, actor, uow.get(CLOCK_SPEC, clock_id), reason=reason, at=when
         )
 
     def stop_loaded_in(
@@ -185,18 +183,14 @@ class ClockKeeper:
                 raise ValidationError(
                     f"{field} must be a string, got {type(value).__name__}", field=field
                 )
-        kind = target if target.__class__ is TargetKind else TargetKind.parse(target, "target")
-        query = Query(  # the query of find_in(subject_kind, subject_id, target, open_only, limit=1)
-            (
-                Where("subject_kind", "eq", subject_kind.strip()),
-                Where("subject_id", "eq", subject_id.strip()),
-                Where("target", "eq", kind.value),
-                _OPEN,
-            ),
-            _BY_START,
+        found = self.find_in(
+            uow,
+            subject_kind=subject_kind.strip(),
+            subject_id=subject_id.strip(),
+            target=target,
+            open_only=True,
             limit=1,
         )
-        found = uow.find(CLOCK_SPEC, query)
         return found[0] if found else None
 
     def find_in(
@@ -243,11 +237,11 @@ class ClockKeeper:
         if state is not None:
             where.append(Where("state", "eq", ClockState.parse(state, "state").value))
         if open_only:
-            where.append(Where("state", "in", OPEN_STATES))
+            where.append(_OPEN)
         if due_before is not None:
             where.append(Where("state", "eq", ClockState.RUNNING.value))
             where.append(Where("due_at", "lt", require_aware(due_before, "due_before")))
-        return uow.find(CLOCK_SPEC, Query(tuple(where), ("started_at",), limit=limit))
+        return uow.find(CLOCK_SPEC, Query(tuple(where), _BY_START, limit=limit))
 
     def command_in(
         self,
