@@ -52,21 +52,14 @@ def jsonable(value: Any) -> Any:
     raise TypeError(f"cannot convert {type(value).__name__} to JSON data")
 
 
-def _freeze(value: Any) -> Any:
-    if isinstance(value, dict):
-        return MappingProxyType({k: _freeze(v) for k, v in value.items()})
-    if isinstance(value, list):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _new = object.__new__
 _put = object.__setattr__
 
 
 def _frozen(value: Any, texts: list[str]) -> Any:
-    """:func:`jsonable`, then frozen as :func:`_freeze` does, in one pass; strings collected."""
+    """:func:`jsonable`, then frozen (mappings as :class:`FrozenMapping`, lists as tuples),
+    in one pass; strings collected."""
     cls = value.__class__
     if cls in _PLAIN:
         if cls is str:
@@ -97,7 +90,7 @@ def _frozen(value: Any, texts: list[str]) -> Any:
         if code.__class__ is str:
             texts.append(code)
             return code
-    return _freeze_texts(jsonable(value), texts)  # anything else: as jsonable says
+    return _frozen(jsonable(value), texts)  # anything else: as jsonable says (plain data)
 
 
 class _Codes(dict[type, bool]):
@@ -177,23 +170,11 @@ def _mapping(keys: tuple[str, ...], values: tuple[Any, ...]) -> Mapping[str, Any
     """The frozen mapping of ``keys`` → ``values`` (a key given twice: the last value)."""
     places = _shape(keys)
     if len(places) != len(keys):  # a key twice (1 and "1"): as a dict keeps them
-        return MappingProxyType(dict(zip(keys, values, strict=True)))
+        return FrozenMapping(dict(zip(keys, values, strict=True)))
     mapping = _new(FrozenMapping)
     _put(mapping, "_places", places)
     _put(mapping, "_values", values)
     return mapping
-
-
-def _freeze_texts(data: Any, texts: list[str]) -> Any:
-    """:func:`_freeze` of :func:`jsonable` data, its strings (keys too) collected."""
-    if isinstance(data, str):
-        texts.append(data)
-    elif isinstance(data, dict):
-        texts.extend(data)
-        return MappingProxyType({k: _freeze_texts(v, texts) for k, v in data.items()})
-    elif isinstance(data, list):
-        return tuple(_freeze_texts(v, texts) for v in data)
-    return data
 
 
 def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -212,11 +193,9 @@ def _frozen_payload(value: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _thaw(value: Any) -> Any:
-    """The plain JSON data of a frozen payload value (the inverse of :func:`_freeze`)."""
+    """The plain JSON data of a frozen payload value (the inverse of :func:`_frozen`)."""
     if type(value) is FrozenMapping:
         return {k: _thaw(v) for k, v in zip(value._places, value._values, strict=True)}
-    if type(value) is MappingProxyType:
-        return {k: _thaw(v) for k, v in value.items()}
     if type(value) is tuple:
         return [_thaw(v) for v in value]
     return value
