@@ -215,8 +215,7 @@ class SqlBackend(SqlOutbox):
             statements = _SaveStatements(
                 insert=insert.returning(table.c.id),
                 update=update.returning(table.c.id),
-                # the row count of an INSERT is kept only when asked for
-                insert_many=insert.execution_options(preserve_rowcount=True),
+                insert_many=insert,
                 update_many=update,
                 get=sa.select(table.c.record, *self._stored_columns(spec)).where(
                     table.c.id == where_id

@@ -243,7 +243,9 @@ class SqlUnitOfWork(SqlReads):
         first = rows[0]
         with self._writing(spec, first.entity_id, first.expected):
             if inserts:
-                result = connection.execute(sql.insert_many, [r.params for r in inserts])
+                result = self._backend._run_many(
+                    connection, sql.insert_many, [r.params for r in inserts]
+                )
                 if result.rowcount != len(inserts):
                     raise self._taken(spec, inserts)
             if updates:
