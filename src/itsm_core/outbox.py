@@ -34,7 +34,7 @@ import inspect
 import logging
 import math
 import random
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -298,14 +298,18 @@ class OutboxRelay:
         if notifiers is None:
             notifiers = self.notifiers()
         found = [(name, impl, args) for name, impl in notifiers]
+        for call, impls in self._hook_calls(event):
+            suffix = f":{call.key}" if call.key else ""
+            for impl in impls:
+                found.append((f"{impl.plugin_name}:{call.hook}{suffix}", impl, call.kwargs))
+        return found
+
+    def _hook_calls(self, event: DomainEvent) -> Iterator[tuple[HookCall, list[Any]]]:
+        """Each dedicated hook call the dispatchers route ``event`` to, with the hook's
+        implementations (none: nobody receives that call)."""
         for dispatcher in self._dispatchers:
             for call in dispatcher(event):
-                caller = getattr(self.plugins.hook, call.hook)
-                suffix = f":{call.key}" if call.key else ""
-                for impl in caller.get_hookimpls():
-                    name = f"{impl.plugin_name}:{call.hook}{suffix}"
-                    found.append((name, impl, call.kwargs))
-        return found
+                yield call, getattr(self.plugins.hook, call.hook).get_hookimpls()
 
     def notifiers(self) -> list[tuple[str, Any]]:
         """Return ``(name, hookimpl)`` of every registered notifier."""
@@ -336,15 +340,12 @@ class OutboxRelay:
         notifiers = self.notifiers()
         if notifiers:
             return None
-        clock, hook, dispatchers = self.clock, self.plugins.hook, tuple(self._dispatchers)
+        clock = self.clock
 
         def done_at(event: DomainEvent) -> datetime | None:
-            try:  # self.deliveries(event.redacted(), notifiers) is empty: no notifier...
-                redacted = event.redacted()
-                for dispatcher in dispatchers:  # ... and no hook implemented for a call
-                    for call in dispatcher(redacted):
-                        if getattr(hook, call.hook).get_hookimpls():
-                            return None
+            try:  # no notifier: a delivery only if a hook call has an implementation
+                if any(impls for _, impls in self._hook_calls(event.redacted())):
+                    return None
             except Exception:  # a routing bug: the pass records it and retries
                 return None
             return clock.now()
