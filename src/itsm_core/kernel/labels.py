@@ -54,6 +54,10 @@ class Labelled(StrEnum):
         """
         if isinstance(value, cls):
             return value
+        if value.__class__ is str:
+            member = cls._value2member_map_.get(value)
+            if member is not None:
+                return member  # type: ignore[return-value]
         allowed = ", ".join(m.value for m in cls)
         name = field or cls.__name__
         if not isinstance(value, str):

@@ -24,7 +24,7 @@ import attrs
 from itsm_core.kernel.errors import ValidationError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.idempotency import CommandStamp, StoredCommand
-from itsm_core.kernel.text import check_texts
+from itsm_core.kernel.text import check_texts, text_problem
 from itsm_core.storage.checks import IndexType, check_id, check_value
 from itsm_core.storage.outbox_entries import (
     FailedDelivery,
@@ -265,6 +265,11 @@ class Query:
         sequence of field names, and a ``limit`` or ``offset`` that is not a
         non-negative integer.
         """
+        if not _plainly_valid(self, spec):
+            self._validate(spec)
+
+    def _validate(self, spec: AggregateSpec[Any]) -> None:
+        """:meth:`validate`, every check spelled out (raises, naming the problem)."""
         if not isinstance(self.where, tuple | list):
             raise ValidationError(
                 f"where must be a tuple of Where conditions, got {type(self.where).__name__}",
@@ -309,6 +314,61 @@ class Query:
             raise ValidationError(
                 f"offset must be a non-negative integer, got {self.offset!r}", field="offset"
             )
+
+
+_TYPES: dict[int, tuple[AggregateSpec[Any], Mapping[str, IndexType]]] = {}
+"""Each spec's ``{indexed field: type}`` (``id`` a string), by the spec's id."""
+
+
+def _field_types(spec: AggregateSpec[Any]) -> Mapping[str, IndexType]:
+    found = _TYPES.get(id(spec))
+    if found is None or found[0] is not spec:
+        types: dict[str, IndexType] = {f.name: f.type for f in spec.index}
+        types.setdefault("id", "str")
+        found = _TYPES[id(spec)] = (spec, types)
+    return found[1]
+
+
+_PLAIN_OPS = frozenset({"eq", "ne", "lt", "le", "gt", "ge"})
+
+
+def _plainly_valid(query: Query, spec: AggregateSpec[Any]) -> bool:
+    """Whether ``query`` passes every check of :meth:`Query.validate` in its common form:
+    plain comparisons with values of exactly their field's type (False: not shown so,
+    the full checks decide and name the problem)."""
+    types = _field_types(spec)
+    limit, offset = query.limit, query.offset
+    if query.where.__class__ is not tuple or query.order_by.__class__ is not tuple:
+        return False
+    if not (limit is None or (limit.__class__ is int and limit >= 0)):
+        return False
+    if offset.__class__ is not int or offset < 0:
+        return False
+    for w in query.where:
+        if w.__class__ is not Where or w.op not in _PLAIN_OPS:
+            return False
+        kind = types.get(w.field)
+        value = w.value
+        cls = value.__class__
+        if kind is None:
+            return False
+        if value is None:
+            continue
+        if kind == "str":
+            if cls is not str or text_problem(value) is not None:
+                return False
+        elif kind == "datetime":
+            if cls is not datetime or value.utcoffset() is None or not 1 < value.year < 9999:
+                return False
+        elif kind == "bool":
+            if cls is not bool:
+                return False
+        elif cls is not int or not -(2**63) <= value < 2**63:  # int, float
+            return False
+    for name in query.order_by:
+        if name.__class__ is not str or name.lstrip("-") not in types:
+            return False
+    return True
 
 
 @attrs.frozen
