@@ -17,6 +17,7 @@ import attrs
 from itsm_core.kernel.errors import ValidationError
 
 __all__ = [
+    "ALWAYS_AWARE",
     "Clock",
     "FrozenClock",
     "SystemClock",
@@ -26,8 +27,9 @@ __all__ = [
 ]
 
 
-_ALWAYS_AWARE = frozenset({timezone, ZoneInfo})
+ALWAYS_AWARE = frozenset({timezone, ZoneInfo})
 """Zone classes whose ``utcoffset`` is never None: a datetime in one of them is aware."""
+_ALWAYS_AWARE = ALWAYS_AWARE
 
 
 def require_aware(value: object, name: str = "instant") -> datetime:

@@ -24,6 +24,7 @@ from typing import Any, Self, TypeVar
 
 import attrs
 
+from itsm_core.kernel.clock import ALWAYS_AWARE
 from itsm_core.kernel.errors import ConflictError, NotFound, StorageError
 from itsm_core.kernel.events import DomainEvent
 from itsm_core.kernel.idempotency import CommandStamp, StoredCommand
@@ -100,6 +101,7 @@ def _index_values(spec: AggregateSpec[Any]) -> Callable[[Any], IndexValues]:
         "problem": text_problem,
         "datetime": datetime,
         "ZONES": kept_zones(),
+        "AWARE": ALWAYS_AWARE,
         "Values": IndexValues,
         "positions": positions,
         "str": str,
@@ -127,9 +129,10 @@ def _index_values(spec: AggregateSpec[Any]) -> Callable[[Any], IndexValues]:
         elif exact is not None:
             lines.append(f"        if {v}.__class__ is not {exact}: {v} = check(T{i}, {v}, L{i})")
         elif f.type == "datetime":
-            lines.append(  # kept_instant, written out
-                f"        if not ({v}.__class__ is datetime and id({v}.tzinfo) in ZONES "
-                f"and 1 < {v}.year < 9999): {v} = check(T{i}, {v}, L{i})"
+            lines.append(  # kept_instant or require_aware's sure case, written out
+                f"        if not ({v}.__class__ is datetime and (id({v}.tzinfo) in ZONES "
+                f"or {v}.tzinfo.__class__ in AWARE) and 1 < {v}.year < 9999): "
+                f"{v} = check(T{i}, {v}, L{i})"
             )
         else:
             lines.append(f"        {v} = check(T{i}, {v}, L{i})")

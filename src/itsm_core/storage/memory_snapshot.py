@@ -156,15 +156,30 @@ def _optional(inner: _Norm) -> _Norm:
 
 
 def _tuple_of(inner: _Norm) -> _Norm:
-    def norm(value: Any, texts: list[str]) -> Any:
+    def norm(value: Any, texts: list[str], before: Any = None) -> Any:
+        """The tuple as kept; ``before``, the field's value when loaded: its items still
+        in their places were taken (and checked) then, and are immutable."""
         if value.__class__ is not tuple:
             raise _NO
-        items = [inner(v, texts) for v in value]
+        start = 0
+        if before.__class__ is tuple:  # an item appended or changed: the rest stays
+            for a, b in zip(value, before, strict=False):
+                if a is not b:
+                    break
+                start += 1
+        if start == len(value):
+            return value
+        items = value[:start] + tuple(inner(v, texts) for v in value[start:])
         if all(a is b for a, b in zip(items, value, strict=True)):
             return value
-        return tuple(items)
+        return items
 
+    _TUPLES.add(norm)
     return norm
+
+
+_TUPLES: set[_Norm] = set()
+"""Normalisers of tuple fields: the compiled code gives them the value loaded as well."""
 
 
 def _frozenset_of(inner: _Norm) -> _Norm:
@@ -180,37 +195,75 @@ def _frozenset_of(inner: _Norm) -> _Norm:
 
 
 def _value_of(cls: type) -> _Norm | None:
-    """The normaliser of a frozen attrs value class, or None if it has no snapshot."""
+    """The normaliser of a frozen attrs value class, or None if it has no snapshot.
+
+    Compiled for the class: each field checked as :func:`_compile` checks an
+    entity's; a value with a field kept otherwise (an instant in a named zone)
+    is rebuilt with the kept values (the same instants: its validators passed).
+    """
     setter: Any = cls.__setattr__
     if setter is not _frozen_setattrs:
         return None
     fields = _record_fields(cls)
     if fields is None or len(fields) != len(attrs.fields(cls)):
         return None  # a private or computed field: its record would drop it
-
-    def norm(value: Any, texts: list[str]) -> Any:
-        if value.__class__ is not cls:
-            raise _NO
-        same: Any = value
-        changed = {}
-        for name, field_norm in fields:
-            old = getattr(value, name)
-            new = field_norm(old, texts)
-            if new is not old:
-                changed[name] = new
-        rebuilt: Any = attrs.evolve(same, **changed) if changed else value
-        return rebuilt
-
+    scope: dict[str, Any] = {"NO": _NO, "cls": cls, "new": object.__new__}
+    lines = ["def norm(value, texts):", "    if value.__class__ is not cls: raise NO"]
+    for i, (name, field_norm) in enumerate(fields):
+        lines.append(f"    v{i} = w{i} = value.{name}")
+        lines.extend(_check_lines(i, field_norm, scope, "    "))
+    same = " and ".join(f"v{i} is w{i}" for i in range(len(fields))) or "True"
+    lines.append(f"    if {same}: return value")
+    lines.append("    rebuilt = new(cls)")
+    for i, (name, _) in enumerate(fields):
+        scope[f"S{i}"] = _slot_setter(cls, name)
+        lines.append(f"    S{i}(rebuilt, v{i})")
+    lines.append("    return rebuilt")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<snapshot value {cls.__module__}.{cls.__qualname__}>", "exec"), scope)
+    norm: _Norm = scope["norm"]
     return norm
+
+
+def _check_lines(i: int, norm: _Norm, scope: dict[str, Any], indent: str) -> list[str]:
+    """The code that checks (and keeps) field ``i``'s value ``v{i}`` with ``norm``."""
+    v = f"v{i}"
+    how, kind = _INLINE.get(norm, ("call", None))
+    scope[f"C{i}"] = kind
+    scope[f"N{i}"] = norm
+    if how == "str":
+        return [f"{indent}if {v}.__class__ is not str: raise NO", f"{indent}texts.append({v})"]
+    if how == "str?":
+        return [
+            f"{indent}if {v}.__class__ is str: texts.append({v})",
+            f"{indent}elif {v} is not None: raise NO",
+        ]
+    if how == "exact":
+        return [f"{indent}if {v}.__class__ is not C{i}: raise NO"]
+    if how == "exact?":
+        return [f"{indent}if {v} is not None and {v}.__class__ is not C{i}: raise NO"]
+    if how == "float":
+        return [f"{indent}if {v}.__class__ is not float: {v} = N{i}({v}, texts)"]
+    if how in ("instant", "instant?"):  # kept already (kept_instant, written out), or keep it
+        kept = (
+            f"{v}.__class__ is datetime and id({v}.tzinfo) in ZONES and not {v}.fold "
+            f"and 1 < {v}.year < 9999"
+        )
+        if how == "instant?":
+            kept = f"{v} is None or ({kept})"
+        scope["datetime"] = datetime
+        scope["ZONES"] = _ZONE_IDS
+        return [f"{indent}if not ({kept}): {v} = N{i}({v}, texts)"]
+    return [f"{indent}{v} = N{i}({v}, texts)"]
 
 
 _SIMPLE: dict[Any, _Norm] = {
     str: _inline(_text, "str", str),
     int: _inline(_exact(int), "exact", int),
     bool: _inline(_exact(bool), "exact", bool),
-    float: _float,
-    datetime: _instant,
-    timedelta: _exact(timedelta),
+    float: _inline(_float, "float", float),
+    datetime: _inline(_instant, "instant", datetime),
+    timedelta: _inline(_exact(timedelta), "exact", timedelta),
 }
 
 
@@ -229,7 +282,7 @@ def _normaliser(type_: Any) -> _Norm | None:
         if inner is None:
             return None
         how, kind = _INLINE.get(inner, ("call", None))
-        if how in ("str", "exact"):
+        if how in ("str", "exact", "instant"):
             return _inline(_optional(inner), f"{how}?", kind)
         return _optional(inner)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
@@ -331,26 +384,16 @@ def _compile(
         "cls": cls,
         "str": str,
     }
-    take = ["def take(entity, loaded):", "    texts = []", "    seen = texts.append"]
+    take = ["def take(entity, loaded):", "    texts = []"]
     for i, (name, norm) in enumerate(fields):
         v = f"v{i}"
         take.append(f"    {v} = entity.{name}")
         take.append(f"    if {v} is not loaded[{i}]:")
-        how, kind = _INLINE.get(norm, ("call", None))
-        scope[f"C{i}"] = kind
-        scope[f"N{i}"] = norm
-        if how == "str":
-            take.append(f"        if {v}.__class__ is not str: raise NO")
-            take.append(f"        seen({v})")
-        elif how == "str?":
-            take.append(f"        if {v}.__class__ is str: seen({v})")
-            take.append(f"        elif {v} is not None: raise NO")
-        elif how == "exact":
-            take.append(f"        if {v}.__class__ is not C{i}: raise NO")
-        elif how == "exact?":
-            take.append(f"        if {v} is not None and {v}.__class__ is not C{i}: raise NO")
+        if norm in _TUPLES:
+            scope[f"N{i}"] = norm
+            take.append(f"        {v} = N{i}({v}, texts, loaded[{i}])")
         else:
-            take.append(f"        {v} = N{i}({v}, texts)")
+            take.extend(_check_lines(i, norm, scope, "        "))
     take.append("    if texts and problem(''.join(texts)) is not None: raise NO")
     places = {name: i for i, (name, _) in enumerate(fields)}
     for a in attrs.fields(cls):
