@@ -89,8 +89,11 @@ class ComplaintUnit:
         return self.runtime.clock.now() if at is None else require_aware(at, "at")
 
     def view(self, actor: Actor, entity: Complaint) -> Complaint:
-        """The complaint as ``actor`` may see it."""
-        return entity if may_see_complainant(actor) else entity.redacted()
+        """The complaint as ``actor`` may see it (``entity`` is a loaded one, detached from
+        the store: shown as it is unless its complainant is hidden from ``actor``)."""
+        if not entity.is_confidential or may_see_complainant(actor):
+            return entity
+        return entity.redacted()
 
     def events(self, actor: Actor, events: Iterable[DomainEvent]) -> list[DomainEvent]:
         """The events as ``actor`` may see them."""
