@@ -37,6 +37,39 @@ def require_forward(at: datetime, latest: datetime, what: str) -> datetime:
     return at
 
 
+def _direct_setattr(cls: type) -> None:
+    """Give the attrs class ``cls`` a ``__setattr__`` that runs a field's converter and
+    validator itself, as ``attrs.define``'s default ``on_setattr`` (convert, then
+    validate) does through its generic hooks; it leaves ``cls`` as it is when a field
+    has hooks of its own or a converter that takes the instance.
+
+    Validators are skipped while attrs has them turned off
+    (:func:`attrs.validators.set_disabled`), as attrs does.
+    """
+    hooks: dict[str, tuple[Any, Any, Any]] = {}
+    for a in attrs.fields(cls):
+        if a.on_setattr is not None or isinstance(a.converter, attrs.Converter):
+            return
+        if a.converter is not None or a.validator is not None:
+            hooks[a.name] = (a.converter, a.validator, a)
+    put = object.__setattr__
+    disabled = attrs.validators.get_disabled
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        hook = hooks.get(name)
+        if hook is not None:
+            convert, validate, field = hook
+            if convert is not None:
+                value = convert(value)
+            if validate is not None and not disabled():
+                validate(self, field, value)
+        put(self, name, value)
+
+    __setattr__.__qualname__ = f"{cls.__qualname__}.__setattr__"
+    __setattr__.__module__ = cls.__module__
+    type.__setattr__(cls, "__setattr__", __setattr__)
+
+
 @attrs.define(eq=False, kw_only=True)
 class Aggregate:
     """An entity that is loaded, changed and saved as a whole.
@@ -55,6 +88,13 @@ class Aggregate:
     id: str
     version: int = 0
     _pending: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """An aggregate class built by ``attrs.define`` sets its fields through
+        :func:`_direct_setattr` (the same checks, without attrs' generic hooks)."""
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("__attrs_own_setattr__") and "__attrs_attrs__" in cls.__dict__:
+            _direct_setattr(cls)
 
     @property
     def pending_events(self) -> tuple[DomainEvent, ...]:
