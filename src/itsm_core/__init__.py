@@ -8,7 +8,7 @@ as China's ITSS / ISO 20000 practice defines them.
 so are the names of each area's package. ``from itsm_core import ItsmCore``
 loads the areas' storage specs, which name their entity classes by import
 path: opening a store loads no entity, and the areas' services (with their
-entities and calendars) are loaded on the facade's first use of one. So a
+entities) are loaded on the facade's first use of one. So a
 tool that only needs part of the library, such as the schema command, does
 not pay for the rest.
 

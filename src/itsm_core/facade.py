@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from itsm_core.areas import AreaServices, AreaSettings, aggregate_specs
+from itsm_core.calendars.registry import CalendarRegistry
 from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, Role, require_role
 from itsm_core.kernel.api import command
 from itsm_core.kernel.clock import Clock, SystemClock, require_aware
@@ -21,7 +22,6 @@ from itsm_core.storage.base import AggregateSpec
 
 if TYPE_CHECKING:
     from itsm_core.calendars import BusinessCalendar
-    from itsm_core.calendars.registry import CalendarRegistry
     from itsm_core.communications import CommunicationsService
     from itsm_core.complaints import ComplaintPolicy, ComplaintService
     from itsm_core.desk import DeskService
@@ -226,12 +226,7 @@ class ItsmCore:
                     f"relay_deadline must be positive seconds, got {relay_deadline!r}",
                     field="relay_deadline",
                 )
-            # without calendar settings the registry (24x7 in UTC) is made with the areas
-            self._calendars: CalendarRegistry | None = None
-            if calendar is not None or calendars is not None or complaint_policy is not None:
-                from itsm_core.calendars.registry import CalendarRegistry
-
-                self._calendars = CalendarRegistry(calendar, calendars)
+            self._calendars = CalendarRegistry(calendar, calendars)
             if complaint_policy is not None:
                 from itsm_core.complaints.policy import ComplaintPolicy
 
@@ -241,7 +236,6 @@ class ItsmCore:
                         f"got {type(complaint_policy).__name__}",
                         field="complaint_policy",
                     )
-                assert self._calendars is not None
                 self._calendars.get(complaint_policy.sla_calendar)  # an unknown name fails now
             if satisfaction_weights is not None:
                 from itsm_core.satisfaction.analysis.weights import ChannelWeights
@@ -280,10 +274,6 @@ class ItsmCore:
                 runtime = Runtime(
                     self.clock, self.storage, self.plugins, relay, auto_relay, deadline
                 )
-                if self._calendars is None:
-                    from itsm_core.calendars.registry import CalendarRegistry
-
-                    self._calendars = CalendarRegistry()
                 self._services = AreaServices(runtime, self._calendars, self._settings)
             return self._services
 
