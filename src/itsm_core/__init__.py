@@ -6,10 +6,11 @@ as China's ITSS / ISO 20000 practice defines them.
 
 ``import itsm_core`` is cheap: the names below are loaded on first use, and
 so are the names of each area's package. ``from itsm_core import ItsmCore``
-loads the areas' entities (opening a store needs their specs); the areas'
-services are loaded on the facade's first use of one. So a tool that only
-needs part of the library, such as the schema command, does not pay for the
-rest.
+loads the areas' storage specs, which name their entity classes by import
+path: opening a store loads no entity, and the areas' services (with their
+entities) are loaded on the facade's first use of one. So a
+tool that only needs part of the library, such as the schema command, does
+not pay for the rest.
 
 The library logs under ``itsm_core`` (one child logger per area, see
 :mod:`itsm_core.kernel.logs`), which has a :class:`logging.NullHandler`.

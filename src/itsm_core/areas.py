@@ -4,9 +4,12 @@ The facade opens the store with these specs, and the schema tool
 (:mod:`itsm_core.schema`) builds the migrated tables from them. The storage
 layer knows no area: it is always handed the specs.
 
-The specs come from each area's storage module alone, so opening a store
-loads the areas' entities but not their services: :class:`AreaServices`
-loads and wires those on the facade's first use of one.
+The specs come from each area's storage module alone, and name their entity
+classes by import path (a store opens with each kind's name and index fields
+only), so opening a store loads neither the areas' entities nor their
+services: a kind's class is loaded with its first record, and
+:class:`AreaServices` loads and wires the services (hence the entities) on
+the facade's first use of one.
 """
 
 from __future__ import annotations

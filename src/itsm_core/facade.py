@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
-from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -18,10 +17,8 @@ from itsm_core.kernel.actors import STAFF_ROLES, SYSTEM, Actor, Role, require_ro
 from itsm_core.kernel.api import command
 from itsm_core.kernel.clock import Clock, SystemClock, require_aware
 from itsm_core.kernel.errors import ConflictError, ValidationError
-from itsm_core.kernel.events import DomainEvent, visible_to
 from itsm_core.plugins import make_plugin_manager, open_storage, storage_schemes
 from itsm_core.storage.base import AggregateSpec
-from itsm_core.storage.sealing import EncryptionKeys, KeyRotation, rotate_keys, use_encryption
 
 if TYPE_CHECKING:
     from itsm_core.calendars import BusinessCalendar
@@ -29,12 +26,14 @@ if TYPE_CHECKING:
     from itsm_core.complaints import ComplaintPolicy, ComplaintService
     from itsm_core.desk import DeskService
     from itsm_core.improvements import ImprovementService
+    from itsm_core.kernel.events import DomainEvent
     from itsm_core.outbox import Backoff, DeadLetter, RelayReport
     from itsm_core.reviews import ReviewService
     from itsm_core.runtime import Runtime
     from itsm_core.satisfaction import ChannelWeights, SatisfactionPolicy, SatisfactionService
     from itsm_core.sla import SlaService
     from itsm_core.sla.tick import TickReport
+    from itsm_core.storage.sealing import EncryptionKeys, KeyRotation
 
 __all__ = ["OUTBOX_ROLES", "DueReport", "ItsmCore"]
 
@@ -197,6 +196,8 @@ class ItsmCore:
         self.storage = open_storage(self.plugins, storage_url, self.specs)
         try:
             if encryption_keys is not None:
+                from itsm_core.storage.sealing import use_encryption
+
                 use_encryption(self.storage, encryption_keys)
             if backoff is not None:
                 from itsm_core.outbox import Backoff
@@ -356,6 +357,8 @@ class ItsmCore:
         :raises StorageError: if the store was opened without ``encryption_keys``,
             or a stored data key is wrapped by a key not given.
         """
+        from itsm_core.storage.sealing import rotate_keys
+
         require_role(actor, Role.SYSTEM, action="rotate the encryption keys")
         return rotate_keys(self.storage)
 
@@ -511,6 +514,8 @@ class ItsmCore:
         :param actor: an operations manager, operations director or the system.
         :raises AccessDenied: for any other actor.
         """
+        from itsm_core.kernel.events import visible_to
+
         require_role(actor, *OUTBOX_ROLES, action="list dead letters")
         letters = self.runtime.relay.dead_letters(self.clock.now())
         return [
@@ -550,6 +555,8 @@ class ItsmCore:
         :raises AccessDenied: for an actor with only the customer role.
         :raises ValidationError: for a kind or id that is not a non-empty string.
         """
+        from itsm_core.kernel.events import visible_to
+
         require_role(actor, *STAFF_ROLES, action="read the history of an aggregate")
         for name, value in (("kind", kind), ("aggregate_id", aggregate_id)):
             if not isinstance(value, str) or not value:
@@ -577,4 +584,6 @@ class ItsmCore:
 
 
 def _zone(value: str | tzinfo) -> tzinfo:
+    from zoneinfo import ZoneInfo
+
     return ZoneInfo(value) if isinstance(value, str) else value

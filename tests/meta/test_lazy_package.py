@@ -98,6 +98,23 @@ def test_opening_a_store_loads_no_area_service() -> None:
     assert out.stdout.split("\n")[:2] == ["[]", "True"], out.stdout
 
 
+def test_opening_a_store_loads_no_entity_or_unit_of_work(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    code = (
+        "import sys\n"
+        "from itsm_core import ItsmCore\n"
+        f"ItsmCore({url!r}, load_entrypoints=False).close()  # creates the store\n"
+        f"core = ItsmCore({url!r}, load_entrypoints=False)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('itsm_core.') and ("
+        "m.rsplit('.', 1)[-1] in ('model', 'lifecycle', 'enums', 'unit_of_work'))))\n"
+        "print('transitions' in sys.modules)\n"
+        "core.complaints\n"
+        "print('itsm_core.complaints.model' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:3] == ["[]", "False", "True"], out.stdout
+
+
 def test_the_facade_default_relay_deadline_is_the_runtime_one() -> None:
     from itsm_core.facade import ItsmCore
     from itsm_core.runtime import AUTO_RELAY_DEADLINE

@@ -6,19 +6,21 @@ The records are derived from the entities' attrs fields (see
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from itsm_core.communications.feedback import ProactiveFeedback
-from itsm_core.communications.notice import CustomerNotice
-from itsm_core.communications.relationship import RelationshipAnalysis
 from itsm_core.storage.base import AggregateSpec, IndexField
+
+if TYPE_CHECKING:
+    from itsm_core.communications.feedback import ProactiveFeedback
+    from itsm_core.communications.notice import CustomerNotice
+    from itsm_core.communications.relationship import RelationshipAnalysis
 
 __all__ = ["COMMUNICATION_SPECS", "FEEDBACK_SPEC", "NOTICE_SPEC", "RELATIONSHIP_SPEC"]
 
 
 NOTICE_SPEC: AggregateSpec[CustomerNotice] = AggregateSpec.of(
-    CustomerNotice,
-    kind=CustomerNotice.KIND,
+    "itsm_core.communications.notice:CustomerNotice",
+    kind="customer_notice",
     record_version=1,
     index=(
         IndexField("state", "str", lambda n: n.state.value),
@@ -35,8 +37,8 @@ NOTICE_SPEC: AggregateSpec[CustomerNotice] = AggregateSpec.of(
 """The storage spec of customer notices (kind ``"customer_notice"``)."""
 
 FEEDBACK_SPEC: AggregateSpec[ProactiveFeedback] = AggregateSpec.of(
-    ProactiveFeedback,
-    kind=ProactiveFeedback.KIND,
+    "itsm_core.communications.feedback:ProactiveFeedback",
+    kind="proactive_feedback",
     record_version=1,
     index=(
         IndexField("state", "str", lambda f: f.state.value),
@@ -51,8 +53,8 @@ FEEDBACK_SPEC: AggregateSpec[ProactiveFeedback] = AggregateSpec.of(
 """The storage spec of proactive feedback (kind ``"proactive_feedback"``)."""
 
 RELATIONSHIP_SPEC: AggregateSpec[RelationshipAnalysis] = AggregateSpec.of(
-    RelationshipAnalysis,
-    kind=RelationshipAnalysis.KIND,
+    "itsm_core.communications.relationship:RelationshipAnalysis",
+    kind="relationship_analysis",
     record_version=1,
     index=(
         IndexField("customer", "str", lambda a: a.customer),

@@ -15,12 +15,13 @@ complainant's identity would leak it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from itsm_core.complaints.enums import ComplaintState
-from itsm_core.complaints.model import Complaint
-from itsm_core.complaints.praise import Praise
 from itsm_core.storage.base import AggregateSpec, IndexField
+
+if TYPE_CHECKING:
+    from itsm_core.complaints.model import Complaint
+    from itsm_core.complaints.praise import Praise
 
 __all__ = ["COMPLAINT_SPEC", "PRAISE_SPEC", "hours_to_close"]
 
@@ -33,7 +34,9 @@ def _complaint_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-_AWAITING_CALLBACK = frozenset({ComplaintState.HANDLED, ComplaintState.FEEDBACK_GIVEN})
+# the codes of ComplaintState.HANDLED and FEEDBACK_GIVEN (compared as codes, the
+# index fields as the rest, so the specs load no enumeration before first use)
+_AWAITING_CALLBACK = frozenset({"handled", "feedback_given"})
 
 
 def hours_to_close(c: Complaint) -> float | None:
@@ -44,14 +47,14 @@ def hours_to_close(c: Complaint) -> float | None:
 
 
 def _callback_pending(c: Complaint) -> bool:
-    return c.callback_due_at is not None and c.state in _AWAITING_CALLBACK
+    return c.callback_due_at is not None and c.state._value_ in _AWAITING_CALLBACK
 
 
 # (a member's code is read as ``_value_``: the same string as ``.value``, without
 # the enumeration's property lookup, on every save)
 COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec.of(
-    Complaint,
-    kind=Complaint.KIND,
+    "itsm_core.complaints.model:Complaint",
+    kind="complaint",
     record_version=2,
     upcasters={1: _complaint_v1_to_v2},
     confidential=lambda c: ("complainant",) if c.is_confidential else (),
@@ -81,8 +84,8 @@ COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec.of(
 
 
 PRAISE_SPEC: AggregateSpec[Praise] = AggregateSpec.of(
-    Praise,
-    kind=Praise.KIND,
+    "itsm_core.complaints.praise:Praise",
+    kind="praise",
     record_version=1,
     index=(
         IndexField("customer", "str", lambda p: p.customer),

@@ -18,17 +18,19 @@ The records are derived from the entities' attrs fields (see
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from itsm_core.desk.model import CustomerContact, KnowledgeFlag
 from itsm_core.storage.base import AggregateSpec, IndexField
+
+if TYPE_CHECKING:
+    from itsm_core.desk.model import CustomerContact, KnowledgeFlag
 
 __all__ = ["CONTACT_SPEC", "DESK_SPECS", "FLAG_SPEC"]
 
 
 FLAG_SPEC: AggregateSpec[KnowledgeFlag] = AggregateSpec.of(
-    KnowledgeFlag,
-    kind=KnowledgeFlag.KIND,
+    "itsm_core.desk.model:KnowledgeFlag",
+    kind="knowledge_flag",
     record_version=1,
     index=(
         IndexField("kind", "str", lambda f: f.kind.value),
@@ -46,8 +48,8 @@ FLAG_SPEC: AggregateSpec[KnowledgeFlag] = AggregateSpec.of(
 """The storage spec of knowledge flags (kind ``"knowledge_flag"``)."""
 
 CONTACT_SPEC: AggregateSpec[CustomerContact] = AggregateSpec.of(
-    CustomerContact,
-    kind=CustomerContact.KIND,
+    "itsm_core.desk.model:CustomerContact",
+    kind="customer_contact",
     record_version=1,
     index=(
         IndexField("customer", "str", lambda c: c.customer),

@@ -8,15 +8,19 @@ owner, state, due instant, service and customer.
 
 from __future__ import annotations
 
-from itsm_core.improvements.model import ImprovementItem
+from typing import TYPE_CHECKING
+
 from itsm_core.storage.base import AggregateSpec, IndexField
+
+if TYPE_CHECKING:
+    from itsm_core.improvements.model import ImprovementItem
 
 __all__ = ["IMPROVEMENT_SPEC"]
 
 
 IMPROVEMENT_SPEC: AggregateSpec[ImprovementItem] = AggregateSpec.of(
-    ImprovementItem,
-    kind=ImprovementItem.KIND,
+    "itsm_core.improvements.model:ImprovementItem",
+    kind="improvement_item",
     record_version=1,
     index=(
         IndexField("state", "str", lambda i: i.state._value_),

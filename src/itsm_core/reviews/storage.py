@@ -7,16 +7,20 @@ index fields are what the reviews' queries (and the review analysis) use.
 
 from __future__ import annotations
 
-from itsm_core.reviews.model import ServiceReview
-from itsm_core.reviews.plans import ReviewPlan
+from typing import TYPE_CHECKING
+
 from itsm_core.storage.base import AggregateSpec, IndexField
+
+if TYPE_CHECKING:
+    from itsm_core.reviews.model import ServiceReview
+    from itsm_core.reviews.plans import ReviewPlan
 
 __all__ = ["PLAN_SPEC", "REVIEW_SPEC"]
 
 
 REVIEW_SPEC: AggregateSpec[ServiceReview] = AggregateSpec.of(
-    ServiceReview,
-    kind=ServiceReview.KIND,
+    "itsm_core.reviews.model:ServiceReview",
+    kind="service_review",
     record_version=1,
     index=(
         IndexField("state", "str", lambda r: r.state.value),
@@ -38,8 +42,8 @@ REVIEW_SPEC: AggregateSpec[ServiceReview] = AggregateSpec.of(
 """The storage spec of service reviews (kind ``"service_review"``)."""
 
 PLAN_SPEC: AggregateSpec[ReviewPlan] = AggregateSpec.of(
-    ReviewPlan,
-    kind=ReviewPlan.KIND,
+    "itsm_core.reviews.plans:ReviewPlan",
+    kind="review_plan",
     record_version=1,
     index=(
         IndexField("state", "str", lambda p: p.state.value),

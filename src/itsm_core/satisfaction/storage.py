@@ -48,18 +48,19 @@ so that ``sum`` counts them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from itsm_core.satisfaction.enums import InvitationState
-from itsm_core.satisfaction.model import (
-    Callback,
-    Campaign,
-    CustomerProfile,
-    Invitation,
-    Response,
-    ServiceRecord,
-)
 from itsm_core.storage.base import AggregateSpec, IndexField
+
+if TYPE_CHECKING:
+    from itsm_core.satisfaction.model import (
+        Callback,
+        Campaign,
+        CustomerProfile,
+        Invitation,
+        Response,
+        ServiceRecord,
+    )
 
 __all__ = [
     "CALLBACK_SPEC",
@@ -85,9 +86,9 @@ def _response_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
 
 
 RESPONSE_SPEC: AggregateSpec[Response] = AggregateSpec.of(
-    Response,
+    "itsm_core.satisfaction.response:Response",
     confidential=lambda r: ("respondent",) if r.confidential else (),
-    kind=Response.KIND,
+    kind="satisfaction_response",
     record_version=2,
     upcasters={1: _response_v1_to_v2},
     index=(
@@ -151,8 +152,8 @@ def _service_record_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
 
 
 SERVICE_RECORD_SPEC: AggregateSpec[ServiceRecord] = AggregateSpec.of(
-    ServiceRecord,
-    kind=ServiceRecord.KIND,
+    "itsm_core.satisfaction.service_record:ServiceRecord",
+    kind="service_record",
     record_version=2,
     upcasters={1: _service_record_v1_to_v2},
     index=(
@@ -183,8 +184,8 @@ SERVICE_RECORD_SPEC: AggregateSpec[ServiceRecord] = AggregateSpec.of(
 
 
 CAMPAIGN_SPEC: AggregateSpec[Campaign] = AggregateSpec.of(
-    Campaign,
-    kind=Campaign.KIND,
+    "itsm_core.satisfaction.campaigns:Campaign",
+    kind="survey_campaign",
     record_version=1,
     index=(
         IndexField("state", "str", lambda c: c.state.value),
@@ -198,9 +199,11 @@ CAMPAIGN_SPEC: AggregateSpec[Campaign] = AggregateSpec.of(
 """Stores :class:`~itsm_core.satisfaction.campaigns.Campaign` (kind ``survey_campaign``)."""
 
 
+_RESPONDED = "responded"  # the code of InvitationState.RESPONDED
+
 INVITATION_SPEC: AggregateSpec[Invitation] = AggregateSpec.of(
-    Invitation,
-    kind=Invitation.KIND,
+    "itsm_core.satisfaction.campaigns:Invitation",
+    kind="survey_invitation",
     record_version=1,
     index=(
         IndexField("campaign_id", "str", lambda i: i.campaign_id),
@@ -210,7 +213,7 @@ INVITATION_SPEC: AggregateSpec[Invitation] = AggregateSpec.of(
         IndexField("state", "str", lambda i: i.state.value),
         IndexField("invited_at", "datetime", lambda i: i.invited_at),
         IndexField("expires_at", "datetime", lambda i: i.expires_at),
-        IndexField("responded", "int", lambda i: _flag(i.state is InvitationState.RESPONDED)),
+        IndexField("responded", "int", lambda i: _flag(i.state._value_ == _RESPONDED)),
         IndexField("reminders", "int", lambda i: len(i.reminders)),
     ),
 )
@@ -221,8 +224,8 @@ INVITATION_SPEC: AggregateSpec[Invitation] = AggregateSpec.of(
 
 
 CALLBACK_SPEC: AggregateSpec[Callback] = AggregateSpec.of(
-    Callback,
-    kind=Callback.KIND,
+    "itsm_core.satisfaction.callback:Callback",
+    kind="service_callback",
     record_version=1,
     index=(
         IndexField("kind", "str", lambda c: c.kind.value),
@@ -245,8 +248,8 @@ CALLBACK_SPEC: AggregateSpec[Callback] = AggregateSpec.of(
 
 
 CUSTOMER_SPEC: AggregateSpec[CustomerProfile] = AggregateSpec.of(
-    CustomerProfile,
-    kind=CustomerProfile.KIND,
+    "itsm_core.satisfaction.customer_profile:CustomerProfile",
+    kind="customer_profile",
     record_version=1,
     index=(
         IndexField("name", "str", lambda c: c.name),

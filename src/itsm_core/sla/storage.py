@@ -20,11 +20,13 @@ service when the application starts (a clock stores its calendar's name).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from itsm_core.sla.agreements import Agreement
-from itsm_core.sla.clock import SlaClock
 from itsm_core.storage.base import AggregateSpec, IndexField
+
+if TYPE_CHECKING:
+    from itsm_core.sla.agreements import Agreement
+    from itsm_core.sla.clock import SlaClock
 
 __all__ = ["AGREEMENT_SPEC", "CLOCK_SPEC", "lateness_hours"]
 
@@ -51,8 +53,8 @@ def _clock_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
 
 
 CLOCK_SPEC: AggregateSpec[SlaClock] = AggregateSpec.of(
-    SlaClock,
-    kind=SlaClock.KIND,
+    "itsm_core.sla.clock:SlaClock",
+    kind="sla_clock",
     record_version=2,
     upcasters={1: _clock_v1_to_v2},
     index=(
@@ -86,8 +88,8 @@ def _agreement_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
 
 
 AGREEMENT_SPEC: AggregateSpec[Agreement] = AggregateSpec.of(
-    Agreement,
-    kind=Agreement.KIND,
+    "itsm_core.sla.agreements:Agreement",
+    kind="sla_agreement",
     record_version=2,
     upcasters={1: _agreement_v1_to_v2},
     index=(

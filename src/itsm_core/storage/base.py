@@ -14,17 +14,15 @@ backend can answer them with indexed columns and ``GROUP BY`` in the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Generic, Literal, Protocol, Self, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, get_args
 
 import attrs
 
 from itsm_core.kernel.errors import ValidationError
-from itsm_core.kernel.events import DomainEvent
-from itsm_core.kernel.idempotency import CommandStamp, StoredCommand
-from itsm_core.kernel.text import check_texts, text_problem
+from itsm_core.kernel.text import text_problem
 from itsm_core.storage.checks import IndexType, check_id, check_value
 from itsm_core.storage.outbox_entries import (
     FailedDelivery,
@@ -32,14 +30,12 @@ from itsm_core.storage.outbox_entries import (
     OutboxOutcome,
     lease_end,
 )
-from itsm_core.storage.records import (
-    RECORD_VERSION_KEY,
-    Upcaster,
-    check_versions,
-    derived_mapping,
-    stamp,
-    upcast,
-)
+from itsm_core.storage.records import Upcaster
+from itsm_core.storage.specs import AggregateSpec, IndexField
+
+if TYPE_CHECKING:  # the protocols' types: the backends load them
+    from itsm_core.kernel.events import DomainEvent
+    from itsm_core.kernel.idempotency import CommandStamp, StoredCommand
 
 __all__ = [
     "AggregateSpec",
@@ -71,152 +67,6 @@ _OPS: frozenset[str] = frozenset(get_args(Op))
 MeasureFn = Literal["count", "sum", "min", "max"]
 _MEASURE_FNS: frozenset[str] = frozenset(get_args(MeasureFn))
 _SUMMABLE: frozenset[str] = frozenset({"int", "float", "bool"})
-
-
-@attrs.frozen
-class IndexField(Generic[T]):
-    """A queryable field of an aggregate.
-
-    :param name: the field's name in queries (and the column name in SQL).
-    :param type: one of ``str``, ``int``, ``float``, ``bool``, ``datetime``.
-    :param extract: reads the value from an entity (None when absent).
-    """
-
-    name: str
-    type: IndexType
-    extract: Callable[[T], Any]
-
-
-@attrs.frozen
-class AggregateSpec(Generic[T]):
-    """How one kind of aggregate is stored.
-
-    Build it from the entity class with :meth:`of`: the record mapping is then
-    derived from the attrs fields (:data:`~itsm_core.kernel.codec.RECORDS`).
-    The constructor takes a hand-written mapping instead.
-
-    :param kind: the kind's name, e.g. ``"complaint"``.
-    :param entity_type: the entity class.
-    :param to_record: entity → JSON-able dict (the whole state).
-    :param from_record: that dict → entity.
-    :param index: the fields queries and aggregates may use.
-    :param record_version: the version of the record's current shape (1 until
-        it first changes); see :mod:`itsm_core.storage.records`.
-    :param upcasters: for each older version ``n`` (1 to ``record_version - 1``),
-        the function turning a record of version ``n`` into one of ``n + 1``.
-    :param confidential: entity → the names of its record's fields that hold a
-        confidential value (an internal complainant's identity); a store opened
-        with encryption keys seals them (:mod:`itsm_core.storage.sealing`).
-    :raises ValidationError: unless there is exactly one upcaster per older version.
-    """
-
-    kind: str
-    entity_type: type[T]
-    _to_record: Callable[[T], dict[str, Any]]
-    _from_record: Callable[[Mapping[str, Any]], T]
-    index: tuple[IndexField[T], ...] = ()
-    record_version: int = 1
-    upcasters: Mapping[int, Upcaster] = attrs.field(factory=dict)
-    confidential: Callable[[T], Iterable[str]] | None = None
-
-    def __attrs_post_init__(self) -> None:
-        checked = check_versions(self.kind, self.record_version, self.upcasters)
-        object.__setattr__(self, "upcasters", checked)  # a copy of its own
-
-    @classmethod
-    def of(
-        cls,
-        entity_type: type[E],
-        *,
-        kind: str | None = None,
-        index: Sequence[IndexField[E]] = (),
-        record_version: int = 1,
-        upcasters: Mapping[int, Upcaster] | None = None,
-        confidential: Callable[[E], Iterable[str]] | None = None,
-    ) -> AggregateSpec[E]:
-        """Return the spec of ``entity_type`` with its record mapping derived from its fields.
-
-        :param entity_type: an attrs class (an :class:`~itsm_core.kernel.aggregate.Aggregate`).
-        :param kind: the kind's name; default ``entity_type.KIND``.
-        :param index: the fields queries and aggregates may use.
-        :param record_version: the version of the record's current shape.
-        :param upcasters: one per older version, see :mod:`itsm_core.storage.records`.
-        :param confidential: entity → its record's fields holding a confidential value.
-        :raises ValidationError: for a class that is not an attrs class, no kind,
-            a field named ``record_version``, or upcasters that do not fit.
-        """
-        candidate: Any = entity_type  # attrs.has would narrow entity_type's own type
-        if not (isinstance(candidate, type) and attrs.has(candidate)):
-            raise ValidationError(
-                f"AggregateSpec.of needs an attrs class, got {entity_type!r}", field="entity_type"
-            )
-        name = kind if kind is not None else getattr(entity_type, "KIND", None)
-        if not isinstance(name, str) or not name:
-            raise ValidationError(
-                f"{entity_type.__name__}: give kind=..., or a KIND class attribute",
-                field="kind",
-            )
-        if any(a.name == RECORD_VERSION_KEY for a in attrs.fields(candidate)):
-            raise ValidationError(
-                f"{entity_type.__name__}: a field may not be named {RECORD_VERSION_KEY!r}: "
-                "every record holds the version of its shape under that key",
-                field=RECORD_VERSION_KEY,
-            )
-        to_record, from_record = derived_mapping(name, entity_type)
-        return AggregateSpec(
-            name,
-            entity_type,
-            to_record,
-            from_record,
-            tuple(index),
-            record_version,
-            {} if upcasters is None else upcasters,
-            confidential,
-        )
-
-    def to_record(self, entity: T) -> dict[str, Any]:
-        """Return the whole state of ``entity`` as a JSON-able dict of the current shape.
-
-        The dict holds the shape's version under ``"record_version"``.
-
-        :raises ValidationError: if a string of the record holds a character
-            no backend stores alike (:mod:`itsm_core.kernel.text`).
-        """
-        record = self._to_record(entity)
-        check_texts(record, self.kind)
-        return stamp(record, self.record_version)
-
-    def from_record(self, record: Mapping[str, Any]) -> T:
-        """Rebuild an entity from a record of this or any older shape.
-
-        An older record is upcast first (in memory; the stored row is unchanged);
-        the mapping then receives a record of the current shape, with its
-        ``"record_version"`` key.
-
-        :raises StorageError: for a record of a newer shape, or one that does not fit.
-        """
-        return self._from_record(upcast(self.kind, record, self.record_version, self.upcasters))
-
-    def sealed_fields(self, entity: T) -> tuple[str, ...]:
-        """Return the names of ``entity``'s record fields that hold a confidential value."""
-        return () if self.confidential is None else tuple(self.confidential(entity))
-
-    def index_values(self, entity: T) -> dict[str, Any]:
-        """Return ``{field name: value}`` of every indexed field of ``entity``."""
-        return {f.name: f.extract(entity) for f in self.index}
-
-    def field(self, name: str) -> IndexField[T]:
-        """Return the indexed field ``name``.
-
-        :raises ValidationError: naming the indexed fields when there is none such.
-        """
-        for f in self.index:
-            if f.name == name:
-                return f
-        allowed = ", ".join(f.name for f in self.index) or "none"
-        raise ValidationError(
-            f"{self.kind} has no indexed field {name!r}; queryable fields: {allowed}", field=name
-        )
 
 
 @attrs.frozen

@@ -3,7 +3,7 @@
 When the application opens a store with :class:`EncryptionKeys`, every
 confidential value is sealed before it is written: the identity in an
 aggregate's record (the fields its spec names, see
-:attr:`~itsm_core.storage.base.AggregateSpec.confidential`) and the
+:attr:`~itsm_core.storage.specs.AggregateSpec.confidential`) and the
 confidential payload values of its events (:attr:`DomainEvent.confidential
 <itsm_core.kernel.events.DomainEvent.confidential>`). Anyone who reads the
 database or a backup sees a token, not the value.

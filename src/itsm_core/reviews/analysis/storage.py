@@ -8,18 +8,20 @@ whatever the records say later. Revision 0006 creates both tables.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from itsm_core.reviews.analysis.progress import ProgressReport
-from itsm_core.reviews.analysis.trends import TrendAnalysis
 from itsm_core.storage.base import AggregateSpec, IndexField
+
+if TYPE_CHECKING:
+    from itsm_core.reviews.analysis.progress import ProgressReport
+    from itsm_core.reviews.analysis.trends import TrendAnalysis
 
 __all__ = ["ANALYSIS_SPECS", "PROGRESS_REPORT_SPEC", "TREND_ANALYSIS_SPEC"]
 
 
 TREND_ANALYSIS_SPEC: AggregateSpec[TrendAnalysis] = AggregateSpec.of(
-    TrendAnalysis,
-    kind=TrendAnalysis.KIND,
+    "itsm_core.reviews.analysis.trends:TrendAnalysis",
+    kind="trend_analysis",
     record_version=1,
     index=(
         IndexField("customer", "str", lambda a: a.customer),
@@ -32,8 +34,8 @@ TREND_ANALYSIS_SPEC: AggregateSpec[TrendAnalysis] = AggregateSpec.of(
 """The storage spec of trend analyses (kind ``"trend_analysis"``)."""
 
 PROGRESS_REPORT_SPEC: AggregateSpec[ProgressReport] = AggregateSpec.of(
-    ProgressReport,
-    kind=ProgressReport.KIND,
+    "itsm_core.reviews.analysis.progress:ProgressReport",
+    kind="improvement_progress_report",
     record_version=1,
     index=(
         IndexField("customer", "str", lambda r: r.customer),

@@ -11,10 +11,12 @@ out into the register; the upcaster reads a record of either shape.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from itsm_core.satisfaction.analysis.model import SatisfactionStanding, SatisfactionTarget
 from itsm_core.storage.base import AggregateSpec, IndexField
+
+if TYPE_CHECKING:
+    from itsm_core.satisfaction.analysis.model import SatisfactionStanding, SatisfactionTarget
 
 __all__ = ["ANALYSIS_SPECS", "STANDING_SPEC", "TARGET_SPEC"]
 
@@ -26,8 +28,8 @@ def _target_v1_to_v2(record: dict[str, Any]) -> dict[str, Any]:
 
 
 TARGET_SPEC: AggregateSpec[SatisfactionTarget] = AggregateSpec.of(
-    SatisfactionTarget,
-    kind=SatisfactionTarget.KIND,
+    "itsm_core.satisfaction.analysis.targets:SatisfactionTarget",
+    kind="satisfaction_target",
     record_version=2,
     upcasters={1: _target_v1_to_v2},
     index=(
@@ -53,8 +55,8 @@ def _level(s: SatisfactionStanding) -> Any:
 
 
 STANDING_SPEC: AggregateSpec[SatisfactionStanding] = AggregateSpec.of(
-    SatisfactionStanding,
-    kind=SatisfactionStanding.KIND,
+    "itsm_core.satisfaction.analysis.standings:SatisfactionStanding",
+    kind="satisfaction_standing",
     record_version=2,
     upcasters={1: _standing_v1_to_v2},
     index=(

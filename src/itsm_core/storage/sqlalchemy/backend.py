@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -42,7 +42,15 @@ from itsm_core.storage.sqlalchemy.tables import (
     check_aggregate_tables,
     core_metadata,
 )
-from itsm_core.storage.sqlalchemy.unit_of_work import SqlUnitOfWork
+
+if TYPE_CHECKING:
+    from itsm_core.storage.sqlalchemy.unit_of_work import SqlUnitOfWork
+else:  # loaded by the first unit of work (or this name's first use): opening needs none
+    from itsm_core.kernel.lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        __name__, {"itsm_core.storage.sqlalchemy.unit_of_work": ("SqlUnitOfWork",)}
+    )
 
 __all__ = ["SqlBackend"]
 
@@ -260,6 +268,8 @@ class SqlBackend(SqlOutbox):
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """Open a unit of work (one transaction; use it as a context manager)."""
+        from itsm_core.storage.sqlalchemy.unit_of_work import SqlUnitOfWork
+
         self._check_open()
         return SqlUnitOfWork(self)
 

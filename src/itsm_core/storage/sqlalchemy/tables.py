@@ -3,7 +3,7 @@
 Per aggregate kind one table ``itsm_<kind>``: ``id`` (primary key),
 ``version`` (optimistic concurrency), ``record`` (the spec's JSON-able
 record; ``JSONB`` on PostgreSQL) and one typed, indexed column per
-:class:`~itsm_core.storage.base.IndexField`. Besides them, the tables every
+:class:`~itsm_core.storage.specs.IndexField`. Besides them, the tables every
 store has: ``itsm_events`` (the audit trail, with the
 idempotency key of the command that stored each event; append-only: the
 migrations add triggers refusing UPDATE and DELETE), ``itsm_outbox`` (committed
