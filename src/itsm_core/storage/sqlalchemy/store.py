@@ -28,7 +28,7 @@ from itsm_core.storage.sealing import EncryptionKeys, Sealing, open_unkeyed
 from itsm_core.storage.sqlalchemy.engine import describe_error
 from itsm_core.storage.sqlalchemy.sealed import SqlDataKeys
 
-__all__ = ["DriverStatement", "SqlStore"]
+__all__ = ["DriverStatement", "JsonText", "SqlStore"]
 
 
 def _plain(value: Any) -> Any:
@@ -38,13 +38,36 @@ def _plain(value: Any) -> Any:
 _UNSET = object()
 
 
+class JsonText:
+    """A JSON column's value already encoded (its text): a :class:`DriverStatement` writes
+    the text as it is instead of encoding the value again.
+
+    :param text: the JSON text.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _json_or_text(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The bind processor of a JSON column that passes a :class:`JsonText` through as text."""
+
+    def json_value(value: Any) -> Any:
+        return value.text if value.__class__ is JsonText else process(value)
+
+    return json_value
+
+
 class DriverStatement:
     """A statement compiled once and run as the driver's own executemany.
 
     For the writes of a batch (a tick's clocks, events and outbox rows):
     :meth:`sqlalchemy.engine.Connection.execute` would build and convert
     every row's parameters again; here each value goes through its column
-    type's own bind processor (what SQLAlchemy would do), and the rows go to
+    type's own bind processor (what SQLAlchemy would do; a JSON value given
+    as :class:`JsonText` is written as that text), and the rows go to
     the driver in one :meth:`~sqlalchemy.engine.Connection.exec_driver_sql`
     (SQLAlchemy's events and error translation included). The stored values
     are those :meth:`~sqlalchemy.engine.Connection.execute` stores.
@@ -65,9 +88,14 @@ class DriverStatement:
             raise ValueError(f"the statement needs {sorted(missing)} besides {list(keys)}")
         names = compiled.positiontup if self.positional else [k for k in keys if k in binds]
         self.names = tuple(names)
-        self.processors = tuple(
-            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-        )
+        processors = []
+        for name in names:
+            column_type = binds[name].type
+            process = column_type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None and isinstance(column_type, sa.JSON):
+                process = _json_or_text(process)
+            processors.append(process)
+        self.processors = tuple(processors)
 
     def rows(self, params: list[dict[str, Any]]) -> list[Any]:
         """The driver's parameters of ``params`` (tuples or dicts, as its paramstyle wants).
