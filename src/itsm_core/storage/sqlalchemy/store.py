@@ -97,15 +97,14 @@ class DriverStatement:
             processors.append(process)
         self.processors = tuple(processors)
 
-    def rows(self, params: list[dict[str, Any]]) -> list[Any]:
-        """The driver's parameters of ``params`` (tuples or dicts, as its paramstyle wants).
+    def values(self, params: list[dict[str, Any]]) -> Iterator[list[Any]]:
+        """The converted values of each row of ``params``, in the order of :attr:`names`.
 
         A value that is the very object of the row before in its column (the
         instant every outbox row of a batch was written at) is converted once.
         """
         names = self.names
         converted = [(i, f, [_UNSET, None]) for i, f in enumerate(self.processors) if f is not None]
-        out: list[Any] = []
         for p in params:
             values = [p[n] for n in names]
             for i, f, last in converted:
@@ -115,12 +114,42 @@ class DriverStatement:
                 else:
                     last[0] = v
                     values[i] = last[1] = f(v)
-            out.append(tuple(values) if self.positional else dict(zip(names, values, strict=True)))
-        return out
+            yield values
+
+    def rows(self, params: list[dict[str, Any]]) -> list[Any]:
+        """The driver's parameters of ``params`` (tuples or dicts, as its paramstyle wants)."""
+        if self.positional:
+            return [tuple(values) for values in self.values(params)]
+        names = self.names
+        return [dict(zip(names, values, strict=True)) for values in self.values(params)]
 
     def run(self, connection: sa.Connection, params: list[dict[str, Any]]) -> Any:
         """Execute for every row of ``params``; return the result (its ``rowcount``)."""
         return connection.exec_driver_sql(self.sql, self.rows(params))
+
+    def copy(
+        self, connection: sa.Connection, table: sa.Table, params: list[dict[str, Any]]
+    ) -> None:
+        """Write the rows of ``params`` into ``table`` with PostgreSQL's ``COPY … FROM STDIN``.
+
+        For an INSERT without ON CONFLICT or RETURNING (a batch's events and
+        outbox rows): the values are those :meth:`run` sends, the rows one
+        stream instead of a statement each. A database error is SQLAlchemy's,
+        as :meth:`run` raises it (a lost connection invalidated).
+        """
+        quote = connection.dialect.identifier_preparer.quote
+        sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in self.names)}) FROM STDIN"
+        driver = connection.connection.driver_connection
+        dialect = connection.dialect
+        error: type[Exception] = dialect.loaded_dbapi.Error
+        try:
+            with driver.cursor() as cursor, cursor.copy(sql) as stream:  # type: ignore[union-attr]
+                for values in self.values(params):
+                    stream.write_row(values)
+        except error as exc:
+            if dialect.is_disconnect(exc, driver, None):  # type: ignore[arg-type]
+                connection.invalidate(exc)
+            raise sa.exc.DBAPIError.instance(sql, None, exc, error, dialect=dialect) from exc
 
 
 class SqlStore:
@@ -254,13 +283,32 @@ class SqlStore:
 
         Every row has the keys of the first. Returns the result (its ``rowcount``).
         """
-        keys = tuple(params[0])
+        return self._driver(statement, tuple(params[0])).run(connection, params)
+
+    def _driver(self, statement: Any, keys: tuple[str, ...]) -> DriverStatement:
+        """The :class:`DriverStatement` of ``statement`` for rows with ``keys``, built once."""
         cache_key = (id(statement), keys)
         driver = self._driver_statements.get(cache_key)
         if driver is None:
             driver = DriverStatement(self.engine, statement, keys)
             self._driver_statements[cache_key] = driver
-        return driver.run(connection, params)
+        return driver
+
+    def _write_many(
+        self, connection: sa.Connection, statement: Any, params: list[dict[str, Any]]
+    ) -> None:
+        """Run the plain INSERT ``statement`` (no conflict handled, nothing returned) for
+        every row of ``params``.
+
+        On PostgreSQL the rows go in one ``COPY`` (:meth:`DriverStatement.copy`),
+        elsewhere in the driver's executemany (:meth:`_run_many`).
+        """
+        if not params:
+            return
+        if self.dialect != "postgresql":
+            self._run_many(connection, statement, params)
+            return
+        self._driver(statement, tuple(params[0])).copy(connection, statement.table, params)
 
     def _now(self) -> Any:
         now = datetime.now(UTC)

@@ -413,8 +413,8 @@ class SqlUnitOfWork(SqlReads):
             for i, row in enumerate(rows):
                 row.update(self._stamp_of(i))
             self._stamped += len(events)
-        backend._run_many(connection, backend._events_insert, rows)
-        backend._run_many(connection, backend._outbox_insert, self._outbox_rows(events, now))
+        backend._write_many(connection, backend._events_insert, rows)
+        backend._write_many(connection, backend._outbox_insert, self._outbox_rows(events, now))
 
     def _outbox_rows(self, events: Sequence[DomainEvent], now: Any) -> list[dict[str, Any]]:
         """The outbox rows of ``events``: done already where :meth:`outbox_done_at` says so."""
