@@ -183,6 +183,29 @@ def test_a_batch_stores_text_that_only_looks_refused_as_it_is(make: Maker) -> No
     assert [i.id for i in found] == ["i1"]
 
 
+def test_an_event_id_taken_in_a_batch_is_a_conflict_and_writes_nothing(make: Maker) -> None:
+    """The events of a batch (one COPY on PostgreSQL) refuse an event id already
+    stored as any other write does: a conflict, the unit of work rolled back."""
+    import attrs
+
+    backend = make([ITEM_SPEC])
+    with backend.unit_of_work() as uow:
+        first = Item.create("a")
+        uow.save(ITEM_SPEC, first)
+        uow.commit()
+    taken = first.pending_events[0].event_id if first.pending_events else None
+    with backend.unit_of_work() as uow:
+        taken = taken or uow.history(Item.KIND, "a")[0].event_id
+    clash = Item.create("b")
+    clash._pending[0] = attrs.evolve(clash._pending[0], event_id=taken)
+    with backend.unit_of_work() as uow, pytest.raises(ConflictError):
+        uow.save_many(ITEM_SPEC, [Item.create("c"), clash])
+    with backend.unit_of_work() as uow:
+        assert [i.id for i in uow.find(ITEM_SPEC)] == ["a"]
+    assert _history_lengths(backend, "a", "b", "c") == [1, 0, 0]
+    assert _pending(backend) == 1
+
+
 def test_the_subject_lookup_of_a_clock_uses_the_subject_index(tmp_path: Path) -> None:
     from itsm_core import SYSTEM, FrozenClock, ItsmCore
     from itsm_core.sla import CLOCK_SPEC, SlaClock, Target
