@@ -156,6 +156,56 @@ def test_a_value_that_does_not_fit_refuses_the_batch_before_anything_is_written(
     assert _pending(backend) == 0
 
 
+@pytest.mark.parametrize("bad", ["nul \x00 here", "lone \ud800 surrogate"])
+def test_the_text_rule_refuses_a_batch_whose_record_is_encoded_once(make: Maker, bad: str) -> None:
+    """The batch path checks the text rule on the record's one JSON encoding."""
+    backend = make([ITEM_SPEC])
+    refused = Item.create("bad")
+    refused.secret = bad  # not indexed, in the record only (not in an event)
+    with backend.unit_of_work() as uow:
+        with pytest.raises(ValidationError, match=r"contract_item\.secret"):
+            uow.save_many(ITEM_SPEC, [Item.create("good"), refused])
+        assert uow.count(ITEM_SPEC) == 0
+        uow.commit()
+    assert _pending(backend) == 0
+
+
+def test_a_batch_stores_text_that_only_looks_refused_as_it_is(make: Maker) -> None:
+    """An escaped backslash before ``u0000`` is no NUL; any other character is kept."""
+    names = ["\\u0000 is six characters", "两个 \"quotes\" \U0001f600 \u00e9", "plain"]
+    backend = make([ITEM_SPEC])
+    with backend.unit_of_work() as uow:
+        uow.save_many(ITEM_SPEC, [Item.create(f"i{n}", name=name) for n, name in enumerate(names)])
+        uow.commit()
+    assert [i.name for i in _load(backend, "i0", "i1", "i2")] == names
+    with backend.unit_of_work() as uow:
+        found = uow.find(ITEM_SPEC, Query((Where("name", "eq", names[1]),)))
+    assert [i.id for i in found] == ["i1"]
+
+
+def test_an_event_id_taken_in_a_batch_is_a_conflict_and_writes_nothing(make: Maker) -> None:
+    """The events of a batch (one COPY on PostgreSQL) refuse an event id already
+    stored as any other write does: a conflict, the unit of work rolled back."""
+    import attrs
+
+    backend = make([ITEM_SPEC])
+    with backend.unit_of_work() as uow:
+        first = Item.create("a")
+        uow.save(ITEM_SPEC, first)
+        uow.commit()
+    taken = first.pending_events[0].event_id if first.pending_events else None
+    with backend.unit_of_work() as uow:
+        taken = taken or uow.history(Item.KIND, "a")[0].event_id
+    clash = Item.create("b")
+    clash._pending[0] = attrs.evolve(clash._pending[0], event_id=taken)
+    with backend.unit_of_work() as uow, pytest.raises(ConflictError):
+        uow.save_many(ITEM_SPEC, [Item.create("c"), clash])
+    with backend.unit_of_work() as uow:
+        assert [i.id for i in uow.find(ITEM_SPEC)] == ["a"]
+    assert _history_lengths(backend, "a", "b", "c") == [1, 0, 0]
+    assert _pending(backend) == 1
+
+
 def test_the_subject_lookup_of_a_clock_uses_the_subject_index(tmp_path: Path) -> None:
     from itsm_core import SYSTEM, FrozenClock, ItsmCore
     from itsm_core.sla import CLOCK_SPEC, SlaClock, Target

@@ -156,3 +156,55 @@ def test_an_entity_of_another_version_than_the_one_read_is_written_in_full(
     assert _columns(backend, "a")["name"] == "n1"
     assert _found(backend, "name", "n1") == ["a"]
     assert _found(backend, "name", "n2") == []
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=lambda c: "+".join(c))
+def test_a_batch_save_after_a_locking_find_stores_what_a_full_update_stores(
+    make: Maker, change: dict[str, Any]
+) -> None:
+    """A locking find reads the index columns as a get does: the batch path sets only
+    the changed ones, rows setting different columns included."""
+    backend = make([ITEM_SPEC])
+    for item_id in ("a", "b", "c"):
+        _store(backend, Item.create(item_id, **FIRST))
+    with backend.unit_of_work() as uow:
+        items = uow.find(ITEM_SPEC, Query(order_by=("id",), lock=True))
+        items[0].change(**change)
+        items[1].change(name="other")
+        for item in items:
+            item.bump()
+        uow.save_many(ITEM_SPEC, items)
+        items[0].bump()  # a second batch in the same unit of work
+        uow.save_many(ITEM_SPEC, items[:1])
+        uow.commit()
+    with backend.unit_of_work() as uow:
+        loaded = {i: uow.get(ITEM_SPEC, i) for i in ("a", "b", "c")}
+    for item_id, item in loaded.items():
+        assert _columns(backend, item_id) == _expected(item)
+    assert [loaded[i].version for i in ("a", "b", "c")] == [i.version for i in items]
+    for name, value in {**FIRST, **change}.items():
+        if value is not None:
+            assert "a" in _found(backend, name, value), name
+    for name, value in change.items():
+        if FIRST[name] != value:
+            assert _found(backend, name, FIRST[name]) == (["c"] if name == "name" else ["b", "c"])
+
+
+def test_a_stale_batch_save_after_a_locking_find_is_still_a_conflict(make: Maker) -> None:
+    backend = make([ITEM_SPEC])
+    for item_id in ("a", "b"):
+        _store(backend, Item.create(item_id, **FIRST))
+    with backend.unit_of_work() as uow:
+        stale = uow.get(ITEM_SPEC, "b")
+    with backend.unit_of_work() as uow:
+        fresh = uow.get(ITEM_SPEC, "b")
+        fresh.change(name="n2")
+        uow.save(ITEM_SPEC, fresh)
+        uow.commit()
+    with backend.unit_of_work() as uow, pytest.raises(ConflictError) as raised:
+        first = uow.find(ITEM_SPEC, Query((Where("name", "eq", "n1"),), lock=True))[0]
+        first.change(size=5)
+        stale.change(size=5)
+        uow.save_many(ITEM_SPEC, [first, stale])
+    assert raised.value.entity_id == "b"
+    assert _found(backend, "size", 5) == []

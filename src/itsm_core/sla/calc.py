@@ -60,21 +60,38 @@ def find_calendar(lookup: CalendarLookup, name: str) -> BusinessCalendar:
 class ClockCalc:
     """Calendar arithmetic that collects the unofficial years it used.
 
+    One is made per command of a clock: it finds each calendar once, and
+    computes each due instant once (the firing of the levels due and the
+    arming of the next one ask for the same instants).
+
     :param lookup: finds a calendar by name.
     """
 
     def __init__(self, lookup: CalendarLookup) -> None:
-        self.lookup: CalendarLookup = lambda name: find_calendar(lookup, name)
+        self._find = lookup
+        self._calendars: dict[str, BusinessCalendar] = {}
+        self._instants: dict[tuple[str, datetime, timedelta], datetime] = {}
         self.warnings: dict[int, UnofficialYear] = {}
+
+    def lookup(self, name: str) -> BusinessCalendar:
+        """The calendar named ``name`` (found once per name; see :func:`find_calendar`)."""
+        calendar = self._calendars.get(name)
+        if calendar is None:
+            calendar = self._calendars[name] = find_calendar(self._find, name)
+        return calendar
 
     def _keep(self, warnings: tuple[UnofficialYear, ...]) -> None:
         for w in warnings:
             self.warnings.setdefault(w.year, w)
 
     def add(self, calendar: str, start: datetime, duration: timedelta) -> datetime:
-        result = self.lookup(calendar).add_detailed(start, duration)
-        self._keep(result.warnings)
-        return result.value
+        key = (calendar, start, duration)
+        value = self._instants.get(key)
+        if value is None:
+            result = self.lookup(calendar).add_detailed(start, duration)
+            self._keep(result.warnings)
+            value = self._instants[key] = result.value
+        return value
 
     def between(self, calendar: str, start: datetime, end: datetime) -> timedelta:
         result = self.lookup(calendar).between_detailed(start, end)

@@ -218,7 +218,11 @@ class ClockCore(Aggregate):
     def _instant(self, level: float, calc: ClockCalc) -> datetime:
         """When ``level`` is reached while running (the stretch's start if already reached)."""
         assert self.running_since is not None
-        amount = self._amount(level)
+        return self._instant_of(self._amount(level), calc)
+
+    def _instant_of(self, amount: timedelta, calc: ClockCalc) -> datetime:
+        """When ``amount`` of business time is counted while running."""
+        assert self.running_since is not None
         if amount <= self.elapsed_before:
             return self.running_since
         return calc.add(self.calendar, self.running_since, amount - self.elapsed_before)
@@ -232,14 +236,16 @@ class ClockCore(Aggregate):
         problem) ends the firing instead of raising: the levels before it fired.
         """
         count = 0
+        facts: dict[str, Any] | None = None  # what firing a level changes is not among them
         for level in self._levels():
             if level in self.fired:
                 continue
-            if self._amount(level) <= self.elapsed_before:
+            amount = self._amount(level)
+            if amount <= self.elapsed_before:
                 due = self.running_since or now
             elif self.state is ClockState.RUNNING:
                 try:
-                    due = self._instant(level, calc)
+                    due = self._instant_of(amount, calc)
                 except ItsmError:
                     if not partial:
                         raise
@@ -248,11 +254,15 @@ class ClockCore(Aggregate):
                     break
             else:
                 break
-            self._fire(level, due, now, actor)
+            if facts is None:
+                facts = self._facts()
+            self._fire(level, due, now, actor, facts)
             count += 1
         return count
 
-    def _fire(self, level: float, due: datetime, now: datetime, actor: Actor) -> None:
+    def _fire(
+        self, level: float, due: datetime, now: datetime, actor: Actor, facts: dict[str, Any]
+    ) -> None:
         breach = level >= BREACH_LEVEL
         CLOCK_LIFECYCLE.fire(self, "breach" if breach else "warn")
         self.fired = (*self.fired, level)
@@ -264,7 +274,7 @@ class ClockCore(Aggregate):
             actor,
             now,
             {
-                **self._facts(),
+                **facts,
                 "level": level,
                 "percent": round(level * 100),
                 "due_at": due,

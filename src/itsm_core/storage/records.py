@@ -18,19 +18,27 @@ may exist.
 from __future__ import annotations
 
 import copy
+import json
+import re
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from itsm_core.kernel.codec import RECORDS, record_errors
 from itsm_core.kernel.errors import StorageError, ValidationError
+from itsm_core.kernel.text import check_texts
+
+if TYPE_CHECKING:
+    from itsm_core.storage.base import AggregateSpec
 
 __all__ = [
     "RECORD_VERSION_KEY",
     "Upcaster",
     "check_versions",
     "derived_mapping",
+    "encoded_record",
+    "json_text",
     "stamp",
     "upcast",
 ]
@@ -143,6 +151,37 @@ def stamp(record: dict[str, Any], record_version: int) -> dict[str, Any]:
     """Put ``record_version`` into ``record`` (under :data:`RECORD_VERSION_KEY`) and return it."""
     record[RECORD_VERSION_KEY] = record_version
     return record
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(value: Any) -> str | None:
+    """The JSON text of ``value`` (UTF-8 characters as they are), or None if it is no JSON data."""
+    try:
+        return _ENCODE(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def encoded_record(spec: AggregateSpec[T], entity: T) -> tuple[dict[str, Any], str | None]:
+    """``spec.to_record(entity)`` and its JSON text, encoded once.
+
+    The text rule (:mod:`itsm_core.kernel.text`) is checked on the encoded
+    text, as :meth:`~itsm_core.storage.base.AggregateSpec.to_record` checks
+    it, so the record is encoded once for the check and the database both. The
+    text is None when the record is no JSON data (the database's own encoding
+    then reports it).
+
+    :raises ValidationError: as :meth:`~itsm_core.storage.base.AggregateSpec.to_record`.
+    """
+    record = stamp(spec._to_record(entity), spec.record_version)
+    text = json_text(record)
+    # a NUL shows as \u0000 (or an escaped backslash before "u0000": the closer look decides)
+    if text is None or "\\u0000" in text or _SURROGATE.search(text) is not None:
+        check_texts(record, spec.kind)
+    return record, text
 
 
 def derived_mapping(

@@ -163,9 +163,14 @@ class SqlReads:
 
         ``query.lock`` claims the rows on PostgreSQL (``FOR UPDATE SKIP
         LOCKED``): another unit of work's claimed rows are skipped until it ends.
+        Claimed rows are read with their version and index columns, as
+        :meth:`get` reads them, so that saving them sets only the index
+        columns that change.
         """
-        table = self._backend.table(spec)
-        statement = sa.select(table.c.record).where(*self._where(spec, table, query))
+        backend = self._backend
+        table = backend.table(spec)
+        columns = [table.c.id, *backend._stored_columns(spec)] if query.lock else []
+        statement = sa.select(table.c.record, *columns).where(*self._where(spec, table, query))
         order: list[Any] = []
         for name in query.order_by:
             column, _ = self._column(spec, table, name.lstrip("-"))
@@ -181,9 +186,13 @@ class SqlReads:
             if query.offset > MAX_ROWS:
                 return []  # past every row there can be
             statement = statement.offset(query.offset)
-        if query.lock and self._backend.dialect == "postgresql":
+        if query.lock and backend.dialect == "postgresql":
             statement = statement.with_for_update(skip_locked=True, of=table)
-        rows = self._execute(statement, f"querying {spec.kind}")
+        rows = self._execute(statement, f"querying {spec.kind}").all()
+        if query.lock:
+            stored = self._stored
+            for row in rows:
+                stored[(spec.kind, row.id)] = backend.stored_index(spec, row)
         records = self._open(spec.kind, [row.record for row in rows])
         return [spec.from_record(record) for record in records]
 

@@ -28,7 +28,7 @@ from itsm_core.storage.sealing import EncryptionKeys, Sealing, open_unkeyed
 from itsm_core.storage.sqlalchemy.engine import describe_error
 from itsm_core.storage.sqlalchemy.sealed import SqlDataKeys
 
-__all__ = ["DriverStatement", "SqlStore"]
+__all__ = ["DriverStatement", "JsonText", "SqlStore"]
 
 
 def _plain(value: Any) -> Any:
@@ -38,13 +38,36 @@ def _plain(value: Any) -> Any:
 _UNSET = object()
 
 
+class JsonText:
+    """A JSON column's value already encoded (its text): a :class:`DriverStatement` writes
+    the text as it is instead of encoding the value again.
+
+    :param text: the JSON text.
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _json_or_text(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The bind processor of a JSON column that passes a :class:`JsonText` through as text."""
+
+    def json_value(value: Any) -> Any:
+        return value.text if value.__class__ is JsonText else process(value)
+
+    return json_value
+
+
 class DriverStatement:
     """A statement compiled once and run as the driver's own executemany.
 
     For the writes of a batch (a tick's clocks, events and outbox rows):
     :meth:`sqlalchemy.engine.Connection.execute` would build and convert
     every row's parameters again; here each value goes through its column
-    type's own bind processor (what SQLAlchemy would do), and the rows go to
+    type's own bind processor (what SQLAlchemy would do; a JSON value given
+    as :class:`JsonText` is written as that text), and the rows go to
     the driver in one :meth:`~sqlalchemy.engine.Connection.exec_driver_sql`
     (SQLAlchemy's events and error translation included). The stored values
     are those :meth:`~sqlalchemy.engine.Connection.execute` stores.
@@ -65,19 +88,23 @@ class DriverStatement:
             raise ValueError(f"the statement needs {sorted(missing)} besides {list(keys)}")
         names = compiled.positiontup if self.positional else [k for k in keys if k in binds]
         self.names = tuple(names)
-        self.processors = tuple(
-            binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-        )
+        processors = []
+        for name in names:
+            column_type = binds[name].type
+            process = column_type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None and isinstance(column_type, sa.JSON):
+                process = _json_or_text(process)
+            processors.append(process)
+        self.processors = tuple(processors)
 
-    def rows(self, params: list[dict[str, Any]]) -> list[Any]:
-        """The driver's parameters of ``params`` (tuples or dicts, as its paramstyle wants).
+    def values(self, params: list[dict[str, Any]]) -> Iterator[list[Any]]:
+        """The converted values of each row of ``params``, in the order of :attr:`names`.
 
         A value that is the very object of the row before in its column (the
         instant every outbox row of a batch was written at) is converted once.
         """
         names = self.names
         converted = [(i, f, [_UNSET, None]) for i, f in enumerate(self.processors) if f is not None]
-        out: list[Any] = []
         for p in params:
             values = [p[n] for n in names]
             for i, f, last in converted:
@@ -87,12 +114,42 @@ class DriverStatement:
                 else:
                     last[0] = v
                     values[i] = last[1] = f(v)
-            out.append(tuple(values) if self.positional else dict(zip(names, values, strict=True)))
-        return out
+            yield values
+
+    def rows(self, params: list[dict[str, Any]]) -> list[Any]:
+        """The driver's parameters of ``params`` (tuples or dicts, as its paramstyle wants)."""
+        if self.positional:
+            return [tuple(values) for values in self.values(params)]
+        names = self.names
+        return [dict(zip(names, values, strict=True)) for values in self.values(params)]
 
     def run(self, connection: sa.Connection, params: list[dict[str, Any]]) -> Any:
         """Execute for every row of ``params``; return the result (its ``rowcount``)."""
         return connection.exec_driver_sql(self.sql, self.rows(params))
+
+    def copy(
+        self, connection: sa.Connection, table: sa.Table, params: list[dict[str, Any]]
+    ) -> None:
+        """Write the rows of ``params`` into ``table`` with PostgreSQL's ``COPY … FROM STDIN``.
+
+        For an INSERT without ON CONFLICT or RETURNING (a batch's events and
+        outbox rows): the values are those :meth:`run` sends, the rows one
+        stream instead of a statement each. A database error is SQLAlchemy's,
+        as :meth:`run` raises it (a lost connection invalidated).
+        """
+        quote = connection.dialect.identifier_preparer.quote
+        sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in self.names)}) FROM STDIN"
+        driver = connection.connection.driver_connection
+        dialect = connection.dialect
+        error: type[Exception] = dialect.loaded_dbapi.Error
+        try:
+            with driver.cursor() as cursor, cursor.copy(sql) as stream:  # type: ignore[union-attr]
+                for values in self.values(params):
+                    stream.write_row(values)
+        except error as exc:
+            if dialect.is_disconnect(exc, driver, None):  # type: ignore[arg-type]
+                connection.invalidate(exc)
+            raise sa.exc.DBAPIError.instance(sql, None, exc, error, dialect=dialect) from exc
 
 
 class SqlStore:
@@ -226,13 +283,32 @@ class SqlStore:
 
         Every row has the keys of the first. Returns the result (its ``rowcount``).
         """
-        keys = tuple(params[0])
+        return self._driver(statement, tuple(params[0])).run(connection, params)
+
+    def _driver(self, statement: Any, keys: tuple[str, ...]) -> DriverStatement:
+        """The :class:`DriverStatement` of ``statement`` for rows with ``keys``, built once."""
         cache_key = (id(statement), keys)
         driver = self._driver_statements.get(cache_key)
         if driver is None:
             driver = DriverStatement(self.engine, statement, keys)
             self._driver_statements[cache_key] = driver
-        return driver.run(connection, params)
+        return driver
+
+    def _write_many(
+        self, connection: sa.Connection, statement: Any, params: list[dict[str, Any]]
+    ) -> None:
+        """Run the plain INSERT ``statement`` (no conflict handled, nothing returned) for
+        every row of ``params``.
+
+        On PostgreSQL the rows go in one ``COPY`` (:meth:`DriverStatement.copy`),
+        elsewhere in the driver's executemany (:meth:`_run_many`).
+        """
+        if not params:
+            return
+        if self.dialect != "postgresql":
+            self._run_many(connection, statement, params)
+            return
+        self._driver(statement, tuple(params[0])).copy(connection, statement.table, params)
 
     def _now(self) -> Any:
         now = datetime.now(UTC)

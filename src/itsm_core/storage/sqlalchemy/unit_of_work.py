@@ -29,9 +29,11 @@ from itsm_core.storage.base import (
     AggregateSpec,
     check_id,
 )
+from itsm_core.storage.records import encoded_record, json_text
 from itsm_core.storage.sealing import Sealing
 from itsm_core.storage.sqlalchemy.engine import describe_error
 from itsm_core.storage.sqlalchemy.reads import P_EXPECTED, P_ID, SqlReads
+from itsm_core.storage.sqlalchemy.store import JsonText
 
 if TYPE_CHECKING:
     from itsm_core.storage.sqlalchemy.backend import SqlBackend
@@ -43,7 +45,11 @@ E = TypeVar("E")
 
 @attrs.frozen
 class _Row:
-    """One entity's write: its statement's parameters and what it stores."""
+    """One entity's write: its statement's parameters and what it stores.
+
+    ``record`` is the record written (sealed where the store seals); the
+    parameters may hold it as its JSON text (see :class:`JsonText`).
+    """
 
     entity: Any
     entity_id: str
@@ -52,6 +58,7 @@ class _Row:
     events: tuple[DomainEvent, ...]
     params: dict[str, Any]
     insert: bool
+    record: Any
 
 
 @attrs.define
@@ -155,8 +162,13 @@ class SqlUnitOfWork(SqlReads):
         self.rollback()
         self._failed = error
 
-    def _staged_row(self, spec: AggregateSpec[Any], entity: Any) -> _Row:
-        """Check ``entity`` and turn it into the parameters of its statement."""
+    def _staged_row(self, spec: AggregateSpec[Any], entity: Any, *, encode: bool = False) -> _Row:
+        """Check ``entity`` and turn it into the parameters of its statement.
+
+        With ``encode`` (the batch path, whose statements take :class:`JsonText`),
+        the record goes in as its JSON text, encoded once for the text rule's
+        check and the database both.
+        """
         backend = self._backend
         sql = backend._save_sql(spec)
         expected, version, events = _version_of(entity)
@@ -170,16 +182,24 @@ class SqlUnitOfWork(SqlReads):
         params: dict[str, Any] = {
             name: to_db(extract(entity), label) for name, extract, to_db, label in sql.index
         }
-        record = spec.to_record(entity)
         sealing = self._sealer()
+        value: Any
         if sealing is not None:
-            record = sealing.seal_record(spec.kind, record, spec.sealed_fields(entity))
-        params.update(version=version, record=record)
+            record = sealing.seal_record(
+                spec.kind, spec.to_record(entity), spec.sealed_fields(entity)
+            )
+            text = json_text(record) if encode else None
+        elif encode:
+            record, text = encoded_record(spec, entity)
+        else:
+            record, text = spec.to_record(entity), None
+        value = record if text is None else JsonText(text)
+        params.update(version=version, record=value)
         if written is None and expected == 0:
             params["id"] = entity_id
-            return _Row(entity, entity_id, expected, version, events, params, insert=True)
+            return _Row(entity, entity_id, expected, version, events, params, True, record)
         params.update({P_ID: entity_id, P_EXPECTED: expected})
-        return _Row(entity, entity_id, expected, version, events, params, insert=False)
+        return _Row(entity, entity_id, expected, version, events, params, False, record)
 
     def save(self, spec: AggregateSpec[E], entity: E) -> None:
         """Write ``entity`` (new or changed) and its pending events in this transaction.
@@ -227,7 +247,7 @@ class SqlUnitOfWork(SqlReads):
             then rolled back.
         """
         self._refuse_if_failed()
-        rows = [self._staged_row(spec, entity) for entity in entities]
+        rows = [self._staged_row(spec, entity, encode=True) for entity in entities]
         if not rows:
             return
         ids = [r.entity_id for r in rows]
@@ -248,16 +268,44 @@ class SqlUnitOfWork(SqlReads):
                 )
                 if result.rowcount != len(inserts):
                     raise self._taken(spec, inserts)
-            if updates:
+            for group in self._update_groups(spec, updates):
                 result = self._backend._run_many(
-                    connection, sql.update_many, [r.params for r in updates]
+                    connection, sql.update_many, [params for _, params in group]
                 )
-                if result.rowcount != len(updates):
-                    raise self._conflict_in(spec, updates)
+                if result.rowcount != len(group):
+                    raise self._conflict_in(spec, [row for row, _ in group])
             events = [e for r in rows for e in r.events]
             if events:
                 self._write_events(connection, events)
+        for row in rows:
+            self._stored[(spec.kind, row.entity_id)] = (
+                row.version,
+                {f.name: row.params[f.name] for f in spec.index},
+            )
         self._remember(spec, rows)
+
+    def _update_groups(
+        self, spec: AggregateSpec[Any], rows: Sequence[_Row]
+    ) -> list[list[tuple[_Row, dict[str, Any]]]]:
+        """The updates of ``rows``, grouped by the columns each sets.
+
+        As :meth:`save` does, an update leaves out the index columns that keep
+        the value read in this unit of work (by a locking :meth:`find` or a
+        :meth:`get`); the rows that set the same columns are one executemany
+        (a tick's clocks change the same few columns: one group).
+        """
+        groups: dict[tuple[str, ...], list[tuple[_Row, dict[str, Any]]]] = {}
+        stored_of = self._stored
+        unchanged_columns = self._backend.unchanged_columns
+        for row in rows:
+            params = row.params
+            stored = stored_of.get((spec.kind, row.entity_id))
+            if stored is not None and stored[0] == row.expected:
+                unchanged = unchanged_columns(params, stored[1])
+                if unchanged:
+                    params = {k: v for k, v in params.items() if k not in unchanged}
+            groups.setdefault(tuple(params), []).append((row, params))
+        return list(groups.values())
 
     def _taken(self, spec: AggregateSpec[Any], rows: Sequence[_Row]) -> ConflictError:
         """The conflict of a batched insert that did not insert every row.
@@ -294,7 +342,7 @@ class SqlUnitOfWork(SqlReads):
             )
         }
         stale = next(
-            (r for r in rows if stored.get(r.entity_id) != (r.version, r.params["record"])),
+            (r for r in rows if stored.get(r.entity_id) != (r.version, r.record)),
             rows[0],
         )
         return self._conflict(spec.kind, stale.entity_id, stale.expected)
@@ -365,8 +413,8 @@ class SqlUnitOfWork(SqlReads):
             for i, row in enumerate(rows):
                 row.update(self._stamp_of(i))
             self._stamped += len(events)
-        backend._run_many(connection, backend._events_insert, rows)
-        backend._run_many(connection, backend._outbox_insert, self._outbox_rows(events, now))
+        backend._write_many(connection, backend._events_insert, rows)
+        backend._write_many(connection, backend._outbox_insert, self._outbox_rows(events, now))
 
     def _outbox_rows(self, events: Sequence[DomainEvent], now: Any) -> list[dict[str, Any]]:
         """The outbox rows of ``events``: done already where :meth:`outbox_done_at` says so."""
