@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from itsm_core.storage.base import AggregateSpec, IndexField
 
 if TYPE_CHECKING:
+    import itsm_core.complaints.praise
     from itsm_core.complaints.model import Complaint
-    from itsm_core.complaints.praise import Praise
 
 __all__ = ["COMPLAINT_SPEC", "PRAISE_SPEC", "hours_to_close"]
 
@@ -83,7 +83,7 @@ COMPLAINT_SPEC: AggregateSpec[Complaint] = AggregateSpec.of(
 """The storage spec of complaints (kind ``"complaint"``)."""
 
 
-PRAISE_SPEC: AggregateSpec[Praise] = AggregateSpec.of(
+PRAISE_SPEC: AggregateSpec[itsm_core.complaints.praise.Praise] = AggregateSpec.of(
     "itsm_core.complaints.praise:Praise",
     kind="praise",
     record_version=1,
