@@ -29,7 +29,6 @@ __all__ = [
 
 ALWAYS_AWARE = frozenset({timezone, ZoneInfo})
 """Zone classes whose ``utcoffset`` is never None: a datetime in one of them is aware."""
-_ALWAYS_AWARE = ALWAYS_AWARE
 
 
 def require_aware(value: object, name: str = "instant") -> datetime:
@@ -39,7 +38,7 @@ def require_aware(value: object, name: str = "instant") -> datetime:
     :param name: the field name used in the error message.
     :raises ValidationError: if ``value`` is not a datetime or is naive.
     """
-    if type(value) is datetime and type(value.tzinfo) in _ALWAYS_AWARE and 1 < value.year < 9999:
+    if type(value) is datetime and type(value.tzinfo) in ALWAYS_AWARE and 1 < value.year < 9999:
         return value  # the common case, at once: aware, and inside the years in UTC
     if not isinstance(value, datetime):
         raise ValidationError(
